@@ -1,0 +1,130 @@
+import type { Catalog, Condition, Role, RuleTransport } from '../catalog/types.js';
+import type { DataQuality } from '../common/diagnostics.js';
+import type { ConnState, Outcome, Transport } from '../flows/types.js';
+import type { DnsLookupStats, Timeline } from '../flows/summary-types.js';
+import type { HostInfo } from '../roles/types.js';
+
+export type FindingStatus = 'ok' | 'blocked' | 'partial' | 'missing' | 'not-applicable' | 'unexpected';
+
+/** One piece of evidence a person can open: file and frame (or line), time and state. */
+export interface EvidenceRef {
+  file: string;
+  frame?: number;
+  line?: number;
+  record?: number;
+  tuple?: number;
+  /** Microseconds since the epoch. */
+  ts: number;
+  conn_state: ConnState;
+  outcome: Outcome;
+  reason: string;
+  src_port: number;
+  dst_port: number;
+  transport: Transport;
+  uid: string;
+}
+
+/** One catalog rule judged for one concrete host pair (or a role when no host is known). */
+export interface Finding {
+  rule_id: string;
+  table: string;
+  protocol: string;
+  /** `tcp`, `udp` or `tcp/udp` (the rule's transports). */
+  transport: string;
+  /** `389` or `49152-65535`. */
+  ports: string;
+  src_role: Role;
+  dst_role: Role;
+  /** Concrete addresses; null when no host of that role is known (then the reason says why). */
+  src: string | null;
+  dst: string | null;
+  status: FindingStatus;
+  required: boolean;
+  condition?: Condition;
+  /** One sentence: `S0: SYN sent 3 times, no reply (4 of 4 attempts)`, `never attempted ...`. */
+  reason: string;
+  attempts: number;
+  completed: number;
+  refused: number;
+  unanswered: number;
+  /** Microseconds; null when never attempted. */
+  first_ts: number | null;
+  last_ts: number | null;
+  /** conn_state counts over the attempts. */
+  conn_states: Partial<Record<ConnState, number>>;
+  evidence: EvidenceRef[];
+  /** Wireshark display filter that shows exactly these packets. */
+  display_filter: string;
+  /** Possible causes worth checking (capture-point blind spot, failed DNS lookups ...). */
+  hints: string[];
+  /** Attempts over time (sum of the matching aggregates), for the HTML timeline. */
+  timeline: Timeline;
+}
+
+/** Traffic between role hosts (or from them to unknown hosts) on ports that no rule names. */
+export interface UnexpectedFlow {
+  src: string;
+  dst: string;
+  src_roles: Role[];
+  dst_roles: Role[];
+  transport: Transport;
+  port: number;
+  attempts: number;
+  completed: number;
+  refused: number;
+  unanswered: number;
+  first_ts: number;
+  last_ts: number;
+  evidence: EvidenceRef[];
+  display_filter: string;
+}
+
+/** An address seen in the data that holds no role. */
+export interface UnknownEndpoint {
+  address: string;
+  names: string[];
+  flows: number;
+  /** Ports it was contacted on (as responder) or contacted (as originator), capped. */
+  ports: number[];
+}
+
+export interface InputInfo {
+  file: string;
+  format: string;
+  records: number;
+  bytes: number;
+  first_ts: number | null;
+  last_ts: number | null;
+  complete: boolean;
+}
+
+export interface AuditOptions {
+  catalog: Catalog;
+  /** Conditions turned on by `--feature`. */
+  features: Set<Condition>;
+}
+
+/** Everything the renderers need; `report.json` is this object (plus the schema tag). */
+export interface AuditResult {
+  schema: 'flowaudit/report@1';
+  generated_at: string; // ISO time; removed from goldens
+  tool: { name: 'flowaudit'; version: string };
+  verdict: {
+    /** `FAIL: 2 required flows blocked, 1 missing` / `PASS: all 14 required flows seen and completed`. */
+    summary: string;
+    status: 'pass' | 'fail';
+    counts: Record<FindingStatus, number>;
+  };
+  inputs: InputInfo[];
+  window: { first_ts: number | null; last_ts: number | null };
+  /** Timezone assumed for logs with local times (pfirewall), when any. */
+  assumed_timezone?: string;
+  catalog: { name: string; title: string; source: string; rules: number; file: string };
+  features: Condition[];
+  hosts: (HostInfo & { role_source: string })[];
+  findings: Finding[];
+  unexpected: UnexpectedFlow[];
+  unknown_endpoints: UnknownEndpoint[];
+  dns_failures: DnsLookupStats[];
+  data_quality: DataQuality & { flows: number; evidence_gaps: string[] };
+}

@@ -1,0 +1,126 @@
+/**
+ * The decoded view of one frame. One `Packet` object is reused for every frame (the decoder fills
+ * it in place); everything in it is plain data with no views into the frame buffer, so a consumer
+ * may copy fields freely, but the object itself is overwritten by the next `decodeFrame` call.
+ *
+ * Addresses are kept as bytes (and as a 32-bit number for IPv4) so that the flow table can hash
+ * them without formatting a string per packet. Use common/ip.ts to format them once per flow.
+ */
+
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_ICMPV6 = 58;
+
+/** TCP flag bits as in the header (RFC 9293 section 3.1). */
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+export const TCP_URG = 0x20;
+
+/** The header quoted inside an ICMP destination-unreachable: it names the refused flow. */
+export interface QuotedHeader {
+  ipVersion: 4 | 6;
+  src: Uint8Array; // 16 bytes, IPv4 in the first 4
+  dst: Uint8Array;
+  proto: number;
+  /** Ports of the quoted transport header; -1 when the quote is too short to hold them. */
+  srcPort: number;
+  dstPort: number;
+}
+
+/** One DNS resource record of interest: an address answer or an alias. */
+export interface DnsRecord {
+  name: string; // lowercase, no trailing dot
+  type: 'A' | 'AAAA' | 'CNAME';
+  /** Address text (canonical) for A/AAAA, target name for CNAME. */
+  data: string;
+  ttl: number;
+}
+
+/** The parts of a DNS message that naming and root-cause analysis need. */
+export interface DnsSummary {
+  id: number;
+  isResponse: boolean;
+  /** RFC 1035 RCODE: 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN ... */
+  rcode: number;
+  /** Question names (lowercase, no trailing dot) with their type mnemonic ('A', 'AAAA', 'SRV' ...). */
+  questions: { name: string; type: string }[];
+  answers: DnsRecord[];
+}
+
+export class Packet {
+  /** Capture time, microseconds. */
+  tsMicros = 0;
+  /** 1-based frame number and byte offset of the frame in its file. */
+  frame = 0;
+  fileOffset = 0;
+  /** 0 when the frame carried no IP packet we could decode (ARP, unknown link type ...). */
+  ipVersion: 0 | 4 | 6 = 0;
+  /** 16 bytes each; IPv4 occupies bytes 0-3 and the rest are zero. */
+  readonly src = new Uint8Array(16);
+  readonly dst = new Uint8Array(16);
+  /** IPv4 addresses as unsigned 32-bit numbers (0 for IPv6), for fast hashing. */
+  srcV4 = 0;
+  dstV4 = 0;
+  /** IANA protocol number of the transport (after IPv6 extension headers). */
+  proto = 0;
+  /** Ports for TCP/UDP; 0 otherwise. */
+  srcPort = 0;
+  dstPort = 0;
+  /** TCP header fields; 0 when not TCP. */
+  tcpFlags = 0;
+  tcpSeq = 0;
+  tcpAck = 0;
+  tcpWindow = 0;
+  /** Bytes of the IP packet as its header declares (IPv4 total length; IPv6 40 + payload length). */
+  ipLen = 0;
+  /** Transport payload bytes as the headers declare (not limited by the snap length). */
+  payloadLen = 0;
+  /** IPv4/IPv6 fragment: true for a fragment other than the first (it carries no ports). */
+  laterFragment = false;
+  /** ICMP/ICMPv6 type and code; -1 when not ICMP. */
+  icmpType = -1;
+  icmpCode = -1;
+  /** For ICMP errors (dest unreachable, time exceeded ...), the quoted header; else null. */
+  quoted: QuotedHeader | null = null;
+  /** Set when a DNS message (UDP/TCP port 53, 5353, 5355) was parsed from the payload. */
+  dns: DnsSummary | null = null;
+  /** TLS ClientHello server_name, lowercase; null when absent. */
+  sni: string | null = null;
+  /** Ports that a DCE/RPC endpoint-mapper (135) response hands out (ept_map towers); null when none. */
+  epmPorts: number[] | null = null;
+  /** True when the captured bytes ended before the headers said they should (snap length). */
+  truncated = false;
+
+  /** Clears every field before the next frame is decoded into this object. */
+  reset(): void {
+    this.tsMicros = 0;
+    this.frame = 0;
+    this.fileOffset = 0;
+    this.ipVersion = 0;
+    this.src.fill(0);
+    this.dst.fill(0);
+    this.srcV4 = 0;
+    this.dstV4 = 0;
+    this.proto = 0;
+    this.srcPort = 0;
+    this.dstPort = 0;
+    this.tcpFlags = 0;
+    this.tcpSeq = 0;
+    this.tcpAck = 0;
+    this.tcpWindow = 0;
+    this.ipLen = 0;
+    this.payloadLen = 0;
+    this.laterFragment = false;
+    this.icmpType = -1;
+    this.icmpCode = -1;
+    this.quoted = null;
+    this.dns = null;
+    this.sni = null;
+    this.epmPorts = null;
+    this.truncated = false;
+  }
+}

@@ -1,0 +1,135 @@
+import type { DnsRecord } from '../decode/types.js';
+
+/** Zeek conn.log conn_state values (../shared/reference/formats.md). */
+export type ConnState =
+  | 'S0'
+  | 'S1'
+  | 'SF'
+  | 'REJ'
+  | 'S2'
+  | 'S3'
+  | 'RSTO'
+  | 'RSTR'
+  | 'RSTOS0'
+  | 'RSTRH'
+  | 'SH'
+  | 'SHR'
+  | 'OTH';
+
+export type Transport = 'tcp' | 'udp' | 'icmp';
+
+/**
+ * The one outcome vocabulary every input format shares; the audit builds on it.
+ * - completed: the far side answered (handshake done, or a UDP reply, or a log says packets came back);
+ * - refused: a reset, an ICMP error, a firewall's deny;
+ * - unanswered: no reply at all (S0; an allowed NSG v2 flow with no packets back);
+ * - unknown: midstream, too little seen to say.
+ */
+export type Outcome = 'completed' | 'refused' | 'unanswered' | 'unknown';
+
+/** Where a flow's evidence is, so a person can check it. */
+export interface FlowEvidence {
+  file: string;
+  /** Captures: 1-based frame number of the flow's first packet (as Wireshark numbers frames). */
+  frame?: number;
+  /** Logs: 1-based line number (pfirewall, CSV, line-delimited JSON). */
+  line?: number;
+  /** NSG/VNet JSON: 0-based record index and tuple index within the file. */
+  record?: number;
+  tuple?: number;
+}
+
+/** What an ICMP destination unreachable said about a flow. */
+export interface IcmpRefusal {
+  /** 'icmp' (v4, type 3) or 'icmp6' (type 1). */
+  family: 'icmp' | 'icmp6';
+  type: number;
+  code: number;
+  /** Human name of the code: 'administratively prohibited', 'port unreachable' ... */
+  codeName: string;
+  /** Address of the router or host that sent the error. */
+  from: string;
+  /** Frame number of the ICMP error. */
+  frame?: number;
+}
+
+/** Extra facts that flow logs carry (kept as evidence). */
+export interface FlowLogFacts {
+  /** Action as the log says it: ALLOW, DROP, A, D, ... */
+  action: string;
+  /** NSG/VNet rule name (or ACL id); pfirewall has none. */
+  rule?: string;
+  /** NSG or VNet resource id / name. */
+  resource?: string;
+  mac?: string;
+  /** I (inbound) or O (outbound) as the log says; pfirewall SEND/RECEIVE/FORWARD. */
+  direction?: string;
+  /** NSG v2 / VNet flow state B, C, E (and D for VNet denied). */
+  state?: string;
+  /** VNet flow log encryption field (X, NX, NX_HW_NOT_SUPPORTED ...). */
+  encryption?: string;
+  /** Number of log records merged into this flow. */
+  records?: number;
+}
+
+/**
+ * One bidirectional flow with Zeek conn.log semantics. Produced by the packet flow table and,
+ * for logs, directly by flow-log sources, with the same fields and the same `outcome` vocabulary.
+ * Immutable once emitted.
+ */
+export interface Flow {
+  /** Zeek-style unique id (`C` + base62), stable for the same input. */
+  uid: string;
+  /** First packet time, microseconds since the epoch. */
+  ts: number;
+  /** Last packet time minus first, microseconds. */
+  duration: number;
+  proto: Transport;
+  /** Originator and responder addresses (canonical text) and ports (0 for ICMP; ICMP uses type/code). */
+  origH: string;
+  origP: number;
+  respH: string;
+  respP: number;
+  /** Application protocol recognised in the payload (`dns`, `ssl`, `dce_rpc` ...) when any. */
+  service?: string;
+  connState: ConnState;
+  /** Zeek history letters; uppercase = originator. Empty for flow-log flows. */
+  history: string;
+  origPkts: number;
+  /** Payload bytes (Zeek's orig_bytes); flow logs put their byte counts here. */
+  origBytes: number;
+  origIpBytes: number;
+  respPkts: number;
+  respBytes: number;
+  respIpBytes: number;
+  outcome: Outcome;
+  /** Short human reason: `S0: SYN sent 3 times, no reply`, `ICMP 3/13 administratively prohibited from 10.0.0.1`. */
+  reason: string;
+  observedBy: 'packets' | 'flowlog';
+  evidence: FlowEvidence;
+  /** SYNs the originator sent before any answer (retransmitted SYNs are one attempt). */
+  synCount?: number;
+  /** The ICMP unreachable that refused this flow, when there was one. */
+  icmp?: IcmpRefusal;
+  /** TLS server name from the ClientHello. */
+  sni?: string;
+  /** DNS content of the flow: first questions, the answer code and the address/alias answers (capped). */
+  dns?: { queries: { name: string; type: string }[]; rcode: number | null; answers: DnsRecord[] };
+  /** Ports handed out by the RPC endpoint mapper in this (port 135) flow. */
+  epmPorts?: number[];
+  /** Flow-log facts (rule, resource, MAC ...). */
+  log?: FlowLogFacts;
+}
+
+/** Zeek's default inactivity timeouts (base/init-bare.zeek), microseconds; configurable. */
+export interface FlowTimeouts {
+  tcpInactivity: number; // 5 min
+  udpInactivity: number; // 1 min
+  icmpInactivity: number; // 1 min
+}
+
+export const DEFAULT_TIMEOUTS: FlowTimeouts = {
+  tcpInactivity: 300_000_000,
+  udpInactivity: 60_000_000,
+  icmpInactivity: 60_000_000,
+};

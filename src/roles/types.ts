@@ -1,0 +1,42 @@
+import type { Role } from '../catalog/types.js';
+
+/** Where a role assignment came from, strongest first. */
+export type RoleSource = 'inventory' | 'cli' | 'dns' | 'sni' | 'inferred';
+
+export type Confidence = 'high' | 'medium' | 'low';
+
+export interface RoleEvidence {
+  role: Role;
+  source: RoleSource;
+  confidence: Confidence;
+  /** Why, in words a person checks: `answers Kerberos 88 (12 flows) and LDAP 389 (40 flows)`,
+   *  `DNS answer login.microsoftonline.com → 20.190.1.2 (file a.pcap frame 17)`, `inventory: dc: 10.0.0.0/24`. */
+  why: string;
+}
+
+export interface HostInfo {
+  /** Canonical address text. */
+  address: string;
+  /** Names seen for it (DNS answers, SNI, inventory), lowercase, deduplicated, capped. */
+  names: string[];
+  roles: RoleEvidence[];
+}
+
+/** The result of role assignment: every address seen (or listed in the inventory) with its roles. */
+export interface RoleMap {
+  hosts: Map<string, HostInfo>;
+}
+
+/** An inventory entry: a role and what matches it. */
+export interface InventoryEntry {
+  role: Role;
+  /** IPs, CIDRs, hostnames and wildcards (`*.microsoftonline.com`). */
+  match: string[];
+}
+
+export interface Inventory {
+  file: string;
+  entries: InventoryEntry[];
+  /** Hostname → address hints the inventory gives (`hosts:` section). */
+  hosts: { name: string; address: string }[];
+}
