@@ -1,0 +1,388 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { buildAuditResult, exitCodeFor } from '../audit/build.js';
+import type { AuditResult, Finding, FindingStatus, InputInfo } from '../audit/types.js';
+import { loadCatalog } from '../catalog/load.js';
+import { renderCatalog } from '../catalog/render.js';
+import { UsageError } from '../common/diagnostics.js';
+import type { DataQuality } from '../common/diagnostics.js';
+import { packageVersion } from '../common/package-root.js';
+import { formatIsoMicros } from '../common/time.js';
+import { formatNdjsonRow } from '../flows/format-ndjson.js';
+import { formatTableHeader, formatTableRow } from '../flows/format-table.js';
+import { formatZeekRow, zeekFooter, zeekHeader } from '../flows/format-zeek.js';
+import { renderCsv } from '../report/csv.js';
+import { renderHtml } from '../report/html.js';
+import { renderJson } from '../report/json.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { assignRoles, renderRoles, roleMapToInventoryYaml } from '../roles/assign.js';
+import { loadInventory, parseRoleFlag } from '../roles/inventory.js';
+import type { Inventory, InventoryEntry } from '../roles/types.js';
+import { DiagnosticSink } from '../common/diagnostics.js';
+import { chooseWorkers, collectSummary, type Collected } from './collect.js';
+import { expandInputs, type InputFile } from './inputs.js';
+import {
+  parseDuration,
+  parseFailOn,
+  parseFeatures,
+  parseInputFormat,
+  parsePositiveInt,
+  parseTimeOption,
+  splitList,
+} from './options.js';
+import { TextOutput } from './output.js';
+import { ProgressBar, type ProgressState } from './progress.js';
+import { readOneFile, type FileReadResult, type ReadOptions } from './read.js';
+
+/** Options shared by every command that reads inputs (commander gives them camel-cased). */
+export interface ReadFlags {
+  inputFormat?: string;
+  tz?: string;
+  localAddress?: string;
+  columns?: string;
+  since?: string;
+  until?: string;
+  include: string[];
+  exclude: string[];
+  tcpTimeout?: string;
+  udpTimeout?: string;
+  maxFlows?: string;
+  quiet?: boolean;
+  workers?: string;
+}
+
+/** Exit status of a command: 0 clean, 1 findings, 2 usage or unreadable input. */
+export type ExitCode = 0 | 1 | 2;
+
+/** Where problems and progress go; tests swap it. */
+export interface Console {
+  err: (line: string) => void;
+  out: (line: string) => void;
+  stderrIsTTY: boolean;
+  stdoutIsTTY: boolean;
+}
+
+export const processConsole: Console = {
+  err: (l) => process.stderr.write(l + '\n'),
+  out: (l) => process.stdout.write(l + '\n'),
+  stderrIsTTY: process.stderr.isTTY === true,
+  stdoutIsTTY: process.stdout.isTTY === true,
+};
+
+export function toReadOptions(f: ReadFlags): ReadOptions {
+  const opts: ReadOptions = {
+    inputFormat: parseInputFormat(f.inputFormat),
+    tz: f.tz,
+    localAddress: f.localAddress,
+    columns: f.columns ? parseColumns(f.columns) : undefined,
+    since: f.since ? parseTimeOption('--since', f.since) : undefined,
+    until: f.until ? parseTimeOption('--until', f.until) : undefined,
+    maxFlows: f.maxFlows ? parsePositiveInt('--max-flows', f.maxFlows) : undefined,
+    timeouts: {},
+  };
+  if (f.tcpTimeout) opts.timeouts!.tcpInactivity = parseDuration('--tcp-timeout', f.tcpTimeout);
+  if (f.udpTimeout) {
+    opts.timeouts!.udpInactivity = parseDuration('--udp-timeout', f.udpTimeout);
+    opts.timeouts!.icmpInactivity = opts.timeouts!.udpInactivity;
+  }
+  if (opts.since !== undefined && opts.until !== undefined && opts.since > opts.until) {
+    throw new UsageError('--since is later than --until');
+  }
+  return opts;
+}
+
+/** `--columns time=EventTime,src=Client`: CSV column names for the fields flowaudit needs. */
+export function parseColumns(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of splitList(text)) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--columns ${JSON.stringify(item)}: expected field=Column, e.g. src=SourceIP`);
+    out[item.slice(0, eq).trim()] = item.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+async function resolveInputs(inputs: string[], f: ReadFlags): Promise<InputFile[]> {
+  if (inputs.length === 0) throw new UsageError('no input given: name capture or log files, folders, or - for standard input');
+  const files = await expandInputs(inputs, { include: splitList(f.include), exclude: splitList(f.exclude) });
+  if (files.length === 0) throw new UsageError(`no input files found in ${inputs.join(', ')} (check --include/--exclude)`);
+  return files;
+}
+
+/** Prints a file's problems as they are found: the first few per code, then a count. */
+function reportFileProblems(con: Console, result: FileReadResult, quality: DataQuality): void {
+  for (const failed of quality.failedFiles) con.err(`flowaudit: ${failed.message}`);
+  for (const d of quality.diagnostics) {
+    if (d.code === 'input_empty') continue;
+    const shown = d.examples.slice(0, 3);
+    for (const ex of shown) {
+      const where = ex.origin.offset >= 0 ? `byte ${ex.origin.offset}` : `record ${ex.origin.index}`;
+      con.err(`flowaudit: warning: ${ex.origin.file}: ${where}: ${d.code}: ${ex.detail}`);
+    }
+    if (d.count > shown.length) con.err(`flowaudit: warning: ${result.file}: ${d.code}: ${d.count - shown.length} more`);
+  }
+}
+
+function newProgress(files: InputFile[]): ProgressState {
+  return {
+    filesDone: 0,
+    filesTotal: files.length,
+    bytesDone: 0,
+    bytesTotal: files.reduce((s, f) => s + f.size, 0),
+    flows: 0,
+    currentFile: '',
+  };
+}
+
+/** Reads all inputs into one summary (with a progress bar on a terminal). */
+async function collect(inputs: string[], f: ReadFlags, con: Console): Promise<{ collected: Collected; files: InputFile[] }> {
+  const read = toReadOptions(f);
+  const files = await resolveInputs(inputs, f);
+  const progress = newProgress(files);
+  const bar = ProgressBar.wanted(!!f.quiet) && con.stderrIsTTY ? new ProgressBar(progress) : null;
+  bar?.start();
+  try {
+    const collected = await collectSummary(files, {
+      read,
+      workers: chooseWorkers(files, f.workers !== undefined ? parsePositiveInt('--workers', f.workers) : undefined),
+      progress,
+      onFileDone: (r, q) => {
+        if (f.quiet && q.failedFiles.length === 0) return;
+        bar?.clear();
+        reportFileProblems(con, r, q);
+      },
+    });
+    return { collected, files };
+  } finally {
+    bar?.stop();
+  }
+}
+
+function nothingRead(results: FileReadResult[]): boolean {
+  return results.every((r) => r.summary === null);
+}
+
+// ---------------------------------------------------------------------------------------------
+// flows
+
+export interface FlowsFlags extends ReadFlags {
+  format?: string;
+  output?: string;
+}
+
+export async function runFlows(inputs: string[], f: FlowsFlags, con: Console = processConsole): Promise<ExitCode> {
+  const read = toReadOptions(f);
+  const files = await resolveInputs(inputs, f);
+  const toFile = f.output !== undefined && f.output !== '-';
+  const format = f.format ?? (toFile || !con.stdoutIsTTY ? 'zeek' : 'table');
+  if (!['table', 'zeek', 'ndjson'].includes(format)) {
+    throw new UsageError(`--format ${JSON.stringify(format)}: expected table, zeek or ndjson`);
+  }
+  const out = new TextOutput(f.output);
+  const started = Date.now() * 1000;
+  if (format === 'zeek') out.write(zeekHeader(started));
+  if (format === 'table') out.write(formatTableHeader());
+  const write =
+    format === 'zeek'
+      ? (fl: Parameters<typeof formatZeekRow>[0]) => out.write(formatZeekRow(fl))
+      : format === 'ndjson'
+        ? (fl: Parameters<typeof formatZeekRow>[0]) => out.write(formatNdjsonRow(fl))
+        : (fl: Parameters<typeof formatZeekRow>[0]) => out.write(formatTableRow(fl));
+
+  const progress = newProgress(files);
+  // The bar shares the terminal with a table on stdout only when stdout is redirected.
+  const bar = ProgressBar.wanted(!!f.quiet) && con.stderrIsTTY && (toFile || !con.stdoutIsTTY) ? new ProgressBar(progress) : null;
+  bar?.start();
+  const results: FileReadResult[] = [];
+  try {
+    for (const file of files) {
+      const diag = new DiagnosticSink();
+      const base = progress.bytesDone;
+      let input: { bytesConsumed(): number } | null = null;
+      const tick = setInterval(() => input && (progress.bytesDone = base + input.bytesConsumed()), 200);
+      let r: FileReadResult;
+      try {
+        r = await readOneFile(file, read, diag, (fl) => {
+          progress.flows++;
+          write(fl);
+        }, (i) => (input = i));
+      } finally {
+        clearInterval(tick);
+      }
+      progress.bytesDone = base + file.size;
+      progress.filesDone++;
+      results.push(r);
+      bar?.clear();
+      out.flush();
+      if (!f.quiet || diag.failedFiles.length > 0) reportFileProblems(con, r, diag.toDataQuality());
+      if (out.closedPipe) break;
+    }
+  } finally {
+    bar?.stop();
+    if (format === 'zeek') out.write(zeekFooter(Date.now() * 1000));
+    out.close();
+  }
+  return nothingRead(results) ? 2 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// roles
+
+export interface RoleFlags extends ReadFlags {
+  inventory?: string;
+  role: string[];
+  catalog?: string;
+  write?: string;
+  format?: string;
+}
+
+function loadRoleInputs(f: { inventory?: string; role: string[] }): { inventory?: Inventory; cliRoles: InventoryEntry[] } {
+  const inventory = f.inventory ? loadInventory(f.inventory) : undefined;
+  const cliRoles = f.role.flatMap((r) => parseRoleFlag(r));
+  return { inventory, cliRoles };
+}
+
+export async function runRoles(inputs: string[], f: RoleFlags, con: Console = processConsole): Promise<ExitCode> {
+  const format = f.format ?? 'table';
+  if (!['table', 'md', 'json'].includes(format)) throw new UsageError(`--format ${JSON.stringify(format)}: expected table, md or json`);
+  const catalog = loadCatalog(f.catalog ?? 'hybrid-identity');
+  const { inventory, cliRoles } = loadRoleInputs(f);
+  const { collected } = await collect(inputs, f, con);
+  if (nothingRead(collected.files)) return 2;
+  const map = assignRoles(collected.summary.toData(), { catalog, inventory, cliRoles });
+  con.out(renderRoles(map, format as 'table' | 'md' | 'json').replace(/\n$/, ''));
+  if (f.write) {
+    writeFileSync(f.write, roleMapToInventoryYaml(map));
+    con.err(`flowaudit: wrote ${f.write}: check it, correct it, then pass it with --inventory`);
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// analyze
+
+export interface AnalyzeFlags extends ReadFlags {
+  out?: string;
+  format?: string;
+  catalog?: string;
+  inventory?: string;
+  role: string[];
+  feature: string[];
+  failOn: string[];
+}
+
+const REPORT_FORMATS = ['md', 'json', 'csv', 'html'] as const;
+type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export function defaultOutDir(inputs: string[], now: Date): string {
+  const first = inputs[0] === '-' ? 'stdin' : basename(inputs[0].replace(/[\\/]+$/, '')) || 'input';
+  const stem = first.replace(/\.(gz)$/i, '').replace(/\.[A-Za-z0-9]+$/, '').replace(/[^A-Za-z0-9._-]+/g, '_') || 'input';
+  const ts = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return join('reports', `${stem}${inputs.length > 1 ? `-and-${inputs.length - 1}-more` : ''}-${ts}`);
+}
+
+export async function runAnalyze(inputs: string[], f: AnalyzeFlags, con: Console = processConsole): Promise<ExitCode> {
+  const formats = splitList(f.format ?? REPORT_FORMATS.join(','));
+  for (const fm of formats) {
+    if (!REPORT_FORMATS.includes(fm as ReportFormat)) {
+      throw new UsageError(`--format ${JSON.stringify(fm)}: expected a list of ${REPORT_FORMATS.join(', ')}`);
+    }
+  }
+  const catalog = loadCatalog(f.catalog ?? 'hybrid-identity');
+  const features = parseFeatures(f.feature);
+  const failOn = parseFailOn(f.failOn);
+  const { inventory, cliRoles } = loadRoleInputs(f);
+  const now = new Date();
+  const outDir = f.out ?? defaultOutDir(inputs, now);
+
+  const { collected } = await collect(inputs, f, con);
+  if (nothingRead(collected.files)) {
+    con.err('flowaudit: nothing could be read; no report written');
+    return 2;
+  }
+  const summaryData = collected.summary.toData();
+  const roles = assignRoles(summaryData, { catalog, inventory, cliRoles });
+  const inputsInfo: InputInfo[] = collected.files
+    .filter((r) => r.summary !== null)
+    .map((r) => ({
+      file: r.file,
+      format: r.summary!.format,
+      records: r.summary!.records,
+      bytes: r.summary!.bytes,
+      first_ts: r.summary!.firstTs,
+      last_ts: r.summary!.lastTs,
+      complete: r.summary!.complete,
+    }));
+  const usesLocalTime = inputsInfo.some((i) => i.format === 'pfirewall');
+  const result = buildAuditResult({
+    summary: summaryData,
+    roles,
+    catalog,
+    features,
+    inputs: inputsInfo,
+    dataQuality: collected.diag.toDataQuality(),
+    version: packageVersion(),
+    generatedAt: now,
+    failOn,
+    assumedTimezone: usesLocalTime ? (f.tz ?? 'UTC') : undefined,
+  });
+
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    throw new UsageError(`cannot create ${outDir}: ${(e as NodeJS.ErrnoException).code}`);
+  }
+  const written: string[] = [];
+  const renderers: Record<ReportFormat, [string, (r: AuditResult) => string]> = {
+    md: ['report.md', renderMarkdown],
+    json: ['report.json', renderJson],
+    csv: ['report.csv', renderCsv],
+    html: ['report.html', renderHtml],
+  };
+  for (const fm of formats as ReportFormat[]) {
+    const [name, render] = renderers[fm];
+    const path = join(outDir, name);
+    writeFileSync(path, render(result));
+    written.push(path);
+  }
+  printVerdict(con, result, written);
+  return exitCodeFor(result);
+}
+
+/** The short terminal verdict: blocked and missing required flows first, then the counts. */
+export function printVerdict(con: Console, r: AuditResult, written: string[]): void {
+  con.out(r.verdict.summary);
+  const window =
+    r.window.first_ts !== null && r.window.last_ts !== null
+      ? `${formatIsoMicros(r.window.first_ts)} .. ${formatIsoMicros(r.window.last_ts)}`
+      : 'no timestamps';
+  con.out(`  data: ${r.inputs.length} file(s), ${r.data_quality.flows.toLocaleString('en-US')} flows, ${window}`);
+  const bad = r.findings.filter((x) => x.required && (x.status === 'blocked' || x.status === 'missing' || x.status === 'partial'));
+  const shown = bad.slice(0, 20);
+  for (const x of shown) con.out(`  ${x.status.toUpperCase().padEnd(8)} ${describeFinding(x)}`);
+  if (bad.length > shown.length) con.out(`  ... and ${bad.length - shown.length} more in the report`);
+  const counts = Object.entries(r.verdict.counts)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${s as FindingStatus}`)
+    .join(', ');
+  con.out(`  findings: ${counts || 'none'}`);
+  if (r.data_quality.failedFiles.length > 0) con.out(`  ${r.data_quality.failedFiles.length} file(s) could not be read: see Data quality`);
+  for (const w of written) con.out(`  wrote ${w}`);
+}
+
+function describeFinding(x: Finding): string {
+  const src = x.src ?? `(no ${x.src_role} host)`;
+  const dst = x.dst ?? `(no ${x.dst_role} host)`;
+  return `${x.src_role} ${src} -> ${x.dst_role} ${dst} ${x.protocol} ${x.ports}/${x.transport}: ${x.reason}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// catalog
+
+export function runCatalog(name: string | undefined, f: { catalog?: string; format?: string }, con: Console = processConsole): ExitCode {
+  const format = f.format ?? 'table';
+  if (!['table', 'md', 'json'].includes(format)) throw new UsageError(`--format ${JSON.stringify(format)}: expected table, md or json`);
+  const catalog = loadCatalog(f.catalog ?? name ?? 'hybrid-identity');
+  con.out(renderCatalog(catalog, format as 'table' | 'md' | 'json').replace(/\n$/, ''));
+  return 0;
+}

@@ -1,0 +1,75 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UsageError } from '../common/diagnostics.js';
+import { matchesGlob } from './glob.js';
+
+/** One file to read, with its size on disk (for the progress bar); `-` is standard input. */
+export interface InputFile {
+  path: string;
+  size: number;
+}
+
+export interface ExpandOptions {
+  include: string[];
+  exclude: string[];
+}
+
+/**
+ * Turns the command line's inputs into a sorted list of files: files as given, folders walked
+ * recursively (sorted, so every run reads the same files in the same order), filtered by
+ * `--include` / `--exclude` globs. Globs filter only what a folder walk finds: a file named
+ * explicitly is always read. A path that does not exist is a usage error (exit 2), like `cat`.
+ */
+export async function expandInputs(args: string[], opts: ExpandOptions): Promise<InputFile[]> {
+  const out: InputFile[] = [];
+  const seen = new Set<string>();
+  const push = (f: InputFile) => {
+    if (!seen.has(f.path)) {
+      seen.add(f.path);
+      out.push(f);
+    }
+  };
+  for (const arg of args) {
+    if (arg === '-') {
+      push({ path: '-', size: 0 });
+      continue;
+    }
+    let st;
+    try {
+      st = await stat(arg);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UsageError(`${arg}: ${code === 'ENOENT' ? 'no such file or folder' : `cannot read (${code})`}`);
+    }
+    if (st.isDirectory()) {
+      const found: InputFile[] = [];
+      await walk(arg, found, opts);
+      found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      for (const f of found) push(f);
+    } else {
+      push({ path: arg, size: st.size });
+    }
+  }
+  return out;
+}
+
+async function walk(dir: string, out: InputFile[], opts: ExpandOptions): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    throw new UsageError(`${dir}: cannot list folder (${(e as NodeJS.ErrnoException).code})`);
+  }
+  for (const ent of entries) {
+    const p = join(dir, ent.name);
+    if (ent.isDirectory()) {
+      await walk(p, out, opts);
+    } else if (ent.isFile() || ent.isSymbolicLink()) {
+      if (ent.name.startsWith('.')) continue; // hidden files (.DS_Store, editor swap files)
+      if (opts.include.length > 0 && !opts.include.some((g) => matchesGlob(p, g))) continue;
+      if (opts.exclude.some((g) => matchesGlob(p, g))) continue;
+      const st = await stat(p).catch(() => null);
+      if (st && st.isFile()) out.push({ path: p, size: st.size });
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import { DiagnosticSink, InputError, type DiagnosticCode } from '../common/diagnostics.js';
+import { decodeFrame } from '../decode/frame.js';
+import { Packet } from '../decode/types.js';
+import { FlowTable } from '../flows/table.js';
+import type { Flow, FlowTimeouts } from '../flows/types.js';
+import { readCapture } from '../sources/capture.js';
+import { readFlowLog } from '../sources/flowlog.js';
+import { openInput, sniffFormat } from '../sources/input.js';
+import type { ByteInput, FileSummary, InputFormat } from '../sources/types.js';
+import type { InputFile } from './inputs.js';
+
+/** Options that shape how every file is read; the same in the main thread and in workers. */
+export interface ReadOptions {
+  /** Overrides sniffing (`--input-format`). */
+  inputFormat?: InputFormat;
+  /** Zone for logs with local times (pfirewall): IANA name or offset. */
+  tz?: string;
+  /** The Windows Firewall log's own host address, when the user knows it. */
+  localAddress?: string;
+  /** CSV column mapping (`--columns`). */
+  columns?: Record<string, string>;
+  /** Window, microseconds since the epoch: flows that end before `since` or start after `until` are left out. */
+  since?: number;
+  until?: number;
+  timeouts?: Partial<FlowTimeouts>;
+  maxFlows?: number;
+}
+
+/** What reading one file gave: its summary (null when it could not be read at all) and its flow count. */
+export interface FileReadResult {
+  file: string;
+  summary: FileSummary | null;
+  flows: number;
+  /** Flows left out by --since/--until. */
+  outsideWindow: number;
+}
+
+/**
+ * Reads one input file of any supported format and hands every flow in the window to `onFlow`.
+ * File-level failures (unreadable, unknown format) are recorded in `diag` as failed files and the
+ * function returns normally, so the caller goes on with the other files. Captures get a flow
+ * table of their own: a flow never spans two files, which keeps single- and multi-threaded runs
+ * identical (a rotating capture split at a file boundary shows as two flows, as in tshark).
+ */
+export async function readOneFile(
+  file: InputFile,
+  opts: ReadOptions,
+  diag: DiagnosticSink,
+  onFlow: (flow: Flow) => void,
+  onInput?: (input: ByteInput) => void,
+): Promise<FileReadResult> {
+  const result: FileReadResult = { file: file.path, summary: null, flows: 0, outsideWindow: 0 };
+  const since = opts.since ?? -Infinity;
+  const until = opts.until ?? Infinity;
+  const windowed = opts.since !== undefined || opts.until !== undefined;
+  const emit = (flow: Flow) => {
+    if (windowed && (flow.ts + flow.duration < since || flow.ts > until)) {
+      result.outsideWindow++;
+      return;
+    }
+    result.flows++;
+    onFlow(flow);
+  };
+
+  let input: ByteInput;
+  try {
+    input = await openInput(file.path);
+  } catch (e) {
+    recordFailure(diag, file.path, e);
+    return result;
+  }
+  onInput?.(input);
+  try {
+    const format = opts.inputFormat ?? sniffFormat(input.head);
+    if (format === 'pcap' || format === 'pcapng') {
+      const table = new FlowTable({ onFlow: emit, diag, timeouts: opts.timeouts, maxFlows: opts.maxFlows });
+      table.setFile(file.path);
+      const pkt = new Packet();
+      try {
+        result.summary = await readCapture(input, { diag }, (frame) => {
+          if (decodeFrame(frame, pkt, diag)) table.addPacket(pkt);
+        });
+      } finally {
+        // Whatever stopped the file, the flows read before it are reported.
+        table.flush();
+      }
+    } else if (format === 'unknown') {
+      throw new InputError(
+        'input_unknown_format',
+        file.path,
+        0,
+        `${file.path}: not a format flowaudit reads (expected a pcap or pcapng capture, a Windows Firewall log, ` +
+          `an NSG or VNet flow log, or a CSV export with a header row); first bytes: ${describeHead(input.head)}`,
+      );
+    } else {
+      result.summary = await readFlowLog(
+        format,
+        input,
+        { diag, tz: opts.tz, localAddress: opts.localAddress, columns: opts.columns },
+        emit,
+      );
+    }
+    if (result.summary && result.summary.records === 0 && result.flows === 0) {
+      diag.report('input_empty', { file: file.path, offset: 0, index: 0 }, `${file.path}: no records`);
+    }
+  } catch (e) {
+    recordFailure(diag, file.path, e);
+  }
+  return result;
+}
+
+function recordFailure(diag: DiagnosticSink, file: string, e: unknown): void {
+  if (e instanceof InputError) {
+    diag.fail({ file, code: e.code, offset: e.offset, message: e.message });
+    return;
+  }
+  if (e && typeof e === 'object' && 'code' in e && typeof (e as NodeJS.ErrnoException).syscall === 'string') {
+    const err = e as NodeJS.ErrnoException;
+    diag.fail({ file, code: 'input_unreadable', offset: -1, message: `${file}: cannot read (${err.code})` });
+    return;
+  }
+  // Anything else is a bug of ours, not bad input: let it surface with its stack.
+  throw e;
+}
+
+/** A short, printable rendering of a file's first bytes for "unknown format" messages. */
+function describeHead(head: Uint8Array): string {
+  const n = Math.min(16, head.length);
+  if (n === 0) return '(empty file)';
+  let printable = true;
+  for (let i = 0; i < n; i++) if (head[i] < 0x20 || head[i] > 0x7e) printable = false;
+  if (printable) return JSON.stringify(Buffer.from(head.subarray(0, n)).toString('latin1'));
+  return Array.from(head.subarray(0, Math.min(8, n)), (b) => b.toString(16).padStart(2, '0')).join(' ');
+}
+
+/** Exposed for messages: the code a failure was recorded under. */
+export type { DiagnosticCode };

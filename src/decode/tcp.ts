@@ -1,0 +1,80 @@
+/**
+ * TCP header (RFC 9293 section 3.1). The hot path: no allocation, no string work. Application
+ * decoders (DNS over TCP, the RPC endpoint mapper, TLS SNI) run only when a cheap port or
+ * first-byte test matches.
+ */
+import type { DiagnosticSink } from '../common/diagnostics.js';
+import type { Frame } from '../sources/types.js';
+import { readU16, readU32 } from './cursor.js';
+import { decodeEpmResponse, DCERPC_EPM_PORT, looksLikeDcerpcResponse } from './dcerpc-epm.js';
+import { decodeDnsOverTcp, isDnsPort } from './dns.js';
+import { reportCut } from './report.js';
+import { decodeTlsClientHelloSni, TLS_CONTENT_HANDSHAKE } from './tls-sni.js';
+import type { Packet } from './types.js';
+
+export const TCP_MIN_HEADER_LEN = 20;
+
+/**
+ * Decodes the TCP header at `off` into `pkt`: ports, seq, ack, flags (the whole flags byte: CWR and
+ * ECE included), window, and `payloadLen` = declared transport length minus the data offset.
+ *
+ * When the capture cut the header, whatever was captured is kept (ports need only 4 bytes),
+ * `pkt.truncated` is set and `tcp_truncated` is reported.
+ *
+ * @param declaredLen TCP header + payload bytes as the IP header declares them
+ * @param dataEnd end of usable bytes in `b` (IP end or capture end, whichever is first)
+ */
+export function decodeTcp(
+  b: Uint8Array,
+  off: number,
+  declaredLen: number,
+  dataEnd: number,
+  pkt: Packet,
+  frame: Frame,
+  diag: DiagnosticSink,
+): void {
+  if (off + TCP_MIN_HEADER_LEN > dataEnd) {
+    if (declaredLen < TCP_MIN_HEADER_LEN && off + declaredLen <= dataEnd) {
+      diag.report('tcp_truncated', frame.origin, `IP declares ${declaredLen} TCP bytes, fewer than a TCP header`);
+      pkt.truncated = true;
+    } else {
+      reportCut('tcp_truncated', 'TCP header', off, TCP_MIN_HEADER_LEN, dataEnd - off, frame, pkt, diag);
+    }
+    if (off + 4 <= dataEnd) {
+      pkt.srcPort = readU16(b, off);
+      pkt.dstPort = readU16(b, off + 2);
+    }
+    return;
+  }
+  const srcPort = readU16(b, off);
+  const dstPort = readU16(b, off + 2);
+  pkt.srcPort = srcPort;
+  pkt.dstPort = dstPort;
+  pkt.tcpSeq = readU32(b, off + 4);
+  pkt.tcpAck = readU32(b, off + 8);
+  const headerLen = (b[off + 12] >> 4) << 2;
+  pkt.tcpFlags = b[off + 13];
+  pkt.tcpWindow = readU16(b, off + 14);
+  if (headerLen < TCP_MIN_HEADER_LEN || headerLen > declaredLen) {
+    diag.report('tcp_bad_data_offset', frame.origin, `TCP data offset ${headerLen >> 2} (needs 5 .. ${declaredLen >> 2})`);
+    return;
+  }
+  const payloadLen = declaredLen - headerLen;
+  pkt.payloadLen = payloadLen;
+  const payload = off + headerLen;
+  if (payload > dataEnd) {
+    reportCut('tcp_truncated', 'TCP options', off, headerLen, dataEnd - off, frame, pkt, diag);
+    return;
+  }
+  if (payloadLen === 0 || payload >= dataEnd) return;
+
+  // Application hints, cheapest tests first.
+  const capturedPayload = dataEnd - payload;
+  if (isDnsPort(srcPort) || isDnsPort(dstPort)) {
+    decodeDnsOverTcp(b, payload, payloadLen, capturedPayload, pkt, frame, diag);
+  } else if (srcPort === DCERPC_EPM_PORT) {
+    if (looksLikeDcerpcResponse(b, payload, dataEnd)) decodeEpmResponse(b, payload, dataEnd, pkt, frame, diag);
+  } else if (b[payload] === TLS_CONTENT_HANDSHAKE) {
+    decodeTlsClientHelloSni(b, payload, payload + payloadLen, dataEnd, pkt, frame, diag);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * UDP header (RFC 768). DNS (53), mDNS (5353) and LLMNR (5355) payloads go to dns.ts when they
+ * were captured whole.
+ */
+import type { DiagnosticSink } from '../common/diagnostics.js';
+import type { Frame } from '../sources/types.js';
+import { readU16 } from './cursor.js';
+import { decodeDnsMessage, isDnsPort } from './dns.js';
+import { reportCut } from './report.js';
+import type { Packet } from './types.js';
+
+export const UDP_HEADER_LEN = 8;
+
+/**
+ * Decodes the UDP header at `off` into `pkt`: ports and `payloadLen` (UDP length - 8).
+ *
+ * The UDP Length field is trusted only within the IP-declared length, except in the first fragment
+ * of a fragmented datagram, where it legitimately covers the later fragments too. A Length of 0
+ * (jumbograms, RFC 2675; segmentation offload) falls back to the IP length.
+ *
+ * @param declaredLen UDP header + payload bytes as the IP header declares them
+ * @param dataEnd end of usable bytes in `b`
+ * @param fragmented true for the first fragment of a fragmented IP packet
+ */
+export function decodeUdp(
+  b: Uint8Array,
+  off: number,
+  declaredLen: number,
+  dataEnd: number,
+  fragmented: boolean,
+  pkt: Packet,
+  frame: Frame,
+  diag: DiagnosticSink,
+): void {
+  if (off + UDP_HEADER_LEN > dataEnd) {
+    if (declaredLen < UDP_HEADER_LEN && off + declaredLen <= dataEnd) {
+      diag.report('udp_truncated', frame.origin, `IP declares ${declaredLen} UDP bytes, fewer than a UDP header`);
+      pkt.truncated = true;
+    } else {
+      reportCut('udp_truncated', 'UDP header', off, UDP_HEADER_LEN, dataEnd - off, frame, pkt, diag);
+    }
+    if (off + 4 <= dataEnd) {
+      pkt.srcPort = readU16(b, off);
+      pkt.dstPort = readU16(b, off + 2);
+    }
+    return;
+  }
+  const srcPort = readU16(b, off);
+  const dstPort = readU16(b, off + 2);
+  pkt.srcPort = srcPort;
+  pkt.dstPort = dstPort;
+  let udpLen = readU16(b, off + 4);
+  if (udpLen === 0) {
+    udpLen = declaredLen;
+  } else if (udpLen < UDP_HEADER_LEN) {
+    diag.report('udp_bad_length', frame.origin, `UDP length ${udpLen} is shorter than its header`);
+    udpLen = declaredLen;
+  } else if (udpLen > declaredLen && !fragmented) {
+    diag.report('udp_bad_length', frame.origin, `UDP length ${udpLen} exceeds the ${declaredLen} bytes the IP header declares`);
+    udpLen = declaredLen;
+  }
+  const payloadLen = udpLen - UDP_HEADER_LEN;
+  pkt.payloadLen = payloadLen;
+  if (payloadLen <= 0 || !(isDnsPort(srcPort) || isDnsPort(dstPort))) return;
+
+  const payload = off + UDP_HEADER_LEN;
+  if (payload + payloadLen > dataEnd) {
+    // The message continues in later fragments or past the snap length: never parse half a message.
+    if (fragmented) diag.count('dns_fragmented_skipped');
+    else pkt.truncated = true;
+    return;
+  }
+  decodeDnsMessage(b, payload, payloadLen, pkt, frame, diag);
+}
