@@ -78,6 +78,12 @@ export interface CatalogRule {
   description: string;
   /** When set, the rule applies only with this feature on (or when its traffic is seen). */
   condition?: Condition;
+  /**
+   * When the doc names several features for one row (SMB 445: seamless SSO or password
+   * writeback): the rule applies when ANY of them is on. `condition` then holds the first.
+   * Use `ruleConditions()` / `ruleApplies()` from catalog/match.ts to read both.
+   */
+  conditions?: Condition[];
   /** False for optional rules (PTA 8080, Health 5671 in the current table). */
   required: boolean;
   /** For ranges: this rule is the dynamic RPC range, met by endpoint-mapper handed-out ports. */
@@ -92,6 +98,12 @@ export interface EndpointPatterns {
   patterns: string[];
   /** Names seen in data that should be ignored (telemetry): they name no role. */
   ignore?: boolean;
+  /**
+   * Names only one kind of client contacts (adminwebservice.microsoftonline.com: the sync server;
+   * *.aadconnecthealth.azure.com: a Health agent): a host that contacts them is inferred to hold
+   * this role (medium confidence).
+   */
+  clientRole?: Role;
 }
 
 export interface Catalog {

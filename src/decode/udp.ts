@@ -67,7 +67,10 @@ export function decodeUdp(
   if (payload + payloadLen > dataEnd) {
     // The message continues in later fragments or past the snap length: never parse half a message.
     if (fragmented) diag.count('dns_fragmented_skipped');
-    else pkt.truncated = true;
+    else {
+      pkt.truncated = true;
+      diag.count('dns_truncated_skipped');
+    }
     return;
   }
   decodeDnsMessage(b, payload, payloadLen, pkt, frame, diag);

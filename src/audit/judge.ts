@@ -1,0 +1,201 @@
+/**
+ * Judging the traffic one rule saw between one host pair: counts, status, a one-sentence reason that
+ * names the failure (conn_state, ICMP code, flow-log deny rule, unanswered UDP) and the possible causes.
+ */
+import type { RuleTransport } from '../catalog/types.js';
+import type { PairAggregate } from '../flows/summary-types.js';
+import type { ConnState, Transport } from '../flows/types.js';
+import type { FindingStatus } from './types.js';
+
+/** Counts folded over a set of aggregates. */
+export interface Tally {
+  attempts: number;
+  completed: number;
+  refused: number;
+  unanswered: number;
+  unknown: number;
+  firstTs: number | null;
+  lastTs: number | null;
+  connStates: Partial<Record<ConnState, number>>;
+  icmpReasons: string[];
+  denyRules: string[];
+}
+
+/** Distinct ICMP reasons / deny rules kept per tally (each aggregate already caps its own). */
+const MAX_REASONS = 5;
+
+/** Zeek conn_state order, for stable text. */
+export const CONN_STATE_ORDER: readonly ConnState[] = ['S0', 'S1', 'SF', 'REJ', 'S2', 'S3', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH', 'SH', 'SHR', 'OTH'];
+
+/** Folds aggregates into one tally. */
+export function tallyAggregates(aggs: readonly PairAggregate[]): Tally {
+  const t: Tally = {
+    attempts: 0,
+    completed: 0,
+    refused: 0,
+    unanswered: 0,
+    unknown: 0,
+    firstTs: null,
+    lastTs: null,
+    connStates: {},
+    icmpReasons: [],
+    denyRules: [],
+  };
+  for (const a of aggs) {
+    t.attempts += a.flows;
+    t.completed += a.completed;
+    t.refused += a.refused;
+    t.unanswered += a.unanswered;
+    t.unknown += a.unknown;
+    if (a.flows > 0) {
+      if (t.firstTs === null || a.firstTs < t.firstTs) t.firstTs = a.firstTs;
+      if (t.lastTs === null || a.lastTs > t.lastTs) t.lastTs = a.lastTs;
+    }
+    for (const s of CONN_STATE_ORDER) {
+      const n = a.connStates[s];
+      if (n) t.connStates[s] = (t.connStates[s] ?? 0) + n;
+    }
+    for (const r of a.icmpReasons) if (t.icmpReasons.length < MAX_REASONS && !t.icmpReasons.includes(r)) t.icmpReasons.push(r);
+    for (const r of a.denyRules) if (t.denyRules.length < MAX_REASONS && !t.denyRules.includes(r)) t.denyRules.push(r);
+  }
+  return t;
+}
+
+/** States that mean "the attempt never got an answer from the responder". */
+const TCP_FAILURE_STATES: readonly ConnState[] = ['S0', 'REJ', 'RSTOS0', 'SH'];
+/** States of flows whose outcome cannot be told (midstream, responder only). */
+const UNDETERMINED_STATES: readonly ConnState[] = ['OTH', 'SHR', 'RSTRH'];
+
+function stateMeaning(t: Transport, s: ConnState): string {
+  if (t === 'udp') {
+    if (s === 'S0') return 'request, no answer';
+    if (s === 'SHR') return 'answer only, request not seen';
+    return '';
+  }
+  switch (s) {
+    case 'S0':
+      return 'SYN unanswered';
+    case 'REJ':
+      return 'reset in reply to the SYN';
+    case 'RSTOS0':
+      return 'SYN, no SYN-ACK, client reset';
+    case 'SH':
+      return 'SYN, no SYN-ACK, client FIN';
+    case 'OTH':
+      return 'midstream, no SYN seen';
+    case 'SHR':
+    case 'RSTRH':
+      return 'SYN-ACK seen, SYN not seen';
+    default:
+      return '';
+  }
+}
+
+/** `S0×3 (SYN unanswered), REJ×1 (reset in reply to the SYN)`; meanings left out when `bare`. */
+function describeStates(t: Transport, tally: Tally, states: readonly ConnState[], bare: boolean): string {
+  const parts: string[] = [];
+  for (const s of states) {
+    const n = tally.connStates[s];
+    if (!n) continue;
+    const meaning = bare ? '' : stateMeaning(t, s);
+    parts.push(meaning ? `${s}×${n} (${meaning})` : `${s}×${n}`);
+  }
+  return parts.join(', ');
+}
+
+/** The failure details of one transport's tally: conn_states, ICMP errors, deny rules. */
+function describeFailures(t: Transport, tally: Tally): string {
+  const explained = tally.icmpReasons.length > 0 || tally.denyRules.length > 0;
+  const details: string[] = [];
+  // With an ICMP error or a deny rule on record, "SYN unanswered" would mislead: the state is listed bare.
+  const states = describeStates(t, tally, t === 'udp' ? ['S0'] : TCP_FAILURE_STATES, explained);
+  if (states) details.push(states);
+  details.push(...tally.icmpReasons);
+  for (const r of tally.denyRules) details.push(`denied by flow-log rule ${r}`);
+  if (details.length === 0) {
+    if (tally.refused > 0) details.push(`${tally.refused} refused`);
+    if (tally.unanswered > 0) details.push(t === 'udp' ? `${tally.unanswered} with no answer` : `${tally.unanswered} unanswered`);
+  }
+  return details.join('; ');
+}
+
+function segment(t: Transport, tally: Tally): string {
+  const failed = tally.refused + tally.unanswered;
+  const parts: string[] = [];
+  const noun = tally.attempts === 1 ? 'attempt' : 'attempts';
+  if (tally.completed > 0 || (failed === 0 && tally.unknown === 0)) parts.push(`${tally.completed} of ${tally.attempts} ${noun} completed`);
+  if (failed > 0) parts.push(`${failed} of ${tally.attempts} ${noun} failed: ${describeFailures(t, tally)}`);
+  if (tally.unknown > 0) {
+    const states = describeStates(t, tally, UNDETERMINED_STATES, false);
+    parts.push(`${tally.unknown} of ${tally.attempts} ${noun} undetermined${states ? ` (${states})` : ''}`);
+  }
+  return parts.join(', ');
+}
+
+/** Status from the counts: any completed and any failed → partial, and so on. */
+export function statusFromTally(t: Tally): Extract<FindingStatus, 'ok' | 'blocked' | 'partial'> {
+  const failed = t.refused + t.unanswered;
+  if (failed === 0) return 'ok';
+  return t.completed > 0 ? 'partial' : 'blocked';
+}
+
+export interface Judgement {
+  status: Extract<FindingStatus, 'ok' | 'blocked' | 'partial'>;
+  tally: Tally;
+  reason: string;
+  hints: string[];
+}
+
+/**
+ * Judges the aggregates one rule matched for one host pair. With several transports (the doc's
+ * TCP/UDP), the rule is met by either, but a failure on either still counts: the status comes from
+ * the sums (completed on TCP + unanswered on UDP → partial), and the reason names each transport.
+ */
+export function judgeTraffic(transports: readonly RuleTransport[], aggs: readonly PairAggregate[]): Judgement {
+  const tally = tallyAggregates(aggs);
+  const status = statusFromTally(tally);
+  const perTransport: [RuleTransport, Tally][] = [];
+  for (const t of transports) {
+    const sub = tallyAggregates(aggs.filter((a) => a.proto === t));
+    if (sub.attempts > 0) perTransport.push([t, sub]);
+  }
+  const reason =
+    perTransport.length === 1 && transports.length === 1
+      ? segment(perTransport[0][0], perTransport[0][1])
+      : perTransport.map(([t, sub]) => `${t.toUpperCase()}: ${segment(t, sub)}`).join('; ');
+  const hints: string[] = [];
+  for (const [t, sub] of perTransport) hints.push(...failureHints(t, sub));
+  if (status === 'ok' && tally.completed === 0 && tally.unknown > 0) {
+    hints.push(
+      'traffic was seen but not whether it completed: the capture started midstream, or the log has no return counts',
+    );
+  }
+  return { status, tally, reason, hints: [...new Set(hints)] };
+}
+
+/** Possible causes for the failures in one transport's tally. */
+export function failureHints(t: Transport, tally: Tally): string[] {
+  const hints: string[] = [];
+  if (tally.refused + tally.unanswered === 0) return hints;
+  for (const r of tally.icmpReasons) {
+    if (/\b3\/13\b|administratively prohibited|\b1\/1\b|\b1\/[56]\b/i.test(r)) {
+      hints.push('a firewall rule rejecting with ICMP (administratively prohibited)');
+    } else if (/\b3\/3\b|port unreachable|\b1\/4\b/i.test(r)) {
+      hints.push('ICMP port unreachable: nothing listening on that port on the destination');
+    } else if (/\b3\/[0-2]\b|host unreachable|net(work)? unreachable|\b1\/[0-3]\b/i.test(r)) {
+      hints.push('ICMP host or network unreachable: a routing problem or the host is down');
+    } else {
+      hints.push('an ICMP error refused it: check the device that sent it');
+    }
+  }
+  if (tally.denyRules.length > 0) hints.push('a flow-log deny rule: check that NSG / firewall rule');
+  const explained = tally.icmpReasons.length > 0 || tally.denyRules.length > 0;
+  if (!explained && t === 'tcp' && (tally.connStates.S0 || tally.connStates.RSTOS0 || tally.connStates.SH)) {
+    hints.push('silent drop: a firewall or NSG discarding the SYN (or the host is down)');
+  }
+  if (tally.connStates.REJ) hints.push('port closed or a reject rule (a reset answered the SYN)');
+  if (!explained && t === 'udp' && tally.unanswered > 0) {
+    hints.push('a UDP request with no answer: a firewall dropping it, or no service listening');
+  }
+  return hints;
+}

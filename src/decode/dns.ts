@@ -1,0 +1,149 @@
+/**
+ * DNS (RFC 1035), mDNS (RFC 6762, port 5353) and LLMNR (RFC 4795, port 5355) messages, parsed with
+ * the `dns-packet` library into a small {@link DnsSummary}: the names a flow's far side goes by.
+ *
+ * dns-packet throws on malformed input; that is a library boundary, so the one try/catch of the
+ * decode stage is here. Its name decoder only follows compression pointers that point BACKWARDS
+ * (index.js `name.decode`: `jumpOffset >= oldOffset` throws "bad pointer"), so pointer loops end.
+ */
+import dnsPacket from 'dns-packet';
+import { canonicalIp } from '../common/ip.js';
+import type { DiagnosticSink } from '../common/diagnostics.js';
+import type { Frame } from '../sources/types.js';
+import { readU16 } from './cursor.js';
+import type { DnsRecord, DnsSummary, Packet } from './types.js';
+
+export const DNS_PORT = 53;
+export const MDNS_PORT = 5353;
+export const LLMNR_PORT = 5355;
+export const DNS_HEADER_LEN = 12;
+
+/** Bounds on what one message may add to a summary (memory stays bounded on hostile input). */
+export const MAX_DNS_QUESTIONS = 8;
+export const MAX_DNS_ANSWERS = 64;
+
+/** True for the ports whose payload is parsed as DNS: 53, 5353 (mDNS), 5355 (LLMNR). */
+export function isDnsPort(port: number): boolean {
+  return port === DNS_PORT || port === MDNS_PORT || port === LLMNR_PORT;
+}
+
+/**
+ * The per-record codecs that dns-packet exports at runtime (index.js: `exports.question`,
+ * `exports.answer`) but its type definitions omit. Decoding record by record keeps the questions
+ * and answers read before a damaged authority or additional record, and skips parsing those
+ * sections at all (we do not need them).
+ */
+interface RecordCodec<T> {
+  decode: ((buf: Buffer, offset: number) => T) & { bytes: number };
+}
+interface DecodedQuestion {
+  name: string;
+  type: string;
+}
+interface DecodedAnswer {
+  name: string;
+  type: string;
+  ttl?: number;
+  data?: unknown;
+}
+const codecs = dnsPacket as unknown as { question: RecordCodec<DecodedQuestion>; answer: RecordCodec<DecodedAnswer> };
+
+/**
+ * Parses the DNS message at `b[off .. off+len)` (captured whole: the caller checked) into `pkt.dns`.
+ * On a malformed message, reports `dns_malformed` and keeps what was read before the damage
+ * (`pkt.dns` stays null when not even the header and first question could be read).
+ */
+export function decodeDnsMessage(b: Uint8Array, off: number, len: number, pkt: Packet, frame: Frame, diag: DiagnosticSink): void {
+  if (len < DNS_HEADER_LEN) {
+    diag.report('dns_malformed', frame.origin, `DNS message of ${len} bytes is shorter than its 12-byte header`);
+    return;
+  }
+  // RFC 1035 section 4.1.1: ID, flags (QR bit 15, RCODE low 4 bits), QDCOUNT, ANCOUNT, NSCOUNT, ARCOUNT.
+  const flags = readU16(b, off + 2);
+  const summary: DnsSummary = {
+    id: readU16(b, off),
+    isResponse: (flags & 0x8000) !== 0,
+    rcode: flags & 0x0f,
+    questions: [],
+    answers: [],
+  };
+  const qdCount = readU16(b, off + 4);
+  const anCount = readU16(b, off + 6);
+  // A view, not a copy: the Buffer shares the frame's memory and is dropped before we return.
+  const buf = Buffer.from(b.buffer, b.byteOffset + off, len);
+  let at = DNS_HEADER_LEN;
+  let i = 0;
+  try {
+    for (; i < qdCount; i++) {
+      const q = codecs.question.decode(buf, at);
+      at += codecs.question.decode.bytes;
+      if (summary.questions.length < MAX_DNS_QUESTIONS) summary.questions.push({ name: normalizeName(q.name), type: String(q.type) });
+    }
+    for (i = 0; i < anCount; i++) {
+      const a = codecs.answer.decode(buf, at);
+      at += codecs.answer.decode.bytes;
+      if (at > len) throw new Error('record runs past the message');
+      const record = toDnsRecord(a);
+      if (record && summary.answers.length < MAX_DNS_ANSWERS) summary.answers.push(record);
+    }
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    diag.report('dns_malformed', frame.origin, `DNS message id ${summary.id}: ${why} (at byte ${at} of ${len})`);
+  }
+  pkt.dns = summary;
+}
+
+/**
+ * Parses DNS over TCP (RFC 1035 section 4.2.2: a 2-byte length prefix, then the message). Only a
+ * segment that starts with the prefix and holds the whole message is parsed; others are counted
+ * (`dns_tcp_incomplete`) and skipped, as reassembly is out of scope.
+ *
+ * @param payloadLen TCP payload bytes as declared; `captured` of them are in `b` from `off`
+ */
+export function decodeDnsOverTcp(
+  b: Uint8Array,
+  off: number,
+  payloadLen: number,
+  captured: number,
+  pkt: Packet,
+  frame: Frame,
+  diag: DiagnosticSink,
+): void {
+  if (captured < 2) {
+    diag.count('dns_tcp_incomplete');
+    return;
+  }
+  const msgLen = readU16(b, off);
+  if (msgLen + 2 > payloadLen) {
+    diag.count('dns_tcp_incomplete');
+    return;
+  }
+  if (msgLen + 2 > captured) {
+    pkt.truncated = true;
+    diag.count('dns_truncated_skipped');
+    return;
+  }
+  decodeDnsMessage(b, off + 2, msgLen, pkt, frame, diag);
+}
+
+function normalizeName(name: string): string {
+  // dns-packet returns names without the trailing dot, and '.' for the root.
+  const lower = name.toLowerCase();
+  if (lower === '.') return '';
+  return lower.endsWith('.') ? lower.slice(0, -1) : lower;
+}
+
+function toDnsRecord(a: DecodedAnswer): DnsRecord | null {
+  const ttl = typeof a.ttl === 'number' ? a.ttl : 0;
+  if (a.type === 'A' || a.type === 'AAAA') {
+    if (typeof a.data !== 'string') return null;
+    const address = canonicalIp(a.data);
+    if (address === null) return null;
+    return { name: normalizeName(a.name), type: a.type, data: address, ttl };
+  }
+  if (a.type === 'CNAME') {
+    if (typeof a.data !== 'string') return null;
+    return { name: normalizeName(a.name), type: 'CNAME', data: normalizeName(a.data), ttl };
+  }
+  return null;
+}

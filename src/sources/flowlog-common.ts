@@ -1,0 +1,499 @@
+/**
+ * Pieces every flow-log reader shares: a streaming line splitter with exact byte offsets, cheap
+ * field parsing, stable flow uids, an address canonicaliser with a cache, a bounded merge table
+ * that joins the tuples of one flow (NSG v2 / VNet B-C-E, repeated v1 tuples), and the PT1H.json
+ * folder-path parser.
+ */
+
+import { isAscii } from 'node:buffer';
+import { canonicalIp } from '../common/ip.js';
+import type { ConnState, Flow, FlowEvidence, FlowLogFacts, Outcome, Transport } from '../flows/types.js';
+import type { ByteInput } from './types.js';
+
+const NEWLINE = 10;
+
+/**
+ * Calls `onLine` for every line of the input, in order, with its 1-based line number and the byte
+ * offset of its first byte in the (decompressed) stream. Lines lose their `\n` and a trailing `\r`;
+ * a UTF-8 byte-order mark at the start is removed (and still counted in offsets). Multi-byte UTF-8
+ * characters split across chunks are decoded correctly (streaming TextDecoder).
+ *
+ * `onLine` may return `false` to stop reading early.
+ * @returns the number of bytes read and of lines seen.
+ */
+export async function forEachLine(
+  input: ByteInput,
+  onLine: (line: string, lineNo: number, offset: number) => boolean | void,
+): Promise<{ bytes: number; lines: number; stopped: boolean }> {
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  let carry = '';
+  let carryAscii = true;
+  let lineNo = 0;
+  let offset = 0; // byte offset of the next line to hand out
+  let bytes = 0;
+  let first = true;
+
+  const emit = (line: string, ascii: boolean): boolean => {
+    const byteLen = ascii ? line.length : Buffer.byteLength(line, 'utf8');
+    let text = line;
+    if (first) {
+      first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    if (text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
+    lineNo++;
+    const start = offset;
+    offset += byteLen + 1;
+    return onLine(text, lineNo, start) !== false;
+  };
+
+  for await (const chunk of input.chunks) {
+    bytes += chunk.length;
+    const chunkAscii = isAscii(chunk);
+    const text = decoder.decode(chunk, { stream: true });
+    let lastNl = text.lastIndexOf('\n');
+    if (lastNl < 0) {
+      carry += text;
+      carryAscii = carryAscii && chunkAscii;
+      continue;
+    }
+    let pos = 0;
+    let nl = text.indexOf('\n');
+    // First line: carry + head of this chunk.
+    if (!emit(carry + text.slice(0, nl), carryAscii && chunkAscii)) return { bytes, lines: lineNo, stopped: true };
+    pos = nl + 1;
+    while (pos <= lastNl) {
+      nl = text.indexOf('\n', pos);
+      if (!emit(text.slice(pos, nl), chunkAscii)) return { bytes, lines: lineNo, stopped: true };
+      pos = nl + 1;
+    }
+    carry = text.slice(lastNl + 1);
+    carryAscii = chunkAscii;
+    lastNl = -1;
+  }
+  const tail = decoder.decode();
+  if (tail.length > 0) carryAscii = false;
+  carry += tail;
+  if (carry.length > 0) emit(carry, carryAscii);
+  return { bytes, lines: lineNo, stopped: false };
+}
+
+/**
+ * Parses a non-negative decimal integer from `s[start, end)`; -1 when empty, not all digits, or
+ * longer than 15 digits (beyond what a log count or port can sanely hold).
+ */
+export function parseUint(s: string, start = 0, end = s.length): number {
+  if (end <= start || end - start > 15) return -1;
+  let v = 0;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/** Parses a port (0..65535) from `s[start, end)`; -1 when it is not one. */
+export function parsePort(s: string, start = 0, end = s.length): number {
+  const v = parseUint(s, start, end);
+  return v > 65535 ? -1 : v;
+}
+
+/**
+ * Canonicalises address text from a log (`010.0.0.1` stays invalid; `2001:DB8::1` → `2001:db8::1`)
+ * with a bounded cache, because logs repeat the same few addresses millions of times.
+ */
+export class AddressCache {
+  private readonly map = new Map<string, string | null>();
+
+  constructor(private readonly max = 65_536) {}
+
+  /** Canonical text, or null when `text` is not an IPv4/IPv6 literal. */
+  canonical(text: string): string | null {
+    let v = this.map.get(text);
+    if (v !== undefined) return v;
+    v = canonicalIp(text);
+    if (this.map.size >= this.max) this.map.clear();
+    this.map.set(text, v);
+    return v;
+  }
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** FNV-1a 32-bit hash of a string (UTF-16 code units), for uid seeds. */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function mix32(x: number): number {
+  // murmur3 fmix32: spreads nearby record numbers over the whole range.
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+function appendBase62(out: string, v: number, digits: number): string {
+  let s = out;
+  for (let i = 0; i < digits; i++) {
+    s += BASE62[v % 62];
+    v = Math.floor(v / 62);
+  }
+  return s;
+}
+
+/**
+ * Zeek-style uid (`C` + 12 base62 characters) for a flow-log flow, stable for the same input:
+ * derived from the file name's hash and the position of the flow's first record (line, or record
+ * and tuple index).
+ */
+export function flowLogUid(fileHash: number, a: number, b = 0): string {
+  const h1 = mix32(fileHash ^ mix32(a + 0x9e3779b9));
+  const h2 = mix32(h1 ^ mix32(b * 0x27d4eb2d + a));
+  return appendBase62(appendBase62('C', h1, 6), h2, 6);
+}
+
+/** Everything a reader decides about one flow-log flow; {@link makeLogFlow} fills in the rest. */
+export interface LogFlowInit {
+  uid: string;
+  ts: number;
+  duration: number;
+  proto: Transport;
+  origH: string;
+  origP: number;
+  respH: string;
+  respP: number;
+  connState: ConnState;
+  origPkts: number;
+  origBytes: number;
+  respPkts: number;
+  respBytes: number;
+  outcome: Outcome;
+  reason: string;
+  evidence: FlowEvidence;
+  log: FlowLogFacts;
+}
+
+/**
+ * Builds a {@link Flow} from a log record. Logs count IP-level bytes (NSG, VNet, pfirewall `size`);
+ * they go to both `origBytes` (the field reports read, as the Flow type documents for logs) and
+ * `origIpBytes`. History is empty: logs carry no TCP flags per packet.
+ */
+export function makeLogFlow(f: LogFlowInit): Flow {
+  return {
+    uid: f.uid,
+    ts: f.ts,
+    duration: f.duration,
+    proto: f.proto,
+    origH: f.origH,
+    origP: f.origP,
+    respH: f.respH,
+    respP: f.respP,
+    connState: f.connState,
+    history: '',
+    origPkts: f.origPkts,
+    origBytes: f.origBytes,
+    origIpBytes: f.origBytes,
+    respPkts: f.respPkts,
+    respBytes: f.respBytes,
+    respIpBytes: f.respBytes,
+    outcome: f.outcome,
+    reason: f.reason,
+    observedBy: 'flowlog',
+    evidence: f.evidence,
+    log: f.log,
+  };
+}
+
+/** Maps an IANA protocol number or name from a log to a transport; null for anything else. */
+export function transportOf(text: string): Transport | null {
+  switch (text) {
+    case '6':
+    case 'T':
+    case 't':
+    case 'TCP':
+    case 'tcp':
+    case 'Tcp':
+      return 'tcp';
+    case '17':
+    case 'U':
+    case 'u':
+    case 'UDP':
+    case 'udp':
+    case 'Udp':
+      return 'udp';
+    case '1':
+    case '58':
+    case 'ICMP':
+    case 'icmp':
+    case 'Icmp':
+    case 'ICMPv6':
+    case 'ICMPV6':
+    case 'icmpv6':
+      return 'icmp';
+    default:
+      return null;
+  }
+}
+
+/** Resource facts an Azure flow-log blob path carries (`.../resourceId=/SUBSCRIPTIONS/.../macAddress=.../PT1H.json`). */
+export interface BlobPathFacts {
+  /** NSG resource id (NSG flow logs) or flow-log resource id (VNet flow logs), as written in the path. */
+  resource?: string;
+  /** MAC address of the NIC, as written in the path (12 hex digits). */
+  mac?: string;
+}
+
+/**
+ * Reads the resource id and MAC address from an Azure storage blob path, as the portal and
+ * AzCopy lay them out:
+ * `insights-logs-networksecuritygroupflowevent/resourceId=/SUBSCRIPTIONS/<sub>/RESOURCEGROUPS/<rg>/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/<nsg>/y=2024/m=05/d=01/h=10/m=00/macAddress=000D3A.../PT1H.json`
+ * and, for VNet flow logs, `flowLogResourceID=/<sub>/<rg>/<watcher>/<flowlog>/y=...`.
+ * Backslashes (Windows paths) are accepted.
+ */
+export function parseBlobPath(path: string): BlobPathFacts {
+  const p = path.replace(/\\/g, '/');
+  const out: BlobPathFacts = {};
+  const m = /(?:^|\/)(?:resourceId|flowLogResourceID)=(\/.*?)\/y=\d{4}\//i.exec(p);
+  if (m) out.resource = m[1];
+  const mac = /(?:^|\/)macAddress=([0-9A-Fa-f]{12}|(?:[0-9A-Fa-f]{2}[-:]){5}[0-9A-Fa-f]{2})(?:\/|$)/.exec(p);
+  if (mac) out.mac = mac[1];
+  return out;
+}
+
+/** One tuple of an Azure flow log (NSG v1/v2 or VNet v4), parsed. Reused by readers. */
+export interface LogTuple {
+  /** Microseconds since the epoch. */
+  ts: number;
+  proto: Transport;
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  /** 'I' or 'O'. */
+  direction: string;
+  /** True when denied (NSG action D, VNet state D). */
+  denied: boolean;
+  /** Action as written: 'A' / 'D' (VNet: derived from the state). */
+  action: string;
+  /** '' (v1), 'B', 'C', 'E' or 'D'. */
+  state: string;
+  /** Counts: -1 when the tuple carries none (v1, v2 B tuples with empty fields). */
+  pktsOut: number;
+  bytesOut: number;
+  pktsIn: number;
+  bytesIn: number;
+  encryption: string;
+}
+
+/**
+ * The facts shared by the tuples of one rule group of one record (rule, resource, MAC). Created
+ * once per group, kept by the flows that start in it; must not be mutated afterwards.
+ */
+export interface TupleGroup {
+  file: string;
+  rule: string;
+  resource?: string;
+  mac?: string;
+  /** Log flavour, for reasons: 'NSG' or 'VNet'. */
+  kind: 'NSG' | 'VNet';
+  /** NSG flow log version 1: no states, no counts. */
+  v1: boolean;
+  /** 0-based record index within the file. */
+  record: number;
+  /** 1-based line of the record, for line-delimited JSON; undefined for a records file. */
+  line?: number;
+}
+
+interface PendingFlow {
+  key: string;
+  t: LogTuple;
+  ctx: TupleGroup;
+  tuple: number;
+  firstTs: number;
+  lastTs: number;
+  states: string;
+  records: number;
+  hasCounts: boolean;
+  pktsOut: number;
+  bytesOut: number;
+  pktsIn: number;
+  bytesIn: number;
+  sawEnd: boolean;
+  uid: string;
+}
+
+/**
+ * Joins the tuples of one flow into one {@link Flow}: same 5-tuple, direction and verdict, within
+ * `idleMicros` of log time of each other. NSG v2 / VNet tuples B (begin), C (continuing: counts since
+ * the last tuple) and E (end) of a flow are summed; an E tuple closes the flow at once. Repeated
+ * v1 tuples (one per SYN retry, one per minute for long flows) and repeated denies of one attempt
+ * join the same way, as Zeek counts retransmitted SYNs as one connection.
+ *
+ * Memory is bounded: at most `maxOpen` flows are held (the oldest are emitted when it is reached),
+ * flows idle longer than `idleMicros` behind the newest tuple are emitted on a periodic sweep,
+ * and {@link flushAll} emits the rest at the end of a file. Flows never join across files.
+ */
+export class TupleMerger {
+  private readonly open = new Map<string, PendingFlow>();
+  private maxTs = 0;
+  private sinceSweep = 0;
+
+  constructor(
+    private readonly onFlow: (flow: Flow) => void,
+    private readonly fileHash: number,
+    private readonly idleMicros = 300_000_000,
+    private readonly maxOpen = 100_000,
+  ) {}
+
+  /**
+   * Adds one tuple. `t` may be reused by the caller after the call; `ctx` is kept by the flow.
+   * `tuple` is the 0-based tuple index within the record (the evidence).
+   */
+  add(t: LogTuple, ctx: TupleGroup, tuple: number): void {
+    const key = `${t.proto}|${t.src}|${t.sport}|${t.dst}|${t.dport}|${t.direction}|${t.action}`;
+    let p = this.open.get(key);
+    if (p !== undefined && (t.ts - p.lastTs > this.idleMicros || t.ts < p.firstTs - this.idleMicros || (t.state === 'B' && p.states !== 'B'))) {
+      // Idle too long, or a new B after the flow had progressed: a new flow on the same 5-tuple.
+      this.emit(p);
+      p = undefined;
+    }
+    if (p === undefined) {
+      if (this.open.size >= this.maxOpen) this.evictOldest();
+      p = {
+        key,
+        t: { ...t },
+        ctx,
+        tuple,
+        firstTs: t.ts,
+        lastTs: t.ts,
+        states: '',
+        records: 0,
+        hasCounts: false,
+        pktsOut: 0,
+        bytesOut: 0,
+        pktsIn: 0,
+        bytesIn: 0,
+        sawEnd: false,
+        uid: flowLogUid(this.fileHash, ctx.record, tuple),
+      };
+      this.open.set(key, p);
+    }
+    p.records++;
+    if (t.ts < p.firstTs) p.firstTs = t.ts;
+    if (t.ts > p.lastTs) p.lastTs = t.ts;
+    if (t.state !== '' && p.states.indexOf(t.state) < 0) p.states += t.state;
+    if (t.pktsOut >= 0 && t.state !== 'B') {
+      // B tuples carry zeros (VNet) or nothing (NSG v2): only C/E counts are traffic.
+      p.hasCounts = true;
+      p.pktsOut += t.pktsOut;
+      p.bytesOut += Math.max(0, t.bytesOut);
+      p.pktsIn += Math.max(0, t.pktsIn);
+      p.bytesIn += Math.max(0, t.bytesIn);
+    }
+    if (t.encryption !== '') p.t.encryption = t.encryption;
+    if (t.state === 'E') {
+      p.sawEnd = true;
+      this.open.delete(key);
+      this.emit(p, false);
+    }
+    if (t.ts > this.maxTs) this.maxTs = t.ts;
+    if (++this.sinceSweep >= 65_536) this.sweep();
+  }
+
+  /** Emits every flow still open (end of file). */
+  flushAll(): void {
+    for (const p of this.open.values()) this.emit(p, false);
+    this.open.clear();
+  }
+
+  private sweep(): void {
+    this.sinceSweep = 0;
+    const limit = this.maxTs - this.idleMicros;
+    for (const p of this.open.values()) {
+      if (p.lastTs < limit) {
+        this.open.delete(p.key);
+        this.emit(p, false);
+      }
+    }
+  }
+
+  private evictOldest(): void {
+    // Map iteration is insertion order: the first quarter are the longest-held flows.
+    let n = Math.max(1, this.maxOpen >> 2);
+    for (const p of this.open.values()) {
+      if (n-- <= 0) break;
+      this.open.delete(p.key);
+      this.emit(p, false);
+    }
+  }
+
+  private emit(p: PendingFlow, remove = true): void {
+    if (remove) this.open.delete(p.key);
+    const t = p.t;
+    const ctx = p.ctx;
+    let outcome: Outcome;
+    let connState: ConnState;
+    let reason: string;
+    const ruleText = ctx.rule === '' ? `${ctx.kind} (no rule name in the log)` : `${ctx.kind} rule ${ctx.rule}`;
+    if (t.denied) {
+      outcome = 'refused';
+      connState = 'S0';
+      reason = `denied by ${ruleText}`;
+    } else if (ctx.v1) {
+      outcome = 'completed';
+      connState = 'OTH';
+      reason = `allowed by ${ruleText} (v1 logs carry no reply counts)`;
+    } else if (!p.hasCounts) {
+      // Only a B tuple: the flow began near the end of this log; its counts are in a later file.
+      outcome = 'unknown';
+      connState = 'OTH';
+      reason = `allowed by ${ruleText}; only the flow's begin tuple is in this file, so no counts`;
+    } else if (p.pktsIn === 0) {
+      outcome = 'unanswered';
+      connState = 'S0';
+      reason = `allowed by ${ruleText}, but no packets came back (${p.pktsOut} sent)`;
+    } else {
+      outcome = 'completed';
+      connState = p.sawEnd ? 'SF' : 'S1';
+      reason = `allowed by ${ruleText}; ${p.pktsOut} packets sent, ${p.pktsIn} back`;
+    }
+    const log: FlowLogFacts = { action: t.action, rule: ctx.rule, direction: t.direction, records: p.records };
+    if (ctx.resource !== undefined) log.resource = ctx.resource;
+    if (ctx.mac !== undefined) log.mac = ctx.mac;
+    if (p.states !== '') log.state = p.states;
+    if (t.encryption !== '') log.encryption = t.encryption;
+    this.onFlow(
+      makeLogFlow({
+        uid: p.uid,
+        ts: p.firstTs,
+        duration: p.lastTs - p.firstTs,
+        proto: t.proto,
+        origH: t.src,
+        origP: t.sport,
+        respH: t.dst,
+        respP: t.dport,
+        connState,
+        origPkts: p.hasCounts ? p.pktsOut : 0,
+        origBytes: p.hasCounts ? p.bytesOut : 0,
+        respPkts: p.pktsIn,
+        respBytes: p.bytesIn,
+        outcome,
+        reason,
+        evidence:
+          ctx.line === undefined
+            ? { file: ctx.file, record: ctx.record, tuple: p.tuple }
+            : { file: ctx.file, line: ctx.line, record: ctx.record, tuple: p.tuple },
+        log,
+      }),
+    );
+  }
+}

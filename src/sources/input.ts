@@ -1,0 +1,421 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { InputError } from '../common/diagnostics.js';
+import { describeError } from './chunk-reader.js';
+import type { ByteInput, InputFormat } from './types.js';
+
+/** Size of each read from a plain file: large reads keep syscall and promise overhead negligible. */
+export const READ_CHUNK_BYTES = 1024 * 1024;
+/** How many leading (decompressed) bytes {@link ByteInput.head} holds for sniffing. */
+export const HEAD_BYTES = 4096;
+
+/** A {@link ByteInput} that can be released early (closes the file when the chunks were not read to the end). */
+export interface OpenedInput extends ByteInput {
+  /** Ends reading: closes the file and stops decompression. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Test and embedding hooks for {@link openInput}. */
+export interface OpenInputOptions {
+  /** What `-` reads instead of `process.stdin`. */
+  stdin?: AsyncIterable<Uint8Array>;
+}
+
+/**
+ * Opens a file (or `-`, standard input) for reading as a stream of chunks.
+ *
+ * Plain files are read through one FileHandle in {@link READ_CHUNK_BYTES} chunks into two
+ * preallocated buffers that alternate (the next read runs while the current chunk is parsed), so a
+ * chunk is valid until the consumer pulls the one after next... and readers treat it as valid only
+ * until the next pull. Gzip is recognised by its magic bytes 1f 8b, never by the name, and
+ * decompressed on the fly; a corrupt or truncated gzip stream ends the chunks with an
+ * {@link InputError} `input_gzip_corrupt` whose offset is the decompressed byte count reached (the
+ * bytes before it are delivered).
+ *
+ * @throws InputError `input_unreadable` (offset -1) when the file cannot be opened or read, with a
+ *   one-line message such as `cannot read x.pcap: no such file`; `input_gzip_corrupt` when the
+ *   file starts like gzip but yields not even one byte.
+ */
+export async function openInput(path: string, options: OpenInputOptions = {}): Promise<OpenedInput> {
+  if (path === '-') return openInputStream('-', options.stdin ?? process.stdin);
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw unreadable(path, e);
+  }
+  try {
+    const st = await fh.stat();
+    // open(2) succeeds on a directory on Linux; reading it fails later with EISDIR.
+    if (st.isDirectory()) throw new InputError('input_unreadable', path, -1, `cannot read ${path}: is a directory`);
+    const consumed = { bytes: 0 };
+    const raw = readFileChunks(fh, consumed);
+    return await openRaw(path, raw, st.isFile() ? st.size : undefined, consumed);
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    throw e instanceof InputError ? e : unreadable(path, e);
+  }
+}
+
+/**
+ * Like {@link openInput} for an already open byte stream (standard input, a socket, a test's
+ * generator). Chunks of `source` are kept as they are (a stream hands out fresh buffers).
+ */
+export async function openInputStream(name: string, source: AsyncIterable<Uint8Array>, size?: number): Promise<OpenedInput> {
+  const consumed = { bytes: 0 };
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      consumed.bytes += bytes.length;
+      yield bytes;
+    }
+  }
+  try {
+    return await openRaw(name, counted(), size, consumed);
+  } catch (e) {
+    throw e instanceof InputError ? e : unreadable(name, e);
+  }
+}
+
+/**
+ * Ends an input's iteration early so its file is closed, for a caller that decided not to read it
+ * (unknown format). Works for any {@link ByteInput}: it ends the chunks iteration.
+ */
+export async function closeInput(input: ByteInput): Promise<void> {
+  const closable = input as Partial<OpenedInput>;
+  if (typeof closable.close === 'function') {
+    await closable.close();
+    return;
+  }
+  await input.chunks[Symbol.asyncIterator]().return?.();
+}
+
+function unreadable(path: string, e: unknown): InputError {
+  const code = (e as { code?: unknown } | null)?.code;
+  const why =
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : describeError(e);
+  return new InputError('input_unreadable', path, -1, `cannot read ${path}: ${why}`);
+}
+
+/**
+ * Plain-file chunks: two alternating preallocated buffers, with the next read already in flight
+ * while the consumer parses the current chunk (libuv runs it on another thread). A yielded chunk
+ * is overwritten by the read started at the consumer's next pull, never earlier.
+ */
+async function* readFileChunks(fh: FileHandle, consumed: { bytes: number }): AsyncGenerator<Uint8Array> {
+  const buffers = [Buffer.allocUnsafe(READ_CHUNK_BYTES), Buffer.allocUnsafe(READ_CHUNK_BYTES)];
+  let which = 0;
+  let position = 0;
+  let inFlight: Promise<{ bytesRead: number }> | null = fh.read(buffers[0], 0, READ_CHUNK_BYTES, position);
+  try {
+    for (;;) {
+      const { bytesRead } = await inFlight;
+      inFlight = null;
+      if (bytesRead === 0) return;
+      const current = buffers[which];
+      position += bytesRead;
+      consumed.bytes += bytesRead;
+      which ^= 1;
+      // The buffer being filled now was yielded two pulls ago: the consumer has moved past it.
+      inFlight = fh.read(buffers[which], 0, READ_CHUNK_BYTES, position);
+      yield current.subarray(0, bytesRead);
+    }
+  } finally {
+    if (inFlight) await inFlight.catch(() => undefined);
+    await fh.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Shared by files and streams: detects gzip on the raw bytes, fills `head` from the (decompressed)
+ * bytes, and returns chunks that start at offset 0 again.
+ */
+async function openRaw(
+  name: string,
+  raw: AsyncGenerator<Uint8Array>,
+  size: number | undefined,
+  consumed: { bytes: number },
+): Promise<OpenedInput> {
+  const rawHead = await collectPrefix(raw, 2);
+  if (rawHead.error) {
+    await raw.return(undefined).catch(() => undefined);
+    throw rawHead.error instanceof InputError ? rawHead.error : unreadable(name, rawHead.error);
+  }
+  const gzip = startsWithGzipMagic(rawHead.chunks);
+  let source: AsyncIterator<Uint8Array>;
+  let stopDecompression: () => void = () => undefined;
+  if (gzip) {
+    const g = gunzipChunks(name, rawHead.chunks, raw);
+    source = g.chunks;
+    stopDecompression = g.stop;
+  } else {
+    source = prepend(rawHead.chunks, raw);
+  }
+
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    stopDecompression();
+    await source.return?.(undefined).catch(() => undefined);
+    await raw.return(undefined).catch(() => undefined);
+  };
+
+  const head = await collectPrefix(source, HEAD_BYTES);
+  if (gzip && head.error && totalLength(head.chunks) === 0) {
+    await close();
+    throw head.error instanceof InputError
+      ? head.error
+      : new InputError('input_gzip_corrupt', name, 0, `${name}: not a valid gzip stream (${describeError(head.error)})`);
+  }
+  const headBytes = concatPrefix(head.chunks, HEAD_BYTES);
+
+  let prefixIndex = 0;
+  let pendingError: unknown = head.error;
+  let finished = false;
+  const iterator: AsyncIterator<Uint8Array> = {
+    async next(): Promise<IteratorResult<Uint8Array>> {
+      if (finished) return { done: true, value: undefined };
+      if (prefixIndex < head.chunks.length) return { done: false, value: head.chunks[prefixIndex++] };
+      if (pendingError !== null) {
+        const e = pendingError;
+        pendingError = null;
+        finished = true;
+        await close();
+        throw e;
+      }
+      if (head.ended) {
+        finished = true;
+        await close();
+        return { done: true, value: undefined };
+      }
+      try {
+        const r = await source.next();
+        if (r.done) {
+          finished = true;
+          await close();
+        }
+        return r;
+      } catch (e) {
+        finished = true;
+        await close();
+        throw e;
+      }
+    },
+    async return(): Promise<IteratorResult<Uint8Array>> {
+      finished = true;
+      await close();
+      return { done: true, value: undefined };
+    },
+  };
+
+  return {
+    name,
+    size,
+    gzip,
+    head: headBytes,
+    // Single use: every call returns the same iterator, so ending it anywhere closes the file.
+    chunks: { [Symbol.asyncIterator]: () => iterator },
+    bytesConsumed: () => consumed.bytes,
+    close,
+  };
+}
+
+interface Prefix {
+  chunks: Uint8Array[];
+  /** True when the source ended while collecting. */
+  ended: boolean;
+  /** The error the source threw while collecting, if any (collection stops there). */
+  error: unknown;
+}
+
+/**
+ * Pulls chunks until at least `want` bytes are collected. A chunk is copied before the next pull
+ * (the producer may reuse it then); the last one is kept as is.
+ */
+async function collectPrefix(it: AsyncIterator<Uint8Array>, want: number): Promise<Prefix> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  while (total < want) {
+    if (chunks.length > 0) chunks[chunks.length - 1] = chunks[chunks.length - 1].slice();
+    let r: IteratorResult<Uint8Array>;
+    try {
+      r = await it.next();
+    } catch (error) {
+      return { chunks, ended: true, error: error ?? new Error('read failed') };
+    }
+    if (r.done) return { chunks, ended: true, error: null };
+    if (r.value.length === 0) continue;
+    chunks.push(r.value);
+    total += r.value.length;
+  }
+  return { chunks, ended: false, error: null };
+}
+
+function totalLength(chunks: Uint8Array[]): number {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  return n;
+}
+
+/** A copy of the first `max` bytes of the chunks. */
+function concatPrefix(chunks: Uint8Array[], max: number): Uint8Array {
+  const out = new Uint8Array(Math.min(max, totalLength(chunks)));
+  let at = 0;
+  for (const c of chunks) {
+    if (at >= out.length) break;
+    const take = Math.min(c.length, out.length - at);
+    out.set(c.subarray(0, take), at);
+    at += take;
+  }
+  return out;
+}
+
+/** RFC 1952 section 2.3.1: ID1 = 31 (0x1f), ID2 = 139 (0x8b). */
+function startsWithGzipMagic(chunks: Uint8Array[]): boolean {
+  const two = concatPrefix(chunks, 2);
+  return two.length === 2 && two[0] === 0x1f && two[1] === 0x8b;
+}
+
+async function* prepend(first: Uint8Array[], rest: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  yield* first;
+  for (;;) {
+    const r = await rest.next();
+    if (r.done) return;
+    yield r.value;
+  }
+}
+
+/**
+ * Decompresses on the fly. Compressed chunks are copied before they enter zlib (zlib keeps
+ * references while it works, and the file reader reuses its buffers). A zlib error ends the
+ * chunks with InputError `input_gzip_corrupt` at the decompressed offset reached.
+ */
+function gunzipChunks(
+  name: string,
+  first: Uint8Array[],
+  rest: AsyncGenerator<Uint8Array>,
+): { chunks: AsyncIterator<Uint8Array>; stop: () => void } {
+  async function* compressed(): AsyncGenerator<Buffer> {
+    for (const c of first) yield Buffer.from(c);
+    for (;;) {
+      const r = await rest.next();
+      if (r.done) return;
+      yield Buffer.from(r.value);
+    }
+  }
+  const src = Readable.from(compressed(), { objectMode: false });
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  src.on('error', (e) => gunzip.destroy(e));
+  src.pipe(gunzip);
+  let produced = 0;
+  async function* decompressed(): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+        produced += chunk.length;
+        yield chunk;
+      }
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      const code = (e as { code?: unknown } | null)?.code;
+      if (typeof code === 'string' && code.startsWith('Z_')) {
+        throw new InputError(
+          'input_gzip_corrupt',
+          name,
+          produced,
+          `${name}: gzip stream corrupt or truncated after ${produced} decompressed bytes (${describeError(e)})`,
+        );
+      }
+      throw new InputError('input_unreadable', name, produced, `${name}: read error after ${produced} decompressed bytes (${describeError(e)})`);
+    }
+  }
+  return {
+    chunks: decompressed(),
+    stop: () => {
+      src.destroy();
+      gunzip.destroy();
+    },
+  };
+}
+
+/**
+ * Decides the format from the first bytes (up to {@link HEAD_BYTES}), never from a name.
+ *
+ * Captures by magic number (draft-ietf-opsawg-pcap section 4, draft-ietf-opsawg-pcapng section
+ * 4.1); text formats by their first lines: a Windows Firewall log by its `#Software`/`#Fields`
+ * header, NSG and VNet flow logs by their JSON keys, CSV by a header-looking first line. A UTF-8
+ * byte order mark is skipped. Returns `unknown` otherwise.
+ */
+export function sniffFormat(head: Uint8Array): InputFormat {
+  if (head.length >= 4) {
+    const magic = ((head[0] << 24) | (head[1] << 16) | (head[2] << 8) | head[3]) >>> 0;
+    if (magic === 0xa1b2c3d4 || magic === 0xd4c3b2a1 || magic === 0xa1b23c4d || magic === 0x4d3cb2a1) return 'pcap';
+    if (magic === 0x0a0d0d0a) {
+      // Section Header Block: the byte-order magic 0x1A2B3C4D follows the block length.
+      if (head.length < 12) return 'pcapng';
+      const bom = ((head[8] << 24) | (head[9] << 16) | (head[10] << 8) | head[11]) >>> 0;
+      if (bom === 0x1a2b3c4d || bom === 0x4d3c2b1a) return 'pcapng';
+      return 'unknown';
+    }
+  }
+  let start = 0;
+  if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) start = 3;
+  for (let i = start; i < head.length; i++) if (head[i] === 0) return 'unknown'; // binary
+  const text = Buffer.from(head.buffer, head.byteOffset + start, head.length - start).toString('utf8');
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return sniffJson(trimmed);
+  const lines = text.split(/\r?\n/);
+  if (looksLikePfirewall(lines)) return 'pfirewall';
+  if (looksLikeCsvHeader(lines[0])) return 'csv';
+  return 'unknown';
+}
+
+function sniffJson(text: string): InputFormat {
+  // VNet first: its records hold "flowTuples" too (flowRecords.flows[].flowGroups[].flowTuples).
+  if (text.includes('"flowLogVersion"') || text.includes('"flowRecords"') || text.includes('"FlowLogFlowEvent"')) return 'vnet';
+  if (text.includes('NetworkSecurityGroupFlowEvent') || text.includes('"flowTuples"')) return 'nsg';
+  if (text.includes('"records"') && /"properties"\s*:\s*\{\s*"Version"/.test(text)) return 'nsg';
+  return 'unknown';
+}
+
+function looksLikePfirewall(lines: string[]): boolean {
+  let version = false;
+  for (let i = 0; i < lines.length && i < 12; i++) {
+    const line = lines[i].trim();
+    if (line.startsWith('#Software: Microsoft Windows Firewall')) return true;
+    if (line.startsWith('#Fields: date time action')) return true;
+    // Other W3C-style logs (IIS) start with #Version too: they name themselves in #Software.
+    if (line.startsWith('#Software:')) return false;
+    if (i === 0 && line.startsWith('#Version:')) version = true;
+  }
+  return version;
+}
+
+function looksLikeCsvHeader(line: string | undefined): boolean {
+  if (line === undefined) return false;
+  let best = '';
+  let bestCount = 0;
+  for (const d of [',', '\t', ';']) {
+    const count = line.split(d).length - 1;
+    if (count > bestCount) {
+      best = d;
+      bestCount = count;
+    }
+  }
+  if (bestCount === 0) return false;
+  const fields = line.split(best).map((f) => f.trim().replace(/^"(.*)"$/, '$1').trim());
+  let named = 0;
+  for (const f of fields) {
+    if (f.length === 0) continue;
+    // A header names its columns: mostly letters, not numbers, addresses or timestamps.
+    if (/^[A-Za-z_][\w .\-/()[\]#]*$/.test(f)) named++;
+  }
+  return fields.length >= 2 && named * 2 >= fields.length && named >= 2;
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { conversationKey, readCorpusFile, tsharkExpected } from './support.js';
+
+/**
+ * Every capture in the corpus, measured against tshark: frame counts (capinfos) and TCP/UDP
+ * conversations (`tshark -q -z conv,tcp -z conv,udp`). tshark does not split port reuse and does
+ * not count a flow that only appears quoted inside an ICMP error, so neither do these comparisons.
+ */
+const expected = tsharkExpected();
+
+describe.each(Object.keys(expected))('%s', (rel) => {
+  it('matches tshark: frames and TCP/UDP conversations', async () => {
+    const { flows, result, diag } = await readCorpusFile(rel);
+    const want = expected[rel];
+    expect(result.summary, `${rel} could not be read: ${JSON.stringify(diag.failedFiles)}`).not.toBeNull();
+    expect(result.summary!.records).toBe(want.frames);
+    expect(result.summary!.complete).toBe(true);
+
+    const seenOnTheWire = flows.filter((f) => f.origPkts + f.respPkts > 0);
+    const ours = (proto: 'tcp' | 'udp') =>
+      [...new Set(seenOnTheWire.filter((f) => f.proto === proto).map((f) => conversationKey([f.origH, f.origP], [f.respH, f.respP])))].sort();
+    const theirs = (list: typeof want.tcp) => [...new Set(list.map(([a, b]) => conversationKey(a, b)))].sort();
+    expect(ours('tcp')).toEqual(theirs(want.tcp));
+    expect(ours('udp')).toEqual(theirs(want.udp));
+  });
+});
+
+describe('outcomes of the failure captures', () => {
+  it('a SYN with no answer is S0, unanswered', async () => {
+    const { flows } = await readCorpusFile('pcap-failures/tcp_syn_unanswered.pcap');
+    expect(flows).toHaveLength(1);
+    expect(flows[0].connState).toBe('S0');
+    expect(flows[0].outcome).toBe('unanswered');
+    expect(flows[0].evidence.frame).toBe(1);
+  });
+
+  it('a SYN answered by RST is REJ, refused', async () => {
+    const { flows } = await readCorpusFile('pcap-failures/tcp_syn_then_rst.pcap');
+    expect(flows).toHaveLength(1);
+    expect(flows[0].connState).toBe('REJ');
+    expect(flows[0].outcome).toBe('refused');
+    expect(flows[0].respP).toBe(31313);
+  });
+
+  it('an ICMP port unreachable marks its UDP flow refused, not a flow of its own', async () => {
+    const { flows } = await readCorpusFile('pcap-failures/icmp_port_unreachable_udp.pcap');
+    expect(flows).toHaveLength(1);
+    expect(flows[0].proto).toBe('udp');
+    expect(flows[0].outcome).toBe('refused');
+    expect(flows[0].icmp?.code).toBe(3);
+    expect(flows[0].reason).toMatch(/port unreachable/);
+  });
+});
+
+describe('application names', () => {
+  it('reads the TLS SNI of the Chrome capture', async () => {
+    const { flows } = await readCorpusFile('pcap-tls-dns/tls12_sni_google_chrome34.pcap');
+    expect(flows.map((f) => f.sni)).toContain('google.de');
+  });
+
+  it('reads DNS answers over fragmented IPv6', async () => {
+    const { flows } = await readCorpusFile('pcap-tls-dns/dns_ipv6_fragmented.pcap');
+    const dnsFlows = flows.filter((f) => f.dns);
+    expect(dnsFlows.length).toBeGreaterThan(0);
+  });
+});
+
+describe('RPC endpoint mapper', () => {
+  it('records the dynamic ports that port 135 hands out (tshark: epm.proto.tcp_port 4997 and 1032)', async () => {
+    const { flows } = await readCorpusFile('pcap-ad/msrpc_mapi_lsarpc_smb1_mixed.pcap');
+    const epm = flows.filter((f) => f.respP === 135 && f.respH === '192.168.0.2');
+    const handed = new Set(epm.flatMap((f) => f.epmPorts ?? []));
+    expect(handed).toEqual(new Set([4997, 1032]));
+  });
+});
