@@ -63,9 +63,10 @@ function findServerName(b: Uint8Array, off: number, recordEnd: number, end: numb
   // Handshake header: msg_type (1) + 24-bit length.
   if (off + 4 > end) return INCOMPLETE;
   const helloLen = (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3];
-  // A ClientHello may span several records; then the first record's end bounds what we read.
-  const helloEnd = Math.min(off + 4 + helloLen, recordEnd);
-  const limit = Math.min(helloEnd, end);
+  const helloEnd = off + 4 + helloLen;
+  // A ClientHello may span several records (post-quantum key shares make it large); then the first
+  // record's end bounds what we can read, and what lies beyond is INCOMPLETE, not MALFORMED.
+  const limit = Math.min(helloEnd, recordEnd, end);
   let p = off + 4;
   // legacy_version (2) + random (32)
   p += 34;
@@ -82,7 +83,7 @@ function findServerName(b: Uint8Array, off: number, recordEnd: number, end: numb
   if (p === helloEnd) return ABSENT;
   if (p + 2 > limit) return cutOrBad(p + 2, helloEnd);
   const extEnd = p + 2 + readU16(b, p);
-  if (extEnd > helloEnd && helloEnd === off + 4 + helloLen) return MALFORMED;
+  if (extEnd > helloEnd) return MALFORMED;
   p += 2;
   while (p + 4 <= Math.min(extEnd, limit)) {
     const extType = readU16(b, p);

@@ -26,9 +26,8 @@ export interface OpenInputOptions {
  * Opens a file (or `-`, standard input) for reading as a stream of chunks.
  *
  * Plain files are read through one FileHandle in {@link READ_CHUNK_BYTES} chunks into two
- * preallocated buffers that alternate (the next read runs while the current chunk is parsed), so a
- * chunk is valid until the consumer pulls the one after next... and readers treat it as valid only
- * until the next pull. Gzip is recognised by its magic bytes 1f 8b, never by the name, and
+ * preallocated buffers that alternate (the next read runs while the current chunk is parsed); a
+ * chunk is valid until the consumer pulls the next one. Gzip is recognised by its magic bytes 1f 8b, never by the name, and
  * decompressed on the fly; a corrupt or truncated gzip stream ends the chunks with an
  * {@link InputError} `input_gzip_corrupt` whose offset is the decompressed byte count reached (the
  * bytes before it are delivered).
@@ -164,8 +163,14 @@ async function openRaw(
     if (closed) return;
     closed = true;
     stopDecompression();
-    await source.return?.(undefined).catch(() => undefined);
-    await raw.return(undefined).catch(() => undefined);
+    if (gzip) {
+      // Not awaited: a generator blocked on a pipe that never ends (stdin) must not hang us.
+      void source.return?.(undefined).catch(() => undefined);
+      void raw.return(undefined).catch(() => undefined);
+    } else {
+      await source.return?.(undefined).catch(() => undefined);
+      await raw.return(undefined).catch(() => undefined);
+    }
   };
 
   const head = await collectPrefix(source, HEAD_BYTES);
@@ -298,6 +303,23 @@ async function* prepend(first: Uint8Array[], rest: AsyncIterator<Uint8Array>): A
  * references while it works, and the file reader reuses its buffers). A zlib error ends the
  * chunks with InputError `input_gzip_corrupt` at the decompressed offset reached.
  */
+/** Decompressed bytes buffered ahead of the reader before zlib is paused. */
+const GUNZIP_QUEUE_BYTES = 4 * 1024 * 1024;
+
+function gzipError(name: string, produced: number, e: unknown): InputError {
+  if (e instanceof InputError) return e;
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('Z_')) {
+    return new InputError(
+      'input_gzip_corrupt',
+      name,
+      produced,
+      `${name}: gzip stream corrupt or truncated after ${produced} decompressed bytes (${describeError(e)})`,
+    );
+  }
+  return new InputError('input_unreadable', name, produced, `${name}: read error after ${produced} decompressed bytes (${describeError(e)})`);
+}
+
 function gunzipChunks(
   name: string,
   first: Uint8Array[],
@@ -315,25 +337,47 @@ function gunzipChunks(
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   src.on('error', (e) => gunzip.destroy(e));
   src.pipe(gunzip);
+  // A queue fed by 'data' events rather than the stream's async iterator: the iterator drops
+  // output still buffered when zlib fails, and a truncated file must keep every byte before the
+  // damage. Pausing above a high-water mark keeps memory bounded.
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let failure: unknown = null;
+  let ended = false;
+  let wake: (() => void) | null = null;
+  const signal = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  gunzip.on('data', (chunk: Buffer) => {
+    queue.push(chunk);
+    queued += chunk.length;
+    if (queued >= GUNZIP_QUEUE_BYTES) gunzip.pause();
+    signal();
+  });
+  gunzip.on('end', () => {
+    ended = true;
+    signal();
+  });
+  gunzip.on('error', (e) => {
+    failure = e;
+    signal();
+  });
   let produced = 0;
   async function* decompressed(): AsyncGenerator<Uint8Array> {
-    try {
-      for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+    for (;;) {
+      const chunk = queue.shift();
+      if (chunk !== undefined) {
+        queued -= chunk.length;
+        if (queued < GUNZIP_QUEUE_BYTES && gunzip.isPaused()) gunzip.resume();
         produced += chunk.length;
         yield chunk;
+        continue;
       }
-    } catch (e) {
-      if (e instanceof InputError) throw e;
-      const code = (e as { code?: unknown } | null)?.code;
-      if (typeof code === 'string' && code.startsWith('Z_')) {
-        throw new InputError(
-          'input_gzip_corrupt',
-          name,
-          produced,
-          `${name}: gzip stream corrupt or truncated after ${produced} decompressed bytes (${describeError(e)})`,
-        );
-      }
-      throw new InputError('input_unreadable', name, produced, `${name}: read error after ${produced} decompressed bytes (${describeError(e)})`);
+      if (failure !== null) throw gzipError(name, produced, failure);
+      if (ended) return;
+      await new Promise<void>((resolve) => (wake = resolve));
     }
   }
   return {

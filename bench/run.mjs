@@ -1,0 +1,103 @@
+// `npm run bench`: speed and memory of flowaudit on generated data, beside a plain read of the
+// same files in the same run. Data is generated once under bench/data/ (gitignored).
+// Figures: MB/s (10^6 bytes), packets or records per second, peak RSS.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const data = join(root, 'bench', 'data');
+const only = process.argv.slice(2); // e.g. `npm run bench -- capture` or `-- logs`
+const want = (name) => only.length === 0 || only.includes(name);
+
+function ensure(file, generator, args) {
+  if (existsSync(file)) return;
+  console.log(`generating ${file} (once) ...`);
+  execFileSync(process.execPath, [join(root, 'bench', generator), file, ...args], { stdio: 'inherit' });
+}
+
+function measure(label, args) {
+  const r = spawnSync(process.execPath, [join(root, 'bench', 'measure.mjs'), ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const last = r.stderr.trim().split('\n').pop();
+  let m;
+  try {
+    m = JSON.parse(last);
+  } catch {
+    console.error(`${label}: failed\n${r.stderr}`);
+    process.exit(1);
+  }
+  return m;
+}
+
+function row(label, bytes, units, unitName, m) {
+  const s = m.ms / 1000;
+  const mbps = bytes / 1e6 / s;
+  console.log(
+    `${label.padEnd(34)} ${s.toFixed(2).padStart(7)} s ${mbps.toFixed(0).padStart(6)} MB/s` +
+      (units ? ` ${(units / s / 1e6).toFixed(2).padStart(6)} M ${unitName}/s` : ''.padStart(17)) +
+      ` peak RSS ${m.maxRssMiB.toFixed(0).padStart(5)} MiB` +
+      (m.code !== undefined && m.code !== 0 && m.code !== 1 ? `  (exit ${m.code})` : ''),
+  );
+  return { s, mbps };
+}
+
+function best(label, args, n = 2) {
+  let bestM = null;
+  for (let i = 0; i < n; i++) {
+    const m = measure(label, args);
+    if (!bestM || m.ms < bestM.ms) bestM = m;
+  }
+  return bestM;
+}
+
+const capinfosPackets = (file) => {
+  try {
+    const out = execFileSync('capinfos', ['-M', '-c', file], { encoding: 'utf8' });
+    return Number(/Number of packets:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+};
+
+if (want('capture')) {
+  const big = join(data, 'capture-1g.pcap');
+  const small = join(data, 'capture-256m.pcap');
+  ensure(big, 'gen-capture.mjs', ['1024', '50000']);
+  ensure(small, 'gen-capture.mjs', ['256', '12500']);
+  const bytes = statSync(big).size;
+  const packets = capinfosPackets(big);
+  const out = mkdtempSync(join(tmpdir(), 'flowaudit-bench-'));
+  console.log(`\ncapture: ${(bytes / 1e6).toFixed(0)} MB, ${packets.toLocaleString('en-US')} packets, 50,000 flows`);
+  row('plain read (1 MiB chunks)', bytes, packets, 'pkt', best('plain', ['plain-read', big]));
+  const flows = row('flowaudit flows --format zeek', bytes, packets, 'pkt', best('flows', ['flows', big, '--format', 'zeek', '--output', '/dev/null', '--quiet']));
+  const analyze = row(
+    'flowaudit analyze --format json',
+    bytes,
+    packets,
+    'pkt',
+    best('analyze', ['analyze', big, '--out', out, '--format', 'json', '--quiet']),
+  );
+  console.log(`analyze costs ${(((analyze.s - flows.s) / flows.s) * 100).toFixed(1)}% more than flows (target < 10%)`);
+  const smallM = measure('flows 256 MB', ['flows', small, '--format', 'zeek', '--output', '/dev/null', '--quiet']);
+  row('flowaudit flows on a 256 MB capture', statSync(small).size, 0, '', smallM);
+  rmSync(out, { recursive: true, force: true });
+}
+
+if (want('logs')) {
+  const nsgTree = join(data, 'nsg-tree');
+  const fw = join(data, 'pfirewall-1g.log');
+  ensure(nsgTree, 'gen-nsg.mjs', ['10000000']);
+  ensure(fw, 'gen-pfirewall.mjs', ['1024']);
+  const treeBytes = Number(execFileSync('du', ['-sb', nsgTree], { encoding: 'utf8' }).split('\t')[0]);
+  const fwBytes = statSync(fw).size;
+  const fwLines = Number(execFileSync('wc', ['-l', fw], { encoding: 'utf8' }).trim().split(' ')[0]);
+  const out = mkdtempSync(join(tmpdir(), 'flowaudit-bench-'));
+  console.log(`\nNSG v2 tree: ${(treeBytes / 1e6).toFixed(0)} MB, 10,000,000 tuples`);
+  row('flowaudit analyze (NSG tree)', treeBytes, 10_000_000, 'tuples', best('nsg', ['analyze', nsgTree, '--out', out, '--format', 'json', '--quiet'], 1));
+  row('  same, --workers 0 (one thread)', treeBytes, 10_000_000, 'tuples', best('nsg1', ['analyze', nsgTree, '--out', out, '--format', 'json', '--quiet', '--workers', '0'], 1));
+  console.log(`\npfirewall.log: ${(fwBytes / 1e6).toFixed(0)} MB, ${fwLines.toLocaleString('en-US')} lines`);
+  row('plain read (1 MiB chunks)', fwBytes, fwLines, 'lines', best('plain', ['plain-read', fw], 1));
+  row('flowaudit analyze (pfirewall)', fwBytes, fwLines, 'lines', best('fw', ['analyze', fw, '--out', out, '--format', 'json', '--quiet'], 1));
+  rmSync(out, { recursive: true, force: true });
+}

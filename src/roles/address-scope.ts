@@ -1,0 +1,38 @@
+/**
+ * Is an address private (on-premises or a VNet) or public (the internet)? Role inference only
+ * runs on private addresses: a public address is named by DNS/SNI, an inventory, or nothing.
+ */
+import { parseIp } from '../common/ip.js';
+
+/**
+ * True for addresses that are not globally routed: RFC 1918 (10/8, 172.16/12, 192.168/16),
+ * RFC 6598 shared space (100.64/10, carrier-grade NAT, used inside some networks), loopback,
+ * link-local (169.254/16, fe80::/10), IPv6 ULA (fc00::/7, RFC 4193), `::1`, unspecified, and
+ * IPv4-mapped IPv6 forms of those. Anything unparsable counts as not private.
+ */
+export function isPrivateAddress(address: string): boolean {
+  const b = parseIp(address);
+  if (!b) return false;
+  if (b.length === 4) return isPrivateV4(b[0], b[1]);
+  // IPv4-mapped ::ffff:a.b.c.d
+  let mapped = b[10] === 0xff && b[11] === 0xff;
+  for (let i = 0; i < 10 && mapped; i++) if (b[i] !== 0) mapped = false;
+  if (mapped) return isPrivateV4(b[12], b[13]);
+  if ((b[0] & 0xfe) === 0xfc) return true; // fc00::/7 unique local
+  if (b[0] === 0xfe && (b[1] & 0xc0) === 0x80) return true; // fe80::/10 link-local
+  let zeroUpTo15 = true;
+  for (let i = 0; i < 15; i++) if (b[i] !== 0) zeroUpTo15 = false;
+  return zeroUpTo15 && (b[15] === 0 || b[15] === 1); // :: and ::1
+}
+
+function isPrivateV4(a: number, b: number): boolean {
+  return (
+    a === 10 ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 100 && b >= 64 && b <= 127) ||
+    a === 127 ||
+    (a === 169 && b === 254) ||
+    a === 0
+  );
+}
