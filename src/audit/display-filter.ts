@@ -33,9 +33,12 @@ function isSinglePort(ports: PortSpec): boolean {
   return ports.length === 1 && ports[0].from === ports[0].to;
 }
 
-/** `{49152..65535}` or `{49667 49670}` (Wireshark set syntax: elements separated by spaces). */
+/**
+ * `{49152..65535}` or `{49667, 49670}`. Wireshark 4 requires commas between set elements (older
+ * releases took spaces; tshark 4.0 rejects `{49667 49670}`).
+ */
 function portSet(ports: PortSpec): string {
-  return `{${ports.map((p) => (p.from === p.to ? String(p.from) : `${p.from}..${p.to}`)).join(' ')}}`;
+  return `{${ports.map((p) => (p.from === p.to ? String(p.from) : `${p.from}..${p.to}`)).join(', ')}}`;
 }
 
 /**

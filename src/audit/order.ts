@@ -16,6 +16,27 @@ export function compareStatus(a: FindingStatus, b: FindingStatus): number {
   return (STATUS_RANK.get(a) ?? 99) - (STATUS_RANK.get(b) ?? 99);
 }
 
+/** Parsed sort keys, bounded: cleared when full (sorting 100k flows must not re-parse per comparison). */
+const KEY_CACHE = new Map<string, string>();
+const KEY_CACHE_MAX = 65_536;
+
+/**
+ * A string whose code-unit order is the numeric address order: `4` + hex bytes for IPv4, `6` + hex
+ * bytes for IPv6, `~` + the text for anything that is not an address.
+ */
+function addressKey(addr: string): string {
+  let key = KEY_CACHE.get(addr);
+  if (key !== undefined) return key;
+  const bytes = parseIp(addr);
+  if (bytes) {
+    key = bytes.length === 4 ? '4' : '6';
+    for (const b of bytes) key += b.toString(16).padStart(2, '0');
+  } else key = `~${addr}`;
+  if (KEY_CACHE.size >= KEY_CACHE_MAX) KEY_CACHE.clear();
+  KEY_CACHE.set(addr, key);
+  return key;
+}
+
 /**
  * Numeric address order: IPv4 before IPv6, then byte by byte; text that is not an address sorts after
  * both, by code unit; null sorts last.
@@ -24,16 +45,9 @@ export function compareAddresses(a: string | null, b: string | null): number {
   if (a === b) return 0;
   if (a === null) return 1;
   if (b === null) return -1;
-  const pa = parseIp(a);
-  const pb = parseIp(b);
-  if (pa && pb) {
-    if (pa.length !== pb.length) return pa.length - pb.length;
-    for (let i = 0; i < pa.length; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
-    return 0;
-  }
-  if (pa) return -1;
-  if (pb) return 1;
-  return a < b ? -1 : 1;
+  const ka = addressKey(a);
+  const kb = addressKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 const ROLE_RANK = new Map<Role, number>(ALL_ROLES.map((r, i) => [r, i]));

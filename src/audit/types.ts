@@ -41,6 +41,8 @@ export interface Finding {
   status: FindingStatus;
   required: boolean;
   condition?: Condition;
+  /** All conditions when the rule has several (any turns it on); `condition` is the first (added). */
+  conditions?: Condition[];
   /** One sentence: `S0: SYN sent 3 times, no reply (4 of 4 attempts)`, `never attempted ...`. */
   reason: string;
   attempts: number;
@@ -124,7 +126,11 @@ export interface AuditResult {
   hosts: (HostInfo & { role_source: string })[];
   findings: Finding[];
   unexpected: UnexpectedFlow[];
+  /** Unexpected flows found before the cap on `unexpected[]` (added; absent in older results). */
+  unexpected_total?: number;
   unknown_endpoints: UnknownEndpoint[];
+  /** Unknown endpoints found before the cap on `unknown_endpoints[]` (added; absent in older results). */
+  unknown_endpoints_total?: number;
   dns_failures: DnsLookupStats[];
   data_quality: DataQuality & { flows: number; evidence_gaps: string[] };
 }

@@ -23,6 +23,7 @@ import {
   type RuleTransport,
 } from './types.js';
 import { validateHostnamePattern } from './match.js';
+import { yamlErrorText } from './text.js';
 
 /** The catalog used when `--catalog` is not given. */
 export const DEFAULT_CATALOG = 'hybrid-identity';
@@ -124,12 +125,12 @@ export function loadCatalog(nameOrPath: string = DEFAULT_CATALOG): Catalog {
 export function parseCatalog(text: string, file: string, defaultName?: string): Catalog {
   let doc: unknown;
   try {
-    doc = parseYaml(text, { prettyErrors: false });
+    doc = parseYaml(text);
   } catch (err) {
     if (err instanceof YAMLParseError) {
       const pos = err.linePos?.[0];
       const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
-      throw new UsageError(`${file}: not valid YAML${where}: ${firstLine(err.message)}`);
+      throw new UsageError(`${file}: not valid YAML${where}: ${yamlErrorText(err.message)}`);
     }
     throw new UsageError(`${file}: not valid YAML: ${(err as Error).message}`);
   }
@@ -322,9 +323,7 @@ function quote(v: unknown): string {
   return JSON.stringify(v) ?? String(v);
 }
 
-function firstLine(s: string): string {
-  return s.split('\n')[0];
-}
+
 
 function stripExtension(name: string): string {
   return name.replace(/\.(ya?ml|json)$/i, '');

@@ -38,3 +38,8 @@ export function formatMarkdownTable(header: string[], rows: string[][]): string 
   const line = (cells: string[]) => `| ${cells.map(escapeMarkdownCell).join(' | ')} |`;
   return [line(header), `|${header.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
 }
+
+/** First line of a `yaml` error message, without the position it already appends (we print our own). */
+export function yamlErrorText(message: string): string {
+  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+}

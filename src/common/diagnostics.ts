@@ -69,6 +69,7 @@ export type DiagnosticCode =
   | 'dns_malformed'
   | 'tls_malformed'
   | 'dcerpc_malformed'
+  | 'udp_bad_length'
   // flow assembly
   | 'flow_evicted'
   | 'flow_icmp_error_unmatched'
@@ -77,6 +78,7 @@ export type DiagnosticCode =
   | 'log_bad_field'
   | 'log_bad_time'
   | 'log_events_lost'
+  | 'log_unsupported_protocol'
   | 'log_no_fields_header'
   | 'nsg_bad_record'
   | 'nsg_bad_tuple'

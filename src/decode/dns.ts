@@ -77,7 +77,7 @@ export function decodeDnsMessage(b: Uint8Array, off: number, len: number, pkt: P
     for (; i < qdCount; i++) {
       const q = codecs.question.decode(buf, at);
       at += codecs.question.decode.bytes;
-      if (summary.questions.length < MAX_DNS_QUESTIONS) summary.questions.push({ name: normalizeName(q.name), type: String(q.type) });
+      if (summary.questions.length < MAX_DNS_QUESTIONS) summary.questions.push({ name: normalizeName(q.name), type: typeMnemonic(q.type) });
     }
     for (i = 0; i < anCount; i++) {
       const a = codecs.answer.decode(buf, at);
@@ -124,6 +124,12 @@ export function decodeDnsOverTcp(
     return;
   }
   decodeDnsMessage(b, off + 2, msgLen, pkt, frame, diag);
+}
+
+/** dns-packet names types it does not know `UNKNOWN_64`; RFC 3597 section 5 spells them `TYPE64`. */
+function typeMnemonic(type: unknown): string {
+  const t = String(type);
+  return t.startsWith('UNKNOWN_') ? `TYPE${t.slice(8)}` : t;
 }
 
 function normalizeName(name: string): string {

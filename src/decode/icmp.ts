@@ -5,7 +5,7 @@
 import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
 import { readU16 } from './cursor.js';
-import { chainIsLaterFragment, chainOffset, chainProto, IPV6_CHAIN_BAD, IPV6_CHAIN_CUT, walkIpv6Extensions } from './ipv6.js';
+import { chainIsLaterFragment, chainOffset, chainProto, IPV6_CHAIN_BAD, IPV6_CHAIN_CUT, walkIpv6Extensions } from './ipv6-extensions.js';
 import { reportCut } from './report.js';
 import type { Packet, QuotedHeader } from './types.js';
 

@@ -70,6 +70,8 @@ export interface FlowLogFacts {
   encryption?: string;
   /** Number of log records merged into this flow. */
   records?: number;
+  /** pfirewall: id of the process that made or accepted the connection (the optional pid column). */
+  pid?: number;
 }
 
 /**

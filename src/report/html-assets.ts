@@ -87,7 +87,8 @@ footer { margin: 2rem auto 1rem; color: var(--muted); font-size: .9em; }
   thead { display: table-header-group; }
   tr, td, th, figure, .verdict, dl.facts { break-inside: avoid; page-break-inside: avoid; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }
-  svg.chart, svg.legend { width: 100% !important; max-width: 100%; height: auto; }
+  /* Charts wider than the paper scale down to its width; small ones (legends) keep their size. */
+  svg.chart, svg.legend { max-width: 100% !important; height: auto !important; }
   svg { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   a[href^="http"]::after { content: " (" attr(href) ")"; font-size: .85em; color: var(--muted); }
   table.sortable.ready th::after { content: none !important; }

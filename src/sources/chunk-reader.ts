@@ -1,4 +1,4 @@
-import { InputError } from '../common/diagnostics.js';
+import { InputError, type DiagnosticSink } from '../common/diagnostics.js';
 
 /**
  * Largest byte count a reader may ask {@link ChunkReader.ensure} for in one go. Length fields in a
@@ -236,4 +236,14 @@ export function describeError(e: unknown): string {
     if (typeof message === 'string') return message;
   }
   return String(e);
+}
+
+/**
+ * Reports the stream's own failure (corrupt gzip, read error) once a reader has used every byte
+ * before it: a diagnostic at the decompressed offset reached, and the file marked failed.
+ * @param frames frames delivered so far (the index of the last good record).
+ */
+export function reportStreamFailure(diag: DiagnosticSink, failure: InputError, frames: number): void {
+  diag.report(failure.code, { file: failure.file, offset: failure.offset, index: frames }, failure.message);
+  diag.fail({ file: failure.file, code: failure.code, offset: failure.offset, message: failure.message });
 }

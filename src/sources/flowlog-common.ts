@@ -361,8 +361,7 @@ export class TupleMerger {
   add(t: LogTuple, ctx: TupleGroup, tuple: number): void {
     const key = `${t.proto}|${t.src}|${t.sport}|${t.dst}|${t.dport}|${t.direction}|${t.action}`;
     let p = this.open.get(key);
-    if (p !== undefined && (t.ts - p.lastTs > this.idleMicros || t.ts < p.firstTs - this.idleMicros || (t.state === 'B' && p.states !== 'B'))) {
-      // Idle too long, or a new B after the flow had progressed: a new flow on the same 5-tuple.
+    if (p !== undefined && !this.belongs(p, t)) {
       this.emit(p);
       p = undefined;
     }
@@ -400,13 +399,25 @@ export class TupleMerger {
       p.bytesIn += Math.max(0, t.bytesIn);
     }
     if (t.encryption !== '') p.t.encryption = t.encryption;
-    if (t.state === 'E') {
-      p.sawEnd = true;
-      this.open.delete(key);
-      this.emit(p, false);
-    }
+    // An E tuple ends the flow, but it stays in the table (until a later tuple of the same
+    // 5-tuple, the idle sweep or the end of the file): logs may list a flow's B after its E when
+    // both fall in the same second, and that B belongs to the flow that just ended.
+    if (t.state === 'E') p.sawEnd = true;
     if (t.ts > this.maxTs) this.maxTs = t.ts;
     if (++this.sinceSweep >= 65_536) this.sweep();
+  }
+
+  /** Whether tuple `t` continues pending flow `p` (same key) rather than starting a new one. */
+  private belongs(p: PendingFlow, t: LogTuple): boolean {
+    if (t.ts - p.lastTs > this.idleMicros || t.ts < p.firstTs - this.idleMicros) return false;
+    if (p.sawEnd) {
+      // After the end, only a late-listed B (or E) of the same moment belongs; anything later is a
+      // new connection on the same ports.
+      return t.state === 'B' && t.ts <= p.lastTs;
+    }
+    // A new B after the flow had progressed (C seen) is a new connection on the same ports.
+    if (t.state === 'B' && p.states !== '' && p.states !== 'B' && t.ts > p.firstTs) return false;
+    return true;
   }
 
   /** Emits every flow still open (end of file). */

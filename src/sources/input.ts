@@ -187,7 +187,7 @@ async function openRaw(
   let finished = false;
   const iterator: AsyncIterator<Uint8Array> = {
     async next(): Promise<IteratorResult<Uint8Array>> {
-      if (finished) return { done: true, value: undefined };
+      if (finished || closed) return { done: true, value: undefined };
       if (prefixIndex < head.chunks.length) return { done: false, value: head.chunks[prefixIndex++] };
       if (pendingError !== null) {
         const e = pendingError;
@@ -249,7 +249,8 @@ async function collectPrefix(it: AsyncIterator<Uint8Array>, want: number): Promi
   const chunks: Uint8Array[] = [];
   let total = 0;
   while (total < want) {
-    if (chunks.length > 0) chunks[chunks.length - 1] = chunks[chunks.length - 1].slice();
+    // new Uint8Array(view) copies; Buffer#slice would NOT (it returns a view of the same memory).
+    if (chunks.length > 0) chunks[chunks.length - 1] = new Uint8Array(chunks[chunks.length - 1]);
     let r: IteratorResult<Uint8Array>;
     try {
       r = await it.next();

@@ -110,7 +110,8 @@ export async function forEachJsonRecord(
   let recTopLevel = false;
   let recBroken = false;
   let recHadNewline = false;
-  let lineDelimited = false; // set after a single-line top-level record
+  let topHadNewline = false; // the current top-level value spans lines
+  let lineDelimited = false; // set after a single-line top-level value
   let index = 0;
   let garbageLine = -1;
   let complete = true;
@@ -137,7 +138,6 @@ export async function forEachJsonRecord(
       }
       if (ok) onRecord(value, meta);
     }
-    if (recTopLevel && !recHadNewline) lineDelimited = true;
     captured.clear();
     recDepth = -1;
     recStartInChunk = -1;
@@ -156,10 +156,14 @@ export async function forEachJsonRecord(
     captured.clear();
   };
 
-  /** Abandons the current record (NDJSON line broke it) and resets to the top level. */
-  const abandonRecordAtNewline = (): void => {
-    diag.report('json_malformed', { file, offset: recOffset, index: index + 1 }, `record ${index} (line ${recLine}) ends at the end of its line before its brackets close; skipped`);
-    index++;
+  /** In line-delimited JSON a value must end on its line: abandon it and reset to the top level. */
+  const abandonAtNewline = (): void => {
+    if (recDepth >= 0) {
+      diag.report('json_malformed', { file, offset: recOffset, index: index + 1 }, `record ${index} (line ${recLine}) ends with its line before its brackets close; skipped`);
+      index++;
+    } else {
+      diag.report('json_malformed', { file, offset: base, index: index }, `line ${line - 1}: a JSON value ends with its line before its brackets close; skipped`);
+    }
     captured.clear();
     recDepth = -1;
     recStartInChunk = -1;
@@ -167,8 +171,11 @@ export async function forEachJsonRecord(
     recHadNewline = false;
     depth = 0;
     inString = false;
+    keyMatch = -1;
     recordsDepth = -1;
     topIsObject = false;
+    lastKeyIsRecords = false;
+    topHadNewline = false;
   };
 
   for await (const chunk of input.chunks) {
@@ -180,13 +187,10 @@ export async function forEachJsonRecord(
     while (i < len) {
       if (inString) {
         if (escapeNext) {
+          // The byte after a backslash that ended the previous chunk is escaped.
           escapeNext = false;
-          if (chunk[i] === NEWLINE) {
-            // fall through to the newline handling below on the next iteration
-          } else {
-            i++;
-            continue;
-          }
+          i++;
+          continue;
         }
         if (keyMatch >= 0) {
           // A depth-1 key: byte by byte, to recognise "records" even across chunks.
@@ -313,6 +317,8 @@ export async function forEachJsonRecord(
           depth--;
           if (depth === recordsDepth - 2 && c === RBRACKET) recordsDepth = -1; // records array closed
           if (depth === 0) {
+            if (!topHadNewline) lineDelimited = true;
+            topHadNewline = false;
             topIsObject = false;
             recordsDepth = -1;
             lastKeyIsRecords = false;
@@ -322,11 +328,13 @@ export async function forEachJsonRecord(
           line++;
           nextNl = chunk.indexOf(NEWLINE, i + 1);
           if (nextNl < 0) nextNl = len;
-          if (recDepth >= 0) {
-            recHadNewline = true;
-            if (lineDelimited && recTopLevel) {
-              abandonRecordAtNewline();
+          if (depth > 0) {
+            if (lineDelimited) {
+              abandonAtNewline();
+              break;
             }
+            topHadNewline = true;
+            if (recDepth >= 0) recHadNewline = true;
           }
           break;
         case 0x20:

@@ -72,6 +72,16 @@ export interface FileSummary {
   lastTs: number | null;
   /** False when the reader stopped before the end because of damage. */
   complete: boolean;
+  /**
+   * Logs with local times (pfirewall, CSV without a zone): the zone the times were read in, and
+   * whether it was assumed (no `--tz` given, so UTC) rather than given. Reports state it.
+   */
+  timeZone?: { name: string; assumed: boolean };
+  /**
+   * pfirewall: the logging host's own address, as given (`localAddress`) or inferred (the unicast
+   * address seen most often as the source of SEND lines and the destination of RECEIVE lines).
+   */
+  localAddress?: string;
 }
 
 /** Context every source reader receives. */

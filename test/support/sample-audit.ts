@@ -15,7 +15,10 @@ import type { ConnState } from '../../src/flows/types.js';
 import type { Timeline } from '../../src/flows/summary-types.js';
 
 export interface SampleOptions {
-  /** Domain controllers (default 2). The first is healthy; the others fail in turn. */
+  /**
+   * Domain controllers (default 4). The first is healthy; the others fail in turn: LDAP dropped
+   * (blocked, S0), Kerberos partly refused (partial), dynamic RPC never used (missing), LDAP reset.
+   */
   dcs?: number;
   /** Unexpected flows (default 2). */
   unexpected?: number;
@@ -107,7 +110,7 @@ function spread(random: () => number, completed: number, failed: number, from = 
 
 /** Builds the sample; see {@link SampleOptions}. */
 export function buildSampleAudit(options: SampleOptions = {}): AuditResult {
-  const dcs = options.dcs ?? 2;
+  const dcs = options.dcs ?? 4;
   const payload = options.payload ?? '';
   const random = rng(20240501);
   const capture = `capture-aadc01${payload}.pcapng`;

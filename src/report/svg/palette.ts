@@ -3,6 +3,7 @@
  * set ("Color Universal Design", 2008); each status also has a glyph and (for failures) a hatch
  * pattern, so colour is never the only signal.
  */
+import { STATUS_ORDER } from '../../audit/order.js';
 import type { FindingStatus } from '../../audit/types.js';
 
 export interface StatusStyle {
@@ -27,8 +28,8 @@ export const STATUS_STYLES: Record<FindingStatus, StatusStyle> = {
   'not-applicable': { color: '#BBBBBB', ink: '#000000', glyph: '–', label: 'not applicable', meaning: 'condition off or a role absent' },
 };
 
-/** Worst first: the order used to pick a cell's colour and to sort findings. */
-export const STATUS_SEVERITY: readonly FindingStatus[] = ['blocked', 'missing', 'partial', 'unexpected', 'ok', 'not-applicable'];
+/** Worst first: the order used to pick a cell's colour and to sort findings (the audit's own order). */
+export const STATUS_SEVERITY: readonly FindingStatus[] = STATUS_ORDER;
 
 /** 0 for the worst status (blocked), higher for milder ones. */
 export function statusRank(status: FindingStatus): number {

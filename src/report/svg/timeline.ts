@@ -156,8 +156,11 @@ export function renderTimelineSvg(result: Pick<AuditResult, 'findings' | 'window
     const base = y0 + BAND;
     const peak = max(row.series, (d) => d.completed + d.failed) ?? 0;
     const y = scaleLinear().domain([0, Math.max(peak, 1)]).range([base, y0 + 2]);
-    // Close the last step at the domain end: curveStepAfter holds each value until the next point.
-    const points = [...row.series, { t: model.end, completed: 0, failed: 0 }];
+    // curveStepAfter holds each value until the next point, so a point that repeats the previous
+    // values draws nothing new: drop it (keeps the path small on a long, quiet window). The last
+    // point closes the final step at the domain end.
+    const points = row.series.filter((d, j, all) => j === 0 || d.completed !== all[j - 1].completed || d.failed !== all[j - 1].failed);
+    points.push({ t: model.end, completed: 0, failed: 0 });
     const layers = stacker(points);
     const shape = area<[number, number] & { data: { t: number } }>()
       .x((d) => xOf(d.data.t))
@@ -181,9 +184,9 @@ export function renderTimelineSvg(result: Pick<AuditResult, 'findings' | 'window
       );
     }
     out.push(
-      svgText(LEFT + PLOT_WIDTH + 8, y0 + BAND / 2, `${formatCount(row.completed)} ok · ${formatCount(row.failed)} failed`, 'dominant-baseline="central" class="row-total"'),
+      svgText(LEFT + PLOT_WIDTH + 8, y0 + BAND / 2 - 6, `${formatCount(row.completed)} ok · ${formatCount(row.failed)} failed`, 'dominant-baseline="central" class="row-total"'),
     );
-    out.push(svgText(LEFT + 2, y0 + 8, `max ${formatCount(peak)}`, 'class="row-max"'));
+    out.push(svgText(LEFT + PLOT_WIDTH + 8, y0 + BAND / 2 + 8, `peak ${formatCount(peak)} per ${formatWidth(model.width)}`, 'dominant-baseline="central" class="row-max"'));
     out.push('</g>');
   });
   const axisY = TOP + model.rows.length * ROW_HEIGHT + 4;

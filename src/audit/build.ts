@@ -1,0 +1,222 @@
+/**
+ * Assembles the whole audit result (= report.json): findings, verdict, hosts, data quality.
+ */
+import type { Catalog, Condition } from '../catalog/types.js';
+import { ALL_CONDITIONS } from '../catalog/types.js';
+import type { DataQuality } from '../common/diagnostics.js';
+import type { DnsLookupStats, FlowSummaryData } from '../flows/summary-types.js';
+import type { HostInfo, RoleMap, RoleSource } from '../roles/types.js';
+import { evaluateAudit } from './evaluate.js';
+import { compareAddresses, compareStatus, STATUS_ORDER } from './order.js';
+import { failedLookups } from './text.js';
+import type { AuditResult, Finding, FindingStatus, InputInfo } from './types.js';
+
+/** What fails the run unless `--fail-on` says otherwise. */
+export const DEFAULT_FAIL_ON: readonly FindingStatus[] = ['blocked', 'missing'];
+
+/** DNS names with failed lookups kept in the result. */
+export const MAX_DNS_FAILURES = 100;
+/** Failing findings named in the one-line verdict. */
+const VERDICT_EXAMPLES = 3;
+
+export interface BuildAuditArgs {
+  summary: FlowSummaryData;
+  roles: RoleMap;
+  catalog: Catalog;
+  features: Set<Condition>;
+  inputs: InputInfo[];
+  dataQuality: DataQuality;
+  version: string;
+  generatedAt: Date;
+  /** Statuses of REQUIRED findings that fail the run (`--fail-on`); `unexpected` fails on any unexpected flow. */
+  failOn: readonly FindingStatus[];
+  assumedTimezone?: string;
+}
+
+const SOURCE_STRENGTH: readonly RoleSource[] = ['inventory', 'cli', 'dns', 'sni', 'inferred'];
+
+/** The strongest source among a host's role assignments (`inventory` beats `dns` beats `inferred`). */
+export function strongestRoleSource(host: HostInfo): string {
+  let best = -1;
+  for (const r of host.roles) {
+    const i = SOURCE_STRENGTH.indexOf(r.source);
+    if (i >= 0 && (best < 0 || i < best)) best = i;
+  }
+  return best < 0 ? 'none' : SOURCE_STRENGTH[best];
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** `connect 10.0.0.20 → dc 10.0.0.10 LDAP 389/tcp blocked`. */
+export function describeFindingShort(f: Finding): string {
+  const side = (role: string, addr: string | null) => (addr === null ? `${role} (no host)` : `${role} ${addr}`);
+  return `${side(f.src_role, f.src)} → ${side(f.dst_role, f.dst)} ${f.protocol} ${f.ports}/${f.transport} ${f.status}`;
+}
+
+/**
+ * The verdict: fail when any REQUIRED finding has a status in `failOn` (or, with `unexpected` in
+ * `failOn`, when any unexpected flow was found).
+ */
+export function computeVerdict(
+  findings: readonly Finding[],
+  unexpectedTotal: number,
+  failOn: readonly FindingStatus[],
+): AuditResult['verdict'] {
+  const counts = Object.fromEntries(STATUS_ORDER.map((s) => [s, 0])) as Record<FindingStatus, number>;
+  for (const f of findings) counts[f.status]++;
+  counts.unexpected += unexpectedTotal;
+
+  const required = findings.filter((f) => f.required);
+  const requiredCounts = Object.fromEntries(STATUS_ORDER.map((s) => [s, 0])) as Record<FindingStatus, number>;
+  for (const f of required) requiredCounts[f.status]++;
+  const failSet = new Set(failOn);
+  const failing = required.filter((f) => failSet.has(f.status) && f.status !== 'unexpected');
+  failing.sort((a, b) => compareStatus(a.status, b.status));
+  const unexpectedFails = failSet.has('unexpected') && unexpectedTotal > 0;
+
+  if (failing.length > 0 || unexpectedFails) {
+    const parts: string[] = [];
+    for (const s of STATUS_ORDER) {
+      if (s === 'unexpected' || !failSet.has(s) || requiredCounts[s] === 0) continue;
+      parts.push(parts.length === 0 ? `${plural(requiredCounts[s], 'required flow', 'required flows')} ${s}` : `${requiredCounts[s]} ${s}`);
+    }
+    if (unexpectedFails) parts.push(plural(unexpectedTotal, 'unexpected flow', 'unexpected flows'));
+    const examples = failing.slice(0, VERDICT_EXAMPLES).map(describeFindingShort);
+    if (failing.length > VERDICT_EXAMPLES) examples.push(`and ${failing.length - VERDICT_EXAMPLES} more`);
+    const tail = examples.length > 0 ? ` (${examples.join('; ')})` : '';
+    return { summary: `FAIL: ${parts.join(', ')}${tail}`, status: 'fail', counts };
+  }
+
+  const judged = required.filter((f) => f.status !== 'not-applicable');
+  if (judged.length === 0) {
+    return {
+      summary: 'PASS (nothing judged): no required rule applies to the hosts found; check the roles (--inventory, --role)',
+      status: 'pass',
+      counts,
+    };
+  }
+  const ok = requiredCounts.ok;
+  if (ok === judged.length) {
+    return { summary: `PASS: all ${plural(judged.length, 'required flow', 'required flows')} seen and completed`, status: 'pass', counts };
+  }
+  const others: string[] = [];
+  for (const s of STATUS_ORDER) {
+    if (s === 'ok' || s === 'not-applicable' || s === 'unexpected' || requiredCounts[s] === 0) continue;
+    others.push(`${requiredCounts[s]} ${s}`);
+  }
+  return {
+    summary: `PASS: ${ok} of ${judged.length} required flows seen and completed; ${others.join(', ')} (not in --fail-on)`,
+    status: 'pass',
+    counts,
+  };
+}
+
+/** Process exit code for a result: 1 when the verdict fails, else 0 (2 is the CLI's, for usage errors). */
+export function exitCodeFor(result: AuditResult): 0 | 1 {
+  return result.verdict.status === 'fail' ? 1 : 0;
+}
+
+/** Counter value, 0 when absent. */
+function counter(dq: DataQuality, name: string): number {
+  return dq.counters[name] ?? 0;
+}
+
+function diagnosticCount(dq: DataQuality, code: string): number {
+  return dq.diagnostics.find((d) => d.code === code)?.count ?? 0;
+}
+
+/** Where the data itself says it is incomplete: each line one gap a reader must keep in mind. */
+export function listEvidenceGaps(summary: FlowSummaryData, dq: DataQuality, inputs: readonly InputInfo[]): string[] {
+  const gaps: string[] = [];
+  const lost = Math.max(diagnosticCount(dq, 'log_events_lost'), counter(dq, 'log_events_lost'));
+  if (lost > 0) {
+    gaps.push(
+      `Windows Firewall log lost events (INFO-EVENTS-LOST) ${plural(lost, 'time', 'times')}: flows in those gaps are not in the data`,
+    );
+  }
+  const evicted = Math.max(diagnosticCount(dq, 'flow_evicted'), counter(dq, 'flows_evicted'));
+  if (evicted > 0) {
+    gaps.push(`${plural(evicted, 'flow was', 'flows were')} evicted from the full flow table before it ended: its outcome may be incomplete`);
+  }
+  if (summary.overflowFlows > 0) {
+    gaps.push(
+      `${plural(summary.overflowFlows, 'flow', 'flows')} beyond the host-pair cap could not be attributed to a host pair: findings may undercount`,
+    );
+  }
+  for (const i of inputs) if (!i.complete) gaps.push(`${i.file} was read only in part (see failed files and diagnostics)`);
+  const failedNotListed = dq.failedFiles.filter((ff) => !inputs.some((i) => i.file === ff.file && !i.complete));
+  if (failedNotListed.length > 0) gaps.push(`${plural(failedNotListed.length, 'input file', 'input files')} could not be read (see failed files)`);
+  const unknown = summary.outcomes?.unknown ?? 0;
+  if (unknown > 0) {
+    gaps.push(
+      `${plural(unknown, 'flow has', 'flows have')} an undetermined outcome (seen midstream, or a log without return counts)`,
+    );
+  }
+  const accounted = new Set(['log_events_lost', 'flow_evicted']);
+  let damaged = 0;
+  for (const d of dq.diagnostics) if (!accounted.has(d.code)) damaged += d.count;
+  if (damaged > 0) gaps.push(`${plural(damaged, 'problem was', 'problems were')} reported while reading (see diagnostics): data there was skipped`);
+  return gaps;
+}
+
+function dnsFailures(summary: FlowSummaryData): DnsLookupStats[] {
+  return summary.dns
+    .filter((d) => failedLookups(d) > 0)
+    .sort((a, b) => failedLookups(b) - failedLookups(a) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .slice(0, MAX_DNS_FAILURES);
+}
+
+function windowOf(summary: FlowSummaryData, inputs: readonly InputInfo[]): AuditResult['window'] {
+  if (summary.firstTs !== null && summary.lastTs !== null) return { first_ts: summary.firstTs, last_ts: summary.lastTs };
+  let first: number | null = null;
+  let last: number | null = null;
+  for (const i of inputs) {
+    if (i.first_ts !== null && (first === null || i.first_ts < first)) first = i.first_ts;
+    if (i.last_ts !== null && (last === null || i.last_ts > last)) last = i.last_ts;
+  }
+  return { first_ts: first, last_ts: last };
+}
+
+/** Builds the complete result the renderers print and report.json holds. */
+export function buildAuditResult(args: BuildAuditArgs): AuditResult {
+  const { summary, roles, catalog, features } = args;
+  const evaluated = evaluateAudit(summary, roles, { catalog, features });
+  const verdict = computeVerdict(evaluated.findings, evaluated.unexpected_total, args.failOn);
+  const hosts = [...roles.hosts.values()]
+    .filter((h) => h.roles.length > 0)
+    .sort((a, b) => compareAddresses(a.address, b.address))
+    .map((h) => ({
+      address: h.address,
+      names: h.names.slice(),
+      roles: h.roles.map((r) => ({ ...r })),
+      role_source: strongestRoleSource(h),
+    }));
+  const result: AuditResult = {
+    schema: 'flowaudit/report@1',
+    generated_at: args.generatedAt.toISOString(),
+    tool: { name: 'flowaudit', version: args.version },
+    verdict,
+    inputs: args.inputs.map((i) => ({ ...i })),
+    window: windowOf(summary, args.inputs),
+    catalog: { name: catalog.name, title: catalog.title, source: catalog.source, rules: catalog.rules.length, file: catalog.file },
+    features: ALL_CONDITIONS.filter((c) => features.has(c)),
+    hosts,
+    findings: evaluated.findings,
+    unexpected: evaluated.unexpected,
+    unexpected_total: evaluated.unexpected_total,
+    unknown_endpoints: evaluated.unknown_endpoints,
+    unknown_endpoints_total: evaluated.unknown_endpoints_total,
+    dns_failures: dnsFailures(summary),
+    data_quality: {
+      counters: { ...args.dataQuality.counters },
+      diagnostics: args.dataQuality.diagnostics.map((d) => ({ ...d, examples: d.examples.slice() })),
+      failedFiles: args.dataQuality.failedFiles.slice(),
+      flows: summary.flows,
+      evidence_gaps: listEvidenceGaps(summary, args.dataQuality, args.inputs),
+    },
+  };
+  if (args.assumedTimezone !== undefined) result.assumed_timezone = args.assumedTimezone;
+  return result;
+}

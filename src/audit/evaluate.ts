@@ -1,0 +1,580 @@
+/**
+ * The audit proper: catalog rules × role hosts × aggregated flows → findings, plus the traffic no
+ * rule names (unexpected) and the addresses that hold no role (unknown endpoints).
+ *
+ * Works only on {@link FlowSummaryData} (pair aggregates), so its cost is bounded by the number of
+ * distinct (orig, resp, transport, port) combinations, not by the number of flows.
+ */
+import type { CatalogRule, Condition, Role, RuleTransport } from '../catalog/types.js';
+import { formatIsoMicros } from '../common/time.js';
+import type { DnsLookupStats, FlowSummaryData, PairAggregate, Timeline } from '../flows/summary-types.js';
+import type { RoleMap } from '../roles/types.js';
+import { filterForDnsNames, filterForFlow, filterForPorts, type PortSpec } from './display-filter.js';
+import { mergeTimelines, pickEvidence } from './evidence.js';
+import { judgeTraffic, tallyAggregates } from './judge.js';
+import { compareAddresses, compareStatus, sortRoles } from './order.js';
+import { formatRulePorts, formatRuleTransport, nameBelongsToRole, ruleCoversPort } from './rule-match.js';
+import { describeLookups, failedLookups, formatDurationMicros } from './text.js';
+import type { AuditOptions, Finding, FindingStatus, UnexpectedFlow, UnknownEndpoint } from './types.js';
+
+/** Unexpected flows kept in the result (the total is kept too). */
+export const MAX_UNEXPECTED = 500;
+/** Unknown endpoints kept in the result (the total is kept too). */
+export const MAX_UNKNOWN_ENDPOINTS = 200;
+const MAX_UNKNOWN_NAMES = 5;
+const MAX_UNKNOWN_PORTS = 20;
+/** DNS names quoted in one reason or filter. */
+const MAX_DNS_NAMES = 3;
+
+/** Said wherever a required flow is missing from a capture. */
+export const CAPTURE_BLIND_SPOT =
+  "a capture cannot see what the capturing host's own firewall drops before the capture point";
+
+/**
+ * Roles whose hosts are interchangeable cloud addresses (one DNS answer gives several): the source
+ * needs to reach the service, not each address. Pairs without traffic are not listed one by one; when
+ * the source reached none of them, one finding names the role (dst null).
+ */
+const SERVICE_ROLES: ReadonlySet<Role> = new Set<Role>(['azure-ad', 'crl', 'health-service']);
+/**
+ * Roles that stand for a population of clients: not every user device contacts every WAP. Pairs
+ * without traffic are not listed; when no member reached a server, one finding names the role (src null).
+ */
+const POPULATION_ROLES: ReadonlySet<Role> = new Set<Role>(['users']);
+
+/** Connect's default sync cycle: data shorter than this may simply not contain a sync. */
+const SYNC_CYCLE_MICROS = 30 * 60 * 1_000_000;
+
+export interface EvaluateResult {
+  findings: Finding[];
+  unexpected: UnexpectedFlow[];
+  unknown_endpoints: UnknownEndpoint[];
+  /** Unexpected aggregates before the cap. */
+  unexpected_total: number;
+  /** Unknown endpoints before the cap. */
+  unknown_endpoints_total: number;
+}
+
+function pairKey(orig: string, resp: string): string {
+  return `${orig} ${resp}`;
+}
+
+function emptyTimeline(): Timeline {
+  return { width: 1_000_000, buckets: [] };
+}
+
+/** Everything the rule loop looks up, indexed once. */
+class AuditIndex {
+  readonly hostRoles = new Map<string, Set<Role>>();
+  readonly roleHosts = new Map<Role, string[]>();
+  readonly pairs = new Map<string, PairAggregate[]>();
+  /** Flows per address (either side). */
+  readonly hostFlows = new Map<string, number>();
+  /** Addresses with at least one sample from a packet capture. */
+  readonly hostInCapture = new Set<string>();
+  anyCapture = false;
+  /** Endpoint-mapper handouts per client→server pair. */
+  readonly epm = new Map<string, Set<number>>();
+  private readonly dnsByRole = new Map<Role, DnsLookupStats[]>();
+
+  constructor(
+    readonly summary: FlowSummaryData,
+    roles: RoleMap,
+    readonly opts: AuditOptions,
+  ) {
+    for (const [address, info] of roles.hosts) {
+      if (info.roles.length === 0) continue;
+      const set = new Set(info.roles.map((r) => r.role));
+      this.hostRoles.set(address, set);
+      for (const r of set) {
+        let list = this.roleHosts.get(r);
+        if (!list) this.roleHosts.set(r, (list = []));
+        list.push(address);
+      }
+    }
+    for (const list of this.roleHosts.values()) list.sort(compareAddresses);
+    for (const a of summary.pairs) {
+      const key = pairKey(a.origH, a.respH);
+      let list = this.pairs.get(key);
+      if (!list) this.pairs.set(key, (list = []));
+      list.push(a);
+      this.hostFlows.set(a.origH, (this.hostFlows.get(a.origH) ?? 0) + a.flows);
+      this.hostFlows.set(a.respH, (this.hostFlows.get(a.respH) ?? 0) + a.flows);
+      if (a.samples.some((s) => s.frame !== undefined)) {
+        this.anyCapture = true;
+        this.hostInCapture.add(a.origH);
+        this.hostInCapture.add(a.respH);
+      }
+    }
+    for (const e of summary.epm) {
+      const key = pairKey(e.client, e.server);
+      let set = this.epm.get(key);
+      if (!set) this.epm.set(key, (set = new Set()));
+      for (const p of e.ports) set.add(p);
+    }
+  }
+
+  hostsOf(role: Role): string[] {
+    return this.roleHosts.get(role) ?? [];
+  }
+
+  /** DNS lookup stats of names that the catalog's endpoint patterns give to `role`. */
+  dnsOfRole(role: Role): DnsLookupStats[] {
+    let list = this.dnsByRole.get(role);
+    if (!list) {
+      list = this.summary.dns.filter((d) => nameBelongsToRole(d.name, role, this.opts.catalog.endpoints));
+      list.sort((a, b) => failedLookups(b) - failedLookups(a) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      this.dnsByRole.set(role, list);
+    }
+    return list;
+  }
+
+  /** Handed-out ports for this client→server pair, sorted; empty when the data shows no handout. */
+  epmPorts(client: string, server: string): number[] {
+    const set = this.epm.get(pairKey(client, server));
+    return set ? [...set].sort((a, b) => a - b) : [];
+  }
+
+  /**
+   * The aggregates that count as this rule's attempts from `src` to `dst`. For the dynamic RPC rule,
+   * when the endpoint mapper's handouts for this pair are known, only flows to handed-out ports count
+   * (whatever the range: a DC's range may have been changed); otherwise any flow in the range.
+   */
+  ruleAggregates(rule: CatalogRule, src: string, dst: string): { aggs: PairAggregate[]; epmPorts: number[] } {
+    const list = this.pairs.get(pairKey(src, dst)) ?? [];
+    if (rule.dynamicRpc) {
+      const epmPorts = this.epmPorts(src, dst);
+      if (epmPorts.length > 0) {
+        const handed = new Set(epmPorts);
+        const aggs = list.filter((a) => a.proto !== 'icmp' && rule.transports.includes(a.proto) && handed.has(a.respP));
+        return { aggs, epmPorts };
+      }
+    }
+    return { aggs: list.filter((a) => ruleCoversPort(rule, a.proto, a.respP)), epmPorts: [] };
+  }
+
+  /** True when the data about these hosts comes from a packet capture. */
+  fromCapture(src: string | null, dst: string | null): boolean {
+    if (!this.anyCapture) return false;
+    if (src !== null && this.hostInCapture.has(src)) return true;
+    if (dst !== null && this.hostInCapture.has(dst)) return true;
+    // Neither host appears in any sample: the only data there is comes from a capture.
+    const known = (h: string | null) => h !== null && this.hostFlows.has(h);
+    return !known(src) && !known(dst);
+  }
+}
+
+function totalAttempts(aggs: readonly PairAggregate[]): number {
+  let n = 0;
+  for (const a of aggs) n += a.flows;
+  return n;
+}
+
+function portText(rule: CatalogRule): string {
+  return `${formatRulePorts(rule)}/${formatRuleTransport(rule)}`;
+}
+
+/** A finding with no traffic: counts zero, filled by the caller. */
+function blankFinding(rule: CatalogRule, src: string | null, dst: string | null): Finding {
+  const f: Finding = {
+    rule_id: rule.id,
+    table: rule.table,
+    protocol: rule.protocol,
+    transport: formatRuleTransport(rule),
+    ports: formatRulePorts(rule),
+    src_role: rule.from,
+    dst_role: rule.to,
+    src,
+    dst,
+    status: 'not-applicable',
+    required: rule.required,
+    reason: '',
+    attempts: 0,
+    completed: 0,
+    refused: 0,
+    unanswered: 0,
+    first_ts: null,
+    last_ts: null,
+    conn_states: {},
+    evidence: [],
+    display_filter: '',
+    hints: [],
+    timeline: emptyTimeline(),
+  };
+  const conditions = ruleConditions(rule);
+  if (conditions.length > 0) f.condition = conditions[0];
+  if (conditions.length > 1) f.conditions = conditions.slice();
+  return f;
+}
+
+function portSpecFor(rule: CatalogRule, epmPorts: readonly number[]): PortSpec {
+  return epmPorts.length > 0 ? epmPorts.map((p) => ({ from: p, to: p })) : [{ from: rule.ports.from, to: rule.ports.to }];
+}
+
+/** The rule's conditions: `conditions` when the catalog lists several (any turns it on), else `condition`. */
+function ruleConditions(rule: CatalogRule): Condition[] {
+  if (rule.conditions && rule.conditions.length > 0) return rule.conditions;
+  return rule.condition ? [rule.condition] : [];
+}
+
+/** `ldaps`, or `seamless-sso or password-writeback`. */
+function conditionText(rule: CatalogRule): string {
+  return ruleConditions(rule).join(' or ');
+}
+
+function ruleTransports(rule: CatalogRule): RuleTransport[] {
+  return (['tcp', 'udp'] as const).filter((t) => rule.transports.includes(t));
+}
+
+/** Evaluates every rule; see the module comment. */
+class Evaluator {
+  private readonly idx: AuditIndex;
+  private readonly features: Set<Condition>;
+
+  constructor(
+    private readonly summary: FlowSummaryData,
+    roles: RoleMap,
+    opts: AuditOptions,
+  ) {
+    this.idx = new AuditIndex(summary, roles, opts);
+    this.features = opts.features;
+  }
+
+  /** True when the rule has no condition or any of its conditions is turned on. */
+  private applicable(rule: CatalogRule): boolean {
+    const conditions = ruleConditions(rule);
+    return conditions.length === 0 || conditions.some((c) => this.features.has(c));
+  }
+
+  /** One rule and one pair that had traffic. */
+  private judged(rule: CatalogRule, src: string, dst: string, aggs: PairAggregate[], epmPorts: number[]): Finding {
+    const f = blankFinding(rule, src, dst);
+    const j = judgeTraffic(ruleTransports(rule), aggs);
+    f.status = j.status;
+    f.attempts = j.tally.attempts;
+    f.completed = j.tally.completed;
+    f.refused = j.tally.refused;
+    f.unanswered = j.tally.unanswered;
+    f.first_ts = j.tally.firstTs;
+    f.last_ts = j.tally.lastTs;
+    f.conn_states = j.tally.connStates;
+    let reason = j.reason;
+    if (epmPorts.length > 0) reason = `to the ports the endpoint mapper handed out (${epmPorts.join(', ')}): ${reason}`;
+    if (!this.applicable(rule)) {
+      reason += ` (condition ${conditionText(rule)} is off, but its traffic was seen, so it is judged)`;
+    }
+    f.reason = reason;
+    f.hints = j.hints;
+    f.evidence = pickEvidence(aggs);
+    f.display_filter = filterForPorts(src, dst, ruleTransports(rule), portSpecFor(rule, epmPorts));
+    f.timeline = mergeTimelines(aggs.map((a) => a.timeline));
+    return f;
+  }
+
+  /** Status of a rule that saw no traffic: missing when required and applicable. */
+  private absentStatus(rule: CatalogRule): { status: FindingStatus; why: string } {
+    if (!this.applicable(rule)) {
+      const conditions = ruleConditions(rule);
+      return {
+        status: 'not-applicable',
+        why: `condition ${conditionText(rule)} is off (turn it on with --feature ${conditions[0]}) and no traffic was seen`,
+      };
+    }
+    if (!rule.required) return { status: 'not-applicable', why: 'optional rule, and no traffic was seen' };
+    return { status: 'missing', why: '' };
+  }
+
+  private windowText(): string {
+    const { firstTs, lastTs } = this.summary;
+    if (firstTs === null || lastTs === null) return 'the data holds no flows';
+    return `${formatIsoMicros(firstTs)} – ${formatIsoMicros(lastTs)}, ${formatDurationMicros(lastTs - firstTs)}`;
+  }
+
+  private missingHints(rule: CatalogRule, src: string | null, dst: string | null): string[] {
+    const hints: string[] = [];
+    if (this.idx.fromCapture(src, dst)) hints.push(CAPTURE_BLIND_SPOT);
+    if (src !== null && !this.idx.hostFlows.has(src)) {
+      hints.push(`the data holds no traffic of ${src} at all: was the capture or log taken where its traffic passes?`);
+    }
+    if (ruleConditions(rule).length > 0) {
+      hints.push(`this traffic happens only with ${conditionText(rule)}: it may not have occurred in the window`);
+    }
+    const { firstTs, lastTs } = this.summary;
+    if (firstTs !== null && lastTs !== null && lastTs - firstTs < SYNC_CYCLE_MICROS) {
+      hints.push(
+        `the data covers only ${formatDurationMicros(lastTs - firstTs)}: Connect syncs every 30 minutes by default, a longer capture may show it`,
+      );
+    }
+    return hints;
+  }
+
+  /** A concrete pair that saw none of the rule's traffic. */
+  private absentPair(rule: CatalogRule, src: string, dst: string): Finding {
+    const f = blankFinding(rule, src, dst);
+    const { status, why } = this.absentStatus(rule);
+    f.status = status;
+    const epmPorts = rule.dynamicRpc ? this.idx.epmPorts(src, dst) : [];
+    if (status === 'missing') {
+      f.reason =
+        epmPorts.length > 0
+          ? `the endpoint mapper handed out ports ${epmPorts.join(', ')}, but no flow to them followed in the window the data covers (${this.windowText()})`
+          : `never attempted in the window the data covers (${this.windowText()})`;
+      f.hints = this.missingHints(rule, src, dst);
+    } else f.reason = why;
+    f.display_filter = filterForPorts(src, dst, ruleTransports(rule), portSpecFor(rule, epmPorts));
+    return f;
+  }
+
+  /** DNS failures for a role's names, as a reason clause and the names to filter on. */
+  private dnsClause(role: Role): { text: string; names: string[] } {
+    const failing = this.idx.dnsOfRole(role).filter((d) => failedLookups(d) > 0);
+    if (failing.length === 0) return { text: '', names: [] };
+    const shown = failing.slice(0, MAX_DNS_NAMES);
+    const more = failing.length > shown.length ? `; and ${failing.length - shown.length} more name(s)` : '';
+    return {
+      text: `lookups of its names failed: ${shown.map(describeLookups).join('; ')}${more} — a failed lookup is often the root cause`,
+      names: shown.map((d) => d.name),
+    };
+  }
+
+  /**
+   * A finding that names a role instead of an address: `missingSide` has no host, or none of its
+   * hosts took part. `knownHosts` are that role's hosts (empty when the role is absent).
+   */
+  private roleLevel(
+    rule: CatalogRule,
+    src: string | null,
+    dst: string | null,
+    missingSide: 'src' | 'dst',
+    knownHosts: readonly string[],
+  ): Finding {
+    const f = blankFinding(rule, src, dst);
+    const role = missingSide === 'dst' ? rule.to : rule.from;
+    const { status, why } = this.absentStatus(rule);
+    f.status = status;
+    const dns = missingSide === 'dst' ? this.dnsClause(role) : { text: '', names: [] };
+    let what: string;
+    if (knownHosts.length === 0) {
+      what = `no ${role} host is known in the data`;
+      if (!dns.text) what += ' (no DNS answer, TLS SNI, inventory entry or behaviour names one)';
+    } else {
+      const list = knownHosts.slice(0, 3).join(', ') + (knownHosts.length > 3 ? ', …' : '');
+      const other = missingSide === 'dst' ? src : dst;
+      what =
+        missingSide === 'dst'
+          ? `${other} contacted none of the ${knownHosts.length} known ${role} host(s) (${list}) on ${portText(rule)}`
+          : `none of the ${knownHosts.length} known ${role} host(s) (${list}) contacted ${other} on ${portText(rule)}`;
+    }
+    if (status === 'missing') {
+      const window = knownHosts.length > 0 ? ` in the window the data covers (${this.windowText()})` : '';
+      f.reason = `${what}${window}${dns.text ? `; ${dns.text}` : ''}`;
+      f.hints = this.missingHints(rule, src, dst);
+      if (knownHosts.length === 0) {
+        f.hints.push(`if a host with role ${role} exists, name it with --role ADDRESS=${role} or in an inventory`);
+      }
+    } else {
+      f.reason = `${why}; ${what}${dns.text ? `; ${dns.text}` : ''}`;
+    }
+    f.display_filter =
+      dns.names.length > 0
+        ? filterForDnsNames(dns.names)
+        : filterForPorts(src, dst, ruleTransports(rule), [{ from: rule.ports.from, to: rule.ports.to }]);
+    return f;
+  }
+
+  /** The findings of one rule. */
+  evaluateRule(rule: CatalogRule): Finding[] {
+    const out: Finding[] = [];
+    const srcHosts = this.idx.hostsOf(rule.from);
+    const dstHosts = this.idx.hostsOf(rule.to);
+    if (srcHosts.length === 0) {
+      const f = blankFinding(rule, null, null);
+      f.reason =
+        dstHosts.length === 0
+          ? `no host with role ${rule.from} or ${rule.to} in the data`
+          : `no host with role ${rule.from} in the data`;
+      f.display_filter = filterForPorts(null, null, ruleTransports(rule), [{ from: rule.ports.from, to: rule.ports.to }]);
+      return [f];
+    }
+    if (dstHosts.length === 0) {
+      for (const src of srcHosts) out.push(this.roleLevel(rule, src, null, 'dst', []));
+      return out;
+    }
+    const srcGrouped = POPULATION_ROLES.has(rule.from) && !POPULATION_ROLES.has(rule.to);
+    const dstGrouped = !srcGrouped && SERVICE_ROLES.has(rule.to);
+    if (srcGrouped) {
+      for (const dst of dstHosts) {
+        const before = out.length;
+        for (const src of srcHosts) {
+          if (src === dst) continue;
+          const { aggs, epmPorts } = this.idx.ruleAggregates(rule, src, dst);
+          if (totalAttempts(aggs) > 0) out.push(this.judged(rule, src, dst, aggs, epmPorts));
+        }
+        if (out.length === before) out.push(this.roleLevel(rule, null, dst, 'src', srcHosts.filter((h) => h !== dst)));
+      }
+    } else if (dstGrouped) {
+      for (const src of srcHosts) {
+        const before = out.length;
+        for (const dst of dstHosts) {
+          if (src === dst) continue;
+          const { aggs, epmPorts } = this.idx.ruleAggregates(rule, src, dst);
+          if (totalAttempts(aggs) > 0) out.push(this.judged(rule, src, dst, aggs, epmPorts));
+        }
+        if (out.length === before) out.push(this.roleLevel(rule, src, null, 'dst', dstHosts.filter((h) => h !== src)));
+      }
+    } else {
+      for (const src of srcHosts) {
+        for (const dst of dstHosts) {
+          if (src === dst) continue; // a host holding both roles does not talk to itself over the network
+          const { aggs, epmPorts } = this.idx.ruleAggregates(rule, src, dst);
+          out.push(totalAttempts(aggs) > 0 ? this.judged(rule, src, dst, aggs, epmPorts) : this.absentPair(rule, src, dst));
+        }
+      }
+    }
+    if (out.length === 0) {
+      const f = blankFinding(rule, null, null);
+      f.reason = `the only ${rule.from} host is also the only ${rule.to} host (${srcHosts[0]}): no network flow to judge`;
+      out.push(f);
+    }
+    return out;
+  }
+
+  /** Is this aggregate's (transport, port) named by a rule for any role pair of its hosts? */
+  private covered(a: PairAggregate, srcRoles: Set<Role>, dstRoles: Set<Role> | undefined): boolean {
+    for (const rule of this.idx.opts.catalog.rules) {
+      if (!srcRoles.has(rule.from)) continue;
+      if (dstRoles && !dstRoles.has(rule.to)) continue;
+      if (ruleCoversPort(rule, a.proto, a.respP)) return true;
+      if (rule.dynamicRpc && a.proto !== 'icmp' && rule.transports.includes(a.proto)) {
+        if (this.idx.epm.get(pairKey(a.origH, a.respH))?.has(a.respP)) return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Flows between role hosts, or from a role host to an address without a role, on a (transport,
+   * port) no rule names for those roles. ICMP only when refused (pings are not worth a line).
+   */
+  unexpected(): { list: UnexpectedFlow[]; total: number } {
+    const all: PairAggregate[] = [];
+    for (const a of this.summary.pairs) {
+      if (a.origH === a.respH || a.flows === 0) continue;
+      const srcRoles = this.idx.hostRoles.get(a.origH);
+      if (!srcRoles) continue;
+      if (a.proto === 'icmp' && a.refused === 0) continue;
+      if (looksLikeReversedReply(a)) continue;
+      if (this.covered(a, srcRoles, this.idx.hostRoles.get(a.respH))) continue;
+      all.push(a);
+    }
+    all.sort(
+      (x, y) =>
+        y.flows - x.flows ||
+        compareAddresses(x.origH, y.origH) ||
+        compareAddresses(x.respH, y.respH) ||
+        (x.proto < y.proto ? -1 : x.proto > y.proto ? 1 : 0) ||
+        x.respP - y.respP,
+    );
+    const list = all.slice(0, MAX_UNEXPECTED).map((a): UnexpectedFlow => {
+      const t = tallyAggregates([a]);
+      return {
+        src: a.origH,
+        dst: a.respH,
+        src_roles: sortRoles(this.idx.hostRoles.get(a.origH) ?? []),
+        dst_roles: sortRoles(this.idx.hostRoles.get(a.respH) ?? []),
+        transport: a.proto,
+        port: a.respP,
+        attempts: t.attempts,
+        completed: t.completed,
+        refused: t.refused,
+        unanswered: t.unanswered,
+        first_ts: a.firstTs,
+        last_ts: a.lastTs,
+        evidence: pickEvidence([a]),
+        display_filter: filterForFlow(a.origH, a.respH, a.proto, a.respP),
+      };
+    });
+    return { list, total: all.length };
+  }
+
+  /** Addresses seen in flows that hold no role, most flows first. */
+  unknownEndpoints(roles: RoleMap): { list: UnknownEndpoint[]; total: number } {
+    const acc = new Map<string, { flows: number; ports: Set<number> }>();
+    const note = (addr: string, a: PairAggregate) => {
+      if (this.idx.hostRoles.has(addr)) return;
+      let e = acc.get(addr);
+      if (!e) acc.set(addr, (e = { flows: 0, ports: new Set() }));
+      e.flows += a.flows;
+      // Bounded: a scanner touching every port must not grow this set without limit.
+      if (a.proto !== 'icmp' && e.ports.size < 4 * MAX_UNKNOWN_PORTS) e.ports.add(a.respP);
+    };
+    for (const a of this.summary.pairs) {
+      note(a.origH, a);
+      if (a.respH !== a.origH) note(a.respH, a);
+    }
+    const sorted = [...acc].sort((x, y) => y[1].flows - x[1].flows || compareAddresses(x[0], y[0]));
+    const kept = sorted.slice(0, MAX_UNKNOWN_ENDPOINTS);
+    const keptSet = new Set(kept.map(([addr]) => addr));
+    const namesByAddr = new Map<string, string[]>();
+    for (const n of this.summary.names) {
+      if (!keptSet.has(n.address)) continue;
+      let list = namesByAddr.get(n.address);
+      if (!list) namesByAddr.set(n.address, (list = []));
+      const name = n.name.toLowerCase();
+      if (list.length < MAX_UNKNOWN_NAMES && !list.includes(name)) list.push(name);
+    }
+    const list = kept.map(([address, e]): UnknownEndpoint => {
+      const fromMap = roles.hosts.get(address)?.names ?? [];
+      const names = [...new Set([...fromMap, ...(namesByAddr.get(address) ?? [])])].slice(0, MAX_UNKNOWN_NAMES);
+      return {
+        address,
+        names,
+        flows: e.flows,
+        ports: [...e.ports].sort((p, q) => p - q).slice(0, MAX_UNKNOWN_PORTS),
+      };
+    });
+    return { list, total: sorted.length };
+  }
+}
+
+/**
+ * A midstream flow whose "originator" sent from a well-known port to an ephemeral one is almost
+ * surely the reply half of a connection that began before the data did; listing it as unexpected
+ * traffic to an ephemeral port would be noise.
+ */
+function looksLikeReversedReply(a: PairAggregate): boolean {
+  if (a.proto === 'icmp' || a.respP < 1024) return false;
+  const states = Object.keys(a.connStates);
+  if (states.length !== 1 || states[0] !== 'OTH') return false;
+  return a.samples.length > 0 && a.samples.every((s) => s.origP > 0 && s.origP < 1024);
+}
+
+/**
+ * Judges every catalog rule for every host pair its roles make, and lists unexpected traffic and
+ * unknown endpoints. Deterministic: findings come sorted by status severity (blocked, partial,
+ * missing, unexpected, ok, not-applicable), then catalog rule order, then source and destination
+ * address (numeric; role-level findings without an address last).
+ */
+export function evaluateAudit(summary: FlowSummaryData, roles: RoleMap, opts: AuditOptions): EvaluateResult {
+  const ev = new Evaluator(summary, roles, opts);
+  const ranked: { f: Finding; rule: number }[] = [];
+  opts.catalog.rules.forEach((rule, i) => {
+    for (const f of ev.evaluateRule(rule)) ranked.push({ f, rule: i });
+  });
+  ranked.sort(
+    (a, b) =>
+      compareStatus(a.f.status, b.f.status) ||
+      a.rule - b.rule ||
+      compareAddresses(a.f.src, b.f.src) ||
+      compareAddresses(a.f.dst, b.f.dst),
+  );
+  const unexpected = ev.unexpected();
+  const unknown = ev.unknownEndpoints(roles);
+  return {
+    findings: ranked.map((r) => r.f),
+    unexpected: unexpected.list,
+    unknown_endpoints: unknown.list,
+    unexpected_total: unexpected.total,
+    unknown_endpoints_total: unknown.total,
+  };
+}

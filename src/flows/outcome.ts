@@ -1,0 +1,125 @@
+/**
+ * The shared outcome vocabulary (completed / refused / unanswered / unknown) and the one-line reason a
+ * person reads, derived once per flow when it is emitted (never per packet).
+ *
+ * Mapping from Zeek's conn_state (../shared/reference/formats.md), and why:
+ * - completed: SF, S1, S2, S3, RSTO, RSTR: the handshake finished, so the responder was reachable,
+ *   whatever happened afterwards; UDP SF (the responder answered).
+ * - refused: REJ (the SYN was answered by a RST), and any flow that an ICMP destination unreachable
+ *   refused and that had not completed on its own.
+ * - unanswered: S0, SH and RSTOS0 (the originator sent a SYN, maybe then a FIN or a RST, and never got a
+ *   SYN-ACK: the classic silent drop; RSTOS0 is the originator giving up); UDP S0; an ICMP echo with no reply.
+ * - unknown: OTH (midstream, no SYN seen), RSTRH and SHR (only the responder's SYN-ACK was seen, the
+ *   originator's SYN was not captured), UDP SHR (only the responder spoke), other ICMP.
+ */
+
+import type { ConnState, IcmpRefusal, Outcome, Transport } from './types.js';
+
+/** What the outcome decision needs to know about a flow. */
+export interface OutcomeFacts {
+  proto: Transport;
+  connState: ConnState;
+  /** SYNs the originator sent before any answer (TCP). */
+  synCount: number;
+  origPkts: number;
+  respPkts: number;
+  icmp?: IcmpRefusal;
+  /** ICMP flows: IP version 6, the originator's first type, and whether it was an echo request. */
+  icmpV6?: boolean;
+  icmpType?: number;
+  icmpEcho?: boolean;
+}
+
+/** `ICMP 3/13 administratively prohibited from 10.0.0.1` (ICMPv6: `ICMPv6 1/1 ...`). */
+export function describeIcmpRefusal(icmp: IcmpRefusal): string {
+  const family = icmp.family === 'icmp6' ? 'ICMPv6' : 'ICMP';
+  return `${family} ${icmp.type}/${icmp.code} ${icmp.codeName} from ${icmp.from}`;
+}
+
+function times(n: number): string {
+  return n === 1 ? 'once' : `${n} times`;
+}
+
+function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
+function tcpOutcome(f: OutcomeFacts): { outcome: Outcome; reason: string } {
+  const syns = f.synCount;
+  switch (f.connState) {
+    case 'S0':
+      return { outcome: 'unanswered', reason: `S0: SYN sent ${times(Math.max(syns, 1))}, no reply` };
+    case 'REJ':
+      return {
+        outcome: 'refused',
+        reason: syns > 1 ? `REJ: SYN sent ${syns} times, answered by RST` : 'REJ: SYN answered by RST',
+      };
+    case 'RSTOS0':
+      return {
+        outcome: 'unanswered',
+        reason: `RSTOS0: SYN sent ${times(Math.max(syns, 1))}, no reply, then the originator reset`,
+      };
+    case 'SH':
+      return { outcome: 'unanswered', reason: `SH: SYN sent ${times(Math.max(syns, 1))} then FIN, no reply` };
+    case 'SF':
+      return { outcome: 'completed', reason: 'SF: established and closed' };
+    case 'S1':
+      return { outcome: 'completed', reason: 'S1: established, not closed' };
+    case 'S2':
+      return { outcome: 'completed', reason: 'S2: established, closed by the originator only' };
+    case 'S3':
+      return { outcome: 'completed', reason: 'S3: established, closed by the responder only' };
+    case 'RSTO':
+      return { outcome: 'completed', reason: 'RSTO: established, then reset by the originator' };
+    case 'RSTR':
+      return { outcome: 'completed', reason: 'RSTR: established, then reset by the responder' };
+    case 'RSTRH':
+      return { outcome: 'unknown', reason: "RSTRH: responder's SYN-ACK then RST; the SYN was not seen" };
+    case 'SHR':
+      return { outcome: 'unknown', reason: "SHR: responder's SYN-ACK then FIN; the SYN was not seen" };
+    default:
+      return {
+        outcome: 'unknown',
+        reason:
+          f.origPkts > 0 && f.respPkts > 0
+            ? 'OTH: midstream, no handshake seen (both sides sent packets)'
+            : 'OTH: midstream, no handshake seen',
+      };
+  }
+}
+
+function udpOutcome(f: OutcomeFacts): { outcome: Outcome; reason: string } {
+  switch (f.connState) {
+    case 'SF':
+      return { outcome: 'completed', reason: `SF: ${plural(f.origPkts, 'packet')} sent, ${f.respPkts} back` };
+    case 'S0':
+      return { outcome: 'unanswered', reason: `UDP S0: ${plural(f.origPkts, 'packet')} sent, no reply` };
+    case 'SHR':
+      return { outcome: 'unknown', reason: `UDP SHR: only the responder was seen (${plural(f.respPkts, 'packet')})` };
+    default:
+      return { outcome: 'unknown', reason: 'UDP OTH: no packets seen' };
+  }
+}
+
+function icmpOutcome(f: OutcomeFacts): { outcome: Outcome; reason: string } {
+  if (f.icmpEcho) {
+    return f.respPkts > 0
+      ? { outcome: 'completed', reason: `ICMP echo: ${plural(f.origPkts, 'request')}, ${plural(f.respPkts, 'reply', 'replies')}` }
+      : { outcome: 'unanswered', reason: `ICMP echo: ${plural(f.origPkts, 'request')}, no reply` };
+  }
+  const family = f.icmpV6 ? 'ICMPv6' : 'ICMP';
+  return { outcome: 'unknown', reason: `${family} type ${f.icmpType ?? -1}: no request/reply exchange` };
+}
+
+/**
+ * Decides a packet flow's outcome and reason. An ICMP destination unreachable overrides any outcome but
+ * `completed`: a flow that completed on its own and later drew an ICMP error (a late reply to a closed
+ * socket) stays completed, with the ICMP named in the reason.
+ */
+export function decideOutcome(f: OutcomeFacts): { outcome: Outcome; reason: string } {
+  const base = f.proto === 'tcp' ? tcpOutcome(f) : f.proto === 'udp' ? udpOutcome(f) : icmpOutcome(f);
+  if (!f.icmp) return base;
+  const icmpText = describeIcmpRefusal(f.icmp);
+  if (base.outcome === 'completed') return { outcome: 'completed', reason: `${base.reason}; later ${icmpText}` };
+  return { outcome: 'refused', reason: icmpText };
+}

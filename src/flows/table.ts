@@ -1,0 +1,914 @@
+/**
+ * Packets → bidirectional flows with Zeek conn.log semantics.
+ *
+ * Hot path design (one call per packet, ~millions per second):
+ * - the key is canonical and bidirectional (zeek ConnKey idea: the lower (address, port) endpoint
+ *   first, plus a `flipped` flag), built from the packet's numeric fields into scalar fields of the
+ *   table: no string, no object per packet;
+ * - an open-addressing hash table (linear probing, backward-shift deletion) of flow ids, with the
+ *   keys in typed arrays and a full comparison on a hash hit;
+ * - per-flow state in one object per flow; strings (addresses, uid) are made once, when a flow starts;
+ * - four LRU lists (open TCP, closed TCP, UDP, ICMP), one per timeout, so that packet-time expiry and
+ *   eviction at the `maxFlows` cap only ever look at list heads.
+ *
+ * Deviations from Zeek (documented for users in the flows command's help):
+ * - retransmitted SYNs (same ISN) stay in one flow for as long as the TCP inactivity timeout allows
+ *   (Zeek's 5 s tcp_attempt_delay would split a long retry series into several S0 connections);
+ * - an ICMP destination unreachable is attached to the flow it quotes (Flow.icmp) instead of being
+ *   logged as an ICMP connection of its own;
+ * - no reassembly: no content gaps ('g', missed_bytes is 0), no checksum validation ('c');
+ * - timestamps going back by more than the longest timeout (files given out of order) flush all live
+ *   flows first, so a flow never spans such a jump.
+ */
+
+import type { DiagnosticSink } from '../common/diagnostics.js';
+import { formatIpv4, formatIpv6 } from '../common/ip.js';
+import { icmpCodeName } from '../decode/icmp.js';
+import {
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  TCP_ACK,
+  TCP_SYN,
+  type DnsRecord,
+  type DnsSummary,
+  type Packet,
+} from '../decode/types.js';
+import {
+  hashFinish,
+  hashStep,
+  hashString,
+  icmpCounterpart,
+  isDestUnreachable,
+  isIcmpEchoRequest,
+  isLikelyServerPort,
+} from './key.js';
+import { decideOutcome } from './outcome.js';
+import {
+  processTcpPacket,
+  TCP_CLOSED,
+  TCP_INACTIVE,
+  TCP_RESET,
+  tcpConnState,
+  TcpEndpoint,
+  type TcpConnection,
+} from './tcp-state.js';
+import { DEFAULT_TIMEOUTS, type ConnState, type Flow, type FlowTimeouts, type IcmpRefusal } from './types.js';
+import { makeUid } from './uid.js';
+
+/** Zeek's tcp_close_delay / tcp_reset_delay: a closed connection is forgotten this long after its last time. */
+export const TCP_CLOSE_LINGER_MICROS = 5_000_000;
+
+/** Default hard cap on live flows. */
+export const DEFAULT_MAX_FLOWS = 1_000_000;
+
+/** Caps on application facts carried per flow. */
+export const MAX_DNS_QUERIES_PER_FLOW = 4;
+export const MAX_DNS_ANSWERS_PER_FLOW = 32;
+export const MAX_EPM_PORTS_PER_FLOW = 64;
+
+/** Packet-time interval between expiry sweeps. */
+const SWEEP_INTERVAL_MICROS = 1_000_000;
+const INITIAL_CAPACITY = 4096;
+/** One key row: two 128-bit addresses as 4 int32 each, ports, proto|version|one-way, hash (48 bytes). */
+const KEY_STRIDE = 12;
+const K_PORTS = 8;
+const K_META = 9;
+const K_HASH = 10;
+
+const LIST_TCP = 0;
+const LIST_TCP_CLOSED = 1;
+const LIST_UDP = 2;
+const LIST_ICMP = 3;
+const LIST_COUNT = 4;
+
+const META_V6 = 0x100;
+/** Fixed seed of the key hash (not per file: a flow may span files). */
+const KEY_HASH_SEED = 0x2f6b1c3d;
+const META_ONE_WAY = 0x200;
+
+/** Placeholder endpoints of UDP/ICMP records (never mutated: only TCP packets reach tcp-state). */
+const UNUSED_ENDPOINT = new TcpEndpoint();
+
+/** Mutable state of one live flow. Never escapes the table: emission turns it into a {@link Flow}. */
+class FlowRecord implements TcpConnection {
+  id = -1;
+  uid = '';
+  /** IANA protocol number. */
+  proto = 0;
+  v6 = false;
+  /** Whether the originator is the key's first (canonical lower) endpoint. */
+  origIsA = true;
+  listId = 0;
+  origH = '';
+  respH = '';
+  origP = 0;
+  respP = 0;
+  ts = 0;
+  /** Zeek's last time (stops moving once both TCP sides have closed). */
+  lastTs = 0;
+  /** Last packet time of any kind, for inactivity. */
+  lastSeen = 0;
+  /** `lastSeen` when the flow was (re)queued at its list's tail (lazy LRU, see FlowTable.touch). */
+  queuedAt = 0;
+  history = '';
+  closeComplete = false;
+  orig: TcpEndpoint = UNUSED_ENDPOINT;
+  resp: TcpEndpoint = UNUSED_ENDPOINT;
+  origPkts = 0;
+  respPkts = 0;
+  origIpBytes = 0;
+  respIpBytes = 0;
+  /** Payload byte sums (UDP, ICMP; TCP uses sequence numbers). */
+  origPayload = 0;
+  respPayload = 0;
+  /** UDP history bits: 1 = 'D' recorded, 2 = 'd' recorded. */
+  udpHist = 0;
+  synCount = 0;
+  synAcked = false;
+  /** Created from an ICMP error's quote: the refused packet itself was not captured. */
+  fromIcmpQuote = false;
+  icmpType = -1;
+  icmpEcho = false;
+  icmp: IcmpRefusal | null = null;
+  file = '';
+  frame = 0;
+  fileOffset = 0;
+  sni: string | null = null;
+  dns: { queries: { name: string; type: string }[]; rcode: number | null; answers: DnsRecord[] } | null = null;
+  epmPorts: number[] | null = null;
+  service = '';
+}
+
+/** Options of a {@link FlowTable}. */
+export interface FlowTableOptions {
+  /** Receives each flow once it ends (timeout, close, port reuse, eviction or {@link FlowTable.flush}). */
+  onFlow: (f: Flow) => void;
+  diag: DiagnosticSink;
+  /** Inactivity timeouts in microseconds; defaults are Zeek's (TCP 5 min, UDP and ICMP 1 min). */
+  timeouts?: Partial<FlowTimeouts>;
+  /** Hard cap on live flows (default {@link DEFAULT_MAX_FLOWS}); the oldest idle flow is evicted. */
+  maxFlows?: number;
+}
+
+/**
+ * Assembles packets into bidirectional flows and hands each finished flow to `onFlow`.
+ * Call {@link setFile} before each input's packets, {@link addPacket} per decoded packet (the packet
+ * object may be reused afterwards: nothing keeps a reference to it), and {@link flush} at the end.
+ */
+export class FlowTable {
+  private readonly onFlow: (f: Flow) => void;
+  private readonly diag: DiagnosticSink;
+  private readonly tcpTimeout: number;
+  private readonly udpTimeout: number;
+  private readonly icmpTimeout: number;
+  private readonly maxTimeout: number;
+  private readonly maxFlows: number;
+
+  private capacity = 0;
+  private recs: (FlowRecord | null)[] = [];
+  private keys = new Int32Array(0);
+  /** Open-addressing table: pairs [hash, flow id + 1] (0 = empty), so a probe reads one cache line. */
+  private slots = new Int32Array(0);
+  private mask = 0;
+  private freeIds = new Int32Array(0);
+  private freeTop = 0;
+  private live = 0;
+  private prev = new Int32Array(0);
+  private next = new Int32Array(0);
+  private readonly heads = new Int32Array(LIST_COUNT).fill(-1);
+  private readonly tails = new Int32Array(LIST_COUNT).fill(-1);
+
+  private file = '';
+  private fileSalt = 0;
+  private created = 0;
+  private now = -Infinity;
+  private nextSweep = -Infinity;
+
+  // The current packet's key, as scalars (no allocation per packet).
+  private k0 = 0;
+  private k1 = 0;
+  private k2 = 0;
+  private k3 = 0;
+  private k4 = 0;
+  private k5 = 0;
+  private k6 = 0;
+  private k7 = 0;
+  private kPorts = 0;
+  private kMeta = 0;
+  private kHash = 0;
+  /** The packet's source is the key's second endpoint. */
+  private kFlipped = false;
+
+  constructor(opts: FlowTableOptions) {
+    this.onFlow = opts.onFlow;
+    this.diag = opts.diag;
+    const t = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+    this.tcpTimeout = t.tcpInactivity;
+    this.udpTimeout = t.udpInactivity;
+    this.icmpTimeout = t.icmpInactivity;
+    this.maxTimeout = Math.max(t.tcpInactivity, t.udpInactivity, t.icmpInactivity, TCP_CLOSE_LINGER_MICROS);
+    const maxFlows = opts.maxFlows ?? DEFAULT_MAX_FLOWS;
+    if (!Number.isInteger(maxFlows) || maxFlows < 1) throw new RangeError(`maxFlows must be a positive integer, got ${maxFlows}`);
+    this.maxFlows = maxFlows;
+    this.grow(Math.min(INITIAL_CAPACITY, maxFlows));
+  }
+
+  /** Names the evidence file for flows that start from now on (the path as the user gave it). */
+  setFile(name: string): void {
+    this.file = name;
+    this.fileSalt = hashString(name);
+  }
+
+  /** Number of flows currently held. */
+  get liveFlows(): number {
+    return this.live;
+  }
+
+  /**
+   * Adds one decoded packet. Synchronous; reads `pkt` only during the call. Packets without an IP
+   * layer or later IP fragments (no ports) are ignored here: the decoder has already counted them.
+   */
+  addPacket(pkt: Packet): void {
+    if (pkt.ipVersion === 0 || pkt.laterFragment) return;
+    const ts = pkt.tsMicros;
+    if (ts > this.now) {
+      this.now = ts;
+      if (ts >= this.nextSweep) this.sweep();
+    } else if (ts < this.now - this.maxTimeout) {
+      // Time went back further than any timeout (inputs out of order): no flow can span the jump.
+      this.diag.count('flow_time_went_back');
+      this.emitAll();
+      this.now = ts;
+      this.nextSweep = ts + SWEEP_INTERVAL_MICROS;
+    }
+    const proto = pkt.proto;
+    if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) this.addPortPacket(pkt);
+    else if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) this.addIcmpPacket(pkt);
+    else this.diag.count('flow_packets_other_protocol');
+  }
+
+  /** Emits every remaining flow, ordered by start time then uid. Call once at the end of input. */
+  flush(): void {
+    this.emitAll();
+  }
+
+  // ---------------------------------------------------------------- packets
+
+  private addPortPacket(pkt: Packet): void {
+    const v6 = pkt.ipVersion === 6;
+    const proto = pkt.proto;
+    this.setKey(v6, pkt.src, pkt.dst, pkt.srcV4, pkt.dstV4, pkt.srcPort, pkt.dstPort, proto, false);
+    let id = this.find();
+    let rec: FlowRecord | null = null;
+    let isOrig = true;
+    if (id >= 0) {
+      rec = this.recs[id]!;
+      isOrig = !this.kFlipped === rec.origIsA;
+      if (this.mustSplit(rec, pkt, isOrig)) {
+        this.emit(rec);
+        rec = null;
+      }
+    }
+    if (rec === null) {
+      // Who is the originator? A SYN's sender; the receiver of a SYN-ACK seen first; otherwise the
+      // sender, unless Zeek's likely-server-port heuristic says the first packet was a reply.
+      let flip = false;
+      const sport = pkt.srcPort;
+      const dport = pkt.dstPort;
+      if (proto === IPPROTO_TCP) {
+        const syn = (pkt.tcpFlags & TCP_SYN) !== 0;
+        const ack = (pkt.tcpFlags & TCP_ACK) !== 0;
+        if (syn) flip = ack;
+        else if (isLikelyServerPort(sport)) flip = !isLikelyServerPort(dport) || sport < dport;
+      } else {
+        flip = isLikelyServerPort(sport) && !isLikelyServerPort(dport);
+      }
+      rec = this.create(pkt.tsMicros, pkt.frame, pkt.fileOffset);
+      rec.proto = proto;
+      rec.v6 = v6;
+      rec.origIsA = !this.kFlipped !== flip;
+      const fmt = v6 ? formatIpv6 : formatIpv4;
+      if (flip) {
+        rec.origH = fmt(pkt.dst, 0);
+        rec.respH = fmt(pkt.src, 0);
+        rec.origP = dport;
+        rec.respP = sport;
+        rec.history = '^';
+      } else {
+        rec.origH = fmt(pkt.src, 0);
+        rec.respH = fmt(pkt.dst, 0);
+        rec.origP = sport;
+        rec.respP = dport;
+      }
+      if (proto === IPPROTO_TCP) {
+        rec.orig = new TcpEndpoint();
+        rec.resp = new TcpEndpoint();
+        this.link(rec.id, LIST_TCP);
+      } else {
+        this.link(rec.id, LIST_UDP);
+      }
+      isOrig = !flip;
+    } else {
+      this.touch(rec, pkt.tsMicros);
+    }
+
+    const ts = pkt.tsMicros;
+    if (isOrig) {
+      rec.origPkts++;
+      rec.origIpBytes += pkt.ipLen;
+    } else {
+      rec.respPkts++;
+      rec.respIpBytes += pkt.ipLen;
+    }
+
+    if (proto === IPPROTO_TCP) {
+      const flags = pkt.tcpFlags;
+      const syn = (flags & TCP_SYN) !== 0;
+      const ack = (flags & TCP_ACK) !== 0;
+      if (syn) {
+        if (isOrig && !ack && !rec.synAcked) rec.synCount++;
+        else if (!isOrig && ack) rec.synAcked = true;
+      }
+      const wasClosed = rec.closeComplete;
+      if (processTcpPacket(rec, isOrig, flags, pkt.tcpSeq, pkt.tcpAck, pkt.tcpWindow, pkt.payloadLen) && ts > rec.lastTs) {
+        rec.lastTs = ts;
+      }
+      if (!wasClosed && rec.closeComplete) {
+        rec.queuedAt = rec.lastSeen;
+        this.relink(rec, LIST_TCP_CLOSED);
+      }
+    } else {
+      if (ts > rec.lastTs) rec.lastTs = ts;
+      if (isOrig) {
+        rec.origPayload += pkt.payloadLen;
+        if ((rec.udpHist & 1) === 0) {
+          rec.udpHist |= 1;
+          rec.history += 'D';
+        }
+      } else {
+        rec.respPayload += pkt.payloadLen;
+        if ((rec.udpHist & 2) === 0) {
+          rec.udpHist |= 2;
+          rec.history += 'd';
+        }
+      }
+    }
+
+    if (pkt.dns !== null) this.addDns(rec, pkt.dns);
+    if (pkt.sni !== null && rec.sni === null) {
+      rec.sni = pkt.sni;
+      this.addService(rec, 'ssl');
+    }
+    if (pkt.epmPorts !== null) this.addEpm(rec, pkt.epmPorts);
+  }
+
+  /** True when this packet must start a new flow instead of joining `rec`. */
+  private mustSplit(rec: FlowRecord, pkt: Packet, isOrig: boolean): boolean {
+    const ts = pkt.tsMicros;
+    if (ts - rec.lastSeen > this.timeoutOf(rec)) return true;
+    if (rec.proto !== IPPROTO_TCP) return false;
+    if (rec.closeComplete && ts - rec.lastTs > TCP_CLOSE_LINGER_MICROS) return true;
+    const flags = pkt.tcpFlags;
+    if ((flags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return false;
+    // Port reuse: a fresh SYN after a close or reset. A retransmitted SYN (same ISN) is the same attempt.
+    const os = rec.orig.state;
+    const rs = rec.resp.state;
+    const closedOrReset = os === TCP_CLOSED || os === TCP_RESET || rs === TCP_CLOSED || rs === TCP_RESET;
+    if (!closedOrReset) return false;
+    if (isOrig && rec.orig.state !== TCP_INACTIVE && pkt.tcpSeq >>> 0 === rec.orig.startSeq) return false;
+    return true;
+  }
+
+  private addIcmpPacket(pkt: Packet): void {
+    const v6 = pkt.ipVersion === 6;
+    const type = pkt.icmpType;
+    const q = pkt.quoted;
+    if (
+      q !== null &&
+      isDestUnreachable(v6, type) &&
+      (q.proto === IPPROTO_TCP || q.proto === IPPROTO_UDP) &&
+      q.srcPort >= 0 &&
+      q.dstPort >= 0
+    ) {
+      this.addUnreachable(pkt);
+      return;
+    }
+    const counterpart = icmpCounterpart(v6, type);
+    const oneWay = counterpart < 0;
+    const respP = oneWay ? pkt.icmpCode : counterpart;
+    this.setKey(v6, pkt.src, pkt.dst, pkt.srcV4, pkt.dstV4, type, respP, pkt.proto, oneWay);
+    let id = this.find();
+    let rec: FlowRecord | null = null;
+    let isOrig = true;
+    if (id >= 0) {
+      rec = this.recs[id]!;
+      isOrig = !this.kFlipped === rec.origIsA;
+      if (pkt.tsMicros - rec.lastSeen > this.icmpTimeout) {
+        this.emit(rec);
+        rec = null;
+      }
+    }
+    if (rec === null) {
+      rec = this.create(pkt.tsMicros, pkt.frame, pkt.fileOffset);
+      rec.proto = pkt.proto;
+      rec.v6 = v6;
+      rec.origIsA = !this.kFlipped;
+      const fmt = v6 ? formatIpv6 : formatIpv4;
+      rec.origH = fmt(pkt.src, 0);
+      rec.respH = fmt(pkt.dst, 0);
+      rec.origP = type;
+      rec.respP = respP;
+      rec.icmpType = type;
+      rec.icmpEcho = isIcmpEchoRequest(v6, type);
+      this.link(rec.id, LIST_ICMP);
+      isOrig = true;
+    } else {
+      this.touch(rec, pkt.tsMicros);
+    }
+    if (pkt.tsMicros > rec.lastTs) rec.lastTs = pkt.tsMicros;
+    if (isOrig) {
+      rec.origPkts++;
+      rec.origIpBytes += pkt.ipLen;
+      rec.origPayload += pkt.payloadLen;
+    } else {
+      rec.respPkts++;
+      rec.respIpBytes += pkt.ipLen;
+      rec.respPayload += pkt.payloadLen;
+    }
+  }
+
+  /** An ICMP destination unreachable: attach it to the flow its quote names (or make that flow). */
+  private addUnreachable(pkt: Packet): void {
+    const q = pkt.quoted!;
+    const v6 = q.ipVersion === 6;
+    const srcV4 = v6 ? 0 : ((q.src[0] << 24) | (q.src[1] << 16) | (q.src[2] << 8) | q.src[3]) >>> 0;
+    const dstV4 = v6 ? 0 : ((q.dst[0] << 24) | (q.dst[1] << 16) | (q.dst[2] << 8) | q.dst[3]) >>> 0;
+    this.setKey(v6, q.src, q.dst, srcV4, dstV4, q.srcPort, q.dstPort, q.proto, false);
+    const id = this.find();
+    let rec: FlowRecord | null = null;
+    if (id >= 0) {
+      rec = this.recs[id]!;
+      if (pkt.tsMicros - rec.lastSeen > this.timeoutOf(rec)) {
+        this.emit(rec);
+        rec = null;
+      } else {
+        this.touch(rec, pkt.tsMicros);
+      }
+    }
+    const family = pkt.ipVersion === 6 ? 'icmp6' : 'icmp';
+    if (rec === null) {
+      // The refused packet was not captured (capture filter, asymmetric routing): the quote still
+      // names the flow, with the quoted source as its originator.
+      rec = this.create(pkt.tsMicros, pkt.frame, pkt.fileOffset);
+      rec.proto = q.proto;
+      rec.v6 = v6;
+      rec.origIsA = !this.kFlipped;
+      const fmt = v6 ? formatIpv6 : formatIpv4;
+      rec.origH = fmt(q.src, 0);
+      rec.respH = fmt(q.dst, 0);
+      rec.origP = q.srcPort;
+      rec.respP = q.dstPort;
+      rec.lastTs = pkt.tsMicros;
+      rec.fromIcmpQuote = true;
+      if (q.proto === IPPROTO_TCP) {
+        rec.orig = new TcpEndpoint();
+        rec.resp = new TcpEndpoint();
+        this.link(rec.id, LIST_TCP);
+      } else {
+        this.link(rec.id, LIST_UDP);
+      }
+      this.diag.count('flow_icmp_error_unmatched');
+      this.diag.report(
+        'flow_icmp_error_unmatched',
+        { file: this.file, offset: pkt.fileOffset, index: pkt.frame },
+        `${family === 'icmp6' ? 'ICMPv6' : 'ICMP'} ${pkt.icmpType}/${pkt.icmpCode} refuses ${q.proto === IPPROTO_TCP ? 'tcp' : 'udp'} ` +
+          `${rec.origH}:${rec.origP} → ${rec.respH}:${rec.respP}, a flow with no captured packet`,
+      );
+    }
+    if (rec.icmp === null) {
+      rec.icmp = {
+        family,
+        type: pkt.icmpType,
+        code: pkt.icmpCode,
+        codeName: icmpCodeName(family, pkt.icmpType, pkt.icmpCode),
+        from: pkt.ipVersion === 6 ? formatIpv6(pkt.src, 0) : formatIpv4(pkt.src, 0),
+        frame: pkt.frame,
+      };
+    }
+  }
+
+  // ---------------------------------------------------------------- application facts
+
+  private addService(rec: FlowRecord, name: string): void {
+    if (rec.service === '') rec.service = name;
+    else if (!rec.service.split(',').includes(name)) rec.service += `,${name}`;
+  }
+
+  private addDns(rec: FlowRecord, d: DnsSummary): void {
+    let fd = rec.dns;
+    if (fd === null) {
+      fd = rec.dns = { queries: [], rcode: null, answers: [] };
+      this.addService(rec, 'dns');
+    }
+    for (const q of d.questions) {
+      if (fd.queries.length >= MAX_DNS_QUERIES_PER_FLOW) break;
+      if (!fd.queries.some((x) => x.name === q.name && x.type === q.type)) fd.queries.push({ name: q.name, type: q.type });
+    }
+    if (!d.isResponse) return;
+    if (fd.rcode === null) fd.rcode = d.rcode;
+    for (const a of d.answers) {
+      if (fd.answers.length >= MAX_DNS_ANSWERS_PER_FLOW) break;
+      if (!fd.answers.some((x) => x.name === a.name && x.type === a.type && x.data === a.data)) {
+        fd.answers.push({ name: a.name, type: a.type, data: a.data, ttl: a.ttl });
+      }
+    }
+  }
+
+  private addEpm(rec: FlowRecord, ports: number[]): void {
+    let mine = rec.epmPorts;
+    if (mine === null) {
+      mine = rec.epmPorts = [];
+      this.addService(rec, 'dce_rpc');
+    }
+    for (const p of ports) {
+      if (mine.length >= MAX_EPM_PORTS_PER_FLOW) break;
+      if (!mine.includes(p)) mine.push(p);
+    }
+  }
+
+  // ---------------------------------------------------------------- emission
+
+  private timeoutOf(rec: FlowRecord): number {
+    return rec.proto === IPPROTO_TCP ? this.tcpTimeout : rec.proto === IPPROTO_UDP ? this.udpTimeout : this.icmpTimeout;
+  }
+
+  /** Emits flows idle past their timeout (closed TCP: past the close linger), at packet time `now`. */
+  private sweep(): void {
+    const now = this.now;
+    this.nextSweep = now + SWEEP_INTERVAL_MICROS;
+    for (let list = 0; list < LIST_COUNT; list++) {
+      const timeout =
+        list === LIST_TCP ? this.tcpTimeout : list === LIST_TCP_CLOSED ? TCP_CLOSE_LINGER_MICROS : list === LIST_UDP ? this.udpTimeout : this.icmpTimeout;
+      for (let id = this.heads[list]; id >= 0; id = this.heads[list]) {
+        const rec = this.recs[id]!;
+        if (now - rec.queuedAt <= timeout) break;
+        if (now - rec.lastSeen <= timeout) this.requeue(rec);
+        else this.emit(rec);
+      }
+    }
+  }
+
+  private emitAll(): void {
+    const all: FlowRecord[] = [];
+    for (const r of this.recs) if (r !== null) all.push(r);
+    all.sort((a, b) => a.ts - b.ts || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+    for (const r of all) this.emit(r);
+  }
+
+  private emit(rec: FlowRecord): void {
+    this.remove(rec);
+    this.onFlow(this.toFlow(rec));
+  }
+
+  private toFlow(rec: FlowRecord): Flow {
+    const proto = rec.proto === IPPROTO_TCP ? 'tcp' : rec.proto === IPPROTO_UDP ? 'udp' : 'icmp';
+    const noPackets = rec.origPkts === 0 && rec.respPkts === 0;
+    let connState: ConnState;
+    let origBytes: number;
+    let respBytes: number;
+    if (proto === 'tcp') {
+      connState = rec.fromIcmpQuote && noPackets ? 'S0' : tcpConnState(rec);
+      origBytes = rec.orig.size();
+      respBytes = rec.resp.size();
+    } else {
+      if (proto === 'udp') {
+        const o = rec.origPkts > 0;
+        const r = rec.respPkts > 0;
+        connState = o ? (r ? 'SF' : 'S0') : r ? 'SHR' : rec.fromIcmpQuote ? 'S0' : 'OTH';
+      } else {
+        connState = 'OTH';
+      }
+      origBytes = rec.origPayload;
+      respBytes = rec.respPayload;
+    }
+    const decided = decideOutcome({
+      proto,
+      connState,
+      synCount: rec.synCount,
+      origPkts: rec.origPkts,
+      respPkts: rec.respPkts,
+      icmp: rec.icmp ?? undefined,
+      icmpV6: rec.v6,
+      icmpType: rec.icmpType,
+      icmpEcho: rec.icmpEcho,
+    });
+    let reason = decided.reason;
+    if (rec.fromIcmpQuote && noPackets) reason += ' (the refused packet itself was not captured)';
+    const flow: Flow = {
+      uid: rec.uid,
+      ts: rec.ts,
+      duration: rec.lastTs - rec.ts,
+      proto,
+      origH: rec.origH,
+      origP: rec.origP,
+      respH: rec.respH,
+      respP: rec.respP,
+      connState,
+      history: rec.history,
+      origPkts: rec.origPkts,
+      origBytes,
+      origIpBytes: rec.origIpBytes,
+      respPkts: rec.respPkts,
+      respBytes,
+      respIpBytes: rec.respIpBytes,
+      outcome: decided.outcome,
+      reason,
+      observedBy: 'packets',
+      evidence: { file: rec.file, frame: rec.frame },
+    };
+    if (rec.service !== '') flow.service = rec.service;
+    if (proto === 'tcp' && rec.synCount > 0) flow.synCount = rec.synCount;
+    if (rec.icmp !== null) flow.icmp = rec.icmp;
+    if (rec.sni !== null) flow.sni = rec.sni;
+    if (rec.dns !== null) flow.dns = rec.dns;
+    if (rec.epmPorts !== null) flow.epmPorts = rec.epmPorts;
+    return flow;
+  }
+
+  // ---------------------------------------------------------------- key and hash table
+
+  private setKey(
+    v6: boolean,
+    src: Uint8Array,
+    dst: Uint8Array,
+    srcV4: number,
+    dstV4: number,
+    sport: number,
+    dport: number,
+    proto: number,
+    oneWay: boolean,
+  ): void {
+    let h = KEY_HASH_SEED;
+    if (!v6) {
+      const a = srcV4 >>> 0;
+      const b = dstV4 >>> 0;
+      // Zeek's addr_port_canon_lt: the lower (address, port) first; one-way ICMP keeps its order.
+      const flipped = !oneWay && !(a < b || (a === b && sport < dport));
+      this.kFlipped = flipped;
+      this.k0 = (flipped ? b : a) | 0;
+      this.k4 = (flipped ? a : b) | 0;
+      this.k1 = this.k2 = this.k3 = this.k5 = this.k6 = this.k7 = 0;
+      this.kPorts = flipped ? ((dport << 16) | sport) : ((sport << 16) | dport);
+      this.kMeta = proto | (oneWay ? META_ONE_WAY : 0);
+      h = hashStep(h, this.k0);
+      h = hashStep(h, this.k4);
+    } else {
+      const s0 = word(src, 0), s1 = word(src, 4), s2 = word(src, 8), s3 = word(src, 12);
+      const d0 = word(dst, 0), d1 = word(dst, 4), d2 = word(dst, 8), d3 = word(dst, 12);
+      let cmp = compareU32(s0, d0);
+      if (cmp === 0) cmp = compareU32(s1, d1);
+      if (cmp === 0) cmp = compareU32(s2, d2);
+      if (cmp === 0) cmp = compareU32(s3, d3);
+      const flipped = !oneWay && !(cmp < 0 || (cmp === 0 && sport < dport));
+      this.kFlipped = flipped;
+      if (flipped) {
+        this.k0 = d0; this.k1 = d1; this.k2 = d2; this.k3 = d3;
+        this.k4 = s0; this.k5 = s1; this.k6 = s2; this.k7 = s3;
+        this.kPorts = (dport << 16) | sport;
+      } else {
+        this.k0 = s0; this.k1 = s1; this.k2 = s2; this.k3 = s3;
+        this.k4 = d0; this.k5 = d1; this.k6 = d2; this.k7 = d3;
+        this.kPorts = (sport << 16) | dport;
+      }
+      this.kMeta = proto | META_V6 | (oneWay ? META_ONE_WAY : 0);
+      h = hashStep(h, this.k0);
+      h = hashStep(h, this.k1);
+      h = hashStep(h, this.k2);
+      h = hashStep(h, this.k3);
+      h = hashStep(h, this.k4);
+      h = hashStep(h, this.k5);
+      h = hashStep(h, this.k6);
+      h = hashStep(h, this.k7);
+    }
+    h = hashStep(h, this.kPorts);
+    h = hashStep(h, this.kMeta);
+    this.kHash = hashFinish(h);
+  }
+
+  /** Looks up the current key; returns the flow id or -1. */
+  private find(): number {
+    const slots = this.slots;
+    const keys = this.keys;
+    const mask = this.mask;
+    const h = this.kHash;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const s = slots[2 * i + 1];
+      if (s === 0) return -1;
+      if (slots[2 * i] !== h) continue;
+      const k = (s - 1) * KEY_STRIDE;
+      if (
+        keys[k] === this.k0 &&
+        keys[k + 4] === this.k4 &&
+        keys[k + K_PORTS] === this.kPorts &&
+        keys[k + K_META] === this.kMeta &&
+        keys[k + 1] === this.k1 &&
+        keys[k + 2] === this.k2 &&
+        keys[k + 3] === this.k3 &&
+        keys[k + 5] === this.k5 &&
+        keys[k + 6] === this.k6 &&
+        keys[k + 7] === this.k7
+      ) {
+        return s - 1;
+      }
+    }
+  }
+
+  /** Makes a new flow for the current key (evicting the oldest idle flow at the cap). */
+  private create(ts: number, frame: number, fileOffset: number): FlowRecord {
+    if (this.live >= this.capacity) {
+      if (this.capacity < this.maxFlows) this.grow(Math.min(this.capacity * 2, this.maxFlows));
+      else this.evictOldest();
+    }
+    const id = this.freeIds[--this.freeTop];
+    const k = id * KEY_STRIDE;
+    const keys = this.keys;
+    keys[k] = this.k0;
+    keys[k + 1] = this.k1;
+    keys[k + 2] = this.k2;
+    keys[k + 3] = this.k3;
+    keys[k + 4] = this.k4;
+    keys[k + 5] = this.k5;
+    keys[k + 6] = this.k6;
+    keys[k + 7] = this.k7;
+    keys[k + K_PORTS] = this.kPorts;
+    keys[k + K_META] = this.kMeta;
+    keys[k + K_HASH] = this.kHash;
+    this.insertSlot(id, this.kHash);
+    const rec = new FlowRecord();
+    rec.id = id;
+    rec.ts = ts;
+    rec.lastTs = ts;
+    rec.lastSeen = ts;
+    rec.queuedAt = ts;
+    rec.file = this.file;
+    rec.frame = frame;
+    rec.fileOffset = fileOffset;
+    rec.uid = makeUid(++this.created, hashStep(hashStep(hashStep(this.kHash, this.fileSalt), ts | 0), Math.floor(ts / 4294967296)));
+    this.recs[id] = rec;
+    this.live++;
+    return rec;
+  }
+
+  /**
+   * Evicts the least recently active flow. Lists are in queueing order and a flow is not moved on
+   * every packet (see {@link touch}); a head that was active since it was queued gets a second
+   * chance at the tail, so the flow evicted is the one idle longest (CLOCK-style approximation).
+   */
+  private evictOldest(): void {
+    for (;;) {
+      let best = -1;
+      for (let list = 0; list < LIST_COUNT; list++) {
+        const id = this.heads[list];
+        if (id >= 0 && (best < 0 || this.recs[id]!.queuedAt < this.recs[best]!.queuedAt)) best = id;
+      }
+      const rec = this.recs[best]!;
+      if (rec.lastSeen > rec.queuedAt) {
+        this.requeue(rec);
+        continue;
+      }
+      this.diag.count('flow_evicted');
+      this.diag.report(
+        'flow_evicted',
+        { file: rec.file, offset: rec.fileOffset, index: rec.frame },
+        `flow table full (${this.maxFlows} flows): emitted the oldest idle flow early`,
+      );
+      // The key of the flow being created lives in the k* fields; emitting does not touch them.
+      this.emit(rec);
+      return;
+    }
+  }
+
+  private insertSlot(id: number, hash: number): void {
+    const slots = this.slots;
+    const mask = this.mask;
+    let i = hash & mask;
+    while (slots[2 * i + 1] !== 0) i = (i + 1) & mask;
+    slots[2 * i] = hash;
+    slots[2 * i + 1] = id + 1;
+  }
+
+  private remove(rec: FlowRecord): void {
+    const id = rec.id;
+    this.unlink(id);
+    const slots = this.slots;
+    const mask = this.mask;
+    let i = this.keys[id * KEY_STRIDE + K_HASH] & mask;
+    while (slots[2 * i + 1] !== id + 1) i = (i + 1) & mask;
+    // Backward-shift deletion keeps linear probing correct without tombstones.
+    for (;;) {
+      slots[2 * i] = 0;
+      slots[2 * i + 1] = 0;
+      let j = i;
+      for (;;) {
+        j = (j + 1) & mask;
+        const s = slots[2 * j + 1];
+        if (s === 0) {
+          this.recs[id] = null;
+          this.freeIds[this.freeTop++] = id;
+          this.live--;
+          return;
+        }
+        const home = slots[2 * j] & mask;
+        const stays = i <= j ? i < home && home <= j : i < home || home <= j;
+        if (!stays) {
+          slots[2 * i] = slots[2 * j];
+          slots[2 * i + 1] = s;
+          i = j;
+          break;
+        }
+      }
+    }
+  }
+
+  private grow(newCapacity: number): void {
+    const old = this.capacity;
+    const keys = new Int32Array(newCapacity * KEY_STRIDE);
+    keys.set(this.keys);
+    const prev = new Int32Array(newCapacity);
+    prev.set(this.prev);
+    const next = new Int32Array(newCapacity);
+    next.set(this.next);
+    const free = new Int32Array(newCapacity);
+    // New ids are handed out lowest first (the stack's top is the lowest id).
+    let top = 0;
+    for (let id = newCapacity - 1; id >= old; id--) free[top++] = id;
+    for (let k = 0; k < this.freeTop; k++) free[top++] = this.freeIds[k];
+    this.keys = keys;
+    this.prev = prev;
+    this.next = next;
+    this.freeIds = free;
+    this.freeTop = top;
+    for (let id = old; id < newCapacity; id++) this.recs.push(null);
+    this.capacity = newCapacity;
+    let size = 16;
+    while (size < newCapacity * 2) size *= 2;
+    this.slots = new Int32Array(size * 2);
+    this.mask = size - 1;
+    for (let id = 0; id < old; id++) if (this.recs[id] !== null) this.insertSlot(id, keys[id * KEY_STRIDE + K_HASH]);
+  }
+
+  // ---------------------------------------------------------------- LRU lists
+
+  private link(id: number, list: number): void {
+    const rec = this.recs[id]!;
+    rec.listId = list;
+    const tail = this.tails[list];
+    this.prev[id] = tail;
+    this.next[id] = -1;
+    if (tail >= 0) this.next[tail] = id;
+    else this.heads[list] = id;
+    this.tails[list] = id;
+  }
+
+  private unlink(id: number): void {
+    const list = this.recs[id]!.listId;
+    const p = this.prev[id];
+    const n = this.next[id];
+    if (p >= 0) this.next[p] = n;
+    else this.heads[list] = n;
+    if (n >= 0) this.prev[n] = p;
+    else this.tails[list] = p;
+  }
+
+  private relink(rec: FlowRecord, list: number): void {
+    this.unlink(rec.id);
+    this.link(rec.id, list);
+  }
+
+  /** Moves a flow that was active since it was queued to its list's tail. */
+  private requeue(rec: FlowRecord): void {
+    rec.queuedAt = rec.lastSeen;
+    this.relink(rec, rec.listId);
+  }
+
+  /**
+   * Marks activity. The flow is NOT moved in its list here (that would cost several random memory
+   * writes per packet); sweeps and eviction requeue heads that turn out to be active (lazy LRU).
+   * Inactivity itself is always judged exactly, from `lastSeen`, when the next packet arrives.
+   */
+  private touch(rec: FlowRecord, ts: number): void {
+    if (ts > rec.lastSeen) rec.lastSeen = ts;
+  }
+}
+
+function word(b: Uint8Array, off: number): number {
+  return (b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3];
+}
+
+function compareU32(a: number, b: number): number {
+  const x = a >>> 0;
+  const y = b >>> 0;
+  return x < y ? -1 : x > y ? 1 : 0;
+}

@@ -1,0 +1,81 @@
+/**
+ * Formatting shared by the renderers (Markdown, CSV, HTML). Returns plain text: callers escape it
+ * for their output language.
+ */
+import { CONN_STATE_ORDER } from '../audit/judge.js';
+import { formatDurationMicros, formatEvidencePlace } from '../audit/text.js';
+import type { EvidenceRef, Finding } from '../audit/types.js';
+import { formatIsoMicros } from '../common/time.js';
+import type { ConnState } from '../flows/types.js';
+
+export { formatDurationMicros, formatEvidencePlace };
+
+/** Microseconds → ISO 8601 UTC (`2024-05-01T10:00:00.123456Z`); `fallback` when null. */
+export function formatTime(tsMicros: number | null | undefined, fallback = '—'): string {
+  return tsMicros === null || tsMicros === undefined || !Number.isFinite(tsMicros) ? fallback : formatIsoMicros(tsMicros);
+}
+
+/** `2024-05-01T10:00:00.000000Z – 2024-05-01T10:05:00.000000Z (5m 00s)`, or `no data`. */
+export function formatWindow(first: number | null, last: number | null): string {
+  if (first === null || last === null) return 'no data';
+  return `${formatTime(first)} – ${formatTime(last)} (${formatDurationMicros(last - first)})`;
+}
+
+/** conn_state counts in Zeek order: `S0×3, REJ×1`; empty string when none. */
+export function formatConnStates(states: Partial<Record<ConnState, number>>): string {
+  const parts: string[] = [];
+  for (const s of CONN_STATE_ORDER) {
+    const n = states[s];
+    if (n) parts.push(`${s}×${n}`);
+  }
+  // States outside the known list (a newer producer): still shown, after the known ones.
+  for (const [s, n] of Object.entries(states)) {
+    if (n && !CONN_STATE_ORDER.includes(s as ConnState)) parts.push(`${s}×${n}`);
+  }
+  return parts.join(', ');
+}
+
+/** A finding's port text: `389/tcp`, `88/tcp/udp`, `49152-65535/tcp`. */
+export function formatPortText(f: Pick<Finding, 'ports' | 'transport'>): string {
+  return `${f.ports}/${f.transport}`;
+}
+
+/** One side of a finding: `dc 10.0.0.10`, or `azure-ad (no host)` when only the role is known. */
+export function formatSide(role: string, address: string | null): string {
+  return address === null ? `${role} (no host)` : `${role} ${address}`;
+}
+
+/**
+ * Compact evidence token for CSV: `a.pcap#17` (frame), `pfirewall.log#L22` (line),
+ * `PT1H.json#R3.T5` (NSG/VNet record and tuple), or the bare file name.
+ */
+export function formatEvidenceToken(e: Pick<EvidenceRef, 'file' | 'frame' | 'line' | 'record' | 'tuple'>): string {
+  if (e.frame !== undefined) return `${e.file}#${e.frame}`;
+  if (e.line !== undefined) return `${e.file}#L${e.line}`;
+  if (e.record !== undefined) return `${e.file}#R${e.record}${e.tuple !== undefined ? `.T${e.tuple}` : ''}`;
+  return e.file;
+}
+
+/** `a.pcap frame 17 (S0, unanswered, 2024-05-01T10:00:00.000000Z)`. */
+export function formatEvidence(e: EvidenceRef): string {
+  return `${formatEvidencePlace(e)} (${e.conn_state}, ${e.outcome}, ${formatTime(e.ts)})`;
+}
+
+/** Attempts with their outcome split: `4 (completed 0, refused 1, unanswered 3)`. */
+export function formatAttempts(f: Pick<Finding, 'attempts' | 'completed' | 'refused' | 'unanswered'>): string {
+  if (f.attempts === 0) return '0';
+  return `${f.attempts} (completed ${f.completed}, refused ${f.refused}, unanswered ${f.unanswered})`;
+}
+
+/** Byte counts as people read them: `512 B`, `1.5 MiB`. */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '?';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+}

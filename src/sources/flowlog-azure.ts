@@ -1,0 +1,358 @@
+/**
+ * Azure flow logs, shared by `readNsg` (flowlog-nsg.ts) and `readVnet` (flowlog-vnet.ts):
+ * both read the same JSON layouts (json-records.ts), and each record is handled by its own shape,
+ * so a file of either kind read with either reader gives the same flows.
+ *
+ * NSG flow logs (category NetworkSecurityGroupFlowEvent), record:
+ *   `{time, resourceId, properties:{Version, flows:[{rule, flows:[{mac, flowTuples:["..."]}]}]}}`
+ *   v1 tuple: `ts(s),src,dst,sport,dport,T|U,I|O,A|D`
+ *   v2 tuple: v1 + `,B|C|E,pkts s→d,bytes s→d,pkts d→s,bytes d→s` (counts empty on B; counts are
+ *   since the flow's previous tuple, so they are summed).
+ * VNet flow logs v4 (category FlowLogFlowEvent), record:
+ *   `{time, flowLogVersion, macAddress, flowLogResourceID, targetResourceID,
+ *     flowRecords:{flows:[{aclID, flowGroups:[{rule, flowTuples:["..."]}]}]}}`
+ *   tuple: `ts(ms; seconds accepted),src,dst,sport,dport,proto(6|17|1),I|O,B|C|E|D,encryption,
+ *   pkts sent,bytes sent,pkts received,bytes received` (deltas since the flow's previous tuple).
+ *   (learn.microsoft.com: "Flow logging for virtual networks", "Flow logging for NSGs", log format.)
+ *
+ * Outcome mapping (one Flow per flow: tuples of one 5-tuple + direction + verdict are merged
+ * within a file, see {@link TupleMerger}):
+ *
+ * | log says                                  | outcome    | connState | reason                                              |
+ * |-------------------------------------------|------------|-----------|-----------------------------------------------------|
+ * | NSG A/D = D, VNet state D                 | refused    | S0        | denied by NSG rule DefaultRule_DenyAllInBound       |
+ * | NSG v1, A                                 | completed  | OTH       | allowed by NSG rule X (v1 logs carry no reply counts) |
+ * | v2 / VNet allowed, C/E counts, 0 pkts back| unanswered | S0        | allowed by NSG rule X, but no packets came back (n sent) |
+ * | v2 / VNet allowed, packets back, E seen   | completed  | SF        | allowed by NSG rule X; n packets sent, m back        |
+ * | v2 / VNet allowed, packets back, no E     | completed  | S1        | (same)                                              |
+ * | v2 / VNet allowed, only a B tuple in file | unknown    | OTH       | ... only the flow's begin tuple is in this file      |
+ *
+ * Flow.log keeps action (A/D; VNet: D when the state is D, else A), rule (VNet: the rule, or the
+ * ACL id when the rule is empty), resource (NSG resourceId / VNet targetResourceID, else the
+ * blob path's resourceId=…), mac (tuple group / record / blob path), direction I|O, the states seen
+ * (e.g. `BCE`), VNet encryption, and the number of tuples merged. Evidence: file, 0-based record
+ * index, 0-based tuple index within the record (of the flow's first tuple), and the line for
+ * line-delimited JSON.
+ */
+
+import type { DiagnosticCode, DiagnosticSink } from '../common/diagnostics.js';
+import { AddressCache, hashString, parseBlobPath, parseUint, TupleMerger } from './flowlog-common.js';
+import type { BlobPathFacts, LogTuple, TupleGroup } from './flowlog-common.js';
+import { forEachJsonRecord } from './json-records.js';
+import type { JsonRecordMeta } from './json-records.js';
+import type { ByteInput, FileSummary, FlowSink, ReadContext } from './types.js';
+
+/** Options of the Azure readers (none yet beyond the context). */
+export type AzureReadContext = ReadContext;
+
+/** Timestamps below this are seconds, at or above it milliseconds (1e11 s is the year 5138). */
+const MILLIS_THRESHOLD = 100_000_000_000;
+
+/** Per-file state of the Azure reader. */
+class AzureFileReader {
+  readonly merger: TupleMerger;
+  readonly addresses = new AddressCache();
+  readonly path: BlobPathFacts;
+  readonly tuple: LogTuple = {
+    ts: 0,
+    proto: 'tcp',
+    src: '',
+    dst: '',
+    sport: 0,
+    dport: 0,
+    direction: '',
+    denied: false,
+    action: '',
+    state: '',
+    pktsOut: -1,
+    bytesOut: -1,
+    pktsIn: -1,
+    bytesIn: -1,
+    encryption: '',
+  };
+  /** Comma positions of the tuple being parsed. */
+  private readonly commas = new Int32Array(16);
+  tuples = 0;
+  firstTs: number | null = null;
+  lastTs: number | null = null;
+
+  constructor(
+    readonly file: string,
+    readonly diag: DiagnosticSink,
+    onFlow: FlowSink,
+  ) {
+    this.merger = new TupleMerger(onFlow, hashString(file));
+    this.path = parseBlobPath(file);
+  }
+
+  addRecord(value: unknown, meta: JsonRecordMeta): void {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      this.badRecord(meta, 'is not a JSON object');
+      return;
+    }
+    const rec = value as Record<string, unknown>;
+    const props = rec.properties as Record<string, unknown> | undefined;
+    if (props !== null && typeof props === 'object' && Array.isArray(props.flows)) {
+      this.addNsgRecord(rec, props, meta);
+    } else if (rec.flowRecords !== null && typeof rec.flowRecords === 'object') {
+      this.addVnetRecord(rec, meta);
+    } else {
+      const category = typeof rec.category === 'string' ? ` (category ${rec.category.slice(0, 60)})` : '';
+      this.badRecord(meta, `has neither properties.flows (NSG flow log) nor flowRecords (VNet flow log)${category}`);
+    }
+  }
+
+  private badRecord(meta: JsonRecordMeta, what: string): void {
+    this.diag.report(
+      'nsg_bad_record',
+      { file: this.file, offset: meta.offset, index: meta.index + 1 },
+      `record ${meta.index} (line ${meta.line}) ${what}; skipped`,
+    );
+  }
+
+  private group(meta: JsonRecordMeta, kind: 'NSG' | 'VNet', rule: string, resource: string | undefined, mac: string | undefined, v1: boolean): TupleGroup {
+    const g: TupleGroup = { file: this.file, rule, kind, v1, record: meta.index };
+    const res = resource ?? this.path.resource;
+    if (res !== undefined) g.resource = res;
+    const m = mac ?? this.path.mac;
+    if (m !== undefined) g.mac = m;
+    if (meta.topLevel) g.line = meta.line;
+    return g;
+  }
+
+  private addNsgRecord(rec: Record<string, unknown>, props: Record<string, unknown>, meta: JsonRecordMeta): void {
+    const version = typeof props.Version === 'number' ? props.Version : typeof props.Version === 'string' ? Number(props.Version) : 0;
+    const resource = typeof rec.resourceId === 'string' ? rec.resourceId : undefined;
+    let tupleIndex = 0;
+    for (const ruleEntry of props.flows as unknown[]) {
+      if (ruleEntry === null || typeof ruleEntry !== 'object') {
+        this.badRecord(meta, 'has a properties.flows entry that is not an object');
+        continue;
+      }
+      const r = ruleEntry as Record<string, unknown>;
+      const rule = typeof r.rule === 'string' ? r.rule : '';
+      const macFlows = Array.isArray(r.flows) ? (r.flows as unknown[]) : [];
+      for (const macEntry of macFlows) {
+        if (macEntry === null || typeof macEntry !== 'object') continue;
+        const mf = macEntry as Record<string, unknown>;
+        const tuples = mf.flowTuples;
+        if (!Array.isArray(tuples)) continue;
+        const mac = typeof mf.mac === 'string' ? mf.mac : undefined;
+        let group: TupleGroup | null = null;
+        for (const text of tuples as unknown[]) {
+          const index = tupleIndex++;
+          this.tuples++;
+          if (typeof text !== 'string' || !this.parseNsgTuple(text, version)) {
+            this.badTuple('nsg_bad_tuple', meta, index, text);
+            continue;
+          }
+          group ??= this.group(meta, 'NSG', rule, resource, mac, this.tuple.state === '');
+          this.noteTs(this.tuple.ts);
+          this.merger.add(this.tuple, group, index);
+        }
+      }
+    }
+  }
+
+  private addVnetRecord(rec: Record<string, unknown>, meta: JsonRecordMeta): void {
+    const fr = rec.flowRecords as Record<string, unknown>;
+    const resource =
+      typeof rec.targetResourceID === 'string'
+        ? rec.targetResourceID
+        : typeof rec.flowLogResourceID === 'string'
+          ? rec.flowLogResourceID
+          : undefined;
+    const mac = typeof rec.macAddress === 'string' ? rec.macAddress : undefined;
+    let tupleIndex = 0;
+    const flows = Array.isArray(fr.flows) ? (fr.flows as unknown[]) : [];
+    for (const aclEntry of flows) {
+      if (aclEntry === null || typeof aclEntry !== 'object') continue;
+      const acl = aclEntry as Record<string, unknown>;
+      const aclId = typeof acl.aclID === 'string' ? acl.aclID : '';
+      const groups = Array.isArray(acl.flowGroups) ? (acl.flowGroups as unknown[]) : [];
+      for (const groupEntry of groups) {
+        if (groupEntry === null || typeof groupEntry !== 'object') continue;
+        const g = groupEntry as Record<string, unknown>;
+        const tuples = g.flowTuples;
+        if (!Array.isArray(tuples)) continue;
+        const rule = typeof g.rule === 'string' && g.rule !== '' ? g.rule : aclId;
+        let group: TupleGroup | null = null;
+        for (const text of tuples as unknown[]) {
+          const index = tupleIndex++;
+          this.tuples++;
+          if (typeof text !== 'string') {
+            this.badTuple('vnet_bad_tuple', meta, index, text);
+            continue;
+          }
+          const problem = this.parseVnetTuple(text);
+          if (problem !== null) {
+            this.badTuple(problem, meta, index, text);
+            continue;
+          }
+          group ??= this.group(meta, 'VNet', rule, resource, mac, false);
+          this.noteTs(this.tuple.ts);
+          this.merger.add(this.tuple, group, index);
+        }
+      }
+    }
+  }
+
+  private noteTs(ts: number): void {
+    if (this.firstTs === null || ts < this.firstTs) this.firstTs = ts;
+    if (this.lastTs === null || ts > this.lastTs) this.lastTs = ts;
+  }
+
+  private badTuple(code: DiagnosticCode, meta: JsonRecordMeta, index: number, text: unknown): void {
+    const shown = typeof text === 'string' ? JSON.stringify(text.slice(0, 120)) : `a ${text === null ? 'null' : typeof text}`;
+    const what = code === 'log_unsupported_protocol' ? 'has a protocol other than TCP, UDP or ICMP' : 'is not a valid flow tuple';
+    this.diag.report(code, { file: this.file, offset: meta.offset, index: meta.index + 1 }, `record ${meta.index} tuple ${index} ${what}: ${shown}; skipped`);
+  }
+
+  /** Splits at commas; returns the field count (at most 16 commas are recorded). */
+  private splitCommas(text: string): number {
+    const commas = this.commas;
+    let n = 0;
+    let pos = text.indexOf(',');
+    while (pos >= 0 && n < 15) {
+      commas[n++] = pos;
+      pos = text.indexOf(',', pos + 1);
+    }
+    if (pos >= 0) return 99; // too many fields
+    commas[n] = text.length;
+    return n + 1;
+  }
+
+  /** Fields common to NSG and VNet: ts, src, dst, sport, dport. False when any is bad. */
+  private parseCommon(text: string, tsScaleMicros: number): boolean {
+    const c = this.commas;
+    const t = this.tuple;
+    const rawTs = parseUint(text, 0, c[0]);
+    if (rawTs < 0) return false;
+    t.ts = tsScaleMicros === 0 ? (rawTs >= MILLIS_THRESHOLD ? rawTs * 1000 : rawTs * 1_000_000) : rawTs * tsScaleMicros;
+    const src = this.addresses.canonical(text.slice(c[0] + 1, c[1]));
+    const dst = this.addresses.canonical(text.slice(c[1] + 1, c[2]));
+    if (src === null || dst === null) return false;
+    t.src = src;
+    t.dst = dst;
+    // Ports may be empty for ICMP in VNet logs; read as 0.
+    t.sport = c[3] === c[2] + 1 ? 0 : parseUint(text, c[2] + 1, c[3]);
+    t.dport = c[4] === c[3] + 1 ? 0 : parseUint(text, c[3] + 1, c[4]);
+    return t.sport >= 0 && t.sport <= 65535 && t.dport >= 0 && t.dport <= 65535;
+  }
+
+  /** Reads counts from fields 9..12 (0-based) of a v2/VNet tuple; empty fields give -1. */
+  private parseCounts(text: string, first: number): boolean {
+    const c = this.commas;
+    const t = this.tuple;
+    const field = (k: number): number => (c[k] === c[k - 1] + 1 ? -1 : parseUint(text, c[k - 1] + 1, c[k]));
+    const pOut = field(first);
+    const bOut = field(first + 1);
+    const pIn = field(first + 2);
+    const bIn = field(first + 3);
+    const empty = c[first] === c[first - 1] + 1;
+    if (empty) {
+      t.pktsOut = -1;
+      t.bytesOut = -1;
+      t.pktsIn = -1;
+      t.bytesIn = -1;
+      return true;
+    }
+    if (pOut < 0 || bOut < 0 || pIn < 0 || bIn < 0) return false;
+    t.pktsOut = pOut;
+    t.bytesOut = bOut;
+    t.pktsIn = pIn;
+    t.bytesIn = bIn;
+    return true;
+  }
+
+  /** Parses an NSG v1/v2 tuple into `this.tuple`; false when malformed. */
+  private parseNsgTuple(text: string, version: number): boolean {
+    const n = this.splitCommas(text);
+    if (n !== 8 && n !== 13) return false;
+    if (version === 1 && n !== 8) return false;
+    if (version >= 2 && n !== 13) return false;
+    const c = this.commas;
+    const t = this.tuple;
+    if (!this.parseCommon(text, 1_000_000)) return false;
+    if (c[5] !== c[4] + 2 || c[6] !== c[5] + 2 || c[7] !== c[6] + 2) return false;
+    const p = text.charCodeAt(c[4] + 1);
+    if (p === 84 /* T */) t.proto = 'tcp';
+    else if (p === 85 /* U */) t.proto = 'udp';
+    else return false;
+    const d = text.charCodeAt(c[5] + 1);
+    if (d !== 73 /* I */ && d !== 79 /* O */) return false;
+    t.direction = d === 73 ? 'I' : 'O';
+    const a = text.charCodeAt(c[6] + 1);
+    if (a !== 65 /* A */ && a !== 68 /* D */) return false;
+    t.denied = a === 68;
+    t.action = t.denied ? 'D' : 'A';
+    t.encryption = '';
+    if (n === 8) {
+      t.state = '';
+      t.pktsOut = -1;
+      t.bytesOut = -1;
+      t.pktsIn = -1;
+      t.bytesIn = -1;
+      return true;
+    }
+    if (c[8] !== c[7] + 2) return false;
+    const s = text.charCodeAt(c[7] + 1);
+    t.state = s === 66 ? 'B' : s === 67 ? 'C' : s === 69 ? 'E' : '';
+    if (t.state === '') return false;
+    return this.parseCounts(text, 9);
+  }
+
+  /** Parses a VNet v4 tuple into `this.tuple`; the diagnostic code when it is bad, else null. */
+  private parseVnetTuple(text: string): DiagnosticCode | null {
+    const n = this.splitCommas(text);
+    if (n !== 13) return 'vnet_bad_tuple';
+    const c = this.commas;
+    const t = this.tuple;
+    if (!this.parseCommon(text, 0)) return 'vnet_bad_tuple';
+    const protoNumber = parseUint(text, c[4] + 1, c[5]);
+    if (protoNumber < 0) return 'vnet_bad_tuple';
+    if (protoNumber === 6) t.proto = 'tcp';
+    else if (protoNumber === 17) t.proto = 'udp';
+    else if (protoNumber === 1 || protoNumber === 58) t.proto = 'icmp';
+    else return 'log_unsupported_protocol';
+    if (c[6] !== c[5] + 2 || c[7] !== c[6] + 2) return 'vnet_bad_tuple';
+    const d = text.charCodeAt(c[5] + 1);
+    if (d !== 73 && d !== 79) return 'vnet_bad_tuple';
+    t.direction = d === 73 ? 'I' : 'O';
+    const s = text.charCodeAt(c[6] + 1);
+    t.state = s === 66 ? 'B' : s === 67 ? 'C' : s === 69 ? 'E' : s === 68 ? 'D' : '';
+    if (t.state === '') return 'vnet_bad_tuple';
+    t.denied = t.state === 'D';
+    t.action = t.denied ? 'D' : 'A';
+    t.encryption = text.slice(c[7] + 1, c[8]);
+    return this.parseCounts(text, 9) ? null : 'vnet_bad_tuple';
+  }
+}
+
+/**
+ * Reads an Azure NSG (v1/v2) or VNet (v4) flow log file and pushes one flow per flow.
+ * `format` only labels the summary; each record is read by its own shape.
+ * Records: FileSummary.records counts tuples (good and bad).
+ */
+export async function readAzureFlowLog(
+  format: 'nsg' | 'vnet',
+  input: ByteInput,
+  ctx: AzureReadContext,
+  onFlow: FlowSink,
+): Promise<FileSummary> {
+  const reader = new AzureFileReader(input.name, ctx.diag, onFlow);
+  const result = await forEachJsonRecord(input, ctx.diag, (value, meta) => reader.addRecord(value, meta));
+  reader.merger.flushAll();
+  ctx.diag.count('log_tuples', reader.tuples);
+  ctx.diag.count('log_records', result.records);
+  return {
+    file: input.name,
+    format,
+    records: reader.tuples,
+    bytes: result.bytes,
+    firstTs: reader.firstTs,
+    lastTs: reader.lastTs,
+    complete: result.complete,
+  };
+}
+

@@ -1,0 +1,452 @@
+/**
+ * CSV exports of flow logs (Log Analytics / Sentinel exports of NSG or VNet flow tables, SIEM and
+ * spreadsheet exports): a header row, then one flow per row. Parsed with csv-parse (quotes,
+ * doubled quotes, embedded newlines, BOM, CRLF); the delimiter (comma, semicolon or tab) is sniffed
+ * from the header line.
+ *
+ * Columns are matched by name, ignoring case, spaces, `_`, `-`, `.`, brackets and a Log Analytics
+ * type suffix (`SrcIP_s`, `DestPort_d`, `FlowStartTime_t`): see {@link CSV_COLUMN_NAMES}. `--columns`
+ * ({@link parseColumnsFlag}) maps any other names. Required: time (or date + time), source and
+ * destination address, destination port and protocol. Optional: source port, action, direction,
+ * rule, and packets/bytes each way.
+ *
+ * Outcome mapping:
+ *
+ * | row says                                              | outcome    | connState | reason                                      |
+ * |-------------------------------------------------------|------------|-----------|---------------------------------------------|
+ * | action Deny/Denied/D/Drop/Block/Reject                | refused    | S0        | denied by rule X (Deny)                      |
+ * | allowed (or no action) and packets back > 0           | completed  | SF        | allowed; n packets sent, m back              |
+ * | allowed (or no action), packets-back column says 0    | unanswered | S0        | allowed, but no packets came back (n sent)   |
+ * | action Allow/Allowed/A/Accept/Permit, no counts       | completed  | OTH       | allowed (Allow); the export carries no reply counts |
+ * | no action, no counts; or an action not recognised     | unknown    | OTH       | ...                                          |
+ *
+ * Times: ISO 8601 (with `Z` or an offset, or without a zone), `M/D/YYYY, h:mm:ss[.fff] AM/PM`
+ * (the Azure portal's export), or epoch seconds / milliseconds / microseconds. Times without a
+ * zone are read in `tz` (UTC when not given, and the summary says it was assumed) unless the
+ * header names the zone (`TimeGenerated [UTC]`).
+ */
+
+import { parse } from 'csv-parse';
+import type { CsvError } from 'csv-parse';
+import { InputError, UsageError } from '../common/diagnostics.js';
+import type { ConnState, Flow, Outcome } from '../flows/types.js';
+import { AddressCache, flowLogUid, hashString, makeLogFlow, transportOf } from './flowlog-common.js';
+import { ASSUMED_UTC, civilToMillis, daysInMonth, parseTimezone } from './flowlog-time.js';
+import type { LocalTimeZone } from './flowlog-time.js';
+import type { ByteInput, FileSummary, FlowSink, ReadContext } from './types.js';
+
+/** Logical columns a CSV flow export can have. */
+export type CsvColumn =
+  | 'time'
+  | 'date'
+  | 'src'
+  | 'dst'
+  | 'sport'
+  | 'dport'
+  | 'proto'
+  | 'action'
+  | 'direction'
+  | 'rule'
+  | 'pkts_out'
+  | 'bytes_out'
+  | 'pkts_in'
+  | 'bytes_in';
+
+/**
+ * Header names recognised per logical column, normalised (lowercase, letters and digits only, Log
+ * Analytics type suffix removed). Earlier names win when a header has several.
+ */
+export const CSV_COLUMN_NAMES: Record<CsvColumn, string[]> = {
+  time: ['flowstarttime', 'flowstart', 'starttime', 'timestamp', 'time', 'timeutc', 'datetime', 'eventtime', 'timegenerated', 'timegeneratedutc', 'ts', 'generatedtime'],
+  date: ['date'],
+  src: ['srcip', 'sourceip', 'srcaddr', 'srcaddress', 'sourceaddress', 'sourceipaddress', 'srcipaddress', 'src', 'source', 'clientip', 'ipsrc', 'saddr', 'idorigh', 'origh'],
+  dst: ['dstip', 'destip', 'destinationip', 'dstaddr', 'dstaddress', 'destaddress', 'destinationaddress', 'destinationipaddress', 'dstipaddress', 'dst', 'dest', 'destination', 'ipdst', 'daddr', 'idresph', 'resph'],
+  sport: ['srcport', 'sourceport', 'sport', 'spt', 'idorigp', 'origp'],
+  dport: ['dstport', 'destport', 'destinationport', 'dport', 'dpt', 'idrespp', 'respp', 'port'],
+  proto: ['protocol', 'proto', 'l4protocol', 'transport', 'transportprotocol', 'ipprotocol'],
+  action: ['action', 'decision', 'flowstatus', 'verdict', 'disposition', 'status'],
+  direction: ['direction', 'flowdirection', 'trafficdirection', 'dir'],
+  rule: ['rule', 'rulename', 'nsgrule', 'nsgrulename', 'aclrule', 'policy'],
+  pkts_out: ['packetssrctodest', 'packetssent', 'srcpackets', 'sentpackets', 'packetsout', 'outpackets', 'pktssent', 'origpkts', 'packetss2d', 'pktss2d'],
+  bytes_out: ['bytessrctodest', 'bytessent', 'srcbytes', 'sentbytes', 'bytesout', 'outbytes', 'origbytes', 'bytess2d'],
+  pkts_in: ['packetsdesttosrc', 'packetsreceived', 'dstpackets', 'destpackets', 'receivedpackets', 'packetsin', 'inpackets', 'pktsreceived', 'pktsrecv', 'resppkts', 'packetsd2s', 'pktsd2s'],
+  bytes_in: ['bytesdesttosrc', 'bytesreceived', 'dstbytes', 'destbytes', 'receivedbytes', 'bytesin', 'inbytes', 'respbytes', 'bytesd2s'],
+};
+
+const REQUIRED: CsvColumn[] = ['time', 'src', 'dst', 'dport', 'proto'];
+const ALL_COLUMNS = Object.keys(CSV_COLUMN_NAMES) as CsvColumn[];
+
+/** Options of {@link readCsv}. */
+export interface CsvOptions {
+  /** `--columns`: logical column → header name in the file. */
+  columns?: Record<string, string>;
+  /** Zone for times without one (default UTC, assumed). */
+  tz?: string | LocalTimeZone;
+}
+
+/**
+ * Parses `--columns time=EventTime,src=Client,dst=Server,dport=Port,proto=Proto`.
+ * Keys are the logical columns ({@link CsvColumn}); values are header names as in the file.
+ * @throws UsageError naming the bad entry and the keys accepted.
+ */
+export function parseColumnsFlag(text: string): Record<CsvColumn, string> {
+  const out: Partial<Record<CsvColumn, string>> = {};
+  for (const part of text.split(',')) {
+    const entry = part.trim();
+    if (entry === '') continue;
+    const eq = entry.indexOf('=');
+    const key = (eq < 0 ? '' : entry.slice(0, eq).trim().toLowerCase().replace(/-/g, '_')) as CsvColumn;
+    const value = eq < 0 ? '' : entry.slice(eq + 1).trim();
+    if (eq < 0 || value === '' || !ALL_COLUMNS.includes(key)) {
+      throw new UsageError(`--columns: ${JSON.stringify(entry)} is not KEY=HEADER with KEY one of ${ALL_COLUMNS.join(', ')}`);
+    }
+    out[key] = value;
+  }
+  return out as Record<CsvColumn, string>;
+}
+
+/** Normalises a header name for matching: lowercase, letters/digits only, LA type suffix removed. */
+export function normalizeHeader(name: string): string {
+  let s = name.trim().replace(/^\uFEFF/, '');
+  s = s.replace(/_[sdtbgl]$/i, '');
+  return s.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/** Picks the delimiter that splits the header line most (outside quotes). */
+export function sniffDelimiter(headerLine: string): ',' | ';' | '\t' {
+  const counts = { ',': 0, ';': 0, '\t': 0 };
+  let quoted = false;
+  for (const ch of headerLine) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === ',' || ch === ';' || ch === '\t')) counts[ch]++;
+  }
+  if (counts['\t'] > counts[','] && counts['\t'] >= counts[';']) return '\t';
+  if (counts[';'] > counts[',']) return ';';
+  return ',';
+}
+
+type ColumnIndex = Record<CsvColumn, number>;
+
+function mapColumns(header: string[], mapping: Record<string, string> | undefined, file: string): { index: ColumnIndex; utcHeader: boolean } {
+  const normalized = header.map(normalizeHeader);
+  const index = {} as ColumnIndex;
+  for (const c of ALL_COLUMNS) index[c] = -1;
+  if (mapping) {
+    for (const [key, name] of Object.entries(mapping)) {
+      if (!ALL_COLUMNS.includes(key as CsvColumn)) continue;
+      let i = header.findIndex((h) => h.trim() === name);
+      if (i < 0) i = normalized.indexOf(normalizeHeader(name));
+      if (i < 0) {
+        throw new InputError('csv_missing_column', file, 0, `${file}: --columns ${key}=${name}: no such column (found: ${header.map((h) => h.trim()).join(', ')})`);
+      }
+      index[key as CsvColumn] = i;
+    }
+  }
+  const taken = new Set(Object.values(index).filter((i) => i >= 0));
+  for (const c of ALL_COLUMNS) {
+    if (index[c] >= 0) continue;
+    for (const name of CSV_COLUMN_NAMES[c]) {
+      const i = normalized.findIndex((n, k) => n === name && !taken.has(k));
+      if (i >= 0) {
+        index[c] = i;
+        taken.add(i);
+        break;
+      }
+    }
+  }
+  // A separate date column and time column (`date`, `time`): both are read together.
+  const missing = REQUIRED.filter((c) => index[c] < 0);
+  if (missing.length > 0) {
+    const looked = missing.map((c) => `${c} (${CSV_COLUMN_NAMES[c].join('/')})`).join('; ');
+    throw new InputError(
+      'csv_missing_column',
+      file,
+      0,
+      `${file}: no column for ${missing.join(', ')}. Columns found: ${header.map((h) => JSON.stringify(h.trim())).join(', ')}. ` +
+        `Names looked for: ${looked}. Map others with --columns, e.g. --columns ${missing[0]}=YourColumn`,
+    );
+  }
+  const timeHeader = header[index.time] ?? '';
+  return { index, utcHeader: /\butc\b|\(z\)|\[z\]/i.test(timeHeader) };
+}
+
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
+const US_TIME = /^(\d{1,2})\/(\d{1,2})\/(\d{4}),?\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(AM|PM)?\s*(Z|UTC)?$/i;
+
+/**
+ * Parses a CSV time cell to microseconds since the epoch; NaN when it is not a time.
+ * Times without a zone are read in `zone`.
+ */
+export function parseCsvTime(text: string, zone: LocalTimeZone): number {
+  const s = text.trim();
+  if (/^\d+(\.\d+)?$/.test(s)) {
+    const v = Number(s);
+    if (v < 1e11) return Math.round(v * 1_000_000); // seconds
+    if (v < 1e14) return Math.round(v * 1000); // milliseconds
+    return Math.round(v); // microseconds
+  }
+  let y: number;
+  let mo: number;
+  let d: number;
+  let h: number;
+  let mi: number;
+  let sec: number;
+  let frac: string | undefined;
+  let zoneText: string | undefined;
+  let m = ISO_TIME.exec(s);
+  if (m) {
+    y = Number(m[1]);
+    mo = Number(m[2]);
+    d = Number(m[3]);
+    h = Number(m[4]);
+    mi = Number(m[5]);
+    sec = m[6] === undefined ? 0 : Number(m[6]);
+    frac = m[7];
+    zoneText = m[8];
+  } else {
+    m = US_TIME.exec(s);
+    if (!m) return NaN;
+    mo = Number(m[1]);
+    d = Number(m[2]);
+    y = Number(m[3]);
+    h = Number(m[4]);
+    mi = Number(m[5]);
+    sec = m[6] === undefined ? 0 : Number(m[6]);
+    frac = m[7];
+    if (m[8] !== undefined) {
+      if (h < 1 || h > 12) return NaN;
+      const pm = m[8].toUpperCase() === 'PM';
+      h = (h % 12) + (pm ? 12 : 0);
+    }
+    zoneText = m[9];
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || sec > 60) return NaN;
+  const micros = frac === undefined ? 0 : Number(frac.slice(0, 6).padEnd(6, '0'));
+  const localMs = civilToMillis(y, mo, d, h, mi, sec);
+  let utcMs: number;
+  if (zoneText === undefined) {
+    utcMs = zone.toUtcMillis(localMs);
+  } else if (/^(Z|UTC|GMT)$/i.test(zoneText)) {
+    utcMs = localMs;
+  } else {
+    const sign = zoneText[0] === '-' ? -1 : 1;
+    const digits = zoneText.slice(1).replace(':', '');
+    const offMin = Number(digits.slice(0, 2)) * 60 + (digits.length > 2 ? Number(digits.slice(2, 4)) : 0);
+    utcMs = localMs - sign * offMin * 60_000;
+  }
+  return utcMs * 1000 + micros;
+}
+
+const DENY = new Set(['deny', 'denied', 'd', 'drop', 'dropped', 'block', 'blocked', 'reject', 'rejected', 'refuse', 'refused']);
+const ALLOW = new Set(['allow', 'allowed', 'a', 'accept', 'accepted', 'permit', 'permitted', 'pass', 'passed']);
+
+function directionOf(text: string): string | undefined {
+  const t = text.trim().toLowerCase();
+  if (t === '') return undefined;
+  if (t === 'i' || t === 'in' || t === 'inbound' || t === 'ingress') return 'I';
+  if (t === 'o' || t === 'out' || t === 'outbound' || t === 'egress') return 'O';
+  return text.trim().slice(0, 20);
+}
+
+/** A count cell: '' → -1 (absent); a non-negative integer (also written `3.0`); NaN when bad. */
+function countOf(text: string | undefined): number {
+  if (text === undefined) return -1;
+  const t = text.trim();
+  if (t === '' || t === '-') return -1;
+  const v = Number(t);
+  return Number.isInteger(v) && v >= 0 ? v : NaN;
+}
+
+/**
+ * Reads a CSV flow export and pushes one flow per data row to `onFlow`. `FileSummary.records`
+ * counts data rows (bad ones included). Bad rows are reported (`csv_bad_row`, with the line
+ * number) and skipped.
+ * @throws InputError (`csv_missing_column`) when a required column is missing: the message lists
+ *   the columns found and the names looked for.
+ */
+export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, onFlow: FlowSink): Promise<FileSummary> {
+  const file = input.name;
+  const diag = ctx.diag;
+  const givenZone: LocalTimeZone = ctx.tz === undefined ? ASSUMED_UTC : typeof ctx.tz === 'string' ? parseTimezone(ctx.tz) : ctx.tz;
+  let zone = givenZone;
+  const headText = Buffer.from(input.head.buffer, input.head.byteOffset, input.head.length).toString('utf8').replace(/^\uFEFF/, '');
+  const firstLine = headText.split(/\r?\n/, 1)[0] ?? '';
+  const delimiter = sniffDelimiter(firstLine);
+  const fileHash = hashString(file);
+  const addresses = new AddressCache();
+
+  const parser = parse({
+    bom: true,
+    delimiter,
+    relax_quotes: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+    skip_records_with_error: true,
+    info: true,
+  });
+  parser.on('skip', (err: CsvError) => {
+    const lines = typeof err.lines === 'number' ? err.lines : -1;
+    diag.report('csv_bad_row', { file, offset: -1, index: lines }, `line ${lines}: ${err.message.slice(0, 160)}; skipped`);
+  });
+
+  let bytes = 0;
+  let feedError: unknown = null;
+  const feeding = (async () => {
+    try {
+      for await (const chunk of input.chunks) {
+        bytes += chunk.length;
+        if (!parser.write(chunk)) await new Promise<void>((resolve) => parser.once('drain', resolve));
+      }
+    } catch (e) {
+      feedError = e;
+    } finally {
+      parser.end();
+    }
+  })();
+
+  let cols: ColumnIndex | null = null;
+  let rows = 0;
+  let firstTs: number | null = null;
+  let lastTs: number | null = null;
+  let previousBytes = 0;
+
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>) {
+      const record = item.record;
+      const lineNo = item.info.lines;
+      const offset = previousBytes;
+      previousBytes = item.info.bytes;
+      if (cols === null) {
+        const mapped = mapColumns(record, ctx.columns, file);
+        cols = mapped.index;
+        if (mapped.utcHeader && ctx.tz === undefined) zone = parseTimezone('UTC');
+        continue;
+      }
+      rows++;
+      const c: ColumnIndex = cols;
+      const cell = (k: CsvColumn): string | undefined => (c[k] >= 0 ? record[c[k]] : undefined);
+      const badRow = (why: string): void => {
+        diag.report('csv_bad_row', { file, offset, index: lineNo }, `line ${lineNo}: ${why}; skipped`);
+      };
+      let timeText = cell('time') ?? '';
+      const dateText = cell('date');
+      if (dateText !== undefined && /^\d{1,2}:\d{2}/.test(timeText.trim())) timeText = `${dateText.trim()} ${timeText.trim()}`;
+      const ts = parseCsvTime(timeText, zone);
+      if (Number.isNaN(ts)) {
+        badRow(`bad time ${JSON.stringify(timeText.slice(0, 40))}`);
+        continue;
+      }
+      const src = addresses.canonical(cell('src')?.trim() ?? '');
+      const dst = addresses.canonical(cell('dst')?.trim() ?? '');
+      if (src === null || dst === null) {
+        badRow(`bad address ${JSON.stringify((src === null ? cell('src') : cell('dst'))?.slice(0, 60) ?? '')}`);
+        continue;
+      }
+      const protoText = cell('proto')?.trim() ?? '';
+      const proto = transportOf(protoText) ?? transportOf(protoText.toUpperCase());
+      if (proto === null) {
+        diag.report('log_unsupported_protocol', { file, offset, index: lineNo }, `line ${lineNo}: protocol ${JSON.stringify(protoText.slice(0, 20))} is not TCP, UDP or ICMP; not a flow`);
+        continue;
+      }
+      const sportText = cell('sport')?.trim() ?? '';
+      const dportText = cell('dport')?.trim() ?? '';
+      const sport = sportText === '' || sportText === '-' ? 0 : Number(sportText);
+      const dport = dportText === '' || dportText === '-' ? 0 : Number(dportText);
+      if (!Number.isInteger(sport) || sport < 0 || sport > 65535 || !Number.isInteger(dport) || dport < 0 || dport > 65535) {
+        badRow(`bad port ${JSON.stringify(`${sportText} -> ${dportText}`.slice(0, 40))}`);
+        continue;
+      }
+      const pktsOut = countOf(cell('pkts_out'));
+      const bytesOut = countOf(cell('bytes_out'));
+      const pktsIn = countOf(cell('pkts_in'));
+      const bytesIn = countOf(cell('bytes_in'));
+      if (Number.isNaN(pktsOut) || Number.isNaN(bytesOut) || Number.isNaN(pktsIn) || Number.isNaN(bytesIn)) {
+        badRow('bad packet or byte count');
+        continue;
+      }
+      const actionRaw = (cell('action') ?? '').trim();
+      const actionKey = actionRaw.toLowerCase();
+      const rule = (cell('rule') ?? '').trim();
+      const direction = directionOf(cell('direction') ?? '');
+      const by = rule === '' ? '' : ` by rule ${rule}`;
+
+      let outcome: Outcome;
+      let connState: ConnState;
+      let reason: string;
+      if (DENY.has(actionKey)) {
+        outcome = 'refused';
+        connState = 'S0';
+        reason = `denied${by} (${actionRaw})`;
+      } else if ((actionKey === '' || ALLOW.has(actionKey)) && pktsIn >= 0) {
+        if (pktsIn > 0) {
+          outcome = 'completed';
+          connState = 'SF';
+          reason = `allowed${by}; ${pktsOut >= 0 ? pktsOut : '?'} packets sent, ${pktsIn} back`;
+        } else {
+          outcome = 'unanswered';
+          connState = 'S0';
+          reason = `allowed${by}, but no packets came back (${pktsOut >= 0 ? pktsOut : '?'} sent)`;
+        }
+      } else if (ALLOW.has(actionKey)) {
+        outcome = 'completed';
+        connState = 'OTH';
+        reason = `allowed${by} (${actionRaw}); the export carries no reply counts`;
+      } else if (actionKey === '') {
+        outcome = 'unknown';
+        connState = 'OTH';
+        reason = 'the export has no action and no reply counts for this flow';
+      } else {
+        outcome = 'unknown';
+        connState = 'OTH';
+        reason = `action ${JSON.stringify(actionRaw.slice(0, 30))} not recognised`;
+        diag.report('log_bad_field', { file, offset, index: lineNo }, `line ${lineNo}: action ${JSON.stringify(actionRaw.slice(0, 30))} not recognised (expected Allow/Deny, A/D, Drop, Block ...)`);
+      }
+      if (firstTs === null || ts < firstTs) firstTs = ts;
+      if (lastTs === null || ts > lastTs) lastTs = ts;
+      const log: Flow['log'] = { action: actionRaw, records: 1 };
+      if (rule !== '') log.rule = rule;
+      if (direction !== undefined) log.direction = direction;
+      onFlow(
+        makeLogFlow({
+          uid: flowLogUid(fileHash, lineNo),
+          ts,
+          duration: 0,
+          proto,
+          origH: src,
+          origP: sport,
+          respH: dst,
+          respP: dport,
+          connState,
+          origPkts: pktsOut >= 0 ? pktsOut : 0,
+          origBytes: bytesOut >= 0 ? bytesOut : 0,
+          respPkts: pktsIn >= 0 ? pktsIn : 0,
+          respBytes: bytesIn >= 0 ? bytesIn : 0,
+          outcome,
+          reason,
+          evidence: { file, line: lineNo },
+          log,
+        }),
+      );
+    }
+  } catch (e) {
+    parser.destroy();
+    await feeding;
+    throw e;
+  }
+  await feeding;
+  if (feedError !== null) throw feedError;
+  if (cols === null) {
+    throw new InputError('csv_missing_column', file, 0, `${file}: no header row (the file is empty)`);
+  }
+  diag.count('log_lines', rows);
+  return {
+    file,
+    format: 'csv',
+    records: rows,
+    bytes,
+    firstTs,
+    lastTs,
+    complete: true,
+    timeZone: { name: zone.name, assumed: zone.assumed },
+  };
+}

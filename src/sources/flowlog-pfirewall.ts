@@ -1,0 +1,460 @@
+/**
+ * Windows Defender Firewall log (pfirewall.log): W3C-style text, one event per line.
+ *
+ * Header lines start with `#`: `#Version: 1.5`, `#Software: Microsoft Windows Firewall`,
+ * `#Time Format: Local`, `#Fields: date time action protocol src-ip dst-ip src-port dst-port size
+ * tcpflags tcpsyn tcpack tcpwin icmptype icmpcode info path [pid]`. Columns are taken from the
+ * `#Fields` line (any order, pid or not; a later `#Fields` line replaces the earlier one).
+ * Fields are separated by one space; `-` is empty. Times are LOCAL to the logging host; the zone
+ * comes from the caller (`tz`), UTC when none is given (FileSummary.timeZone says which, and
+ * whether it was assumed).
+ *
+ * One line is one flow with orig = src-ip:src-port and resp = dst-ip:dst-port (the log writes
+ * the packet's own direction, so src is the originator). ICMP lines carry their type and code in
+ * origP and respP (Zeek conn.log's convention for ICMP). `path` gives the direction relative to
+ * the logging host: SEND = src is this host, RECEIVE = dst is this host, FORWARD = neither.
+ *
+ * Outcome mapping:
+ *
+ * | action            | outcome   | connState                         | reason (example)                                                     |
+ * |-------------------|-----------|-----------------------------------|----------------------------------------------------------------------|
+ * | ALLOW             | completed | OTH                               | allowed in by the Windows Firewall of the receiving host (RECEIVE; this log does not show replies) |
+ * | DROP              | refused   | S0 (OTH for a TCP packet w/o SYN) | DROP by the Windows Firewall of the receiving host (RECEIVE)         |
+ * | OPEN, OPEN-INBOUND| completed | OTH                               | connection opened through the Windows Firewall (OPEN), closed after 4 s |
+ * | CLOSE             | completed | OTH                               | merged into its OPEN line (same 5-tuple) when the OPEN is held; else its own flow |
+ * | INFO-EVENTS-LOST  | (no flow) |                                   | diagnostic log_events_lost; counter evidence_gap_events_lost += the count in `info` |
+ *
+ * Why ALLOW is `completed`: the line proves the connection passed this host's firewall (for
+ * RECEIVE, it reached the host), which is what an audit of required ports asks; the log never
+ * shows replies, so the connState stays OTH (not SF) and the reason says so. A DROP is silent to
+ * the sender, so a capture would show S0: that is the state given.
+ *
+ * Lines with protocols other than TCP, UDP and ICMP (IGMP is common) are reported
+ * (`log_unsupported_protocol`) and not turned into flows. Bad lines are reported (`log_bad_line`,
+ * `log_bad_time`, `log_bad_field`) with their line number and skipped.
+ */
+
+import type { DiagnosticCode } from '../common/diagnostics.js';
+import { InputError } from '../common/diagnostics.js';
+import type { ConnState, Flow, Outcome, Transport } from '../flows/types.js';
+import { AddressCache, flowLogUid, forEachLine, hashString, parsePort, parseUint, transportOf } from './flowlog-common.js';
+import { ASSUMED_UTC, civilToMillis, daysInMonth, parseTimezone } from './flowlog-time.js';
+import type { LocalTimeZone } from './flowlog-time.js';
+import type { ByteInput, FileSummary, FlowSink, ReadContext } from './types.js';
+
+export { parseTimezone } from './flowlog-time.js';
+export type { LocalTimeZone } from './flowlog-time.js';
+
+/** Options of {@link readPfirewall}. */
+export interface PfirewallOptions {
+  /** Zone of the log's local times: an IANA name, an offset, or a parsed zone. Default: UTC (assumed). */
+  tz?: string | LocalTimeZone;
+  /** The logging host's own address, when known; otherwise it is inferred. */
+  localAddress?: string;
+}
+
+/** The columns written by current Windows versions (pid is the newer, optional last column). */
+export const PFIREWALL_DEFAULT_FIELDS = [
+  'date', 'time', 'action', 'protocol', 'src-ip', 'dst-ip', 'src-port', 'dst-port', 'size',
+  'tcpflags', 'tcpsyn', 'tcpack', 'tcpwin', 'icmptype', 'icmpcode', 'info', 'path',
+];
+
+const REQUIRED_FIELDS = ['date', 'time', 'action', 'protocol', 'src-ip', 'dst-ip'];
+
+/** Column indices of one #Fields layout; -1 when absent. */
+interface Layout {
+  date: number;
+  time: number;
+  action: number;
+  protocol: number;
+  src: number;
+  dst: number;
+  sport: number;
+  dport: number;
+  size: number;
+  tcpflags: number;
+  icmptype: number;
+  icmpcode: number;
+  info: number;
+  path: number;
+  pid: number;
+  /** Fields a line needs to reach every required column. */
+  minFields: number;
+  count: number;
+}
+
+function layoutOf(names: string[]): Layout {
+  const idx = (n: string): number => names.indexOf(n);
+  const l: Layout = {
+    date: idx('date'),
+    time: idx('time'),
+    action: idx('action'),
+    protocol: idx('protocol'),
+    src: idx('src-ip'),
+    dst: idx('dst-ip'),
+    sport: idx('src-port'),
+    dport: idx('dst-port'),
+    size: idx('size'),
+    tcpflags: idx('tcpflags'),
+    icmptype: idx('icmptype'),
+    icmpcode: idx('icmpcode'),
+    info: idx('info'),
+    path: idx('path'),
+    pid: idx('pid'),
+    minFields: 0,
+    count: names.length,
+  };
+  l.minFields = Math.max(l.date, l.time, l.action, l.protocol, l.src, l.dst) + 1;
+  return l;
+}
+
+/** Reasons are fixed per (action, path), so none is formatted per line. */
+function reasonFor(action: 'ALLOW' | 'DROP', path: string, local: string | undefined): string {
+  const on = local === undefined ? '' : ` on ${local}`;
+  if (action === 'ALLOW') {
+    switch (path) {
+      case 'SEND': return `allowed out by the Windows Firewall of the sending host${on} (SEND; this log does not show replies)`;
+      case 'RECEIVE': return `allowed in by the Windows Firewall of the receiving host${on} (RECEIVE; this log does not show replies)`;
+      case 'FORWARD': return `forwarded by the Windows Firewall${on} (FORWARD; this log does not show replies)`;
+      default: return `allowed by the Windows Firewall${on} (this log does not show replies)`;
+    }
+  }
+  switch (path) {
+    case 'SEND': return `DROP by the Windows Firewall of the sending host${on} (SEND)`;
+    case 'RECEIVE': return `DROP by the Windows Firewall of the receiving host${on} (RECEIVE)`;
+    case 'FORWARD': return `DROP by the Windows Firewall${on} (FORWARD)`;
+    default: return `DROP by the Windows Firewall${on}`;
+  }
+}
+
+/** True for addresses that can be a host's own: not multicast, broadcast, unspecified or loopback. */
+function isHostAddressCandidate(a: string): boolean {
+  if (a.includes(':')) {
+    const c0 = a.charCodeAt(0);
+    if (a === '::' || a === '::1') return false;
+    return !((c0 === 102 || c0 === 70) && (a.charCodeAt(1) === 102 || a.charCodeAt(1) === 70)); // ffxx:: multicast
+  }
+  const firstOctet = parseUint(a, 0, a.indexOf('.'));
+  if (firstOctet >= 224 || firstOctet === 0 || firstOctet === 127) return false;
+  return !a.endsWith('.255');
+}
+
+interface HeldOpen {
+  flow: Flow;
+  localTs: number;
+}
+
+/** Parses `YYYY-MM-DD` + `HH:MM:SS[.frac]` to local wall-clock milliseconds-as-UTC; NaN when bad. */
+function parseLocalMillis(date: string, time: string): number {
+  if (date.length !== 10 || date.charCodeAt(4) !== 45 || date.charCodeAt(7) !== 45) return NaN;
+  const y = parseUint(date, 0, 4);
+  const mo = parseUint(date, 5, 7);
+  const d = parseUint(date, 8, 10);
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return NaN;
+  if (time.length < 8 || time.charCodeAt(2) !== 58 || time.charCodeAt(5) !== 58) return NaN;
+  const h = parseUint(time, 0, 2);
+  const mi = parseUint(time, 3, 5);
+  const s = parseUint(time, 6, 8);
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60) return NaN;
+  let ms = 0;
+  if (time.length > 8) {
+    if (time.charCodeAt(8) !== 46) return NaN;
+    const frac = time.slice(9, 12).padEnd(3, '0');
+    ms = parseUint(frac);
+    if (ms < 0) return NaN;
+  }
+  return civilToMillis(y, mo, d, h, mi, s) + ms;
+}
+
+const OPEN_HOLD_LIMIT = 65_536;
+
+/**
+ * Reads one pfirewall.log and pushes one flow per line (an OPEN and its CLOSE make one flow) to
+ * `onFlow`, synchronously. `FileSummary.records` counts data lines (every non-blank line that is
+ * not a `#` header, INFO-EVENTS-LOST and bad lines included); `timeZone` and `localAddress` say
+ * how times were read and which host wrote the log.
+ * @throws InputError (`log_no_fields_header`) when a #Fields line lacks a required column.
+ * @throws UsageError when `ctx.tz` is not a zone.
+ */
+export async function readPfirewall(
+  input: ByteInput,
+  ctx: ReadContext & PfirewallOptions,
+  onFlow: FlowSink,
+): Promise<FileSummary> {
+  const file = input.name;
+  const diag = ctx.diag;
+  const zone: LocalTimeZone = ctx.tz === undefined ? ASSUMED_UTC : typeof ctx.tz === 'string' ? parseTimezone(ctx.tz) : ctx.tz;
+  const givenLocal = ctx.localAddress === undefined ? undefined : (new AddressCache().canonical(ctx.localAddress) ?? ctx.localAddress);
+  const fileHash = hashString(file);
+  const addresses = new AddressCache();
+  const reasons = new Map<string, string>();
+  const reason = (action: 'ALLOW' | 'DROP', path: string): string => {
+    const key = action + path;
+    let r = reasons.get(key);
+    if (r === undefined) {
+      r = reasonFor(action, path, givenLocal);
+      reasons.set(key, r);
+    }
+    return r;
+  };
+  const localVotes = new Map<string, number>();
+  const held = new Map<string, HeldOpen>();
+
+  let layout: Layout | null = null;
+  let warnedNoFields = false;
+  let dataLines = 0;
+  let firstTs: number | null = null;
+  let lastTs: number | null = null;
+  let lastDate = '';
+  let lastTime = '';
+  let lastTs0 = 0;
+
+  const bad = (code: DiagnosticCode, lineNo: number, offset: number, detail: string): void => {
+    diag.report(code, { file, offset, index: lineNo }, `line ${lineNo}: ${detail}`);
+  };
+
+  const emitHeld = (h: HeldOpen): void => onFlow(h.flow);
+
+  const onLine = (line: string, lineNo: number, offset: number): void => {
+    if (line.length === 0) return;
+    if (line.charCodeAt(0) === 35 /* # */) {
+      if (line.startsWith('#Fields:')) {
+        const names = line.slice(8).trim().split(/\s+/).map((n) => n.toLowerCase());
+        const missing = REQUIRED_FIELDS.filter((n) => !names.includes(n));
+        if (missing.length > 0) {
+          throw new InputError(
+            'log_no_fields_header',
+            file,
+            offset,
+            `${file}: line ${lineNo}: the #Fields line lacks ${missing.join(', ')} (found: ${names.join(' ')}); expected a Windows Firewall log`,
+          );
+        }
+        layout = layoutOf(names);
+      }
+      return;
+    }
+    if (line.trim().length === 0) return;
+    dataLines++;
+    const f = line.split(' ');
+    if (layout === null) {
+      if (!warnedNoFields) {
+        warnedNoFields = true;
+        bad('log_no_fields_header', lineNo, offset, 'data before any #Fields line: reading the standard Windows Firewall columns');
+      }
+      layout = layoutOf(f.length >= 18 ? [...PFIREWALL_DEFAULT_FIELDS, 'pid'] : PFIREWALL_DEFAULT_FIELDS);
+    }
+    const L: Layout = layout;
+    if (f.length < L.minFields) {
+      bad('log_bad_line', lineNo, offset, `${f.length} fields where the #Fields line names ${L.count}; skipped`);
+      return;
+    }
+    // Time: lines come in time order, so most share the previous line's second.
+    const date = f[L.date];
+    const time = f[L.time];
+    let ts: number;
+    if (date === lastDate && time === lastTime) {
+      ts = lastTs0;
+    } else {
+      const local = parseLocalMillis(date, time);
+      if (Number.isNaN(local)) {
+        bad('log_bad_time', lineNo, offset, `bad date/time ${JSON.stringify(`${date} ${time}`.slice(0, 40))}; skipped`);
+        return;
+      }
+      ts = zone.toUtcMillis(local) * 1000;
+      lastDate = date;
+      lastTime = time;
+      lastTs0 = ts;
+    }
+    const action = f[L.action];
+    if (action === 'INFO-EVENTS-LOST') {
+      const infoText = L.info >= 0 && L.info < f.length ? f[L.info] : '-';
+      const lost = parseUint(infoText);
+      diag.report(
+        'log_events_lost',
+        { file, offset, index: lineNo },
+        `line ${lineNo}: the firewall lost ${lost >= 0 ? lost : 'an unknown number of'} events here: a gap in the evidence`,
+      );
+      diag.count('evidence_gap_events_lost', lost >= 0 ? lost : 0);
+      diag.count('evidence_gaps');
+      noteTs(ts);
+      return;
+    }
+    const proto: Transport | null = transportOf(f[L.protocol]);
+    if (proto === null) {
+      bad('log_unsupported_protocol', lineNo, offset, `protocol ${JSON.stringify(f[L.protocol].slice(0, 20))} is not TCP, UDP or ICMP; not a flow`);
+      return;
+    }
+    const src = addresses.canonical(f[L.src]);
+    const dst = addresses.canonical(f[L.dst]);
+    if (src === null || dst === null) {
+      bad('log_bad_line', lineNo, offset, `bad address ${JSON.stringify((src === null ? f[L.src] : f[L.dst]).slice(0, 60))}; skipped`);
+      return;
+    }
+    let origP = 0;
+    let respP = 0;
+    if (proto === 'icmp') {
+      origP = fieldNumber(f, L.icmptype);
+      respP = fieldNumber(f, L.icmpcode);
+    } else {
+      origP = fieldPort(f, L.sport);
+      respP = fieldPort(f, L.dport);
+    }
+    if (origP < 0 || respP < 0) {
+      bad('log_bad_field', lineNo, offset, `bad ${proto === 'icmp' ? 'ICMP type/code' : 'port'}; skipped`);
+      return;
+    }
+    const path = L.path >= 0 && L.path < f.length ? f[L.path] : '-';
+    const size = fieldNumber(f, L.size);
+    const pid = L.pid >= 0 && L.pid < f.length ? parseUint(f[L.pid]) : -1;
+
+    let outcome: Outcome;
+    let connState: ConnState;
+    let why: string;
+    switch (action) {
+      case 'ALLOW':
+        outcome = 'completed';
+        connState = 'OTH';
+        why = reason('ALLOW', path);
+        break;
+      case 'DROP': {
+        outcome = 'refused';
+        // A dropped TCP packet without SYN (or with SYN+ACK) is midstream, not an attempt.
+        const flags = L.tcpflags >= 0 && L.tcpflags < f.length ? f[L.tcpflags] : '-';
+        connState = proto === 'tcp' && flags !== '-' && (flags.indexOf('S') < 0 || flags.indexOf('A') >= 0) ? 'OTH' : 'S0';
+        why = reason('DROP', path);
+        break;
+      }
+      case 'OPEN':
+      case 'OPEN-INBOUND':
+        outcome = 'completed';
+        connState = 'OTH';
+        why = action === 'OPEN' ? 'connection opened through the Windows Firewall (OPEN), no CLOSE in this log' : 'inbound connection opened through the Windows Firewall (OPEN-INBOUND), no CLOSE in this log';
+        break;
+      case 'CLOSE':
+        outcome = 'completed';
+        connState = 'OTH';
+        why = 'connection closed (CLOSE); its OPEN is not in this log';
+        break;
+      default:
+        bad('log_bad_field', lineNo, offset, `unknown action ${JSON.stringify(action.slice(0, 30))}; skipped`);
+        return;
+    }
+    noteTs(ts);
+    if (path === 'SEND') vote(src);
+    else if (path === 'RECEIVE') vote(dst);
+
+    const flow: Flow = {
+      uid: flowLogUid(fileHash, lineNo),
+      ts,
+      duration: 0,
+      proto,
+      origH: src,
+      origP,
+      respH: dst,
+      respP,
+      connState,
+      history: '',
+      origPkts: 1,
+      origBytes: size > 0 ? size : 0,
+      origIpBytes: size > 0 ? size : 0,
+      respPkts: 0,
+      respBytes: 0,
+      respIpBytes: 0,
+      outcome,
+      reason: why,
+      observedBy: 'flowlog',
+      evidence: { file, line: lineNo },
+      log: path === '-' ? { action, records: 1 } : { action, direction: path, records: 1 },
+    };
+    if (pid >= 0) flow.log!.pid = pid;
+
+    if (action === 'OPEN' || action === 'OPEN-INBOUND' || action === 'CLOSE') {
+      const key = `${proto}|${src}|${origP}|${dst}|${respP}`;
+      if (action === 'CLOSE') {
+        const open = held.get(key);
+        if (open !== undefined) {
+          held.delete(key);
+          const o = open.flow;
+          o.duration = Math.max(0, ts - o.ts);
+          o.reason = `${o.log!.action === 'OPEN' ? 'connection opened through the Windows Firewall (OPEN)' : 'inbound connection opened through the Windows Firewall (OPEN-INBOUND)'}, closed (CLOSE, line ${lineNo}) after ${Math.round(o.duration / 1_000_000)} s`;
+          o.log!.records = 2;
+          onFlow(o);
+          return;
+        }
+        onFlow(flow);
+        return;
+      }
+      const previous = held.get(key);
+      if (previous !== undefined) {
+        held.delete(key);
+        emitHeld(previous);
+      }
+      if (held.size >= OPEN_HOLD_LIMIT) {
+        const oldest = held.entries().next().value!;
+        held.delete(oldest[0]);
+        emitHeld(oldest[1]);
+      }
+      held.set(key, { flow, localTs: ts });
+      return;
+    }
+    onFlow(flow);
+  };
+
+  function noteTs(ts: number): void {
+    if (firstTs === null || ts < firstTs) firstTs = ts;
+    if (lastTs === null || ts > lastTs) lastTs = ts;
+  }
+
+  function vote(addr: string): void {
+    if (givenLocal !== undefined) return;
+    localVotes.set(addr, (localVotes.get(addr) ?? 0) + 1);
+  }
+
+  const result = await forEachLine(input, onLine);
+  for (const h of held.values()) emitHeld(h);
+  held.clear();
+  diag.count('log_lines', dataLines);
+
+  const summary: FileSummary = {
+    file,
+    format: 'pfirewall',
+    records: dataLines,
+    bytes: result.bytes,
+    firstTs,
+    lastTs,
+    complete: true,
+    timeZone: { name: zone.name, assumed: zone.assumed },
+  };
+  const local = givenLocal ?? inferLocal(localVotes);
+  if (local !== undefined) summary.localAddress = local;
+  return summary;
+}
+
+/** The most-voted host address candidate; ties go to the address seen first. */
+function inferLocal(votes: Map<string, number>): string | undefined {
+  let best: string | undefined;
+  let bestVotes = 0;
+  for (const [addr, n] of votes) {
+    if (n > bestVotes && isHostAddressCandidate(addr)) {
+      best = addr;
+      bestVotes = n;
+    }
+  }
+  return best;
+}
+
+/** A numeric column: `-` or absent → 0; -1 when not a number. */
+function fieldNumber(f: string[], i: number): number {
+  if (i < 0 || i >= f.length) return 0;
+  const v = f[i];
+  if (v === '-') return 0;
+  return parseUint(v);
+}
+
+/** A port column: `-` or absent → 0; -1 when not a port. */
+function fieldPort(f: string[], i: number): number {
+  if (i < 0 || i >= f.length) return 0;
+  const v = f[i];
+  if (v === '-') return 0;
+  return parsePort(v);
+}

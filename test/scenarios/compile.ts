@@ -1,0 +1,290 @@
+import {
+  TCP_ACK,
+  TCP_FIN,
+  TCP_PSH,
+  TCP_RST,
+  TCP_SYN,
+  TCP_SYN_OPTIONS,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IPPROTO_ICMP,
+  concat,
+  dnsQuery,
+  dnsResponse,
+  epmMapResponse,
+  ethernet,
+  icmpUnreachable,
+  ipv4,
+  tcp,
+  tlsClientHello,
+  udp,
+  type DnsAnswerSpec,
+} from '../support/packet-builder.js';
+import type { DnsLookup, Exchange, RpcExchange, Scenario, TcpExchange, UdpExchange } from './model.js';
+
+/** One packet of a compiled scenario: capture time and the Ethernet frame. */
+export interface ScenarioPacket {
+  tsMicros: number;
+  data: Uint8Array;
+}
+
+/**
+ * A transport-level record of what a scenario did, independent of packets: the flow-log fixtures
+ * (Windows Firewall, NSG) are written from these, so captures and logs tell the same story.
+ */
+export interface ScenarioFlow {
+  tsMicros: number;
+  endMicros: number;
+  proto: 'tcp' | 'udp';
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  /** Packets and bytes (IP) each way, as a flow log would count them. */
+  pktsOut: number;
+  bytesOut: number;
+  pktsBack: number;
+  bytesBack: number;
+  fault: NonNullable<TcpExchange['fault']>;
+}
+
+const LAN_RTT = 400; // µs between a request and its answer on the LAN
+const WAN_RTT = 12_000; // µs to the cloud
+const MSS = 1448;
+
+/** Deterministic MAC for an address: 02:00 + the IPv4 bytes (locally administered). */
+function macOf(ip: string): string {
+  return ['02', '00', ...ip.split('.').map((n) => Number(n).toString(16).padStart(2, '0'))].join(':');
+}
+
+function isLan(ip: string): boolean {
+  return /^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.)/.test(ip);
+}
+
+/** A repeatable byte pattern for payloads (content does not matter, sizes do). */
+function filler(n: number, seed: number): Uint8Array {
+  const b = new Uint8Array(n);
+  let x = seed * 2654435761 + 1;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
+  return b;
+}
+
+class Compiler {
+  readonly packets: ScenarioPacket[] = [];
+  readonly flows: ScenarioFlow[] = [];
+  private nextPort = 50_100;
+  private nextIpId = 0x1000;
+  private isnSeed = 0x1f2e3d4c;
+  private dnsId = 0x3a00;
+
+  constructor(
+    private readonly s: Scenario,
+    private readonly t0: number,
+  ) {}
+
+  ip(key: string): string {
+    const h = this.s.hosts[key];
+    if (!h) throw new Error(`scenario ${this.s.name}: unknown host ${key}`);
+    return h.ip;
+  }
+
+  private ephemeral(): number {
+    return this.nextPort++;
+  }
+
+  private isn(): number {
+    this.isnSeed = (Math.imul(this.isnSeed, 1664525) + 1013904223) >>> 0;
+    return this.isnSeed;
+  }
+
+  /** Emits one IPv4 packet in an Ethernet frame. */
+  private emit(ts: number, src: string, dst: string, proto: number, l4: Uint8Array): number {
+    const packet = ipv4({ src, dst, proto, id: this.nextIpId++ & 0xffff, ttl: isLan(src) ? 128 : 116 }, l4);
+    this.packets.push({ tsMicros: Math.round(ts), data: ethernet({ src: macOf(src), dst: macOf(dst) }, packet) });
+    return packet.length;
+  }
+
+  /** Emits a TCP segment; returns the IP length. */
+  private seg(ts: number, src: string, dst: string, sport: number, dport: number, seq: number, ack: number, flags: number, payload?: Uint8Array): number {
+    return this.emit(ts, src, dst, IPPROTO_TCP, tcp({ sport, dport, seq: seq >>> 0, ack: ack >>> 0, flags, options: flags & TCP_SYN ? TCP_SYN_OPTIONS : undefined }, payload));
+  }
+
+  tcpExchange(e: TcpExchange, payloads?: { first?: Uint8Array; reply?: Uint8Array }): void {
+    const src = this.ip(e.from);
+    const dst = this.ip(e.to);
+    const sport = this.ephemeral();
+    const rtt = isLan(dst) ? LAN_RTT : WAN_RTT;
+    let t = this.t0 + e.at * 1e6;
+    const start = t;
+    const fault = e.fault ?? 'none';
+    let cseq = this.isn();
+    let sseq = this.isn();
+    const flow: ScenarioFlow = { tsMicros: start, endMicros: start, proto: 'tcp', src, dst, sport, dport: e.port, pktsOut: 0, bytesOut: 0, pktsBack: 0, bytesBack: 0, fault };
+    const out = (len: number) => {
+      flow.pktsOut++;
+      flow.bytesOut += len;
+      flow.endMicros = t;
+    };
+    const back = (len: number) => {
+      flow.pktsBack++;
+      flow.bytesBack += len;
+      flow.endMicros = t;
+    };
+
+    if (fault === 'drop' || fault === 'icmp-admin' || fault === 'icmp-port') {
+      const tries = e.synTries ?? (fault === 'drop' ? 3 : 2);
+      let backoff = 1_000_000; // Windows: initial RTO 1 s, doubling
+      for (let i = 0; i < tries; i++) {
+        out(this.seg(t, src, dst, sport, e.port, cseq, 0, TCP_SYN));
+        if (fault !== 'drop') {
+          const refused = ipv4({ src, dst, proto: IPPROTO_TCP, id: this.nextIpId - 1 }, tcp({ sport, dport: e.port, seq: cseq, flags: TCP_SYN, options: TCP_SYN_OPTIONS }));
+          const from = fault === 'icmp-admin' ? this.ip(e.via ?? e.to) : dst;
+          this.emit(t + rtt / 2, from, src, IPPROTO_ICMP, icmpUnreachable(fault === 'icmp-admin' ? 13 : 3, refused));
+        }
+        t += backoff;
+        backoff *= 2;
+      }
+      this.flows.push(flow);
+      return;
+    }
+    // three-way handshake
+    out(this.seg(t, src, dst, sport, e.port, cseq, 0, TCP_SYN));
+    cseq++;
+    t += rtt / 2;
+    if (fault === 'reset') {
+      back(this.seg(t, dst, src, e.port, sport, 0, cseq, TCP_RST | TCP_ACK));
+      this.flows.push(flow);
+      return;
+    }
+    back(this.seg(t, dst, src, e.port, sport, sseq, cseq, TCP_SYN | TCP_ACK));
+    sseq++;
+    t += rtt / 2;
+    out(this.seg(t, src, dst, sport, e.port, cseq, sseq, TCP_ACK));
+
+    const [upBytes, downBytes] = e.bytes ?? [300, 600];
+    const first = payloads?.first ?? (e.sni ? tlsClientHello(e.sni) : filler(Math.min(upBytes, MSS), e.port));
+    t += 200;
+    out(this.seg(t, src, dst, sport, e.port, cseq, sseq, TCP_ACK | TCP_PSH, first));
+    cseq += first.length;
+    if (fault === 'reset-after-hello') {
+      t += rtt / 2;
+      back(this.seg(t, dst, src, e.port, sport, sseq, cseq, TCP_RST | TCP_ACK));
+      this.flows.push(flow);
+      return;
+    }
+    // the reply, then the rest of the data each way
+    const reply = payloads?.reply ?? filler(Math.min(downBytes, MSS), e.port + 1);
+    t += rtt / 2;
+    back(this.seg(t, dst, src, e.port, sport, sseq, cseq, TCP_ACK | TCP_PSH, reply));
+    sseq += reply.length;
+    let up = Math.max(0, upBytes - first.length);
+    let down = Math.max(0, downBytes - reply.length);
+    while (up > 0 || down > 0) {
+      if (up > 0) {
+        const n = Math.min(up, MSS);
+        t += 150;
+        out(this.seg(t, src, dst, sport, e.port, cseq, sseq, TCP_ACK | TCP_PSH, filler(n, cseq)));
+        cseq += n;
+        up -= n;
+      }
+      if (down > 0) {
+        const n = Math.min(down, MSS);
+        t += 150;
+        back(this.seg(t, dst, src, e.port, sport, sseq, cseq, TCP_ACK | (down <= MSS ? TCP_PSH : 0), filler(n, sseq)));
+        sseq += n;
+        down -= n;
+      }
+    }
+    // orderly close, client first
+    t += 2000;
+    out(this.seg(t, src, dst, sport, e.port, cseq, sseq, TCP_FIN | TCP_ACK));
+    cseq++;
+    t += rtt / 2;
+    back(this.seg(t, dst, src, e.port, sport, sseq, cseq, TCP_FIN | TCP_ACK));
+    sseq++;
+    t += rtt / 2;
+    out(this.seg(t, src, dst, sport, e.port, cseq, sseq, TCP_ACK));
+    this.flows.push(flow);
+  }
+
+  udpExchange(e: UdpExchange, request?: Uint8Array, reply?: Uint8Array | null, sportGiven?: number): void {
+    const src = this.ip(e.from);
+    const dst = this.ip(e.to);
+    const sport = sportGiven ?? this.ephemeral();
+    const rtt = isLan(dst) ? LAN_RTT : WAN_RTT;
+    let t = this.t0 + e.at * 1e6;
+    const fault = e.fault ?? 'none';
+    const [upBytes, downBytes] = e.bytes ?? [120, 240];
+    const req = request ?? filler(upBytes, e.port);
+    const flow: ScenarioFlow = { tsMicros: t, endMicros: t, proto: 'udp', src, dst, sport, dport: e.port, pktsOut: 0, bytesOut: 0, pktsBack: 0, bytesBack: 0, fault };
+    const tries = fault === 'none' ? 1 : 2;
+    for (let i = 0; i < tries; i++) {
+      flow.pktsOut++;
+      flow.bytesOut += this.emit(t, src, dst, IPPROTO_UDP, udp({ sport, dport: e.port }, req));
+      flow.endMicros = t;
+      if (fault === 'icmp-admin' || fault === 'icmp-port') {
+        const refused = ipv4({ src, dst, proto: IPPROTO_UDP, id: this.nextIpId - 1 }, udp({ sport, dport: e.port }, req));
+        const from = fault === 'icmp-admin' ? this.ip(e.via ?? e.to) : dst;
+        this.emit(t + rtt / 2, from, src, IPPROTO_ICMP, icmpUnreachable(fault === 'icmp-admin' ? 13 : 3, refused));
+      }
+      if (fault === 'none') {
+        const answer = reply === undefined ? filler(downBytes, e.port + 7) : reply;
+        if (answer) {
+          t += rtt;
+          flow.pktsBack++;
+          flow.bytesBack += this.emit(t, dst, src, IPPROTO_UDP, udp({ sport: e.port, dport: sport }, answer));
+          flow.endMicros = t;
+        }
+      }
+      t += 1_000_000; // resolvers and Kerberos retry after about a second
+    }
+    this.flows.push(flow);
+  }
+
+  dns(e: DnsLookup): void {
+    const id = this.dnsId++;
+    const query = dnsQuery(e.name, 'A', id);
+    let reply: Uint8Array | null;
+    if (e.answer === 'no-reply') reply = null;
+    else if (e.answer === 'NXDOMAIN' || e.answer === 'SERVFAIL') {
+      reply = dnsResponse({ id, name: e.name, rcode: e.answer === 'NXDOMAIN' ? 3 : 2 });
+    } else {
+      const answers: DnsAnswerSpec[] = [];
+      let owner = e.name;
+      if (e.cname) {
+        answers.push({ name: e.name, type: 'CNAME', data: e.cname, ttl: 300 });
+        owner = e.cname;
+      }
+      for (const a of e.answer) answers.push({ name: owner, type: a.includes(':') ? 'AAAA' : 'A', data: a, ttl: 300 });
+      reply = dnsResponse({ id, name: e.name, answers });
+    }
+    const fault = e.answer === 'no-reply' ? 'drop' : 'none';
+    this.udpExchange({ kind: 'udp', at: e.at, from: e.client, to: e.server, port: 53, fault }, query, reply);
+  }
+
+  rpc(e: RpcExchange): void {
+    const bind = filler(116, 135);
+    const epm = epmMapResponse([e.dynamicPort], this.ip(e.server));
+    this.tcpExchange({ kind: 'tcp', at: e.at, from: e.client, to: e.server, port: 135, bytes: [bind.length, epm.length] }, { first: bind, reply: epm });
+    this.tcpExchange({ kind: 'tcp', at: e.at + 0.05, from: e.client, to: e.server, port: e.dynamicPort, fault: e.fault, bytes: [1800, 4200], synTries: 3 });
+  }
+}
+
+/** The packets (sorted by time) and transport flows of a scenario. */
+export function compileScenario(s: Scenario): { packets: ScenarioPacket[]; flows: ScenarioFlow[] } {
+  const c = new Compiler(s, Date.parse(s.start) * 1000);
+  for (const e of s.exchanges) {
+    if (e.kind === 'tcp') c.tcpExchange(e);
+    else if (e.kind === 'udp') c.udpExchange(e);
+    else if (e.kind === 'dns') c.dns(e);
+    else c.rpc(e);
+  }
+  // Stable sort: packets of one exchange keep their order when timestamps tie.
+  const packets = c.packets.map((p, i) => ({ p, i })).sort((a, b) => a.p.tsMicros - b.p.tsMicros || a.i - b.i).map((x) => x.p);
+  return { packets, flows: c.flows.sort((a, b) => a.tsMicros - b.tsMicros) };
+}
+
+export { concat };

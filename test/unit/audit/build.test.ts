@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { buildAuditResult, DEFAULT_FAIL_ON, exitCodeFor, type BuildAuditArgs } from '../../../src/audit/build.js';
+import type { FindingStatus } from '../../../src/audit/types.js';
+import type { DataQuality } from '../../../src/common/diagnostics.js';
+import {
+  agg,
+  catalog,
+  CONNECT,
+  DC1,
+  dnsStats,
+  KERBEROS,
+  LDAP,
+  LDAPS,
+  roles,
+  summary,
+  T0,
+} from '../../support/audit-fixtures.js';
+
+const CLEAN: DataQuality = { counters: { frames: 10 }, diagnostics: [], failedFiles: [] };
+
+function build(over: Partial<BuildAuditArgs> = {}) {
+  return buildAuditResult({
+    summary: summary(),
+    roles: roles({ [CONNECT]: ['connect'], [DC1]: ['dc'] }),
+    catalog: catalog([LDAP, KERBEROS, LDAPS]),
+    features: new Set(),
+    inputs: [{ file: 'capture.pcapng', format: 'pcapng', records: 10, bytes: 1000, first_ts: T0, last_ts: T0 + 1, complete: true }],
+    dataQuality: CLEAN,
+    version: '0.1.0',
+    generatedAt: new Date('2024-05-01T12:00:00Z'),
+    failOn: DEFAULT_FAIL_ON,
+    ...over,
+  });
+}
+
+const healthy = summary({
+  pairs: [agg({ respH: DC1, respP: 389, completed: 4 }), agg({ respH: DC1, respP: 88, completed: 2 })],
+});
+
+describe('buildAuditResult: verdict and exit code', () => {
+  it('passes when every required flow is seen and completed', () => {
+    const r = build({ summary: healthy });
+    expect(r.verdict.status).toBe('pass');
+    expect(r.verdict.summary).toBe('PASS: all 2 required flows seen and completed');
+    expect(exitCodeFor(r)).toBe(0);
+    expect(r.verdict.counts).toEqual({ blocked: 0, partial: 0, missing: 0, unexpected: 0, ok: 2, 'not-applicable': 1 });
+  });
+
+  it('fails on a blocked and a missing required flow, naming them', () => {
+    const r = build({ summary: summary({ pairs: [agg({ respH: DC1, respP: 389, unanswered: 4 })] }) });
+    expect(r.verdict.status).toBe('fail');
+    expect(r.verdict.summary).toBe(
+      'FAIL: 1 required flow blocked, 1 missing (connect 10.0.0.20 → dc 10.0.0.10 LDAP 389/tcp blocked; connect 10.0.0.20 → dc 10.0.0.10 Kerberos 88/tcp/udp missing)',
+    );
+    expect(exitCodeFor(r)).toBe(1);
+  });
+
+  it('partial passes by default and fails with --fail-on partial', () => {
+    const data = summary({
+      pairs: [agg({ respH: DC1, respP: 389, completed: 3, refused: 1 }), agg({ respH: DC1, respP: 88, completed: 2 })],
+    });
+    const byDefault = build({ summary: data });
+    expect(byDefault.verdict.status).toBe('pass');
+    expect(byDefault.verdict.summary).toBe('PASS: 1 of 2 required flows seen and completed; 1 partial (not in --fail-on)');
+    const strict = build({ summary: data, failOn: ['blocked', 'missing', 'partial'] });
+    expect(strict.verdict.status).toBe('fail');
+    expect(strict.verdict.summary).toMatch(/^FAIL: 1 required flow partial \(connect 10\.0\.0\.20 → dc 10\.0\.0\.10 LDAP/);
+    expect(exitCodeFor(strict)).toBe(1);
+  });
+
+  it('--fail-on blocked ignores missing flows', () => {
+    const r = build({ failOn: ['blocked'] });
+    expect(r.verdict.status).toBe('pass');
+    expect(r.verdict.counts.missing).toBe(2);
+  });
+
+  it('--fail-on unexpected fails on any unexpected flow', () => {
+    const data = summary({ pairs: [...healthy.pairs, agg({ respH: DC1, respP: 3389, completed: 1 })] });
+    expect(build({ summary: data }).verdict.status).toBe('pass');
+    const r = build({ summary: data, failOn: ['unexpected'] });
+    expect(r.verdict.status).toBe('fail');
+    expect(r.verdict.summary).toBe('FAIL: 1 unexpected flow');
+    expect(r.verdict.counts.unexpected).toBe(1);
+  });
+
+  it('an optional rule that is blocked does not fail the run', () => {
+    const optional = { ...LDAP, id: 'opt', required: false, ports: { from: 5671, to: 5671 } };
+    const data = summary({ pairs: [...healthy.pairs, agg({ respH: DC1, respP: 5671, unanswered: 2 })] });
+    const r = build({ summary: data, catalog: catalog([LDAP, KERBEROS, optional]) });
+    expect(r.findings[0]).toMatchObject({ rule_id: 'opt', status: 'blocked', required: false });
+    expect(r.verdict.status).toBe('pass');
+  });
+
+  it('says nothing was judged when no rule applies', () => {
+    const r = build({ roles: roles({}) });
+    expect(r.verdict.status).toBe('pass');
+    expect(r.verdict.summary).toMatch(/^PASS \(nothing judged\)/);
+  });
+
+  it('a condition turned on makes its rule count', () => {
+    const r = build({ summary: healthy, features: new Set(['ldaps']) });
+    expect(r.features).toEqual(['ldaps']);
+    expect(r.verdict.status).toBe('fail');
+    expect(r.findings[0]).toMatchObject({ rule_id: 'connect-dc-ldaps', status: 'missing' });
+  });
+});
+
+describe('buildAuditResult: the rest of report.json', () => {
+  it('fills schema, tool, window, catalog, hosts with their strongest role source', () => {
+    const map = roles({ [CONNECT]: ['connect'], [DC1]: ['dc'] }, 'inferred');
+    map.hosts.get(DC1)!.roles.push({ role: 'dc', source: 'inventory', confidence: 'high', why: 'inventory: dc' });
+    const r = build({ summary: healthy, roles: map, assumedTimezone: 'Europe/Berlin' });
+    expect(r.schema).toBe('flowaudit/report@1');
+    expect(r.generated_at).toBe('2024-05-01T12:00:00.000Z');
+    expect(r.tool).toEqual({ name: 'flowaudit', version: '0.1.0' });
+    expect(r.window).toEqual({ first_ts: healthy.firstTs, last_ts: healthy.lastTs });
+    expect(r.assumed_timezone).toBe('Europe/Berlin');
+    expect(r.catalog).toEqual({ name: 'test-catalog', title: 'Test catalog', source: 'unit tests', rules: 3, file: 'test.yaml' });
+    expect(r.hosts.map((h) => [h.address, h.role_source])).toEqual([
+      [DC1, 'inventory'],
+      [CONNECT, 'inferred'],
+    ]);
+  });
+
+  it('lists DNS failures and evidence gaps', () => {
+    const data = summary({
+      pairs: healthy.pairs,
+      dns: [dnsStats({ name: 'ok.example', queries: 1, answered: 1 }), dnsStats({ name: 'login.microsoftonline.com', queries: 4, nxdomain: 4 })],
+      overflowFlows: 12,
+    });
+    const dq: DataQuality = {
+      counters: { frames: 10, flows_evicted: 3 },
+      diagnostics: [
+        { code: 'log_events_lost', count: 2, examples: [] },
+        { code: 'pcap_record_truncated', count: 1, examples: [] },
+      ],
+      failedFiles: [{ file: 'bad.pcap', code: 'input_unknown_format', offset: -1, message: 'not a capture' }],
+    };
+    const r = build({ summary: data, dataQuality: dq });
+    expect(r.dns_failures.map((d) => d.name)).toEqual(['login.microsoftonline.com']);
+    expect(r.data_quality.flows).toBe(6);
+    expect(r.data_quality.evidence_gaps).toEqual([
+      'Windows Firewall log lost events (INFO-EVENTS-LOST) 2 times: flows in those gaps are not in the data',
+      '3 flows were evicted from the full flow table before it ended: its outcome may be incomplete',
+      '12 flows beyond the host-pair cap could not be attributed to a host pair: findings may undercount',
+      '1 input file could not be read (see failed files)',
+      '1 problem was reported while reading (see diagnostics): data there was skipped',
+    ]);
+  });
+
+  it('reports no gaps for clean data', () => {
+    expect(build({ summary: healthy }).data_quality.evidence_gaps).toEqual([]);
+  });
+
+  it.each<[FindingStatus[], 0 | 1]>([
+    [['blocked', 'missing'], 1],
+    [['blocked'], 1],
+    [['missing'], 0],
+    [['partial'], 0],
+  ])('exit code with --fail-on %j on a blocked LDAP flow is %i', (failOn, code) => {
+    const data = summary({ pairs: [agg({ respH: DC1, respP: 389, unanswered: 1 }), agg({ respH: DC1, respP: 88, completed: 1 })] });
+    expect(exitCodeFor(build({ summary: data, failOn }))).toBe(code);
+  });
+});

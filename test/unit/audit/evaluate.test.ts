@@ -1,0 +1,445 @@
+import { describe, expect, it } from 'vitest';
+import { CAPTURE_BLIND_SPOT, evaluateAudit, MAX_UNEXPECTED } from '../../../src/audit/evaluate.js';
+import type { Condition } from '../../../src/catalog/types.js';
+import {
+  AAD1,
+  AAD2,
+  agg,
+  catalog,
+  CONNECT,
+  DC1,
+  DC2,
+  dnsStats,
+  HTTPS_AAD,
+  KERBEROS,
+  LDAP,
+  LDAPS,
+  roles,
+  RPC_DYNAMIC,
+  rule,
+  SECOND,
+  summary,
+  T0,
+} from '../../support/audit-fixtures.js';
+
+const ONE_DC = roles({ [CONNECT]: ['connect'], [DC1]: ['dc'] });
+
+function run(
+  rules = [LDAP],
+  data = summary(),
+  map = ONE_DC,
+  features: Condition[] = [],
+) {
+  return evaluateAudit(data, map, { catalog: catalog(rules), features: new Set(features) });
+}
+
+describe('evaluateAudit: one status per rule and host pair', () => {
+  it('ok: seen and completed, with evidence and a display filter', () => {
+    const { findings } = run([LDAP], summary({ pairs: [agg({ respH: DC1, respP: 389, completed: 3 })] }));
+    expect(findings).toHaveLength(1);
+    const f = findings[0];
+    expect(f).toMatchObject({ status: 'ok', src: CONNECT, dst: DC1, attempts: 3, completed: 3, refused: 0, unanswered: 0 });
+    expect(f.reason).toBe('3 of 3 attempts completed');
+    expect(f.display_filter).toBe('ip.addr==10.0.0.20 && ip.addr==10.0.0.10 && tcp.port==389');
+    expect(f.evidence).toHaveLength(3);
+    expect(f.evidence[0]).toMatchObject({ file: 'capture.pcapng', frame: 100, conn_state: 'SF', dst_port: 389, transport: 'tcp' });
+    expect(f.first_ts).toBe(T0);
+    expect(f.last_ts).toBe(T0 + 2 * SECOND);
+    expect(f.conn_states).toEqual({ SF: 3 });
+    expect(f.timeline.buckets).toEqual([[T0, 3, 0]]);
+  });
+
+  it('blocked by S0: names the state and the silent-drop cause', () => {
+    const { findings } = run([LDAP], summary({ pairs: [agg({ respH: DC1, respP: 389, unanswered: 4 })] }));
+    const f = findings[0];
+    expect(f.status).toBe('blocked');
+    expect(f.reason).toBe('4 of 4 attempts failed: S0×4 (SYN unanswered)');
+    expect(f.hints).toContain('silent drop: a firewall or NSG discarding the SYN (or the host is down)');
+    expect(f.evidence.every((e) => e.conn_state === 'S0')).toBe(true);
+  });
+
+  it('blocked by REJ: port closed or reject rule', () => {
+    const { findings } = run([LDAP], summary({ pairs: [agg({ respH: DC1, respP: 389, refused: 2 })] }));
+    expect(findings[0].status).toBe('blocked');
+    expect(findings[0].reason).toContain('REJ×2 (reset in reply to the SYN)');
+    expect(findings[0].hints).toContain('port closed or a reject rule (a reset answered the SYN)');
+  });
+
+  it('blocked by ICMP 3/13: the code is named and S0 is not called a silent drop', () => {
+    const pairs = [
+      agg({
+        respH: DC1,
+        respP: 88,
+        refused: 2,
+        connStates: { S0: 2 },
+        icmpReasons: ['ICMP 3/13 administratively prohibited from 10.0.0.1'],
+      }),
+    ];
+    const { findings } = run([rule({ id: 'kerb-tcp', ports: { from: 88, to: 88 } })], summary({ pairs }));
+    const f = findings[0];
+    expect(f.status).toBe('blocked');
+    expect(f.reason).toContain('ICMP 3/13 administratively prohibited from 10.0.0.1');
+    expect(f.reason).not.toContain('SYN unanswered');
+    expect(f.hints).toContain('a firewall rule rejecting with ICMP (administratively prohibited)');
+    expect(f.hints.some((h) => h.startsWith('silent drop'))).toBe(false);
+  });
+
+  it('blocked by a flow-log deny rule: the rule name is in the reason', () => {
+    const pairs = [agg({ respH: DC1, respP: 389, refused: 3, denyRules: ['DenyLdapInbound'], observedBy: 'flowlog' })];
+    const f = run([LDAP], summary({ pairs })).findings[0];
+    expect(f.status).toBe('blocked');
+    expect(f.reason).toContain('denied by flow-log rule DenyLdapInbound');
+    expect(f.evidence[0]).toMatchObject({ file: 'pfirewall.log', line: 10 });
+    expect(f.evidence[0].frame).toBeUndefined();
+  });
+
+  it('partial: some completed, some refused; failures come first in the evidence', () => {
+    const pairs = [agg({ respH: DC1, respP: 389, completed: 3, unanswered: 1 })];
+    const f = run([LDAP], summary({ pairs })).findings[0];
+    expect(f.status).toBe('partial');
+    expect(f.reason).toBe('3 of 4 attempts completed, 1 of 4 attempts failed: S0×1 (SYN unanswered)');
+    expect(f.evidence[0].outcome).toBe('unanswered');
+  });
+
+  it('missing: required, both hosts present, never attempted; a capture names its blind spot', () => {
+    const pairs = [agg({ respH: DC1, respP: 88, completed: 1 })]; // other traffic, from the capture
+    const f = run([LDAP], summary({ pairs })).findings[0];
+    expect(f.status).toBe('missing');
+    expect(f.attempts).toBe(0);
+    expect(f.first_ts).toBeNull();
+    expect(f.reason).toMatch(/^never attempted in the window the data covers \(2024-05-01T10:00:00\.000000Z – /);
+    expect(f.hints).toContain(CAPTURE_BLIND_SPOT);
+    expect(f.display_filter).toBe('ip.addr==10.0.0.20 && ip.addr==10.0.0.10 && tcp.port==389');
+  });
+
+  it('missing from flow logs: no capture blind-spot hint', () => {
+    const pairs = [agg({ respH: DC1, respP: 88, completed: 1, observedBy: 'flowlog' })];
+    const f = run([LDAP], summary({ pairs })).findings[0];
+    expect(f.status).toBe('missing');
+    expect(f.hints).not.toContain(CAPTURE_BLIND_SPOT);
+  });
+
+  it('missing over a short window hints at the sync cycle', () => {
+    const f = run([LDAP], summary({ firstTs: T0, lastTs: T0 + 120 * SECOND })).findings[0];
+    expect(f.status).toBe('missing');
+    expect(f.hints.some((h) => h.includes('the data covers only 2m 00s'))).toBe(true);
+  });
+
+  it('not-applicable when the condition is off and nothing was seen', () => {
+    const f = run([LDAPS]).findings[0];
+    expect(f.status).toBe('not-applicable');
+    expect(f.condition).toBe('ldaps');
+    expect(f.reason).toContain('condition ldaps is off (turn it on with --feature ldaps)');
+  });
+
+  it('missing when the condition is turned on and nothing was seen', () => {
+    expect(run([LDAPS], summary(), ONE_DC, ['ldaps']).findings[0].status).toBe('missing');
+  });
+
+  it('judged like any other when the condition is off but its traffic is seen', () => {
+    const pairs = [agg({ respH: DC1, respP: 636, refused: 1 })];
+    const f = run([LDAPS], summary({ pairs })).findings[0];
+    expect(f.status).toBe('blocked');
+    expect(f.required).toBe(true);
+    expect(f.reason).toContain('condition ldaps is off, but its traffic was seen');
+  });
+
+  it('a rule with several conditions applies when any of them is on', () => {
+    const smb = rule({ id: 'smb', ports: { from: 445, to: 445 }, condition: 'seamless-sso', conditions: ['seamless-sso', 'password-writeback'] });
+    const off = run([smb]).findings[0];
+    expect(off.status).toBe('not-applicable');
+    expect(off.reason).toContain('condition seamless-sso or password-writeback is off');
+    expect(off.conditions).toEqual(['seamless-sso', 'password-writeback']);
+    expect(run([smb], summary(), ONE_DC, ['password-writeback']).findings[0].status).toBe('missing');
+  });
+
+  it('optional rule never seen: not-applicable, not missing', () => {
+    const f = run([rule({ id: 'opt', required: false })]).findings[0];
+    expect(f.status).toBe('not-applicable');
+    expect(f.reason).toContain('optional');
+  });
+
+  it('not-applicable when the source role is absent', () => {
+    const map = roles({ [DC1]: ['dc'] });
+    const { findings } = run([LDAP], summary(), map);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ status: 'not-applicable', src: null, dst: null });
+    expect(findings[0].reason).toBe('no host with role connect in the data');
+  });
+
+  it('not-applicable when neither role has a host', () => {
+    const { findings } = run([LDAP], summary(), roles({}));
+    expect(findings[0].status).toBe('not-applicable');
+    expect(findings[0].reason).toBe('no host with role connect or dc in the data');
+  });
+
+  it('one finding per concrete host pair, self pairs skipped', () => {
+    const map = roles({ [CONNECT]: ['connect'], [DC1]: ['dc'], [DC2]: ['dc', 'connect'] });
+    const pairs = [agg({ respH: DC1, respP: 389, completed: 1 })];
+    const { findings } = run([LDAP], summary({ pairs }), map);
+    const pairsSeen = findings.map((f) => `${f.src}>${f.dst}:${f.status}`);
+    expect(pairsSeen).toEqual([
+      '10.0.0.11>10.0.0.10:missing', // 10.0.0.11 holds both roles: no 10.0.0.11>10.0.0.11
+      '10.0.0.20>10.0.0.11:missing',
+      '10.0.0.20>10.0.0.10:ok',
+    ]);
+  });
+});
+
+describe('evaluateAudit: TCP/UDP rules', () => {
+  it('is met by either transport', () => {
+    const pairs = [agg({ respH: DC1, respP: 88, completed: 5 })];
+    const f = run([KERBEROS], summary({ pairs })).findings[0];
+    expect(f.status).toBe('ok');
+    expect(f.transport).toBe('tcp/udp');
+    expect(f.reason).toBe('TCP: 5 of 5 attempts completed');
+    expect(f.display_filter).toBe('ip.addr==10.0.0.20 && ip.addr==10.0.0.10 && (tcp.port==88 || udp.port==88)');
+  });
+
+  it('TCP completed but UDP unanswered → partial, naming the failing transport', () => {
+    const pairs = [
+      agg({ respH: DC1, respP: 88, completed: 5 }),
+      agg({ proto: 'udp', respH: DC1, respP: 88, unanswered: 3 }),
+    ];
+    const f = run([KERBEROS], summary({ pairs })).findings[0];
+    expect(f.status).toBe('partial');
+    expect(f.attempts).toBe(8);
+    expect(f.reason).toBe('TCP: 5 of 5 attempts completed; UDP: 3 of 3 attempts failed: S0×3 (request, no answer)');
+    expect(f.hints).toContain('a UDP request with no answer: a firewall dropping it, or no service listening');
+  });
+
+  it('fails on both transports → blocked', () => {
+    const pairs = [
+      agg({ respH: DC1, respP: 88, refused: 1 }),
+      agg({ proto: 'udp', respH: DC1, respP: 88, unanswered: 1 }),
+    ];
+    expect(run([KERBEROS], summary({ pairs })).findings[0].status).toBe('blocked');
+  });
+
+  it('a TCP-only rule ignores UDP traffic on the same port', () => {
+    const pairs = [agg({ proto: 'udp', respH: DC1, respP: 389, completed: 2 })];
+    expect(run([LDAP], summary({ pairs })).findings[0].status).toBe('missing');
+  });
+});
+
+describe('evaluateAudit: ranges and the dynamic RPC rule', () => {
+  it('without EPM evidence, any flow in the range counts', () => {
+    const pairs = [
+      agg({ respH: DC1, respP: 49670, completed: 2 }),
+      agg({ respH: DC1, respP: 50001, unanswered: 1 }),
+      agg({ respH: DC1, respP: 445, unanswered: 7 }), // outside the range
+    ];
+    const f = run([RPC_DYNAMIC], summary({ pairs })).findings[0];
+    expect(f.status).toBe('partial');
+    expect(f.attempts).toBe(3);
+    expect(f.display_filter).toBe(
+      'ip.addr==10.0.0.20 && ip.addr==10.0.0.10 && ((ip.src==10.0.0.20 && tcp.dstport in {49152..65535}) || (ip.dst==10.0.0.20 && tcp.srcport in {49152..65535}))',
+    );
+  });
+
+  it('with EPM evidence, only flows to the handed-out ports count', () => {
+    const pairs = [
+      agg({ respH: DC1, respP: 135, completed: 1 }),
+      agg({ respH: DC1, respP: 49670, completed: 2 }),
+      agg({ respH: DC1, respP: 50001, unanswered: 4 }), // in the range, not handed out
+    ];
+    const epm = [{ client: CONNECT, server: DC1, ports: [49670], ts: T0 }];
+    const f = run([RPC_DYNAMIC], summary({ pairs, epm })).findings[0];
+    expect(f.status).toBe('ok');
+    expect(f.attempts).toBe(2);
+    expect(f.reason).toContain('endpoint mapper handed out (49670)');
+    expect(f.display_filter).toBe('ip.addr==10.0.0.20 && ip.addr==10.0.0.10 && tcp.port==49670');
+  });
+
+  it('with EPM evidence and the handed-out port blocked → blocked', () => {
+    const pairs = [
+      agg({ respH: DC1, respP: 49670, unanswered: 2 }),
+      agg({ respH: DC1, respP: 50001, completed: 4 }),
+    ];
+    const epm = [{ client: CONNECT, server: DC1, ports: [49670], ts: T0 }];
+    expect(run([RPC_DYNAMIC], summary({ pairs, epm })).findings[0].status).toBe('blocked');
+  });
+
+  it('with EPM evidence but no flow to the port → missing, saying so', () => {
+    const epm = [{ client: CONNECT, server: DC1, ports: [49671, 49670], ts: T0 }];
+    const f = run([RPC_DYNAMIC], summary({ epm })).findings[0];
+    expect(f.status).toBe('missing');
+    expect(f.display_filter).toContain('tcp.dstport in {49670, 49671}');
+    expect(f.reason).toContain('the endpoint mapper handed out ports 49670, 49671, but no flow to them followed');
+  });
+
+  it('EPM-handed ports outside the catalog range still count as the rule (a DC whose range was changed)', () => {
+    const pairs = [agg({ respH: DC1, respP: 5000, completed: 1 })];
+    const epm = [{ client: CONNECT, server: DC1, ports: [5000], ts: T0 }];
+    const r = run([RPC_DYNAMIC], summary({ pairs, epm }));
+    expect(r.findings[0].status).toBe('ok');
+    expect(r.unexpected).toEqual([]);
+  });
+});
+
+describe('evaluateAudit: roles without hosts', () => {
+  const map = roles({ [CONNECT]: ['connect'] });
+
+  it('role-only missing names the role and the NXDOMAIN lookups', () => {
+    const dns = [
+      dnsStats({ name: 'login.microsoftonline.com', queries: 4, nxdomain: 4 }),
+      dnsStats({ name: 'www.example.com', queries: 2, nxdomain: 2 }), // not an azure-ad name
+    ];
+    const { findings } = run([HTTPS_AAD], summary({ dns }), map);
+    expect(findings).toHaveLength(1);
+    const f = findings[0];
+    expect(f).toMatchObject({ status: 'missing', src: CONNECT, dst: null, dst_role: 'azure-ad' });
+    expect(f.reason).toContain(
+      'login.microsoftonline.com: 4 lookups, 4 NXDOMAIN from 10.0.0.10 (first: capture.pcapng frame 7) — a failed lookup is often the root cause',
+    );
+    expect(f.reason).not.toContain('www.example.com');
+    expect(f.display_filter).toBe('dns.qry.name == "login.microsoftonline.com"');
+  });
+
+  it('SERVFAIL and never-answered lookups are named too; answered ones are not', () => {
+    const dns = [
+      dnsStats({ name: 'adminwebservice.microsoftonline.com', queries: 2, servfail: 2 }),
+      dnsStats({ name: 'login.windows.net', queries: 3, unanswered: 3 }),
+      dnsStats({ name: 'provisioningapi.microsoftonline.com', queries: 1, answered: 1 }),
+    ];
+    const f = run([HTTPS_AAD], summary({ dns }), map).findings[0];
+    expect(f.reason).toContain('adminwebservice.microsoftonline.com: 2 lookups, 2 SERVFAIL');
+    expect(f.reason).toContain('login.windows.net: 3 lookups, 3 never answered');
+    expect(f.reason).not.toContain('provisioningapi');
+  });
+
+  it('without DNS evidence it says no host is known and how to name one', () => {
+    const f = run([HTTPS_AAD], summary(), map).findings[0];
+    expect(f.status).toBe('missing');
+    expect(f.reason).toContain('no azure-ad host is known in the data');
+    expect(f.hints).toContain('if a host with role azure-ad exists, name it with --role ADDRESS=azure-ad or in an inventory');
+    expect(f.display_filter).toBe('ip.addr==10.0.0.20 && tcp.port==443');
+  });
+
+  it('cloud role with known addresses: one judged finding per contacted address, none for the others', () => {
+    const map2 = roles({ [CONNECT]: ['connect'], [AAD1]: ['azure-ad'], [AAD2]: ['azure-ad'] }, 'dns');
+    const pairs = [agg({ respH: AAD2, respP: 443, completed: 3 })];
+    const { findings } = run([HTTPS_AAD], summary({ pairs }), map2);
+    expect(findings.map((f) => [f.dst, f.status])).toEqual([[AAD2, 'ok']]);
+  });
+
+  it('cloud role with known addresses, none contacted: one role-level missing finding', () => {
+    const map2 = roles({ [CONNECT]: ['connect'], [AAD1]: ['azure-ad'], [AAD2]: ['azure-ad'] }, 'dns');
+    const { findings } = run([HTTPS_AAD], summary(), map2);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ status: 'missing', src: CONNECT, dst: null });
+    expect(findings[0].reason).toContain('contacted none of the 2 known azure-ad host(s) (20.190.128.10, 20.190.128.11) on 443/tcp');
+  });
+
+  it('users → wap: a server no user reached gets one finding without a source', () => {
+    const usersRule = rule({ id: 'users-wap-https', from: 'users', to: 'wap', protocol: 'HTTPS', ports: { from: 443, to: 443 } });
+    const map3 = roles({ '192.0.2.1': ['users'], '192.0.2.2': ['users'], '10.0.1.5': ['wap'], '10.0.1.6': ['wap'] });
+    const pairs = [agg({ origH: '192.0.2.1', respH: '10.0.1.5', respP: 443, completed: 2 })];
+    const { findings } = run([usersRule], summary({ pairs }), map3);
+    expect(findings.map((f) => [f.src, f.dst, f.status])).toEqual([
+      [null, '10.0.1.6', 'missing'],
+      ['192.0.2.1', '10.0.1.5', 'ok'],
+    ]);
+  });
+});
+
+describe('evaluateAudit: unexpected traffic and unknown endpoints', () => {
+  it('lists flows between role hosts on ports no rule names, most attempts first', () => {
+    const pairs = [
+      agg({ respH: DC1, respP: 389, completed: 5 }), // covered by LDAP
+      agg({ respH: DC1, respP: 3389, completed: 2 }),
+      agg({ origH: DC1, respH: CONNECT, respP: 5985, unanswered: 4 }), // dc → connect: no rule in that direction
+      agg({ respH: '10.0.0.99', respP: 445, completed: 1 }), // to an unknown host
+      agg({ respH: '10.0.0.99', respP: 389, completed: 1 }), // to an unknown host on a port a connect rule names
+      agg({ origH: '10.0.0.98', respH: DC1, respP: 22, completed: 9 }), // from an unknown host: not listed
+    ];
+    const r = run([LDAP], summary({ pairs }));
+    expect(r.unexpected.map((u) => `${u.src}>${u.dst}:${u.port}`)).toEqual([
+      '10.0.0.10>10.0.0.20:5985',
+      '10.0.0.20>10.0.0.10:3389',
+      '10.0.0.20>10.0.0.99:445',
+    ]);
+    expect(r.unexpected_total).toBe(3);
+    const u = r.unexpected[0];
+    expect(u).toMatchObject({ src_roles: ['dc'], dst_roles: ['connect'], attempts: 4, unanswered: 4, transport: 'tcp' });
+    expect(u.display_filter).toBe('ip.addr==10.0.0.10 && ip.addr==10.0.0.20 && tcp.port==5985');
+    expect(u.evidence).toHaveLength(4);
+  });
+
+  it('ignores ICMP unless refused, and midstream replies from well-known ports', () => {
+    const reply = agg({ origH: DC1, respH: CONNECT, respP: 50123, unknown: 2, connStates: { OTH: 2 } });
+    for (const s of reply.samples) s.origP = 389;
+    const pairs = [agg({ proto: 'icmp', respH: DC1, respP: 0, completed: 3 }), reply];
+    expect(run([LDAP], summary({ pairs })).unexpected).toEqual([]);
+    const refusedIcmp = agg({ proto: 'icmp', respH: DC1, respP: 0, refused: 1 });
+    const r = run([LDAP], summary({ pairs: [refusedIcmp] }));
+    expect(r.unexpected).toHaveLength(1);
+    expect(r.unexpected[0].display_filter).toBe('ip.addr==10.0.0.20 && ip.addr==10.0.0.10 && icmp');
+  });
+
+  it('caps the list and keeps the total', () => {
+    const pairs = [];
+    for (let p = 1; p <= MAX_UNEXPECTED + 20; p++) pairs.push(agg({ respH: DC1, respP: 10000 + p, completed: 1 }));
+    const r = run([LDAP], summary({ pairs }));
+    expect(r.unexpected).toHaveLength(MAX_UNEXPECTED);
+    expect(r.unexpected_total).toBe(MAX_UNEXPECTED + 20);
+  });
+
+  it('lists addresses without roles, with flows, names and ports, most flows first', () => {
+    const pairs = [
+      agg({ respH: '10.0.0.99', respP: 445, completed: 1 }),
+      agg({ respH: '10.0.0.99', respP: 80, completed: 1 }),
+      agg({ origH: '10.0.0.98', respH: DC1, respP: 22, completed: 9 }),
+    ];
+    const names = [
+      {
+        name: 'FILES.contoso.local',
+        address: '10.0.0.99',
+        source: 'dns' as const,
+        evidence: { file: 'capture.pcapng', frame: 3 },
+      },
+    ];
+    const r = run([LDAP], summary({ pairs, names }));
+    expect(r.unknown_endpoints).toEqual([
+      { address: '10.0.0.98', names: [], flows: 9, ports: [22] },
+      { address: '10.0.0.99', names: ['files.contoso.local'], flows: 2, ports: [80, 445] },
+    ]);
+    expect(r.unknown_endpoints_total).toBe(2);
+  });
+});
+
+describe('evaluateAudit: ordering', () => {
+  it('sorts by severity, then rule order, then numeric source and destination', () => {
+    const map = roles({ [CONNECT]: ['connect'], [DC1]: ['dc'], '10.0.0.9': ['dc'], [DC2]: ['dc'] });
+    const pairs = [
+      agg({ respH: DC1, respP: 389, completed: 1 }),
+      agg({ respH: DC2, respP: 389, unanswered: 1 }),
+      agg({ respH: '10.0.0.9', respP: 88, refused: 1 }),
+      agg({ respH: DC1, respP: 88, completed: 1, unanswered: 1 }),
+    ];
+    const { findings } = run([LDAP, KERBEROS, LDAPS], summary({ pairs }), map);
+    expect(findings.map((f) => `${f.status} ${f.rule_id} ${f.dst}`)).toEqual([
+      'blocked connect-dc-ldap 10.0.0.11',
+      'blocked connect-dc-kerberos 10.0.0.9',
+      'partial connect-dc-kerberos 10.0.0.10',
+      'missing connect-dc-ldap 10.0.0.9',
+      'missing connect-dc-kerberos 10.0.0.11',
+      'ok connect-dc-ldap 10.0.0.10',
+      'not-applicable connect-dc-ldaps 10.0.0.9',
+      'not-applicable connect-dc-ldaps 10.0.0.10',
+      'not-applicable connect-dc-ldaps 10.0.0.11',
+    ]);
+  });
+
+  it('is deterministic whatever order the aggregates and hosts come in', () => {
+    const pairs = [
+      agg({ respH: DC1, respP: 389, completed: 1 }),
+      agg({ respH: DC2, respP: 389, unanswered: 1 }),
+      agg({ respH: DC2, respP: 3389, unanswered: 1 }),
+      agg({ respH: DC1, respP: 3389, unanswered: 1 }),
+    ];
+    const a = run([LDAP], summary({ pairs }), roles({ [CONNECT]: ['connect'], [DC1]: ['dc'], [DC2]: ['dc'] }));
+    const b = run([LDAP], summary({ pairs: pairs.slice().reverse() }), roles({ [DC2]: ['dc'], [DC1]: ['dc'], [CONNECT]: ['connect'] }));
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+  });
+});

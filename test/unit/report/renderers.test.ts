@@ -1,0 +1,218 @@
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import type { AuditResult } from '../../../src/audit/types.js';
+import { CSV_COLUMNS, renderCsv } from '../../../src/report/csv.js';
+import { renderJson } from '../../../src/report/json.js';
+import { renderMarkdown } from '../../../src/report/markdown.js';
+import { auditResult, CONNECT, DC1, finding, T0 } from '../../support/audit-fixtures.js';
+
+const SCRIPT = '<script>alert(1)</script>';
+const PIPE_HOST = 'evil|host`name`.contoso.local';
+
+/** A result whose every data field tries to break out of its report. */
+function hostileResult(): AuditResult {
+  const base = auditResult();
+  return auditResult({
+    inputs: [{ ...base.inputs[0], file: 'cap|ture`.pcapng' }],
+    hosts: [
+      {
+        address: DC1,
+        names: [PIPE_HOST, SCRIPT],
+        roles: [{ role: 'dc', source: 'sni', confidence: 'low', why: `SNI ${SCRIPT} seen\n# pwned` }],
+        role_source: 'sni',
+      },
+    ],
+    findings: [
+      finding({
+        reason: `denied by flow-log rule Deny|All\`<img src=x onerror=alert(1)>\n## injected heading`,
+        evidence: [{ ...finding().evidence[0], file: '=HYPERLINK("http://x")|.pcap' }],
+      }),
+      finding({
+        rule_id: "=cmd|' /C calc'!A0",
+        status: 'missing',
+        src: CONNECT,
+        dst: null,
+        dst_role: 'azure-ad',
+        reason: '-2+3 lookups failed',
+        attempts: 0,
+        unanswered: 0,
+        first_ts: null,
+        last_ts: null,
+        conn_states: {},
+        evidence: [],
+        display_filter: 'dns.qry.name == "a`b|c.microsoftonline.com"',
+        hints: ['@SUM(1+1)'],
+      }),
+    ],
+    unknown_endpoints: [{ address: '10.0.0.99', names: [SCRIPT, PIPE_HOST], flows: 2, ports: [3389] }],
+    dns_failures: [
+      {
+        name: `x|${SCRIPT}`,
+        queries: 1,
+        answered: 0,
+        nxdomain: 1,
+        servfail: 0,
+        otherError: 0,
+        unanswered: 0,
+        servers: ['10.0.0.10'],
+        firstEvidence: { file: 'capture.pcapng', frame: 9, ts: T0 },
+      },
+    ],
+    data_quality: {
+      counters: { frames: 120 },
+      diagnostics: [
+        {
+          code: 'dns_malformed',
+          count: 1,
+          examples: [{ code: 'dns_malformed', origin: { file: 'a|b.pcap', offset: 1234, index: 17 }, detail: `bad name ${SCRIPT}` }],
+        },
+      ],
+      failedFiles: [{ file: '<b>bad</b>.pcap', code: 'input_unknown_format', offset: -1, message: 'not a capture' }],
+      flows: 15,
+      evidence_gaps: [],
+    },
+  });
+}
+
+/** Pipes that split a GFM table row: not preceded by a backslash (GFM splits before inline parsing). */
+function cellSeparators(line: string): number {
+  let n = 0;
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === '\\') {
+      i++;
+      continue;
+    }
+    if (line[i] === '|') n++;
+  }
+  return n;
+}
+
+describe('renderMarkdown', () => {
+  const text = renderMarkdown(hostileResult());
+
+  it('leaves no raw HTML from the data outside code spans (which never interpret HTML)', () => {
+    const outsideCode = text.replace(/(`+)(?!`).*?[^`]\1(?!`)/g, '');
+    expect(outsideCode).not.toMatch(/<script/i);
+    expect(outsideCode).not.toMatch(/<img/i);
+    expect(outsideCode).not.toMatch(/<b>/);
+    expect(text).toContain('`dns.qry.name == "x\\|<script>alert(1)</script>"`');
+    expect(text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it('keeps every table row at its header width despite | and backticks in the data', () => {
+    const lines = text.split('\n');
+    let header = -1;
+    for (const line of lines) {
+      if (!line.startsWith('|')) {
+        header = -1;
+        continue;
+      }
+      if (header < 0) header = cellSeparators(line);
+      else expect(cellSeparators(line), line).toBe(header);
+    }
+  });
+
+  it('lets no data start a heading or a list', () => {
+    const headings = text.split('\n').filter((l) => l.startsWith('#'));
+    expect(headings.some((h) => h.includes('pwned') || h.includes('injected'))).toBe(false);
+    expect(text).not.toContain('\n# pwned');
+  });
+
+  it('puts display filters in code spans with a fence longer than the backticks inside', () => {
+    expect(text).toContain('Display filter: ``dns.qry.name == "a`b|c.microsoftonline.com"``');
+    expect(text).toContain('`ip.addr==10.0.0.20 && ip.addr==10.0.0.10 && tcp.port==389`');
+  });
+
+  it('has the verdict first, then inputs, hosts, findings, unexpected, unknown, DNS, data quality, catalog', () => {
+    const order = [
+      '**FAIL: 1 required flow blocked',
+      '## Inputs and time window',
+      '## Hosts and roles',
+      '## Blocked, partial and missing flows',
+      '## Findings by role pair',
+      '### connect → dc',
+      '### connect → azure-ad',
+      '## Unexpected traffic',
+      '## Unknown endpoints',
+      '## DNS failures',
+      '## Data quality',
+      '## Catalog',
+    ];
+    const positions = order.map((s) => text.indexOf(s));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    expect(text).toContain('Time window (UTC): 2024-05-01T10:00:00.000000Z – 2024-05-01T11:00:00.000000Z (1h 00m 00s)');
+    expect(text).toContain('a\\|b.pcap @ offset 1234, record 17');
+  });
+
+  it('matches the reviewed snapshot of a small result', async () => {
+    await expect(renderMarkdown(auditResult())).toMatchFileSnapshot('./__snapshots__/report-small.md');
+  });
+});
+
+describe('renderCsv', () => {
+  const text = renderCsv(hostileResult());
+  const rows: string[][] = parse(text, { bom: true, relax_column_count: false });
+
+  it('writes a BOM, a header and one CRLF-terminated row per finding', () => {
+    expect(text.startsWith('\uFEFF"rule_id",')).toBe(true);
+    expect(text.endsWith('\r\n')).toBe(true);
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toEqual([...CSV_COLUMNS]);
+  });
+
+  it('neutralises cells that a spreadsheet would evaluate', () => {
+    const col = (name: string) => CSV_COLUMNS.indexOf(name as (typeof CSV_COLUMNS)[number]);
+    const missing = rows[2];
+    expect(missing[col('rule_id')]).toBe("'=cmd|' /C calc'!A0");
+    expect(missing[col('reason')]).toBe("'-2+3 lookups failed");
+    expect(missing[col('hints')]).toBe("'@SUM(1+1)");
+    expect(missing[col('dst')]).toBe('');
+    expect(rows[1][col('evidence')]).toBe(`'=HYPERLINK("http://x")|.pcap#17`);
+    for (const row of rows.slice(1)) for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+  });
+
+  it('keeps counts numeric and times ISO', () => {
+    const blocked = rows[1];
+    expect(blocked[CSV_COLUMNS.indexOf('attempts')]).toBe('4');
+    expect(blocked[CSV_COLUMNS.indexOf('first_ts')]).toBe('2024-05-01T10:00:00.000000Z');
+    expect(blocked[CSV_COLUMNS.indexOf('conn_states')]).toBe('S0×4');
+    expect(blocked[CSV_COLUMNS.indexOf('reason')]).toContain('\n## injected heading');
+  });
+});
+
+describe('renderJson', () => {
+  it('carries the schema tag and round-trips to the same object', () => {
+    const r = hostileResult();
+    const text = renderJson(r);
+    expect(text.startsWith('{\n  "schema": "flowaudit/report@1",\n  "generated_at"')).toBe(true);
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(r)));
+  });
+
+  it('writes < > & as \\u escapes so the text is inert inside HTML', () => {
+    const text = renderJson(hostileResult());
+    expect(text).not.toContain('<script>');
+    expect(text).toContain('\\u003cscript\\u003ealert(1)\\u003c/script\\u003e');
+  });
+
+  it('has a stable key order whatever order the object was built in', () => {
+    const r = auditResult();
+    const shuffled = JSON.parse(JSON.stringify(r, Object.keys(r).reverse().concat(...collectKeys(r).reverse()))) as AuditResult;
+    expect(Object.keys(shuffled)[0]).not.toBe('schema');
+    expect(renderJson(shuffled)).toBe(renderJson(r));
+    const f = JSON.parse(renderJson(r)).findings[0];
+    expect(Object.keys(f).slice(0, 6)).toEqual(['status', 'rule_id', 'table', 'protocol', 'transport', 'ports']);
+  });
+});
+
+/** Every key used anywhere in the object (for building a reordering replacer list). */
+function collectKeys(v: unknown, out = new Set<string>()): string[] {
+  if (Array.isArray(v)) for (const x of v) collectKeys(x, out);
+  else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      out.add(k);
+      collectKeys(x, out);
+    }
+  }
+  return [...out];
+}

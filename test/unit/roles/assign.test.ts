@@ -1,0 +1,328 @@
+import { describe, expect, it } from 'vitest';
+import { loadCatalog } from '../../../src/catalog/load.js';
+import { assignRoles, hostRoles, hostsWithRole, MAX_NAMES_PER_HOST, roleSourceSummary } from '../../../src/roles/assign.js';
+import { isPrivateAddress } from '../../../src/roles/address-scope.js';
+import { parseInventory, parseRoleFlag } from '../../../src/roles/inventory.js';
+import type { RoleEvidence, RoleMap } from '../../../src/roles/types.js';
+import { healthySync, SummaryBuilder } from './summary-builder.js';
+
+const catalog = loadCatalog('hybrid-identity');
+
+function rolesOf(map: RoleMap, address: string): RoleEvidence[] {
+  const h = map.hosts.get(address);
+  if (!h) throw new Error(`no host ${address}`);
+  return h.roles;
+}
+const roleNames = (map: RoleMap, address: string) => [...new Set(rolesOf(map, address).map((e) => e.role))];
+
+describe('names from the data', () => {
+  it('a DNS answer names a cloud address: azure-ad and health-service, with the frame', () => {
+    const map = assignRoles(healthySync().build(), { catalog });
+    const ev = rolesOf(map, '20.190.1.2');
+    expect(ev).toEqual([
+      { role: 'azure-ad', source: 'dns', confidence: 'high', why: 'DNS answer login.microsoftonline.com → 20.190.1.2 (capture.pcap frame 1)' },
+      { role: 'health-service', source: 'dns', confidence: 'high', why: 'DNS answer login.microsoftonline.com → 20.190.1.2 (capture.pcap frame 1)' },
+    ]);
+    expect(map.hosts.get('20.190.1.2')!.names).toEqual(['login.microsoftonline.com']);
+  });
+
+  it('a TLS SNI names the far side too', () => {
+    const s = new SummaryBuilder().pair('10.0.0.20', '52.1.2.3', 'tcp', 80).name('crl.microsoft.com', '52.1.2.3', 'sni', 'a.pcapng').build();
+    expect(rolesOf(assignRoles(s, { catalog }), '52.1.2.3')).toEqual([
+      { role: 'crl', source: 'sni', confidence: 'high', why: 'TLS SNI crl.microsoft.com in a connection to 52.1.2.3 (a.pcapng frame 1)' },
+    ]);
+  });
+
+  it('public addresses named nothing (or by unrelated or telemetry names) hold no role', () => {
+    const s = new SummaryBuilder()
+      .pair('10.0.0.20', '93.184.216.34', 'tcp', 443)
+      .pair('10.0.0.20', '198.51.100.80', 'tcp', 443)
+      .name('www.example.com', '198.51.100.80')
+      .pair('10.0.0.20', '13.69.1.1', 'tcp', 443)
+      .name('dc.services.visualstudio.com', '13.69.1.1')
+      .build();
+    const map = assignRoles(s, { catalog });
+    for (const a of ['93.184.216.34', '198.51.100.80', '13.69.1.1']) expect(rolesOf(map, a), a).toEqual([]);
+    expect(map.hosts.get('13.69.1.1')!.names).toEqual(['dc.services.visualstudio.com']);
+  });
+
+  it('addresses only seen in DNS answers are kept when a catalog name gives them a role', () => {
+    const s = healthySync().name('login.microsoftonline.com', '20.190.1.3').name('www.example.com', '198.51.100.99').build();
+    const map = assignRoles(s, { catalog });
+    expect(roleNames(map, '20.190.1.3')).toEqual(['azure-ad', 'health-service']);
+    expect(map.hosts.has('198.51.100.99')).toBe(false);
+  });
+
+  it('caps the names kept per host', () => {
+    const b = new SummaryBuilder().pair('10.0.0.20', '20.190.1.2', 'tcp', 443);
+    for (let i = 0; i < 20; i++) b.name(`n${i}.microsoftonline.com`, '20.190.1.2');
+    const host = assignRoles(b.build(), { catalog }).hosts.get('20.190.1.2')!;
+    expect(host.names).toHaveLength(MAX_NAMES_PER_HOST);
+    expect(host.names[0]).toBe('n0.microsoftonline.com');
+  });
+});
+
+describe('inventory and --role', () => {
+  const inventory = parseInventory(
+    `roles:
+  connect: [aadc01.contoso.local]
+  dc: [10.0.0.0/24]
+  adfs: [10.0.5.40]
+hosts:
+  aadc01.contoso.local: 10.0.0.20
+`,
+    'inv.yaml',
+  );
+
+  it('gives listed hosts exactly the inventory roles, with the entry as the reason', () => {
+    const map = assignRoles(healthySync().build(), { catalog, inventory });
+    expect(rolesOf(map, '10.0.0.10')).toEqual([{ role: 'dc', source: 'inventory', confidence: 'high', why: 'inventory inv.yaml: dc: 10.0.0.0/24' }]);
+    // 10.0.0.20 is in 10.0.0.0/24 and named aadc01 by the hosts hint: both entries apply, nothing is inferred.
+    expect(rolesOf(map, '10.0.0.20')).toEqual([
+      { role: 'connect', source: 'inventory', confidence: 'high', why: 'inventory inv.yaml: connect: aadc01.contoso.local (inv.yaml hosts: aadc01.contoso.local: 10.0.0.20)' },
+      { role: 'dc', source: 'inventory', confidence: 'high', why: 'inventory inv.yaml: dc: 10.0.0.0/24' },
+    ]);
+    expect(map.hosts.get('10.0.0.20')!.names).toEqual(['aadc01.contoso.local']);
+    // Listed but absent from the data: still a host.
+    expect(rolesOf(map, '10.0.5.40')[0]).toMatchObject({ role: 'adfs', source: 'inventory' });
+    // Data-derived names still name unlisted cloud hosts.
+    expect(roleNames(map, '20.190.1.2')).toEqual(['azure-ad', 'health-service']);
+  });
+
+  it('an inventory hostname applies to the address a DNS answer gives it', () => {
+    const inv = parseInventory('roles:\n  connect: ["aadc*.contoso.local"]\n', 'inv.yaml');
+    const s = healthySync().name('aadc01.contoso.local', '10.0.0.20').build();
+    expect(rolesOf(assignRoles(s, { catalog, inventory: inv }), '10.0.0.20')).toEqual([
+      {
+        role: 'connect',
+        source: 'inventory',
+        confidence: 'high',
+        why: 'inventory inv.yaml: connect: aadc*.contoso.local (DNS answer aadc01.contoso.local → 10.0.0.20 (capture.pcap frame 2))',
+      },
+    ]);
+  });
+
+  it('with an inventory, hosts it does not list are still inferred, at low confidence', () => {
+    const inv = parseInventory('roles:\n  connect: [10.0.0.20]\n', 'inv.yaml');
+    const map = assignRoles(healthySync().build(), { catalog, inventory: inv });
+    expect(rolesOf(map, '10.0.0.10')).toEqual([expect.objectContaining({ role: 'dc', source: 'inferred', confidence: 'low' })]);
+    expect(roleNames(map, '10.0.0.20')).toEqual(['connect']);
+  });
+
+  it('inference never overrides an inventory role', () => {
+    const inv = parseInventory('roles:\n  adfs: [10.0.0.10]\n', 'inv.yaml');
+    expect(rolesOf(assignRoles(healthySync().build(), { catalog, inventory: inv }), '10.0.0.10')).toEqual([
+      { role: 'adfs', source: 'inventory', confidence: 'high', why: 'inventory inv.yaml: adfs: 10.0.0.10' },
+    ]);
+  });
+
+  it('--role adds to the inventory and to hosts absent from the data', () => {
+    const cliRoles = [...parseRoleFlag('10.0.0.20=health-agent'), ...parseRoleFlag('10.0.9.99=pta-agent')];
+    const map = assignRoles(healthySync().build(), { catalog, inventory, cliRoles });
+    expect(rolesOf(map, '10.0.0.20').map((e) => `${e.role}/${e.source}`)).toEqual(['connect/inventory', 'dc/inventory', 'health-agent/cli']);
+    expect(rolesOf(map, '10.0.0.20')[2].why).toBe('--role 10.0.0.20=health-agent');
+    expect(rolesOf(map, '10.0.9.99')).toEqual([{ role: 'pta-agent', source: 'cli', confidence: 'high', why: '--role 10.0.9.99=pta-agent' }]);
+  });
+
+  it('a host named by --role holds exactly the roles given (no inference on it)', () => {
+    const map = assignRoles(healthySync().build(), { catalog, cliRoles: parseRoleFlag('10.0.0.20=health-agent') });
+    expect(roleNames(map, '10.0.0.20')).toEqual(['health-agent']);
+    const both = assignRoles(healthySync().build(), { catalog, cliRoles: parseRoleFlag('10.0.0.20=connect,health-agent') });
+    expect(roleNames(both, '10.0.0.20')).toEqual(['connect', 'health-agent']);
+  });
+
+  it('--role alone leaves other hosts to inference at medium confidence', () => {
+    const map = assignRoles(healthySync().build(), { catalog, cliRoles: parseRoleFlag('10.0.0.20=connect') });
+    expect(rolesOf(map, '10.0.0.10')[0]).toMatchObject({ role: 'dc', source: 'inferred', confidence: 'medium' });
+    expect(roleSourceSummary(map.hosts.get('10.0.0.20')!)).toBe('cli');
+  });
+});
+
+describe('inference from behaviour', () => {
+  it('a healthy sync: the DC and the connect server, each with evidence', () => {
+    const map = assignRoles(healthySync().build(), { catalog });
+    expect(rolesOf(map, '10.0.0.10')).toEqual([
+      {
+        role: 'dc',
+        source: 'inferred',
+        confidence: 'medium',
+        why: 'answers Kerberos 88 (6 flows from 1 client), MS-RPC 135 (2 flows from 1 client) and LDAP 389 (40 flows from 1 client)',
+      },
+    ]);
+    expect(rolesOf(map, '10.0.0.20')).toEqual([
+      {
+        role: 'connect',
+        source: 'inferred',
+        confidence: 'medium',
+        why: 'talks LDAP/Kerberos to DC 10.0.0.10 (40 LDAP flows) and HTTPS 443 to azure-ad 20.190.1.2 (5 flows)',
+      },
+    ]);
+    expect(hostsWithRole(map, 'dc')).toEqual(['10.0.0.10']);
+    expect([...map.hosts.keys()]).toEqual(['10.0.0.10', '10.0.0.20', '20.190.1.2']);
+  });
+
+  it('dc variants: 88+445+135, 389+3268; 88 alone or LDAP alone is not enough', () => {
+    const s = new SummaryBuilder()
+      .pair('10.0.0.50', '10.0.1.1', 'udp', 88)
+      .pair('10.0.0.50', '10.0.1.1', 'tcp', 445)
+      .pair('10.0.0.50', '10.0.1.2', 'tcp', 389)
+      .pair('10.0.0.50', '10.0.1.2', 'tcp', 3268)
+      .pair('10.0.0.50', '10.0.1.3', 'tcp', 88)
+      .pair('10.0.0.50', '10.0.1.4', 'tcp', 389)
+      .build();
+    const map = assignRoles(s, { catalog });
+    expect(roleNames(map, '10.0.1.1')).toEqual(['dc']);
+    expect(rolesOf(map, '10.0.1.2')[0].why).toBe('answers LDAP 389 (1 flow from 1 client) and Global Catalog 3268 (1 flow from 1 client)');
+    expect(rolesOf(map, '10.0.1.3')).toEqual([]);
+    expect(rolesOf(map, '10.0.1.4')).toEqual([]);
+  });
+
+  it('a DC whose LDAP is blocked is still a DC, at low confidence, saying so', () => {
+    const s = new SummaryBuilder().pair('10.0.0.20', '10.0.0.10', 'tcp', 88, { flows: 4 }).pair('10.0.0.20', '10.0.0.10', 'tcp', 389, { unanswered: 7 }).build();
+    expect(rolesOf(assignRoles(s, { catalog }), '10.0.0.10')).toEqual([
+      {
+        role: 'dc',
+        source: 'inferred',
+        confidence: 'low',
+        why: 'answers Kerberos 88 (4 flows from 1 client); contacted on LDAP 389 (7 attempts, none answered)',
+      },
+    ]);
+  });
+
+  it('no dc is inferred for public addresses', () => {
+    const s = new SummaryBuilder().pair('10.0.0.20', '198.51.100.10', 'tcp', 88).pair('10.0.0.20', '198.51.100.10', 'tcp', 389).build();
+    expect(isPrivateAddress('198.51.100.10')).toBe(false);
+    expect(rolesOf(assignRoles(s, { catalog }), '198.51.100.10')).toEqual([]);
+  });
+
+  it('several hosts talk to DCs and Entra ID: only the busiest LDAP client is the connect server, at low confidence', () => {
+    const s = healthySync()
+      .pair('10.0.0.77', '10.0.0.10', 'tcp', 389, { flows: 3 })
+      .pair('10.0.0.77', '20.190.1.2', 'tcp', 443, { flows: 9 })
+      .build();
+    const map = assignRoles(s, { catalog });
+    expect(rolesOf(map, '10.0.0.20')).toEqual([expect.objectContaining({ role: 'connect', confidence: 'low' })]);
+    expect(rolesOf(map, '10.0.0.20')[0].why).toMatch(/one of 2 hosts that do both, the one with the most LDAP flows$/);
+    expect(rolesOf(map, '10.0.0.77')).toEqual([]);
+  });
+
+  it('a name only the sync engine uses makes its client the connect server', () => {
+    const s = new SummaryBuilder()
+      .pair('10.0.0.20', '40.126.1.1', 'tcp', 443, { flows: 3 })
+      .name('adminwebservice.microsoftonline.com', '40.126.1.1')
+      .build();
+    expect(rolesOf(assignRoles(s, { catalog }), '10.0.0.20')).toEqual([
+      {
+        role: 'connect',
+        source: 'inferred',
+        confidence: 'medium',
+        why: 'contacts adminwebservice.microsoftonline.com (40.126.1.1) on tcp/443 (3 flows), a name only connect hosts use',
+      },
+    ]);
+  });
+
+  it('without any names: the weakest connect rule (most LDAP to a DC and HTTPS to public addresses)', () => {
+    const s = new SummaryBuilder()
+      .pair('10.0.0.20', '10.0.0.10', 'tcp', 88, { flows: 5 })
+      .pair('10.0.0.20', '10.0.0.10', 'tcp', 389, { flows: 30 })
+      .pair('10.0.0.20', '20.190.1.2', 'tcp', 443, { flows: 4 })
+      .pair('10.0.0.31', '10.0.0.10', 'tcp', 389, { flows: 4 })
+      .pair('10.0.0.31', '52.1.1.1', 'tcp', 443)
+      .build();
+    const map = assignRoles(s, { catalog });
+    expect(rolesOf(map, '10.0.0.20')).toEqual([
+      {
+        role: 'connect',
+        source: 'inferred',
+        confidence: 'low',
+        why: 'most completed LDAP flows to a DC (30, to 10.0.0.10) and HTTPS 443 to public addresses (20.190.1.2); no Entra ID name was seen to confirm',
+      },
+    ]);
+    expect(rolesOf(map, '10.0.0.31')).toEqual([]);
+  });
+
+  it('federation: WAP answering 443 and 49443 and forwarding to AD FS; its clients are users', () => {
+    const s = new SummaryBuilder()
+      .pair('198.51.100.7', '10.0.2.30', 'tcp', 443, { flows: 10 })
+      .pair('198.51.100.7', '10.0.2.30', 'tcp', 49443, { flows: 2 })
+      .pair('203.0.113.9', '10.0.2.30', 'tcp', 443, { flows: 4 })
+      .pair('10.0.2.30', '10.0.0.40', 'tcp', 443, { flows: 14, completed: 12, refused: 2 })
+      .build();
+    const map = assignRoles(s, { catalog });
+    expect(rolesOf(map, '10.0.2.30')).toEqual([
+      {
+        role: 'wap',
+        source: 'inferred',
+        confidence: 'medium',
+        why: 'answers HTTPS 443 (14 flows from 2 clients) and certificate authentication 49443 (2 flows from 1 client); forwards HTTPS 443 to 10.0.0.40',
+      },
+    ]);
+    expect(rolesOf(map, '10.0.0.40')).toEqual([
+      { role: 'adfs', source: 'inferred', confidence: 'medium', why: 'contacted on HTTPS 443 by WAP 10.0.2.30 (14 flows, 12 completed)' },
+    ]);
+    expect(rolesOf(map, '198.51.100.7')).toEqual([
+      { role: 'users', source: 'inferred', confidence: 'medium', why: 'contacts WAP 10.0.2.30 on 443 and 49443 (12 flows)' },
+    ]);
+    expect(roleNames(map, '203.0.113.9')).toEqual(['users']);
+  });
+
+  it('a WAP from the inventory makes the host it forwards to AD FS', () => {
+    const s = new SummaryBuilder().pair('10.0.2.30', '10.0.0.40', 'tcp', 443, { unanswered: 3 }).pair('10.0.9.9', '10.0.2.30', 'tcp', 443).build();
+    const map = assignRoles(s, { catalog, cliRoles: parseRoleFlag('10.0.2.30=wap') });
+    expect(rolesOf(map, '10.0.0.40')).toEqual([
+      { role: 'adfs', source: 'inferred', confidence: 'medium', why: 'contacted on HTTPS 443 by WAP 10.0.2.30 (3 flows, 0 completed)' },
+    ]);
+    expect(roleNames(map, '10.0.9.9')).toEqual(['users']);
+  });
+
+  it('a host answering 443 and 49443 to several clients, with no AD FS leg, is a WAP at low confidence', () => {
+    const s = new SummaryBuilder()
+      .pair('10.1.0.5', '10.0.2.30', 'tcp', 443)
+      .pair('10.1.0.6', '10.0.2.30', 'tcp', 49443)
+      .build();
+    expect(rolesOf(assignRoles(s, { catalog }), '10.0.2.30')[0]).toMatchObject({ role: 'wap', confidence: 'low' });
+    // One client only: not enough.
+    const one = new SummaryBuilder().pair('10.1.0.5', '10.0.2.30', 'tcp', 443).pair('10.1.0.5', '10.0.2.30', 'tcp', 49443).build();
+    expect(rolesOf(assignRoles(one, { catalog }), '10.0.2.30')).toEqual([]);
+  });
+
+  it('health agents: AMQP 5671 to a named health-service host, a Health-only name, or (low) an unnamed public address', () => {
+    const s = new SummaryBuilder()
+      .pair('10.0.0.20', '40.1.1.1', 'tcp', 5671, { flows: 2 })
+      .name('ns1.servicebus.windows.net', '40.1.1.1')
+      .pair('10.0.0.41', '40.2.2.2', 'tcp', 443)
+      .name('s1.adhybridhealth.azure.com', '40.2.2.2', 'sni')
+      .pair('10.0.0.42', '40.3.3.3', 'tcp', 5671, { unanswered: 1 })
+      .build();
+    const map = assignRoles(s, { catalog });
+    expect(rolesOf(map, '10.0.0.20')).toEqual([
+      {
+        role: 'health-agent',
+        source: 'inferred',
+        confidence: 'medium',
+        why: 'opens AMQP 5671 (Azure Service Bus) to health-service 40.1.1.1 (2 flows)',
+      },
+    ]);
+    expect(rolesOf(map, '10.0.0.41')[0]).toMatchObject({ role: 'health-agent', confidence: 'medium' });
+    expect(rolesOf(map, '10.0.0.41')[0].why).toMatch(/^contacts s1\.adhybridhealth\.azure\.com \(40\.2\.2\.2\) on tcp\/443/);
+    expect(rolesOf(map, '10.0.0.42')[0]).toMatchObject({ role: 'health-agent', confidence: 'low' });
+  });
+
+  it('reports distinct roles and the source summary per host', () => {
+    const map = assignRoles(healthySync().build(), { catalog });
+    expect(hostRoles(map.hosts.get('20.190.1.2')!)).toEqual(['azure-ad', 'health-service']);
+    expect(roleSourceSummary(map.hosts.get('20.190.1.2')!)).toBe('dns');
+    expect(roleSourceSummary(map.hosts.get('10.0.0.10')!)).toBe('inferred');
+  });
+});
+
+describe('isPrivateAddress', () => {
+  it('knows RFC 1918, CGNAT, loopback, link-local, ULA and mapped forms', () => {
+    for (const a of ['10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '100.64.0.1', '127.0.0.1', '169.254.1.1', 'fd00::1', 'fe80::1', '::1', '::ffff:10.0.0.1']) {
+      expect(isPrivateAddress(a), a).toBe(true);
+    }
+    for (const a of ['172.32.0.1', '20.190.1.2', '8.8.8.8', '2001:db8::1', '2603:1006::1', '::ffff:8.8.8.8', 'not-an-ip']) {
+      expect(isPrivateAddress(a), a).toBe(false);
+    }
+  });
+});

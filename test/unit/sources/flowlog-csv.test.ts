@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { InputError, UsageError } from '../../../src/common/diagnostics.js';
+import { parseColumnsFlag, parseCsvTime, readCsv } from '../../../src/sources/flowlog-csv.js';
+import { ASSUMED_UTC, parseTimezone } from '../../../src/sources/flowlog-time.js';
+import { byteInputFrom, collect, csvText } from '../../support/flowlog-builder.js';
+
+const CONNECT = '10.1.0.4';
+const DC = '10.1.0.10';
+const TS = Date.UTC(2024, 4, 1, 10, 0, 0) * 1000;
+
+describe('readCsv', () => {
+  it('reads a Traffic Analytics export (BOM, quotes, CRLF): deny → refused, no packets back → unanswered', async () => {
+    const header = ['TimeGenerated', 'FlowStartTime', 'SrcIp', 'DestIp', 'SrcPort', 'DestPort', 'L4Protocol', 'FlowDirection', 'FlowStatus', 'AclRule', 'PacketsSrcToDest', 'BytesSrcToDest', 'PacketsDestToSrc', 'BytesDestToSrc'];
+    const rows = [
+      ['2024-05-01T10:05:00Z', '2024-05-01T10:00:00.5Z', CONNECT, DC, 50000, 389, 'T', 'O', 'A', 'UserRule_Allow, LDAP', 10, 1200, 8, 5000],
+      ['2024-05-01T10:05:00Z', '2024-05-01T10:00:01Z', CONNECT, DC, 50001, 636, 'T', 'O', 'A', 'UserRule_Allow, LDAP', 3, 180, 0, 0],
+      ['2024-05-01T10:05:00Z', '2024-05-01T10:00:02Z', '198.51.100.1', CONNECT, 41000, 3389, 'T', 'I', 'D', 'DefaultRule_DenyAllInBound', 1, 60, 0, 0],
+    ];
+    const text = csvText(header, rows, { bom: true, crlf: true, quoteAll: true });
+    const { flows, summary } = await collect(readCsv, byteInputFrom('export.csv', text));
+    expect(summary).toMatchObject({ format: 'csv', records: 3, complete: true, timeZone: { name: 'UTC', assumed: true } });
+    expect(flows[0]).toMatchObject({
+      // FlowStartTime is preferred over TimeGenerated (ingestion time).
+      ts: TS + 500_000, proto: 'tcp', origH: CONNECT, origP: 50000, respH: DC, respP: 389,
+      origPkts: 10, origBytes: 1200, respPkts: 8, respBytes: 5000, outcome: 'completed', connState: 'SF',
+      evidence: { file: 'export.csv', line: 2 }, log: { action: 'A', rule: 'UserRule_Allow, LDAP', direction: 'O' },
+    });
+    expect(flows[1]).toMatchObject({ outcome: 'unanswered', connState: 'S0', evidence: { line: 3 } });
+    expect(flows[2]).toMatchObject({ outcome: 'refused', connState: 'S0', reason: 'denied by rule DefaultRule_DenyAllInBound (D)' });
+  });
+
+  it('matches header variants: Log Analytics suffixes, spaces, underscores, case; semicolons and tabs', async () => {
+    const variants: { header: string[]; delimiter: string }[] = [
+      { header: ['FlowStartTime_t', 'SrcIP_s', 'DestIP_s', 'SrcPort_d', 'DestPort_d', 'L4Protocol_s', 'FlowStatus_s'], delimiter: ',' },
+      { header: ['Time', 'Source address', 'Destination address', 'Source port', 'Destination port', 'Protocol', 'Action'], delimiter: ';' },
+      { header: ['timestamp', 'src_ip', 'dst_ip', 'src_port', 'dst_port', 'proto', 'decision'], delimiter: '\t' },
+      { header: ['TIMESTAMP', 'SourceIP', 'DestinationIP', 'SOURCE_PORT', 'DESTINATION-PORT', 'Transport', 'Flow Status'], delimiter: ',' },
+    ];
+    for (const v of variants) {
+      const text = csvText(v.header, [['2024-05-01 10:00:00', CONNECT, DC, 50000, 88, 'UDP', 'Allowed']], { delimiter: v.delimiter });
+      const { flows } = await collect(readCsv, byteInputFrom('v.csv', text));
+      expect(flows, v.header.join(',')).toHaveLength(1);
+      expect(flows[0]).toMatchObject({ ts: TS, proto: 'udp', origH: CONNECT, respH: DC, origP: 50000, respP: 88, outcome: 'completed', connState: 'OTH' });
+    }
+  });
+
+  it('combines separate date and time columns, and reads the portal time format as UTC when the header says so', async () => {
+    const a = csvText(['date', 'time', 'src', 'dst', 'dport', 'protocol', 'action'], [['2024-05-01', '12:00:00', CONNECT, DC, 445, '6', 'Deny']]);
+    const { flows, summary } = await collect(readCsv, byteInputFrom('a.csv', a), { tz: 'Europe/Berlin' });
+    expect(flows[0]).toMatchObject({ ts: TS, outcome: 'refused', respP: 445, proto: 'tcp' });
+    expect(summary.timeZone).toEqual({ name: 'Europe/Berlin', assumed: false });
+    const b = csvText(['TimeGenerated [UTC]', 'SrcIP', 'DestIP', 'DestPort', 'Protocol', 'Action'], [['5/1/2024, 10:00:00.250 AM', CONNECT, DC, 53, 'U', 'Allow']]);
+    const pb = await collect(readCsv, byteInputFrom('b.csv', b));
+    expect(pb.flows[0].ts).toBe(TS + 250_000);
+    expect(pb.summary.timeZone).toEqual({ name: 'UTC', assumed: false });
+  });
+
+  it('maps other column names with --columns', async () => {
+    const mapping = parseColumnsFlag('time=EventTime, src=Client, dst=Server, dport=Service Port, proto=IP Proto, action=Verdict2');
+    expect(mapping).toEqual({ time: 'EventTime', src: 'Client', dst: 'Server', dport: 'Service Port', proto: 'IP Proto', action: 'Verdict2' });
+    const text = csvText(['EventTime', 'Client', 'Server', 'Service Port', 'IP Proto', 'Verdict2'], [['1714557600', CONNECT, DC, 9389, 'tcp', 'block']]);
+    const { flows } = await collect(readCsv, byteInputFrom('m.csv', text), { columns: mapping });
+    expect(flows[0]).toMatchObject({ ts: TS, respP: 9389, outcome: 'refused' });
+    expect(() => parseColumnsFlag('time')).toThrow(UsageError);
+    expect(() => parseColumnsFlag('colour=Red')).toThrow(/KEY one of time, date, src/);
+    await expect(collect(readCsv, byteInputFrom('m.csv', text), { columns: { time: 'Nope' } })).rejects.toThrow(/--columns time=Nope: no such column/);
+  });
+
+  it('names the columns it found and the names it looked for when a required one is missing', async () => {
+    const text = csvText(['When', 'SrcIP', 'DestIP', 'DestPort', 'Protocol'], [['2024-05-01 10:00:00', CONNECT, DC, 389, 'TCP']]);
+    const err = await collect(readCsv, byteInputFrom('x.csv', text)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).code).toBe('csv_missing_column');
+    expect((err as InputError).message).toContain('no column for time');
+    expect((err as InputError).message).toContain('"When", "SrcIP"');
+    expect((err as InputError).message).toContain('timegenerated');
+    expect((err as InputError).message).toContain('--columns time=YourColumn');
+  });
+
+  it('reports bad rows with their line numbers and goes on', async () => {
+    const text = [
+      'Time,SrcIP,DestIP,DestPort,Protocol,Action,PacketsSent,PacketsReceived',
+      `2024-05-01 10:00:00,${CONNECT},${DC},389,TCP,Allow,1,1`,
+      `yesterday,${CONNECT},${DC},389,TCP,Allow,1,1`,
+      `2024-05-01 10:00:00,${CONNECT},dc01,389,TCP,Allow,1,1`,
+      `2024-05-01 10:00:00,${CONNECT},${DC},99999,TCP,Allow,1,1`,
+      `2024-05-01 10:00:00,${CONNECT},${DC},389,TCP,Allow,x,1`,
+      `2024-05-01 10:00:00,${CONNECT},${DC},389,GRE,Allow,1,1`,
+      `"2024-05-01 10:00:00","${CONNECT}","${DC}",445,"TCP","Maybe",,`,
+      `2024-05-01 10:00:09,${CONNECT},${DC},"3268",TCP,Allow,"2","0"`,
+      '',
+    ].join('\n');
+    const { flows, summary, diag } = await collect(readCsv, byteInputFrom('bad.csv', text));
+    expect(flows.map((f) => f.evidence.line)).toEqual([2, 8, 9]);
+    expect(flows[1]).toMatchObject({ outcome: 'unknown' });
+    expect(flows[2]).toMatchObject({ outcome: 'unanswered', respP: 3268 });
+    expect(summary.records).toBe(8);
+    const dq = diag.toDataQuality().diagnostics;
+    expect(dq.find((d) => d.code === 'csv_bad_row')!.examples.map((e) => e.origin.index)).toEqual([3, 4, 5, 6]);
+    expect(dq.find((d) => d.code === 'log_unsupported_protocol')!.examples[0].origin.index).toBe(7);
+    expect(diag.countOf('log_bad_field')).toBe(1);
+  });
+
+  it('reads the same rows whatever the chunk boundaries, through quoted newlines and UTF-8', async () => {
+    const header = ['Time', 'SrcIP', 'DestIP', 'DestPort', 'Protocol', 'Action', 'Rule'];
+    const rows = [
+      ['2024-05-01T10:00:00Z', CONNECT, DC, 389, 'TCP', 'Allow', 'Règle "LDAP"\nzweite Zeile'],
+      ['2024-05-01T10:00:01+02:00', CONNECT, DC, 88, 'UDP', 'Deny', 'Zürich'],
+    ];
+    const text = csvText(header, rows, { bom: true, crlf: true });
+    const whole = await collect(readCsv, byteInputFrom('q.csv', text));
+    expect(whole.flows[0].log?.rule).toBe('Règle "LDAP"\nzweite Zeile');
+    expect(whole.flows[1].ts).toBe(TS + 1_000_000 - 2 * 3600e6);
+    for (const size of [1, 2, 5, 33]) {
+      const split = await collect(readCsv, byteInputFrom('q.csv', text, size));
+      expect(split.flows).toEqual(whole.flows);
+    }
+  });
+
+  it('parses the time forms exports use', () => {
+    expect(parseCsvTime('2024-05-01T10:00:00.1234567Z', ASSUMED_UTC)).toBe(TS + 123_456);
+    expect(parseCsvTime('2024-05-01 12:00:00 +02:00', ASSUMED_UTC)).toBe(TS);
+    expect(parseCsvTime('5/1/2024 10:00:00 PM', ASSUMED_UTC)).toBe(TS + 12 * 3600e6);
+    expect(parseCsvTime('1714557600000', ASSUMED_UTC)).toBe(TS);
+    expect(parseCsvTime('1714557600.5', ASSUMED_UTC)).toBe(TS + 500_000);
+    expect(parseCsvTime('2024-05-01 12:00:00', parseTimezone('Europe/Berlin'))).toBe(TS);
+    expect(parseCsvTime('2024-02-30 10:00:00', ASSUMED_UTC)).toBeNaN();
+    expect(parseCsvTime('soon', ASSUMED_UTC)).toBeNaN();
+  });
+});
