@@ -12,7 +12,7 @@ import type { RoleMap } from '../roles/types.js';
 import { filterForDnsNames, filterForFlow, filterForPorts, type PortSpec } from './display-filter.js';
 import { mergeTimelines, pickEvidence } from './evidence.js';
 import { judgeTraffic, tallyAggregates } from './judge.js';
-import { compareAddresses, compareStatus, sortRoles } from './order.js';
+import { addressSortKey, compareAddresses, compareStatus, sortRoles } from './order.js';
 import { formatRulePorts, formatRuleTransport, nameBelongsToRole, ruleCoversPort } from './rule-match.js';
 import { describeLookups, failedLookups, formatDurationMicros } from './text.js';
 import type { AuditOptions, Finding, FindingStatus, UnexpectedFlow, UnknownEndpoint } from './types.js';
@@ -467,15 +467,10 @@ class Evaluator {
       if (this.covered(a, srcRoles, this.idx.hostRoles.get(a.respH))) continue;
       all.push(a);
     }
-    all.sort(
-      (x, y) =>
-        y.flows - x.flows ||
-        compareAddresses(x.origH, y.origH) ||
-        compareAddresses(x.respH, y.respH) ||
-        (x.proto < y.proto ? -1 : x.proto > y.proto ? 1 : 0) ||
-        x.respP - y.respP,
-    );
-    const list = all.slice(0, MAX_UNEXPECTED).map((a): UnexpectedFlow => {
+    // Decorated sort: address keys computed once per aggregate, not in every comparison.
+    const keyed = all.map((a) => ({ a, key: `${addressSortKey(a.origH)} ${addressSortKey(a.respH)} ${a.proto}` }));
+    keyed.sort((x, y) => y.a.flows - x.a.flows || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0) || x.a.respP - y.a.respP);
+    const list = keyed.slice(0, MAX_UNEXPECTED).map(({ a }): UnexpectedFlow => {
       const t = tallyAggregates([a]);
       return {
         src: a.origH,
@@ -512,8 +507,10 @@ class Evaluator {
       note(a.origH, a);
       if (a.respH !== a.origH) note(a.respH, a);
     }
-    const sorted = [...acc].sort((x, y) => y[1].flows - x[1].flows || compareAddresses(x[0], y[0]));
-    const kept = sorted.slice(0, MAX_UNKNOWN_ENDPOINTS);
+    const sorted = [...acc]
+      .map(([addr, e]) => ({ addr, e, key: addressSortKey(addr) }))
+      .sort((x, y) => y.e.flows - x.e.flows || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+    const kept = sorted.slice(0, MAX_UNKNOWN_ENDPOINTS).map(({ addr, e }) => [addr, e] as const);
     const keptSet = new Set(kept.map(([addr]) => addr));
     const namesByAddr = new Map<string, string[]>();
     for (const n of this.summary.names) {

@@ -127,7 +127,7 @@ function segment(t: Transport, tally: Tally): string {
   if (failed > 0) parts.push(`${failed} of ${tally.attempts} ${noun} failed: ${describeFailures(t, tally)}`);
   if (tally.unknown > 0) {
     const states = describeStates(t, tally, UNDETERMINED_STATES, false);
-    parts.push(`${tally.unknown} of ${tally.attempts} ${noun} undetermined${states ? ` (${states})` : ''}`);
+    parts.push(`${tally.unknown} of ${tally.attempts} ${noun} undetermined${states ? `: ${states}` : ''}`);
   }
   return parts.join(', ');
 }

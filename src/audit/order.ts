@@ -16,26 +16,20 @@ export function compareStatus(a: FindingStatus, b: FindingStatus): number {
   return (STATUS_RANK.get(a) ?? 99) - (STATUS_RANK.get(b) ?? 99);
 }
 
-/** Parsed sort keys, bounded: cleared when full (sorting 100k flows must not re-parse per comparison). */
-const KEY_CACHE = new Map<string, string>();
-const KEY_CACHE_MAX = 65_536;
-
 /**
  * A string whose code-unit order is the numeric address order: `4` + hex bytes for IPv4, `6` + hex
- * bytes for IPv6, `~` + the text for anything that is not an address.
+ * bytes for IPv6, `~` + the text for anything that is not an address. Large sorts compute it once per
+ * item (decorate, sort, undecorate) instead of parsing in every comparison.
  */
-function addressKey(addr: string): string {
-  let key = KEY_CACHE.get(addr);
-  if (key !== undefined) return key;
+export function addressSortKey(addr: string): string {
   const bytes = parseIp(addr);
-  if (bytes) {
-    key = bytes.length === 4 ? '4' : '6';
-    for (const b of bytes) key += b.toString(16).padStart(2, '0');
-  } else key = `~${addr}`;
-  if (KEY_CACHE.size >= KEY_CACHE_MAX) KEY_CACHE.clear();
-  KEY_CACHE.set(addr, key);
+  if (!bytes) return `~${addr}`;
+  let key = bytes.length === 4 ? '4' : '6';
+  for (const b of bytes) key += HEX[b];
   return key;
 }
+
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /**
  * Numeric address order: IPv4 before IPv6, then byte by byte; text that is not an address sorts after
@@ -45,8 +39,8 @@ export function compareAddresses(a: string | null, b: string | null): number {
   if (a === b) return 0;
   if (a === null) return 1;
   if (b === null) return -1;
-  const ka = addressKey(a);
-  const kb = addressKey(b);
+  const ka = addressSortKey(a);
+  const kb = addressSortKey(b);
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 

@@ -70,6 +70,8 @@ export interface NameObservation {
   source: 'dns' | 'sni';
   /** Where it was seen first. */
   evidence: FlowEvidence;
+  /** When it was seen first (start of that flow, microseconds); decides "first" when summaries merge. */
+  ts?: number;
 }
 
 /** What happened to the lookups of one name. */

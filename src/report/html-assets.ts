@@ -76,6 +76,8 @@ button.copy.done { background: var(--ok); }
 .muted { color: var(--muted); }
 footer { margin: 2rem auto 1rem; color: var(--muted); font-size: .9em; }
 [hidden] { display: none !important; }
+/* Landscape: the findings tables and the timeline are wide. */
+@page { size: A4 landscape; margin: 12mm; }
 @media print {
   html { font-size: 10.5pt; }
   .toc, .table-tools, button, input, .no-print { display: none !important; }
@@ -83,7 +85,9 @@ footer { margin: 2rem auto 1rem; color: var(--muted); font-size: .9em; }
   * { position: static !important; }
   main, footer { max-width: none; padding: 0; }
   .table-wrap { overflow: visible; }
+  /* Cells may wrap anywhere so wide tables fit the paper instead of being cut at its edge. */
   table { font-size: 9pt; }
+  th, td { overflow-wrap: anywhere; }
   thead { display: table-header-group; }
   tr, td, th, figure, .verdict, dl.facts { break-inside: avoid; page-break-inside: avoid; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }

@@ -538,3 +538,8 @@ export function roleSourceSummary(host: HostInfo): string {
   const sources = [...new Set(host.roles.map((e) => e.source))].sort((a, b) => SOURCE_ORDER[a] - SOURCE_ORDER[b]);
   return sources.length === 0 ? 'none' : sources.join('+');
 }
+
+// The `roles` command's renderers live in their own modules; re-exported here so callers can take
+// the whole role-assignment API from one place.
+export { renderRoles, type RolesFormat } from './render.js';
+export { roleMapToInventoryYaml } from './write-inventory.js';

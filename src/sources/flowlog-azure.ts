@@ -341,7 +341,10 @@ export async function readAzureFlowLog(
   onFlow: FlowSink,
 ): Promise<FileSummary> {
   const reader = new AzureFileReader(input.name, ctx.diag, onFlow);
-  const result = await forEachJsonRecord(input, ctx.diag, (value, meta) => reader.addRecord(value, meta));
+  const result = await forEachJsonRecord(input, ctx.diag, (value, meta) => {
+    reader.addRecord(value, meta);
+    reader.merger.endRecord();
+  });
   reader.merger.flushAll();
   ctx.diag.count('log_tuples', reader.tuples);
   ctx.diag.count('log_records', result.records);

@@ -110,6 +110,8 @@ export class AddressCache {
 
   /** Canonical text, or null when `text` is not an IPv4/IPv6 literal. */
   canonical(text: string): string | null {
+    // Most log addresses are already-canonical dotted quads: accept them without a lookup.
+    if (isCanonicalIpv4(text)) return text;
     let v = this.map.get(text);
     if (v !== undefined) return v;
     v = canonicalIp(text);
@@ -117,6 +119,36 @@ export class AddressCache {
     this.map.set(text, v);
     return v;
   }
+}
+
+/**
+ * True when `s` is an IPv4 dotted quad in canonical form (four decimal octets 0..255, no leading
+ * zeros, no spaces). Plain character checks: this runs for every address of every log line.
+ */
+export function isCanonicalIpv4(s: string): boolean {
+  const n = s.length;
+  if (n < 7 || n > 15) return false;
+  let dots = 0;
+  let value = 0;
+  let digits = 0;
+  let firstDigit = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || (digits > 1 && firstDigit === 0) || value > 255) return false;
+      dots++;
+      value = 0;
+      digits = 0;
+    } else {
+      const d = c - 48;
+      if (d < 0 || d > 9) return false;
+      if (digits === 0) firstDigit = d;
+      value = value * 10 + d;
+      digits++;
+      if (digits > 3) return false;
+    }
+  }
+  return dots === 3 && digits > 0 && !(digits > 1 && firstDigit === 0) && value <= 255;
 }
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -344,6 +376,7 @@ interface PendingFlow {
  */
 export class TupleMerger {
   private readonly open = new Map<string, PendingFlow>();
+  private readonly closing: PendingFlow[] = [];
   private maxTs = 0;
   private sinceSweep = 0;
 
@@ -359,7 +392,9 @@ export class TupleMerger {
    * `tuple` is the 0-based tuple index within the record (the evidence).
    */
   add(t: LogTuple, ctx: TupleGroup, tuple: number): void {
-    const key = `${t.proto}|${t.src}|${t.sport}|${t.dst}|${t.dport}|${t.direction}|${t.action}`;
+    // One number carries ports, protocol, direction and verdict: fewer string pieces per tuple.
+    const bits = (t.proto === 'tcp' ? 0 : t.proto === 'udp' ? 1 : 2) * 4 + (t.direction === 'I' ? 2 : 0) + (t.denied ? 1 : 0);
+    const key = t.src + '>' + t.dst + '#' + ((t.sport * 65536 + t.dport) * 16 + bits);
     let p = this.open.get(key);
     if (p !== undefined && !this.belongs(p, t)) {
       this.emit(p);
@@ -369,7 +404,23 @@ export class TupleMerger {
       if (this.open.size >= this.maxOpen) this.evictOldest();
       p = {
         key,
-        t: { ...t },
+        t: {
+          ts: t.ts,
+          proto: t.proto,
+          src: t.src,
+          dst: t.dst,
+          sport: t.sport,
+          dport: t.dport,
+          direction: t.direction,
+          denied: t.denied,
+          action: t.action,
+          state: t.state,
+          pktsOut: -1,
+          bytesOut: -1,
+          pktsIn: -1,
+          bytesIn: -1,
+          encryption: t.encryption,
+        },
         ctx,
         tuple,
         firstTs: t.ts,
@@ -399,10 +450,12 @@ export class TupleMerger {
       p.bytesIn += Math.max(0, t.bytesIn);
     }
     if (t.encryption !== '') p.t.encryption = t.encryption;
-    // An E tuple ends the flow, but it stays in the table (until a later tuple of the same
-    // 5-tuple, the idle sweep or the end of the file): logs may list a flow's B after its E when
-    // both fall in the same second, and that B belongs to the flow that just ended.
-    if (t.state === 'E') p.sawEnd = true;
+    // An E tuple ends the flow; it is emitted at the end of the current record, not at once,
+    // because Azure may list a short flow's B after its E (same millisecond) in the same record.
+    if (t.state === 'E' && !p.sawEnd) {
+      p.sawEnd = true;
+      this.closing.push(p);
+    }
     if (t.ts > this.maxTs) this.maxTs = t.ts;
     if (++this.sinceSweep >= 65_536) this.sweep();
   }
@@ -420,8 +473,21 @@ export class TupleMerger {
     return true;
   }
 
+  /** Emits the flows that an E tuple ended in the record just read. Call after each record. */
+  endRecord(): void {
+    for (const p of this.closing) {
+      // Skip flows already emitted (a later tuple of the same 5-tuple started a new flow).
+      if (this.open.get(p.key) === p) {
+        this.open.delete(p.key);
+        this.emit(p, false);
+      }
+    }
+    this.closing.length = 0;
+  }
+
   /** Emits every flow still open (end of file). */
   flushAll(): void {
+    this.closing.length = 0;
     for (const p of this.open.values()) this.emit(p, false);
     this.open.clear();
   }

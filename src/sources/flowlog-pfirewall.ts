@@ -167,6 +167,12 @@ function parseLocalMillis(date: string, time: string): number {
 }
 
 const OPEN_HOLD_LIMIT = 65_536;
+const MAX_FIELDS = 40;
+const PATH_NONE = 0;
+const PATH_SEND = 1;
+const PATH_RECEIVE = 2;
+const PATH_FORWARD = 3;
+const PATH_NAMES = ['-', 'SEND', 'RECEIVE', 'FORWARD'];
 
 /**
  * Reads one pfirewall.log and pushes one flow per line (an OPEN and its CLOSE make one flow) to
@@ -187,16 +193,8 @@ export async function readPfirewall(
   const givenLocal = ctx.localAddress === undefined ? undefined : (new AddressCache().canonical(ctx.localAddress) ?? ctx.localAddress);
   const fileHash = hashString(file);
   const addresses = new AddressCache();
-  const reasons = new Map<string, string>();
-  const reason = (action: 'ALLOW' | 'DROP', path: string): string => {
-    const key = action + path;
-    let r = reasons.get(key);
-    if (r === undefined) {
-      r = reasonFor(action, path, givenLocal);
-      reasons.set(key, r);
-    }
-    return r;
-  };
+  const allowReasons = PATH_NAMES.map((p) => reasonFor('ALLOW', p, givenLocal));
+  const dropReasons = PATH_NAMES.map((p) => reasonFor('DROP', p, givenLocal));
   const localVotes = new Map<string, number>();
   const held = new Map<string, HeldOpen>();
 
@@ -215,11 +213,22 @@ export async function readPfirewall(
 
   const emitHeld = (h: HeldOpen): void => onFlow(h.flow);
 
-  const onLine = (line: string, lineNo: number, offset: number): void => {
-    if (line.length === 0) return;
-    if (line.charCodeAt(0) === 35 /* # */) {
-      if (line.startsWith('#Fields:')) {
-        const names = line.slice(8).trim().split(/\s+/).map((n) => n.toLowerCase());
+  // Field boundaries of the current line (reused: no array of strings per line).
+  const starts = new Int32Array(MAX_FIELDS);
+  const ends = new Int32Array(MAX_FIELDS);
+  let line = '';
+  const text = (k: number): string => (k >= 0 && k < fieldCount ? line.slice(starts[k], ends[k]) : '-');
+  const isEmpty = (k: number): boolean => k < 0 || k >= fieldCount || (ends[k] - starts[k] === 1 && line.charCodeAt(starts[k]) === 45);
+  const is = (k: number, word: string): boolean => k >= 0 && k < fieldCount && ends[k] - starts[k] === word.length && line.startsWith(word, starts[k]);
+  /** A numeric column: `-` or absent → 0; -1 when not a number. */
+  const num = (k: number): number => (isEmpty(k) ? 0 : parseUint(line, starts[k], ends[k]));
+  let fieldCount = 0;
+
+  const onLine = (current: string, lineNo: number, offset: number): void => {
+    if (current.length === 0) return;
+    if (current.charCodeAt(0) === 35 /* # */) {
+      if (current.startsWith('#Fields:')) {
+        const names = current.slice(8).trim().split(/\s+/).map((n) => n.toLowerCase());
         const missing = REQUIRED_FIELDS.filter((n) => !names.includes(n));
         if (missing.length > 0) {
           throw new InputError(
@@ -233,28 +242,48 @@ export async function readPfirewall(
       }
       return;
     }
-    if (line.trim().length === 0) return;
+    line = current;
+    // Split at single spaces, recording boundaries only.
+    let n = 0;
+    let start = 0;
+    const len = line.length;
+    for (let i = 0; i < len; i++) {
+      if (line.charCodeAt(i) === 32) {
+        if (n < MAX_FIELDS) {
+          starts[n] = start;
+          ends[n] = i;
+        }
+        n++;
+        start = i + 1;
+      }
+    }
+    if (n < MAX_FIELDS) {
+      starts[n] = start;
+      ends[n] = len;
+    }
+    fieldCount = Math.min(n + 1, MAX_FIELDS);
+    if (n + 1 === 1 && line.trim().length === 0) return;
     dataLines++;
-    const f = line.split(' ');
     if (layout === null) {
       if (!warnedNoFields) {
         warnedNoFields = true;
         bad('log_no_fields_header', lineNo, offset, 'data before any #Fields line: reading the standard Windows Firewall columns');
       }
-      layout = layoutOf(f.length >= 18 ? [...PFIREWALL_DEFAULT_FIELDS, 'pid'] : PFIREWALL_DEFAULT_FIELDS);
+      layout = layoutOf(n + 1 >= 18 ? [...PFIREWALL_DEFAULT_FIELDS, 'pid'] : PFIREWALL_DEFAULT_FIELDS);
     }
     const L: Layout = layout;
-    if (f.length < L.minFields) {
-      bad('log_bad_line', lineNo, offset, `${f.length} fields where the #Fields line names ${L.count}; skipped`);
+    if (n + 1 < L.minFields) {
+      bad('log_bad_line', lineNo, offset, `${n + 1} fields where the #Fields line names ${L.count}; skipped`);
       return;
     }
     // Time: lines come in time order, so most share the previous line's second.
-    const date = f[L.date];
-    const time = f[L.time];
     let ts: number;
-    if (date === lastDate && time === lastTime) {
+    if (lastDate.length === ends[L.date] - starts[L.date] && line.startsWith(lastDate, starts[L.date]) &&
+        lastTime.length === ends[L.time] - starts[L.time] && line.startsWith(lastTime, starts[L.time])) {
       ts = lastTs0;
     } else {
+      const date = text(L.date);
+      const time = text(L.time);
       const local = parseLocalMillis(date, time);
       if (Number.isNaN(local)) {
         bad('log_bad_time', lineNo, offset, `bad date/time ${JSON.stringify(`${date} ${time}`.slice(0, 40))}; skipped`);
@@ -265,10 +294,12 @@ export async function readPfirewall(
       lastTime = time;
       lastTs0 = ts;
     }
-    const action = f[L.action];
+    let action: string;
+    if (is(L.action, 'ALLOW')) action = 'ALLOW';
+    else if (is(L.action, 'DROP')) action = 'DROP';
+    else action = text(L.action);
     if (action === 'INFO-EVENTS-LOST') {
-      const infoText = L.info >= 0 && L.info < f.length ? f[L.info] : '-';
-      const lost = parseUint(infoText);
+      const lost = isEmpty(L.info) ? -1 : num(L.info);
       diag.report(
         'log_events_lost',
         { file, offset, index: lineNo },
@@ -279,33 +310,35 @@ export async function readPfirewall(
       noteTs(ts);
       return;
     }
-    const proto: Transport | null = transportOf(f[L.protocol]);
+    const proto: Transport | null = is(L.protocol, 'UDP') ? 'udp' : is(L.protocol, 'TCP') ? 'tcp' : transportOf(text(L.protocol));
     if (proto === null) {
-      bad('log_unsupported_protocol', lineNo, offset, `protocol ${JSON.stringify(f[L.protocol].slice(0, 20))} is not TCP, UDP or ICMP; not a flow`);
+      bad('log_unsupported_protocol', lineNo, offset, `protocol ${JSON.stringify(text(L.protocol).slice(0, 20))} is not TCP, UDP or ICMP; not a flow`);
       return;
     }
-    const src = addresses.canonical(f[L.src]);
-    const dst = addresses.canonical(f[L.dst]);
+    const srcText = text(L.src);
+    const dstText = text(L.dst);
+    const src = addresses.canonical(srcText);
+    const dst = addresses.canonical(dstText);
     if (src === null || dst === null) {
-      bad('log_bad_line', lineNo, offset, `bad address ${JSON.stringify((src === null ? f[L.src] : f[L.dst]).slice(0, 60))}; skipped`);
+      bad('log_bad_line', lineNo, offset, `bad address ${JSON.stringify((src === null ? srcText : dstText).slice(0, 60))}; skipped`);
       return;
     }
-    let origP = 0;
-    let respP = 0;
+    let origP: number;
+    let respP: number;
     if (proto === 'icmp') {
-      origP = fieldNumber(f, L.icmptype);
-      respP = fieldNumber(f, L.icmpcode);
+      origP = num(L.icmptype);
+      respP = num(L.icmpcode);
     } else {
-      origP = fieldPort(f, L.sport);
-      respP = fieldPort(f, L.dport);
+      origP = num(L.sport);
+      respP = num(L.dport);
     }
-    if (origP < 0 || respP < 0) {
+    if (origP < 0 || respP < 0 || (proto !== 'icmp' && (origP > 65535 || respP > 65535))) {
       bad('log_bad_field', lineNo, offset, `bad ${proto === 'icmp' ? 'ICMP type/code' : 'port'}; skipped`);
       return;
     }
-    const path = L.path >= 0 && L.path < f.length ? f[L.path] : '-';
-    const size = fieldNumber(f, L.size);
-    const pid = L.pid >= 0 && L.pid < f.length ? parseUint(f[L.pid]) : -1;
+    const pathCode = is(L.path, 'SEND') ? PATH_SEND : is(L.path, 'RECEIVE') ? PATH_RECEIVE : is(L.path, 'FORWARD') ? PATH_FORWARD : PATH_NONE;
+    const size = num(L.size);
+    const pid = isEmpty(L.pid) ? -1 : num(L.pid);
 
     let outcome: Outcome;
     let connState: ConnState;
@@ -314,14 +347,14 @@ export async function readPfirewall(
       case 'ALLOW':
         outcome = 'completed';
         connState = 'OTH';
-        why = reason('ALLOW', path);
+        why = allowReasons[pathCode];
         break;
       case 'DROP': {
         outcome = 'refused';
         // A dropped TCP packet without SYN (or with SYN+ACK) is midstream, not an attempt.
-        const flags = L.tcpflags >= 0 && L.tcpflags < f.length ? f[L.tcpflags] : '-';
-        connState = proto === 'tcp' && flags !== '-' && (flags.indexOf('S') < 0 || flags.indexOf('A') >= 0) ? 'OTH' : 'S0';
-        why = reason('DROP', path);
+        const flags = proto === 'tcp' && !isEmpty(L.tcpflags) ? text(L.tcpflags) : '';
+        connState = flags !== '' && (flags.indexOf('S') < 0 || flags.indexOf('A') >= 0) ? 'OTH' : 'S0';
+        why = dropReasons[pathCode];
         break;
       }
       case 'OPEN':
@@ -340,8 +373,8 @@ export async function readPfirewall(
         return;
     }
     noteTs(ts);
-    if (path === 'SEND') vote(src);
-    else if (path === 'RECEIVE') vote(dst);
+    if (pathCode === PATH_SEND) vote(src);
+    else if (pathCode === PATH_RECEIVE) vote(dst);
 
     const flow: Flow = {
       uid: flowLogUid(fileHash, lineNo),
@@ -364,7 +397,7 @@ export async function readPfirewall(
       reason: why,
       observedBy: 'flowlog',
       evidence: { file, line: lineNo },
-      log: path === '-' ? { action, records: 1 } : { action, direction: path, records: 1 },
+      log: pathCode === PATH_NONE ? { action, records: 1 } : { action, direction: PATH_NAMES[pathCode], records: 1 },
     };
     if (pid >= 0) flow.log!.pid = pid;
 
@@ -405,12 +438,26 @@ export async function readPfirewall(
     if (lastTs === null || ts > lastTs) lastTs = ts;
   }
 
+  // Votes are counted in runs: consecutive lines mostly name the same host address.
+  let runAddr = '';
+  let runVotes = 0;
   function vote(addr: string): void {
     if (givenLocal !== undefined) return;
-    localVotes.set(addr, (localVotes.get(addr) ?? 0) + 1);
+    if (addr === runAddr) {
+      runVotes++;
+      return;
+    }
+    flushVotes();
+    runAddr = addr;
+    runVotes = 1;
+  }
+  function flushVotes(): void {
+    if (runVotes > 0) localVotes.set(runAddr, (localVotes.get(runAddr) ?? 0) + runVotes);
+    runVotes = 0;
   }
 
   const result = await forEachLine(input, onLine);
+  flushVotes();
   for (const h of held.values()) emitHeld(h);
   held.clear();
   diag.count('log_lines', dataLines);
@@ -441,20 +488,4 @@ function inferLocal(votes: Map<string, number>): string | undefined {
     }
   }
   return best;
-}
-
-/** A numeric column: `-` or absent → 0; -1 when not a number. */
-function fieldNumber(f: string[], i: number): number {
-  if (i < 0 || i >= f.length) return 0;
-  const v = f[i];
-  if (v === '-') return 0;
-  return parseUint(v);
-}
-
-/** A port column: `-` or absent → 0; -1 when not a port. */
-function fieldPort(f: string[], i: number): number {
-  if (i < 0 || i >= f.length) return 0;
-  const v = f[i];
-  if (v === '-') return 0;
-  return parsePort(v);
 }

@@ -101,6 +101,13 @@ describe('evaluateAudit: one status per rule and host pair', () => {
     expect(f.evidence[0].outcome).toBe('unanswered');
   });
 
+  it('traffic whose outcome cannot be told (midstream) counts as seen, and says so', () => {
+    const f = run([LDAP], summary({ pairs: [agg({ respH: DC1, respP: 389, unknown: 2 })] })).findings[0];
+    expect(f.status).toBe('ok');
+    expect(f.reason).toBe('2 of 2 attempts undetermined: OTH×2 (midstream, no SYN seen)');
+    expect(f.hints[0]).toMatch(/^traffic was seen but not whether it completed/);
+  });
+
   it('missing: required, both hosts present, never attempted; a capture names its blind spot', () => {
     const pairs = [agg({ respH: DC1, respP: 88, completed: 1 })]; // other traffic, from the capture
     const f = run([LDAP], summary({ pairs })).findings[0];

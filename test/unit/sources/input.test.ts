@@ -26,6 +26,14 @@ async function collect(input: ByteInput): Promise<Uint8Array> {
   return Buffer.concat(parts);
 }
 
+/** Byte equality for megabytes (toEqual walks element by element): first differing index, or -1. */
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  if (Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))) return -1;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return n;
+}
+
 /** A capture of about 3 MiB, so plain reads span several 1 MiB chunks. */
 function bigCapture(): Uint8Array {
   const records = [];
@@ -44,7 +52,7 @@ describe('openInput', () => {
     expect(input.gzip).toBe(false);
     expect(input.size).toBe(bytes.length);
     expect(input.head).toEqual(bytes.subarray(0, HEAD_BYTES));
-    expect(await collect(input)).toEqual(Buffer.from(bytes));
+    expect(firstDifference(await collect(input), bytes)).toBe(-1);
     expect(input.bytesConsumed()).toBe(bytes.length);
   });
 
@@ -57,7 +65,7 @@ describe('openInput', () => {
     expect(input.gzip).toBe(true);
     expect(input.size).toBe(gz.length);
     expect(sniffFormat(input.head)).toBe('pcap');
-    expect(await collect(input)).toEqual(Buffer.from(bytes));
+    expect(firstDifference(await collect(input), bytes)).toBe(-1);
     expect(input.bytesConsumed()).toBe(gz.length);
   });
 
@@ -179,7 +187,7 @@ describe('standard input', () => {
     const bytes = fillerBytes(10_000, 3);
     const input = await openInputStream('-', chunksOf(bytes, 3));
     expect(input.head).toEqual(bytes.subarray(0, HEAD_BYTES));
-    expect(await collect(input)).toEqual(Buffer.from(bytes));
+    expect(firstDifference(await collect(input), bytes)).toBe(-1);
   });
 
   it('a stream that fails mid-way: the bytes before are kept, the error ends the chunks', async () => {

@@ -1,0 +1,143 @@
+/**
+ * Zeek conn.log TSV (the ASCII writer's default format), so that zeek-cut and other conn.log tools
+ * read our output. Header and field order as Zeek 3-6 write them (base/protocols/conn/main.zeek,
+ * Conn::Info, without the later `ip_proto` column so that older tools keep working).
+ *
+ * Notes on values, following Zeek:
+ * - duration, orig_bytes and resp_bytes are unset (`-`) when the duration is 0 (Zeek's set_conn only
+ *   fills them when `c$duration > 0secs`);
+ * - local_orig/local_resp are unset (no Site::local_nets here), missed_bytes is 0 (no reassembly),
+ *   tunnel_parents is unset;
+ * - strings from the data (service names) are escaped as Zeek escapes them: separators, backslashes
+ *   and non-printable bytes as \xHH.
+ */
+
+import { formatZeekDuration, formatZeekTs } from '../common/time.js';
+import type { Flow } from './types.js';
+
+/** conn.log column names, in order. */
+export const ZEEK_CONN_FIELDS = [
+  'ts',
+  'uid',
+  'id.orig_h',
+  'id.orig_p',
+  'id.resp_h',
+  'id.resp_p',
+  'proto',
+  'service',
+  'duration',
+  'orig_bytes',
+  'resp_bytes',
+  'conn_state',
+  'local_orig',
+  'local_resp',
+  'missed_bytes',
+  'history',
+  'orig_pkts',
+  'orig_ip_bytes',
+  'resp_pkts',
+  'resp_ip_bytes',
+  'tunnel_parents',
+] as const;
+
+/** conn.log column types, in order. */
+export const ZEEK_CONN_TYPES = [
+  'time',
+  'string',
+  'addr',
+  'port',
+  'addr',
+  'port',
+  'enum',
+  'string',
+  'interval',
+  'count',
+  'count',
+  'string',
+  'bool',
+  'bool',
+  'count',
+  'string',
+  'count',
+  'count',
+  'count',
+  'count',
+  'set[string]',
+] as const;
+
+const UNSET = '-';
+const EMPTY = '(empty)';
+
+/** Zeek's #open/#close stamp: `YYYY-MM-DD-HH-MM-SS` (UTC here; Zeek writes local time). */
+export function formatZeekStamp(tsMicros: number): string {
+  const iso = new Date(Math.floor(tsMicros / 1000)).toISOString(); // 2024-05-01T10:00:00.000Z
+  return `${iso.slice(0, 10)}-${iso.slice(11, 13)}-${iso.slice(14, 16)}-${iso.slice(17, 19)}`;
+}
+
+/**
+ * The header lines (each ending in a newline) that open a conn.log.
+ * @param openTs when the log was opened, microseconds since the epoch
+ */
+export function zeekHeader(openTs: number): string {
+  return (
+    '#separator \\x09\n' +
+    '#set_separator\t,\n' +
+    `#empty_field\t${EMPTY}\n` +
+    `#unset_field\t${UNSET}\n` +
+    '#path\tconn\n' +
+    `#open\t${formatZeekStamp(openTs)}\n` +
+    `#fields\t${ZEEK_CONN_FIELDS.join('\t')}\n` +
+    `#types\t${ZEEK_CONN_TYPES.join('\t')}\n`
+  );
+}
+
+/** The closing line of a conn.log (with its newline). */
+export function zeekFooter(closeTs: number): string {
+  return `#close\t${formatZeekStamp(closeTs)}\n`;
+}
+
+/**
+ * Escapes a string value as Zeek's ASCII writer does: backslash, tab (the separator), the set
+ * separator inside sets, and non-printable characters become \xHH; an empty string is `(empty)`
+ * and a lone `-` is escaped so it is not read as unset.
+ */
+export function escapeZeekString(s: string): string {
+  if (s === '') return EMPTY;
+  if (s === UNSET) return '\\x2d';
+  let out = '';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '\\' || c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return out;
+}
+
+/** One conn.log row for a flow (with its newline). */
+export function formatZeekRow(flow: Flow): string {
+  const hasDuration = flow.duration > 0;
+  const cols = [
+    formatZeekTs(flow.ts),
+    escapeZeekString(flow.uid),
+    flow.origH,
+    String(flow.origP),
+    flow.respH,
+    String(flow.respP),
+    flow.proto,
+    flow.service ? escapeZeekString(flow.service) : UNSET,
+    hasDuration ? formatZeekDuration(flow.duration) : UNSET,
+    hasDuration ? String(flow.origBytes) : UNSET,
+    hasDuration ? String(flow.respBytes) : UNSET,
+    flow.connState,
+    UNSET,
+    UNSET,
+    '0',
+    flow.history ? escapeZeekString(flow.history) : UNSET,
+    String(flow.origPkts),
+    String(flow.origIpBytes),
+    String(flow.respPkts),
+    String(flow.respIpBytes),
+    UNSET,
+  ];
+  return `${cols.join('\t')}\n`;
+}
