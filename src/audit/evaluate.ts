@@ -271,6 +271,11 @@ class Evaluator {
     return f;
   }
 
+  /** True when the data holds any flow of this address (a capture or log saw it at all). */
+  private visible(address: string | null): boolean {
+    return address !== null && this.idx.hostFlows.has(address);
+  }
+
   /** Status of a rule that saw no traffic: missing when required and applicable. */
   private absentStatus(rule: CatalogRule): { status: FindingStatus; why: string } {
     if (!this.applicable(rule)) {
@@ -314,7 +319,11 @@ class Evaluator {
     const { status, why } = this.absentStatus(rule);
     f.status = status;
     const epmPorts = rule.dynamicRpc ? this.idx.epmPorts(src, dst) : [];
-    if (status === 'missing') {
+    if (status === 'missing' && !this.visible(src) && !this.visible(dst)) {
+      // A capture on the sync server cannot see WAP-to-AD FS traffic: absence proves nothing.
+      f.status = 'not-applicable';
+      f.reason = `neither ${src} nor ${dst} appears anywhere in the data: the capture or logs were not taken where their traffic passes`;
+    } else if (status === 'missing') {
       f.reason =
         epmPorts.length > 0
           ? `the endpoint mapper handed out ports ${epmPorts.join(', ')}, but no flow to them followed in the window the data covers (${this.windowText()})`
@@ -350,7 +359,12 @@ class Evaluator {
   ): Finding {
     const f = blankFinding(rule, src, dst);
     const role = missingSide === 'dst' ? rule.to : rule.from;
-    const { status, why } = this.absentStatus(rule);
+    let { status, why } = this.absentStatus(rule);
+    const other = missingSide === 'dst' ? src : dst;
+    if (status === 'missing' && other !== null && !this.visible(other) && !knownHosts.some((h) => this.visible(h))) {
+      status = 'not-applicable';
+      why = `${other} appears nowhere in the data, and neither does any ${role} host: the capture or logs were not taken where their traffic passes`;
+    }
     f.status = status;
     const dns = missingSide === 'dst' ? this.dnsClause(role) : { text: '', names: [] };
     let what: string;
@@ -401,7 +415,7 @@ class Evaluator {
       return out;
     }
     const srcGrouped = POPULATION_ROLES.has(rule.from) && !POPULATION_ROLES.has(rule.to);
-    const dstGrouped = !srcGrouped && SERVICE_ROLES.has(rule.to);
+    const dstGrouped = !srcGrouped && (SERVICE_ROLES.has(rule.to) || rule.anyDestination === true);
     if (srcGrouped) {
       for (const dst of dstHosts) {
         const before = out.length;

@@ -51,6 +51,7 @@ const RULE_FIELDS = [
   'condition',
   'required',
   'dynamicRpc',
+  'anyDestination',
   'note',
 ] as const;
 const TOP_FIELDS = ['name', 'title', 'source', 'rules', 'endpoints'] as const;
@@ -188,6 +189,7 @@ function parseRule(raw: unknown, position: number, fail: (msg: string) => never)
   const conditions = parseConditions(r.condition, ruleFail);
   const required = optionalBoolean(r.required, 'required', ruleFail) ?? true;
   const dynamicRpc = optionalBoolean(r.dynamicRpc, 'dynamicRpc', ruleFail);
+  const anyDestination = optionalBoolean(r.anyDestination, 'anyDestination', ruleFail);
   const note = optionalString(r.note, 'note', ruleFail);
 
   const rule: CatalogRule = { id: idText!, table, from, to, protocol, transports, ports, description, required };
@@ -196,6 +198,7 @@ function parseRule(raw: unknown, position: number, fail: (msg: string) => never)
     if (conditions.length > 1) rule.conditions = conditions;
   }
   if (dynamicRpc) rule.dynamicRpc = true;
+  if (anyDestination) rule.anyDestination = true;
   if (note !== undefined) rule.note = note;
   return rule;
 }

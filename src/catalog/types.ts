@@ -88,6 +88,11 @@ export interface CatalogRule {
   required: boolean;
   /** For ranges: this rule is the dynamic RPC range, met by endpoint-mapper handed-out ports. */
   dynamicRpc?: boolean;
+  /**
+   * Met when the source reaches ANY host of the destination role (DNS: a Connect server asks its
+   * configured resolvers, not every DC). Without it, every destination host is judged on its own.
+   */
+  anyDestination?: boolean;
   /** Free text shown beside the rule (e.g. the 2016 "65353" typo). */
   note?: string;
 }

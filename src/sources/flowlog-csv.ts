@@ -237,6 +237,12 @@ export function parseCsvTime(text: string, zone: LocalTimeZone): number {
   return utcMs * 1000 + micros;
 }
 
+function countNewlines(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = s.indexOf('\n', from); i >= 0 && i < to; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
 const DENY = new Set(['deny', 'denied', 'd', 'drop', 'dropped', 'block', 'blocked', 'reject', 'rejected', 'refuse', 'refused']);
 const ALLOW = new Set(['allow', 'allowed', 'a', 'accept', 'accepted', 'permit', 'permitted', 'pass', 'passed']);
 
@@ -275,6 +281,10 @@ export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, o
   const fileHash = hashString(file);
   const addresses = new AddressCache();
 
+  // csv-parse reports the line where a record ENDS (`info.lines`); a quoted field can span lines,
+  // so the start line is that minus the newlines inside the record's raw text. Byte offsets are
+  // those csv-parse reports at the end of the previous record (to within the line terminator).
+  let bytesBefore = 0;
   const parser = parse({
     bom: true,
     delimiter,
@@ -283,8 +293,10 @@ export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, o
     skip_empty_lines: true,
     skip_records_with_error: true,
     info: true,
+    raw: true,
   });
   parser.on('skip', (err: CsvError) => {
+    // A record csv-parse could not read (e.g. an unclosed quote): report the line it ended on.
     const lines = typeof err.lines === 'number' ? err.lines : -1;
     diag.report('csv_bad_row', { file, offset: -1, index: lines }, `line ${lines}: ${err.message.slice(0, 160)}; skipped`);
   });
@@ -308,14 +320,18 @@ export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, o
   let rows = 0;
   let firstTs: number | null = null;
   let lastTs: number | null = null;
-  let previousBytes = 0;
 
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>) {
+    for await (const item of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number; bytes: number } }>) {
       const record = item.record;
-      const lineNo = item.info.lines;
-      const offset = previousBytes;
-      previousBytes = item.info.bytes;
+      const raw = item.raw;
+      let from = 0;
+      while (from < raw.length && (raw.charCodeAt(from) === 10 || raw.charCodeAt(from) === 13)) from++;
+      let to = raw.length;
+      while (to > from && (raw.charCodeAt(to - 1) === 10 || raw.charCodeAt(to - 1) === 13)) to--;
+      const lineNo = item.info.lines - countNewlines(raw, from, to);
+      const offset = bytesBefore;
+      bytesBefore = item.info.bytes;
       if (cols === null) {
         const mapped = mapColumns(record, ctx.columns, file);
         cols = mapped.index;

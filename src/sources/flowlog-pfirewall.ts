@@ -37,7 +37,7 @@
 import type { DiagnosticCode } from '../common/diagnostics.js';
 import { InputError } from '../common/diagnostics.js';
 import type { ConnState, Flow, Outcome, Transport } from '../flows/types.js';
-import { AddressCache, flowLogUid, forEachLine, hashString, parsePort, parseUint, transportOf } from './flowlog-common.js';
+import { AddressCache, flowLogUid, forEachLine, hashString, parseUint, transportOf } from './flowlog-common.js';
 import { ASSUMED_UTC, civilToMillis, daysInMonth, parseTimezone } from './flowlog-time.js';
 import type { LocalTimeZone } from './flowlog-time.js';
 import type { ByteInput, FileSummary, FlowSink, ReadContext } from './types.js';

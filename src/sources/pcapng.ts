@@ -249,7 +249,9 @@ class PcapngReader {
         { file, offset: at, index: this.frameNo },
         `${file}: block at byte ${at} (type 0x${type.toString(16)}) claims ${len} bytes, ${r.available()} left before the end of the file`,
       );
-      return this.resync();
+      // The length may be damaged rather than the file cut: look for blocks in what is left. If
+      // there are none, the diagnostic above already accounts for those bytes.
+      return this.resync(false);
     }
     const trailer = rd32(r.buf, r.pos + len - 4, le);
     if (trailer !== len) {
@@ -272,8 +274,9 @@ class PcapngReader {
    * spliced into a file (a broken writer, a bad copy) shifts everything after it, and the three
    * checks together make a false match vanishingly rare (a wrong trailer alone passes 1 in 2^32).
    * Returns false when no block is left.
+   * @param reportAtEnd report `pcapng_resync` also when the search reaches the end of the file.
    */
-  private async resync(): Promise<boolean> {
+  private async resync(reportAtEnd = true): Promise<boolean> {
     const r = this.r;
     const file = this.file;
     const from = r.offset;
@@ -312,6 +315,7 @@ class PcapngReader {
       if (!(await r.ensure(MIN_BLOCK))) {
         r.skip(r.available());
         const skipped = r.offset - from;
+        if (!reportAtEnd) return false;
         this.diag.report(
           'pcapng_resync',
           { file, offset: from, index: this.frameNo },

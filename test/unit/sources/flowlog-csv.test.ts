@@ -111,6 +111,8 @@ describe('readCsv', () => {
     const whole = await collect(readCsv, byteInputFrom('q.csv', text));
     expect(whole.flows[0].log?.rule).toBe('Règle "LDAP"\nzweite Zeile');
     expect(whole.flows[1].ts).toBe(TS + 1_000_000 - 2 * 3600e6);
+    // Evidence is the line where a row starts, even after a quoted field that spans two lines.
+    expect(whole.flows.map((f) => f.evidence.line)).toEqual([2, 4]);
     for (const size of [1, 2, 5, 33]) {
       const split = await collect(readCsv, byteInputFrom('q.csv', text, size));
       expect(split.flows).toEqual(whole.flows);

@@ -225,8 +225,8 @@ describe('readPcapng fault matrix', () => {
         expect(diag.codes()).toEqual([]);
         expect(summary.complete).toBe(true);
       } else {
-        expect(diag.codes()[0]).toBe('pcapng_block_truncated');
-        expect(diag.codes().every((c) => c === 'pcapng_block_truncated' || c === 'pcapng_resync')).toBe(true);
+        expect(diag.codes()).toEqual(['pcapng_block_truncated']);
+        expect(diag.countOf('pcapng_block_truncated')).toBe(1);
         expect(summary.complete).toBe(false);
         expect(summary.bytes).toBe(cut);
       }
@@ -255,16 +255,19 @@ describe('readPcapng fault matrix', () => {
         expect(frames.map((f) => [f.offset, f.tsMicros, f.capturedLen])).toEqual(keep.map((f) => [f.offset, f.tsMicros, f.capturedLen]));
         // Resync lands on the next block of a known type (an unknown type is no evidence of a block).
         const next = w.blocks.find((b) => b.offset > block.offset && !b.kind.startsWith('type '));
-        const resync = diag.toDataQuality().diagnostics[1].examples[0];
+        const resync = diag.toDataQuality().diagnostics[1]?.examples[0];
         if (next) {
           expect(diag.codes()).toEqual([code, 'pcapng_resync']);
           expect(resync.origin.offset).toBe(next.offset);
           expect(resync.detail).toContain(`after skipping ${next.offset - block.offset} bytes from byte ${block.offset}`);
         } else {
           // The last block: a longer length now runs past the end of the file.
-          const lastCode = what === 'a total length 4 bytes longer' ? 'pcapng_block_truncated' : code;
-          expect(diag.codes()).toEqual([lastCode, 'pcapng_resync']);
-          expect(resync.detail).toBe(`t.pcapng: no valid block after byte ${block.offset}; ${block.length} bytes skipped to the end of the file`);
+          if (what === 'a total length 4 bytes longer') {
+            expect(diag.codes()).toEqual(['pcapng_block_truncated']);
+          } else {
+            expect(diag.codes()).toEqual([code, 'pcapng_resync']);
+            expect(resync.detail).toBe(`t.pcapng: no valid block after byte ${block.offset}; ${block.length} bytes skipped to the end of the file`);
+          }
         }
         expect(summary.complete).toBe(false);
       });
