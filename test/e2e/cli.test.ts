@@ -1,0 +1,173 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The installed command, run as a user runs it: `node dist/src/cli/bin.js` (npm test builds first).
+ * Asserts exit codes, what reaches stdout and stderr, and the files written.
+ */
+const root = resolve(__dirname, '../..');
+const bin = join(root, 'dist/src/cli/bin.js');
+const fixture = (name: string) => join(root, 'fixtures', name);
+
+function run(args: string[], opts: { input?: Buffer | string; cwd?: string } = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: opts.cwd ?? root, input: opts.input, encoding: 'utf8', maxBuffer: 1 << 26 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'flowaudit-e2e-'));
+
+describe('flowaudit analyze', () => {
+  it('passes a healthy sync: exit 0, all four reports written', () => {
+    const out = tmp();
+    const r = run(['analyze', fixture('healthy-sync.pcapng'), '--inventory', fixture('inventory.yaml'), '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^PASS: /);
+    expect(readdirSync(out).sort()).toEqual(['report.csv', 'report.html', 'report.json', 'report.md']);
+  });
+
+  it('fails when LDAP is dropped: exit 1, the blocked flow named first with its evidence', () => {
+    const out = tmp();
+    const r = run(['analyze', fixture('ldap-dropped.pcapng'), '--inventory', fixture('inventory.yaml'), '--out', out, '--format', 'json,md']);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^FAIL: 1 required flow blocked/);
+    expect(lines[2]).toMatch(/BLOCKED\s+connect 10\.0\.0\.20 -> dc 10\.0\.0\.11 LDAP 389/);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.schema).toBe('flowaudit/report@1');
+    const ldap = report.findings.find((f: { rule_id: string; dst: string }) => f.rule_id === 'connect-dc-ldap' && f.dst === '10.0.0.11');
+    expect(ldap.status).toBe('blocked');
+    expect(ldap.evidence[0].conn_state).toBe('S0');
+    expect(ldap.evidence[0].frame).toBeGreaterThan(0);
+    expect(ldap.display_filter).toContain('ip.addr==10.0.0.11');
+    expect(existsSync(join(out, 'report.csv'))).toBe(false);
+  });
+
+  it('--fail-on none turns findings into exit 0', () => {
+    const r = run(['analyze', fixture('ldap-dropped.pcapng'), '--inventory', fixture('inventory.yaml'), '--out', tmp(), '--format', 'json', '--fail-on', 'none']);
+    expect(r.code).toBe(0);
+  });
+
+  it('writes to reports/<input>-<time>/ by default', () => {
+    const cwd = tmp();
+    const r = run(['analyze', fixture('healthy-sync.pcapng'), '--format', 'md', '--quiet'], { cwd });
+    expect([0, 1]).toContain(r.code);
+    const dirs = readdirSync(join(cwd, 'reports'));
+    expect(dirs).toHaveLength(1);
+    expect(dirs[0]).toMatch(/^healthy-sync-\d{8}T\d{6}Z$/);
+  });
+
+  it('exit 2 with a one-line error for a file that is not a capture or log', () => {
+    const dir = tmp();
+    const junk = join(dir, 'notes.pcap');
+    writeFileSync(junk, Buffer.from([0x00, 0x01, 0x02, 0x03, 0xff, 0xfe, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60]));
+    const r = run(['analyze', junk, '--out', join(dir, 'out')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/notes\.pcap: not a format flowaudit reads \(expected a pcap or pcapng capture/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('a bad file among good ones is reported and the rest go on', () => {
+    const dir = tmp();
+    const junk = join(dir, 'junk.bin');
+    writeFileSync(junk, 'hello, this is not a capture\n');
+    const out = join(dir, 'out');
+    const r = run(['analyze', fixture('healthy-sync.pcapng'), junk, '--inventory', fixture('inventory.yaml'), '--out', out, '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/junk\.bin: not a format flowaudit reads/);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.data_quality.failedFiles.map((f: { file: string }) => f.file)).toEqual([junk]);
+  });
+
+  it('usage errors exit 2: unknown option, unknown feature, missing file', () => {
+    expect(run(['analyze', fixture('healthy-sync.pcapng'), '--no-such-flag']).code).toBe(2);
+    const bad = run(['analyze', fixture('healthy-sync.pcapng'), '--feature', 'ldapz', '--out', tmp()]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--feature "ldapz": expected one of/);
+    const missing = run(['analyze', '/no/such/file.pcap']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/\/no\/such\/file\.pcap: no such file/);
+  });
+});
+
+describe('flowaudit flows', () => {
+  it('writes a Zeek conn.log that names every field zeek-cut needs', () => {
+    const r = run(['flows', fixture('ldap-dropped.pcapng'), '--format', 'zeek']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe('#separator \\x09');
+    const fields = lines.find((l) => l.startsWith('#fields'))!.split('\t').slice(1);
+    expect(fields.slice(0, 12)).toEqual(['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'service', 'duration', 'orig_bytes', 'resp_bytes', 'conn_state']);
+    const rows = lines.filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t'));
+    const col = (name: string) => fields.indexOf(name);
+    const ldap = rows.filter((row) => row[col('id.resp_h')] === '10.0.0.11' && row[col('id.resp_p')] === '389' && row[col('proto')] === 'tcp');
+    expect(ldap).toHaveLength(2);
+    expect(ldap.every((row) => row[col('conn_state')] === 'S0')).toBe(true);
+    expect(lines.at(-2)).toMatch(/^#close\t/);
+  });
+
+  it('ndjson carries outcome, reason, file and frame', () => {
+    const r = run(['flows', fixture('kerberos-icmp-prohibited.pcapng'), '--format', 'ndjson']);
+    expect(r.code).toBe(0);
+    const flows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const krb = flows.filter((f) => f['id.resp_p'] === 88 && f['id.resp_h'] === '10.0.0.10');
+    expect(krb.length).toBeGreaterThan(0);
+    for (const f of krb) {
+      expect(f.outcome).toBe('refused');
+      expect(f.reason).toMatch(/ICMP 3\/13 administratively prohibited from 10\.0\.0\.1/);
+      expect(f.file).toBe(fixture('kerberos-icmp-prohibited.pcapng'));
+      expect(f.frame).toBeGreaterThan(0);
+    }
+    // the ICMP errors are outcomes of those flows, not flows of their own
+    expect(flows.filter((f) => f.proto === 'icmp')).toHaveLength(0);
+  });
+
+  it('reads standard input and gzip, sniffing the format from the bytes', () => {
+    const bytes = readFileSync(fixture('ldap-dropped.pcapng'));
+    const plain = run(['flows', fixture('ldap-dropped.pcapng'), '--format', 'ndjson']);
+    const fromStdin = run(['flows', '-', '--format', 'ndjson'], { input: gzipSync(bytes) });
+    expect(fromStdin.code).toBe(0);
+    const strip = (s: string) => s.trim().split('\n').map((l) => { const o = JSON.parse(l); delete o.file; return JSON.stringify(o); });
+    expect(strip(fromStdin.stdout)).toEqual(strip(plain.stdout));
+  });
+
+  it('--output writes a file', () => {
+    const out = join(tmp(), 'conn.log');
+    const r = run(['flows', fixture('healthy-sync.pcapng'), '--output', out]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/^#separator/);
+  });
+});
+
+describe('flowaudit roles and catalog', () => {
+  it('roles --write saves an inventory that analyze accepts', () => {
+    const dir = tmp();
+    const inv = join(dir, 'inventory.yaml');
+    const r = run(['roles', fixture('healthy-sync.pcapng'), '--write', inv]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/10\.0\.0\.10/);
+    expect(r.stdout).toMatch(/dc/);
+    const a = run(['analyze', fixture('healthy-sync.pcapng'), '--inventory', inv, '--out', join(dir, 'out'), '--format', 'json']);
+    expect([0, 1]).toContain(a.code);
+  });
+
+  it('catalog --format md prints the 2016 table with the 65353 typo noted', () => {
+    const r = run(['catalog', 'hybrid-identity-2016', '--format', 'md']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/1024-65353/);
+    expect(r.stdout).toMatch(/typo/i);
+  });
+
+  it('--help lists the commands; --version prints the version', () => {
+    const h = run(['--help']);
+    expect(h.code).toBe(0);
+    for (const c of ['analyze', 'flows', 'roles', 'catalog']) expect(h.stdout).toContain(c);
+    const v = run(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+  });
+});
