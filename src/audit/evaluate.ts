@@ -271,10 +271,19 @@ class Evaluator {
     return f;
   }
 
-  /** True when the data holds any flow of this address (a capture or log saw it at all). */
+  /**
+   * True when the data could have shown this address's traffic. Data that holds traffic of some
+   * role hosts but none of this one was taken elsewhere (a capture on the sync server cannot see
+   * WAP-to-AD FS traffic), so absence there proves nothing. When the data holds no role host at
+   * all, every host counts as visible: the user must hear that nothing required was seen.
+   */
   private visible(address: string | null): boolean {
-    return address !== null && this.idx.hostFlows.has(address);
+    if (address === null) return false;
+    if (this.idx.hostFlows.has(address)) return true;
+    this.someRoleHostVisible ??= [...this.idx.hostRoles.keys()].some((h) => this.idx.hostFlows.has(h));
+    return !this.someRoleHostVisible;
   }
+  private someRoleHostVisible: boolean | undefined;
 
   /** Status of a rule that saw no traffic: missing when required and applicable. */
   private absentStatus(rule: CatalogRule): { status: FindingStatus; why: string } {

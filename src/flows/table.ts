@@ -8,8 +8,15 @@
  * - an open-addressing hash table (linear probing, backward-shift deletion) of flow ids, with the
  *   keys in typed arrays and a full comparison on a hash hit;
  * - per-flow state in one object per flow; strings (addresses, uid) are made once, when a flow starts;
- * - four LRU lists (open TCP, closed TCP, UDP, ICMP), one per timeout, so that packet-time expiry and
- *   eviction at the `maxFlows` cap only ever look at list heads.
+ * - four queues (open TCP, closed TCP, UDP, ICMP), one per timeout, so that packet-time expiry and
+ *   eviction at the `maxFlows` cap only look at queue heads. A packet does not move its flow in the
+ *   queue (that costs random memory writes per packet); a head found active gets a second chance at
+ *   the tail instead (lazy LRU). Whether a packet starts a new flow is always judged exactly, from the
+ *   flow's last packet time, so expiry timing never changes the flows produced.
+ *
+ * Byte counts: TCP orig_bytes/resp_bytes come from sequence numbers as Zeek computes them (the
+ * sequence space covered by data seen or acknowledged, minus SYN and FIN), so retransmissions count
+ * once; UDP and ICMP sum the payload lengths. orig_ip_bytes/resp_ip_bytes sum the IP total lengths.
  *
  * Deviations from Zeek (documented for users in the flows command's help):
  * - retransmitted SYNs (same ISN) stay in one flow for as long as the TCP inactivity timeout allows

@@ -39,7 +39,8 @@ export function addToTimeline(t: Timeline, ts: number, completed: number, failed
     b[lo][2] += failed;
   } else {
     b.splice(lo, 0, [start, completed, failed]);
-    while (b.length > MAX_TIMELINE_BUCKETS) coarsen(t);
+    // coarsen() replaces t.buckets, so test the live array, not `b`.
+    while (t.buckets.length > MAX_TIMELINE_BUCKETS) coarsen(t);
   }
 }
 

@@ -257,6 +257,23 @@ describe('flow boundaries', () => {
     for (const uid of a) expect(uid).toMatch(/^C[0-9A-Za-z]{12}$/);
   });
 
+  it('files given out of time order: live flows are emitted at the jump back, none lost or merged across it', () => {
+    const { table, flows, diag } = makeTable();
+    const u = (t: number, frame: number) => fillPacket({ t, src: C, dst: S, sport: 53500, dport: 53, proto: 'udp', len: 10, frame });
+    table.setFile('later.pcap');
+    table.addPacket(u(T0 + 3600, 1));
+    table.addPacket(u(T0 + 3601, 2));
+    table.setFile('earlier.pcap');
+    table.addPacket(u(T0, 1));
+    expect(flows).toHaveLength(1);
+    table.flush();
+    expect(flows.map((f) => [f.evidence.file, f.origPkts])).toEqual([
+      ['later.pcap', 2],
+      ['earlier.pcap', 1],
+    ]);
+    expect(diag.counters.get('flow_time_went_back')).toBe(1);
+  });
+
   it('evidence carries the file and the frame number of the first packet', () => {
     const { table, flows } = makeTable();
     table.setFile('first.pcapng');
