@@ -4,7 +4,8 @@
  *
  * Mapping from Zeek's conn_state (../shared/reference/formats.md), and why:
  * - completed: SF, S1, S2, S3, RSTO, RSTR: the handshake finished, so the responder was reachable,
- *   whatever happened afterwards; UDP SF (the responder answered).
+ *   whatever happened afterwards; UDP SF (the responder answered). Except RSTR with no payload
+ *   from the responder: reset before one byte of reply is a refusal (a proxy or SNI filter).
  * - refused: REJ (the SYN was answered by a RST), and any flow that an ICMP destination unreachable
  *   refused and that had not completed on its own.
  * - unanswered: S0, SH and RSTOS0 (the originator sent a SYN, maybe then a FIN or a RST, and never got a
@@ -23,6 +24,9 @@ export interface OutcomeFacts {
   synCount: number;
   origPkts: number;
   respPkts: number;
+  /** Payload bytes each way (TCP: from sequence numbers). */
+  origBytes?: number;
+  respBytes?: number;
   icmp?: IcmpRefusal;
   /** ICMP flows: IP version 6, the originator's first type, and whether it was an echo request. */
   icmpV6?: boolean;
@@ -72,6 +76,19 @@ function tcpOutcome(f: OutcomeFacts): { outcome: Outcome; reason: string } {
     case 'RSTO':
       return { outcome: 'completed', reason: 'RSTO: established, then reset by the originator' };
     case 'RSTR':
+      // A responder that completes the handshake and resets before sending one byte refused the
+      // request: a transparent proxy or TLS/SNI filter answering the ClientHello with a RST, or a
+      // service rejecting the client. The handshake alone does not prove the service answered.
+      if ((f.respBytes ?? 1) === 0) {
+        const sent = f.origBytes ?? 0;
+        return {
+          outcome: 'refused',
+          reason:
+            sent > 0
+              ? `RSTR: established, then reset by the responder after ${sent} bytes from the originator and none back (a proxy or filter rejecting the request?)`
+              : 'RSTR: established, then reset by the responder before any data',
+        };
+      }
       return { outcome: 'completed', reason: 'RSTR: established, then reset by the responder' };
     case 'RSTRH':
       return { outcome: 'unknown', reason: "RSTRH: responder's SYN-ACK then RST; the SYN was not seen" };

@@ -606,6 +606,8 @@ export class FlowTable {
       synCount: rec.synCount,
       origPkts: rec.origPkts,
       respPkts: rec.respPkts,
+      origBytes,
+      respBytes,
       icmp: rec.icmp ?? undefined,
       icmpV6: rec.v6,
       icmpType: rec.icmpType,

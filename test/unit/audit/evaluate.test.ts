@@ -450,3 +450,31 @@ describe('evaluateAudit: ordering', () => {
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
   });
 });
+
+describe('evaluateAudit: what the data can and cannot see', () => {
+  const WAP = '172.16.0.10';
+  const ADFS = '10.0.2.10';
+  const WAP_ADFS = rule({ id: 'wap-adfs-https', from: 'wap', to: 'adfs', protocol: 'HTTPS', transports: ['tcp'], ports: { from: 443, to: 443 } });
+  const farm = roles({ [CONNECT]: ['connect'], [DC1]: ['dc'], [WAP]: ['wap'], [ADFS]: ['adfs'] });
+
+  it('a pair neither of whose hosts appears in data that shows other role hosts is not-applicable, not missing', () => {
+    const data = summary({ pairs: [agg({ respH: DC1, respP: 389, completed: 2 })] });
+    const f = run([LDAP, WAP_ADFS], data, farm).findings.find((x) => x.rule_id === 'wap-adfs-https')!;
+    expect(f.status).toBe('not-applicable');
+    expect(f.reason).toBe(`neither ${WAP} nor ${ADFS} appears anywhere in the data: the capture or logs were not taken where their traffic passes`);
+  });
+
+  it('a pair with one visible host is still missing', () => {
+    const data = summary({ pairs: [agg({ origH: WAP, respH: DC1, respP: 88, completed: 1 })] });
+    const f = run([WAP_ADFS], data, farm).findings[0];
+    expect(f.status).toBe('missing');
+  });
+
+  it('DNS (anyDestination) is met by lookups against any one DC', () => {
+    const DNS = rule({ id: 'connect-dc-dns', from: 'connect', to: 'dc', protocol: 'DNS', transports: ['tcp', 'udp'], ports: { from: 53, to: 53 }, anyDestination: true });
+    const twoDcs = roles({ [CONNECT]: ['connect'], [DC1]: ['dc'], [DC2]: ['dc'] });
+    const data = summary({ pairs: [agg({ respH: DC1, respP: 53, proto: 'udp', completed: 4 }), agg({ respH: DC2, respP: 389, completed: 1 })] });
+    const findings = run([DNS], data, twoDcs).findings;
+    expect(findings.map((f) => [f.dst, f.status])).toEqual([[DC1, 'ok']]);
+  });
+});

@@ -112,6 +112,13 @@ describe('TCP conn_state and history (Zeek semantics)', () => {
     expect(rstr.outcome).toBe('completed');
   });
 
+  it('RSTR before one byte of reply is refused: a proxy or SNI filter resetting after the ClientHello', () => {
+    const f = one(new TcpTalk(C, 50015, '20.190.151.68', 443).handshake().data('c', 517).rst('s').specs);
+    expect(f.connState).toBe('RSTR');
+    expect(f.outcome).toBe('refused');
+    expect(f.reason).toBe('RSTR: established, then reset by the responder after 517 bytes from the originator and none back (a proxy or filter rejecting the request?)');
+  });
+
   it('OTH: midstream, with the likely-server-port heuristic choosing the originator', () => {
     const f = one([
       { t: T0, src: S, dst: C, sport: 389, dport: 50020, proto: 'tcp', flags: 'PA', seq: 7000, ack: 3000, len: 50 },
