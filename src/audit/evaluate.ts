@@ -261,7 +261,13 @@ class Evaluator {
     let reason = j.reason;
     if (epmPorts.length > 0) reason = `to the ports the endpoint mapper handed out (${epmPorts.join(', ')}): ${reason}`;
     if (!this.applicable(rule)) {
-      reason += ` (condition ${conditionText(rule)} is off, but its traffic was seen, so it is judged)`;
+      const twin = this.applicableTwin(rule);
+      if (twin) {
+        // The seamless-SSO 443 rule and the sync 443 rule name the same traffic: judging both
+        // would report one failure twice.
+        f.status = 'not-applicable';
+        reason = `condition ${conditionText(rule)} is off, and the same traffic is judged under ${twin.id}`;
+      } else reason += ` (condition ${conditionText(rule)} is off, but its traffic was seen, so it is judged)`;
     }
     f.reason = reason;
     f.hints = j.hints;
@@ -284,6 +290,20 @@ class Evaluator {
     return !this.someRoleHostVisible;
   }
   private someRoleHostVisible: boolean | undefined;
+
+  /** An applicable rule for the same role pair that covers the same transport and ports, if any. */
+  private applicableTwin(rule: CatalogRule): CatalogRule | undefined {
+    return this.idx.opts.catalog.rules.find(
+      (r) =>
+        r !== rule &&
+        r.from === rule.from &&
+        r.to === rule.to &&
+        this.applicable(r) &&
+        r.transports.some((t) => rule.transports.includes(t)) &&
+        r.ports.from <= rule.ports.from &&
+        r.ports.to >= rule.ports.to,
+    );
+  }
 
   /** Status of a rule that saw no traffic: missing when required and applicable. */
   private absentStatus(rule: CatalogRule): { status: FindingStatus; why: string } {

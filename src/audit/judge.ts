@@ -113,7 +113,13 @@ function describeFailures(t: Transport, tally: Tally): string {
   details.push(...tally.icmpReasons);
   for (const r of tally.denyRules) details.push(`denied by flow-log rule ${r}`);
   if (details.length === 0) {
-    if (tally.refused > 0) details.push(`${tally.refused} refused`);
+    // RSTR is refused only when the responder reset before any reply (flows/outcome.ts); the
+    // completed RSTR flows of the same pair are not failures, hence the min.
+    const rstr = Math.min(tally.connStates.RSTR ?? 0, tally.refused);
+    if (t === 'tcp' && rstr > 0) {
+      details.push(`RSTR×${rstr} (handshake completed, then reset by the responder before any reply: a proxy or filter?)`);
+      if (tally.refused > rstr) details.push(`${tally.refused - rstr} refused`);
+    } else if (tally.refused > 0) details.push(`${tally.refused} refused`);
     if (tally.unanswered > 0) details.push(t === 'udp' ? `${tally.unanswered} with no answer` : `${tally.unanswered} unanswered`);
   }
   return details.join('; ');

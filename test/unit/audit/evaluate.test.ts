@@ -478,3 +478,16 @@ describe('evaluateAudit: what the data can and cannot see', () => {
     expect(findings.map((f) => [f.dst, f.status])).toEqual([[DC1, 'ok']]);
   });
 });
+
+describe('evaluateAudit: conditional rules that name the same traffic as an applicable one', () => {
+  it('the seamless-SSO 443 rule, condition off, defers to the sync 443 rule instead of reporting twice', () => {
+    const SSO = rule({ id: 'connect-aad-sso', from: 'connect', to: 'azure-ad', protocol: 'HTTPS', transports: ['tcp'], ports: { from: 443, to: 443 }, condition: 'seamless-sso' });
+    const map = roles({ [CONNECT]: ['connect'], [AAD1]: ['azure-ad'] });
+    const data = summary({ pairs: [agg({ respH: AAD1, respP: 443, refused: 2 })] });
+    const findings = run([HTTPS_AAD, SSO], data, map).findings;
+    expect(findings.find((f) => f.rule_id === HTTPS_AAD.id)!.status).toBe('blocked');
+    const sso = findings.find((f) => f.rule_id === 'connect-aad-sso')!;
+    expect(sso.status).toBe('not-applicable');
+    expect(sso.reason).toBe(`condition seamless-sso is off, and the same traffic is judged under ${HTTPS_AAD.id}`);
+  });
+});
