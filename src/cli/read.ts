@@ -5,7 +5,7 @@ import { FlowTable } from '../flows/table.js';
 import type { Flow, FlowTimeouts } from '../flows/types.js';
 import { readCapture } from '../sources/capture.js';
 import { readFlowLog } from '../sources/flowlog.js';
-import { openInput, sniffFormat } from '../sources/input.js';
+import { closeInput, openInput, sniffFormat } from '../sources/input.js';
 import type { ByteInput, FileSummary, InputFormat } from '../sources/types.js';
 import type { InputFile } from './inputs.js';
 
@@ -105,6 +105,9 @@ export async function readOneFile(
     }
   } catch (e) {
     recordFailure(diag, file.path, e);
+  } finally {
+    // Readers close what they read to the end; this covers the early exits (unknown format).
+    await closeInput(input);
   }
   return result;
 }

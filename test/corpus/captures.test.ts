@@ -1,4 +1,7 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Flow } from '../../src/flows/types.js';
 import { conversationKey, readCorpusFile, tsharkExpected } from './support.js';
 
 /**
@@ -34,12 +37,26 @@ describe('outcomes of the failure captures', () => {
     expect(flows[0].evidence.frame).toBe(1);
   });
 
-  it('a SYN answered by RST is REJ, refused', async () => {
+  it('a SYN then a RST: both come from the originator (tshark: 1.1.1.1 → 1.1.1.2 twice), so RSTOS0, as Zeek defines it', async () => {
     const { flows } = await readCorpusFile('pcap-failures/tcp_syn_then_rst.pcap');
     expect(flows).toHaveLength(1);
-    expect(flows[0].connState).toBe('REJ');
-    expect(flows[0].outcome).toBe('refused');
+    expect(flows[0].connState).toBe('RSTOS0');
+    expect(flows[0].history).toBe('SR');
+    expect(flows[0].outcome).toBe('unanswered');
     expect(flows[0].respP).toBe(31313);
+  });
+
+  it("a SYN answered by the responder's RST is REJ, refused (the ldaps-rejected fixture)", async () => {
+    const { readOneFile } = await import('../../src/cli/read.js');
+    const { DiagnosticSink } = await import('../../src/common/diagnostics.js');
+    const path = resolve(__dirname, '../../fixtures/ldaps-rejected.pcapng');
+    const flows: Flow[] = [];
+    await readOneFile({ path, size: statSync(path).size }, {}, new DiagnosticSink(), (f) => flows.push(f));
+    const ldaps = flows.filter((f) => f.respP === 636);
+    expect(ldaps.map((f) => [f.connState, f.outcome, f.history])).toEqual([
+      ['REJ', 'refused', 'Sr'],
+      ['REJ', 'refused', 'Sr'],
+    ]);
   });
 
   it('an ICMP port unreachable marks its UDP flow refused, not a flow of its own', async () => {
