@@ -69,6 +69,14 @@ export function decodeDnsMessage(b: Uint8Array, off: number, len: number, pkt: P
   };
   const qdCount = readU16(b, off + 4);
   const anCount = readU16(b, off + 6);
+  // Cheap plausibility check before the library walks names: every question takes at least 5
+  // bytes (root name, type, class) and every resource record 11 (RFC 1035 sections 4.1.2, 4.1.3).
+  // Non-DNS payload on port 53 (tunnels, scanners, junk) fails this and costs nothing more.
+  const records = anCount + readU16(b, off + 8) + readU16(b, off + 10);
+  if (qdCount > 64 || DNS_HEADER_LEN + qdCount * 5 + records * 11 > len) {
+    diag.count('dns_implausible_header');
+    return;
+  }
   // A view, not a copy: the Buffer shares the frame's memory and is dropped before we return.
   const buf = Buffer.from(b.buffer, b.byteOffset + off, len);
   let at = DNS_HEADER_LEN;
