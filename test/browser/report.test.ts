@@ -6,13 +6,14 @@
  *
  * Where chromium is absent the suite is skipped with a message; under CI (CI=true) that is a failure.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditResult } from '../../src/audit/types.js';
+import { runAnalyze } from '../../src/cli/commands.js';
 import { renderHtml } from '../../src/report/html.js';
 import { buildSampleAudit } from '../support/sample-audit.js';
 
@@ -249,5 +250,31 @@ describe.skipIf(!HAVE_CHROMIUM && !UNDER_CI)('HTML report in chromium', () => {
     expect(await page.locator('input.filter:visible').count()).toBe(0);
     expect(await page.locator('#verdict').textContent()).toContain('FAIL');
     await noScript.close();
+  });
+
+  it('opens the report of a bundled fixture (ldap-dropped), as `flowaudit analyze` writes it', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'flowaudit-fixture-'));
+    const fixtures = fileURLToPath(new URL('../../fixtures/', import.meta.url));
+    const quiet = { out: () => {}, err: () => {}, stderrIsTTY: false, stdoutIsTTY: false };
+    const code = await runAnalyze(
+      [join(fixtures, 'ldap-dropped.pcapng')],
+      { out, format: 'html,json', inventory: join(fixtures, 'inventory.yaml'), role: [], feature: [], failOn: [], include: [], exclude: [], quiet: true },
+      quiet,
+    );
+    expect(code).toBe(1);
+    const fixtureResult = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as AuditResult;
+    const url = pathToFileURL(join(out, 'report.html')).href;
+    const { page, log } = await open(url);
+    expect(log.consoleErrors).toEqual([]);
+    expect(log.pageErrors).toEqual([]);
+    expect(log.requests).toEqual([url]);
+    expect(await page.locator('svg#chart-matrix rect.cell').count()).toBe(expectedCells(fixtureResult));
+    expect(await page.locator('#verdict').textContent()).toMatch(/FAIL.*1 required flow blocked/);
+    // the blocked LDAP flow is in the findings with its display filter and a copy button
+    const row = page.locator('#findings tbody tr', { hasText: '10.0.0.11' }).filter({ hasText: 'blocked' }).first();
+    expect(await row.textContent()).toContain('389');
+    await page.screenshot({ path: join(OUTPUT_DIR, 'fixture-ldap-dropped.png'), fullPage: true });
+    await page.close();
+    rmSync(out, { recursive: true, force: true });
   });
 });
