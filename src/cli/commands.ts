@@ -19,6 +19,7 @@ import { assignRoles, renderRoles, roleMapToInventoryYaml } from '../roles/assig
 import { loadInventory, parseRoleFlag } from '../roles/inventory.js';
 import type { Inventory, InventoryEntry } from '../roles/types.js';
 import { DiagnosticSink } from '../common/diagnostics.js';
+import { parseTimezone } from '../sources/flowlog-time.js';
 import { chooseWorkers, collectSummary, type Collected } from './collect.js';
 import { expandInputs, type InputFile } from './inputs.js';
 import {
@@ -85,6 +86,7 @@ export function toReadOptions(f: ReadFlags): ReadOptions {
     opts.timeouts!.udpInactivity = parseDuration('--udp-timeout', f.udpTimeout);
     opts.timeouts!.icmpInactivity = opts.timeouts!.udpInactivity;
   }
+  if (f.tz !== undefined) parseTimezone(f.tz); // a bad zone is a usage error now, not a failure per file
   if (opts.since !== undefined && opts.until !== undefined && opts.since > opts.until) {
     throw new UsageError('--since is later than --until');
   }
@@ -274,6 +276,16 @@ export interface AnalyzeFlags extends ReadFlags {
 const REPORT_FORMATS = ['md', 'json', 'csv', 'html'] as const;
 type ReportFormat = (typeof REPORT_FORMATS)[number];
 
+/**
+ * The report's generation time. SOURCE_DATE_EPOCH (the reproducible-builds convention, Unix
+ * seconds) fixes it, so regenerated reports differ only when their content does.
+ */
+export function reportClock(): Date {
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  if (epoch && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000);
+  return new Date();
+}
+
 export function defaultOutDir(inputs: string[], now: Date): string {
   const first = inputs[0] === '-' ? 'stdin' : basename(inputs[0].replace(/[\\/]+$/, '')) || 'input';
   const stem = first.replace(/\.(gz)$/i, '').replace(/\.[A-Za-z0-9]+$/, '').replace(/[^A-Za-z0-9._-]+/g, '_') || 'input';
@@ -281,40 +293,32 @@ export function defaultOutDir(inputs: string[], now: Date): string {
   return join('reports', `${stem}${inputs.length > 1 ? `-and-${inputs.length - 1}-more` : ''}-${ts}`);
 }
 
-export async function runAnalyze(inputs: string[], f: AnalyzeFlags, con: Console = processConsole): Promise<ExitCode> {
-  const formats = splitList(f.format ?? REPORT_FORMATS.join(','));
-  for (const fm of formats) {
-    if (!REPORT_FORMATS.includes(fm as ReportFormat)) {
-      throw new UsageError(`--format ${JSON.stringify(fm)}: expected a list of ${REPORT_FORMATS.join(', ')}`);
-    }
-  }
+/**
+ * Reads the inputs and audits them: the whole analysis behind `analyze`, without writing files.
+ * Returns null when nothing at all could be read.
+ */
+export async function auditInputs(inputs: string[], f: AnalyzeFlags, con: Console, now: Date): Promise<AuditResult | null> {
   const catalog = loadCatalog(f.catalog ?? 'hybrid-identity');
   const features = parseFeatures(f.feature);
   const failOn = parseFailOn(f.failOn);
   const { inventory, cliRoles } = loadRoleInputs(f);
-  const now = new Date();
-  const outDir = f.out ?? defaultOutDir(inputs, now);
-
   const { collected } = await collect(inputs, f, con);
-  if (nothingRead(collected.files)) {
-    con.err('flowaudit: nothing could be read; no report written');
-    return 2;
-  }
+  if (nothingRead(collected.files)) return null;
   const summaryData = collected.summary.toData();
   const roles = assignRoles(summaryData, { catalog, inventory, cliRoles });
-  const inputsInfo: InputInfo[] = collected.files
-    .filter((r) => r.summary !== null)
-    .map((r) => ({
-      file: r.file,
-      format: r.summary!.format,
-      records: r.summary!.records,
-      bytes: r.summary!.bytes,
-      first_ts: r.summary!.firstTs,
-      last_ts: r.summary!.lastTs,
-      complete: r.summary!.complete,
-    }));
-  const usesLocalTime = inputsInfo.some((i) => i.format === 'pfirewall');
-  const result = buildAuditResult({
+  const read = collected.files.filter((r) => r.summary !== null);
+  const inputsInfo: InputInfo[] = read.map((r) => ({
+    file: r.file,
+    format: r.summary!.format,
+    records: r.summary!.records,
+    bytes: r.summary!.bytes,
+    first_ts: r.summary!.firstTs,
+    last_ts: r.summary!.lastTs,
+    complete: r.summary!.complete,
+  }));
+  // Logs with local times (pfirewall) say which zone they were read in.
+  const zones = [...new Set(read.map((r) => r.summary!.timeZone?.name).filter((z): z is string => !!z))];
+  return buildAuditResult({
     summary: summaryData,
     roles,
     catalog,
@@ -324,8 +328,24 @@ export async function runAnalyze(inputs: string[], f: AnalyzeFlags, con: Console
     version: packageVersion(),
     generatedAt: now,
     failOn,
-    assumedTimezone: usesLocalTime ? (f.tz ?? 'UTC') : undefined,
+    assumedTimezone: zones.length > 0 ? zones.join(', ') : undefined,
   });
+}
+
+export async function runAnalyze(inputs: string[], f: AnalyzeFlags, con: Console = processConsole): Promise<ExitCode> {
+  const formats = splitList(f.format ?? REPORT_FORMATS.join(','));
+  for (const fm of formats) {
+    if (!REPORT_FORMATS.includes(fm as ReportFormat)) {
+      throw new UsageError(`--format ${JSON.stringify(fm)}: expected a list of ${REPORT_FORMATS.join(', ')}`);
+    }
+  }
+  const now = reportClock();
+  const outDir = f.out ?? defaultOutDir(inputs, now);
+  const result = await auditInputs(inputs, f, con, now);
+  if (result === null) {
+    con.err('flowaudit: nothing could be read; no report written');
+    return 2;
+  }
 
   try {
     mkdirSync(outDir, { recursive: true });
