@@ -1,0 +1,77 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+
+/** Batch audits from flow logs: folders, globs, .gz, windows, zones, captures and logs together. */
+const root = resolve(__dirname, '../..');
+const bin = join(root, 'dist/src/cli/bin.js');
+
+function analyze(args: string[]) {
+  const out = mkdtempSync(join(tmpdir(), 'flowaudit-batch-'));
+  const r = spawnSync(process.execPath, [bin, 'analyze', ...args, '--out', out, '--format', 'json', '--quiet'], { cwd: root, encoding: 'utf8' });
+  const report = r.status === 2 ? null : JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  return { code: r.status, stderr: r.stderr, stdout: r.stdout, report };
+}
+
+const finding = (report: { findings: { rule_id: string; dst: string | null; status: string; reason: string; evidence: { file: string; line?: number; record?: number; tuple?: number }[] }[] }, rule: string, dst: string) =>
+  report.findings.find((f) => f.rule_id === rule && f.dst === dst)!;
+
+describe('analyze flow logs', () => {
+  it('the NSG tree: the deny rule blocks the dynamic RPC port, with the rule name and record/tuple evidence', () => {
+    const { code, report } = analyze(['fixtures/logs/nsg-dc-subnet', '--include', 'PT1H.json', '--inventory', 'fixtures/inventory.yaml']);
+    expect(code).toBe(1);
+    const rpc = finding(report, 'connect-dc-rpc-dynamic', '10.0.0.10');
+    expect(rpc.status).toBe('blocked');
+    expect(rpc.reason).toContain('UserRule_Deny-HighPorts');
+    expect(rpc.evidence[0].record).toBe(1);
+    expect(rpc.evidence[0].tuple).toBe(0);
+    expect(rpc.evidence[0].file).toMatch(/macAddress=000D3A2B4C5D\/PT1H\.json$/);
+    expect(finding(report, 'connect-dc-ldap', '10.0.0.10').status).toBe('ok');
+  });
+
+  it("dc02's Windows Firewall log: DROP lines block LDAP, times read in the zone given, and the report says which", () => {
+    const { code, report } = analyze(['fixtures/logs/dc02-pfirewall.log', '--tz', 'Europe/Berlin', '--inventory', 'fixtures/inventory.yaml']);
+    expect(code).toBe(1);
+    const ldap = finding(report, 'connect-dc-ldap', '10.0.0.11');
+    expect(ldap.status).toBe('blocked');
+    expect(ldap.evidence[0].line).toBeGreaterThan(5);
+    expect(report.assumed_timezone).toBe('Europe/Berlin');
+    // 13:00:01 CEST in the log is 11:00:01 UTC, the capture's time for the same SYN
+    expect(report.window.first_ts).toBe(Date.UTC(2024, 4, 1, 11, 0, 1) * 1000);
+  });
+
+  it('--since/--until restrict the window for logs as for captures', () => {
+    const all = analyze(['fixtures/logs/dc02-pfirewall.log', '--tz', '+02:00', '--inventory', 'fixtures/inventory.yaml']).report;
+    const late = analyze(['fixtures/logs/dc02-pfirewall.log', '--tz', '+02:00', '--inventory', 'fixtures/inventory.yaml', '--since', '2024-05-01T11:00:20Z']).report;
+    expect(late.data_quality.flows).toBeLessThan(all.data_quality.flows);
+    expect(late.window.first_ts).toBeGreaterThanOrEqual(Date.UTC(2024, 4, 1, 11, 0, 20) * 1000);
+    const ldap = finding(late, 'connect-dc-ldap', '10.0.0.11');
+    expect(ldap.status).toBe('blocked');
+    expect(ldap.evidence.every((e) => e.line! > 10)).toBe(true);
+  });
+
+  it('captures and logs of the same hosts merge into the same findings; .gz logs read like plain ones', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowaudit-mixed-'));
+    cpSync(join(root, 'fixtures/ldap-dropped.pcapng'), join(dir, 'ldap-dropped.pcapng'));
+    writeFileSync(join(dir, 'dc02-pfirewall.log.gz'), gzipSync(readFileSync(join(root, 'fixtures/logs/dc02-pfirewall.log'))));
+    const { code, report } = analyze([dir, '--tz', 'Europe/Berlin', '--inventory', 'fixtures/inventory.yaml']);
+    expect(code).toBe(1);
+    expect(report.inputs.map((i: { format: string }) => i.format).sort()).toEqual(['pcapng', 'pfirewall']);
+    const ldap = finding(report, 'connect-dc-ldap', '10.0.0.11');
+    expect(ldap.status).toBe('blocked');
+    const files = new Set(ldap.evidence.map((e) => e.file.split('/').pop()));
+    expect(files).toEqual(new Set(['ldap-dropped.pcapng', 'dc02-pfirewall.log.gz']));
+  });
+
+  it('exit 2 only when nothing at all could be read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowaudit-bad-'));
+    writeFileSync(join(dir, 'a.bin'), Buffer.from([0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8]));
+    const r = analyze([dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/a\.bin: not a format flowaudit reads/);
+    expect(r.stderr).toMatch(/nothing could be read/);
+  });
+});
