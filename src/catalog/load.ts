@@ -98,7 +98,10 @@ export function listBuiltinCatalogs(): BuiltinCatalogInfo[] {
 export function loadCatalog(nameOrPath: string = DEFAULT_CATALOG): Catalog {
   if (BUILTIN_CATALOGS.includes(nameOrPath)) {
     const file = join(builtinCatalogDir(), `${nameOrPath}.yaml`);
-    return parseCatalog(readFileSync(file, 'utf8'), file, nameOrPath);
+    const catalog = parseCatalog(readFileSync(file, 'utf8'), file, nameOrPath);
+    // Reports name the built-in file as the package does, not by this machine's install path.
+    catalog.file = `built-in: catalogs/${nameOrPath}.yaml`;
+    return catalog;
   }
   if (!existsSync(nameOrPath)) {
     throw new UsageError(

@@ -160,9 +160,18 @@ function renderRolePairs(r: AuditResult): string[] {
   });
   if (keys.length === 0) return [...out, '', 'The catalog has no rules.'];
   for (const key of keys) {
-    const list = groups.get(key) ?? [];
+    const all = groups.get(key) ?? [];
     const [src, dst] = key.split('\u0000');
     out.push('', `### ${md(src)} → ${md(dst)}`, '');
+    // Rules that do not apply here are listed in one line each, not as table rows: a ticket
+    // reader wants what was judged.
+    const list = all.filter((f) => f.status !== 'not-applicable');
+    const skipped = all.filter((f) => f.status === 'not-applicable');
+    if (list.length === 0) {
+      out.push('Nothing judged for this pair:');
+      out.push(...notApplicableLines(skipped));
+      continue;
+    }
     out.push(
       ...table(
         ['Rule', 'Protocol', 'Port', 'Source', 'Destination', 'Status', 'Attempts', 'Evidence'],
@@ -179,8 +188,23 @@ function renderRolePairs(r: AuditResult): string[] {
       ),
     );
     out.push(...moreNote(Math.min(list.length, MAX_ROWS_PER_TABLE), list.length, 'the rest are in report.json and report.csv'));
+    if (skipped.length > 0) {
+      out.push('', 'Not applicable here:');
+      out.push(...notApplicableLines(skipped));
+    }
   }
   return out;
+}
+
+/** `- connect-dc-ldaps (×2): condition ldaps is off ...`: one line per rule, its first reason. */
+function notApplicableLines(findings: readonly Finding[]): string[] {
+  const byRule = new Map<string, { count: number; reason: string }>();
+  for (const f of findings) {
+    const e = byRule.get(f.rule_id);
+    if (e) e.count++;
+    else byRule.set(f.rule_id, { count: 1, reason: f.reason });
+  }
+  return [...byRule].map(([rule, e]) => `- ${md(rule)}${e.count > 1 ? ` (×${e.count})` : ''}: ${md(e.reason)}`);
 }
 
 function rolesText(roles: readonly string[]): string {
