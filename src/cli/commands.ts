@@ -12,6 +12,7 @@ import { formatNdjsonRow } from '../flows/format-ndjson.js';
 import { formatTableHeader, formatTableRow } from '../flows/format-table.js';
 import { formatZeekRow, zeekFooter, zeekHeader } from '../flows/format-zeek.js';
 import { renderCsv } from '../report/csv.js';
+import { formatEvidencePlace } from '../report/format.js';
 import { renderHtml } from '../report/html.js';
 import { renderJson } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
@@ -379,7 +380,12 @@ export function printVerdict(con: Console, r: AuditResult, written: string[]): v
   con.out(`  data: ${r.inputs.length} file(s), ${r.data_quality.flows.toLocaleString('en-US')} flows, ${window}`);
   const bad = r.findings.filter((x) => x.required && (x.status === 'blocked' || x.status === 'missing' || x.status === 'partial'));
   const shown = bad.slice(0, 20);
-  for (const x of shown) con.out(`  ${x.status.toUpperCase().padEnd(8)} ${describeFinding(x)}`);
+  for (const x of shown) {
+    con.out(`  ${x.status.toUpperCase().padEnd(8)} ${describeFinding(x)}`);
+    const ev = x.evidence[0];
+    if (ev) con.out(`           evidence: ${formatEvidencePlace(ev)} (${ev.conn_state})${x.evidence.length > 1 ? ` and ${x.evidence.length - 1} more` : ''}`);
+    con.out(`           wireshark: ${x.display_filter}`);
+  }
   if (bad.length > shown.length) con.out(`  ... and ${bad.length - shown.length} more in the report`);
   const counts = Object.entries(r.verdict.counts)
     .filter(([, n]) => n > 0)
