@@ -39,8 +39,10 @@ while (written < total) {
     const rule = rand() < 0.1 ? 'DefaultRule_DenyAllInBound' : 'UserRule_AllowIdentity';
     while (tuples.length < perRecord && inFile < perFile && written < total) {
       const ts = t + Math.floor(rand() * 3600);
-      const src = `10.0.${Math.floor(rand() * 4)}.${1 + Math.floor(rand() * 250)}`;
-      const dst = rand() < 0.5 ? `10.0.1.${10 + Math.floor(rand() * 4)}` : `20.190.${Math.floor(rand() * 255)}.${Math.floor(rand() * 255)}`;
+      // An identity subnet: 24 servers (DCs, Connect, AD FS) talking to 4 DCs and to ~200 Entra ID
+      // front-end addresses, as a real NSG in front of them logs it.
+      const src = `10.0.0.${1 + Math.floor(rand() * 24)}`;
+      const dst = rand() < 0.5 ? `10.0.1.${10 + Math.floor(rand() * 4)}` : `20.190.${128 + Math.floor(rand() * 8)}.${Math.floor(rand() * 25)}`;
       const sport = 49152 + Math.floor(rand() * 16000);
       const dport = [389, 88, 443, 445, 135, 53, 636, 3268][Math.floor(rand() * 8)];
       const proto = dport === 53 || (dport === 88 && rand() < 0.3) ? 'U' : 'T';

@@ -9,14 +9,24 @@ export function formatIpv4(b: Uint8Array, off = 0): string {
   return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
 }
 
-/** Formats 16 bytes of `b` at `off` as RFC 5952 text (longest zero run compressed, lowercase). */
+/** Scratch for {@link formatIpv6}: the eight 16-bit groups, then the output's character codes. */
+const V6_WORDS = new Uint16Array(8);
+const V6_CHARS = new Uint16Array(40);
+const HEX_CODES = Uint8Array.from('0123456789abcdef', (ch) => ch.charCodeAt(0));
+
+/**
+ * Formats 16 bytes of `b` at `off` as RFC 5952 text (longest zero run compressed, lowercase).
+ * Runs once per IPv6 flow, so it writes character codes into a scratch buffer and makes one flat
+ * string, instead of building arrays of group strings and joining them.
+ */
 export function formatIpv6(b: Uint8Array, off = 0): string {
-  const words: number[] = [];
-  for (let i = 0; i < 8; i++) words.push((b[off + 2 * i] << 8) | b[off + 2 * i + 1]);
+  const words = V6_WORDS;
+  for (let i = 0; i < 8; i++) words[i] = (b[off + 2 * i] << 8) | b[off + 2 * i + 1];
   // IPv4-mapped ::ffff:a.b.c.d is printed with the dotted tail, as Wireshark does.
   if (words[0] === 0 && words[1] === 0 && words[2] === 0 && words[3] === 0 && words[4] === 0 && words[5] === 0xffff) {
     return `::ffff:${formatIpv4(b, off + 12)}`;
   }
+  // The first longest run of two or more zero groups is written as `::`.
   let bestStart = -1;
   let bestLen = 0;
   for (let i = 0; i < 8; ) {
@@ -32,22 +42,134 @@ export function formatIpv6(b: Uint8Array, off = 0): string {
     }
     i = j;
   }
-  const hex = words.map((w) => w.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  const head = hex.slice(0, bestStart).join(':');
-  const tail = hex.slice(bestStart + bestLen).join(':');
-  return `${head}::${tail}`;
+  const out = V6_CHARS;
+  let n = 0;
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      out[n++] = 0x3a; // ':' twice: one closes the head (or starts the text), one opens the tail
+      out[n++] = 0x3a;
+      i += bestLen - 1;
+      continue;
+    }
+    if (i > 0 && i !== bestStart + bestLen) out[n++] = 0x3a;
+    const w = words[i];
+    if (w >= 0x1000) out[n++] = HEX_CODES[w >> 12];
+    if (w >= 0x100) out[n++] = HEX_CODES[(w >> 8) & 0xf];
+    if (w >= 0x10) out[n++] = HEX_CODES[(w >> 4) & 0xf];
+    out[n++] = HEX_CODES[w & 0xf];
+  }
+  return String.fromCharCode.apply(null, out.subarray(0, n) as unknown as number[]);
+}
+
+/**
+ * Parses a dotted quad (exactly four groups of 1-3 ASCII digits, each at most 255) without regex
+ * or split: role assignment and report ordering parse every address of every pair, tens of
+ * thousands of times per run. Returns null when `s` is not a dotted quad.
+ */
+function parseIpv4(s: string): Uint8Array | null {
+  const n = s.length;
+  if (n < 7 || n > 15) return null;
+  const out = new Uint8Array(4);
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++digits > 3) return null;
+      value = value * 10 + (c - 48);
+    } else if (c === 46 && digits > 0 && part < 3) {
+      if (value > 255) return null;
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else {
+      return null;
+    }
+  }
+  if (part !== 3 || digits === 0 || value > 255) return null;
+  out[3] = value;
+  return out;
+}
+
+/** True when `g` is 1-4 hexadecimal digits (an IPv6 group). */
+function isHexGroup(g: string): boolean {
+  const n = g.length;
+  if (n < 1 || n > 4) return false;
+  for (let i = 0; i < n; i++) {
+    const c = g.charCodeAt(i);
+    if (c >= 48 && c <= 57) continue;
+    const lower = c | 0x20; // ASCII letters to lowercase
+    if (lower < 97 || lower > 102) return false;
+  }
+  return true;
+}
+
+/** Value of an ASCII hex digit, or -1. */
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const lower = c | 0x20;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+/**
+ * Parses IPv6 text made only of hex digits and colons (canonical text, as flows carry it) in one
+ * pass. Returns undefined for anything else (zone, embedded IPv4), which {@link parseIp} hands
+ * to its general path; for the strings it takes, the result is exactly that of the general path.
+ */
+function parseIpv6Plain(s: string): Uint8Array | null | undefined {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 58 && hexValue(c) < 0) return undefined;
+  }
+  const words = V6_WORDS;
+  let count = 0;
+  /** Number of groups before the `::`, or -1 when there is none. */
+  let gap = -1;
+  let i = 0;
+  if (n >= 2 && s.charCodeAt(0) === 58 && s.charCodeAt(1) === 58) {
+    gap = 0;
+    i = 2;
+  }
+  while (i < n) {
+    let value = 0;
+    let digits = 0;
+    for (; i < n && s.charCodeAt(i) !== 58; i++) {
+      if (++digits > 4) return null;
+      value = (value << 4) | hexValue(s.charCodeAt(i));
+    }
+    if (digits === 0 || count === 8) return null;
+    words[count++] = value;
+    if (i === n) break;
+    i++; // the ':' after the group
+    if (i < n && s.charCodeAt(i) === 58) {
+      if (gap >= 0) return null; // a second '::'
+      gap = count;
+      i++;
+    } else if (i === n) {
+      return null; // a single trailing ':'
+    }
+  }
+  if (gap < 0 ? count !== 8 : count > 7) return null;
+  const out = new Uint8Array(16);
+  const zeros = 8 - count;
+  for (let k = 0; k < count; k++) {
+    const at = gap >= 0 && k >= gap ? k + zeros : k;
+    out[2 * at] = words[k] >> 8;
+    out[2 * at + 1] = words[k] & 0xff;
+  }
+  return out;
 }
 
 /** Parses an IPv4 or IPv6 literal to 4 or 16 bytes; null when it is not an address. */
 export function parseIp(text: string): Uint8Array | null {
   const s = text.trim();
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(s)) {
-    const parts = s.split('.').map(Number);
-    if (parts.some((p) => p > 255)) return null;
-    return Uint8Array.from(parts);
-  }
+  const v4 = parseIpv4(s);
+  if (v4) return v4;
   if (!s.includes(':')) return null;
+  const plain = parseIpv6Plain(s);
+  if (plain !== undefined) return plain;
   let str = s;
   const zone = str.indexOf('%');
   if (zone >= 0) str = str.slice(0, zone);
@@ -69,7 +191,7 @@ export function parseIp(text: string): Uint8Array | null {
   const groups = [...head, ...Array(halves.length === 2 ? fill : 0).fill('0'), ...tail];
   const out = new Uint8Array(16);
   for (let i = 0; i < 8; i++) {
-    if (!/^[0-9a-fA-F]{1,4}$/.test(groups[i])) return null;
+    if (!isHexGroup(groups[i])) return null;
     const w = parseInt(groups[i], 16);
     out[2 * i] = w >> 8;
     out[2 * i + 1] = w & 0xff;

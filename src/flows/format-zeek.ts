@@ -104,6 +104,16 @@ export function zeekFooter(closeTs: number): string {
 export function escapeZeekString(s: string): string {
   if (s === '') return EMPTY;
   if (s === UNSET) return '\\x2d';
+  // Fast path (uids, histories, service names are nearly always plain): nothing to escape.
+  let plain = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x5c || c === 0x7f) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return s;
   let out = '';
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
@@ -113,31 +123,23 @@ export function escapeZeekString(s: string): string {
   return out;
 }
 
-/** One conn.log row for a flow (with its newline). */
+/**
+ * One conn.log row for a flow (with its newline). Built as one template (columns in
+ * {@link ZEEK_CONN_FIELDS} order) rather than an array joined: the writer joins rows again before
+ * each write, so the per-row array and join only added a copy per flow.
+ */
 export function formatZeekRow(flow: Flow): string {
   const hasDuration = flow.duration > 0;
-  const cols = [
-    formatZeekTs(flow.ts),
-    escapeZeekString(flow.uid),
-    flow.origH,
-    String(flow.origP),
-    flow.respH,
-    String(flow.respP),
-    flow.proto,
-    flow.service ? escapeZeekString(flow.service) : UNSET,
-    hasDuration ? formatZeekDuration(flow.duration) : UNSET,
-    hasDuration ? String(flow.origBytes) : UNSET,
-    hasDuration ? String(flow.respBytes) : UNSET,
-    flow.connState,
-    UNSET,
-    UNSET,
-    '0',
-    flow.history ? escapeZeekString(flow.history) : UNSET,
-    String(flow.origPkts),
-    String(flow.origIpBytes),
-    String(flow.respPkts),
-    String(flow.respIpBytes),
-    UNSET,
-  ];
-  return `${cols.join('\t')}\n`;
+  const service = flow.service ? escapeZeekString(flow.service) : UNSET;
+  const duration = hasDuration ? formatZeekDuration(flow.duration) : UNSET;
+  const origBytes = hasDuration ? String(flow.origBytes) : UNSET;
+  const respBytes = hasDuration ? String(flow.respBytes) : UNSET;
+  const history = flow.history ? escapeZeekString(flow.history) : UNSET;
+  // ts uid orig_h orig_p resp_h resp_p proto service duration orig_bytes resp_bytes conn_state
+  // local_orig local_resp missed_bytes history orig_pkts orig_ip_bytes resp_pkts resp_ip_bytes tunnel_parents
+  return (
+    `${formatZeekTs(flow.ts)}\t${escapeZeekString(flow.uid)}\t${flow.origH}\t${flow.origP}\t${flow.respH}\t${flow.respP}\t` +
+    `${flow.proto}\t${service}\t${duration}\t${origBytes}\t${respBytes}\t${flow.connState}\t` +
+    `${UNSET}\t${UNSET}\t0\t${history}\t${flow.origPkts}\t${flow.origIpBytes}\t${flow.respPkts}\t${flow.respIpBytes}\t${UNSET}\n`
+  );
 }

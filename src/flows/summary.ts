@@ -88,6 +88,23 @@ export function selectSamples(candidates: FlowSample[]): FlowSample[] {
   return sorted.filter((s) => chosen.has(s));
 }
 
+/**
+ * Adds one flow's sample to a pair: exactly `selectSamples([...p.samples, s])`, without its sort
+ * and sets while the pair holds fewer than SAMPLES_PER_AGGREGATE samples (then every candidate is
+ * kept, so the result is the stable sorted insertion of `s`). Runs once per flow.
+ */
+function addSample(p: PairAggregate, s: FlowSample): void {
+  const list = p.samples;
+  if (list.length >= SAMPLES_PER_AGGREGATE) {
+    p.samples = selectSamples([...list, s]);
+    return;
+  }
+  // `list` is sorted (selectSamples output); a stable sort puts `s` after every sample not above it.
+  let i = list.length;
+  while (i > 0 && compareSamples(list[i - 1], s) > 0) i--;
+  list.splice(i, 0, s);
+}
+
 /** Adds `value` to a sorted, capped, distinct list (keeps the smallest `cap` strings). */
 function addCapped(list: string[], value: string, cap: number): void {
   let lo = 0;
@@ -300,7 +317,7 @@ export class FlowSummary {
     if (flow.ts + flow.duration > p.lastTs) p.lastTs = flow.ts + flow.duration;
     p.connStates[flow.connState] = (p.connStates[flow.connState] ?? 0) + 1;
     p.bytes += flow.origBytes + flow.respBytes;
-    p.samples = selectSamples([...p.samples, sampleOf(flow)]);
+    addSample(p, sampleOf(flow));
     if (flow.icmp) addCapped(p.icmpReasons, describeIcmpRefusal(flow.icmp), MAX_ICMP_REASONS);
     if (flow.outcome === 'refused' && flow.log?.rule) addCapped(p.denyRules, flow.log.rule, MAX_DENY_RULES);
     const completed = flow.outcome === 'completed' ? 1 : 0;

@@ -75,11 +75,21 @@ export const MAX_DNS_QUERIES_PER_FLOW = 4;
 export const MAX_DNS_ANSWERS_PER_FLOW = 32;
 export const MAX_EPM_PORTS_PER_FLOW = 64;
 
+/** Bound of the IPv4 address-text cache (cleared when full: ~5 MB at most). */
+const MAX_INTERNED_ADDRESSES = 65536;
+
 /** Packet-time interval between expiry sweeps. */
 const SWEEP_INTERVAL_MICROS = 1_000_000;
 const INITIAL_CAPACITY = 4096;
-/** One key row: two 128-bit addresses as 4 int32 each, ports, proto|version|one-way, hash (48 bytes). */
-const KEY_STRIDE = 12;
+/**
+ * One 64-byte row per flow id holds what every packet of the flow reads: the key (two 128-bit
+ * addresses as 4 int32 each, ports, proto|version|one-way, hash: int32 slots 0-10) and the flow's
+ * last-seen and last times (float64 slots 6 and 7, i.e. bytes 48-63). Lookup, inactivity check and
+ * time update then touch one cache line instead of three (key row, record, boxed time fields).
+ */
+const ROW_BYTES = 64;
+/** Row stride in int32 units (the key view). */
+const KEY_STRIDE = ROW_BYTES / 4;
 const K_PORTS = 8;
 const K_META = 9;
 const K_HASH = 10;
@@ -90,15 +100,33 @@ const LIST_UDP = 2;
 const LIST_ICMP = 3;
 const LIST_COUNT = 4;
 
+/**
+ * Row stride in float64 units (the times view) and the time slots in a row. Microsecond times do
+ * not fit V8's small integers: as fields of the record each would be a separately boxed number.
+ * - T_LAST_SEEN: last packet time of any kind, for inactivity;
+ * - T_LAST_TS: Zeek's last time (stops moving once both TCP sides have closed).
+ * The time a flow was (re)queued at its list's tail (lazy LRU, see touch) is in `queuedAt`, by id:
+ * only sweeps and eviction read it.
+ */
+const TIME_STRIDE = ROW_BYTES / 8;
+const T_LAST_SEEN = 6;
+const T_LAST_TS = 7;
+
 const META_V6 = 0x100;
 /** Fixed seed of the key hash (not per file: a flow may span files). */
 const KEY_HASH_SEED = 0x2f6b1c3d;
 const META_ONE_WAY = 0x200;
 
-/** Placeholder endpoints of UDP/ICMP records (never mutated: only TCP packets reach tcp-state). */
-const UNUSED_ENDPOINT = new TcpEndpoint();
-
-/** Mutable state of one live flow. Never escapes the table: emission turns it into a {@link Flow}. */
+/**
+ * Mutable state of one live flow. Never escapes the table: emission turns it into a {@link Flow}
+ * (which takes the strings and the application facts, never the record or its endpoints).
+ *
+ * Records are recycled (FlowTable.spare): a flow's state lives for seconds to minutes, long enough
+ * to be copied by the young-generation GC and promoted, so allocating one per flow made the
+ * collector copy every record (and its two endpoints and boxed numbers) twice. A recycled record
+ * stays in the old generation and costs nothing to collect. {@link reset} must restore exactly the
+ * initial values below.
+ */
 class FlowRecord implements TcpConnection {
   id = -1;
   uid = '';
@@ -112,17 +140,13 @@ class FlowRecord implements TcpConnection {
   respH = '';
   origP = 0;
   respP = 0;
+  /** First packet time. The other times live in FlowTable.times (see there). */
   ts = 0;
-  /** Zeek's last time (stops moving once both TCP sides have closed). */
-  lastTs = 0;
-  /** Last packet time of any kind, for inactivity. */
-  lastSeen = 0;
-  /** `lastSeen` when the flow was (re)queued at its list's tail (lazy LRU, see FlowTable.touch). */
-  queuedAt = 0;
   history = '';
   closeComplete = false;
-  orig: TcpEndpoint = UNUSED_ENDPOINT;
-  resp: TcpEndpoint = UNUSED_ENDPOINT;
+  /** TCP endpoint state (unused by UDP and ICMP flows); recycled with the record. */
+  readonly orig = new TcpEndpoint();
+  readonly resp = new TcpEndpoint();
   origPkts = 0;
   respPkts = 0;
   origIpBytes = 0;
@@ -146,6 +170,45 @@ class FlowRecord implements TcpConnection {
   dns: { queries: { name: string; type: string }[]; rcode: number | null; answers: DnsRecord[] } | null = null;
   epmPorts: number[] | null = null;
   service = '';
+
+  /** Back to the state of a new record (same values as the field initialisers). */
+  reset(): void {
+    this.id = -1;
+    this.uid = '';
+    this.proto = 0;
+    this.v6 = false;
+    this.origIsA = true;
+    this.listId = 0;
+    this.origH = '';
+    this.respH = '';
+    this.origP = 0;
+    this.respP = 0;
+    this.ts = 0;
+    this.history = '';
+    this.closeComplete = false;
+    this.orig.reset();
+    this.resp.reset();
+    this.origPkts = 0;
+    this.respPkts = 0;
+    this.origIpBytes = 0;
+    this.respIpBytes = 0;
+    this.origPayload = 0;
+    this.respPayload = 0;
+    this.udpHist = 0;
+    this.synCount = 0;
+    this.synAcked = false;
+    this.fromIcmpQuote = false;
+    this.icmpType = -1;
+    this.icmpEcho = false;
+    this.icmp = null;
+    this.file = '';
+    this.frame = 0;
+    this.fileOffset = 0;
+    this.sni = null;
+    this.dns = null;
+    this.epmPorts = null;
+    this.service = '';
+  }
 }
 
 /** Options of a {@link FlowTable}. */
@@ -175,6 +238,9 @@ export class FlowTable {
 
   private capacity = 0;
   private recs: (FlowRecord | null)[] = [];
+  /** Records of ended flows, reused by {@link create} (at most the peak number of live flows). */
+  private readonly spare: FlowRecord[] = [];
+  /** Flow rows (see ROW_BYTES), viewed as int32 (keys) and as float64 (times). */
   private keys = new Int32Array(0);
   /** Open-addressing table: pairs [hash, flow id + 1] (0 = empty), so a probe reads one cache line. */
   private slots = new Int32Array(0);
@@ -182,11 +248,15 @@ export class FlowTable {
   private freeIds = new Int32Array(0);
   private freeTop = 0;
   private live = 0;
+  private times = new Float64Array(0);
+  private queuedAt = new Float64Array(0);
   private prev = new Int32Array(0);
   private next = new Int32Array(0);
   private readonly heads = new Int32Array(LIST_COUNT).fill(-1);
   private readonly tails = new Int32Array(LIST_COUNT).fill(-1);
 
+  /** Interned IPv4 address texts, see {@link addressText}. */
+  private readonly v4Texts = new Map<number, string>();
   private file = '';
   private fileSalt = 0;
   private created = 0;
@@ -296,22 +366,19 @@ export class FlowTable {
       rec.proto = proto;
       rec.v6 = v6;
       rec.origIsA = !this.kFlipped !== flip;
-      const fmt = v6 ? formatIpv6 : formatIpv4;
       if (flip) {
-        rec.origH = fmt(pkt.dst, 0);
-        rec.respH = fmt(pkt.src, 0);
+        rec.origH = this.addressText(v6, pkt.dst, pkt.dstV4);
+        rec.respH = this.addressText(v6, pkt.src, pkt.srcV4);
         rec.origP = dport;
         rec.respP = sport;
         rec.history = '^';
       } else {
-        rec.origH = fmt(pkt.src, 0);
-        rec.respH = fmt(pkt.dst, 0);
+        rec.origH = this.addressText(v6, pkt.src, pkt.srcV4);
+        rec.respH = this.addressText(v6, pkt.dst, pkt.dstV4);
         rec.origP = sport;
         rec.respP = dport;
       }
       if (proto === IPPROTO_TCP) {
-        rec.orig = new TcpEndpoint();
-        rec.resp = new TcpEndpoint();
         this.link(rec.id, LIST_TCP);
       } else {
         this.link(rec.id, LIST_UDP);
@@ -339,15 +406,15 @@ export class FlowTable {
         else if (!isOrig && ack) rec.synAcked = true;
       }
       const wasClosed = rec.closeComplete;
-      if (processTcpPacket(rec, isOrig, flags, pkt.tcpSeq, pkt.tcpAck, pkt.tcpWindow, pkt.payloadLen) && ts > rec.lastTs) {
-        rec.lastTs = ts;
+      if (processTcpPacket(rec, isOrig, pkt) && ts > this.times[rec.id * TIME_STRIDE + T_LAST_TS]) {
+        this.times[rec.id * TIME_STRIDE + T_LAST_TS] = ts;
       }
       if (!wasClosed && rec.closeComplete) {
-        rec.queuedAt = rec.lastSeen;
+        this.queuedAt[rec.id] = this.times[rec.id * TIME_STRIDE + T_LAST_SEEN];
         this.relink(rec, LIST_TCP_CLOSED);
       }
     } else {
-      if (ts > rec.lastTs) rec.lastTs = ts;
+      if (ts > this.times[rec.id * TIME_STRIDE + T_LAST_TS]) this.times[rec.id * TIME_STRIDE + T_LAST_TS] = ts;
       if (isOrig) {
         rec.origPayload += pkt.payloadLen;
         if ((rec.udpHist & 1) === 0) {
@@ -374,9 +441,9 @@ export class FlowTable {
   /** True when this packet must start a new flow instead of joining `rec`. */
   private mustSplit(rec: FlowRecord, pkt: Packet, isOrig: boolean): boolean {
     const ts = pkt.tsMicros;
-    if (ts - rec.lastSeen > this.timeoutOf(rec)) return true;
+    if (ts - this.times[rec.id * TIME_STRIDE + T_LAST_SEEN] > this.timeoutOf(rec)) return true;
     if (rec.proto !== IPPROTO_TCP) return false;
-    if (rec.closeComplete && ts - rec.lastTs > TCP_CLOSE_LINGER_MICROS) return true;
+    if (rec.closeComplete && ts - this.times[rec.id * TIME_STRIDE + T_LAST_TS] > TCP_CLOSE_LINGER_MICROS) return true;
     const flags = pkt.tcpFlags;
     if ((flags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return false;
     // Port reuse: a fresh SYN after a close or reset. A retransmitted SYN (same ISN) is the same attempt.
@@ -384,7 +451,7 @@ export class FlowTable {
     const rs = rec.resp.state;
     const closedOrReset = os === TCP_CLOSED || os === TCP_RESET || rs === TCP_CLOSED || rs === TCP_RESET;
     if (!closedOrReset) return false;
-    if (isOrig && rec.orig.state !== TCP_INACTIVE && pkt.tcpSeq >>> 0 === rec.orig.startSeq) return false;
+    if (isOrig && rec.orig.state !== TCP_INACTIVE && (pkt.tcpSeq | 0) === rec.orig.startSeq /* int32 pattern, see TcpEndpoint */) return false;
     return true;
   }
 
@@ -412,7 +479,7 @@ export class FlowTable {
     if (id >= 0) {
       rec = this.recs[id]!;
       isOrig = !this.kFlipped === rec.origIsA;
-      if (pkt.tsMicros - rec.lastSeen > this.icmpTimeout) {
+      if (pkt.tsMicros - this.times[rec.id * TIME_STRIDE + T_LAST_SEEN] > this.icmpTimeout) {
         this.emit(rec);
         rec = null;
       }
@@ -422,9 +489,8 @@ export class FlowTable {
       rec.proto = pkt.proto;
       rec.v6 = v6;
       rec.origIsA = !this.kFlipped;
-      const fmt = v6 ? formatIpv6 : formatIpv4;
-      rec.origH = fmt(pkt.src, 0);
-      rec.respH = fmt(pkt.dst, 0);
+      rec.origH = this.addressText(v6, pkt.src, pkt.srcV4);
+      rec.respH = this.addressText(v6, pkt.dst, pkt.dstV4);
       rec.origP = type;
       rec.respP = respP;
       rec.icmpType = type;
@@ -434,7 +500,7 @@ export class FlowTable {
     } else {
       this.touch(rec, pkt.tsMicros);
     }
-    if (pkt.tsMicros > rec.lastTs) rec.lastTs = pkt.tsMicros;
+    if (pkt.tsMicros > this.times[rec.id * TIME_STRIDE + T_LAST_TS]) this.times[rec.id * TIME_STRIDE + T_LAST_TS] = pkt.tsMicros;
     if (isOrig) {
       rec.origPkts++;
       rec.origIpBytes += pkt.ipLen;
@@ -457,7 +523,7 @@ export class FlowTable {
     let rec: FlowRecord | null = null;
     if (id >= 0) {
       rec = this.recs[id]!;
-      if (pkt.tsMicros - rec.lastSeen > this.timeoutOf(rec)) {
+      if (pkt.tsMicros - this.times[rec.id * TIME_STRIDE + T_LAST_SEEN] > this.timeoutOf(rec)) {
         this.emit(rec);
         rec = null;
       } else {
@@ -472,16 +538,13 @@ export class FlowTable {
       rec.proto = q.proto;
       rec.v6 = v6;
       rec.origIsA = !this.kFlipped;
-      const fmt = v6 ? formatIpv6 : formatIpv4;
-      rec.origH = fmt(q.src, 0);
-      rec.respH = fmt(q.dst, 0);
+      rec.origH = this.addressText(v6, q.src, srcV4);
+      rec.respH = this.addressText(v6, q.dst, dstV4);
       rec.origP = q.srcPort;
       rec.respP = q.dstPort;
-      rec.lastTs = pkt.tsMicros;
+      this.times[rec.id * TIME_STRIDE + T_LAST_TS] = pkt.tsMicros;
       rec.fromIcmpQuote = true;
       if (q.proto === IPPROTO_TCP) {
-        rec.orig = new TcpEndpoint();
-        rec.resp = new TcpEndpoint();
         this.link(rec.id, LIST_TCP);
       } else {
         this.link(rec.id, LIST_UDP);
@@ -504,6 +567,24 @@ export class FlowTable {
         frame: pkt.frame,
       };
     }
+  }
+
+  /**
+   * Canonical text of an address, made once per flow. IPv4 texts are interned (bounded cache): a
+   * server's address then is one string shared by all its flows, which saves the formatting and
+   * makes the audit's maps keyed by address compare by identity instead of by content.
+   * @param v4 the IPv4 address as a 32-bit number (ignored for IPv6)
+   */
+  private addressText(v6: boolean, bytes: Uint8Array, v4: number): string {
+    if (v6) return formatIpv6(bytes, 0);
+    const key = v4 >>> 0;
+    let text = this.v4Texts.get(key);
+    if (text === undefined) {
+      if (this.v4Texts.size >= MAX_INTERNED_ADDRESSES) this.v4Texts.clear();
+      text = formatIpv4(bytes, 0);
+      this.v4Texts.set(key, text);
+    }
+    return text;
   }
 
   // ---------------------------------------------------------------- application facts
@@ -560,8 +641,8 @@ export class FlowTable {
         list === LIST_TCP ? this.tcpTimeout : list === LIST_TCP_CLOSED ? TCP_CLOSE_LINGER_MICROS : list === LIST_UDP ? this.udpTimeout : this.icmpTimeout;
       for (let id = this.heads[list]; id >= 0; id = this.heads[list]) {
         const rec = this.recs[id]!;
-        if (now - rec.queuedAt <= timeout) break;
-        if (now - rec.lastSeen <= timeout) this.requeue(rec);
+        if (now - this.queuedAt[rec.id] <= timeout) break;
+        if (now - this.times[rec.id * TIME_STRIDE + T_LAST_SEEN] <= timeout) this.requeue(rec);
         else this.emit(rec);
       }
     }
@@ -618,7 +699,7 @@ export class FlowTable {
     const flow: Flow = {
       uid: rec.uid,
       ts: rec.ts,
-      duration: rec.lastTs - rec.ts,
+      duration: this.times[rec.id * TIME_STRIDE + T_LAST_TS] - rec.ts,
       proto,
       origH: rec.origH,
       origP: rec.origP,
@@ -755,12 +836,14 @@ export class FlowTable {
     keys[k + K_META] = this.kMeta;
     keys[k + K_HASH] = this.kHash;
     this.insertSlot(id, this.kHash);
-    const rec = new FlowRecord();
+    let rec = this.spare.pop();
+    if (rec === undefined) rec = new FlowRecord();
+    else rec.reset();
     rec.id = id;
     rec.ts = ts;
-    rec.lastTs = ts;
-    rec.lastSeen = ts;
-    rec.queuedAt = ts;
+    this.times[rec.id * TIME_STRIDE + T_LAST_TS] = ts;
+    this.times[rec.id * TIME_STRIDE + T_LAST_SEEN] = ts;
+    this.queuedAt[rec.id] = ts;
     rec.file = this.file;
     rec.frame = frame;
     rec.fileOffset = fileOffset;
@@ -780,10 +863,10 @@ export class FlowTable {
       let best = -1;
       for (let list = 0; list < LIST_COUNT; list++) {
         const id = this.heads[list];
-        if (id >= 0 && (best < 0 || this.recs[id]!.queuedAt < this.recs[best]!.queuedAt)) best = id;
+        if (id >= 0 && (best < 0 || this.queuedAt[id] < this.queuedAt[best])) best = id;
       }
       const rec = this.recs[best]!;
-      if (rec.lastSeen > rec.queuedAt) {
+      if (this.times[rec.id * TIME_STRIDE + T_LAST_SEEN] > this.queuedAt[rec.id]) {
         this.requeue(rec);
         continue;
       }
@@ -824,6 +907,7 @@ export class FlowTable {
         j = (j + 1) & mask;
         const s = slots[2 * j + 1];
         if (s === 0) {
+          this.spare.push(this.recs[id]!);
           this.recs[id] = null;
           this.freeIds[this.freeTop++] = id;
           this.live--;
@@ -843,8 +927,12 @@ export class FlowTable {
 
   private grow(newCapacity: number): void {
     const old = this.capacity;
-    const keys = new Int32Array(newCapacity * KEY_STRIDE);
-    keys.set(this.keys);
+    const rows = new ArrayBuffer(newCapacity * ROW_BYTES);
+    new Uint8Array(rows).set(new Uint8Array(this.keys.buffer, 0, old * ROW_BYTES));
+    const keys = new Int32Array(rows);
+    const times = new Float64Array(rows);
+    const queuedAt = new Float64Array(newCapacity);
+    queuedAt.set(this.queuedAt);
     const prev = new Int32Array(newCapacity);
     prev.set(this.prev);
     const next = new Int32Array(newCapacity);
@@ -855,6 +943,8 @@ export class FlowTable {
     for (let id = newCapacity - 1; id >= old; id--) free[top++] = id;
     for (let k = 0; k < this.freeTop; k++) free[top++] = this.freeIds[k];
     this.keys = keys;
+    this.times = times;
+    this.queuedAt = queuedAt;
     this.prev = prev;
     this.next = next;
     this.freeIds = free;
@@ -898,7 +988,7 @@ export class FlowTable {
 
   /** Moves a flow that was active since it was queued to its list's tail. */
   private requeue(rec: FlowRecord): void {
-    rec.queuedAt = rec.lastSeen;
+    this.queuedAt[rec.id] = this.times[rec.id * TIME_STRIDE + T_LAST_SEEN];
     this.relink(rec, rec.listId);
   }
 
@@ -908,7 +998,7 @@ export class FlowTable {
    * Inactivity itself is always judged exactly, from `lastSeen`, when the next packet arrives.
    */
   private touch(rec: FlowRecord, ts: number): void {
-    if (ts > rec.lastSeen) rec.lastSeen = ts;
+    if (ts > this.times[rec.id * TIME_STRIDE + T_LAST_SEEN]) this.times[rec.id * TIME_STRIDE + T_LAST_SEEN] = ts;
   }
 }
 

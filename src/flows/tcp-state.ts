@@ -10,7 +10,7 @@
  */
 
 import type { ConnState } from './types.js';
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/types.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../decode/types.js';
 
 /** Zeek's TCP endpoint states (TCP_Endpoint.h EndpointState). */
 export const TCP_INACTIVE = 0;
@@ -39,7 +39,15 @@ export class TcpEndpoint {
   prevState = TCP_INACTIVE;
   /** Zeek's did_close: this endpoint's FIN or RST has been processed as a close. */
   didClose = false;
-  /** Absolute (32-bit) sequence number of the start (the SYN, or first seq - 1 for a partial start). */
+  /**
+   * Absolute sequence numbers (startSeq, lastAbs, ackAbs) are kept as int32 bit patterns (`seq | 0`),
+   * not as unsigned values: V8 stores int32 numbers unboxed (as small integers on 64-bit builds
+   * without pointer compression), while values above 2^31 would each live in a heap-number box that
+   * every packet dereferences. Only differences `(a - b) | 0` and equality are ever used, and both
+   * are the same for either representation (arithmetic modulo 2^32).
+   *
+   * Sequence number of the start (the SYN, or first seq - 1 for a partial start).
+   */
   startSeq = 0;
   /** Last sequence number (one past the highest segment), absolute and relative to startSeq. */
   lastAbs = 0;
@@ -57,12 +65,33 @@ export class TcpEndpoint {
   zeroWindowCount = 0;
   zeroWindowThreshold = 1;
 
+  /** Back to the state of a new endpoint (same values as the field initialisers; endpoints are recycled). */
+  reset(): void {
+    this.state = TCP_INACTIVE;
+    this.prevState = TCP_INACTIVE;
+    this.didClose = false;
+    this.startSeq = 0;
+    this.lastAbs = 0;
+    this.lastRel = 0;
+    this.ackAbs = 0;
+    this.ackRel = 0;
+    this.finCount = 0;
+    this.histBits = 0;
+    this.lastSynRel = 0;
+    this.lastFinRel = 0;
+    this.lastRstRel = 0;
+    this.rxmitCount = 0;
+    this.rxmitThreshold = 1;
+    this.zeroWindowCount = 0;
+    this.zeroWindowThreshold = 1;
+  }
+
   /** Sets the sequence space from a packet; `lastAbs` given separately as Zeek's init_endpoint does. */
   initSeq(start: number, last: number): void {
-    this.startSeq = start >>> 0;
+    this.startSeq = start | 0;
     this.ackAbs = this.startSeq;
     this.ackRel = 0;
-    this.lastAbs = last >>> 0;
+    this.lastAbs = last | 0;
     this.lastRel = ((this.lastAbs - this.startSeq) | 0) >>> 0;
   }
 
@@ -101,7 +130,8 @@ export interface TcpConnection {
 }
 
 function addHistory(c: TcpConnection, isOrig: boolean, upper: string): void {
-  c.history += isOrig ? upper : upper.toLowerCase();
+  // One-character strings from fromCharCode come from V8's single-character cache (no allocation).
+  c.history += isOrig ? upper : String.fromCharCode(upper.charCodeAt(0) | 0x20);
 }
 
 /** Zeek's CheckHistory: records the letter the first time; returns true when it was seen before. */
@@ -132,18 +162,17 @@ function scaledZeroWindow(c: TcpConnection, ep: TcpEndpoint, isOrig: boolean): v
  * Returns true when the packet should update the connection's last time (Zeek stops moving it once
  * both sides have closed, so trailing ACKs do not stretch the duration).
  *
- * @param seq, ack absolute 32-bit sequence and acknowledgement numbers
- * @param len TCP payload length in bytes (as the headers declare)
+ * Takes the decoded packet rather than its fields as arguments: sequence numbers are unsigned
+ * 32-bit values, which V8 cannot pass to a non-inlined call without boxing each in a heap number,
+ * i.e. two allocations per TCP packet. Reads `tcpFlags`, `tcpSeq`, `tcpAck` (absolute 32-bit),
+ * `tcpWindow` and `payloadLen` (TCP payload bytes as the headers declare).
  */
-export function processTcpPacket(
-  c: TcpConnection,
-  isOrig: boolean,
-  flags: number,
-  seq: number,
-  ack: number,
-  window: number,
-  len: number,
-): boolean {
+export function processTcpPacket(c: TcpConnection, isOrig: boolean, pkt: Packet): boolean {
+  const flags = pkt.tcpFlags;
+  const seq = pkt.tcpSeq;
+  const ack = pkt.tcpAck;
+  const window = pkt.tcpWindow;
+  const len = pkt.payloadLen;
   const ep = isOrig ? c.orig : c.resp;
   const peer = isOrig ? c.resp : c.orig;
   const syn = (flags & TCP_SYN) !== 0;
@@ -167,7 +196,7 @@ export function processTcpPacket(
       break;
     case TCP_SYN_SENT:
     case TCP_SYN_ACK_SENT:
-      if (syn && seq >>> 0 !== ep.startSeq) ep.initSeq(seq, seqEnd);
+      if (syn && (seq | 0) !== ep.startSeq) ep.initSeq(seq, seqEnd);
       break;
     case TCP_ESTABLISHED:
     case TCP_PARTIAL:
@@ -223,7 +252,7 @@ export function processTcpPacket(
       // update_ack_seq (acknowledgements in RSTs are not trusted).
       const d = (ack - peer.ackAbs) | 0;
       if (!(ack === 0 && d > TOO_LARGE_SEQ_DELTA) && d > 0) {
-        peer.ackAbs = ack >>> 0;
+        peer.ackAbs = ack | 0;
         peer.ackRel += d;
       }
     }
@@ -236,12 +265,12 @@ export function processTcpPacket(
   } else if (fin && ep.lastRel === 1) {
     // Only the SYN and now the FIN seen: accept the FIN's position even past 2 GiB.
     ep.lastRel += deltaLast >>> 0;
-    ep.lastAbs = seqEnd;
+    ep.lastAbs = seqEnd | 0;
   } else if (ep.state === TCP_RESET) {
     // Nothing after a RST is trusted.
   } else if (deltaLast > 0) {
     ep.lastRel += deltaLast;
-    ep.lastAbs = seqEnd;
+    ep.lastAbs = seqEnd | 0;
   } else if (len > 0) {
     scaledRetransmit(c, ep, isOrig);
   }

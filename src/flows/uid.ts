@@ -25,5 +25,20 @@ export function base62(n: number, width: number): string {
  * (workers, files) apart in practice. 6 base62 digits hold any 32-bit value (62^6 > 2^32).
  */
 export function makeUid(counter: number, firstPacketHash: number): string {
-  return `C${base62(hashFinish(firstPacketHash), 6)}${base62(hashFinish(counter | 0), 6)}`;
+  // One string built from 13 character codes (same text as `C` + base62(..., 6) twice): this runs
+  // once per flow, and the digit-by-digit concatenation of base62() made a dozen throwaway strings.
+  let a = hashFinish(firstPacketHash) >>> 0;
+  let b = hashFinish(counter | 0) >>> 0;
+  const c = UID_CODES;
+  for (let i = 6; i >= 1; i--) {
+    c[i] = BASE62_CODES[a % 62];
+    a = Math.floor(a / 62);
+    c[i + 6] = BASE62_CODES[b % 62];
+    b = Math.floor(b / 62);
+  }
+  return String.fromCharCode(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12]);
 }
+
+const BASE62_CODES = Uint8Array.from(BASE62, (ch) => ch.charCodeAt(0));
+/** Scratch for {@link makeUid}; index 0 is the `C`. */
+const UID_CODES = new Uint8Array(13).fill(0x43);

@@ -101,7 +101,10 @@ export function assignRoles(summary: FlowSummaryData, opts: AssignOptions): Role
     if (name === '') continue;
     addName(obs.address, { name, obs });
   }
-  const namesOf = (address: string): string[] => (names.get(address) ?? []).map((k) => k.name);
+  const namesOf = (address: string): string[] => {
+    const list = names.get(address);
+    return list === undefined ? [] : list.map((k) => k.name);
+  };
 
   const invMatcher = new InventoryMatcher(inventory?.entries ?? []);
   const cliMatcher = new InventoryMatcher(cliRoles);
@@ -117,12 +120,17 @@ export function assignRoles(summary: FlowSummaryData, opts: AssignOptions): Role
     if (!list) evidence.set(address, (list = []));
     if (!list.some((e) => e.role === ev.role && e.source === ev.source)) list.push(ev);
   };
-  const rolesOf = (address: string): Role[] => [...new Set((evidence.get(address) ?? []).map((e) => e.role))];
+  const rolesOf = (address: string): Role[] => {
+    // Most addresses (clients) hold no role: skip the Set for them.
+    const list = evidence.get(address);
+    return list === undefined ? [] : [...new Set(list.map((e) => e.role))];
+  };
   const hasRole = (address: string, role: Role) => (evidence.get(address) ?? []).some((e) => e.role === role);
 
   // --- 1. inventory and --role ---------------------------------------------------------------
   const explicit = new Set<string>();
-  for (const address of candidates) {
+  // Without an inventory or --role (the usual case) there is nothing to match, for any address.
+  for (const address of invMatcher.empty && cliMatcher.empty ? [] : candidates) {
     const known = names.get(address) ?? [];
     for (const hit of invMatcher.match(address, namesOf(address))) {
       add(address, { role: hit.role, source: 'inventory', confidence: 'high', why: inventoryWhy(`inventory ${inventory!.file}`, hit, known) });

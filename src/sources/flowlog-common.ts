@@ -47,10 +47,20 @@ export async function forEachLine(
     return onLine(text, lineNo, start) !== false;
   };
 
+  let decoderIdle = true; // the streaming decoder holds no bytes of a split character
   for await (const chunk of input.chunks) {
     bytes += chunk.length;
     const chunkAscii = isAscii(chunk);
-    const text = decoder.decode(chunk, { stream: true });
+    // ASCII bytes are their own characters: a latin1 copy is several times faster than UTF-8
+    // decoding (measured ~0.25 vs ~0.7 ms per MiB). Only when the decoder is not holding the
+    // start of a character split at the previous chunk's end; otherwise it must finish it.
+    let text: string;
+    if (chunkAscii && decoderIdle) {
+      text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).toString('latin1');
+    } else {
+      text = decoder.decode(chunk, { stream: true });
+      decoderIdle = chunkAscii;
+    }
     let lastNl = text.lastIndexOf('\n');
     if (lastNl < 0) {
       carry += text;
@@ -151,7 +161,9 @@ export function isCanonicalIpv4(s: string): boolean {
   return dots === 3 && digits > 0 && !(digits > 1 && firstDigit === 0) && value <= 255;
 }
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** Character codes of the base62 digits `0-9A-Za-z`. */
+const BASE62_CODES = Array.from('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', (ch) => ch.charCodeAt(0));
+const UID_PREFIX = 67; // 'C'
 
 /** FNV-1a 32-bit hash of a string (UTF-16 code units), for uid seeds. */
 export function hashString(s: string): number {
@@ -173,15 +185,6 @@ function mix32(x: number): number {
   return x >>> 0;
 }
 
-function appendBase62(out: string, v: number, digits: number): string {
-  let s = out;
-  for (let i = 0; i < digits; i++) {
-    s += BASE62[v % 62];
-    v = Math.floor(v / 62);
-  }
-  return s;
-}
-
 /**
  * Zeek-style uid (`C` + 12 base62 characters) for a flow-log flow, stable for the same input:
  * derived from the file name's hash and the position of the flow's first record (line, or record
@@ -190,7 +193,24 @@ function appendBase62(out: string, v: number, digits: number): string {
 export function flowLogUid(fileHash: number, a: number, b = 0): string {
   const h1 = mix32(fileHash ^ mix32(a + 0x9e3779b9));
   const h2 = mix32(h1 ^ mix32(b * 0x27d4eb2d + a));
-  return appendBase62(appendBase62('C', h1, 6), h2, 6);
+  // One uid per flow, millions per file: String.fromCharCode builds the 13 characters as one flat
+  // string, where appending digit by digit made a chain of 13 intermediate strings (a measured
+  // tenth of the pfirewall reader's time). Digits are least significant first, 6 per half.
+  let d0 = h1;
+  const c1 = BASE62_CODES[d0 % 62]; d0 = Math.floor(d0 / 62);
+  const c2 = BASE62_CODES[d0 % 62]; d0 = Math.floor(d0 / 62);
+  const c3 = BASE62_CODES[d0 % 62]; d0 = Math.floor(d0 / 62);
+  const c4 = BASE62_CODES[d0 % 62]; d0 = Math.floor(d0 / 62);
+  const c5 = BASE62_CODES[d0 % 62]; d0 = Math.floor(d0 / 62);
+  const c6 = BASE62_CODES[d0 % 62];
+  let d1 = h2;
+  const c7 = BASE62_CODES[d1 % 62]; d1 = Math.floor(d1 / 62);
+  const c8 = BASE62_CODES[d1 % 62]; d1 = Math.floor(d1 / 62);
+  const c9 = BASE62_CODES[d1 % 62]; d1 = Math.floor(d1 / 62);
+  const c10 = BASE62_CODES[d1 % 62]; d1 = Math.floor(d1 / 62);
+  const c11 = BASE62_CODES[d1 % 62]; d1 = Math.floor(d1 / 62);
+  const c12 = BASE62_CODES[d1 % 62];
+  return String.fromCharCode(UID_PREFIX, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12);
 }
 
 /** Everything a reader decides about one flow-log flow; {@link makeLogFlow} fills in the rest. */

@@ -224,6 +224,40 @@ export async function readPfirewall(
   const num = (k: number): number => (isEmpty(k) ? 0 : parseUint(line, starts[k], ends[k]));
   let fieldCount = 0;
 
+  // The two addresses seen last (raw text as written, canonical form). Nearly every line names the
+  // logging host itself and one of a few peers, so comparing the column in place with these saves
+  // the substring and the validation for most addresses.
+  let recentRaw0 = '';
+  let recentCanon0 = '';
+  let recentRaw1 = '';
+  let recentCanon1 = '';
+  /** Canonical address in column `k` of the current line; null when it is not an address. */
+  const addressAt = (k: number): string | null => {
+    const start = starts[k];
+    const n = ends[k] - start;
+    if (n === 0) return null;
+    if (n === recentRaw0.length && line.startsWith(recentRaw0, start)) return recentCanon0;
+    if (n === recentRaw1.length && line.startsWith(recentRaw1, start)) {
+      // Keep the most recent first.
+      const raw = recentRaw1;
+      const canon = recentCanon1;
+      recentRaw1 = recentRaw0;
+      recentCanon1 = recentCanon0;
+      recentRaw0 = raw;
+      recentCanon0 = canon;
+      return canon;
+    }
+    const raw = text(k);
+    const canon = addresses.canonical(raw);
+    if (canon !== null) {
+      recentRaw1 = recentRaw0;
+      recentCanon1 = recentCanon0;
+      recentRaw0 = raw;
+      recentCanon0 = canon;
+    }
+    return canon;
+  };
+
   const onLine = (current: string, lineNo: number, offset: number): void => {
     if (current.length === 0) return;
     if (current.charCodeAt(0) === 35 /* # */) {
@@ -315,12 +349,10 @@ export async function readPfirewall(
       bad('log_unsupported_protocol', lineNo, offset, `protocol ${JSON.stringify(text(L.protocol).slice(0, 20))} is not TCP, UDP or ICMP; not a flow`);
       return;
     }
-    const srcText = text(L.src);
-    const dstText = text(L.dst);
-    const src = addresses.canonical(srcText);
-    const dst = addresses.canonical(dstText);
+    const src = addressAt(L.src);
+    const dst = addressAt(L.dst);
     if (src === null || dst === null) {
-      bad('log_bad_line', lineNo, offset, `bad address ${JSON.stringify((src === null ? srcText : dstText).slice(0, 60))}; skipped`);
+      bad('log_bad_line', lineNo, offset, `bad address ${JSON.stringify(text(src === null ? L.src : L.dst).slice(0, 60))}; skipped`);
       return;
     }
     let origP: number;

@@ -77,8 +77,10 @@ export async function readPcap(input: ByteInput, ctx: ReadContext, onFrame: Fram
     const origin: Origin = { file, offset: 0, index: 0 };
     const frame: Frame = { origin, tsMicros: 0, linkType, interfaceId: 0, capturedLen: 0, originalLen: 0, data: EMPTY };
     let frameNo = 0;
-    let minTs = Infinity;
-    let maxTs = -Infinity;
+    // First and last timestamps, kept in a typed array rather than in locals: locals of this async
+    // function that live across its awaits hold doubles as heap numbers, and updating one per
+    // frame allocated a number per packet (microsecond times are not small integers).
+    const tsRange = Float64Array.of(Infinity, -Infinity);
     let complete = true;
 
     for (;;) {
@@ -93,8 +95,8 @@ export async function readPcap(input: ByteInput, ctx: ReadContext, onFrame: Fram
         const frac = rd32(buf, pos + 4, le);
         const orig = rd32(buf, pos + 12, le);
         const ts = nanos ? sec * 1_000_000 + Math.floor(frac / 1000) : sec * 1_000_000 + frac;
-        if (ts < minTs) minTs = ts;
-        if (ts > maxTs) maxTs = ts;
+        if (ts < tsRange[0]) tsRange[0] = ts;
+        if (ts > tsRange[1]) tsRange[1] = ts;
         frameNo++;
         origin.offset = r.offsetOf(pos);
         origin.index = frameNo;
@@ -162,8 +164,8 @@ export async function readPcap(input: ByteInput, ctx: ReadContext, onFrame: Fram
       format: 'pcap',
       records: frameNo,
       bytes: r.offset,
-      firstTs: frameNo > 0 ? minTs : null,
-      lastTs: frameNo > 0 ? maxTs : null,
+      firstTs: frameNo > 0 ? tsRange[0] : null,
+      lastTs: frameNo > 0 ? tsRange[1] : null,
       complete,
     };
   } finally {
