@@ -51,7 +51,7 @@ export async function readContribution(
   onBytes?: (bytes: number) => void,
 ): Promise<FileContribution> {
   const c = await readFileSummary(file, index, opts, onBytes);
-  return { index, read: c.read, summary: c.summary.toData(), quality: c.quality };
+  return { index, read: c.read, summary: c.summary.toData({ share: true }), quality: c.quality };
 }
 
 /** One file read into a live {@link FlowSummary} (not yet snapshotted), for the main thread. */
@@ -117,7 +117,7 @@ export async function collectSummary(files: InputFile[], opts: CollectOptions): 
         // pair twice (toData, then merge), which costs about as much as reading a large capture.
         out.summary = c.summary;
       } else {
-        out.summary.merge(c.summary.toData());
+        out.summary.merge(c.summary.toData({ share: true }));
       }
       record(c.read, c.quality);
     }

@@ -1,9 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { buildAuditResult, exitCodeFor } from '../audit/build.js';
 import type { AuditResult, Finding, FindingStatus, InputInfo } from '../audit/types.js';
-import { loadCatalog } from '../catalog/load.js';
-import { renderCatalog } from '../catalog/render.js';
 import { UsageError } from '../common/diagnostics.js';
 import type { DataQuality } from '../common/diagnostics.js';
 import { packageVersion } from '../common/package-root.js';
@@ -11,13 +8,6 @@ import { formatIsoMicros } from '../common/time.js';
 import { formatNdjsonRow } from '../flows/format-ndjson.js';
 import { formatTableHeader, formatTableRow } from '../flows/format-table.js';
 import { formatZeekRow, zeekFooter, zeekHeader } from '../flows/format-zeek.js';
-import { renderCsv } from '../report/csv.js';
-import { formatEvidencePlace } from '../report/format.js';
-import { renderHtml } from '../report/html.js';
-import { renderJson } from '../report/json.js';
-import { renderMarkdown } from '../report/markdown.js';
-import { assignRoles, renderRoles, roleMapToInventoryYaml } from '../roles/assign.js';
-import { loadInventory, parseRoleFlag } from '../roles/inventory.js';
 import type { Inventory, InventoryEntry } from '../roles/types.js';
 import { DiagnosticSink } from '../common/diagnostics.js';
 import { parseTimezone } from '../sources/flowlog-time.js';
@@ -35,6 +25,9 @@ import {
 import { TextOutput } from './output.js';
 import { ProgressBar, type ProgressState } from './progress.js';
 import { readOneFile, type FileReadResult, type ReadOptions } from './read.js';
+
+/** Loads the audit and report modules on first use (see audit-modules.ts). */
+const auditModules = () => import('./audit-modules.js');
 
 /** Options shared by every command that reads inputs (commander gives them camel-cased). */
 export interface ReadFlags {
@@ -239,7 +232,8 @@ export interface RoleFlags extends ReadFlags {
   format?: string;
 }
 
-function loadRoleInputs(f: { inventory?: string; role: string[] }): { inventory?: Inventory; cliRoles: InventoryEntry[] } {
+async function loadRoleInputs(f: { inventory?: string; role: string[] }): Promise<{ inventory?: Inventory; cliRoles: InventoryEntry[] }> {
+  const { loadInventory, parseRoleFlag } = await auditModules();
   const inventory = f.inventory ? loadInventory(f.inventory) : undefined;
   const cliRoles = f.role.flatMap((r) => parseRoleFlag(r));
   return { inventory, cliRoles };
@@ -248,11 +242,12 @@ function loadRoleInputs(f: { inventory?: string; role: string[] }): { inventory?
 export async function runRoles(inputs: string[], f: RoleFlags, con: Console = processConsole): Promise<ExitCode> {
   const format = f.format ?? 'table';
   if (!['table', 'md', 'json'].includes(format)) throw new UsageError(`--format ${JSON.stringify(format)}: expected table, md or json`);
+  const { loadCatalog, assignRoles, renderRoles, roleMapToInventoryYaml } = await auditModules();
   const catalog = loadCatalog(f.catalog ?? 'hybrid-identity');
-  const { inventory, cliRoles } = loadRoleInputs(f);
+  const { inventory, cliRoles } = await loadRoleInputs(f);
   const { collected } = await collect(inputs, f, con);
   if (nothingRead(collected.files)) return 2;
-  const map = assignRoles(collected.summary.toData(), { catalog, inventory, cliRoles });
+  const map = assignRoles(collected.summary.toData({ share: true }), { catalog, inventory, cliRoles });
   con.out(renderRoles(map, format as 'table' | 'md' | 'json').replace(/\n$/, ''));
   if (f.write) {
     writeFileSync(f.write, roleMapToInventoryYaml(map));
@@ -299,13 +294,14 @@ export function defaultOutDir(inputs: string[], now: Date): string {
  * Returns null when nothing at all could be read.
  */
 export async function auditInputs(inputs: string[], f: AnalyzeFlags, con: Console, now: Date): Promise<AuditResult | null> {
+  const { loadCatalog, assignRoles, buildAuditResult } = await auditModules();
   const catalog = loadCatalog(f.catalog ?? 'hybrid-identity');
   const features = parseFeatures(f.feature);
   const failOn = parseFailOn(f.failOn);
-  const { inventory, cliRoles } = loadRoleInputs(f);
+  const { inventory, cliRoles } = await loadRoleInputs(f);
   const { collected } = await collect(inputs, f, con);
   if (nothingRead(collected.files)) return null;
-  const summaryData = collected.summary.toData();
+  const summaryData = collected.summary.toData({ share: true });
   const roles = assignRoles(summaryData, { catalog, inventory, cliRoles });
   const read = collected.files.filter((r) => r.summary !== null);
   const inputsInfo: InputInfo[] = read.map((r) => ({
@@ -354,6 +350,7 @@ export async function runAnalyze(inputs: string[], f: AnalyzeFlags, con: Console
     throw new UsageError(`cannot create ${outDir}: ${(e as NodeJS.ErrnoException).code}`);
   }
   const written: string[] = [];
+  const { renderMarkdown, renderJson, renderCsv, renderHtml, exitCodeFor, formatEvidencePlace } = await auditModules();
   const renderers: Record<ReportFormat, [string, (r: AuditResult) => string]> = {
     md: ['report.md', renderMarkdown],
     json: ['report.json', renderJson],
@@ -366,12 +363,12 @@ export async function runAnalyze(inputs: string[], f: AnalyzeFlags, con: Console
     writeFileSync(path, render(result));
     written.push(path);
   }
-  printVerdict(con, result, written);
+  printVerdict(con, result, written, formatEvidencePlace);
   return exitCodeFor(result);
 }
 
 /** The short terminal verdict: blocked and missing required flows first, then the counts. */
-export function printVerdict(con: Console, r: AuditResult, written: string[]): void {
+export function printVerdict(con: Console, r: AuditResult, written: string[], formatEvidencePlace: (e: AuditResult['findings'][number]['evidence'][number]) => string): void {
   con.out(r.verdict.summary);
   const window =
     r.window.first_ts !== null && r.window.last_ts !== null
@@ -405,9 +402,10 @@ function describeFinding(x: Finding): string {
 // ---------------------------------------------------------------------------------------------
 // catalog
 
-export function runCatalog(name: string | undefined, f: { catalog?: string; format?: string }, con: Console = processConsole): ExitCode {
+export async function runCatalog(name: string | undefined, f: { catalog?: string; format?: string }, con: Console = processConsole): Promise<ExitCode> {
   const format = f.format ?? 'table';
   if (!['table', 'md', 'json'].includes(format)) throw new UsageError(`--format ${JSON.stringify(format)}: expected table, md or json`);
+  const { loadCatalog, renderCatalog } = await auditModules();
   const catalog = loadCatalog(f.catalog ?? name ?? 'hybrid-identity');
   con.out(renderCatalog(catalog, format as 'table' | 'md' | 'json').replace(/\n$/, ''));
   return 0;

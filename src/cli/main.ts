@@ -112,7 +112,7 @@ nothing readable.`,
     .argument('[name]', 'hybrid-identity (default), hybrid-identity-2016, or a catalog file')
     .option('-c, --catalog <file>', 'your own catalog file (same format as catalogs/*.yaml)')
     .option('-f, --format <format>', 'table (default), md (for a ticket) or json')
-    .action((name: string | undefined, opts) => setExit(runCatalog(name, opts)));
+    .action(async (name: string | undefined, opts) => setExit(await runCatalog(name, opts)));
 
   return program;
 }

@@ -59,7 +59,7 @@ export interface Timeline {
   buckets: [number, number, number][];
 }
 
-export const MAX_TIMELINE_BUCKETS = 512;
+export const MAX_TIMELINE_BUCKETS = 64;
 
 export const SAMPLES_PER_AGGREGATE = 5;
 

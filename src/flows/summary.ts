@@ -22,7 +22,7 @@ import { addToTimeline, copyTimeline, mergeTimeline, newTimeline } from './timel
 import type { Flow, FlowEvidence, Outcome } from './types.js';
 
 /** Default cap on pair aggregates; flows beyond it are only counted (`overflowFlows`). */
-export const DEFAULT_MAX_PAIRS = 1_000_000;
+export const DEFAULT_MAX_PAIRS = 200_000; // ~1 KB each: the audit state stays near 200 MB whatever the input
 /** Distinct ICMP refusal texts and deny-rule names kept per pair (the smallest, in string order). */
 export const MAX_ICMP_REASONS = 8;
 export const MAX_DENY_RULES = 8;
@@ -252,7 +252,13 @@ export class FlowSummary {
   }
 
   /** A serialisable snapshot: deep copies, sorted for stable output. */
-  toData(): FlowSummaryData {
+  /**
+   * The summary as plain data, sorted. With `share`, the result holds this summary's own objects
+   * instead of copies: for a summary that is never touched again (the final one, or a worker's
+   * before it is posted, which clones anyway), it saves copying every aggregate.
+   */
+  toData(opts: { share?: boolean } = {}): FlowSummaryData {
+    if (opts.share) return this.sharedData();
     const pairs = [...this.pairs.values()].map(copyPair);
     pairs.sort(
       (a, b) => cmpStr(a.proto, b.proto) || cmpStr(a.origH, b.origH) || cmpStr(a.respH, b.respH) || a.respP - b.respP,
@@ -262,6 +268,30 @@ export class FlowSummary {
     const dns = [...this.dns.values()].map((d) => ({ ...d, servers: d.servers.slice(), firstEvidence: { ...d.firstEvidence } }));
     dns.sort((a, b) => cmpStr(a.name, b.name));
     const epm = [...this.epm.values()].map((e) => ({ ...e, ports: e.ports.slice() }));
+    epm.sort((a, b) => a.ts - b.ts || cmpStr(a.client, b.client) || cmpStr(a.server, b.server) || cmpStr(a.ports.join(','), b.ports.join(',')));
+    return {
+      flows: this.flows,
+      firstTs: this.firstTs,
+      lastTs: this.lastTs,
+      pairs,
+      names,
+      dns,
+      epm,
+      overflowFlows: this.overflowFlows,
+      outcomes: { ...this.outcomes },
+    };
+  }
+
+  private sharedData(): FlowSummaryData {
+    const pairs = [...this.pairs.values()];
+    pairs.sort(
+      (a, b) => cmpStr(a.proto, b.proto) || cmpStr(a.origH, b.origH) || cmpStr(a.respH, b.respH) || a.respP - b.respP,
+    );
+    const names = [...this.names.values()];
+    names.sort((a, b) => cmpStr(a.name, b.name) || cmpStr(a.address, b.address) || cmpStr(a.source, b.source));
+    const dns = [...this.dns.values()];
+    dns.sort((a, b) => cmpStr(a.name, b.name));
+    const epm = [...this.epm.values()];
     epm.sort((a, b) => a.ts - b.ts || cmpStr(a.client, b.client) || cmpStr(a.server, b.server) || cmpStr(a.ports.join(','), b.ports.join(',')));
     return {
       flows: this.flows,

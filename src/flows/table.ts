@@ -68,7 +68,7 @@ import { makeUid } from './uid.js';
 export const TCP_CLOSE_LINGER_MICROS = 5_000_000;
 
 /** Default hard cap on live flows. */
-export const DEFAULT_MAX_FLOWS = 1_000_000;
+export const DEFAULT_MAX_FLOWS = 250_000; // ~0.6 KB each: live-flow state stays near 150 MB; beyond it the oldest idle flow closes early (counted)
 
 /** Caps on application facts carried per flow. */
 export const MAX_DNS_QUERIES_PER_FLOW = 4;

@@ -36,7 +36,7 @@
  */
 
 import type { DiagnosticCode, DiagnosticSink } from '../common/diagnostics.js';
-import { AddressCache, hashString, parseBlobPath, parseUint, TupleMerger } from './flowlog-common.js';
+import { AddressSlots, hashString, parseBlobPath, parseUint, TupleMerger } from './flowlog-common.js';
 import type { BlobPathFacts, LogTuple, TupleGroup } from './flowlog-common.js';
 import { forEachJsonRecord } from './json-records.js';
 import type { JsonRecordMeta } from './json-records.js';
@@ -51,7 +51,7 @@ const MILLIS_THRESHOLD = 100_000_000_000;
 /** Per-file state of the Azure reader. */
 class AzureFileReader {
   readonly merger: TupleMerger;
-  readonly addresses = new AddressCache();
+  readonly addresses = new AddressSlots();
   readonly path: BlobPathFacts;
   readonly tuple: LogTuple = {
     ts: 0,
@@ -229,8 +229,8 @@ class AzureFileReader {
     const rawTs = parseUint(text, 0, c[0]);
     if (rawTs < 0) return false;
     t.ts = tsScaleMicros === 0 ? (rawTs >= MILLIS_THRESHOLD ? rawTs * 1000 : rawTs * 1_000_000) : rawTs * tsScaleMicros;
-    const src = this.addresses.canonical(text.slice(c[0] + 1, c[1]));
-    const dst = this.addresses.canonical(text.slice(c[1] + 1, c[2]));
+    const src = this.addresses.at(text, c[0] + 1, c[1]);
+    const dst = this.addresses.at(text, c[1] + 1, c[2]);
     if (src === null || dst === null) return false;
     t.src = src;
     t.dst = dst;

@@ -37,7 +37,7 @@
 import type { DiagnosticCode } from '../common/diagnostics.js';
 import { InputError } from '../common/diagnostics.js';
 import type { ConnState, Flow, Outcome, Transport } from '../flows/types.js';
-import { AddressCache, flowLogUid, forEachLine, hashString, parseUint, transportOf } from './flowlog-common.js';
+import { AddressCache, AddressSlots, flowLogUid, forEachLineRange, hashString, parseUint, sameChars, transportOf } from './flowlog-common.js';
 import { ASSUMED_UTC, civilToMillis, daysInMonth, parseTimezone } from './flowlog-time.js';
 import type { LocalTimeZone } from './flowlog-time.js';
 import type { ByteInput, FileSummary, FlowSink, ReadContext } from './types.js';
@@ -192,7 +192,7 @@ export async function readPfirewall(
   const zone: LocalTimeZone = ctx.tz === undefined ? ASSUMED_UTC : typeof ctx.tz === 'string' ? parseTimezone(ctx.tz) : ctx.tz;
   const givenLocal = ctx.localAddress === undefined ? undefined : (new AddressCache().canonical(ctx.localAddress) ?? ctx.localAddress);
   const fileHash = hashString(file);
-  const addresses = new AddressCache();
+  const addressSlots = new AddressSlots();
   const allowReasons = PATH_NAMES.map((p) => reasonFor('ALLOW', p, givenLocal));
   const dropReasons = PATH_NAMES.map((p) => reasonFor('DROP', p, givenLocal));
   const localVotes = new Map<string, number>();
@@ -213,54 +213,26 @@ export async function readPfirewall(
 
   const emitHeld = (h: HeldOpen): void => onFlow(h.flow);
 
-  // Field boundaries of the current line (reused: no array of strings per line).
+  // Field boundaries of the current line (reused: no array of strings per line). The line is the
+  // range [lineStart, lineEnd) of `line`, which is usually the whole decoded chunk: characters are
+  // read in place, and only the columns that become values are cut out as strings.
   const starts = new Int32Array(MAX_FIELDS);
   const ends = new Int32Array(MAX_FIELDS);
   let line = '';
   const text = (k: number): string => (k >= 0 && k < fieldCount ? line.slice(starts[k], ends[k]) : '-');
   const isEmpty = (k: number): boolean => k < 0 || k >= fieldCount || (ends[k] - starts[k] === 1 && line.charCodeAt(starts[k]) === 45);
-  const is = (k: number, word: string): boolean => k >= 0 && k < fieldCount && ends[k] - starts[k] === word.length && line.startsWith(word, starts[k]);
+  const is = (k: number, word: string): boolean => k >= 0 && k < fieldCount && ends[k] - starts[k] === word.length && sameChars(line, starts[k], word);
   /** A numeric column: `-` or absent → 0; -1 when not a number. */
   const num = (k: number): number => (isEmpty(k) ? 0 : parseUint(line, starts[k], ends[k]));
   let fieldCount = 0;
 
-  // The two addresses seen last (raw text as written, canonical form). Nearly every line names the
-  // logging host itself and one of a few peers, so comparing the column in place with these saves
-  // the substring and the validation for most addresses.
-  let recentRaw0 = '';
-  let recentCanon0 = '';
-  let recentRaw1 = '';
-  let recentCanon1 = '';
   /** Canonical address in column `k` of the current line; null when it is not an address. */
-  const addressAt = (k: number): string | null => {
-    const start = starts[k];
-    const n = ends[k] - start;
-    if (n === 0) return null;
-    if (n === recentRaw0.length && line.startsWith(recentRaw0, start)) return recentCanon0;
-    if (n === recentRaw1.length && line.startsWith(recentRaw1, start)) {
-      // Keep the most recent first.
-      const raw = recentRaw1;
-      const canon = recentCanon1;
-      recentRaw1 = recentRaw0;
-      recentCanon1 = recentCanon0;
-      recentRaw0 = raw;
-      recentCanon0 = canon;
-      return canon;
-    }
-    const raw = text(k);
-    const canon = addresses.canonical(raw);
-    if (canon !== null) {
-      recentRaw1 = recentRaw0;
-      recentCanon1 = recentCanon0;
-      recentRaw0 = raw;
-      recentCanon0 = canon;
-    }
-    return canon;
-  };
+  const addressAt = (k: number): string | null => addressSlots.at(line, starts[k], ends[k]);
 
-  const onLine = (current: string, lineNo: number, offset: number): void => {
-    if (current.length === 0) return;
-    if (current.charCodeAt(0) === 35 /* # */) {
+  const onLine = (chunkText: string, lineStart: number, lineEnd: number, lineNo: number, offset: number): void => {
+    if (lineEnd === lineStart) return;
+    if (chunkText.charCodeAt(lineStart) === 35 /* # */) {
+      const current = chunkText.slice(lineStart, lineEnd);
       if (current.startsWith('#Fields:')) {
         const names = current.slice(8).trim().split(/\s+/).map((n) => n.toLowerCase());
         const missing = REQUIRED_FIELDS.filter((n) => !names.includes(n));
@@ -276,12 +248,11 @@ export async function readPfirewall(
       }
       return;
     }
-    line = current;
+    line = chunkText;
     // Split at single spaces, recording boundaries only.
     let n = 0;
-    let start = 0;
-    const len = line.length;
-    for (let i = 0; i < len; i++) {
+    let start = lineStart;
+    for (let i = lineStart; i < lineEnd; i++) {
       if (line.charCodeAt(i) === 32) {
         if (n < MAX_FIELDS) {
           starts[n] = start;
@@ -293,10 +264,10 @@ export async function readPfirewall(
     }
     if (n < MAX_FIELDS) {
       starts[n] = start;
-      ends[n] = len;
+      ends[n] = lineEnd;
     }
     fieldCount = Math.min(n + 1, MAX_FIELDS);
-    if (n + 1 === 1 && line.trim().length === 0) return;
+    if (n + 1 === 1 && line.slice(lineStart, lineEnd).trim().length === 0) return;
     dataLines++;
     if (layout === null) {
       if (!warnedNoFields) {
@@ -312,8 +283,8 @@ export async function readPfirewall(
     }
     // Time: lines come in time order, so most share the previous line's second.
     let ts: number;
-    if (lastDate.length === ends[L.date] - starts[L.date] && line.startsWith(lastDate, starts[L.date]) &&
-        lastTime.length === ends[L.time] - starts[L.time] && line.startsWith(lastTime, starts[L.time])) {
+    if (lastDate.length === ends[L.date] - starts[L.date] && sameChars(line, starts[L.date], lastDate) &&
+        lastTime.length === ends[L.time] - starts[L.time] && sameChars(line, starts[L.time], lastTime)) {
       ts = lastTs0;
     } else {
       const date = text(L.date);
@@ -488,7 +459,7 @@ export async function readPfirewall(
     runVotes = 0;
   }
 
-  const result = await forEachLine(input, onLine);
+  const result = await forEachLineRange(input, onLine);
   flushVotes();
   for (const h of held.values()) emitHeld(h);
   held.clear();
