@@ -31,6 +31,8 @@ export interface BuildAuditArgs {
   /** Statuses of REQUIRED findings that fail the run (`--fail-on`); `unexpected` fails on any unexpected flow. */
   failOn: readonly FindingStatus[];
   assumedTimezone?: string;
+  /** See AuditOptions.observedHosts. */
+  observedHosts?: ReadonlySet<string>;
 }
 
 const SOURCE_STRENGTH: readonly RoleSource[] = ['inventory', 'cli', 'dns', 'sni', 'inferred'];
@@ -182,7 +184,7 @@ function windowOf(summary: FlowSummaryData, inputs: readonly InputInfo[]): Audit
 /** Builds the complete result the renderers print and report.json holds. */
 export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   const { summary, roles, catalog, features } = args;
-  const evaluated = evaluateAudit(summary, roles, { catalog, features });
+  const evaluated = evaluateAudit(summary, roles, { catalog, features, observedHosts: args.observedHosts });
   const verdict = computeVerdict(evaluated.findings, evaluated.unexpected_total, args.failOn);
   const hosts = [...roles.hosts.values()]
     .filter((h) => h.roles.length > 0)

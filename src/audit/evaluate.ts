@@ -285,11 +285,18 @@ class Evaluator {
    */
   private visible(address: string | null): boolean {
     if (address === null) return false;
+    const observed = this.idx.opts.observedHosts;
+    if (observed) return observed.has(address);
     if (this.idx.hostFlows.has(address)) return true;
     this.someRoleHostVisible ??= [...this.idx.hostRoles.keys()].some((h) => this.idx.hostFlows.has(h));
     return !this.someRoleHostVisible;
   }
   private someRoleHostVisible: boolean | undefined;
+
+  private observedText(): string {
+    const hosts = [...(this.idx.opts.observedHosts ?? [])];
+    return hosts.slice(0, 3).join(', ') + (hosts.length > 3 ? `, and ${hosts.length - 3} more` : '');
+  }
 
   /** An applicable rule for the same role pair that covers the same transport and ports, if any. */
   private applicableTwin(rule: CatalogRule): CatalogRule | undefined {
@@ -351,7 +358,9 @@ class Evaluator {
     if (status === 'missing' && !this.visible(src) && !this.visible(dst)) {
       // A capture on the sync server cannot see WAP-to-AD FS traffic: absence proves nothing.
       f.status = 'not-applicable';
-      f.reason = `neither ${src} nor ${dst} appears anywhere in the data: the capture or logs were not taken where their traffic passes`;
+      f.reason = this.idx.opts.observedHosts
+        ? `neither ${src} nor ${dst} is a host the logs observe (${this.observedText()}): they cannot show traffic between them`
+        : `neither ${src} nor ${dst} appears anywhere in the data: the capture or logs were not taken where their traffic passes`;
     } else if (status === 'missing') {
       f.reason =
         epmPorts.length > 0
@@ -390,9 +399,16 @@ class Evaluator {
     const role = missingSide === 'dst' ? rule.to : rule.from;
     let { status, why } = this.absentStatus(rule);
     const other = missingSide === 'dst' ? src : dst;
-    if (status === 'missing' && other !== null && !this.visible(other) && !knownHosts.some((h) => this.visible(h))) {
+    // With known observation points (host and NSG logs), "none of them was contacted" is proven only
+    // when every one of them is observed: the DNS answered by an unobserved DC would not show.
+    const hostsSeen = this.idx.opts.observedHosts
+      ? knownHosts.length > 0 && knownHosts.every((h) => this.visible(h))
+      : knownHosts.some((h) => this.visible(h));
+    if (status === 'missing' && other !== null && !this.visible(other) && !hostsSeen) {
       status = 'not-applicable';
-      why = `${other} appears nowhere in the data, and neither does any ${role} host: the capture or logs were not taken where their traffic passes`;
+      why = this.idx.opts.observedHosts
+        ? `the logs observe ${this.observedText()}: not ${other}, and not every ${role} host, so they cannot show whether this traffic happened`
+        : `${other} appears nowhere in the data, and neither does any ${role} host: the capture or logs were not taken where their traffic passes`;
     }
     f.status = status;
     const dns = missingSide === 'dst' ? this.dnsClause(role) : { text: '', names: [] };

@@ -104,6 +104,13 @@ export interface AuditOptions {
   catalog: Catalog;
   /** Conditions turned on by `--feature`. */
   features: Set<Condition>;
+  /**
+   * The hosts the inputs observe from, when every input is a log written on or for known hosts
+   * (a Windows Firewall log: its own host; an NSG or VNet flow log: the addresses behind it).
+   * Traffic between two other hosts cannot appear in such logs, so its absence proves nothing.
+   * Undefined when any input is a capture or a log without direction: then any host may be seen.
+   */
+  observedHosts?: ReadonlySet<string>;
 }
 
 /** Everything the renderers need; `report.json` is this object (plus the schema tag). */

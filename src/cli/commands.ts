@@ -313,6 +313,8 @@ export async function auditInputs(inputs: string[], f: AnalyzeFlags, con: Consol
     last_ts: r.summary!.lastTs,
     complete: r.summary!.complete,
   }));
+  // Logs written on or for known hosts can only show those hosts' traffic (AuditOptions.observedHosts).
+  const observedHosts = read.every((r) => r.observed !== null) ? new Set(read.flatMap((r) => r.observed!)) : undefined;
   // Logs with local times (pfirewall) say which zone they were read in.
   const zones = [...new Set(read.map((r) => r.summary!.timeZone?.name).filter((z): z is string => !!z))];
   return buildAuditResult({
@@ -326,6 +328,7 @@ export async function auditInputs(inputs: string[], f: AnalyzeFlags, con: Consol
     generatedAt: now,
     failOn,
     assumedTimezone: zones.length > 0 ? zones.join(', ') : undefined,
+    observedHosts,
   });
 }
 

@@ -33,7 +33,16 @@ export interface FileReadResult {
   flows: number;
   /** Flows left out by --since/--until. */
   outsideWindow: number;
+  /**
+   * The hosts this file observes from: a Windows Firewall log's own host (SEND: the source,
+   * RECEIVE: the destination), an NSG or VNet flow log's protected addresses (I: the destination,
+   * O: the source). Null for captures, and for logs whose records carry no direction.
+   */
+  observed: string[] | null;
 }
+
+/** Past this many observed hosts a log is treated as seeing everything (a busy NSG). */
+const MAX_OBSERVED_HOSTS = 4096;
 
 /**
  * Reads one input file of any supported format and hands every flow in the window to `onFlow`.
@@ -49,7 +58,15 @@ export async function readOneFile(
   onFlow: (flow: Flow) => void,
   onInput?: (input: ByteInput) => void,
 ): Promise<FileReadResult> {
-  const result: FileReadResult = { file: file.path, summary: null, flows: 0, outsideWindow: 0 };
+  const result: FileReadResult = { file: file.path, summary: null, flows: 0, outsideWindow: 0, observed: null };
+  const observed = new Set<string>();
+  let observedUnknown = false;
+  const observe = (flow: Flow) => {
+    const dir = flow.log?.direction;
+    if (dir === 'I' || dir === 'RECEIVE') observed.add(flow.respH);
+    else if (dir === 'O' || dir === 'SEND') observed.add(flow.origH);
+    else observedUnknown = true;
+  };
   const since = opts.since ?? -Infinity;
   const until = opts.until ?? Infinity;
   const windowed = opts.since !== undefined || opts.until !== undefined;
@@ -59,6 +76,7 @@ export async function readOneFile(
       return;
     }
     result.flows++;
+    if (flow.observedBy === 'flowlog' && !observedUnknown) observe(flow);
     onFlow(flow);
   };
 
@@ -99,6 +117,9 @@ export async function readOneFile(
         { diag, tz: opts.tz, localAddress: opts.localAddress, columns: opts.columns },
         emit,
       );
+    }
+    if (format !== 'pcap' && format !== 'pcapng' && !observedUnknown && observed.size > 0 && observed.size <= MAX_OBSERVED_HOSTS) {
+      result.observed = [...observed].sort();
     }
     if (result.summary && result.summary.records === 0 && result.flows === 0) {
       diag.report('input_empty', { file: file.path, offset: 0, index: 0 }, `${file.path}: no records`);

@@ -167,12 +167,19 @@ export class AddressSlots {
 
   /** Canonical text of the address `text[start, end)`, or null when it is not an IPv4/IPv6 literal. */
   at(text: string, start: number, end: number): string | null {
-    if (end <= start) return this.addresses.canonical('');
-    let h = end - start;
-    for (let i = start; i < end; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) | 0;
-    const slot = h & (ADDRESS_SLOTS - 1);
+    const n = end - start;
+    if (n < 4) return this.addresses.canonical(text.slice(start, end));
+    // The length and the last four characters (where addresses of one network differ) pick the
+    // slot: hashing every character cost more than the compare it guards.
+    const h =
+      n * 0x9e3779b1 +
+      text.charCodeAt(end - 1) * 0x01000193 +
+      text.charCodeAt(end - 2) * 0x85ebca6b +
+      text.charCodeAt(end - 3) * 0x2c1b3c6d +
+      text.charCodeAt(end - 4) * 0x297a2d39;
+    const slot = (h ^ (h >>> 11)) & (ADDRESS_SLOTS - 1);
     const cached = this.raw[slot];
-    if (cached.length === end - start && sameChars(text, start, cached)) return this.canonicalText[slot];
+    if (cached.length === n && sameChars(text, start, cached)) return this.canonicalText[slot];
     const raw = text.slice(start, end);
     const canonical = this.addresses.canonical(raw);
     if (canonical !== null) {

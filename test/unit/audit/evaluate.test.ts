@@ -491,3 +491,16 @@ describe('evaluateAudit: conditional rules that name the same traffic as an appl
     expect(sso.reason).toBe(`condition seamless-sso is off, and the same traffic is judged under ${HTTPS_AAD.id}`);
   });
 });
+
+describe('evaluateAudit: logs written on or for known hosts', () => {
+  it('a pair outside what the logs observe is not-applicable; a pair with an observed host is judged', () => {
+    const twoDcs = roles({ [CONNECT]: ['connect'], [DC1]: ['dc'], [DC2]: ['dc'] });
+    // dc02's own firewall log: it shows dc02's traffic only
+    const data = summary({ pairs: [agg({ respH: DC2, respP: 88, completed: 1 })] });
+    const findings = evaluateAudit(data, twoDcs, { catalog: catalog([LDAP]), features: new Set(), observedHosts: new Set([DC2]) }).findings;
+    const toDc1 = findings.find((f) => f.dst === DC1)!;
+    expect(toDc1.status).toBe('not-applicable');
+    expect(toDc1.reason).toBe(`neither ${CONNECT} nor ${DC1} is a host the logs observe (${DC2}): they cannot show traffic between them`);
+    expect(findings.find((f) => f.dst === DC2)!.status).toBe('missing');
+  });
+});
