@@ -172,11 +172,12 @@ export class AddressSlots {
     // The length and the last four characters (where addresses of one network differ) pick the
     // slot: hashing every character cost more than the compare it guards.
     const h =
-      n * 0x9e3779b1 +
-      text.charCodeAt(end - 1) * 0x01000193 +
-      text.charCodeAt(end - 2) * 0x85ebca6b +
-      text.charCodeAt(end - 3) * 0x2c1b3c6d +
-      text.charCodeAt(end - 4) * 0x297a2d39;
+      (Math.imul(n, 0x9e3779b1) +
+        Math.imul(text.charCodeAt(end - 1), 0x01000193) +
+        Math.imul(text.charCodeAt(end - 2), 0x85ebca6b) +
+        Math.imul(text.charCodeAt(end - 3), 0x2c1b3c6d) +
+        Math.imul(text.charCodeAt(end - 4), 0x297a2d39)) |
+      0;
     const slot = (h ^ (h >>> 11)) & (ADDRESS_SLOTS - 1);
     const cached = this.raw[slot];
     if (cached.length === n && sameChars(text, start, cached)) return this.canonicalText[slot];
