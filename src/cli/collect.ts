@@ -25,55 +25,38 @@ export interface CollectOptions {
   onFileDone?: (result: FileReadResult, quality: DataQuality) => void;
 }
 
-/** One file's contribution, as a worker sends it. */
-interface FileContribution {
+/** What a worker reports for one file: how reading went (its flows went into the worker's summary). */
+export interface FileReport {
   index: number;
   read: FileReadResult;
-  summary: FlowSummaryData;
   quality: DataQuality;
 }
 
-/** Messages between the main thread and a worker (see worker.ts). */
+/** Messages from a worker to the main thread (see worker.ts). */
 export type WorkerMessage =
-  | { type: 'result'; result: FileContribution }
-  | { type: 'progress'; bytes: number; flows: number }
+  | { type: 'file'; report: FileReport }
+  | { type: 'summary'; summary: FlowSummaryData }
+  | { type: 'progress'; bytes: number }
   | { type: 'fatal'; message: string; stack?: string };
 
 /**
- * Reads one file into a summary and data-quality snapshot of its own. Both the single-threaded
- * path and the workers use this, and the caller merges contributions in file order: a run with
- * workers gives exactly the result of a run without.
+ * Reads one file, adding its flows to `summary`; returns how reading went. Every thread keeps ONE
+ * summary for all the files it reads: an hourly flow-log file touches nearly every host pair, so a
+ * summary per file would be as large as the total, once per file.
  */
-export async function readContribution(
+export async function readIntoSummary(
   file: InputFile,
   index: number,
   opts: ReadOptions,
+  summary: FlowSummary,
   onBytes?: (bytes: number) => void,
-): Promise<FileContribution> {
-  const c = await readFileSummary(file, index, opts, onBytes);
-  return { index, read: c.read, summary: c.summary.toData({ share: true }), quality: c.quality };
-}
-
-/** One file read into a live {@link FlowSummary} (not yet snapshotted), for the main thread. */
-interface LocalContribution {
-  read: FileReadResult;
-  summary: FlowSummary;
-  quality: DataQuality;
-}
-
-async function readFileSummary(
-  file: InputFile,
-  index: number,
-  opts: ReadOptions,
-  onBytes?: (bytes: number) => void,
-): Promise<LocalContribution> {
+): Promise<FileReport> {
   const diag = new DiagnosticSink();
-  const summary = new FlowSummary();
   let input: { bytesConsumed(): number } | null = null;
   const timer = onBytes ? setInterval(() => input && onBytes(input.bytesConsumed()), 200) : null;
   try {
     const read = await readOneFile(file, opts, diag, (f) => summary.add(f), (i) => (input = i));
-    return { read, summary, quality: diag.toDataQuality() };
+    return { index, read, quality: diag.toDataQuality() };
   } finally {
     if (timer) clearInterval(timer);
   }
@@ -88,56 +71,49 @@ export function chooseWorkers(files: InputFile[], requested: number | undefined)
   return Math.min(files.length, Math.max(1, availableParallelism()));
 }
 
-/** Reads every file and folds the flows into one summary. */
+/**
+ * Reads every file and folds the flows into one summary. With workers, each thread builds its own
+ * summary and the main thread merges them at the end. FlowSummary.merge is exact and does not
+ * depend on order (samples, names and capped lists are chosen by a total order on the data), so
+ * the result equals a single-threaded run whichever thread read which file; per-file results and
+ * data quality are folded strictly in file order.
+ */
 export async function collectSummary(files: InputFile[], opts: CollectOptions): Promise<Collected> {
   const out: Collected = { summary: new FlowSummary(), diag: new DiagnosticSink(), files: [] };
-  const record = (read: FileReadResult, quality: DataQuality) => {
-    out.diag.merge(quality);
-    out.files.push(read);
-    opts.onFileDone?.(read, quality);
-  };
-  const fold = (c: FileContribution) => {
-    out.summary.merge(c.summary);
-    record(c.read, c.quality);
+  const record = (r: FileReport) => {
+    out.diag.merge(r.quality);
+    out.files.push(r.read);
+    opts.onFileDone?.(r.read, r.quality);
   };
   const progress = opts.progress;
   if (opts.workers <= 1) {
     for (let i = 0; i < files.length; i++) {
       if (progress) progress.currentFile = files[i].path;
       const base = progress ? progress.bytesDone : 0;
-      const c = await readFileSummary(files[i], i, opts.read, progress ? (b) => (progress.bytesDone = base + b) : undefined);
+      const r = await readIntoSummary(files[i], i, opts.read, out.summary, progress ? (b) => (progress.bytesDone = base + b) : undefined);
       if (progress) {
         progress.bytesDone = base + files[i].size;
         progress.filesDone++;
-        progress.flows += c.read.flows;
+        progress.flows += r.read.flows;
       }
-      if (i === 0) {
-        // The first file's summary becomes the total as it is: merging a snapshot into an empty
-        // summary gives the same content (every cap and choice is the same), but deep-copies every
-        // pair twice (toData, then merge), which costs about as much as reading a large capture.
-        out.summary = c.summary;
-      } else {
-        out.summary.merge(c.summary.toData({ share: true }));
-      }
-      record(c.read, c.quality);
+      record(r);
     }
     return out;
   }
-  await runWorkers(files, opts, fold);
+  const summaries = await runWorkers(files, opts, record);
+  for (const s of summaries) out.summary.merge(s);
   return out;
 }
 
 /**
  * Hands files to `opts.workers` threads one at a time (the next file goes to whichever worker is
- * free, so one big file does not hold the others up) and folds results strictly in file order.
+ * free, so one big file does not hold the others up), folds the per-file reports strictly in file
+ * order, and returns each worker's summary, in worker order.
  */
-async function runWorkers(
-  files: InputFile[],
-  opts: CollectOptions,
-  fold: (c: FileContribution) => void,
-): Promise<void> {
+async function runWorkers(files: InputFile[], opts: CollectOptions, record: (r: FileReport) => void): Promise<FlowSummaryData[]> {
   const script = join(packageRoot(), 'dist', 'src', 'cli', 'worker.js');
-  const pending = new Map<number, FileContribution>();
+  const pending = new Map<number, FileReport>();
+  const summaries: FlowSummaryData[] = [];
   let nextToFold = 0;
   let nextToSend = 0;
   const progress = opts.progress;
@@ -175,17 +151,21 @@ async function runWorkers(
           reject(err);
           return;
         }
-        const c = m.result;
+        if (m.type === 'summary') {
+          summaries[k] = m.summary;
+          return;
+        }
+        const r = m.report;
         inFlightBytes.set(w, 0);
-        doneBytes += files[c.index].size;
+        doneBytes += files[r.index].size;
         if (progress) {
           progress.filesDone++;
-          progress.flows += c.read.flows;
+          progress.flows += r.read.flows;
           progress.bytesDone = doneBytes;
         }
-        pending.set(c.index, c);
+        pending.set(r.index, r);
         while (pending.has(nextToFold)) {
-          fold(pending.get(nextToFold)!);
+          record(pending.get(nextToFold)!);
           pending.delete(nextToFold);
           nextToFold++;
         }
@@ -202,4 +182,5 @@ async function runWorkers(
       sendNext(w);
     }
   });
+  return summaries.filter((s) => s !== undefined);
 }

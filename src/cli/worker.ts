@@ -1,26 +1,31 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { readContribution, type WorkerMessage } from './collect.js';
+import { FlowSummary } from '../flows/summary.js';
+import { readIntoSummary, type WorkerMessage } from './collect.js';
 import type { InputFile } from './inputs.js';
 import type { ReadOptions } from './read.js';
 
 /**
- * A reading thread: receives files one at a time, reads each into its own summary and sends it
- * back. The main thread merges in file order (collect.ts), so results equal a single-threaded run.
+ * A reading thread: receives files one at a time and folds their flows into one summary of its
+ * own, reporting each file as it finishes; on `done` it sends the summary and exits. The main
+ * thread merges the summaries (collect.ts): the result equals a single-threaded run.
  */
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run as a worker thread');
 const read = (workerData as { read: ReadOptions }).read;
+const summary = new FlowSummary();
 
 port.on('message', async (m: { type: 'file'; index: number; file: InputFile } | { type: 'done' }) => {
-  if (m.type === 'done') {
-    port.close();
-    return;
-  }
   try {
-    const result = await readContribution(m.file, m.index, read, (bytes) =>
-      port.postMessage({ type: 'progress', bytes, flows: 0 } satisfies WorkerMessage),
+    if (m.type === 'done') {
+      // Shared, not copied: postMessage clones it, and this summary is not touched again.
+      port.postMessage({ type: 'summary', summary: summary.toData({ share: true }) } satisfies WorkerMessage);
+      port.close();
+      return;
+    }
+    const report = await readIntoSummary(m.file, m.index, read, summary, (bytes) =>
+      port.postMessage({ type: 'progress', bytes } satisfies WorkerMessage),
     );
-    port.postMessage({ type: 'result', result } satisfies WorkerMessage);
+    port.postMessage({ type: 'file', report } satisfies WorkerMessage);
   } catch (e) {
     const err = e as Error;
     port.postMessage({ type: 'fatal', message: err.message, stack: err.stack } satisfies WorkerMessage);

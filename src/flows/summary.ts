@@ -158,6 +158,11 @@ function copyPair(p: PairAggregate): PairAggregate {
   };
 }
 
+/** (transport, port) as one number for the pair index. */
+function portSlot(proto: string, respP: number): number {
+  return respP * 4 + (proto === 'tcp' ? 0 : proto === 'udp' ? 1 : 2);
+}
+
 function pairKey(proto: string, origH: string, respH: string, respP: number): string {
   return `${proto}|${origH}|${respH}|${respP}`;
 }
@@ -243,7 +248,7 @@ export class FlowSummary {
       const key = pairKey(p.proto, p.origH, p.respH, p.respP);
       const mine = this.pairs.get(key);
       if (mine) this.mergePair(mine, p);
-      else if (this.pairs.size < this.maxPairs) this.pairs.set(key, copyPair(p));
+      else if (this.pairs.size < this.maxPairs) this.insertPair(key, copyPair(p));
       else this.overflowFlows += p.flows;
     }
     for (const n of data.names) this.observeName({ ...n, evidence: copyEvidence(n.evidence) });
@@ -311,11 +316,31 @@ export class FlowSummary {
     if (this.lastTs === null || last > this.lastTs) this.lastTs = last;
   }
 
+  /**
+   * The hot-path index over `pairs`: origH → respH → (port, transport) → aggregate. Address
+   * strings come from the readers' caches and keep their hash, so three lookups cost less than
+   * building and hashing a fresh key string per flow.
+   */
+  private readonly index = new Map<string, Map<string, Map<number, PairAggregate>>>();
+
+  private lookupPair(proto: string, origH: string, respH: string, respP: number): PairAggregate | undefined {
+    return this.index.get(origH)?.get(respH)?.get(portSlot(proto, respP));
+  }
+
+  private insertPair(key: string, p: PairAggregate): void {
+    this.pairs.set(key, p);
+    let byResp = this.index.get(p.origH);
+    if (!byResp) this.index.set(p.origH, (byResp = new Map()));
+    let byPort = byResp.get(p.respH);
+    if (!byPort) byResp.set(p.respH, (byPort = new Map()));
+    byPort.set(portSlot(p.proto, p.respP), p);
+  }
+
   private addToPair(flow: Flow): void {
     const respP = flow.proto === 'icmp' ? 0 : flow.respP;
-    const key = pairKey(flow.proto, flow.origH, flow.respH, respP);
-    let p = this.pairs.get(key);
+    let p = this.lookupPair(flow.proto, flow.origH, flow.respH, respP);
     if (!p) {
+      const key = pairKey(flow.proto, flow.origH, flow.respH, respP);
       if (this.pairs.size >= this.maxPairs) {
         this.overflowFlows++;
         return;
@@ -339,7 +364,7 @@ export class FlowSummary {
         bytes: 0,
         timeline: newTimeline(),
       };
-      this.pairs.set(key, p);
+      this.insertPair(key, p);
     }
     p.flows++;
     p[flow.outcome]++;
@@ -347,7 +372,13 @@ export class FlowSummary {
     if (flow.ts + flow.duration > p.lastTs) p.lastTs = flow.ts + flow.duration;
     p.connStates[flow.connState] = (p.connStates[flow.connState] ?? 0) + 1;
     p.bytes += flow.origBytes + flow.respBytes;
-    addSample(p, sampleOf(flow));
+    // Most flows of a busy pair cannot enter its samples: when the list is full, already holds this
+    // outcome and ends before this flow, selectSamples would drop the flow, so skip building it.
+    const samples = p.samples;
+    const full = samples.length >= SAMPLES_PER_AGGREGATE;
+    if (!(full && flow.ts > samples[samples.length - 1].ts && samples.some((x) => x.outcome === flow.outcome))) {
+      addSample(p, sampleOf(flow));
+    }
     if (flow.icmp) addCapped(p.icmpReasons, describeIcmpRefusal(flow.icmp), MAX_ICMP_REASONS);
     if (flow.outcome === 'refused' && flow.log?.rule) addCapped(p.denyRules, flow.log.rule, MAX_DENY_RULES);
     const completed = flow.outcome === 'completed' ? 1 : 0;
