@@ -123,7 +123,7 @@ describe.skipIf(!HAVE_CHROMIUM && !UNDER_CI)('HTML report in chromium', () => {
     const { page } = await open(reportUrl);
     expect(await page.locator('svg#chart-matrix rect.cell').count()).toBe(expectedCells(result));
     expect(await page.locator('svg#chart-matrix rect.cell title').count()).toBe(expectedCells(result));
-    const rulesWithAttempts = new Set(result.findings.filter((f) => f.timeline.buckets.length > 0).map((f) => f.rule_id)).size;
+    const rulesWithAttempts = new Set(result.findings.filter((f) => f.timeline.buckets.length > 0 && f.status !== 'not-applicable').map((f) => f.rule_id)).size;
     expect(await page.locator('svg#chart-timeline path.area-failed').count()).toBe(rulesWithAttempts);
     expect(await page.locator('svg#chart-timeline path.area-completed').count()).toBe(rulesWithAttempts);
     expect(await page.locator('svg#chart-hosts rect.bar-refused').count()).toBe(expectedHostsWithFailures(result));

@@ -58,7 +58,7 @@ const BAR = 22;
 const LEFT_MIN = 160;
 const CHAR_WIDTH = 6.6;
 const PLOT_WIDTH = 480;
-const RIGHT = 150;
+const RIGHT = 190; // room for "12,345 refused · 12,345 unanswered"
 const TOP = 6;
 const AXIS = 40;
 

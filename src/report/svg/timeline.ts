@@ -59,6 +59,9 @@ export function buildTimeline(result: Pick<AuditResult, 'findings' | 'window'>):
   let hi = -Infinity;
   for (const f of result.findings) {
     if (!f.timeline || f.timeline.buckets.length === 0) continue;
+    // A not-applicable finding with traffic defers to the rule that judges the same flows:
+    // drawing it too would show that traffic twice.
+    if (f.status === 'not-applicable') continue;
     let entry = byRule.get(f.rule_id);
     if (!entry) {
       entry = { label: `${ruleLabel(f)} · ${rolePairLabel(f.src_role, f.dst_role)}`, findings: [] };
