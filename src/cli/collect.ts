@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DiagnosticSink, type DataQuality } from '../common/diagnostics.js';
 import { packageRoot } from '../common/package-root.js';
-import { FlowSummary } from '../flows/summary.js';
+import { FlowSummary, unpackSampleStrings } from '../flows/summary.js';
 import type { FlowSummaryData } from '../flows/summary-types.js';
 import type { InputFile } from './inputs.js';
 import type { ProgressState } from './progress.js';
@@ -35,7 +35,8 @@ export interface FileReport {
 /** Messages from a worker to the main thread (see worker.ts). */
 export type WorkerMessage =
   | { type: 'file'; report: FileReport }
-  | { type: 'summary'; summary: FlowSummaryData }
+  /** The worker's summary with its sample strings packed into `strings` (see packSampleStrings). */
+  | { type: 'summary'; summary: FlowSummaryData; strings: string[] }
   | { type: 'progress'; bytes: number }
   | { type: 'fatal'; message: string; stack?: string };
 
@@ -100,20 +101,25 @@ export async function collectSummary(files: InputFile[], opts: CollectOptions): 
     }
     return out;
   }
-  const summaries = await runWorkers(files, opts, record);
-  for (const s of summaries) out.summary.merge(s);
+  // Each worker's summary is folded in as it arrives and adopted, not copied: the structured clone
+  // is read by nobody else, and copying it would double the peak memory.
+  await runWorkers(files, opts, record, (s) => out.summary.merge(s, { adopt: true }));
   return out;
 }
 
 /**
  * Hands files to `opts.workers` threads one at a time (the next file goes to whichever worker is
  * free, so one big file does not hold the others up), folds the per-file reports strictly in file
- * order, and returns each worker's summary, in worker order.
+ * order, and hands each worker's summary to `onSummary` as it arrives.
  */
-async function runWorkers(files: InputFile[], opts: CollectOptions, record: (r: FileReport) => void): Promise<FlowSummaryData[]> {
+async function runWorkers(
+  files: InputFile[],
+  opts: CollectOptions,
+  record: (r: FileReport) => void,
+  onSummary: (s: FlowSummaryData) => void,
+): Promise<void> {
   const script = join(packageRoot(), 'dist', 'src', 'cli', 'worker.js');
   const pending = new Map<number, FileReport>();
-  const summaries: FlowSummaryData[] = [];
   let nextToFold = 0;
   let nextToSend = 0;
   const progress = opts.progress;
@@ -152,7 +158,13 @@ async function runWorkers(files: InputFile[], opts: CollectOptions, record: (r: 
           return;
         }
         if (m.type === 'summary') {
-          summaries[k] = m.summary;
+          try {
+            unpackSampleStrings(m.summary, m.strings);
+            onSummary(m.summary);
+          } catch (e) {
+            failed = true;
+            reject(e as Error);
+          }
           return;
         }
         const r = m.report;
@@ -182,5 +194,4 @@ async function runWorkers(files: InputFile[], opts: CollectOptions, record: (r: 
       sendNext(w);
     }
   });
-  return summaries.filter((s) => s !== undefined);
 }

@@ -7,7 +7,8 @@ import { packageVersion } from '../common/package-root.js';
 import { formatIsoMicros } from '../common/time.js';
 import { formatNdjsonRow } from '../flows/format-ndjson.js';
 import { formatTableHeader, formatTableRow } from '../flows/format-table.js';
-import { formatZeekRow, zeekFooter, zeekHeader } from '../flows/format-zeek.js';
+import { writeZeekRow, zeekFooter, zeekHeader } from '../flows/format-zeek.js';
+import type { Flow } from '../flows/types.js';
 import type { Inventory, InventoryEntry } from '../roles/types.js';
 import { DiagnosticSink } from '../common/diagnostics.js';
 import { parseTimezone } from '../sources/flowlog-time.js';
@@ -178,12 +179,17 @@ export async function runFlows(inputs: string[], f: FlowsFlags, con: Console = p
   const started = Date.now() * 1000;
   if (format === 'zeek') out.write(zeekHeader(started));
   if (format === 'table') out.write(formatTableHeader());
-  const write =
+  // Zeek rows (the bulk format) are written as bytes straight into the output buffer.
+  const rows = out.rows;
+  const write: (fl: Flow) => void =
     format === 'zeek'
-      ? (fl: Parameters<typeof formatZeekRow>[0]) => out.write(formatZeekRow(fl))
+      ? (fl) => {
+          writeZeekRow(fl, rows);
+          out.rowDone();
+        }
       : format === 'ndjson'
-        ? (fl: Parameters<typeof formatZeekRow>[0]) => out.write(formatNdjsonRow(fl))
-        : (fl: Parameters<typeof formatZeekRow>[0]) => out.write(formatTableRow(fl));
+        ? (fl) => out.write(formatNdjsonRow(fl))
+        : (fl) => out.write(formatTableRow(fl));
 
   const progress = newProgress(files);
   // The bar shares the terminal with a table on stdout only when stdout is redirected.

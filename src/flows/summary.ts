@@ -18,8 +18,49 @@ import {
   type NameObservation,
   type PairAggregate,
 } from './summary-types.js';
-import { addToTimeline, copyTimeline, mergeTimeline, newTimeline } from './timeline.js';
+import { copyTimeline, PairTimeline, type TimelineLike } from './timeline.js';
 import type { Flow, FlowEvidence, Outcome } from './types.js';
+
+/**
+ * Replaces the repeated strings of samples (file, reason, rule) with indexes into one table, in
+ * place, for sending `data` to another thread: a structured clone copies a string once per use,
+ * and every sample repeats its file's full path. Undo with {@link unpackSampleStrings}. `data` is
+ * unusable until then.
+ */
+export function packSampleStrings(data: FlowSummaryData): string[] {
+  const table: string[] = [];
+  const ids = new Map<string, number>();
+  const id = (v: string): number => {
+    let i = ids.get(v);
+    if (i === undefined) {
+      i = table.length;
+      table.push(v);
+      ids.set(v, i);
+    }
+    return i;
+  };
+  for (const p of data.pairs) {
+    for (const smp of p.samples) {
+      const packed = smp as unknown as Record<string, unknown>;
+      packed.file = id(smp.file);
+      packed.reason = id(smp.reason);
+      if (smp.rule !== undefined) packed.rule = id(smp.rule);
+    }
+  }
+  return table;
+}
+
+/** Restores what {@link packSampleStrings} packed, in place; equal strings come out as one string. */
+export function unpackSampleStrings(data: FlowSummaryData, table: readonly string[]): void {
+  for (const p of data.pairs) {
+    for (const smp of p.samples) {
+      const packed = smp as unknown as Record<string, number | undefined>;
+      smp.file = table[packed.file!];
+      smp.reason = table[packed.reason!];
+      if (packed.rule !== undefined) smp.rule = table[packed.rule];
+    }
+  }
+}
 
 /** Default cap on pair aggregates; flows beyond it are only counted (`overflowFlows`). */
 export const DEFAULT_MAX_PAIRS = 200_000; // ~1 KB each: the audit state stays near 200 MB whatever the input
@@ -88,21 +129,76 @@ export function selectSamples(candidates: FlowSample[]): FlowSample[] {
   return sorted.filter((s) => chosen.has(s));
 }
 
+/** A pair aggregate as the summary keeps it: the timeline in its compact live form. */
+interface LivePair extends PairAggregate {
+  timeline: PairTimeline;
+}
+
+/** Shared empty list for icmpReasons / denyRules until a pair gets its first entry (most never do). */
+const NO_STRINGS = Object.freeze([]) as unknown as string[];
+
+const OUTCOME_BIT: Record<Outcome, number> = { completed: 1, refused: 2, unanswered: 4, unknown: 8 };
+
+/** compareSamples(sample of `flow`, `s`) without building the sample. */
+function compareFlowToSample(flow: Flow, s: FlowSample): number {
+  if (flow.ts !== s.ts) return flow.ts - s.ts;
+  const u = cmpStr(flow.uid, s.uid);
+  if (u !== 0) return u;
+  const e = flow.evidence;
+  const f = cmpStr(e.file, s.file);
+  if (f !== 0) return f;
+  const x = evidenceNumbers(e);
+  const y = evidenceNumbers(s);
+  for (let i = 0; i < 4; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return 0;
+}
+
 /**
- * Adds one flow's sample to a pair: exactly `selectSamples([...p.samples, s])`, without its sort
- * and sets while the pair holds fewer than SAMPLES_PER_AGGREGATE samples (then every candidate is
- * kept, so the result is the stable sorted insertion of `s`). Runs once per flow.
+ * Adds one flow's sample to a pair: exactly `selectSamples([...p.samples, sampleOf(flow)])`, in
+ * place and without building the sample when the policy drops it. `p.samples` is that policy's
+ * output, so it is sorted; the flow's sample goes after every sample not above it (stable sort).
+ * With SAMPLES_PER_AGGREGATE + 1 candidates, the policy keeps the first of each outcome (at most 4)
+ * and fills in time order, so exactly one is dropped: the last candidate whose outcome an earlier
+ * candidate already has.
  */
-function addSample(p: PairAggregate, s: FlowSample): void {
+function addSample(p: PairAggregate, flow: Flow): void {
   const list = p.samples;
-  if (list.length >= SAMPLES_PER_AGGREGATE) {
-    p.samples = selectSamples([...list, s]);
+  let pos = list.length;
+  while (pos > 0 && compareFlowToSample(flow, list[pos - 1]) < 0) pos--;
+  if (list.length < SAMPLES_PER_AGGREGATE) {
+    insertAt(list, pos, sampleOf(flow));
     return;
   }
-  // `list` is sorted (selectSamples output); a stable sort puts `s` after every sample not above it.
-  let i = list.length;
-  while (i > 0 && compareSamples(list[i - 1], s) > 0) i--;
-  list.splice(i, 0, s);
+  if (pos === list.length) {
+    // The usual case once a pair is busy: later than every sample, so dropped unless the first of its outcome.
+    const outcome = flow.outcome;
+    for (let k = 0; k < pos; k++) if (list[k].outcome === outcome) return;
+  }
+  // Candidate k of the virtual sorted list: list[k] before pos, the flow at pos, list[k - 1] after.
+  let seen = 0;
+  let drop = -1;
+  for (let k = 0; k <= list.length; k++) {
+    const bit = OUTCOME_BIT[k < pos ? list[k].outcome : k === pos ? flow.outcome : list[k - 1].outcome];
+    if (seen & bit) drop = k;
+    else seen |= bit;
+  }
+  if (drop === pos) return;
+  // Remove the dropped sample and place the new one, shifting only what lies between (no splice).
+  const s = sampleOf(flow);
+  if (drop < pos) {
+    for (let k = drop; k < pos - 1; k++) list[k] = list[k + 1];
+    list[pos - 1] = s;
+  } else {
+    for (let k = drop - 1; k > pos; k--) list[k] = list[k - 1];
+    list[pos] = s;
+  }
+}
+
+/** `list.splice(at, 0, item)` without splice's overhead (short lists). */
+function insertAt<T>(list: T[], at: number, item: T): void {
+  list.push(item);
+  for (let k = list.length - 1; k > at; k--) list[k] = list[k - 1];
+  list[at] = item;
 }
 
 /** Adds `value` to a sorted, capped, distinct list (keeps the smallest `cap` strings). */
@@ -158,13 +254,40 @@ function copyPair(p: PairAggregate): PairAggregate {
   };
 }
 
+/**
+ * A live pair from another summary's data. With `adopt`, the data's own objects are taken over
+ * (the caller never reads them again); otherwise everything is copied.
+ */
+function livePair(p: PairAggregate, adopt: boolean): LivePair {
+  const timeline = p.timeline as TimelineLike;
+  if (adopt) {
+    const live = p as LivePair;
+    let t: PairTimeline;
+    if (timeline instanceof PairTimeline) t = timeline;
+    else {
+      t = new PairTimeline();
+      t.width = timeline.width;
+      if (timeline.cells) t.cells = timeline.cells;
+      else t.merge(timeline);
+    }
+    live.timeline = t;
+    if (live.icmpReasons.length === 0) live.icmpReasons = NO_STRINGS;
+    if (live.denyRules.length === 0) live.denyRules = NO_STRINGS;
+    return live;
+  }
+  return {
+    ...p,
+    connStates: { ...p.connStates },
+    samples: p.samples.map((s) => ({ ...s })),
+    icmpReasons: p.icmpReasons.length === 0 ? NO_STRINGS : p.icmpReasons.slice(),
+    denyRules: p.denyRules.length === 0 ? NO_STRINGS : p.denyRules.slice(),
+    timeline: PairTimeline.from(timeline),
+  };
+}
+
 /** (transport, port) as one number for the pair index. */
 function portSlot(proto: string, respP: number): number {
   return respP * 4 + (proto === 'tcp' ? 0 : proto === 'udp' ? 1 : 2);
-}
-
-function pairKey(proto: string, origH: string, respH: string, respP: number): string {
-  return `${proto}|${origH}|${respH}|${respP}`;
 }
 
 /** Addresses named by each answer owner name, following CNAME chains backwards to every alias. */
@@ -205,7 +328,8 @@ export class FlowSummary {
   private flows = 0;
   private firstTs: number | null = null;
   private lastTs: number | null = null;
-  private readonly pairs = new Map<string, PairAggregate>();
+  /** Every pair aggregate, in creation order (see `index`). */
+  private readonly pairs: LivePair[] = [];
   private overflowFlows = 0;
   private readonly names = new Map<string, NameObservation>();
   private readonly dns = new Map<string, DnsLookupStats>();
@@ -237,18 +361,22 @@ export class FlowSummary {
     }
   }
 
-  /** Folds another summary's data in (exact, see the module comment). `data` is not modified. */
-  merge(data: FlowSummaryData): void {
+  /**
+   * Folds another summary's data in (exact, see the module comment). `data` is not modified, unless
+   * `adopt` is set: then its objects are taken over instead of copied (for data nobody reads again,
+   * such as a worker's summary just received).
+   */
+  merge(data: FlowSummaryData, opts: { adopt?: boolean } = {}): void {
+    const adopt = opts.adopt === true;
     this.flows += data.flows;
     if (data.firstTs !== null) this.widenWindow(data.firstTs, data.firstTs);
     if (data.lastTs !== null) this.widenWindow(data.lastTs, data.lastTs);
     for (const o of OUTCOMES) this.outcomes[o] += data.outcomes[o] ?? 0;
     this.overflowFlows += data.overflowFlows;
     for (const p of data.pairs) {
-      const key = pairKey(p.proto, p.origH, p.respH, p.respP);
-      const mine = this.pairs.get(key);
+      const mine = this.lookupPair(p.proto, p.origH, p.respH, p.respP);
       if (mine) this.mergePair(mine, p);
-      else if (this.pairs.size < this.maxPairs) this.insertPair(key, copyPair(p));
+      else if (this.pairs.length < this.maxPairs) this.insertPair(livePair(p, adopt));
       else this.overflowFlows += p.flows;
     }
     for (const n of data.names) this.observeName({ ...n, evidence: copyEvidence(n.evidence) });
@@ -264,10 +392,7 @@ export class FlowSummary {
    */
   toData(opts: { share?: boolean } = {}): FlowSummaryData {
     if (opts.share) return this.sharedData();
-    const pairs = [...this.pairs.values()].map(copyPair);
-    pairs.sort(
-      (a, b) => cmpStr(a.proto, b.proto) || cmpStr(a.origH, b.origH) || cmpStr(a.respH, b.respH) || a.respP - b.respP,
-    );
+    const pairs = this.sortedPairs().map(copyPair);
     const names = [...this.names.values()].map((n) => ({ ...n, evidence: copyEvidence(n.evidence) }));
     names.sort((a, b) => cmpStr(a.name, b.name) || cmpStr(a.address, b.address) || cmpStr(a.source, b.source));
     const dns = [...this.dns.values()].map((d) => ({ ...d, servers: d.servers.slice(), firstEvidence: { ...d.firstEvidence } }));
@@ -288,10 +413,7 @@ export class FlowSummary {
   }
 
   private sharedData(): FlowSummaryData {
-    const pairs = [...this.pairs.values()];
-    pairs.sort(
-      (a, b) => cmpStr(a.proto, b.proto) || cmpStr(a.origH, b.origH) || cmpStr(a.respH, b.respH) || a.respP - b.respP,
-    );
+    const pairs: PairAggregate[] = this.sortedPairs();
     const names = [...this.names.values()];
     names.sort((a, b) => cmpStr(a.name, b.name) || cmpStr(a.address, b.address) || cmpStr(a.source, b.source));
     const dns = [...this.dns.values()];
@@ -316,32 +438,68 @@ export class FlowSummary {
     if (this.lastTs === null || last > this.lastTs) this.lastTs = last;
   }
 
-  /**
-   * The hot-path index over `pairs`: origH → respH → (port, transport) → aggregate. Address
-   * strings come from the readers' caches and keep their hash, so three lookups cost less than
-   * building and hashing a fresh key string per flow.
-   */
-  private readonly index = new Map<string, Map<string, Map<number, PairAggregate>>>();
-
-  private lookupPair(proto: string, origH: string, respH: string, respP: number): PairAggregate | undefined {
-    return this.index.get(origH)?.get(respH)?.get(portSlot(proto, respP));
+  /** The pairs sorted by (transport, originator, responder, responder port). */
+  private sortedPairs(): LivePair[] {
+    const pairs = this.pairs.slice();
+    pairs.sort((a, b) => cmpStr(a.proto, b.proto) || cmpStr(a.origH, b.origH) || cmpStr(a.respH, b.respH) || a.respP - b.respP);
+    return pairs;
   }
 
-  private insertPair(key: string, p: PairAggregate): void {
-    this.pairs.set(key, p);
-    let byResp = this.index.get(p.origH);
-    if (!byResp) this.index.set(p.origH, (byResp = new Map()));
-    let byPort = byResp.get(p.respH);
-    if (!byPort) byResp.set(p.respH, (byPort = new Map()));
-    byPort.set(portSlot(p.proto, p.respP), p);
+  /**
+   * The hot-path index over `pairs`: origH → respH → (port, transport) → aggregate. Address strings
+   * come from the readers' caches and keep their hash, so these lookups cost less than building
+   * and hashing a key string per flow. A level with a single entry holds the aggregate itself
+   * instead of a Map: most originators (clients) have one pair, and a Map each would dominate
+   * both the time to create pairs and the memory they take.
+   */
+  private readonly index = new Map<string, LivePair | Map<string, LivePair | Map<number, LivePair>>>();
+
+  private lookupPair(proto: string, origH: string, respH: string, respP: number): LivePair | undefined {
+    const byResp = this.index.get(origH);
+    if (byResp === undefined) return undefined;
+    const slot = portSlot(proto, respP);
+    if (!(byResp instanceof Map)) {
+      return byResp.respH === respH && portSlot(byResp.proto, byResp.respP) === slot ? byResp : undefined;
+    }
+    const byPort = byResp.get(respH);
+    if (byPort === undefined) return undefined;
+    if (!(byPort instanceof Map)) return portSlot(byPort.proto, byPort.respP) === slot ? byPort : undefined;
+    return byPort.get(slot);
+  }
+
+  /** Adds a pair that lookupPair does not find. */
+  private insertPair(p: LivePair): void {
+    this.pairs.push(p);
+    const level1 = this.index.get(p.origH);
+    if (level1 === undefined) {
+      this.index.set(p.origH, p);
+      return;
+    }
+    let byResp: Map<string, LivePair | Map<number, LivePair>>;
+    if (level1 instanceof Map) byResp = level1;
+    else {
+      byResp = new Map([[level1.respH, level1]]);
+      this.index.set(p.origH, byResp);
+    }
+    const level2 = byResp.get(p.respH);
+    if (level2 === undefined) byResp.set(p.respH, p);
+    else if (level2 instanceof Map) level2.set(portSlot(p.proto, p.respP), p);
+    else {
+      byResp.set(
+        p.respH,
+        new Map([
+          [portSlot(level2.proto, level2.respP), level2],
+          [portSlot(p.proto, p.respP), p],
+        ]),
+      );
+    }
   }
 
   private addToPair(flow: Flow): void {
     const respP = flow.proto === 'icmp' ? 0 : flow.respP;
     let p = this.lookupPair(flow.proto, flow.origH, flow.respH, respP);
     if (!p) {
-      const key = pairKey(flow.proto, flow.origH, flow.respH, respP);
-      if (this.pairs.size >= this.maxPairs) {
+      if (this.pairs.length >= this.maxPairs) {
         this.overflowFlows++;
         return;
       }
@@ -359,12 +517,12 @@ export class FlowSummary {
         lastTs: flow.ts + flow.duration,
         connStates: {},
         samples: [],
-        icmpReasons: [],
-        denyRules: [],
+        icmpReasons: NO_STRINGS,
+        denyRules: NO_STRINGS,
         bytes: 0,
-        timeline: newTimeline(),
+        timeline: new PairTimeline(),
       };
-      this.insertPair(key, p);
+      this.insertPair(p);
     }
     p.flows++;
     p[flow.outcome]++;
@@ -372,21 +530,21 @@ export class FlowSummary {
     if (flow.ts + flow.duration > p.lastTs) p.lastTs = flow.ts + flow.duration;
     p.connStates[flow.connState] = (p.connStates[flow.connState] ?? 0) + 1;
     p.bytes += flow.origBytes + flow.respBytes;
-    // Most flows of a busy pair cannot enter its samples: when the list is full, already holds this
-    // outcome and ends before this flow, selectSamples would drop the flow, so skip building it.
-    const samples = p.samples;
-    const full = samples.length >= SAMPLES_PER_AGGREGATE;
-    if (!(full && flow.ts > samples[samples.length - 1].ts && samples.some((x) => x.outcome === flow.outcome))) {
-      addSample(p, sampleOf(flow));
+    addSample(p, flow);
+    if (flow.icmp) {
+      if (p.icmpReasons === NO_STRINGS) p.icmpReasons = [];
+      addCapped(p.icmpReasons, describeIcmpRefusal(flow.icmp), MAX_ICMP_REASONS);
     }
-    if (flow.icmp) addCapped(p.icmpReasons, describeIcmpRefusal(flow.icmp), MAX_ICMP_REASONS);
-    if (flow.outcome === 'refused' && flow.log?.rule) addCapped(p.denyRules, flow.log.rule, MAX_DENY_RULES);
+    if (flow.outcome === 'refused' && flow.log?.rule) {
+      if (p.denyRules === NO_STRINGS) p.denyRules = [];
+      addCapped(p.denyRules, flow.log.rule, MAX_DENY_RULES);
+    }
     const completed = flow.outcome === 'completed' ? 1 : 0;
     const failed = flow.outcome === 'refused' || flow.outcome === 'unanswered' ? 1 : 0;
-    if (completed + failed > 0) addToTimeline(p.timeline, flow.ts, completed, failed);
+    if (completed + failed > 0) p.timeline.add(flow.ts, completed, failed);
   }
 
-  private mergePair(mine: PairAggregate, other: PairAggregate): void {
+  private mergePair(mine: LivePair, other: PairAggregate): void {
     mine.flows += other.flows;
     mine.completed += other.completed;
     mine.refused += other.refused;
@@ -400,9 +558,15 @@ export class FlowSummary {
     }
     mine.bytes += other.bytes;
     mine.samples = selectSamples([...mine.samples, ...other.samples.map((s) => ({ ...s }))]);
-    for (const r of other.icmpReasons) addCapped(mine.icmpReasons, r, MAX_ICMP_REASONS);
-    for (const r of other.denyRules) addCapped(mine.denyRules, r, MAX_DENY_RULES);
-    mergeTimeline(mine.timeline, other.timeline);
+    if (other.icmpReasons.length > 0) {
+      if (mine.icmpReasons === NO_STRINGS) mine.icmpReasons = [];
+      for (const r of other.icmpReasons) addCapped(mine.icmpReasons, r, MAX_ICMP_REASONS);
+    }
+    if (other.denyRules.length > 0) {
+      if (mine.denyRules === NO_STRINGS) mine.denyRules = [];
+      for (const r of other.denyRules) addCapped(mine.denyRules, r, MAX_DENY_RULES);
+    }
+    mine.timeline.merge(other.timeline as TimelineLike);
   }
 
   private observeName(n: NameObservation): void {

@@ -249,14 +249,18 @@ export async function readPfirewall(
       return;
     }
     line = chunkText;
-    // Split at single spaces, recording boundaries only.
+    // Split at single spaces, recording boundaries only. Locals, not the closure's variables: the
+    // loop runs for every character of the file.
+    const t = chunkText;
+    const fieldStarts = starts;
+    const fieldEnds = ends;
     let n = 0;
     let start = lineStart;
     for (let i = lineStart; i < lineEnd; i++) {
-      if (line.charCodeAt(i) === 32) {
+      if (t.charCodeAt(i) === 32) {
         if (n < MAX_FIELDS) {
-          starts[n] = start;
-          ends[n] = i;
+          fieldStarts[n] = start;
+          fieldEnds[n] = i;
         }
         n++;
         start = i + 1;
