@@ -12,6 +12,7 @@ import type { RoleMap } from '../roles/types.js';
 import { filterForDnsNames, filterForFlow, filterForPorts, type PortSpec } from './display-filter.js';
 import { mergeTimelines, pickEvidence } from './evidence.js';
 import { judgeTraffic, tallyAggregates } from './judge.js';
+import { ipv4Number } from '../roles/address-scope.js';
 import { addressSortKey, compareAddresses, compareStatus, sortRoles } from './order.js';
 import { formatRulePorts, formatRuleTransport, nameBelongsToRole, ruleCoversPort } from './rule-match.js';
 import { describeLookups, failedLookups, formatDurationMicros } from './text.js';
@@ -67,10 +68,14 @@ function emptyTimeline(): Timeline {
 class AuditIndex {
   readonly hostRoles = new Map<string, Set<Role>>();
   readonly roleHosts = new Map<Role, string[]>();
+  /** Aggregates between two role hosts (the only pairs rules ask about), by pairKey. */
   readonly pairs = new Map<string, PairAggregate[]>();
-  /** Flows per address (either side). */
+  /**
+   * Flows per role host (either side). Only role hosts are ever asked about (findings name role
+   * hosts): counting every client address would cost most of the audit on large captures.
+   */
   readonly hostFlows = new Map<string, number>();
-  /** Addresses with at least one sample from a packet capture. */
+  /** Role hosts with at least one sample from a packet capture. */
   readonly hostInCapture = new Set<string>();
   anyCapture = false;
   /** Endpoint-mapper handouts per client→server pair. */
@@ -93,18 +98,25 @@ class AuditIndex {
       }
     }
     for (const list of this.roleHosts.values()) list.sort(compareAddresses);
+    const hostRoles = this.hostRoles;
     for (const a of summary.pairs) {
+      const origIsRoleHost = hostRoles.has(a.origH);
+      const respIsRoleHost = hostRoles.has(a.respH);
+      if (!this.anyCapture || origIsRoleHost || respIsRoleHost) {
+        if (a.samples.some((s) => s.frame !== undefined)) {
+          this.anyCapture = true;
+          if (origIsRoleHost) this.hostInCapture.add(a.origH);
+          if (respIsRoleHost) this.hostInCapture.add(a.respH);
+        }
+      }
+      if (!origIsRoleHost && !respIsRoleHost) continue;
+      if (origIsRoleHost) this.hostFlows.set(a.origH, (this.hostFlows.get(a.origH) ?? 0) + a.flows);
+      if (respIsRoleHost) this.hostFlows.set(a.respH, (this.hostFlows.get(a.respH) ?? 0) + a.flows);
+      if (!origIsRoleHost || !respIsRoleHost) continue;
       const key = pairKey(a.origH, a.respH);
       let list = this.pairs.get(key);
       if (!list) this.pairs.set(key, (list = []));
       list.push(a);
-      this.hostFlows.set(a.origH, (this.hostFlows.get(a.origH) ?? 0) + a.flows);
-      this.hostFlows.set(a.respH, (this.hostFlows.get(a.respH) ?? 0) + a.flows);
-      if (a.samples.some((s) => s.frame !== undefined)) {
-        this.anyCapture = true;
-        this.hostInCapture.add(a.origH);
-        this.hostInCapture.add(a.respH);
-      }
     }
     for (const e of summary.epm) {
       const key = pairKey(e.client, e.server);
@@ -553,22 +565,28 @@ class Evaluator {
 
   /** Addresses seen in flows that hold no role, most flows first. */
   unknownEndpoints(roles: RoleMap): { list: UnknownEndpoint[]; total: number } {
-    const acc = new Map<string, { flows: number; ports: Set<number> }>();
+    // Distinct ports as a small array: most of these addresses are clients with one port, and a
+    // Set each would dominate the cost on captures with tens of thousands of them.
+    const acc = new Map<string, { flows: number; ports: number[] }>();
     const note = (addr: string, a: PairAggregate) => {
       if (this.idx.hostRoles.has(addr)) return;
       let e = acc.get(addr);
-      if (!e) acc.set(addr, (e = { flows: 0, ports: new Set() }));
+      if (!e) acc.set(addr, (e = { flows: 0, ports: [] }));
       e.flows += a.flows;
-      // Bounded: a scanner touching every port must not grow this set without limit.
-      if (a.proto !== 'icmp' && e.ports.size < 4 * MAX_UNKNOWN_PORTS) e.ports.add(a.respP);
+      // Bounded: a scanner touching every port must not grow this list without limit.
+      if (a.proto !== 'icmp' && e.ports.length < 4 * MAX_UNKNOWN_PORTS && !e.ports.includes(a.respP)) e.ports.push(a.respP);
     };
     for (const a of this.summary.pairs) {
       note(a.origH, a);
       if (a.respH !== a.origH) note(a.respH, a);
     }
+    // Numeric order for IPv4 (the same order as addressSortKey, without building a key string each).
     const sorted = [...acc]
-      .map(([addr, e]) => ({ addr, e, key: addressSortKey(addr) }))
-      .sort((x, y) => y.e.flows - x.e.flows || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+      .map(([addr, e]) => {
+        const v4 = ipv4Number(addr);
+        return { addr, e, v4, key: v4 >= 0 ? '' : addressSortKey(addr) };
+      })
+      .sort((x, y) => y.e.flows - x.e.flows || compareKeyed(x, y));
     const kept = sorted.slice(0, MAX_UNKNOWN_ENDPOINTS).map(({ addr, e }) => [addr, e] as const);
     const keptSet = new Set(kept.map(([addr]) => addr));
     const namesByAddr = new Map<string, string[]>();
@@ -586,11 +604,31 @@ class Evaluator {
         address,
         names,
         flows: e.flows,
-        ports: [...e.ports].sort((p, q) => p - q).slice(0, MAX_UNKNOWN_PORTS),
+        ports: e.ports.slice().sort((p, q) => p - q).slice(0, MAX_UNKNOWN_PORTS),
       };
     });
     return { list, total: sorted.length };
   }
+}
+
+/**
+ * Address order of two decorated entries: `v4` from ipv4Number (numeric), else `key` from
+ * addressSortKey. IPv4 keys start with `4`, every other key with `6` or `~`, so IPv4 comes first
+ * either way, as addressSortKey orders them.
+ */
+function compareKeyed(x: { v4: number; key: string }, y: { v4: number; key: string }): number {
+  if (x.v4 >= 0) return y.v4 >= 0 ? x.v4 - y.v4 : y.key.startsWith('4') ? compareAddressKeys(ipv4Key(x.v4), y.key) : -1;
+  if (y.v4 >= 0) return x.key.startsWith('4') ? compareAddressKeys(x.key, ipv4Key(y.v4)) : 1;
+  return compareAddressKeys(x.key, y.key);
+}
+
+function compareAddressKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** addressSortKey of an IPv4 address given as ipv4Number. */
+function ipv4Key(v4: number): string {
+  return `4${v4.toString(16).padStart(8, '0')}`;
 }
 
 /**

@@ -161,12 +161,12 @@ function compareFlowToSample(flow: Flow, s: FlowSample): number {
  * and fills in time order, so exactly one is dropped: the last candidate whose outcome an earlier
  * candidate already has.
  */
-function addSample(p: PairAggregate, flow: Flow): void {
+function addSample(p: PairAggregate, flow: Flow, reasons: Map<string, string>): void {
   const list = p.samples;
   let pos = list.length;
   while (pos > 0 && compareFlowToSample(flow, list[pos - 1]) < 0) pos--;
   if (list.length < SAMPLES_PER_AGGREGATE) {
-    insertAt(list, pos, sampleOf(flow));
+    insertAt(list, pos, sampleOf(flow, reasons));
     return;
   }
   if (pos === list.length) {
@@ -184,7 +184,7 @@ function addSample(p: PairAggregate, flow: Flow): void {
   }
   if (drop === pos) return;
   // Remove the dropped sample and place the new one, shifting only what lies between (no splice).
-  const s = sampleOf(flow);
+  const s = sampleOf(flow, reasons);
   if (drop < pos) {
     for (let k = drop; k < pos - 1; k++) list[k] = list[k + 1];
     list[pos - 1] = s;
@@ -216,7 +216,21 @@ function addCapped(list: string[], value: string, cap: number): void {
   if (list.length > cap) list.length = cap;
 }
 
-function sampleOf(flow: Flow): FlowSample {
+/** Distinct reason texts kept for sharing (see {@link internReason}); beyond it, samples keep their own copy. */
+const MAX_INTERNED_REASONS = 20_000;
+
+/**
+ * One string per distinct reason text. Readers format a reason per flow (`allowed by NSG rule X;
+ * 9 packets sent, 36 back`): without sharing, every sample would hold its own copy.
+ */
+function internReason(reasons: Map<string, string>, reason: string): string {
+  const known = reasons.get(reason);
+  if (known !== undefined) return known;
+  if (reasons.size < MAX_INTERNED_REASONS) reasons.set(reason, reason);
+  return reason;
+}
+
+function sampleOf(flow: Flow, reasons: Map<string, string>): FlowSample {
   const s: FlowSample = {
     file: flow.evidence.file,
     uid: flow.uid,
@@ -224,7 +238,7 @@ function sampleOf(flow: Flow): FlowSample {
     origP: flow.origP,
     connState: flow.connState,
     outcome: flow.outcome,
-    reason: flow.reason,
+    reason: internReason(reasons, flow.reason),
   };
   if (flow.evidence.frame !== undefined) s.frame = flow.evidence.frame;
   if (flow.evidence.line !== undefined) s.line = flow.evidence.line;
@@ -334,6 +348,8 @@ export class FlowSummary {
   private readonly names = new Map<string, NameObservation>();
   private readonly dns = new Map<string, DnsLookupStats>();
   private readonly epm = new Map<string, { client: string; server: string; ports: number[]; ts: number }>();
+  /** Shared reason texts of samples (see internReason). */
+  private readonly reasons = new Map<string, string>();
   private readonly outcomes: Record<Outcome, number> = { completed: 0, refused: 0, unanswered: 0, unknown: 0 };
 
   constructor(opts: FlowSummaryOptions = {}) {
@@ -525,12 +541,30 @@ export class FlowSummary {
       this.insertPair(p);
     }
     p.flows++;
-    p[flow.outcome]++;
+    // A switch, not p[flow.outcome]++: named stores stay monomorphic on this per-flow path.
+    let completed = 0;
+    let failed = 0;
+    switch (flow.outcome) {
+      case 'completed':
+        p.completed++;
+        completed = 1;
+        break;
+      case 'refused':
+        p.refused++;
+        failed = 1;
+        break;
+      case 'unanswered':
+        p.unanswered++;
+        failed = 1;
+        break;
+      default:
+        p.unknown++;
+    }
     if (flow.ts < p.firstTs) p.firstTs = flow.ts;
     if (flow.ts + flow.duration > p.lastTs) p.lastTs = flow.ts + flow.duration;
     p.connStates[flow.connState] = (p.connStates[flow.connState] ?? 0) + 1;
     p.bytes += flow.origBytes + flow.respBytes;
-    addSample(p, flow);
+    addSample(p, flow, this.reasons);
     if (flow.icmp) {
       if (p.icmpReasons === NO_STRINGS) p.icmpReasons = [];
       addCapped(p.icmpReasons, describeIcmpRefusal(flow.icmp), MAX_ICMP_REASONS);
@@ -539,8 +573,6 @@ export class FlowSummary {
       if (p.denyRules === NO_STRINGS) p.denyRules = [];
       addCapped(p.denyRules, flow.log.rule, MAX_DENY_RULES);
     }
-    const completed = flow.outcome === 'completed' ? 1 : 0;
-    const failed = flow.outcome === 'refused' || flow.outcome === 'unanswered' ? 1 : 0;
     if (completed + failed > 0) p.timeline.add(flow.ts, completed, failed);
   }
 

@@ -18,7 +18,7 @@ import { ALL_ROLES, type Catalog, type Role } from '../catalog/types.js';
 import { parseIp } from '../common/ip.js';
 import type { FlowEvidence } from '../flows/types.js';
 import type { FlowSummaryData, NameObservation, PairAggregate } from '../flows/summary-types.js';
-import { isPrivateAddress as isPrivateAddressUncached } from './address-scope.js';
+import { ipv4Number, isPrivateAddress as isPrivateAddressUncached } from './address-scope.js';
 import { InventoryMatcher, type InventoryHit } from './inventory.js';
 import type { Confidence, HostInfo, Inventory, InventoryEntry, RoleEvidence, RoleMap, RoleSource } from './types.js';
 
@@ -190,13 +190,16 @@ export function assignRoles(summary: FlowSummaryData, opts: AssignOptions): Role
   const hinted = new Set((inventory?.hosts ?? []).map((h) => h.address));
   const hosts = new Map<string, HostInfo>();
   for (const address of sortedHosts) {
-    const roles = (evidence.get(address) ?? [])
-      .slice()
-      .sort((a, b) => SOURCE_ORDER[a.source] - SOURCE_ORDER[b.source] || ALL_ROLES.indexOf(a.role) - ALL_ROLES.indexOf(b.role));
+    // Most addresses (clients) hold no role and no name: one empty array each, not three.
+    const ev = evidence.get(address);
+    const roles =
+      ev === undefined
+        ? []
+        : ev.slice().sort((a, b) => SOURCE_ORDER[a.source] - SOURCE_ORDER[b.source] || ALL_ROLES.indexOf(a.role) - ALL_ROLES.indexOf(b.role));
     // Addresses known only from DNS answers (never contacted) are kept only when they hold a role.
     const listed = inPairs.has(address) || explicit.has(address) || hinted.has(address);
     if (!listed && roles.length === 0) continue;
-    const hostNames = namesOf(address).slice(0, MAX_NAMES_PER_HOST);
+    const hostNames = names.has(address) ? namesOf(address).slice(0, MAX_NAMES_PER_HOST) : [];
     hosts.set(address, { address, names: hostNames, roles });
   }
   privateCache = null;
@@ -323,6 +326,15 @@ function inferFromClientNames(
     }
     return roles;
   };
+  // Only responders with a name can give a client role: without any, no host needs looking at.
+  let anyNamed = false;
+  for (const address of hosts) {
+    if (knownNames(address).some((k) => k.obs)) {
+      anyNamed = true;
+      break;
+    }
+  }
+  if (!anyNamed) return;
   for (const address of hosts) {
     if (!canInfer(address)) continue;
     for (const p of originated.get(address) ?? []) {
@@ -361,9 +373,12 @@ function inferConnectServer(
   const strong: Candidate[] = [];
   const weak: Candidate[] = [];
   for (const address of hosts) {
+    const pairs = originated.get(address);
+    // Hosts with none of the pairs below (most clients) cannot qualify: skip building their candidate.
+    if (pairs === undefined || !pairs.some((p) => p.respP === 389 || p.respP === 88 || p.respP === 443)) continue;
     if (!canInfer(address) || hasRole(address, 'dc')) continue;
     const c: Candidate = { address, ldapFlows: 0, ldapCompleted: 0, dcs: new Set(), cloud: new Set(), cloudFlows: 0, publicHttps: new Set() };
-    for (const p of originated.get(address) ?? []) {
+    for (const p of pairs) {
       if ((p.respP === 389 || p.respP === 88) && p.proto !== 'icmp' && hasRole(p.respH, 'dc')) {
         c.dcs.add(p.respH);
         if (p.respP === 389) {
@@ -411,8 +426,10 @@ function inferHealthAgent(
   hasRole: (a: string, r: Role) => boolean,
 ): void {
   for (const address of hosts) {
+    const pairs = originated.get(address);
+    if (pairs === undefined || !pairs.some((p) => p.respP === 5671)) continue;
     if (!canInfer(address)) continue;
-    const amqp = (originated.get(address) ?? []).filter((p) => p.proto === 'tcp' && p.respP === 5671);
+    const amqp = pairs.filter((p) => p.proto === 'tcp' && p.respP === 5671);
     const named = amqp.filter((p) => hasRole(p.respH, 'health-service'));
     if (named.length > 0) {
       infer(address, 'health-agent', 'medium', `opens AMQP 5671 (Azure Service Bus) to health-service ${joinWords(named.slice(0, 3).map((p) => p.respH))} (${plural(sum(named, (p) => p.flows), 'flow')})`);
@@ -434,6 +451,8 @@ function inferUsers(
   hasRole: (a: string, r: Role) => boolean,
   rolesOf: (a: string) => Role[],
 ): void {
+  // Without a wap host nobody qualifies: skip the pass over every address.
+  if (!hosts.some((h) => hasRole(h, 'wap'))) return;
   for (const address of hosts) {
     if (explicit.has(address) || rolesOf(address).length > 0) continue;
     const toWap = (originated.get(address) ?? []).filter(
@@ -511,8 +530,24 @@ function topBy<T>(items: T[], score: (t: T) => number): T[] {
 
 /** Sorts addresses with {@link compareAddresses}, parsing each address once. */
 export function sortAddresses(addresses: Iterable<string>): string[] {
-  const keyed = [...addresses].map((a) => ({ a, b: parseIp(a) }));
-  keyed.sort((x, y) => compareParsed(x.a, x.b, y.a, y.b));
+  // IPv4 addresses (nearly all of them) compare as numbers; the rest as parsed bytes.
+  const keyed = [...addresses].map((a) => {
+    let v = ipv4Number(a);
+    let b: Uint8Array | null = null;
+    if (v < 0) {
+      b = parseIp(a);
+      if (b && b.length === 4) {
+        v = ((b[0] << 24) >>> 0) + (b[1] << 16) + (b[2] << 8) + b[3];
+        b = null;
+      }
+    }
+    return { a, v, b };
+  });
+  keyed.sort((x, y) => {
+    if (x.v >= 0) return y.v >= 0 ? x.v - y.v : -1;
+    if (y.v >= 0) return 1;
+    return compareParsed(x.a, x.b, y.a, y.b);
+  });
   return keyed.map((k) => k.a);
 }
 
