@@ -7,7 +7,7 @@
  *    adds or removes roles on it. `--role` adds to the inventory.
  * 2. dns / sni (high): a name the data shows for the address (DNS answer, TLS SNI) matches the
  *    catalog's endpoint patterns (login.microsoftonline.com → azure-ad).
- * 3. inferred (medium, or low): behaviour in the pair aggregates. Runs only on private addresses
+ * 3. inferred (medium, or low): behaviour in the pair aggregates. Runs on private IPv4 and on IPv6 addresses
  *    (RFC 1918, ULA, link-local ...), except `users`, which may be anywhere. With an inventory,
  *    inference still runs for the hosts it does not list, but every inferred role is low.
  *
@@ -171,7 +171,9 @@ export function assignRoles(summary: FlowSummaryData, opts: AssignOptions): Role
     list.push(p);
   }
   privateCache = new Map();
-  const canInfer = (address: string) => !explicit.has(address) && isPrivateAddress(address);
+  // Behaviour names roles of internal hosts: private IPv4 and any IPv6 (enterprises number their
+  // networks with global IPv6 unicast, as the real pfirewall.log in the corpus shows for its DCs).
+  const canInfer = (address: string) => !explicit.has(address) && (isPrivateAddress(address) || address.includes(':'));
   const infer = (address: string, role: Role, confidence: Confidence, why: string) => {
     if (explicit.has(address) || hasRole(address, role)) return;
     const capped: Confidence = confidence === 'low' || inferredConfidenceCap === 'low' ? 'low' : confidence;

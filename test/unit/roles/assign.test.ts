@@ -326,3 +326,12 @@ describe('isPrivateAddress', () => {
     }
   });
 });
+
+describe('inference on IPv6', () => {
+  it('infers a DC on a global IPv6 address: enterprises number internal hosts with global unicast', () => {
+    const dc = '2a01:110:2001:d:fe::1a';
+    const client = '2a01:110:20:10::4a9';
+    const s = new SummaryBuilder().pair(client, dc, 'tcp', 88, { flows: 4 }).pair(client, dc, 'tcp', 389, { flows: 6 }).build();
+    expect(rolesOf(assignRoles(s, { catalog }), dc)).toEqual([expect.objectContaining({ role: 'dc', source: 'inferred' })]);
+  });
+});
