@@ -36,7 +36,10 @@ export interface PairAggregate {
   connStates: Partial<Record<ConnState, number>>;
   /** Up to SAMPLES_PER_AGGREGATE samples: the first flow of each outcome first, then the earliest others. */
   samples: FlowSample[];
-  /** Distinct ICMP refusal descriptions seen (`ICMP 3/13 administratively prohibited from 10.0.0.1`), capped. */
+  /**
+   * Distinct refusal descriptions seen, capped: ICMP errors (`ICMP 3/13 administratively prohibited
+   * from 10.0.0.1`) and flow-log denials that name no rule (`DROP by the Windows Firewall ...`).
+   */
   icmpReasons: string[];
   /** Flow-log rule names seen on refused flows, capped. */
   denyRules: string[];

@@ -572,6 +572,11 @@ export class FlowSummary {
     if (flow.outcome === 'refused' && flow.log?.rule) {
       if (p.denyRules === NO_STRINGS) p.denyRules = [];
       addCapped(p.denyRules, flow.log.rule, MAX_DENY_RULES);
+    } else if (flow.outcome === 'refused' && flow.observedBy === 'flowlog') {
+      // A firewall DROP with no rule name (Windows Firewall, CSV exports): its reason says who
+      // refused it; without it the audit would read the S0 of a deny as "SYN unanswered".
+      if (p.icmpReasons === NO_STRINGS) p.icmpReasons = [];
+      addCapped(p.icmpReasons, flow.reason, MAX_ICMP_REASONS);
     }
     if (completed + failed > 0) p.timeline.add(flow.ts, completed, failed);
   }
