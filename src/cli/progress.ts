@@ -47,7 +47,7 @@ export class ProgressBar {
 
   draw(): void {
     const s = this.state;
-    const cols = Math.max(40, (this.stream.columns ?? 80) - 1);
+    const cols = Math.max(40, (this.stream.columns || 80) - 1); // 0 when the terminal does not say
     const frac = s.bytesTotal > 0 ? Math.min(1, s.bytesDone / s.bytesTotal) : 0;
     const elapsed = (Date.now() - this.started) / 1000;
     const rate = elapsed > 0 ? s.bytesDone / elapsed : 0;
