@@ -1,4 +1,4 @@
-import type { Catalog, Condition, Role, RuleTransport } from '../catalog/types.js';
+import type { Catalog, Condition, Role } from '../catalog/types.js';
 import type { DataQuality } from '../common/diagnostics.js';
 import type { ConnState, Outcome, Transport } from '../flows/types.js';
 import type { DnsLookupStats, Timeline } from '../flows/summary-types.js';

@@ -10,7 +10,6 @@ import { canonicalIp } from '../common/ip.js';
 import type { ConnState, Flow, FlowEvidence, FlowLogFacts, Outcome, Transport } from '../flows/types.js';
 import type { ByteInput } from './types.js';
 
-const NEWLINE = 10;
 
 /**
  * Calls `onLine` for every line of the input, in order, with its 1-based line number and the byte

@@ -109,7 +109,6 @@ export async function forEachJsonRecord(
   let recLine = 0;
   let recTopLevel = false;
   let recBroken = false;
-  let recHadNewline = false;
   let topHadNewline = false; // the current top-level value spans lines
   let lineDelimited = false; // set after a single-line top-level value
   let index = 0;
@@ -142,7 +141,6 @@ export async function forEachJsonRecord(
     recDepth = -1;
     recStartInChunk = -1;
     recBroken = false;
-    recHadNewline = false;
   };
 
   const startRecord = (pos: number, topLevel: boolean): void => {
@@ -152,7 +150,6 @@ export async function forEachJsonRecord(
     recLine = line;
     recTopLevel = topLevel;
     recBroken = false;
-    recHadNewline = false;
     captured.clear();
   };
 
@@ -168,7 +165,6 @@ export async function forEachJsonRecord(
     recDepth = -1;
     recStartInChunk = -1;
     recBroken = false;
-    recHadNewline = false;
     depth = 0;
     inString = false;
     keyMatch = -1;
@@ -334,7 +330,6 @@ export async function forEachJsonRecord(
               break;
             }
             topHadNewline = true;
-            if (recDepth >= 0) recHadNewline = true;
           }
           break;
         case 0x20:
