@@ -6,7 +6,7 @@
  * decode stage is here. Its name decoder only follows compression pointers that point BACKWARDS
  * (index.js `name.decode`: `jumpOffset >= oldOffset` throws "bad pointer"), so pointer loops end.
  */
-import dnsPacket from 'dns-packet';
+import { createRequire } from 'node:module';
 import { canonicalIp } from '../common/ip.js';
 import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
@@ -46,7 +46,22 @@ interface DecodedAnswer {
   ttl?: number;
   data?: unknown;
 }
-const codecs = dnsPacket as unknown as { question: RecordCodec<DecodedQuestion>; answer: RecordCodec<DecodedAnswer> };
+interface DnsCodecs {
+  question: RecordCodec<DecodedQuestion>;
+  answer: RecordCodec<DecodedAnswer>;
+}
+
+/**
+ * dns-packet, loaded on the first plausible DNS message rather than at start-up: it is a CommonJS
+ * package, and importing it from ESM (module lexer + wrapper) cost about 15 ms of every run's
+ * start-up, also for inputs that hold no DNS at all (flow logs). `require` of the
+ * same package costs about a third of that, once.
+ */
+let codecs: DnsCodecs | null = null;
+function dnsCodecs(): DnsCodecs {
+  if (codecs === null) codecs = createRequire(import.meta.url)('dns-packet') as DnsCodecs;
+  return codecs;
+}
 
 /**
  * Parses the DNS message at `b[off .. off+len)` (captured whole: the caller checked) into `pkt.dns`.
@@ -79,17 +94,18 @@ export function decodeDnsMessage(b: Uint8Array, off: number, len: number, pkt: P
   }
   // A view, not a copy: the Buffer shares the frame's memory and is dropped before we return.
   const buf = Buffer.from(b.buffer, b.byteOffset + off, len);
+  const { question, answer } = dnsCodecs();
   let at = DNS_HEADER_LEN;
   let i = 0;
   try {
     for (; i < qdCount; i++) {
-      const q = codecs.question.decode(buf, at);
-      at += codecs.question.decode.bytes;
+      const q = question.decode(buf, at);
+      at += question.decode.bytes;
       if (summary.questions.length < MAX_DNS_QUESTIONS) summary.questions.push({ name: normalizeName(q.name), type: typeMnemonic(q.type) });
     }
     for (i = 0; i < anCount; i++) {
-      const a = codecs.answer.decode(buf, at);
-      at += codecs.answer.decode.bytes;
+      const a = answer.decode(buf, at);
+      at += answer.decode.bytes;
       if (at > len) throw new Error('record runs past the message');
       const record = toDnsRecord(a);
       if (record && summary.answers.length < MAX_DNS_ANSWERS) summary.answers.push(record);
