@@ -41,8 +41,7 @@ function buildProgram(setExit: (code: ExitCode) => void): Command {
   program
     .name('flowaudit')
     .description(
-      'Audit hybrid identity traffic (Entra/Azure AD Connect, domain controllers, AD FS, WAP, Connect Health)\n' +
-        "offline, from packet captures and firewall flow logs, against Microsoft's required-ports catalog.",
+      "Audit hybrid identity traffic (Entra/Azure AD Connect, domain controllers, AD FS, WAP, Connect Health) offline, from packet captures and firewall flow logs, against Microsoft's required-ports catalog.",
     )
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
