@@ -14,6 +14,7 @@ import { mergeTimelines, pickEvidence } from './evidence.js';
 import { judgeTraffic, tallyAggregates } from './judge.js';
 import { ipv4Number } from '../roles/address-scope.js';
 import { addressSortKey, compareAddresses, compareStatus, sortRoles } from './order.js';
+import { ruleApplies, ruleConditions } from '../catalog/match.js';
 import { formatRulePorts, formatRuleTransport, nameBelongsToRole, ruleCoversPort } from './rule-match.js';
 import { describeLookups, failedLookups, formatDurationMicros } from './text.js';
 import type { AuditOptions, Finding, FindingStatus, UnexpectedFlow, UnknownEndpoint } from './types.js';
@@ -223,12 +224,6 @@ function portSpecFor(rule: CatalogRule, epmPorts: readonly number[]): PortSpec {
   return epmPorts.length > 0 ? epmPorts.map((p) => ({ from: p, to: p })) : [{ from: rule.ports.from, to: rule.ports.to }];
 }
 
-/** The rule's conditions: `conditions` when the catalog lists several (any turns it on), else `condition`. */
-function ruleConditions(rule: CatalogRule): Condition[] {
-  if (rule.conditions && rule.conditions.length > 0) return rule.conditions;
-  return rule.condition ? [rule.condition] : [];
-}
-
 /** `ldaps`, or `seamless-sso or password-writeback`. */
 function conditionText(rule: CatalogRule): string {
   return ruleConditions(rule).join(' or ');
@@ -254,8 +249,7 @@ class Evaluator {
 
   /** True when the rule has no condition or any of its conditions is turned on. */
   private applicable(rule: CatalogRule): boolean {
-    const conditions = ruleConditions(rule);
-    return conditions.length === 0 || conditions.some((c) => this.features.has(c));
+    return ruleApplies(rule, this.features);
   }
 
   /** One rule and one pair that had traffic. */
