@@ -22,3 +22,32 @@ export function reportCut(
   pkt.truncated = true;
   diag.report(code, frame.origin, `${what} cut short at byte ${at} of the frame: needs ${need} bytes, ${Math.max(0, have)} captured`);
 }
+
+/**
+ * A TCP or UDP header that does not fit: either the IP header declares fewer transport bytes than
+ * the header needs, or the capture cut it. Reports which, marks `pkt` truncated, and keeps the
+ * ports when the first 4 bytes are there (they still name the flow).
+ */
+export function reportShortTransportHeader(
+  code: 'tcp_truncated' | 'udp_truncated',
+  name: 'TCP' | 'UDP',
+  minLen: number,
+  b: Uint8Array,
+  off: number,
+  declaredLen: number,
+  dataEnd: number,
+  pkt: Packet,
+  frame: Frame,
+  diag: DiagnosticSink,
+): void {
+  if (declaredLen < minLen && off + declaredLen <= dataEnd) {
+    diag.report(code, frame.origin, `IP declares ${declaredLen} ${name} bytes, fewer than a ${name} header`);
+    pkt.truncated = true;
+  } else {
+    reportCut(code, `${name} header`, off, minLen, dataEnd - off, frame, pkt, diag);
+  }
+  if (off + 4 <= dataEnd) {
+    pkt.srcPort = (b[off] << 8) | b[off + 1];
+    pkt.dstPort = (b[off + 2] << 8) | b[off + 3];
+  }
+}

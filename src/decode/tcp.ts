@@ -8,7 +8,7 @@ import type { Frame } from '../sources/types.js';
 import { readU16, readU32 } from './cursor.js';
 import { decodeEpmResponse, DCERPC_EPM_PORT, looksLikeDcerpcResponse } from './dcerpc-epm.js';
 import { decodeDnsOverTcp, isDnsPort } from './dns.js';
-import { reportCut } from './report.js';
+import { reportCut, reportShortTransportHeader } from './report.js';
 import { decodeTlsClientHelloSni, TLS_CONTENT_HANDSHAKE } from './tls-sni.js';
 import type { Packet } from './types.js';
 
@@ -34,16 +34,7 @@ export function decodeTcp(
   diag: DiagnosticSink,
 ): void {
   if (off + TCP_MIN_HEADER_LEN > dataEnd) {
-    if (declaredLen < TCP_MIN_HEADER_LEN && off + declaredLen <= dataEnd) {
-      diag.report('tcp_truncated', frame.origin, `IP declares ${declaredLen} TCP bytes, fewer than a TCP header`);
-      pkt.truncated = true;
-    } else {
-      reportCut('tcp_truncated', 'TCP header', off, TCP_MIN_HEADER_LEN, dataEnd - off, frame, pkt, diag);
-    }
-    if (off + 4 <= dataEnd) {
-      pkt.srcPort = readU16(b, off);
-      pkt.dstPort = readU16(b, off + 2);
-    }
+    reportShortTransportHeader('tcp_truncated', 'TCP', TCP_MIN_HEADER_LEN, b, off, declaredLen, dataEnd, pkt, frame, diag);
     return;
   }
   const srcPort = readU16(b, off);

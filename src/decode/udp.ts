@@ -6,7 +6,7 @@ import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
 import { readU16 } from './cursor.js';
 import { decodeDnsMessage, isDnsPort } from './dns.js';
-import { reportCut } from './report.js';
+import { reportShortTransportHeader } from './report.js';
 import type { Packet } from './types.js';
 
 export const UDP_HEADER_LEN = 8;
@@ -33,16 +33,7 @@ export function decodeUdp(
   diag: DiagnosticSink,
 ): void {
   if (off + UDP_HEADER_LEN > dataEnd) {
-    if (declaredLen < UDP_HEADER_LEN && off + declaredLen <= dataEnd) {
-      diag.report('udp_truncated', frame.origin, `IP declares ${declaredLen} UDP bytes, fewer than a UDP header`);
-      pkt.truncated = true;
-    } else {
-      reportCut('udp_truncated', 'UDP header', off, UDP_HEADER_LEN, dataEnd - off, frame, pkt, diag);
-    }
-    if (off + 4 <= dataEnd) {
-      pkt.srcPort = readU16(b, off);
-      pkt.dstPort = readU16(b, off + 2);
-    }
+    reportShortTransportHeader('udp_truncated', 'UDP', UDP_HEADER_LEN, b, off, declaredLen, dataEnd, pkt, frame, diag);
     return;
   }
   const srcPort = readU16(b, off);
