@@ -12,7 +12,7 @@ import type { RoleMap } from '../roles/types.js';
 import { filterForDnsNames, filterForFlow, filterForPorts, type PortSpec } from './display-filter.js';
 import { mergeTimelines, pickEvidence } from './evidence.js';
 import { judgeTraffic, tallyAggregates } from './judge.js';
-import { ipv4Number } from '../roles/address-scope.js';
+import { sortAddresses } from '../common/ip.js';
 import { addressSortKey, compareAddresses, compareStatus, sortRoles } from './order.js';
 import { ruleApplies, ruleConditions } from '../catalog/match.js';
 import { formatRulePorts, formatRuleTransport, nameBelongsToRole, ruleCoversPort } from './rule-match.js';
@@ -574,13 +574,11 @@ class Evaluator {
       note(a.origH, a);
       if (a.respH !== a.origH) note(a.respH, a);
     }
-    // Numeric order for IPv4 (the same order as addressSortKey, without building a key string each).
+    // Busiest first, then in address order (one parse per address, in sortAddresses).
+    const rank = new Map(sortAddresses(acc.keys()).map((addr, i) => [addr, i]));
     const sorted = [...acc]
-      .map(([addr, e]) => {
-        const v4 = ipv4Number(addr);
-        return { addr, e, v4, key: v4 >= 0 ? '' : addressSortKey(addr) };
-      })
-      .sort((x, y) => y.e.flows - x.e.flows || compareKeyed(x, y));
+      .map(([addr, e]) => ({ addr, e, rank: rank.get(addr)! }))
+      .sort((x, y) => y.e.flows - x.e.flows || x.rank - y.rank);
     const kept = sorted.slice(0, MAX_UNKNOWN_ENDPOINTS).map(({ addr, e }) => [addr, e] as const);
     const keptSet = new Set(kept.map(([addr]) => addr));
     const namesByAddr = new Map<string, string[]>();
@@ -603,26 +601,6 @@ class Evaluator {
     });
     return { list, total: sorted.length };
   }
-}
-
-/**
- * Address order of two decorated entries: `v4` from ipv4Number (numeric), else `key` from
- * addressSortKey. IPv4 keys start with `4`, every other key with `6` or `~`, so IPv4 comes first
- * either way, as addressSortKey orders them.
- */
-function compareKeyed(x: { v4: number; key: string }, y: { v4: number; key: string }): number {
-  if (x.v4 >= 0) return y.v4 >= 0 ? x.v4 - y.v4 : y.key.startsWith('4') ? compareAddressKeys(ipv4Key(x.v4), y.key) : -1;
-  if (y.v4 >= 0) return x.key.startsWith('4') ? compareAddressKeys(x.key, ipv4Key(y.v4)) : 1;
-  return compareAddressKeys(x.key, y.key);
-}
-
-function compareAddressKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** addressSortKey of an IPv4 address given as ipv4Number. */
-function ipv4Key(v4: number): string {
-  return `4${v4.toString(16).padStart(8, '0')}`;
 }
 
 /**

@@ -3,7 +3,7 @@
  * reports (goldens depend on it).
  */
 import { ALL_ROLES, type Role } from '../catalog/types.js';
-import { parseIp } from '../common/ip.js';
+import { compareAddresses as compareAddressText, parseIp } from '../common/ip.js';
 import type { FindingStatus } from './types.js';
 
 /** Worst first: the order reports list findings in. */
@@ -31,17 +31,12 @@ export function addressSortKey(addr: string): string {
 
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/**
- * Numeric address order: IPv4 before IPv6, then byte by byte; text that is not an address sorts after
- * both, by code unit; null sorts last.
- */
+/** Address order (common/ip.ts `compareAddresses`), with null (a role without a host) last. */
 export function compareAddresses(a: string | null, b: string | null): number {
   if (a === b) return 0;
   if (a === null) return 1;
   if (b === null) return -1;
-  const ka = addressSortKey(a);
-  const kb = addressSortKey(b);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+  return compareAddressText(a, b);
 }
 
 const ROLE_RANK = new Map<Role, number>(ALL_ROLES.map((r, i) => [r, i]));

@@ -239,3 +239,71 @@ export function cidrContains(cidr: Cidr, addr: string): boolean {
   }
   return true;
 }
+
+/**
+ * A canonical dotted-quad IPv4 address (`10.0.0.1`: four decimal parts 0-255, no leading zeros,
+ * nothing else) as an unsigned 32-bit number; -1 for anything else. A fast path for the common
+ * case: callers fall back to parseIp for the rest (which agrees on every address accepted here).
+ */
+export function ipv4Number(text: string): number {
+  const n = text.length;
+  if (n < 7 || n > 15) return -1;
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return -1; // leading zero
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return -1;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return value * 256 + part;
+}
+
+/**
+ * The one address order of reports and listings: IPv4 before IPv6, each numerically (byte by
+ * byte); text that is not an address after both, by code unit.
+ */
+export function compareAddresses(a: string, b: string): number {
+  return compareParsed(a, parseIp(a), b, parseIp(b));
+}
+
+/** Sorts addresses in {@link compareAddresses} order, parsing each address once. */
+export function sortAddresses(addresses: Iterable<string>): string[] {
+  // IPv4 addresses (nearly all of them) compare as numbers; the rest as parsed bytes.
+  const keyed = [...addresses].map((a) => {
+    let v = ipv4Number(a);
+    let b: Uint8Array | null = null;
+    if (v < 0) {
+      b = parseIp(a);
+      if (b && b.length === 4) {
+        v = ((b[0] << 24) >>> 0) + (b[1] << 16) + (b[2] << 8) + b[3];
+        b = null;
+      }
+    }
+    return { a, v, b };
+  });
+  keyed.sort((x, y) => {
+    if (x.v >= 0) return y.v >= 0 ? x.v - y.v : -1;
+    if (y.v >= 0) return 1;
+    return compareParsed(x.a, x.b, y.a, y.b);
+  });
+  return keyed.map((k) => k.a);
+}
+
+function compareParsed(a: string, x: Uint8Array | null, b: string, y: Uint8Array | null): number {
+  if (!x || !y) return x ? -1 : y ? 1 : a < b ? -1 : a > b ? 1 : 0;
+  if (x.length !== y.length) return x.length - y.length;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return 0;
+}

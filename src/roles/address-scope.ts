@@ -2,7 +2,9 @@
  * Is an address private (on-premises or a VNet) or public (the internet)? Role inference only
  * runs on private addresses: a public address is named by DNS/SNI, an inventory, or nothing.
  */
-import { parseIp } from '../common/ip.js';
+import { ipv4Number, parseIp } from '../common/ip.js';
+
+export { ipv4Number };
 
 /**
  * True for addresses that are not globally routed: RFC 1918 (10/8, 172.16/12, 192.168/16),
@@ -39,32 +41,3 @@ function isPrivateV4(a: number, b: number): boolean {
   );
 }
 
-/**
- * A canonical dotted-quad IPv4 address (`10.0.0.1`: four decimal parts 0-255, no leading zeros,
- * nothing else) as an unsigned 32-bit number; -1 for anything else. A fast path for the common
- * case: callers fall back to parseIp for the rest (which agrees on every address accepted here).
- */
-export function ipv4Number(text: string): number {
-  const n = text.length;
-  if (n < 7 || n > 15) return -1;
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || dots === 3) return -1;
-      value = value * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && part === 0) return -1; // leading zero
-      part = part * 10 + (c - 48);
-      if (++digits > 3 || part > 255) return -1;
-    } else return -1;
-  }
-  if (dots !== 3 || digits === 0) return -1;
-  return value * 256 + part;
-}

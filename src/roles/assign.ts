@@ -15,10 +15,10 @@
  */
 import { clientRolesForHostname, rolesForHostname } from '../catalog/match.js';
 import { ALL_ROLES, type Catalog, type Role } from '../catalog/types.js';
-import { parseIp } from '../common/ip.js';
+import { compareAddresses, sortAddresses } from '../common/ip.js';
 import type { FlowEvidence } from '../flows/types.js';
 import type { FlowSummaryData, NameObservation, PairAggregate } from '../flows/summary-types.js';
-import { ipv4Number, isPrivateAddress as isPrivateAddressUncached } from './address-scope.js';
+import { isPrivateAddress as isPrivateAddressUncached } from './address-scope.js';
 import { InventoryMatcher, type InventoryHit } from './inventory.js';
 import type { Confidence, HostInfo, Inventory, InventoryEntry, RoleEvidence, RoleMap, RoleSource } from './types.js';
 
@@ -530,40 +530,8 @@ function topBy<T>(items: T[], score: (t: T) => number): T[] {
   return best === 0 ? [] : items.filter((t) => score(t) === best);
 }
 
-/** Sorts addresses with {@link compareAddresses}, parsing each address once. */
-export function sortAddresses(addresses: Iterable<string>): string[] {
-  // IPv4 addresses (nearly all of them) compare as numbers; the rest as parsed bytes.
-  const keyed = [...addresses].map((a) => {
-    let v = ipv4Number(a);
-    let b: Uint8Array | null = null;
-    if (v < 0) {
-      b = parseIp(a);
-      if (b && b.length === 4) {
-        v = ((b[0] << 24) >>> 0) + (b[1] << 16) + (b[2] << 8) + b[3];
-        b = null;
-      }
-    }
-    return { a, v, b };
-  });
-  keyed.sort((x, y) => {
-    if (x.v >= 0) return y.v >= 0 ? x.v - y.v : -1;
-    if (y.v >= 0) return 1;
-    return compareParsed(x.a, x.b, y.a, y.b);
-  });
-  return keyed.map((k) => k.a);
-}
-
-/** Orders addresses IPv4 before IPv6, each numerically; unparsable text last, by text. */
-export function compareAddresses(a: string, b: string): number {
-  return compareParsed(a, parseIp(a), b, parseIp(b));
-}
-
-function compareParsed(a: string, x: Uint8Array | null, b: string, y: Uint8Array | null): number {
-  if (!x || !y) return x ? -1 : y ? 1 : a < b ? -1 : a > b ? 1 : 0;
-  if (x.length !== y.length) return x.length - y.length;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
-  return 0;
-}
+// Address order: common/ip.ts (one definition for roles, audit and reports).
+export { compareAddresses, sortAddresses };
 
 // ---------------------------------------------------------------------------------------------
 // Reading a RoleMap
