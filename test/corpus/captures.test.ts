@@ -26,6 +26,14 @@ describe.each(Object.keys(expected))('%s', (rel) => {
     expect(ours('tcp')).toEqual(theirs(want.tcp));
     expect(ours('udp')).toEqual(theirs(want.udp));
   });
+
+  it('gives the same flows and data quality when decoded in a second thread (as big captures are)', async () => {
+    const single = await readCorpusFile(rel, { decodeThread: 'never' });
+    const threaded = await readCorpusFile(rel, { decodeThread: 'always' });
+    expect(threaded.flows).toEqual(single.flows);
+    expect(threaded.result).toEqual(single.result);
+    expect(threaded.diag.toDataQuality()).toEqual(single.diag.toDataQuality());
+  });
 });
 
 describe('outcomes of the failure captures', () => {

@@ -1,0 +1,120 @@
+import { parentPort } from 'node:worker_threads';
+import { InputError } from '../common/diagnostics.js';
+import { decodeFrame } from '../decode/frame.js';
+import { PACKET_SLOT_BYTES, PacketBatchWriter } from '../decode/packet-batch.js';
+import { Packet } from '../decode/types.js';
+import { readCapture } from '../sources/capture.js';
+import { closeInput, openInput } from '../sources/input.js';
+import type { ByteInput } from '../sources/types.js';
+import { RecordingDiagnostics, type FromDecodeThread, type ThreadError, type ToDecodeThread } from './decode-thread-protocol.js';
+
+/**
+ * The capture decoding thread: reads a capture file and decodes its frames into packets, which it
+ * sends to the main thread in batches (capture-pipeline.ts); the main thread runs the flow table.
+ * Reading and decoding take about a third of the work on a large capture, so with both cores the
+ * two halves overlap instead of adding up.
+ *
+ * Memory in flight is bounded: at most {@link MAX_BATCHES_IN_FLIGHT} batches wait in the main
+ * thread before this thread stops reading (it waits before pulling the next chunk of the file),
+ * plus what one chunk decodes into.
+ */
+export const BATCH_PACKETS = 4096;
+const MAX_BATCHES_IN_FLIGHT = 8;
+
+const port = parentPort;
+if (!port) throw new Error('decode-thread.ts must run as a worker thread');
+
+const pool: ArrayBuffer[] = [];
+let inFlight = 0;
+let wake: (() => void) | null = null;
+const queue: { id: number; path: string }[] = [];
+let busy = false;
+
+port.on('message', (m: ToDecodeThread) => {
+  if (m.type === 'credit') {
+    inFlight--;
+    pool.push(m.buffer);
+    const w = wake;
+    wake = null;
+    w?.();
+    return;
+  }
+  queue.push(m);
+  if (!busy) void drain();
+});
+
+async function drain(): Promise<void> {
+  busy = true;
+  while (queue.length > 0) await decodeFile(queue.shift()!);
+  busy = false;
+}
+
+function newBuffer(): ArrayBuffer {
+  return pool.pop() ?? new ArrayBuffer(BATCH_PACKETS * PACKET_SLOT_BYTES);
+}
+
+/** Resolves once fewer than MAX_BATCHES_IN_FLIGHT batches are waiting in the main thread. */
+async function roomForMore(): Promise<void> {
+  while (inFlight >= MAX_BATCHES_IN_FLIGHT) await new Promise<void>((resolve) => (wake = resolve));
+}
+
+/** The input's chunks, pulled only while the main thread keeps up. */
+function gated(input: ByteInput): ByteInput {
+  const source = input.chunks;
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source) {
+      await roomForMore();
+      yield chunk;
+    }
+  }
+  return { ...input, chunks: chunks(), bytesConsumed: () => input.bytesConsumed() };
+}
+
+async function decodeFile(job: { id: number; path: string }): Promise<void> {
+  const diag = new RecordingDiagnostics();
+  const writer = new PacketBatchWriter(newBuffer(), BATCH_PACKETS);
+  const pkt = new Packet();
+  let input: ByteInput | null = null;
+  const send = () => {
+    const msg: FromDecodeThread = {
+      type: 'batch',
+      id: job.id,
+      buffer: writer.buffer,
+      count: writer.count,
+      extras: writer.extras,
+      events: diag.take(),
+      bytes: input ? input.bytesConsumed() : 0,
+    };
+    port!.postMessage(msg, [writer.buffer]);
+    inFlight++;
+    writer.reset(newBuffer());
+    diag.slot = 0;
+  };
+  try {
+    input = await openInput(job.path);
+    const summary = await readCapture(gated(input), { diag }, (frame) => {
+      if (decodeFrame(frame, pkt, diag)) {
+        writer.put(pkt);
+        diag.slot = writer.count;
+        if (writer.full) send();
+      }
+    });
+    if (writer.count > 0) send();
+    port!.postMessage({ type: 'end', id: job.id, summary, events: diag.take(), bytes: input.bytesConsumed() } satisfies FromDecodeThread);
+  } catch (e) {
+    // Packets decoded before the failure still go first, as in a single-threaded run.
+    if (writer.count > 0) send();
+    port!.postMessage({ type: 'error', id: job.id, error: toThreadError(e), events: diag.take() } satisfies FromDecodeThread);
+  } finally {
+    if (input) await closeInput(input).catch(() => undefined);
+  }
+}
+
+function toThreadError(e: unknown): ThreadError {
+  if (e instanceof InputError) return { kind: 'input', message: e.message, code: e.code, file: e.file, offset: e.offset };
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err === 'object' && typeof err.syscall === 'string') {
+    return { kind: 'errno', message: err.message, code: err.code, syscall: err.syscall };
+  }
+  return { kind: 'bug', message: err?.message ?? String(e), stack: err?.stack };
+}

@@ -1,0 +1,182 @@
+import { Packet, type DnsSummary, type QuotedHeader } from './types.js';
+
+/**
+ * Decoded packets packed into one ArrayBuffer, so that a decoding thread can hand thousands of them
+ * to the flow-table thread in one transfer (postMessage with the buffer in the transfer list: no
+ * copy, no object per packet). {@link PacketBatchWriter.put} copies a {@link Packet}'s fields into
+ * the next slot, {@link PacketBatchReader.get} fills a Packet back from a slot: the round trip is
+ * exact for every field (see the unit test), so the flow table sees the same packets either way.
+ *
+ * Slot layout (96 bytes, 24 int32 / 12 float64 words):
+ * - float64 0: tsMicros; float64 1: fileOffset (files beyond 4 GiB);
+ * - int32 4: frame; 5: meta (ipVersion 0-3, proto 4-11, laterFragment 12, truncated 13, tcpFlags 16-23);
+ *   6: srcPort << 16 | dstPort; 7: tcpSeq; 8: tcpAck; 9: tcpWindow; 10: ipLen; 11: payloadLen;
+ *   12: icmpType; 13: icmpCode; 14-17: src bytes; 18-21: dst bytes; 22: srcV4; 23: dstV4.
+ * The rare application facts (ICMP quote, DNS, TLS SNI, EPM ports) ride beside the buffer in
+ * {@link PacketBatchExtras}, a plain array the structured clone copies.
+ */
+export const PACKET_SLOT_BYTES = 96;
+const I32_STRIDE = PACKET_SLOT_BYTES / 4;
+const F64_STRIDE = PACKET_SLOT_BYTES / 8;
+
+/** [slot, quoted, dns, sni, epmPorts] for each slot that carries any of them, in slot order. */
+export type PacketBatchExtras = [number, QuotedHeader | null, DnsSummary | null, string | null, number[] | null][];
+
+/** Fills one batch buffer; see the module comment for the layout. */
+export class PacketBatchWriter {
+  /** Packets written so far. */
+  count = 0;
+  extras: PacketBatchExtras = [];
+  private i32: Int32Array;
+  private f64: Float64Array;
+  /** Word views of the address bytes of the packet last written (see PacketBatchReader). */
+  private viewsOf: Packet | null = null;
+  private src32 = new Int32Array(4);
+  private dst32 = new Int32Array(4);
+
+  constructor(
+    buffer: ArrayBuffer,
+    /** Slots the buffer holds. */
+    readonly capacity = Math.floor(buffer.byteLength / PACKET_SLOT_BYTES),
+  ) {
+    this.i32 = new Int32Array(buffer, 0, capacity * I32_STRIDE);
+    this.f64 = new Float64Array(buffer, 0, capacity * F64_STRIDE);
+  }
+
+  get full(): boolean {
+    return this.count >= this.capacity;
+  }
+
+  /** Starts over on a (possibly different, returned) buffer of the same capacity. */
+  reset(buffer: ArrayBuffer): void {
+    this.i32 = new Int32Array(buffer, 0, this.capacity * I32_STRIDE);
+    this.f64 = new Float64Array(buffer, 0, this.capacity * F64_STRIDE);
+    this.count = 0;
+    this.extras = [];
+  }
+
+  /** The buffer being filled (hand it over with {@link count} and {@link extras}, then {@link reset}). */
+  get buffer(): ArrayBuffer {
+    return this.i32.buffer as ArrayBuffer;
+  }
+
+  /** Copies `pkt` into the next slot. Call only when not {@link full}. */
+  put(pkt: Packet): void {
+    const slot = this.count++;
+    const f = slot * F64_STRIDE;
+    this.f64[f] = pkt.tsMicros;
+    this.f64[f + 1] = pkt.fileOffset;
+    const i = slot * I32_STRIDE;
+    const w = this.i32;
+    w[i + 4] = pkt.frame;
+    w[i + 5] =
+      pkt.ipVersion | (pkt.proto << 4) | (pkt.laterFragment ? 1 << 12 : 0) | (pkt.truncated ? 1 << 13 : 0) | (pkt.tcpFlags << 16);
+    w[i + 6] = (pkt.srcPort << 16) | pkt.dstPort;
+    w[i + 7] = pkt.tcpSeq;
+    w[i + 8] = pkt.tcpAck;
+    w[i + 9] = pkt.tcpWindow;
+    w[i + 10] = pkt.ipLen;
+    w[i + 11] = pkt.payloadLen;
+    w[i + 12] = pkt.icmpType;
+    w[i + 13] = pkt.icmpCode;
+    if (pkt !== this.viewsOf) {
+      this.viewsOf = pkt;
+      this.src32 = new Int32Array(pkt.src.buffer, pkt.src.byteOffset, 4);
+      this.dst32 = new Int32Array(pkt.dst.buffer, pkt.dst.byteOffset, 4);
+    }
+    const s = this.src32;
+    w[i + 14] = s[0];
+    w[i + 15] = s[1];
+    w[i + 16] = s[2];
+    w[i + 17] = s[3];
+    const d = this.dst32;
+    w[i + 18] = d[0];
+    w[i + 19] = d[1];
+    w[i + 20] = d[2];
+    w[i + 21] = d[3];
+    w[i + 22] = pkt.srcV4;
+    w[i + 23] = pkt.dstV4;
+    if (pkt.quoted !== null || pkt.dns !== null || pkt.sni !== null || pkt.epmPorts !== null) {
+      this.extras.push([slot, pkt.quoted, pkt.dns, pkt.sni, pkt.epmPorts]);
+    }
+  }
+}
+
+/** Reads packets back out of a received batch. */
+export class PacketBatchReader {
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
+  private nextExtra = 0;
+  /** Word views of the address bytes of the packet last filled (4 stores per address, not 16). */
+  private viewsOf: Packet | null = null;
+  private src32 = new Int32Array(4);
+  private dst32 = new Int32Array(4);
+
+  constructor(
+    buffer: ArrayBuffer,
+    readonly count: number,
+    private readonly extras: PacketBatchExtras,
+  ) {
+    this.i32 = new Int32Array(buffer, 0, count * I32_STRIDE);
+    this.f64 = new Float64Array(buffer, 0, count * F64_STRIDE);
+  }
+
+  /** Fills `pkt` (every field) from slot `slot`. Slots must be read in increasing order. */
+  get(slot: number, pkt: Packet): void {
+    if (pkt !== this.viewsOf) this.bindPacket(pkt);
+    const f = slot * F64_STRIDE;
+    pkt.tsMicros = this.f64[f];
+    pkt.fileOffset = this.f64[f + 1];
+    const i = slot * I32_STRIDE;
+    const w = this.i32;
+    pkt.frame = w[i + 4] >>> 0;
+    const meta = w[i + 5];
+    pkt.ipVersion = (meta & 0xf) as 0 | 4 | 6;
+    pkt.proto = (meta >>> 4) & 0xff;
+    pkt.laterFragment = (meta & (1 << 12)) !== 0;
+    pkt.truncated = (meta & (1 << 13)) !== 0;
+    pkt.tcpFlags = (meta >>> 16) & 0xff;
+    const ports = w[i + 6];
+    pkt.srcPort = ports >>> 16;
+    pkt.dstPort = ports & 0xffff;
+    pkt.tcpSeq = w[i + 7] >>> 0;
+    pkt.tcpAck = w[i + 8] >>> 0;
+    pkt.tcpWindow = w[i + 9];
+    pkt.ipLen = w[i + 10];
+    pkt.payloadLen = w[i + 11];
+    pkt.icmpType = w[i + 12];
+    pkt.icmpCode = w[i + 13];
+    const s = this.src32;
+    s[0] = w[i + 14];
+    s[1] = w[i + 15];
+    s[2] = w[i + 16];
+    s[3] = w[i + 17];
+    const d = this.dst32;
+    d[0] = w[i + 18];
+    d[1] = w[i + 19];
+    d[2] = w[i + 20];
+    d[3] = w[i + 21];
+    pkt.srcV4 = w[i + 22] >>> 0;
+    pkt.dstV4 = w[i + 23] >>> 0;
+    const extra = this.nextExtra < this.extras.length ? this.extras[this.nextExtra] : null;
+    if (extra !== null && extra[0] === slot) {
+      this.nextExtra++;
+      pkt.quoted = extra[1];
+      pkt.dns = extra[2];
+      pkt.sni = extra[3];
+      pkt.epmPorts = extra[4];
+    } else {
+      pkt.quoted = null;
+      pkt.dns = null;
+      pkt.sni = null;
+      pkt.epmPorts = null;
+    }
+  }
+
+  private bindPacket(pkt: Packet): void {
+    this.viewsOf = pkt;
+    this.src32 = new Int32Array(pkt.src.buffer, pkt.src.byteOffset, 4);
+    this.dst32 = new Int32Array(pkt.dst.buffer, pkt.dst.byteOffset, 4);
+  }
+}
+
