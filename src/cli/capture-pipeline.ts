@@ -2,10 +2,16 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InputError, type DiagnosticCode, type DiagnosticSink } from '../common/diagnostics.js';
 import { packageRoot } from '../common/package-root.js';
-import { PacketBatchReader } from '../decode/packet-batch.js';
+import { PacketBatchReader } from '../flows/packet-batch.js';
 import { Packet } from '../decode/types.js';
 import type { FileSummary } from '../sources/types.js';
 import { replayEvent, type DiagnosticEvent, type FromDecodeThread, type ThreadError } from './decode-thread-protocol.js';
+
+/**
+ * Receives a decoded packet (reused object: valid during the call only) and, when `keyAt` is not
+ * -1, its flow key at `key[keyAt ..]` (FlowTable.addPacketWithKey).
+ */
+export type PacketWithKeySink = (pkt: Packet, key: Int32Array, keyAt: number) => void;
 
 /**
  * Reads a capture with its decoding in a second thread (decode-thread.ts): that thread reads and
@@ -55,13 +61,13 @@ export class CaptureDecodeThread {
    * @throws InputError as readCapture does (unreadable, not a capture, empty); system call errors
    *   keep their `code` and `syscall`.
    */
-  read(path: string, diag: DiagnosticSink, onPacket: (pkt: Packet) => void, onBytes?: (bytes: number) => void): Promise<FileSummary> {
+  read(path: string, diag: DiagnosticSink, onPacket: PacketWithKeySink, onBytes?: (bytes: number) => void): Promise<FileSummary> {
     const run = this.tail.then(() => this.readNow(path, diag, onPacket, onBytes));
     this.tail = run.catch(() => undefined);
     return run;
   }
 
-  private readNow(path: string, diag: DiagnosticSink, onPacket: (pkt: Packet) => void, onBytes?: (bytes: number) => void): Promise<FileSummary> {
+  private readNow(path: string, diag: DiagnosticSink, onPacket: PacketWithKeySink, onBytes?: (bytes: number) => void): Promise<FileSummary> {
     const id = this.nextId++;
     const pkt = new Packet();
     this.worker.ref();
@@ -87,7 +93,7 @@ export class CaptureDecodeThread {
               for (let slot = 0; slot < m.count; slot++) {
                 while (e < events.length && events[e].slot <= slot) replayEvent(diag, events[e++]);
                 batch.get(slot, pkt);
-                onPacket(pkt);
+                onPacket(pkt, batch.words, batch.keyAt(slot));
               }
               while (e < events.length) replayEvent(diag, events[e++]);
               this.worker.postMessage({ type: 'credit', buffer: m.buffer }, [m.buffer]);

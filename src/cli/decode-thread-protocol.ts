@@ -1,5 +1,5 @@
 import { DiagnosticSink, type DiagnosticCode, type FailedFile, type Origin } from '../common/diagnostics.js';
-import type { PacketBatchExtras } from '../decode/packet-batch.js';
+import type { PacketBatchExtras } from '../flows/packet-batch.js';
 import type { FileSummary } from '../sources/types.js';
 
 /**

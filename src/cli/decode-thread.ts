@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { InputError } from '../common/diagnostics.js';
 import { decodeFrame } from '../decode/frame.js';
-import { PACKET_SLOT_BYTES, PacketBatchWriter } from '../decode/packet-batch.js';
+import { PACKET_SLOT_BYTES, PacketBatchWriter } from '../flows/packet-batch.js';
 import { Packet } from '../decode/types.js';
 import { readCapture } from '../sources/capture.js';
 import { closeInput, openInput } from '../sources/input.js';
@@ -18,8 +18,8 @@ import { RecordingDiagnostics, type FromDecodeThread, type ThreadError, type ToD
  * thread before this thread stops reading (it waits before pulling the next chunk of the file),
  * plus what one chunk decodes into.
  */
-export const BATCH_PACKETS = 4096;
-const MAX_BATCHES_IN_FLIGHT = 8;
+export const BATCH_PACKETS = 16384;
+const MAX_BATCHES_IN_FLIGHT = 4;
 
 const port = parentPort;
 if (!port) throw new Error('decode-thread.ts must run as a worker thread');

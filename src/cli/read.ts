@@ -113,7 +113,7 @@ export async function readOneFile(
           result.summary = await CaptureDecodeThread.shared().read(
             file.path,
             diag,
-            (pkt) => table.addPacket(pkt),
+            (pkt, key, keyAt) => (keyAt >= 0 ? table.addPacketWithKey(pkt, key, keyAt) : table.addPacket(pkt)),
             (bytes) => (threadBytes = bytes),
           );
         } else {

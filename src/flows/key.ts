@@ -102,3 +102,100 @@ export function hashString(s: string, seed = 0): number {
   for (let i = 0; i < s.length; i++) h = hashStep(h, s.charCodeAt(i));
   return hashFinish(h ^ s.length);
 }
+
+/** Fixed seed of the key hash (not per file: a flow may span files). */
+const KEY_HASH_SEED = 0x2f6b1c3d;
+const META_V6 = 0x100;
+const META_ONE_WAY = 0x200;
+
+/**
+ * Words of a canonical flow key as {@link canonicalKey} writes them: the two addresses (4 words
+ * each; IPv4 in the first), then ports, meta (protocol, IPv6, one-way), hash and the flipped flag.
+ */
+export const KEY_WORDS = 12;
+export const KEY_PORTS = 8;
+export const KEY_META = 9;
+export const KEY_HASH = 10;
+export const KEY_FLIPPED = 11;
+
+/**
+ * The canonical bidirectional key of a packet (the zeek ConnKey idea: the lower (address, port)
+ * endpoint first, `flipped` when the packet's source is the second) and its hash, written to
+ * `out[at .. at + KEY_WORDS)`. A pure function of its arguments, so a decoding thread can compute
+ * it for the flow table (FlowTable.addPacketWithKey). One-way ICMP keeps its order.
+ */
+export function canonicalKey(
+  out: Int32Array,
+  at: number,
+  v6: boolean,
+  src: Uint8Array,
+  dst: Uint8Array,
+  srcV4: number,
+  dstV4: number,
+  sport: number,
+  dport: number,
+  proto: number,
+  oneWay: boolean,
+): void {
+  let h = KEY_HASH_SEED;
+  let flipped: boolean;
+  let ports: number;
+  let meta: number;
+  if (!v6) {
+    const a = srcV4 >>> 0;
+    const b = dstV4 >>> 0;
+    // Zeek's addr_port_canon_lt: the lower (address, port) first.
+    flipped = !oneWay && !(a < b || (a === b && sport < dport));
+    const k0 = (flipped ? b : a) | 0;
+    const k4 = (flipped ? a : b) | 0;
+    out[at] = k0;
+    out[at + 1] = 0;
+    out[at + 2] = 0;
+    out[at + 3] = 0;
+    out[at + 4] = k4;
+    out[at + 5] = 0;
+    out[at + 6] = 0;
+    out[at + 7] = 0;
+    ports = flipped ? (dport << 16) | sport : (sport << 16) | dport;
+    meta = proto | (oneWay ? META_ONE_WAY : 0);
+    h = hashStep(h, k0);
+    h = hashStep(h, k4);
+  } else {
+    const s0 = word(src, 0), s1 = word(src, 4), s2 = word(src, 8), s3 = word(src, 12);
+    const d0 = word(dst, 0), d1 = word(dst, 4), d2 = word(dst, 8), d3 = word(dst, 12);
+    let cmp = compareU32(s0, d0);
+    if (cmp === 0) cmp = compareU32(s1, d1);
+    if (cmp === 0) cmp = compareU32(s2, d2);
+    if (cmp === 0) cmp = compareU32(s3, d3);
+    flipped = !oneWay && !(cmp < 0 || (cmp === 0 && sport < dport));
+    const lo = flipped ? 4 : 0;
+    const hi = flipped ? 0 : 4;
+    out[at + lo] = s0;
+    out[at + lo + 1] = s1;
+    out[at + lo + 2] = s2;
+    out[at + lo + 3] = s3;
+    out[at + hi] = d0;
+    out[at + hi + 1] = d1;
+    out[at + hi + 2] = d2;
+    out[at + hi + 3] = d3;
+    ports = flipped ? (dport << 16) | sport : (sport << 16) | dport;
+    meta = proto | META_V6 | (oneWay ? META_ONE_WAY : 0);
+    for (let k = 0; k < 8; k++) h = hashStep(h, out[at + k]);
+  }
+  h = hashStep(h, ports);
+  h = hashStep(h, meta);
+  out[at + KEY_PORTS] = ports;
+  out[at + KEY_META] = meta;
+  out[at + KEY_HASH] = hashFinish(h);
+  out[at + KEY_FLIPPED] = flipped ? 1 : 0;
+}
+
+function word(b: Uint8Array, off: number): number {
+  return (b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3];
+}
+
+function compareU32(a: number, b: number): number {
+  const x = a >>> 0;
+  const y = b >>> 0;
+  return x < y ? -1 : x > y ? 1 : 0;
+}

@@ -43,9 +43,14 @@ import {
   type Packet,
 } from '../decode/types.js';
 import {
-  hashFinish,
+  canonicalKey,
   hashStep,
   hashString,
+  KEY_FLIPPED,
+  KEY_HASH,
+  KEY_META,
+  KEY_PORTS,
+  KEY_WORDS,
   icmpCounterpart,
   isDestUnreachable,
   isIcmpEchoRequest,
@@ -112,10 +117,6 @@ const TIME_STRIDE = ROW_BYTES / 8;
 const T_LAST_SEEN = 6;
 const T_LAST_TS = 7;
 
-const META_V6 = 0x100;
-/** Fixed seed of the key hash (not per file: a flow may span files). */
-const KEY_HASH_SEED = 0x2f6b1c3d;
-const META_ONE_WAY = 0x200;
 
 /**
  * Mutable state of one live flow. Never escapes the table: emission turns it into a {@link Flow}
@@ -277,6 +278,9 @@ export class FlowTable {
   private kHash = 0;
   /** The packet's source is the key's second endpoint. */
   private kFlipped = false;
+  private readonly keyScratch = new Int32Array(KEY_WORDS);
+  /** Set by {@link addPacketWithKey}: the current key is already loaded. */
+  private keyPreset = false;
 
   constructor(opts: FlowTableOptions) {
     this.onFlow = opts.onFlow;
@@ -326,6 +330,21 @@ export class FlowTable {
     else this.diag.count('flow_packets_other_protocol');
   }
 
+  /**
+   * {@link addPacket} for a packet whose key another thread already computed: `key[at ..]` holds
+   * `canonicalKey(key, at, …the packet's addresses and ports…, false)` (see flows/packet-batch.ts).
+   * Only TCP and UDP packets with ports use it; any other packet goes through addPacket.
+   */
+  addPacketWithKey(pkt: Packet, key: Int32Array, at: number): void {
+    if ((pkt.proto !== IPPROTO_TCP && pkt.proto !== IPPROTO_UDP) || pkt.ipVersion === 0 || pkt.laterFragment) {
+      this.addPacket(pkt);
+      return;
+    }
+    this.loadKey(key, at);
+    this.keyPreset = true;
+    this.addPacket(pkt);
+  }
+
   /** Emits every remaining flow, ordered by start time then uid. Call once at the end of input. */
   flush(): void {
     this.emitAll();
@@ -336,7 +355,8 @@ export class FlowTable {
   private addPortPacket(pkt: Packet): void {
     const v6 = pkt.ipVersion === 6;
     const proto = pkt.proto;
-    this.setKey(v6, pkt.src, pkt.dst, pkt.srcV4, pkt.dstV4, pkt.srcPort, pkt.dstPort, proto, false);
+    if (this.keyPreset) this.keyPreset = false;
+    else this.setKey(v6, pkt.src, pkt.dst, pkt.srcV4, pkt.dstV4, pkt.srcPort, pkt.dstPort, proto, false);
     let id = this.find();
     let rec: FlowRecord | null = null;
     let isOrig = true;
@@ -740,51 +760,24 @@ export class FlowTable {
     proto: number,
     oneWay: boolean,
   ): void {
-    let h = KEY_HASH_SEED;
-    if (!v6) {
-      const a = srcV4 >>> 0;
-      const b = dstV4 >>> 0;
-      // Zeek's addr_port_canon_lt: the lower (address, port) first; one-way ICMP keeps its order.
-      const flipped = !oneWay && !(a < b || (a === b && sport < dport));
-      this.kFlipped = flipped;
-      this.k0 = (flipped ? b : a) | 0;
-      this.k4 = (flipped ? a : b) | 0;
-      this.k1 = this.k2 = this.k3 = this.k5 = this.k6 = this.k7 = 0;
-      this.kPorts = flipped ? ((dport << 16) | sport) : ((sport << 16) | dport);
-      this.kMeta = proto | (oneWay ? META_ONE_WAY : 0);
-      h = hashStep(h, this.k0);
-      h = hashStep(h, this.k4);
-    } else {
-      const s0 = word(src, 0), s1 = word(src, 4), s2 = word(src, 8), s3 = word(src, 12);
-      const d0 = word(dst, 0), d1 = word(dst, 4), d2 = word(dst, 8), d3 = word(dst, 12);
-      let cmp = compareU32(s0, d0);
-      if (cmp === 0) cmp = compareU32(s1, d1);
-      if (cmp === 0) cmp = compareU32(s2, d2);
-      if (cmp === 0) cmp = compareU32(s3, d3);
-      const flipped = !oneWay && !(cmp < 0 || (cmp === 0 && sport < dport));
-      this.kFlipped = flipped;
-      if (flipped) {
-        this.k0 = d0; this.k1 = d1; this.k2 = d2; this.k3 = d3;
-        this.k4 = s0; this.k5 = s1; this.k6 = s2; this.k7 = s3;
-        this.kPorts = (dport << 16) | sport;
-      } else {
-        this.k0 = s0; this.k1 = s1; this.k2 = s2; this.k3 = s3;
-        this.k4 = d0; this.k5 = d1; this.k6 = d2; this.k7 = d3;
-        this.kPorts = (sport << 16) | dport;
-      }
-      this.kMeta = proto | META_V6 | (oneWay ? META_ONE_WAY : 0);
-      h = hashStep(h, this.k0);
-      h = hashStep(h, this.k1);
-      h = hashStep(h, this.k2);
-      h = hashStep(h, this.k3);
-      h = hashStep(h, this.k4);
-      h = hashStep(h, this.k5);
-      h = hashStep(h, this.k6);
-      h = hashStep(h, this.k7);
-    }
-    h = hashStep(h, this.kPorts);
-    h = hashStep(h, this.kMeta);
-    this.kHash = hashFinish(h);
+    canonicalKey(this.keyScratch, 0, v6, src, dst, srcV4, dstV4, sport, dport, proto, oneWay);
+    this.loadKey(this.keyScratch, 0);
+  }
+
+  /** Makes `w[at ..]` (as {@link canonicalKey} wrote it) the current packet's key. */
+  private loadKey(w: Int32Array, at: number): void {
+    this.k0 = w[at];
+    this.k1 = w[at + 1];
+    this.k2 = w[at + 2];
+    this.k3 = w[at + 3];
+    this.k4 = w[at + 4];
+    this.k5 = w[at + 5];
+    this.k6 = w[at + 6];
+    this.k7 = w[at + 7];
+    this.kPorts = w[at + KEY_PORTS];
+    this.kMeta = w[at + KEY_META];
+    this.kHash = w[at + KEY_HASH];
+    this.kFlipped = w[at + KEY_FLIPPED] !== 0;
   }
 
   /** Looks up the current key; returns the flow id or -1. */
@@ -1000,14 +993,4 @@ export class FlowTable {
   private touch(rec: FlowRecord, ts: number): void {
     if (ts > this.times[rec.id * TIME_STRIDE + T_LAST_SEEN]) this.times[rec.id * TIME_STRIDE + T_LAST_SEEN] = ts;
   }
-}
-
-function word(b: Uint8Array, off: number): number {
-  return (b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3];
-}
-
-function compareU32(a: number, b: number): number {
-  const x = a >>> 0;
-  const y = b >>> 0;
-  return x < y ? -1 : x > y ? 1 : 0;
 }

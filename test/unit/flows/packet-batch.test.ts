@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PACKET_SLOT_BYTES, PacketBatchReader, PacketBatchWriter } from '../../../src/decode/packet-batch.js';
+import { PACKET_SLOT_BYTES, PacketBatchReader, PacketBatchWriter } from '../../../src/flows/packet-batch.js';
 import { Packet } from '../../../src/decode/types.js';
 
 function packet(fill: (p: Packet) => void): Packet {

@@ -1,4 +1,5 @@
-import { Packet, type DnsSummary, type QuotedHeader } from './types.js';
+import { canonicalKey } from './key.js';
+import { IPPROTO_TCP, IPPROTO_UDP, Packet, type DnsSummary, type QuotedHeader } from '../decode/types.js';
 
 /**
  * Decoded packets packed into one ArrayBuffer, so that a decoding thread can hand thousands of them
@@ -7,15 +8,19 @@ import { Packet, type DnsSummary, type QuotedHeader } from './types.js';
  * the next slot, {@link PacketBatchReader.get} fills a Packet back from a slot: the round trip is
  * exact for every field (see the unit test), so the flow table sees the same packets either way.
  *
- * Slot layout (96 bytes, 24 int32 / 12 float64 words):
+ * Slot layout (144 bytes, 36 int32 / 18 float64 words):
  * - float64 0: tsMicros; float64 1: fileOffset (files beyond 4 GiB);
  * - int32 4: frame; 5: meta (ipVersion 0-3, proto 4-11, laterFragment 12, truncated 13, tcpFlags 16-23);
  *   6: srcPort << 16 | dstPort; 7: tcpSeq; 8: tcpAck; 9: tcpWindow; 10: ipLen; 11: payloadLen;
- *   12: icmpType; 13: icmpCode; 14-17: src bytes; 18-21: dst bytes; 22: srcV4; 23: dstV4.
+ *   12: icmpType; 13: icmpCode; 14-17: src bytes; 18-21: dst bytes; 22: srcV4; 23: dstV4;
+ *   24-35: for a TCP or UDP packet with ports (meta bit 14), its flow key as flows/key.ts's
+ *   canonicalKey writes it, so that the flow-table thread does not compute it again.
  * The rare application facts (ICMP quote, DNS, TLS SNI, EPM ports) ride beside the buffer in
  * {@link PacketBatchExtras}, a plain array the structured clone copies.
  */
-export const PACKET_SLOT_BYTES = 96;
+export const PACKET_SLOT_BYTES = 144;
+const KEY_AT = 24;
+const META_KEYED = 1 << 14;
 const I32_STRIDE = PACKET_SLOT_BYTES / 4;
 const F64_STRIDE = PACKET_SLOT_BYTES / 8;
 
@@ -96,6 +101,10 @@ export class PacketBatchWriter {
     w[i + 21] = d[3];
     w[i + 22] = pkt.srcV4;
     w[i + 23] = pkt.dstV4;
+    if ((pkt.proto === IPPROTO_TCP || pkt.proto === IPPROTO_UDP) && pkt.ipVersion !== 0 && !pkt.laterFragment) {
+      canonicalKey(w, i + KEY_AT, pkt.ipVersion === 6, pkt.src, pkt.dst, pkt.srcV4, pkt.dstV4, pkt.srcPort, pkt.dstPort, pkt.proto, false);
+      w[i + 5] |= META_KEYED;
+    }
     if (pkt.quoted !== null || pkt.dns !== null || pkt.sni !== null || pkt.epmPorts !== null) {
       this.extras.push([slot, pkt.quoted, pkt.dns, pkt.sni, pkt.epmPorts]);
     }
@@ -119,6 +128,17 @@ export class PacketBatchReader {
   ) {
     this.i32 = new Int32Array(buffer, 0, count * I32_STRIDE);
     this.f64 = new Float64Array(buffer, 0, count * F64_STRIDE);
+  }
+
+  /** The batch's words: a slot's flow key is at {@link keyAt} (see FlowTable.addPacketWithKey). */
+  get words(): Int32Array {
+    return this.i32;
+  }
+
+  /** Where slot `slot`'s flow key starts in {@link words}, or -1 when the packet has none. */
+  keyAt(slot: number): number {
+    const i = slot * I32_STRIDE;
+    return (this.i32[i + 5] & META_KEYED) !== 0 ? i + KEY_AT : -1;
   }
 
   /** Fills `pkt` (every field) from slot `slot`. Slots must be read in increasing order. */
