@@ -7,6 +7,9 @@ import { Packet } from '../decode/types.js';
 import type { FileSummary } from '../sources/types.js';
 import { replayEvent, type DiagnosticEvent, type FromDecodeThread, type ThreadError } from './decode-thread-protocol.js';
 
+/** Below this size a capture is decoded in the reading thread: starting a thread costs ~50 ms. */
+export const DECODE_THREAD_MIN_BYTES = 64 * 1024 * 1024;
+
 /**
  * Receives a decoded packet (reused object: valid during the call only) and, when `keyAt` is not
  * -1, its flow key at `key[keyAt ..]` (FlowTable.addPacketWithKey).

@@ -19,6 +19,8 @@ import { RecordingDiagnostics, type FromDecodeThread, type ThreadError, type ToD
  * plus what one chunk decodes into.
  */
 export const BATCH_PACKETS = 16384;
+/** The first batch of a file is small, and each next one twice the last: the main thread starts work early. */
+const FIRST_BATCH_PACKETS = 256;
 const MAX_BATCHES_IN_FLIGHT = 4;
 
 const port = parentPort;
@@ -73,6 +75,7 @@ function gated(input: ByteInput): ByteInput {
 async function decodeFile(job: { id: number; path: string }): Promise<void> {
   const diag = new RecordingDiagnostics();
   const writer = new PacketBatchWriter(newBuffer(), BATCH_PACKETS);
+  writer.limit = FIRST_BATCH_PACKETS;
   const pkt = new Packet();
   let input: ByteInput | null = null;
   const send = () => {
@@ -87,7 +90,9 @@ async function decodeFile(job: { id: number; path: string }): Promise<void> {
     };
     port!.postMessage(msg, [writer.buffer]);
     inFlight++;
+    const limit = writer.limit;
     writer.reset(newBuffer());
+    writer.limit = Math.min(BATCH_PACKETS, limit * 2);
     diag.slot = 0;
   };
   try {

@@ -8,7 +8,7 @@ import { readCapture } from '../sources/capture.js';
 import { readFlowLog } from '../sources/flowlog.js';
 import { closeInput, openInput, sniffFormat } from '../sources/input.js';
 import type { ByteInput, FileSummary, InputFormat } from '../sources/types.js';
-import { CaptureDecodeThread } from './capture-pipeline.js';
+import { CaptureDecodeThread, DECODE_THREAD_MIN_BYTES } from './capture-pipeline.js';
 import type { InputFile } from './inputs.js';
 
 /** Options that shape how every file is read; the same in the main thread and in workers. */
@@ -34,8 +34,6 @@ export interface ReadOptions {
   decodeThread?: 'auto' | 'always' | 'never';
 }
 
-/** Below this size a capture is decoded in the reading thread: starting a thread costs ~40 ms. */
-export const DECODE_THREAD_MIN_BYTES = 64 * 1024 * 1024;
 
 /** What reading one file gave: its summary (null when it could not be read at all) and its flow count. */
 export interface FileReadResult {

@@ -46,10 +46,14 @@ export class PacketBatchWriter {
   ) {
     this.i32 = new Int32Array(buffer, 0, capacity * I32_STRIDE);
     this.f64 = new Float64Array(buffer, 0, capacity * F64_STRIDE);
+    this.limit = capacity;
   }
 
+  /** Packets after which {@link full} says so: at most {@link capacity}, lower for an early, quick batch. */
+  limit: number;
+
   get full(): boolean {
-    return this.count >= this.capacity;
+    return this.count >= this.limit;
   }
 
   /** Starts over on a (possibly different, returned) buffer of the same capacity. */
