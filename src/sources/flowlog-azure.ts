@@ -36,7 +36,7 @@
  */
 
 import type { DiagnosticCode, DiagnosticSink } from '../common/diagnostics.js';
-import { AddressSlots, hashString, parseBlobPath, parseUint, TupleMerger } from './flowlog-common.js';
+import { addressHash, AddressSlots, canonicalIpv4Value, hashString, Ipv4Texts, parseBlobPath, parseUint, TupleMerger } from './flowlog-common.js';
 import type { BlobPathFacts, LogTuple, TupleGroup } from './flowlog-common.js';
 import { forEachJsonRecord } from './json-records.js';
 import type { JsonRecordMeta } from './json-records.js';
@@ -44,6 +44,9 @@ import type { ByteInput, FileSummary, FlowSink, ReadContext } from './types.js';
 
 /** Options of the Azure readers (none yet beyond the context). */
 export type AzureReadContext = ReadContext;
+
+/** What {@link AzureFileReader.uintField} returns for an empty field (below every number, and below -1). */
+const EMPTY = -2;
 
 /** Timestamps below this are seconds, at or above it milliseconds (1e11 s is the year 5138). */
 const MILLIS_THRESHOLD = 100_000_000_000;
@@ -58,6 +61,8 @@ class AzureFileReader {
     proto: 'tcp',
     src: '',
     dst: '',
+    srcHash: 0,
+    dstHash: 0,
     sport: 0,
     dport: 0,
     direction: '',
@@ -70,8 +75,13 @@ class AzureFileReader {
     bytesIn: -1,
     encryption: '',
   };
-  /** Comma positions of the tuple being parsed. */
+  readonly ipv4 = new Ipv4Texts();
+  /** Comma positions of the tuple being parsed (VNet). */
   private readonly commas = new Int32Array(16);
+  /** Where the field read last ended (its comma, or the end of the tuple). */
+  private end = 0;
+  /** Merge-table hash of the address read last. */
+  private lastHash = 0;
   tuples = 0;
   firstTs: number | null = null;
   lastTs: number | null = null;
@@ -222,6 +232,21 @@ class AzureFileReader {
     return n + 1;
   }
 
+  /**
+   * Canonical text of the address `text[start, end)`, or null when it is not one; sets
+   * {@link lastHash} to its merge-table hash ({@link addressHash}).
+   */
+  private addressIn(text: string, start: number, end: number): string | null {
+    const v = canonicalIpv4Value(text, start, end);
+    if (v >= 0) {
+      this.lastHash = v | 0;
+      return this.ipv4.text(v, text, start, end);
+    }
+    const a = this.addresses.at(text, start, end);
+    if (a !== null) this.lastHash = addressHash(a);
+    return a;
+  }
+
   /** Fields common to NSG and VNet: ts, src, dst, sport, dport. False when any is bad. */
   private parseCommon(text: string, tsScaleMicros: number): boolean {
     const c = this.commas;
@@ -229,9 +254,12 @@ class AzureFileReader {
     const rawTs = parseUint(text, 0, c[0]);
     if (rawTs < 0) return false;
     t.ts = tsScaleMicros === 0 ? (rawTs >= MILLIS_THRESHOLD ? rawTs * 1000 : rawTs * 1_000_000) : rawTs * tsScaleMicros;
-    const src = this.addresses.at(text, c[0] + 1, c[1]);
-    const dst = this.addresses.at(text, c[1] + 1, c[2]);
-    if (src === null || dst === null) return false;
+    const src = this.addressIn(text, c[0] + 1, c[1]);
+    if (src === null) return false;
+    t.srcHash = this.lastHash;
+    const dst = this.addressIn(text, c[1] + 1, c[2]);
+    if (dst === null) return false;
+    t.dstHash = this.lastHash;
     t.src = src;
     t.dst = dst;
     // Ports may be empty for ICMP in VNet logs; read as 0.
@@ -240,23 +268,23 @@ class AzureFileReader {
     return t.sport >= 0 && t.sport <= 65535 && t.dport >= 0 && t.dport <= 65535;
   }
 
-  /** Reads counts from fields 9..12 (0-based) of a v2/VNet tuple; empty fields give -1. */
+  /** Reads counts from fields `first`..`first + 3` (0-based) of a split v2/VNet tuple; an empty first count gives -1s. */
   private parseCounts(text: string, first: number): boolean {
     const c = this.commas;
     const t = this.tuple;
-    const field = (k: number): number => (c[k] === c[k - 1] + 1 ? -1 : parseUint(text, c[k - 1] + 1, c[k]));
-    const pOut = field(first);
-    const bOut = field(first + 1);
-    const pIn = field(first + 2);
-    const bIn = field(first + 3);
-    const empty = c[first] === c[first - 1] + 1;
-    if (empty) {
+    if (c[first] === c[first - 1] + 1) {
+      // No counts (a B tuple): the other count fields are not looked at.
       t.pktsOut = -1;
       t.bytesOut = -1;
       t.pktsIn = -1;
       t.bytesIn = -1;
       return true;
     }
+    // An empty field among the others is not a number (parseUint gives -1 for it).
+    const pOut = parseUint(text, c[first - 1] + 1, c[first]);
+    const bOut = parseUint(text, c[first] + 1, c[first + 1]);
+    const pIn = parseUint(text, c[first + 1] + 1, c[first + 2]);
+    const bIn = parseUint(text, c[first + 2] + 1, c[first + 3]);
     if (pOut < 0 || bOut < 0 || pIn < 0 || bIn < 0) return false;
     t.pktsOut = pOut;
     t.bytesOut = bOut;
@@ -265,29 +293,123 @@ class AzureFileReader {
     return true;
   }
 
-  /** Parses an NSG v1/v2 tuple into `this.tuple`; false when malformed. */
+  /**
+   * Reads the unsigned decimal field that starts at `pos` and ends at the next comma or the end of
+   * `text`; leaves {@link end} at that comma (or `text.length`). Returns the value, {@link EMPTY}
+   * for an empty field, or -1 when it holds anything but digits or more than 15 of them (as
+   * {@link parseUint}).
+   */
+  private uintField(text: string, pos: number): number {
+    const len = text.length;
+    let v = 0;
+    let i = pos;
+    for (; i < len; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 44) break;
+      const d = c - 48;
+      if (d < 0 || d > 9) {
+        this.end = i;
+        return -1;
+      }
+      v = v * 10 + d;
+    }
+    this.end = i;
+    if (i === pos) return EMPTY;
+    return i - pos > 15 ? -1 : v;
+  }
+
+  /**
+   * Reads the address field that starts at `pos` (up to the next comma or the end of `text`);
+   * leaves {@link end} at that comma and {@link lastHash} at its hash. A canonical dotted quad is
+   * read in the same pass as the search for its end, and its text comes from {@link ipv4};
+   * anything else goes through the general canonicaliser.
+   */
+  private addressField(text: string, pos: number): string | null {
+    const len = text.length;
+    let value = 0;
+    let octet = 0;
+    let digits = 0;
+    let dots = 0;
+    let i = pos;
+    for (; i < len; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 44) break;
+      if (c === 46) {
+        if (digits === 0 || octet > 255 || dots === 3) break;
+        value = value * 256 + octet;
+        dots++;
+        octet = 0;
+        digits = 0;
+        continue;
+      }
+      const d = c - 48;
+      // Not a digit, a fourth digit, or a leading zero: not a canonical dotted quad.
+      if (d < 0 || d > 9 || digits === 3 || (digits === 1 && octet === 0)) break;
+      octet = octet * 10 + d;
+      digits++;
+    }
+    if (dots === 3 && digits > 0 && octet <= 255 && (i === len || text.charCodeAt(i) === 44)) {
+      value = value * 256 + octet;
+      this.end = i;
+      this.lastHash = value | 0;
+      return this.ipv4.text(value, text, pos, i);
+    }
+    let end = text.indexOf(',', i);
+    if (end < 0) end = len;
+    this.end = end;
+    const a = this.addresses.at(text, pos, end);
+    if (a !== null) this.lastHash = addressHash(a);
+    return a;
+  }
+
+  /**
+   * Parses an NSG v1/v2 tuple into `this.tuple`; false when malformed. One pass over the text,
+   * field by field, with no substring but a new address's text. Accepts exactly what splitting at
+   * commas would: 8 fields (v1) or 13 (v2), the version permitting; `ts,src,dst,sport,dport` with
+   * numbers of at most 15 digits (empty ports read as 0); one-letter protocol T|U, direction I|O,
+   * action A|D and (v2) state B|C|E; then four counts, all empty when the first is empty (the rest
+   * of the fields are then not looked at) or all numbers.
+   */
   private parseNsgTuple(text: string, version: number): boolean {
-    const n = this.splitCommas(text);
-    if (n !== 8 && n !== 13) return false;
-    if (version === 1 && n !== 8) return false;
-    if (version >= 2 && n !== 13) return false;
-    const c = this.commas;
     const t = this.tuple;
-    if (!this.parseCommon(text, 1_000_000)) return false;
-    if (c[5] !== c[4] + 2 || c[6] !== c[5] + 2 || c[7] !== c[6] + 2) return false;
-    const p = text.charCodeAt(c[4] + 1);
-    if (p === 84 /* T */) t.proto = 'tcp';
-    else if (p === 85 /* U */) t.proto = 'udp';
+    const len = text.length;
+    const rawTs = this.uintField(text, 0);
+    if (rawTs < 0 || this.end === len) return false; // not a number, empty, or the only field
+    const src = this.addressField(text, this.end + 1);
+    if (src === null || this.end === len) return false;
+    t.srcHash = this.lastHash;
+    const dst = this.addressField(text, this.end + 1);
+    if (dst === null || this.end === len) return false;
+    t.dstHash = this.lastHash;
+    let sport = this.uintField(text, this.end + 1);
+    if (sport === EMPTY) sport = 0;
+    if (sport < 0 || sport > 65535 || this.end === len) return false;
+    let dport = this.uintField(text, this.end + 1);
+    if (dport === EMPTY) dport = 0;
+    if (dport < 0 || dport > 65535 || this.end === len) return false;
+    // Three one-letter fields at p, p + 2, p + 4, each followed by a comma (or the end, for the last).
+    const p = this.end + 1;
+    if (p + 5 > len || text.charCodeAt(p + 1) !== 44 || text.charCodeAt(p + 3) !== 44) return false;
+    const pr = text.charCodeAt(p);
+    if (pr === 84 /* T */) t.proto = 'tcp';
+    else if (pr === 85 /* U */) t.proto = 'udp';
     else return false;
-    const d = text.charCodeAt(c[5] + 1);
+    const d = text.charCodeAt(p + 2);
     if (d !== 73 /* I */ && d !== 79 /* O */) return false;
-    t.direction = d === 73 ? 'I' : 'O';
-    const a = text.charCodeAt(c[6] + 1);
+    const a = text.charCodeAt(p + 4);
     if (a !== 65 /* A */ && a !== 68 /* D */) return false;
+    t.ts = rawTs * 1_000_000;
+    t.src = src;
+    t.dst = dst;
+    t.sport = sport;
+    t.dport = dport;
+    t.direction = d === 73 ? 'I' : 'O';
     t.denied = a === 68;
     t.action = t.denied ? 'D' : 'A';
     t.encryption = '';
-    if (n === 8) {
+    if (p + 5 === len) {
+      // v1: eight fields.
+      if (version >= 2) return false;
       t.state = '';
       t.pktsOut = -1;
       t.bytesOut = -1;
@@ -295,11 +417,37 @@ class AzureFileReader {
       t.bytesIn = -1;
       return true;
     }
-    if (c[8] !== c[7] + 2) return false;
-    const s = text.charCodeAt(c[7] + 1);
+    // v2: a state letter, then four counts.
+    if (version === 1 || p + 8 > len || text.charCodeAt(p + 5) !== 44 || text.charCodeAt(p + 7) !== 44) return false;
+    const s = text.charCodeAt(p + 6);
     t.state = s === 66 ? 'B' : s === 67 ? 'C' : s === 69 ? 'E' : '';
     if (t.state === '') return false;
-    return this.parseCounts(text, 9);
+    const pOut = this.uintField(text, p + 8);
+    if (pOut === EMPTY) {
+      // No counts (a B tuple): the empty field ends at a comma, and exactly two more follow,
+      // whatever the fields between them hold.
+      if (this.end === len) return false;
+      const c1 = text.indexOf(',', this.end + 1);
+      const c2 = c1 < 0 ? -1 : text.indexOf(',', c1 + 1);
+      if (c2 < 0 || text.indexOf(',', c2 + 1) >= 0) return false;
+      t.pktsOut = -1;
+      t.bytesOut = -1;
+      t.pktsIn = -1;
+      t.bytesIn = -1;
+      return true;
+    }
+    if (pOut < 0 || this.end === len) return false;
+    const bOut = this.uintField(text, this.end + 1);
+    if (bOut < 0 || this.end === len) return false;
+    const pIn = this.uintField(text, this.end + 1);
+    if (pIn < 0 || this.end === len) return false;
+    const bIn = this.uintField(text, this.end + 1);
+    if (bIn < 0 || this.end !== len) return false; // EMPTY is negative too
+    t.pktsOut = pOut;
+    t.bytesOut = bOut;
+    t.pktsIn = pIn;
+    t.bytesIn = bIn;
+    return true;
   }
 
   /** Parses a VNet v4 tuple into `this.tuple`; the diagnostic code when it is bad, else null. */

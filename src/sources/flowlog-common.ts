@@ -235,6 +235,12 @@ export function isCanonicalIpv4(s: string): boolean {
 /** Character codes of the base62 digits `0-9A-Za-z`. */
 const BASE62_CODES = Array.from('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', (ch) => ch.charCodeAt(0));
 const UID_PREFIX = 67; // 'C'
+/**
+ * Base62 digit pairs: for n in 0..3843, the character codes of digit n % 62 (low) and of digit
+ * floor(n / 62) (high). Halves the divisions per uid.
+ */
+const PAIR_LOW = Uint16Array.from({ length: 62 * 62 }, (_, n) => BASE62_CODES[n % 62]);
+const PAIR_HIGH = Uint16Array.from({ length: 62 * 62 }, (_, n) => BASE62_CODES[Math.floor(n / 62)]);
 
 /** FNV-1a 32-bit hash of a string (UTF-16 code units), for uid seeds. */
 export function hashString(s: string): number {
@@ -266,21 +272,16 @@ export function flowLogUid(fileHash: number, a: number, b = 0): string {
   const h2 = mix32(h1 ^ mix32(b * 0x27d4eb2d + a));
   // One uid per flow, millions per file: String.fromCharCode builds the 13 characters as one flat
   // string, where appending digit by digit made a chain of 13 intermediate strings (a measured
-  // tenth of the pfirewall reader's time). Digits are least significant first, 6 per half.
-  let d0 = h1;
-  const c1 = BASE62_CODES[d0 % 62]; d0 = Math.floor(d0 / 62);
-  const c2 = BASE62_CODES[d0 % 62]; d0 = Math.floor(d0 / 62);
-  const c3 = BASE62_CODES[d0 % 62]; d0 = Math.floor(d0 / 62);
-  const c4 = BASE62_CODES[d0 % 62]; d0 = Math.floor(d0 / 62);
-  const c5 = BASE62_CODES[d0 % 62]; d0 = Math.floor(d0 / 62);
-  const c6 = BASE62_CODES[d0 % 62];
-  let d1 = h2;
-  const c7 = BASE62_CODES[d1 % 62]; d1 = Math.floor(d1 / 62);
-  const c8 = BASE62_CODES[d1 % 62]; d1 = Math.floor(d1 / 62);
-  const c9 = BASE62_CODES[d1 % 62]; d1 = Math.floor(d1 / 62);
-  const c10 = BASE62_CODES[d1 % 62]; d1 = Math.floor(d1 / 62);
-  const c11 = BASE62_CODES[d1 % 62]; d1 = Math.floor(d1 / 62);
-  const c12 = BASE62_CODES[d1 % 62];
+  // tenth of the pfirewall reader's time). Digits are least significant first, 6 per half, taken
+  // two at a time (the last pair of a half is what remains after two divisions by 62^2).
+  const a0 = h1 % 3844;
+  const a1 = Math.floor(h1 / 3844) % 3844;
+  const a2 = Math.floor(h1 / 14776336) % 3844;
+  const b0 = h2 % 3844;
+  const b1 = Math.floor(h2 / 3844) % 3844;
+  const b2 = Math.floor(h2 / 14776336) % 3844;
+  const c1 = PAIR_LOW[a0], c2 = PAIR_HIGH[a0], c3 = PAIR_LOW[a1], c4 = PAIR_HIGH[a1], c5 = PAIR_LOW[a2], c6 = PAIR_HIGH[a2];
+  const c7 = PAIR_LOW[b0], c8 = PAIR_HIGH[b0], c9 = PAIR_LOW[b1], c10 = PAIR_HIGH[b1], c11 = PAIR_LOW[b2], c12 = PAIR_HIGH[b2];
   return String.fromCharCode(UID_PREFIX, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12);
 }
 
@@ -392,6 +393,35 @@ export function parseBlobPath(path: string): BlobPathFacts {
   return out;
 }
 
+/** Slots of an {@link Ipv4Texts} cache (a power of two). */
+const IPV4_SLOTS = 4096;
+
+/**
+ * Interns canonical IPv4 dotted quads by their 32-bit value: a reader that has parsed an address's
+ * octets while scanning a field (as it must, to check it) gets its text back from one array
+ * lookup, without cutting a substring or hashing characters, and the same string instance each
+ * time (so later Map lookups keyed by it reuse its cached hash). Direct-mapped and bounded: a
+ * slot that holds another address is overwritten.
+ */
+export class Ipv4Texts {
+  private readonly values = new Float64Array(IPV4_SLOTS).fill(-1);
+  private readonly texts: string[] = new Array<string>(IPV4_SLOTS).fill('');
+
+  /**
+   * The text of address `value` (0..2^32-1), which is written canonically at `text[start, end)`;
+   * that range is cut out only the first time.
+   */
+  text(value: number, text: string, start: number, end: number): string {
+    const h = Math.imul(value | 0, 0x9e3779b1);
+    const slot = (h ^ (h >>> 15)) & (IPV4_SLOTS - 1);
+    if (this.values[slot] === value) return this.texts[slot];
+    const s = text.slice(start, end);
+    this.values[slot] = value;
+    this.texts[slot] = s;
+    return s;
+  }
+}
+
 /** One tuple of an Azure flow log (NSG v1/v2 or VNet v4), parsed. Reused by readers. */
 export interface LogTuple {
   /** Microseconds since the epoch. */
@@ -399,6 +429,13 @@ export interface LogTuple {
   proto: Transport;
   src: string;
   dst: string;
+  /**
+   * Hashes of `src` and `dst` for the merge table: equal addresses must give equal hashes (a reader
+   * may use the IPv4 value for a dotted quad and {@link hashString} of the text otherwise, as
+   * {@link addressHash} does).
+   */
+  srcHash: number;
+  dstHash: number;
   sport: number;
   dport: number;
   /** 'I' or 'O'. */
@@ -418,8 +455,48 @@ export interface LogTuple {
 }
 
 /**
+ * The value (0..2^32-1) of the canonical IPv4 dotted quad at `s[start, end)` (as
+ * {@link isCanonicalIpv4} accepts it), or -1 when it is not one.
+ */
+export function canonicalIpv4Value(s: string, start: number, end: number): number {
+  const n = end - start;
+  if (n < 7 || n > 15) return -1;
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || octet > 255 || dots === 3) return -1;
+      value = value * 256 + octet;
+      dots++;
+      octet = 0;
+      digits = 0;
+    } else {
+      const d = c - 48;
+      if (d < 0 || d > 9 || digits === 3 || (digits === 1 && octet === 0)) return -1;
+      octet = octet * 10 + d;
+      digits++;
+    }
+  }
+  if (dots !== 3 || digits === 0 || octet > 255) return -1;
+  return value * 256 + octet;
+}
+
+/**
+ * The merge-table hash of a canonical address text, consistent with the readers' fast path: the
+ * 32-bit value of a canonical dotted quad, else the text's FNV-1a hash.
+ */
+export function addressHash(address: string): number {
+  const v = canonicalIpv4Value(address, 0, address.length);
+  return v >= 0 ? v | 0 : hashString(address) | 0;
+}
+
+/**
  * The facts shared by the tuples of one rule group of one record (rule, resource, MAC). Created
- * once per group, kept by the flows that start in it; must not be mutated afterwards.
+ * once per group, kept by the flows that start in it; must not be mutated afterwards (except
+ * `ruleText`, a cache the merger fills).
  */
 export interface TupleGroup {
   file: string;
@@ -434,14 +511,22 @@ export interface TupleGroup {
   record: number;
   /** 1-based line of the record, for line-delimited JSON; undefined for a records file. */
   line?: number;
+  /** `NSG rule X` (or `NSG (no rule name in the log)`), for reasons: filled by {@link TupleMerger}. */
+  ruleText?: string;
 }
 
 /**
  * A flow being merged. The tuple facts a flow keeps are copied into it field by field (not as a
- * copy of the caller's reused {@link LogTuple}): one object per flow instead of two.
+ * copy of the caller's reused {@link LogTuple}): one object per flow instead of two. Every pending
+ * flow is made by one object literal, so all share one hidden class.
  */
 interface PendingFlow {
-  key: string;
+  /** Merge-table hash of (addresses, ports, bits). */
+  hash: number;
+  /** Protocol, direction and verdict in one number (see {@link TupleMerger.add}). */
+  bits: number;
+  /** Still in the merge table (false once emitted). */
+  live: boolean;
   proto: Transport;
   src: string;
   dst: string;
@@ -456,6 +541,8 @@ interface PendingFlow {
   firstTs: number;
   lastTs: number;
   states: string;
+  /** The states in `states`, one bit each (B 1, C 2, E 4, D 8): a test per tuple without a string search. */
+  stateBits: number;
   records: number;
   hasCounts: boolean;
   pktsOut: number;
@@ -463,18 +550,10 @@ interface PendingFlow {
   pktsIn: number;
   bytesIn: number;
   sawEnd: boolean;
-  uid: string;
 }
 
-/**
- * Most addresses get a small number (in order of first sight, per file) so that a merge key is a
- * short string made in one step ({@link TupleMerger}); this many at most, so memory stays bounded.
- * Addresses past the cap keep the longer text key. An address never changes between the two, so
- * the tuples of one flow always make the same key.
- */
-const MAX_ADDRESS_IDS = 262_144;
-/** First character of a numbered key; no address text starts with it, so the two kinds never meet. */
-const NUMBERED_KEY_MARK = 1;
+/** Initial number of slots of the merge table (a power of two; it doubles at half full). */
+const MERGE_TABLE_INITIAL = 1024;
 
 /**
  * Joins the tuples of one flow into one {@link Flow}: same 5-tuple, direction and verdict, within
@@ -486,10 +565,18 @@ const NUMBERED_KEY_MARK = 1;
  * Memory is bounded: at most `maxOpen` flows are held (the oldest are emitted when it is reached),
  * flows idle longer than `idleMicros` behind the newest tuple are emitted on a periodic sweep,
  * and {@link flushAll} emits the rest at the end of a file. Flows never join across files.
+ *
+ * The open flows live in an open-addressing hash table (linear probing, backward-shift deletion)
+ * keyed by the tuple's fields themselves, and in a list in order of creation (for the sweep, the
+ * eviction and the final flush, which emit in that order). Looking a tuple up makes no key string
+ * and no garbage: a string key per tuple was the largest cost of the NSG reader.
  */
 export class TupleMerger {
-  private readonly open = new Map<string, PendingFlow>();
-  private readonly addressIds = new Map<string, number>();
+  private table: (PendingFlow | null)[] = new Array<PendingFlow | null>(MERGE_TABLE_INITIAL).fill(null);
+  private mask = MERGE_TABLE_INITIAL - 1;
+  private size = 0;
+  /** Open flows in order of creation; emitted ones stay (live = false) until compacted. */
+  private order: PendingFlow[] = [];
   private readonly closing: PendingFlow[] = [];
   private maxTs = 0;
   private sinceSweep = 0;
@@ -508,16 +595,35 @@ export class TupleMerger {
   add(t: LogTuple, ctx: TupleGroup, tuple: number): void {
     // One number carries protocol, direction and verdict: fewer pieces per key.
     const bits = (t.proto === 'tcp' ? 0 : t.proto === 'udp' ? 1 : 2) * 4 + (t.direction === 'I' ? 2 : 0) + (t.denied ? 1 : 0);
-    const key = this.keyOf(t, bits);
-    let p = this.open.get(key);
-    if (p !== undefined && !this.belongs(p, t)) {
-      this.emit(p);
-      p = undefined;
+    let h = Math.imul(t.srcHash ^ 0x2545f491, 0x9e3779b1);
+    h = Math.imul(h ^ t.dstHash, 0x85ebca6b);
+    h = Math.imul(h ^ ((t.sport << 16) | t.dport), 0xc2b2ae35);
+    h ^= bits;
+    h ^= h >>> 15;
+    const hash = h | 0;
+    const table = this.table;
+    const mask = this.mask;
+    let slot = hash & mask;
+    let p: PendingFlow | null = null;
+    for (;;) {
+      const q = table[slot];
+      if (q === null) break;
+      if (q.hash === hash && q.sport === t.sport && q.dport === t.dport && q.bits === bits && q.src === t.src && q.dst === t.dst) {
+        p = q;
+        break;
+      }
+      slot = (slot + 1) & mask;
     }
-    if (p === undefined) {
-      if (this.open.size >= this.maxOpen) this.evictOldest();
+    if (p !== null && !this.belongs(p, t)) {
+      this.emit(p, true);
+      p = null;
+    }
+    if (p === null) {
+      if (this.size >= this.maxOpen) this.evictOldest();
       p = {
-        key,
+        hash,
+        bits,
+        live: true,
         proto: t.proto,
         src: t.src,
         dst: t.dst,
@@ -532,6 +638,7 @@ export class TupleMerger {
         firstTs: t.ts,
         lastTs: t.ts,
         states: '',
+        stateBits: 0,
         records: 0,
         hasCounts: false,
         pktsOut: 0,
@@ -539,14 +646,20 @@ export class TupleMerger {
         pktsIn: 0,
         bytesIn: 0,
         sawEnd: false,
-        uid: flowLogUid(this.fileHash, ctx.record, tuple),
       };
-      this.open.set(key, p);
+      this.insert(p);
     }
     p.records++;
     if (t.ts < p.firstTs) p.firstTs = t.ts;
     if (t.ts > p.lastTs) p.lastTs = t.ts;
-    if (t.state !== '' && p.states.indexOf(t.state) < 0) p.states += t.state;
+    const state = t.state;
+    if (state !== '') {
+      const bit = state === 'B' ? 1 : state === 'C' ? 2 : state === 'E' ? 4 : state === 'D' ? 8 : 16;
+      if ((p.stateBits & bit) === 0 || (bit === 16 && p.states.indexOf(state) < 0)) {
+        p.stateBits |= bit;
+        p.states += state;
+      }
+    }
     if (t.pktsOut >= 0 && t.state !== 'B') {
       // B tuples carry zeros (VNet) or nothing (NSG v2): only C/E counts are traffic.
       p.hasCounts = true;
@@ -566,36 +679,57 @@ export class TupleMerger {
     if (++this.sinceSweep >= 65_536) this.sweep();
   }
 
-  /**
-   * The merge key of a tuple: addresses, ports, and `bits` (protocol, direction, verdict). Built
-   * per tuple, so it matters: concatenating the address texts and a number made five strings and
-   * a flattening copy per tuple (the largest cost of the NSG reader); with numbered addresses it
-   * is one 7-character string from character codes.
-   */
-  private keyOf(t: LogTuple, bits: number): string {
-    const srcId = this.addressId(t.src);
-    const dstId = srcId < 0 ? -1 : this.addressId(t.dst);
-    if (dstId < 0) return t.src + '>' + t.dst + '#' + ((t.sport * 65536 + t.dport) * 16 + bits);
-    // Ids are below 2^18: the high bits share a character with `bits` (4 bits).
-    return String.fromCharCode(
-      NUMBERED_KEY_MARK,
-      srcId & 0xffff,
-      dstId & 0xffff,
-      ((srcId >>> 16) << 8) | ((dstId >>> 16) << 4) | bits,
-      t.sport,
-      t.dport,
-    );
+  /** Puts a new flow (not in the table) into the table and at the end of the creation order. */
+  private insert(p: PendingFlow): void {
+    if ((this.size + 1) * 2 > this.table.length) this.grow();
+    const table = this.table;
+    const mask = this.mask;
+    let slot = p.hash & mask;
+    while (table[slot] !== null) slot = (slot + 1) & mask;
+    table[slot] = p;
+    this.size++;
+    // Drop emitted flows from the order list once they are most of it (never while it is being
+    // walked: insert is not called from the walks).
+    if (this.order.length >= 4096 && this.order.length > 2 * this.size) this.order = this.order.filter((q) => q.live);
+    this.order.push(p);
   }
 
-  /** The address's number, or -1 when the numbering is full. */
-  private addressId(address: string): number {
-    let id = this.addressIds.get(address);
-    if (id === undefined) {
-      if (this.addressIds.size >= MAX_ADDRESS_IDS) return -1;
-      id = this.addressIds.size;
-      this.addressIds.set(address, id);
+  private grow(): void {
+    const old = this.table;
+    const table = new Array<PendingFlow | null>(old.length * 2).fill(null);
+    const mask = table.length - 1;
+    for (const q of old) {
+      if (q === null) continue;
+      let slot = q.hash & mask;
+      while (table[slot] !== null) slot = (slot + 1) & mask;
+      table[slot] = q;
     }
-    return id;
+    this.table = table;
+    this.mask = mask;
+  }
+
+  /** Takes `p` out of the table (backward-shift deletion keeps every probe chain unbroken). */
+  private remove(p: PendingFlow): void {
+    const table = this.table;
+    const mask = this.mask;
+    let i = p.hash & mask;
+    while (table[i] !== p) i = (i + 1) & mask;
+    table[i] = null;
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const q = table[j];
+      if (q === null) break;
+      const home = q.hash & mask;
+      // q may move into the hole at i when its home is not cyclically within (i, j].
+      if (i <= j ? home <= i || home > j : home <= i && home > j) {
+        table[i] = q;
+        table[j] = null;
+        i = j;
+      }
+    }
+    p.live = false;
+    this.size--;
   }
 
   /** Whether tuple `t` continues pending flow `p` (same key) rather than starting a new one. */
@@ -613,51 +747,61 @@ export class TupleMerger {
 
   /** Emits the flows that an E tuple ended in the record just read. Call after each record. */
   endRecord(): void {
-    for (const p of this.closing) {
+    const closing = this.closing;
+    if (closing.length === 0) return;
+    for (let i = 0; i < closing.length; i++) {
+      const p = closing[i];
       // Skip flows already emitted (a later tuple of the same 5-tuple started a new flow).
-      if (this.open.get(p.key) === p) {
-        this.open.delete(p.key);
-        this.emit(p, false);
-      }
+      if (p.live) this.emit(p, true);
     }
-    this.closing.length = 0;
+    closing.length = 0;
   }
 
   /** Emits every flow still open (end of file). */
   flushAll(): void {
     this.closing.length = 0;
-    for (const p of this.open.values()) this.emit(p, false);
-    this.open.clear();
+    const order = this.order;
+    for (let i = 0; i < order.length; i++) {
+      const p = order[i];
+      if (p.live) {
+        p.live = false;
+        this.emit(p, false);
+      }
+    }
+    this.order = [];
+    this.table.fill(null);
+    this.size = 0;
   }
 
   private sweep(): void {
     this.sinceSweep = 0;
     const limit = this.maxTs - this.idleMicros;
-    for (const p of this.open.values()) {
-      if (p.lastTs < limit) {
-        this.open.delete(p.key);
-        this.emit(p, false);
-      }
+    const order = this.order;
+    for (let i = 0; i < order.length; i++) {
+      const p = order[i];
+      if (p.live && p.lastTs < limit) this.emit(p, true);
     }
   }
 
   private evictOldest(): void {
-    // Map iteration is insertion order: the first quarter are the longest-held flows.
+    // The first quarter of the open flows in creation order are the longest-held.
     let n = Math.max(1, this.maxOpen >> 2);
-    for (const p of this.open.values()) {
-      if (n-- <= 0) break;
-      this.open.delete(p.key);
-      this.emit(p, false);
+    const order = this.order;
+    for (let i = 0; i < order.length && n > 0; i++) {
+      const p = order[i];
+      if (!p.live) continue;
+      n--;
+      this.emit(p, true);
     }
   }
 
-  private emit(p: PendingFlow, remove = true): void {
-    if (remove) this.open.delete(p.key);
+  private emit(p: PendingFlow, remove: boolean): void {
+    if (remove) this.remove(p);
     const ctx = p.ctx;
     let outcome: Outcome;
     let connState: ConnState;
     let reason: string;
-    const ruleText = ctx.rule === '' ? `${ctx.kind} (no rule name in the log)` : `${ctx.kind} rule ${ctx.rule}`;
+    const ruleText = (ctx.ruleText ??= ctx.rule === '' ? `${ctx.kind} (no rule name in the log)` : `${ctx.kind} rule ${ctx.rule}`);
     if (p.denied) {
       outcome = 'refused';
       connState = 'S0';
@@ -685,29 +829,33 @@ export class TupleMerger {
     if (ctx.mac !== undefined) log.mac = ctx.mac;
     if (p.states !== '') log.state = p.states;
     if (p.encryption !== '') log.encryption = p.encryption;
-    this.onFlow(
-      makeLogFlow({
-        uid: p.uid,
-        ts: p.firstTs,
-        duration: p.lastTs - p.firstTs,
-        proto: p.proto,
-        origH: p.src,
-        origP: p.sport,
-        respH: p.dst,
-        respP: p.dport,
-        connState,
-        origPkts: p.hasCounts ? p.pktsOut : 0,
-        origBytes: p.hasCounts ? p.bytesOut : 0,
-        respPkts: p.pktsIn,
-        respBytes: p.bytesIn,
-        outcome,
-        reason,
-        evidence:
-          ctx.line === undefined
-            ? { file: ctx.file, record: ctx.record, tuple: p.tuple }
-            : { file: ctx.file, line: ctx.line, record: ctx.record, tuple: p.tuple },
-        log,
-      }),
-    );
+    const origBytes = p.hasCounts ? p.bytesOut : 0;
+    // Built here with makeLogFlow's field order, so these flows share its hidden class.
+    this.onFlow({
+      uid: flowLogUid(this.fileHash, ctx.record, p.tuple),
+      ts: p.firstTs,
+      duration: p.lastTs - p.firstTs,
+      proto: p.proto,
+      origH: p.src,
+      origP: p.sport,
+      respH: p.dst,
+      respP: p.dport,
+      connState,
+      history: '',
+      origPkts: p.hasCounts ? p.pktsOut : 0,
+      origBytes,
+      origIpBytes: origBytes,
+      respPkts: p.pktsIn,
+      respBytes: p.bytesIn,
+      respIpBytes: p.bytesIn,
+      outcome,
+      reason,
+      observedBy: 'flowlog',
+      evidence:
+        ctx.line === undefined
+          ? { file: ctx.file, record: ctx.record, tuple: p.tuple }
+          : { file: ctx.file, line: ctx.line, record: ctx.record, tuple: p.tuple },
+      log,
+    });
   }
 }

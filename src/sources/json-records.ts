@@ -20,6 +20,7 @@
  * that ends inside a record is reported and marked incomplete.
  */
 
+import { isAscii } from 'node:buffer';
 import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { ByteInput } from './types.js';
 
@@ -120,13 +121,19 @@ export async function forEachJsonRecord(
     if (recBroken) {
       diag.report('json_malformed', { file, offset: recOffset, index: meta.index + 1 }, `record ${meta.index} (line ${recLine}) is not valid JSON: a string or line ends early; skipped`);
     } else {
-      let text: string;
+      let bytes: Uint8Array;
       if (captured.length === 0) {
-        text = decoder.decode(chunk.subarray(recStartInChunk, endInChunk));
+        bytes = chunk.subarray(recStartInChunk, endInChunk);
       } else {
         captured.append(chunk, recStartInChunk, endInChunk);
-        text = decoder.decode(captured.buf.subarray(0, captured.length));
+        bytes = captured.buf.subarray(0, captured.length);
       }
+      // ASCII bytes are their own characters: a latin1 copy is several times faster than UTF-8
+      // decoding, and flow-log records are nearly always ASCII. (A record starts with `{`, so the
+      // decoder's byte-order-mark handling never applies.)
+      const text = isAscii(bytes)
+        ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1')
+        : decoder.decode(bytes);
       let value: unknown;
       let ok = true;
       try {

@@ -187,3 +187,97 @@ describe('readNsg, version 2', () => {
     expect(diag.countOf('nsg_bad_record')).toBe(1); // 42 is not an object record: not seen as a record by the scanner
   });
 });
+
+describe('readNsg, tuple text', () => {
+  const A = '1714557600';
+  /** Reads one version-`version` record holding `tuples`; returns the tuple indices that became flows and the bad ones. */
+  const read = async (version: unknown, tuples: unknown[]) => {
+    const rec = nsgRecord({ version: 2, groups: [{ rule: 'R', tuples: [] }] }) as { properties: { Version: unknown; flows: { flows: { flowTuples: unknown[] }[] }[] } };
+    rec.properties.Version = version;
+    rec.properties.flows[0].flows[0].flowTuples = tuples;
+    const { flows, diag } = await collect(readNsg, byteInputFrom('t.json', recordsFile([rec])));
+    const bad = diag.toDataQuality().diagnostics.find((d) => d.code === 'nsg_bad_tuple');
+    return { flows, good: flows.map((f) => f.evidence.tuple).sort((a, b) => a! - b!), badCount: bad?.count ?? 0 };
+  };
+
+  it('accepts what the format allows and rejects every other field shape, one tuple at a time', async () => {
+    // Each tuple has its own ports, so none merge.
+    const cases: [string, boolean][] = [
+      [`${A},10.1.0.4,10.1.0.10,50000,389,T,O,A,B,,,,`, true], // B: empty counts
+      [`${A},10.1.0.4,10.1.0.10,50001,389,T,O,A,C,1,2,3,4`, true],
+      [`${A},10.1.0.4,10.1.0.10,,,U,O,A,C,1,2,3,4`, true], // empty ports read as 0
+      [`${A},10.1.0.4,10.1.0.10,50003,0000000000389,T,O,A,C,1,2,3,4`, true], // leading zeros in a number
+      [`${A},10.1.0.4,10.1.0.10,50004,389,T,O,A,B,,x,y,z`, true], // empty first count: the others are not read
+      [`${A},10.1.0.4,10.1.0.10,50005,389,T,O,A,C,1,,3,4`, false], // one empty count among numbers
+      [`${A},10.1.0.4,10.1.0.10,50006,389,T,O,A,C,1,2,3,4 `, false], // trailing space
+      [`${A},10.1.0.4 ,10.1.0.10,50007,389,T,O,A,C,1,2,3,4`, true], // canonicalIp trims spaces around an address
+      [`${A},10.1.0.256,10.1.0.10,50008,389,T,O,A,C,1,2,3,4`, false], // octet > 255
+      [`${A},10.1.0,10.1.0.10,50009,389,T,O,A,C,1,2,3,4`, false], // three octets
+      [`${A},10.1.0.4.5,10.1.0.10,50010,389,T,O,A,C,1,2,3,4`, false], // five octets
+      [`${A},10..0.4,10.1.0.10,50011,389,T,O,A,C,1,2,3,4`, false],
+      [`${A},10.1.0.4,10.1.0.,50012,389,T,O,A,C,1,2,3,4`, false],
+      [`${A},10.1.0.4,10.1.0.10,65536,389,T,O,A,C,1,2,3,4`, false], // port > 65535
+      [`${A},10.1.0.4,10.1.0.10,-1,389,T,O,A,C,1,2,3,4`, false],
+      [`${A},10.1.0.4,10.1.0.10,50015,389,TT,O,A,C,1,2,3,4`, false], // two-letter protocol
+      [`${A},10.1.0.4,10.1.0.10,50016,389,X,O,A,C,1,2,3,4`, false],
+      [`${A},10.1.0.4,10.1.0.10,50017,389,T,X,A,C,1,2,3,4`, false],
+      [`${A},10.1.0.4,10.1.0.10,50018,389,T,O,X,C,1,2,3,4`, false],
+      [`${A},10.1.0.4,10.1.0.10,50019,389,T,O,A,X,1,2,3,4`, false], // unknown state
+      [`${A},10.1.0.4,10.1.0.10,50020,389,T,O,A,C,1,2,3`, false], // 12 fields
+      [`${A},10.1.0.4,10.1.0.10,50021,389,T,O,A,C,1,2,3,4,5`, false], // 14 fields
+      [`${A},10.1.0.4,10.1.0.10,50022,389,T,O,A,B,,,,,`, false], // 14 fields, empty counts
+      [`${A},10.1.0.4,10.1.0.10,50023,389,T,O,A,C,`, false],
+      [`,10.1.0.4,10.1.0.10,50024,389,T,O,A,C,1,2,3,4`, false], // no time
+      [`1714557600000000,10.1.0.4,10.1.0.10,50025,389,T,O,A,C,1,2,3,4`, false], // 16 digits
+      [`${A},10.1.0.4,10.1.0.10,50026,389,T,O,A`, false], // a v1 tuple in a v2 record
+      ['', false],
+    ];
+    const { good, badCount } = await read(2, cases.map((c) => c[0]));
+    expect(good).toEqual(cases.flatMap((c, i) => (c[1] ? [i] : [])));
+    expect(badCount).toBe(cases.filter((c) => !c[1]).length);
+  });
+
+  it('takes v1 tuples only where the version allows them, and v2 tuples likewise', async () => {
+    const t1 = `${A},10.1.0.4,10.1.0.10,50000,389,T,O,A`;
+    const t2 = `${A},10.1.0.4,10.1.0.10,50001,389,T,O,A,C,1,2,3,4`;
+    expect((await read(1, [t1, t2])).good).toEqual([0]);
+    expect((await read(2, [t1, t2])).good).toEqual([1]);
+    expect((await read('2', [t1, t2])).good).toEqual([1]);
+    // A version the reader does not know: both shapes are read.
+    expect((await read('x', [t1, t2])).good).toEqual([0, 1]);
+  });
+
+  it('merges the tuples of one flow however its addresses are written', async () => {
+    const { flows } = await read(2, [
+      `${A},010.1.0.4,2001:DB8::1,50000,389,T,O,A,B,,,,`,
+      `1714557610,10.1.0.4,2001:db8::1,50000,389,T,O,A,C,1,2,3,4`,
+      `1714557620,10.1.0.4,2001:db8:0::1,50000,389,T,O,A,E,1,2,0,0`,
+    ]);
+    expect(flows).toHaveLength(1);
+    expect(flows[0]).toMatchObject({ origH: '10.1.0.4', respH: '2001:db8::1', origPkts: 2, respPkts: 3, log: { state: 'BCE', records: 3 } });
+  });
+
+  it('reads a tuple with JSON escapes in it as its decoded text', async () => {
+    const rec = nsgRecord({ version: 2, groups: [{ rule: 'R', tuples: [`${A},10.1.0.4,10.1.0.10,50000,389,T,O,A,C,1,2,3,4`] }] });
+    const text = recordsFile([rec]).replace('T,O,A,C,1', 'T,O,A,\\u0043,\\u0031');
+    expect(text).toContain('\\u0043');
+    const { flows } = await collect(readNsg, byteInputFrom('e.json', text));
+    expect(flows).toHaveLength(1);
+    expect(flows[0]).toMatchObject({ origPkts: 1, log: { state: 'C' } });
+  });
+
+  it('emits flows closed by E tuples and the rest at the end in the order they began', async () => {
+    const tuples: string[] = [];
+    for (let i = 0; i < 3000; i++) tuples.push(`${A},10.1.${i >> 8}.${i & 255},10.1.0.10,${40000 + (i % 7)},389,T,O,A,B,,,,`);
+    for (let i = 0; i < 3000; i += 2) tuples.push(`1714557630,10.1.${i >> 8}.${i & 255},10.1.0.10,${40000 + (i % 7)},389,T,O,A,E,1,60,1,60`);
+    const { flows } = await read(2, tuples);
+    expect(flows).toHaveLength(3000);
+    // Ended flows come first (at the end of their record), in tuple order; then the open ones.
+    const ended = flows.slice(0, 1500).map((f) => f.evidence.tuple);
+    const open = flows.slice(1500).map((f) => f.evidence.tuple);
+    expect(ended).toEqual(Array.from({ length: 1500 }, (_, k) => 2 * k));
+    expect(open).toEqual(Array.from({ length: 1500 }, (_, k) => 2 * k + 1));
+    expect(flows[0]).toMatchObject({ outcome: 'completed', connState: 'SF', duration: 30e6 });
+    expect(flows[1500]).toMatchObject({ outcome: 'unknown' });
+  });
+});
