@@ -47,7 +47,6 @@ export class CaptureDecodeThread {
 
   private constructor() {
     this.worker = new Worker(join(packageRoot(), 'dist', 'src', 'cli', 'decode-thread.js'));
-    this.worker.unref();
     this.worker.on('message', (m: FromDecodeThread) => this.active?.onMessage(m));
     const broken = (e: Error) => {
       // The thread is gone: later files start a new one.
@@ -56,6 +55,8 @@ export class CaptureDecodeThread {
     };
     this.worker.on('error', broken);
     this.worker.on('exit', (code) => broken(new Error(`capture decoding thread exited (code ${code})`)));
+    // After the listeners: adding a 'message' listener refs the thread again.
+    this.worker.unref();
   }
 
   /**

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,5 +65,15 @@ describe('decoding in a second thread', () => {
     const { single, threaded } = await readBothWays(join(dir, 'missing.pcap'));
     expect((single as { quality: { failedFiles: { code: string }[] } }).quality.failedFiles[0].code).toBe('input_unreadable');
     expect(threaded).toEqual(single);
+  });
+});
+
+describe('the decoding thread', () => {
+  it('does not keep the process alive when it was started but never used', () => {
+    // bin.ts starts it early for any big file, a flow log included: the process must still end.
+    const script = `import('${join(process.cwd(), 'dist/src/cli/capture-pipeline.js')}').then((m) => { m.CaptureDecodeThread.shared(); })`;
+    const r = spawnSync(process.execPath, ['-e', script], { timeout: 10_000 });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(0);
   });
 });
