@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DiagnosticSink, type DataQuality } from '../common/diagnostics.js';
 import { packageRoot } from '../common/package-root.js';
-import { FlowSummary, unpackSampleStrings } from '../flows/summary.js';
-import type { FlowSummaryData } from '../flows/summary-types.js';
+import { FlowSummary, type FlowSummaryTransfer } from '../flows/summary.js';
 import type { InputFile } from './inputs.js';
 import type { ProgressState } from './progress.js';
 import { readOneFile, type FileReadResult, type ReadOptions } from './read.js';
@@ -35,8 +34,8 @@ export interface FileReport {
 /** Messages from a worker to the main thread (see worker.ts). */
 export type WorkerMessage =
   | { type: 'file'; report: FileReport }
-  /** The worker's summary with its sample strings packed into `strings` (see packSampleStrings). */
-  | { type: 'summary'; summary: FlowSummaryData; strings: string[] }
+  /** The worker's summary: its pair table as typed arrays, transferred rather than cloned (see FlowSummary.toTransfer). */
+  | { type: 'summary'; summary: FlowSummaryTransfer }
   | { type: 'progress'; bytes: number }
   | { type: 'fatal'; message: string; stack?: string };
 
@@ -101,9 +100,10 @@ export async function collectSummary(files: InputFile[], opts: CollectOptions): 
     }
     return out;
   }
-  // Each worker's summary is folded in as it arrives and adopted, not copied: the structured clone
-  // is read by nobody else, and copying it would double the peak memory.
-  await runWorkers(files, opts, record, (s) => out.summary.merge(s, { adopt: true }));
+  // Each worker's summary is folded in as it arrives; its pair table comes as transferred typed
+  // arrays (no clone, no object per pair): the first is adopted as they are, the others are read
+  // once by the merge and dropped.
+  await runWorkers(files, opts, record, (s) => out.summary.mergeTransfer(s, { adopt: true }));
   return out;
 }
 
@@ -116,7 +116,7 @@ async function runWorkers(
   files: InputFile[],
   opts: CollectOptions,
   record: (r: FileReport) => void,
-  onSummary: (s: FlowSummaryData) => void,
+  onSummary: (s: FlowSummaryTransfer) => void,
 ): Promise<void> {
   const script = join(packageRoot(), 'dist', 'src', 'cli', 'worker.js');
   const pending = new Map<number, FileReport>();
@@ -159,7 +159,6 @@ async function runWorkers(
         }
         if (m.type === 'summary') {
           try {
-            unpackSampleStrings(m.summary, m.strings);
             onSummary(m.summary);
           } catch (e) {
             failed = true;

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { FlowSummary, packSampleStrings } from '../flows/summary.js';
+import { FlowSummary, transferList } from '../flows/summary.js';
 import { readIntoSummary, type WorkerMessage } from './collect.js';
 import type { InputFile } from './inputs.js';
 import type { ReadOptions } from './read.js';
@@ -17,11 +17,9 @@ const summary = new FlowSummary();
 port.on('message', async (m: { type: 'file'; index: number; file: InputFile } | { type: 'done' }) => {
   try {
     if (m.type === 'done') {
-      // Shared, not copied: postMessage clones it, and this summary is not touched again. Sample
-      // strings go as one table (see packSampleStrings): the clone would copy each use.
-      const data = summary.toData({ share: true });
-      const strings = packSampleStrings(data);
-      port.postMessage({ type: 'summary', summary: data, strings } satisfies WorkerMessage);
+      // The pair table's own typed arrays are transferred, not cloned: this summary is not touched again.
+      const data = summary.toTransfer({ transfer: true });
+      port.postMessage({ type: 'summary', summary: data } satisfies WorkerMessage, transferList(data));
       port.close();
       return;
     }

@@ -1,0 +1,589 @@
+/**
+ * The pair aggregates of a FlowSummary (see PairAggregate in summary-types.ts), kept in columns.
+ *
+ * FlowSummary.add runs once per flow, millions of times, on a table of tens of thousands of pairs:
+ * its cost is memory latency. So each pair is one hot row of numbers in a Float64Array (counters,
+ * window, bytes, conn_state counts, and a digest of its samples), found through one open-addressing
+ * hash of three integers (originator id, responder id, port and transport), the addresses interned
+ * to ids once. The common flow, later than every sample of its pair and of an outcome already
+ * sampled, touches only that row, the index and the pair's timeline (timeline-store.ts); samples,
+ * ICMP reasons and deny rules are objects, touched only when they change.
+ *
+ * The whole table travels between threads as a few typed arrays and string tables
+ * ({@link PairTable.exportData}, {@link PairTable.mergeData}): no object per pair is cloned.
+ */
+
+import { describeIcmpRefusal } from './outcome.js';
+import { addSample, cmpStr, internReason, OUTCOME_BIT, selectSamples } from './samples.js';
+import { SAMPLES_PER_AGGREGATE, type FlowSample, type PairAggregate, type Timeline } from './summary-types.js';
+import { copyTimeline } from './timeline.js';
+import { StoredTimeline, TimelineStore, type TimelineStoreData } from './timeline-store.js';
+import type { ConnState, Flow, Outcome, Transport } from './types.js';
+
+/** Distinct ICMP refusal texts and deny-rule names kept per pair (the smallest, in string order). */
+export const MAX_ICMP_REASONS = 8;
+export const MAX_DENY_RULES = 8;
+
+/** Every conn_state, in the order of their counters in a row. */
+const CONN_STATES: readonly ConnState[] = ['S0', 'S1', 'SF', 'REJ', 'S2', 'S3', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH', 'SH', 'SHR', 'OTH'];
+const CONN_STATE_INDEX = Object.fromEntries(CONN_STATES.map((s, i) => [s, i])) as Record<ConnState, number>;
+const OUTCOMES: readonly Outcome[] = ['completed', 'refused', 'unanswered', 'unknown'];
+/** Transport codes in the port slot: tcp 0, udp 1, icmp 2. */
+const TRANSPORTS: readonly Transport[] = ['tcp', 'udp', 'icmp'];
+/** Sort rank of each transport code (by name: icmp, tcp, udp). */
+const TRANSPORT_RANK = [1, 2, 0];
+
+// Row layout (numbers per pair).
+const R_FLOWS = 0;
+/** Outcome counters: R_OUTCOMES + index in OUTCOMES. */
+const R_OUTCOMES = 1;
+const R_FIRST_TS = 5;
+const R_LAST_TS = 6;
+const R_BYTES = 7;
+/** conn_state counters: R_STATES + index in CONN_STATES. */
+const R_STATES = 8;
+/**
+ * The sample digest: the time of the last sample when the pair has all SAMPLES_PER_AGGREGATE
+ * (+Infinity before), and the outcomes sampled (OUTCOME_BIT mask). A flow later than that time
+ * whose outcome is in the mask cannot change the samples (see addSample).
+ */
+const R_SAMPLE_TS = R_STATES + CONN_STATES.length;
+const R_SAMPLE_OUTCOMES = R_SAMPLE_TS + 1;
+const ROW = R_SAMPLE_OUTCOMES + 1;
+
+/** Numbers per sample in {@link PairTableData.sampleNums}: ts, origP, frame, line, record, tuple (NaN: absent). */
+const SN = 6;
+/** Strings per sample in {@link PairTableData.sampleStrs}: file, reason, rule (-1: absent), as ids into `strings`. */
+const SS = 3;
+
+/** Shared empty list for icmpReasons / denyRules until a pair gets its first entry (most never do). */
+const NO_STRINGS = Object.freeze([]) as unknown as string[];
+
+/** A table as it travels between threads: typed arrays (transferable) and string tables. */
+export interface PairTableData {
+  count: number;
+  /** Address table; `keys` refer to it. */
+  addrs: string[];
+  /** Per pair: originator id, responder id, port slot (port * 4 + transport code). */
+  keys: Int32Array;
+  /** Per pair: one row (see the row layout in pair-table.ts). */
+  rows: Float64Array;
+  /** Strings the samples and lists refer to (files, reasons, rules, ICMP texts). */
+  strings: string[];
+  /** Samples of pair i: sampleStart[i] .. sampleStart[i + 1]. */
+  sampleStart: Int32Array;
+  sampleNums: Float64Array;
+  /** Per sample: conn_state index, outcome index. */
+  sampleCodes: Uint8Array;
+  sampleStrs: Int32Array;
+  uids: string[];
+  /** ICMP reasons of pair i: listIds[icmpStart[i] .. icmpStart[i + 1]]; deny rules likewise with denyStart. */
+  icmpStart: Int32Array;
+  denyStart: Int32Array;
+  listIds: Int32Array;
+  timelines: TimelineStoreData;
+}
+
+/** The typed arrays' buffers of `data`, to pass as the transfer list of postMessage. */
+export function transferables(data: PairTableData): ArrayBuffer[] {
+  const arrays = [
+    data.keys,
+    data.rows,
+    data.sampleStart,
+    data.sampleNums,
+    data.sampleCodes,
+    data.sampleStrs,
+    data.icmpStart,
+    data.denyStart,
+    data.listIds,
+    data.timelines.meta,
+    data.timelines.starts,
+    data.timelines.counts,
+  ];
+  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+}
+
+function hash3(a: number, b: number, c: number): number {
+  let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77) ^ Math.imul(c, 0xc2b2ae3d);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  return h ^ (h >>> 12);
+}
+
+function addCapped(list: string[], value: string, cap: number): void {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  if (list[lo] === value) return;
+  if (lo >= cap) return;
+  list.splice(lo, 0, value);
+  if (list.length > cap) list.length = cap;
+}
+
+export { addCapped };
+
+function transportCode(proto: Transport): number {
+  return proto === 'tcp' ? 0 : proto === 'udp' ? 1 : 2;
+}
+
+export class PairTable {
+  private count = 0;
+  private readonly addrIds = new Map<string, number>();
+  private readonly addrs: string[] = [];
+  private keys: Int32Array = new Int32Array(3 * 256);
+  private rows: Float64Array = new Float64Array(ROW * 256);
+  /**
+   * Open addressing, at most half full: per slot the key (originator id, responder id, port slot)
+   * and the pair id + 1 (0: empty), so a probe reads one cache line.
+   */
+  private index = new Int32Array(4 * 1024);
+  private readonly samples: FlowSample[][] = [];
+  private readonly icmpReasons: string[][] = [];
+  private readonly denyRules: string[][] = [];
+  private readonly timelines = new TimelineStore();
+
+  constructor(private readonly maxPairs: number) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  /**
+   * Folds one flow into its pair, creating the pair if there is room. Returns false when the pair
+   * is new and the table is full (the caller counts the flow as overflow). `reasons` shares reason texts.
+   */
+  addFlow(flow: Flow, reasons: Map<string, string>): boolean {
+    const respP = flow.proto === 'icmp' ? 0 : flow.respP;
+    const slot = respP * 4 + transportCode(flow.proto);
+    const o = this.addrIds.get(flow.origH);
+    const r = this.addrIds.get(flow.respH);
+    let id = o === undefined || r === undefined ? -1 : this.find(o, r, slot);
+    const end = flow.ts + flow.duration;
+    if (id < 0) {
+      if (this.count >= this.maxPairs) return false;
+      id = this.insert(this.intern(flow.origH), this.intern(flow.respH), slot);
+      const row = id * ROW;
+      this.rows[row + R_FIRST_TS] = flow.ts;
+      this.rows[row + R_LAST_TS] = end;
+    }
+    const rows = this.rows;
+    const row = id * ROW;
+    rows[row + R_FLOWS]++;
+    // A switch, not a lookup: the outcome strings are few and constant.
+    let completed = 0;
+    let failed = 0;
+    let bit: number;
+    switch (flow.outcome) {
+      case 'completed':
+        rows[row + R_OUTCOMES]++;
+        completed = 1;
+        bit = 1;
+        break;
+      case 'refused':
+        rows[row + R_OUTCOMES + 1]++;
+        failed = 1;
+        bit = 2;
+        break;
+      case 'unanswered':
+        rows[row + R_OUTCOMES + 2]++;
+        failed = 1;
+        bit = 4;
+        break;
+      default:
+        rows[row + R_OUTCOMES + 3]++;
+        bit = 8;
+    }
+    if (flow.ts < rows[row + R_FIRST_TS]) rows[row + R_FIRST_TS] = flow.ts;
+    if (end > rows[row + R_LAST_TS]) rows[row + R_LAST_TS] = end;
+    rows[row + R_STATES + CONN_STATE_INDEX[flow.connState]]++;
+    rows[row + R_BYTES] += flow.origBytes + flow.respBytes;
+    if (!(flow.ts > rows[row + R_SAMPLE_TS] && (rows[row + R_SAMPLE_OUTCOMES] & bit) !== 0)) {
+      addSample(this.samples[id], flow, reasons);
+      this.digestSamples(id);
+    }
+    if (flow.icmp) this.addIcmpReason(id, describeIcmpRefusal(flow.icmp));
+    if (flow.outcome === 'refused' && flow.log?.rule) {
+      if (this.denyRules[id] === NO_STRINGS) this.denyRules[id] = [];
+      addCapped(this.denyRules[id], flow.log.rule, MAX_DENY_RULES);
+    } else if (flow.outcome === 'refused' && flow.observedBy === 'flowlog') {
+      // A firewall DROP with no rule name (Windows Firewall, CSV exports): its reason says who
+      // refused it; without it the audit would read the S0 of a deny as "SYN unanswered".
+      this.addIcmpReason(id, flow.reason);
+    }
+    if (completed + failed > 0) this.timelines.add(id, flow.ts, completed, failed);
+    return true;
+  }
+
+  /**
+   * Folds another summary's pair aggregate in. Returns the number of flows that did not fit (the
+   * pair is new and the table is full), else 0. With `adopt`, `p`'s samples are taken over, not copied.
+   */
+  mergeAggregate(p: PairAggregate, adopt: boolean): number {
+    const slot = (p.proto === 'icmp' ? 0 : p.respP) * 4 + transportCode(p.proto);
+    const o = this.addrIds.get(p.origH);
+    const r = this.addrIds.get(p.respH);
+    let id = o === undefined || r === undefined ? -1 : this.find(o, r, slot);
+    const samples = adopt ? p.samples : p.samples.map((s) => ({ ...s }));
+    if (id < 0) {
+      if (this.count >= this.maxPairs) return p.flows;
+      id = this.insert(this.intern(p.origH), this.intern(p.respH), slot);
+      const row = id * ROW;
+      this.rows[row + R_FIRST_TS] = p.firstTs;
+      this.rows[row + R_LAST_TS] = p.lastTs;
+      this.samples[id] = selectSamples(samples);
+    } else {
+      this.samples[id] = selectSamples([...this.samples[id], ...samples]);
+    }
+    const rows = this.rows;
+    const row = id * ROW;
+    rows[row + R_FLOWS] += p.flows;
+    rows[row + R_OUTCOMES] += p.completed;
+    rows[row + R_OUTCOMES + 1] += p.refused;
+    rows[row + R_OUTCOMES + 2] += p.unanswered;
+    rows[row + R_OUTCOMES + 3] += p.unknown;
+    if (p.firstTs < rows[row + R_FIRST_TS]) rows[row + R_FIRST_TS] = p.firstTs;
+    if (p.lastTs > rows[row + R_LAST_TS]) rows[row + R_LAST_TS] = p.lastTs;
+    for (const [state, n] of Object.entries(p.connStates)) {
+      const k = CONN_STATE_INDEX[state as ConnState];
+      if (k !== undefined) rows[row + R_STATES + k] += n ?? 0;
+    }
+    rows[row + R_BYTES] += p.bytes;
+    this.digestSamples(id);
+    for (const x of p.icmpReasons) this.addIcmpReason(id, x);
+    for (const x of p.denyRules) {
+      if (this.denyRules[id] === NO_STRINGS) this.denyRules[id] = [];
+      addCapped(this.denyRules[id], x, MAX_DENY_RULES);
+    }
+    this.timelines.mergeTimeline(id, p.timeline);
+    return 0;
+  }
+
+  /**
+   * The table as typed arrays and string tables, for another thread. With `transfer`, the live
+   * arrays are handed over (no copy): the table must not be used again.
+   */
+  exportData(transfer: boolean): PairTableData {
+    const n = this.count;
+    const strings: string[] = [];
+    const stringIds = new Map<string, number>();
+    const sid = (v: string): number => {
+      let i = stringIds.get(v);
+      if (i === undefined) {
+        i = strings.length;
+        strings.push(v);
+        stringIds.set(v, i);
+      }
+      return i;
+    };
+    let sampleCount = 0;
+    for (let i = 0; i < n; i++) sampleCount += this.samples[i].length;
+    const sampleStart = new Int32Array(n + 1);
+    const sampleNums = new Float64Array(sampleCount * SN);
+    const sampleCodes = new Uint8Array(sampleCount * 2);
+    const sampleStrs = new Int32Array(sampleCount * SS);
+    const uids: string[] = new Array<string>(sampleCount);
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      sampleStart[i] = k;
+      for (const s of this.samples[i]) {
+        sampleNums[k * SN] = s.ts;
+        sampleNums[k * SN + 1] = s.origP;
+        sampleNums[k * SN + 2] = s.frame ?? NaN;
+        sampleNums[k * SN + 3] = s.line ?? NaN;
+        sampleNums[k * SN + 4] = s.record ?? NaN;
+        sampleNums[k * SN + 5] = s.tuple ?? NaN;
+        sampleCodes[k * 2] = CONN_STATE_INDEX[s.connState];
+        sampleCodes[k * 2 + 1] = OUTCOMES.indexOf(s.outcome);
+        sampleStrs[k * SS] = sid(s.file);
+        sampleStrs[k * SS + 1] = sid(s.reason);
+        sampleStrs[k * SS + 2] = s.rule === undefined ? -1 : sid(s.rule);
+        uids[k] = s.uid;
+        k++;
+      }
+    }
+    sampleStart[n] = k;
+    const icmpStart = new Int32Array(n + 1);
+    const denyStart = new Int32Array(n + 1);
+    const ids: number[] = [];
+    for (let i = 0; i < n; i++) {
+      icmpStart[i] = ids.length;
+      for (const x of this.icmpReasons[i]) ids.push(sid(x));
+    }
+    icmpStart[n] = ids.length;
+    for (let i = 0; i < n; i++) {
+      denyStart[i] = ids.length;
+      for (const x of this.denyRules[i]) ids.push(sid(x));
+    }
+    denyStart[n] = ids.length;
+    return {
+      count: n,
+      addrs: this.addrs.slice(),
+      keys: transfer ? this.keys : this.keys.slice(0, 3 * n),
+      rows: transfer ? this.rows : this.rows.slice(0, ROW * n),
+      strings,
+      sampleStart,
+      sampleNums,
+      sampleCodes,
+      sampleStrs,
+      uids,
+      icmpStart,
+      denyStart,
+      listIds: Int32Array.from(ids),
+      timelines: this.timelines.exportData(transfer),
+    };
+  }
+
+  /**
+   * Folds another table's data in (exact). Returns the number of flows that did not fit (pairs
+   * new to this table once it is full). `d` is only read.
+   */
+  mergeData(d: PairTableData, reasons: Map<string, string>, opts: { adopt?: boolean } = {}): number {
+    if (opts.adopt && this.count === 0 && d.count <= this.maxPairs) {
+      this.adoptData(d, reasons);
+      return 0;
+    }
+    let overflow = 0;
+    // Their address ids → ours (-1: not interned yet).
+    const addrMap = new Int32Array(d.addrs.length);
+    for (let a = 0; a < d.addrs.length; a++) addrMap[a] = this.addrIds.get(d.addrs[a]) ?? -1;
+    const strings = d.strings.map((s) => internReason(reasons, s));
+    for (let i = 0; i < d.count; i++) {
+      let o = addrMap[d.keys[3 * i]];
+      let r = addrMap[d.keys[3 * i + 1]];
+      const slot = d.keys[3 * i + 2];
+      const their = i * ROW;
+      let id = o < 0 || r < 0 ? -1 : this.find(o, r, slot);
+      const samples: FlowSample[] = [];
+      for (let k = d.sampleStart[i]; k < d.sampleStart[i + 1]; k++) samples.push(sampleFromData(d, k, strings));
+      if (id < 0) {
+        if (this.count >= this.maxPairs) {
+          overflow += d.rows[their + R_FLOWS];
+          continue;
+        }
+        if (o < 0) o = addrMap[d.keys[3 * i]] = this.intern(d.addrs[d.keys[3 * i]]);
+        if (r < 0) r = addrMap[d.keys[3 * i + 1]] = this.intern(d.addrs[d.keys[3 * i + 1]]);
+        id = this.insert(o, r, slot);
+        const row = id * ROW;
+        this.rows[row + R_FIRST_TS] = d.rows[their + R_FIRST_TS];
+        this.rows[row + R_LAST_TS] = d.rows[their + R_LAST_TS];
+        this.samples[id] = samples; // already the policy's choice
+      } else {
+        this.samples[id] = selectSamples([...this.samples[id], ...samples]);
+      }
+      const rows = this.rows;
+      const row = id * ROW;
+      rows[row + R_FLOWS] += d.rows[their + R_FLOWS];
+      for (let k = 0; k < 4; k++) rows[row + R_OUTCOMES + k] += d.rows[their + R_OUTCOMES + k];
+      if (d.rows[their + R_FIRST_TS] < rows[row + R_FIRST_TS]) rows[row + R_FIRST_TS] = d.rows[their + R_FIRST_TS];
+      if (d.rows[their + R_LAST_TS] > rows[row + R_LAST_TS]) rows[row + R_LAST_TS] = d.rows[their + R_LAST_TS];
+      rows[row + R_BYTES] += d.rows[their + R_BYTES];
+      for (let k = 0; k < CONN_STATES.length; k++) rows[row + R_STATES + k] += d.rows[their + R_STATES + k];
+      this.digestSamples(id);
+      for (let k = d.icmpStart[i]; k < d.icmpStart[i + 1]; k++) this.addIcmpReason(id, strings[d.listIds[k]]);
+      for (let k = d.denyStart[i]; k < d.denyStart[i + 1]; k++) {
+        if (this.denyRules[id] === NO_STRINGS) this.denyRules[id] = [];
+        addCapped(this.denyRules[id], strings[d.listIds[k]], MAX_DENY_RULES);
+      }
+      this.timelines.mergeFrom(id, d.timelines, i);
+    }
+    return overflow;
+  }
+
+  /**
+   * Becomes the table `d` describes (this table is empty, and `d` fits under the cap): its typed
+   * arrays are taken over, not copied (the main thread adopts the first worker's table this way).
+   */
+  private adoptData(d: PairTableData, reasons: Map<string, string>): void {
+    const strings = d.strings.map((s) => internReason(reasons, s));
+    for (const a of d.addrs) this.intern(a);
+    this.keys = d.keys;
+    this.rows = d.rows;
+    this.count = d.count;
+    for (let i = 0; i < d.count; i++) {
+      const samples: FlowSample[] = [];
+      for (let k = d.sampleStart[i]; k < d.sampleStart[i + 1]; k++) samples.push(sampleFromData(d, k, strings));
+      this.samples.push(samples);
+      const icmp = d.icmpStart[i] === d.icmpStart[i + 1] ? NO_STRINGS : [];
+      for (let k = d.icmpStart[i]; k < d.icmpStart[i + 1]; k++) icmp.push(strings[d.listIds[k]]);
+      this.icmpReasons.push(icmp);
+      const deny = d.denyStart[i] === d.denyStart[i + 1] ? NO_STRINGS : [];
+      for (let k = d.denyStart[i]; k < d.denyStart[i + 1]; k++) deny.push(strings[d.listIds[k]]);
+      this.denyRules.push(deny);
+    }
+    this.timelines.adopt(d.timelines);
+    let size = this.index.length >>> 2;
+    while (2 * this.count > size) size *= 2;
+    this.index = new Int32Array(4 * size);
+    for (let id = 0; id < this.count; id++) this.place(id);
+  }
+
+  /**
+   * The pairs as PairAggregate objects, sorted by (transport, originator, responder, responder
+   * port). With `share`, samples and lists are the table's own arrays and timelines read the table
+   * (for a table that is not changed again); otherwise everything is a copy.
+   */
+  aggregates(share: boolean): PairAggregate[] {
+    const order = this.sortedIds();
+    const out: PairAggregate[] = new Array<PairAggregate>(order.length);
+    for (let k = 0; k < order.length; k++) out[k] = this.aggregate(order[k], share);
+    return out;
+  }
+
+  private aggregate(id: number, share: boolean): PairAggregate {
+    const rows = this.rows;
+    const row = id * ROW;
+    const slot = this.keys[3 * id + 2];
+    const connStates: Partial<Record<ConnState, number>> = {};
+    for (let k = 0; k < CONN_STATES.length; k++) {
+      const n = rows[row + R_STATES + k];
+      if (n > 0) connStates[CONN_STATES[k]] = n;
+    }
+    const timeline: Timeline = new StoredTimeline(this.timelines, id);
+    return {
+      proto: TRANSPORTS[slot & 3],
+      origH: this.addrs[this.keys[3 * id]],
+      respH: this.addrs[this.keys[3 * id + 1]],
+      respP: slot >>> 2,
+      flows: rows[row + R_FLOWS],
+      completed: rows[row + R_OUTCOMES],
+      refused: rows[row + R_OUTCOMES + 1],
+      unanswered: rows[row + R_OUTCOMES + 2],
+      unknown: rows[row + R_OUTCOMES + 3],
+      firstTs: rows[row + R_FIRST_TS],
+      lastTs: rows[row + R_LAST_TS],
+      connStates,
+      samples: share ? this.samples[id] : this.samples[id].map((s) => ({ ...s })),
+      icmpReasons: share ? this.icmpReasons[id] : this.icmpReasons[id].slice(),
+      denyRules: share ? this.denyRules[id] : this.denyRules[id].slice(),
+      bytes: rows[row + R_BYTES],
+      timeline: share ? timeline : copyTimeline(timeline),
+    };
+  }
+
+  /** Pair ids sorted by (transport name, originator, responder, port). */
+  private sortedIds(): number[] {
+    const n = this.count;
+    const byName = this.addrs.map((_, i) => i).sort((a, b) => cmpStr(this.addrs[a], this.addrs[b]));
+    const rank = new Int32Array(this.addrs.length);
+    for (let k = 0; k < byName.length; k++) rank[byName[k]] = k;
+    const keys = this.keys;
+    const ids = Array.from({ length: n }, (_, i) => i);
+    ids.sort(
+      (a, b) =>
+        TRANSPORT_RANK[keys[3 * a + 2] & 3] - TRANSPORT_RANK[keys[3 * b + 2] & 3] ||
+        rank[keys[3 * a]] - rank[keys[3 * b]] ||
+        rank[keys[3 * a + 1]] - rank[keys[3 * b + 1]] ||
+        (keys[3 * a + 2] >>> 2) - (keys[3 * b + 2] >>> 2),
+    );
+    return ids;
+  }
+
+  private addIcmpReason(id: number, text: string): void {
+    if (this.icmpReasons[id] === NO_STRINGS) this.icmpReasons[id] = [];
+    addCapped(this.icmpReasons[id], text, MAX_ICMP_REASONS);
+  }
+
+  /** Recomputes pair `id`'s sample digest (see R_SAMPLE_TS). */
+  private digestSamples(id: number): void {
+    const list = this.samples[id];
+    let mask = 0;
+    for (const s of list) mask |= OUTCOME_BIT[s.outcome];
+    const row = id * ROW;
+    this.rows[row + R_SAMPLE_TS] = list.length >= SAMPLES_PER_AGGREGATE ? list[list.length - 1].ts : Infinity;
+    this.rows[row + R_SAMPLE_OUTCOMES] = mask;
+  }
+
+  private intern(address: string): number {
+    let id = this.addrIds.get(address);
+    if (id === undefined) {
+      id = this.addrs.length;
+      this.addrs.push(address);
+      this.addrIds.set(address, id);
+    }
+    return id;
+  }
+
+  private find(o: number, r: number, slot: number): number {
+    const index = this.index;
+    const mask = (index.length >>> 2) - 1;
+    for (let i = hash3(o, r, slot) & mask; ; i = (i + 1) & mask) {
+      const e = index[4 * i + 3];
+      if (e === 0) return -1;
+      if (index[4 * i] === o && index[4 * i + 1] === r && index[4 * i + 2] === slot) return e - 1;
+    }
+  }
+
+  /** A new pair (not in the table) with zeroed counters; returns its id. */
+  private insert(o: number, r: number, slot: number): number {
+    const id = this.count++;
+    if (this.keys.length < 3 * this.count) {
+      this.keys = growTo(this.keys, 3 * this.count);
+      this.rows = growTo(this.rows, ROW * this.count);
+    }
+    this.keys[3 * id] = o;
+    this.keys[3 * id + 1] = r;
+    this.keys[3 * id + 2] = slot;
+    const row = id * ROW;
+    this.rows.fill(0, row, row + ROW);
+    this.rows[row + R_SAMPLE_TS] = Infinity;
+    this.samples.push([]);
+    this.icmpReasons.push(NO_STRINGS);
+    this.denyRules.push(NO_STRINGS);
+    this.timelines.create();
+    if (2 * this.count > this.index.length >>> 2) this.rehash();
+    else this.place(id);
+    return id;
+  }
+
+  private place(id: number): void {
+    const index = this.index;
+    const mask = (index.length >>> 2) - 1;
+    const o = this.keys[3 * id];
+    const r = this.keys[3 * id + 1];
+    const slot = this.keys[3 * id + 2];
+    let i = hash3(o, r, slot) & mask;
+    while (index[4 * i + 3] !== 0) i = (i + 1) & mask;
+    index[4 * i] = o;
+    index[4 * i + 1] = r;
+    index[4 * i + 2] = slot;
+    index[4 * i + 3] = id + 1;
+  }
+
+  private rehash(): void {
+    this.index = new Int32Array(this.index.length * 2);
+    for (let id = 0; id < this.count; id++) this.place(id);
+  }
+}
+
+function sampleFromData(d: PairTableData, k: number, strings: string[]): FlowSample {
+  const nums = d.sampleNums;
+  const s: FlowSample = {
+    file: strings[d.sampleStrs[k * SS]],
+    uid: d.uids[k],
+    ts: nums[k * SN],
+    origP: nums[k * SN + 1],
+    connState: CONN_STATES[d.sampleCodes[k * 2]],
+    outcome: OUTCOMES[d.sampleCodes[k * 2 + 1]],
+    reason: strings[d.sampleStrs[k * SS + 1]],
+  };
+  if (!Number.isNaN(nums[k * SN + 2])) s.frame = nums[k * SN + 2];
+  if (!Number.isNaN(nums[k * SN + 3])) s.line = nums[k * SN + 3];
+  if (!Number.isNaN(nums[k * SN + 4])) s.record = nums[k * SN + 4];
+  if (!Number.isNaN(nums[k * SN + 5])) s.tuple = nums[k * SN + 5];
+  const rule = d.sampleStrs[k * SS + 2];
+  if (rule >= 0) s.rule = strings[rule];
+  return s;
+}
+
+/** A copy of `a` with room for at least `min` elements (doubling). */
+function growTo<T extends Float64Array | Int32Array>(a: T, min: number): T {
+  let n = Math.max(a.length, 16);
+  while (n < min) n *= 2;
+  const b = new (a.constructor as { new (n: number): T })(n);
+  b.set(a);
+  return b;
+}

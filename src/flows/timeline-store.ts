@@ -1,0 +1,421 @@
+/**
+ * The attempts-over-time histograms of every pair aggregate of a summary, in one pool of typed
+ * arrays (see Timeline in summary-types.ts for the semantics, timeline.ts for the one-object form).
+ *
+ * A summary holds tens of thousands of timelines of up to MAX_TIMELINE_BUCKETS buckets each; as
+ * one JS array per pair they took ~2 KB a pair (24 bytes a bucket plus array slack) and made up
+ * half of a summary's heap. Here a bucket is 16 bytes: its start in a Float64Array and its two
+ * counts in a Uint32Array (widened to a Float64Array, once for the whole store, if a count ever
+ * passes 2^32 - 1). Each timeline owns a block of 2^k buckets; blocks grow by moving to the next
+ * size and freed blocks are reused, so the pool stays within twice the buckets in use. The pool's
+ * arrays can be handed to another thread as transferables (see {@link TimelineStore.exportData}).
+ *
+ * Buckets start at multiples of `width` since the epoch and widths only double from 1 s, so the
+ * result does not depend on the order attempts are added or timelines merged (exact; the width is
+ * the smallest doubling of 1 s at which every attempt fits in MAX_TIMELINE_BUCKETS buckets).
+ */
+
+import { MAX_TIMELINE_BUCKETS, type Timeline } from './summary-types.js';
+import { TIMELINE_START_WIDTH } from './timeline.js';
+
+/** Numbers per timeline in `meta`: width (µs), bucket count, block offset (buckets), block size class. */
+const META = 4;
+const M_WIDTH = 0;
+const M_LEN = 1;
+const M_OFF = 2;
+const M_CLASS = 3;
+
+/** Size classes: a block of class k holds 2^k buckets; the largest holds MAX_TIMELINE_BUCKETS. */
+const MAX_CLASS = Math.ceil(Math.log2(MAX_TIMELINE_BUCKETS));
+
+const MAX_U32 = 0xffffffff;
+
+/** A store's arrays as they travel between threads (all transferable). */
+export interface TimelineStoreData {
+  /** Timelines in the store. */
+  count: number;
+  /** Per timeline: width, bucket count, block offset, size class. */
+  meta: Float64Array;
+  /** Bucket starts (µs), by block. */
+  starts: Float64Array;
+  /** Per bucket: completed, failed. */
+  counts: Uint32Array | Float64Array;
+}
+
+/** One timeline of a store, read through the store (the shape the audit reads). */
+export class StoredTimeline implements Timeline {
+  constructor(
+    private readonly store: TimelineStore,
+    private readonly id: number,
+  ) {}
+
+  get width(): number {
+    return this.store.widthOf(this.id);
+  }
+
+  /** A fresh array on every read (callers own it). */
+  get buckets(): [number, number, number][] {
+    return this.store.bucketsOf(this.id);
+  }
+
+  /** Plain data, so JSON and structured clones carry the buckets. */
+  toJSON(): Timeline {
+    return { width: this.width, buckets: this.buckets };
+  }
+}
+
+export class TimelineStore {
+  private count = 0;
+  private meta: Float64Array = new Float64Array(META * 64);
+  private starts: Float64Array = new Float64Array(256);
+  private counts: Uint32Array | Float64Array = new Uint32Array(512);
+  /** Buckets of the pool handed out so far (blocks in use or free). */
+  private used = 0;
+  /** Offsets of free blocks, per size class. */
+  private free: number[][] = Array.from({ length: MAX_CLASS + 1 }, () => []);
+  /** Buckets in free blocks. */
+  private freeBuckets = 0;
+
+  /** Timelines in the store; ids are 0 .. size - 1 in creation order. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** A new empty timeline (width 1 s); returns its id. */
+  create(): number {
+    const id = this.count++;
+    if (this.meta.length < this.count * META) this.meta = grow(this.meta, this.count * META);
+    const m = id * META;
+    this.meta[m + M_WIDTH] = TIMELINE_START_WIDTH;
+    this.meta[m + M_LEN] = 0;
+    this.meta[m + M_OFF] = this.alloc(0);
+    this.meta[m + M_CLASS] = 0;
+    return id;
+  }
+
+  widthOf(id: number): number {
+    return this.meta[id * META + M_WIDTH];
+  }
+
+  bucketsOf(id: number): [number, number, number][] {
+    const m = id * META;
+    const len = this.meta[m + M_LEN];
+    const off = this.meta[m + M_OFF];
+    const out: [number, number, number][] = [];
+    for (let i = off; i < off + len; i++) out.push([this.starts[i], this.counts[2 * i], this.counts[2 * i + 1]]);
+    return out;
+  }
+
+  /** Adds `completed` and `failed` attempts at time `ts` (microseconds) to timeline `id`. */
+  add(id: number, ts: number, completed: number, failed: number): void {
+    const meta = this.meta;
+    const m = id * META;
+    for (;;) {
+      const width = meta[m + M_WIDTH];
+      const len = meta[m + M_LEN];
+      const off = meta[m + M_OFF];
+      const start = Math.floor(ts / width) * width;
+      const starts = this.starts;
+      // Flows often arrive in time order: check the last bucket before searching.
+      let lo = off;
+      let hi = off + len;
+      if (len > 0 && starts[hi - 1] <= start) lo = hi - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (starts[mid] < start) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < off + len && starts[lo] === start) {
+        this.bump(lo, completed, failed);
+        return;
+      }
+      if (len < MAX_TIMELINE_BUCKETS) {
+        this.insertAt(id, lo - off, start, completed, failed);
+        return;
+      }
+      // Full: coarsening first and then placing the attempt gives the same timeline as placing it
+      // and coarsening (folding is exact), without ever needing a block above the largest class.
+      this.coarsen(id);
+    }
+  }
+
+  /**
+   * Folds `n` buckets of another timeline of width `width` into timeline `id` (exactly); the
+   * source arrays are only read. `starts[from + i]` and `counts[2 * (from + i)]`, `counts[2 * (from + i) + 1]`.
+   */
+  mergeBuckets(
+    id: number,
+    width: number,
+    starts: ArrayLike<number>,
+    counts: ArrayLike<number>,
+    from: number,
+    n: number,
+  ): void {
+    const m = id * META;
+    const meta = this.meta;
+    while (meta[m + M_WIDTH] < width) this.coarsen(id);
+    const w = meta[m + M_WIDTH];
+    const len = meta[m + M_LEN];
+    const off = meta[m + M_OFF];
+    // The other side brought to width w (it is never wider than w here).
+    const os: number[] = [];
+    const oc: number[] = [];
+    const of: number[] = [];
+    for (let i = from; i < from + n; i++) {
+      const s = Math.floor(starts[i] / w) * w;
+      const k = os.length - 1;
+      if (k >= 0 && os[k] === s) {
+        oc[k] += counts[2 * i];
+        of[k] += counts[2 * i + 1];
+      } else {
+        os.push(s);
+        oc.push(counts[2 * i]);
+        of.push(counts[2 * i + 1]);
+      }
+    }
+    if (os.length === 0) return;
+    const ms: number[] = [];
+    const mc: number[] = [];
+    const mf: number[] = [];
+    let i = off;
+    let j = 0;
+    while (i < off + len || j < os.length) {
+      if (j >= os.length || (i < off + len && this.starts[i] < os[j])) {
+        ms.push(this.starts[i]);
+        mc.push(this.counts[2 * i]);
+        mf.push(this.counts[2 * i + 1]);
+        i++;
+      } else if (i >= off + len || os[j] < this.starts[i]) {
+        ms.push(os[j]);
+        mc.push(oc[j]);
+        mf.push(of[j]);
+        j++;
+      } else {
+        ms.push(os[j]);
+        mc.push(this.counts[2 * i] + oc[j]);
+        mf.push(this.counts[2 * i + 1] + of[j]);
+        i++;
+        j++;
+      }
+    }
+    let width2 = w;
+    let n2 = ms.length;
+    while (n2 > MAX_TIMELINE_BUCKETS) {
+      width2 *= 2;
+      n2 = foldInPlace(ms, mc, mf, width2);
+    }
+    this.setBuckets(id, width2, ms, mc, mf, n2);
+  }
+
+  /**
+   * Takes over another store's arrays (an empty store only; `d` must not be used again): timeline
+   * i of `d` becomes timeline i here, without copying a bucket.
+   */
+  adopt(d: TimelineStoreData): void {
+    if (this.count !== 0) throw new Error('TimelineStore.adopt: the store is not empty');
+    this.count = d.count;
+    this.meta = d.meta;
+    this.starts = d.starts;
+    this.counts = d.counts;
+    let live = 0;
+    let end = 0;
+    for (let id = 0; id < d.count; id++) {
+      const m = id * META;
+      live += 1 << d.meta[m + M_CLASS];
+      end = Math.max(end, d.meta[m + M_OFF] + (1 << d.meta[m + M_CLASS]));
+    }
+    // Free blocks of the other store are not known here: count them as free space, reclaimed by the next compaction.
+    this.used = end;
+    this.freeBuckets = end - live;
+  }
+
+  /** Folds timeline `other` of `src` into timeline `id` of this store. */
+  mergeFrom(id: number, src: TimelineStoreData, other: number): void {
+    const m = other * META;
+    this.mergeBuckets(id, src.meta[m + M_WIDTH], src.starts, src.counts, src.meta[m + M_OFF], src.meta[m + M_LEN]);
+  }
+
+  /** Folds a timeline in the plain form ({ width, buckets }) into timeline `id`. */
+  mergeTimeline(id: number, t: Timeline): void {
+    const b = t.buckets;
+    const starts = b.map((x) => x[0]);
+    const counts: number[] = [];
+    for (const x of b) counts.push(x[1], x[2]);
+    this.mergeBuckets(id, t.width, starts, counts, 0, b.length);
+  }
+
+  /** The store's arrays (trimmed copies unless `transfer`: then the live arrays, and the store must not be used again). */
+  exportData(transfer: boolean): TimelineStoreData {
+    if (transfer) return { count: this.count, meta: this.meta, starts: this.starts, counts: this.counts };
+    return {
+      count: this.count,
+      meta: this.meta.slice(0, this.count * META),
+      starts: this.starts.slice(0, this.used),
+      counts: this.counts.slice(0, 2 * this.used),
+    };
+  }
+
+  private bump(i: number, completed: number, failed: number): void {
+    const c = this.counts;
+    const a = c[2 * i] + completed;
+    const b = c[2 * i + 1] + failed;
+    if ((a > MAX_U32 || b > MAX_U32) && c instanceof Uint32Array) this.counts = Float64Array.from(c);
+    this.counts[2 * i] = a;
+    this.counts[2 * i + 1] = b;
+  }
+
+  /** Inserts a bucket at position `at` of timeline `id` (room must exist for one more bucket below the cap). */
+  private insertAt(id: number, at: number, start: number, completed: number, failed: number): void {
+    const meta = this.meta;
+    const m = id * META;
+    const len = meta[m + M_LEN];
+    if (len === 1 << meta[m + M_CLASS]) this.moveToClass(id, meta[m + M_CLASS] + 1);
+    const off = meta[m + M_OFF];
+    const s = this.starts;
+    const c = this.counts;
+    for (let k = off + len; k > off + at; k--) {
+      s[k] = s[k - 1];
+      c[2 * k] = c[2 * k - 2];
+      c[2 * k + 1] = c[2 * k - 1];
+    }
+    const p = off + at;
+    s[p] = start;
+    c[2 * p] = 0;
+    c[2 * p + 1] = 0;
+    meta[m + M_LEN] = len + 1;
+    this.bump(p, completed, failed);
+  }
+
+  /** Doubles the width of timeline `id`, folding neighbours together in place. */
+  private coarsen(id: number): void {
+    const meta = this.meta;
+    const m = id * META;
+    const w = meta[m + M_WIDTH] * 2;
+    meta[m + M_WIDTH] = w;
+    const off = meta[m + M_OFF];
+    const end = off + meta[m + M_LEN];
+    const s = this.starts;
+    let out = off;
+    for (let i = off; i < end; i++) {
+      const start = Math.floor(s[i] / w) * w;
+      if (out > off && s[out - 1] === start) {
+        const c = this.counts; // re-read: setCounts may have widened it
+        this.setCounts(out - 1, c[2 * out - 2] + c[2 * i], c[2 * out - 1] + c[2 * i + 1]);
+      } else {
+        s[out] = start;
+        this.setCounts(out, this.counts[2 * i], this.counts[2 * i + 1]);
+        out++;
+      }
+    }
+    meta[m + M_LEN] = out - off;
+  }
+
+  private setCounts(i: number, a: number, b: number): void {
+    if ((a > MAX_U32 || b > MAX_U32) && this.counts instanceof Uint32Array) this.counts = Float64Array.from(this.counts);
+    this.counts[2 * i] = a;
+    this.counts[2 * i + 1] = b;
+  }
+
+  /** Replaces timeline `id`'s buckets with the first `n` of (ms, mc, mf) at `width`. */
+  private setBuckets(id: number, width: number, ms: number[], mc: number[], mf: number[], n: number): void {
+    const m = id * META;
+    let cls = 0;
+    while (1 << cls < n) cls++;
+    if (cls > this.meta[m + M_CLASS]) this.moveToClass(id, cls);
+    const off = this.meta[m + M_OFF];
+    for (let k = 0; k < n; k++) {
+      this.starts[off + k] = ms[k];
+      this.setCounts(off + k, mc[k], mf[k]);
+    }
+    this.meta[m + M_WIDTH] = width;
+    this.meta[m + M_LEN] = n;
+  }
+
+  /** Moves timeline `id` to a block of class `cls` (larger than its own), freeing the old block. */
+  private moveToClass(id: number, cls: number): void {
+    const meta = this.meta;
+    const m = id * META;
+    const to = this.alloc(cls);
+    const from = meta[m + M_OFF];
+    const len = meta[m + M_LEN];
+    this.starts.copyWithin(to, from, from + len);
+    this.counts.copyWithin(2 * to, 2 * from, 2 * (from + len));
+    this.free[meta[m + M_CLASS]].push(from);
+    this.freeBuckets += 1 << meta[m + M_CLASS];
+    meta[m + M_OFF] = to;
+    meta[m + M_CLASS] = cls;
+    // Timelines mostly grow, so freed small blocks are seldom reused: compact when they are a quarter of the pool.
+    if (this.freeBuckets * 4 > this.used) this.compact();
+  }
+
+  /** Moves every block to the front of fresh arrays, in id order, dropping the free ones. */
+  private compact(): void {
+    const meta = this.meta;
+    let live = 0;
+    for (let id = 0; id < this.count; id++) live += 1 << meta[id * META + M_CLASS];
+    const cap = live + (live >>> 3) + 64;
+    const starts = new Float64Array(cap);
+    const counts = new (this.counts.constructor as { new (n: number): Uint32Array | Float64Array })(2 * cap);
+    let at = 0;
+    for (let id = 0; id < this.count; id++) {
+      const m = id * META;
+      const off = meta[m + M_OFF];
+      const len = meta[m + M_LEN];
+      starts.set(this.starts.subarray(off, off + len), at);
+      counts.set(this.counts.subarray(2 * off, 2 * (off + len)), 2 * at);
+      meta[m + M_OFF] = at;
+      at += 1 << meta[m + M_CLASS];
+    }
+    this.starts = starts;
+    this.counts = counts;
+    this.used = at;
+    this.free = Array.from({ length: MAX_CLASS + 1 }, () => []);
+    this.freeBuckets = 0;
+  }
+
+  /** Offset of a free block of class `cls`. */
+  private alloc(cls: number): number {
+    const reused = this.free[cls].pop();
+    if (reused !== undefined) {
+      this.freeBuckets -= 1 << cls;
+      return reused;
+    }
+    const off = this.used;
+    this.used += 1 << cls;
+    if (this.starts.length < this.used || this.counts.length < 2 * this.used) {
+      this.starts = grow(this.starts, this.used);
+      this.counts = grow(this.counts, 2 * this.starts.length); // always two counts per start
+    }
+    return off;
+  }
+}
+
+/** Folds (s, c, f) to `width` in place; returns the new length (arrays are truncated). */
+function foldInPlace(s: number[], c: number[], f: number[], width: number): number {
+  let out = 0;
+  for (let i = 0; i < s.length; i++) {
+    const start = Math.floor(s[i] / width) * width;
+    if (out > 0 && s[out - 1] === start) {
+      c[out - 1] += c[i];
+      f[out - 1] += f[i];
+    } else {
+      s[out] = start;
+      c[out] = c[i];
+      f[out] = f[i];
+      out++;
+    }
+  }
+  s.length = out;
+  c.length = out;
+  f.length = out;
+  return out;
+}
+
+/** A copy of `a` with room for at least `min` elements (growing by half: the pool is the bulk of a summary). */
+function grow<T extends Float64Array | Uint32Array>(a: T, min: number): T {
+  let n = Math.max(a.length, 16);
+  while (n < min) n = Math.ceil(n * 1.5);
+  const b = new (a.constructor as { new (n: number): T })(n);
+  b.set(a);
+  return b;
+}

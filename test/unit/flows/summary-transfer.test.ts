@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { FlowSummary, selectSamples, transferList, type FlowSummaryTransfer } from '../../../src/flows/summary.js';
+import type { FlowSample } from '../../../src/flows/summary-types.js';
+import { PairTimeline } from '../../../src/flows/timeline.js';
+import { TimelineStore } from '../../../src/flows/timeline-store.js';
+import type { ConnState, Flow, Outcome } from '../../../src/flows/types.js';
+
+const T0 = 1_700_000_000_000_000;
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const STATES: [ConnState, Outcome][] = [
+  ['SF', 'completed'],
+  ['S0', 'unanswered'],
+  ['REJ', 'refused'],
+  ['OTH', 'unknown'],
+  ['RSTO', 'completed'],
+];
+
+/** Flows over many pairs (hundreds, so the pair index and the timeline pool grow and compact), in shuffled time order. */
+function manyFlows(seed: number, n: number): Flow[] {
+  const r = rng(seed);
+  const flows: Flow[] = [];
+  for (let i = 0; i < n; i++) {
+    const [connState, outcome] = STATES[Math.floor(r() * STATES.length)];
+    const proto = r() < 0.1 ? 'icmp' : r() < 0.7 ? 'tcp' : 'udp';
+    const refusedByLog = outcome === 'refused' && r() < 0.5;
+    flows.push({
+      uid: `C${seed}x${i}`,
+      ts: T0 + Math.floor(r() * (r() < 0.5 ? 2e8 : 3e12)),
+      duration: Math.floor(r() * 5e6),
+      proto,
+      origH: `10.0.${Math.floor(r() * 4)}.${Math.floor(r() * 20)}`,
+      origP: 49152 + Math.floor(r() * 1000),
+      respH: r() < 0.3 ? '2001:db8::5' : `10.1.0.${Math.floor(r() * 10)}`,
+      respP: proto === 'icmp' ? 8 : [53, 88, 389, 443, 445, 1000 + Math.floor(r() * 30)][Math.floor(r() * 6)],
+      connState,
+      history: '',
+      origPkts: 1,
+      origBytes: Math.floor(r() * 1000),
+      origIpBytes: 0,
+      respPkts: 1,
+      respBytes: Math.floor(r() * 1000),
+      respIpBytes: 0,
+      outcome,
+      reason: `reason ${Math.floor(r() * 5)}`,
+      observedBy: refusedByLog || r() < 0.5 ? 'flowlog' : 'packets',
+      evidence: r() < 0.5 ? { file: `f${Math.floor(r() * 3)}.json`, record: Math.floor(r() * 50), tuple: Math.floor(r() * 500) } : { file: 'c.pcap', frame: Math.floor(r() * 1e6) },
+      ...(refusedByLog ? { log: { action: 'D', rule: `Deny${Math.floor(r() * 12)}` } } : {}),
+      ...(r() < 0.05 ? { icmp: { family: 'icmp' as const, type: 3, code: Math.floor(r() * 16), codeName: 'x', from: '10.9.9.9' } } : {}),
+    });
+  }
+  return flows;
+}
+
+/** A transfer as another thread receives it: structured-cloned, its buffers transferred. */
+function sent(s: FlowSummary): FlowSummaryTransfer {
+  const t = s.toTransfer({ transfer: true });
+  return structuredClone(t, { transfer: transferList(t) });
+}
+
+describe('FlowSummary transfer between threads', () => {
+  it('merging transferred parts (first adopted) equals one summary over all (seeded property test)', () => {
+    for (let seed = 1; seed <= 8; seed++) {
+      const flows = manyFlows(seed, 3000 + seed * 500);
+      const whole = new FlowSummary();
+      for (const f of flows) whole.add(f);
+      const r = rng(seed * 31);
+      const parts = 2 + Math.floor(r() * 3);
+      const partSummaries = Array.from({ length: parts }, () => new FlowSummary());
+      for (const f of flows) partSummaries[Math.floor(r() * parts)].add(f);
+      const merged = new FlowSummary();
+      for (const p of partSummaries) merged.mergeTransfer(sent(p), { adopt: true });
+      expect(merged.toData()).toEqual(whole.toData());
+      // Transfers and plain data mix (an empty summary's data first: the next transfer is then merged, not adopted).
+      const mixed = new FlowSummary();
+      mixed.merge(JSON.parse(JSON.stringify(new FlowSummary().toData())));
+      const again = Array.from({ length: parts }, () => new FlowSummary());
+      for (const f of flows) again[flows.indexOf(f) % parts].add(f);
+      for (const [i, p] of again.entries()) {
+        if (i % 2 === 0) mixed.mergeTransfer(sent(p));
+        else mixed.merge(JSON.parse(JSON.stringify(p.toData())));
+      }
+      expect(mixed.toData()).toEqual(whole.toData());
+    }
+  });
+
+  it('a transfer that does not fit under the pair cap counts the overflow', () => {
+    const flows = manyFlows(5, 2000);
+    const part = new FlowSummary();
+    for (const f of flows) part.add(f);
+    const pairs = part.toData().pairs;
+    const merged = new FlowSummary({ maxPairs: 10 });
+    merged.mergeTransfer(sent(part), { adopt: true });
+    const d = merged.toData();
+    expect(d.pairs).toHaveLength(10);
+    expect(d.flows).toBe(2000);
+    expect(d.overflowFlows + d.pairs.reduce((a, p) => a + p.flows, 0)).toBe(pairs.reduce((a, p) => a + p.flows, 0));
+  });
+
+  it('samples are the sample policy applied to every flow of the pair, whatever the arrival order', () => {
+    const flows = manyFlows(9, 6000);
+    const s = new FlowSummary();
+    for (const f of flows) s.add(f);
+    const byPair = new Map<string, FlowSample[]>();
+    for (const f of flows) {
+      const key = `${f.proto}|${f.origH}|${f.respH}|${f.proto === 'icmp' ? 0 : f.respP}`;
+      const sample: FlowSample = { file: f.evidence.file, uid: f.uid, ts: f.ts, origP: f.origP, connState: f.connState, outcome: f.outcome, reason: f.reason };
+      for (const k of ['frame', 'line', 'record', 'tuple'] as const) if (f.evidence[k] !== undefined) sample[k] = f.evidence[k];
+      if (f.log?.rule !== undefined) sample.rule = f.log.rule;
+      const list = byPair.get(key) ?? [];
+      list.push(sample);
+      byPair.set(key, list);
+    }
+    const pairs = s.toData().pairs;
+    expect(pairs).toHaveLength(byPair.size);
+    for (const p of pairs) expect(p.samples).toEqual(selectSamples(byPair.get(`${p.proto}|${p.origH}|${p.respH}|${p.respP}`)!));
+  });
+
+  it('every pair timeline equals the one-object timeline fed the same attempts', () => {
+    const flows = manyFlows(11, 8000);
+    const s = new FlowSummary();
+    for (const f of flows) s.add(f);
+    const ref = new Map<string, PairTimeline>();
+    for (const f of flows) {
+      const key = `${f.proto}|${f.origH}|${f.respH}|${f.proto === 'icmp' ? 0 : f.respP}`;
+      let t = ref.get(key);
+      if (!t) ref.set(key, (t = new PairTimeline()));
+      const completed = f.outcome === 'completed' ? 1 : 0;
+      const failed = f.outcome === 'refused' || f.outcome === 'unanswered' ? 1 : 0;
+      if (completed + failed > 0) t.add(f.ts, completed, failed);
+    }
+    for (const p of s.toData().pairs) {
+      const t = ref.get(`${p.proto}|${p.origH}|${p.respH}|${p.respP}`)!;
+      expect(p.timeline).toEqual({ width: t.width, buckets: t.buckets });
+    }
+  });
+
+  it('timeline counts past 2^32 - 1 stay exact', () => {
+    const store = new TimelineStore();
+    const id = store.create();
+    store.add(id, T0, 1, 0);
+    store.mergeBuckets(id, 1_000_000, [T0], [2 ** 32, 5], 0, 1);
+    store.add(id, T0, 1, 1);
+    expect(store.bucketsOf(id)).toEqual([[T0, 2 ** 32 + 2, 6]]);
+  });
+});
