@@ -17,7 +17,7 @@ export interface Collected {
 
 export interface CollectOptions {
   read: ReadOptions;
-  /** Worker threads to use; 0 or 1 reads in this thread. */
+  /** Reading threads, this one included: 0 or 1 reads in this thread only, N >= 2 adds N - 1 worker threads. */
   workers: number;
   progress?: ProgressState;
   /** Called in file order once each file is done (the CLI prints its problems). */
@@ -62,7 +62,10 @@ export async function readIntoSummary(
   }
 }
 
-/** How many workers are worth starting for these files: both cores when there are many files. */
+/**
+ * How many threads should read these files, this one included: both cores when there are many
+ * files. 0 or 1 means this thread only; N >= 2 means this thread and N - 1 worker threads.
+ */
 export function chooseWorkers(files: InputFile[], requested: number | undefined): number {
   if (requested !== undefined) return Math.max(0, Math.floor(requested));
   if (files.length < 4 || files.some((f) => f.path === '-')) return 0;
@@ -72,11 +75,12 @@ export function chooseWorkers(files: InputFile[], requested: number | undefined)
 }
 
 /**
- * Reads every file and folds the flows into one summary. With workers, each thread builds its own
- * summary and the main thread merges them at the end. FlowSummary.merge is exact and does not
- * depend on order (samples, names and capped lists are chosen by a total order on the data), so
- * the result equals a single-threaded run whichever thread read which file; per-file results and
- * data quality are folded strictly in file order.
+ * Reads every file and folds the flows into one summary. With `workers` >= 2, this thread reads
+ * too, as one of the readers, alongside `workers - 1` worker threads: each worker builds its own
+ * summary, which this thread folds into its own at the end. FlowSummary.merge is exact and does
+ * not depend on order (samples, names and capped lists are chosen by a total order on the data),
+ * so the result equals a single-threaded run whichever thread read which file; per-file results
+ * and data quality are folded strictly in file order.
  */
 export async function collectSummary(files: InputFile[], opts: CollectOptions): Promise<Collected> {
   const out: Collected = { summary: new FlowSummary(), diag: new DiagnosticSink(), files: [] };
@@ -100,21 +104,22 @@ export async function collectSummary(files: InputFile[], opts: CollectOptions): 
     }
     return out;
   }
-  // Each worker's summary is folded in as it arrives; its pair table comes as transferred typed
-  // arrays (no clone, no object per pair): the first is adopted as they are, the others are read
-  // once by the merge and dropped.
-  await runWorkers(files, opts, record, (s) => out.summary.mergeTransfer(s, { adopt: true }));
+  // Each worker's summary comes as transferred typed arrays (no clone, no object per pair) and is
+  // read once by the merge, then dropped.
+  await runReaders(files, opts, out.summary, record, (s) => out.summary.mergeTransfer(s));
   return out;
 }
 
 /**
- * Hands files to `opts.workers` threads one at a time (the next file goes to whichever worker is
- * free, so one big file does not hold the others up), folds the per-file reports strictly in file
- * order, and hands each worker's summary to `onSummary` as it arrives.
+ * Hands files to this thread and `opts.workers - 1` worker threads one at a time (the next file
+ * goes to whichever reader is free, so one big file does not hold the others up), folds the
+ * per-file reports strictly in file order, and hands each worker's summary to `onSummary` as it
+ * arrives. This thread's flows go straight into `summary`.
  */
-async function runWorkers(
+async function runReaders(
   files: InputFile[],
   opts: CollectOptions,
+  summary: FlowSummary,
   record: (r: FileReport) => void,
   onSummary: (s: FlowSummaryTransfer) => void,
 ): Promise<void> {
@@ -123,12 +128,43 @@ async function runWorkers(
   let nextToFold = 0;
   let nextToSend = 0;
   const progress = opts.progress;
-  const inFlightBytes = new Map<Worker, number>();
+  /** Bytes read so far of the file each reader is on (this thread's key: `self`). */
+  const inFlightBytes = new Map<object, number>();
+  const self = {};
   let doneBytes = 0;
+  const showBytes = (reader: object, bytes: number) => {
+    inFlightBytes.set(reader, bytes);
+    if (!progress) return;
+    let sum = doneBytes;
+    for (const b of inFlightBytes.values()) sum += b;
+    progress.bytesDone = sum;
+  };
+  const fileDone = (reader: object, r: FileReport) => {
+    inFlightBytes.set(reader, 0);
+    doneBytes += files[r.index].size;
+    if (progress) {
+      progress.filesDone++;
+      progress.flows += r.read.flows;
+      progress.bytesDone = doneBytes;
+    }
+    pending.set(r.index, r);
+    while (pending.has(nextToFold)) {
+      record(pending.get(nextToFold)!);
+      pending.delete(nextToFold);
+      nextToFold++;
+    }
+  };
+  // A big capture read here gets no decoding thread of its own: the cores are taken by the readers.
+  const readHere: ReadOptions = { ...opts.read, decodeThread: opts.read.decodeThread === 'always' ? 'always' : 'never' };
+  const workers: Worker[] = [];
 
-  await new Promise<void>((resolve, reject) => {
+  const workersDone = new Promise<void>((resolve, reject) => {
     let live = 0;
     let failed = false;
+    const fail = (e: Error) => {
+      failed = true;
+      reject(e);
+    };
     const sendNext = (w: Worker) => {
       if (nextToSend < files.length) {
         const index = nextToSend++;
@@ -137,55 +173,28 @@ async function runWorkers(
         w.postMessage({ type: 'done' });
       }
     };
-    for (let k = 0; k < opts.workers; k++) {
+    for (let k = 0; k < opts.workers - 1; k++) {
       const w = new Worker(script, { workerData: { read: opts.read } });
+      workers.push(w);
       live++;
       w.on('message', (m: WorkerMessage) => {
-        if (m.type === 'progress') {
-          inFlightBytes.set(w, m.bytes);
-          if (progress) {
-            let sum = doneBytes;
-            for (const b of inFlightBytes.values()) sum += b;
-            progress.bytesDone = sum;
-          }
-          return;
-        }
-        if (m.type === 'fatal') {
-          failed = true;
+        if (m.type === 'progress') showBytes(w, m.bytes);
+        else if (m.type === 'fatal') {
           const err = new Error(m.message);
           err.stack = m.stack;
-          reject(err);
-          return;
-        }
-        if (m.type === 'summary') {
+          fail(err);
+        } else if (m.type === 'summary') {
           try {
             onSummary(m.summary);
           } catch (e) {
-            failed = true;
-            reject(e as Error);
+            fail(e as Error);
           }
-          return;
+        } else {
+          fileDone(w, m.report);
+          sendNext(w);
         }
-        const r = m.report;
-        inFlightBytes.set(w, 0);
-        doneBytes += files[r.index].size;
-        if (progress) {
-          progress.filesDone++;
-          progress.flows += r.read.flows;
-          progress.bytesDone = doneBytes;
-        }
-        pending.set(r.index, r);
-        while (pending.has(nextToFold)) {
-          record(pending.get(nextToFold)!);
-          pending.delete(nextToFold);
-          nextToFold++;
-        }
-        sendNext(w);
       });
-      w.on('error', (e) => {
-        failed = true;
-        reject(e);
-      });
+      w.on('error', fail);
       w.on('exit', () => {
         live--;
         if (live === 0 && !failed) resolve();
@@ -193,4 +202,21 @@ async function runWorkers(
       sendNext(w);
     }
   });
+  let stopped = false;
+  workersDone.catch(() => (stopped = true)); // rethrown below by Promise.all
+
+  const readerDone = (async () => {
+    while (!stopped && nextToSend < files.length) {
+      const index = nextToSend++;
+      if (progress) progress.currentFile = files[index].path;
+      const r = await readIntoSummary(files[index], index, readHere, summary, (b) => showBytes(self, b));
+      fileDone(self, r);
+    }
+  })();
+  try {
+    await Promise.all([readerDone, workersDone]);
+  } catch (e) {
+    for (const w of workers) void w.terminate();
+    throw e;
+  }
 }

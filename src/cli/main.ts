@@ -32,7 +32,7 @@ function addReadOptions(cmd: Command): Command {
     .option('--tcp-timeout <duration>', 'TCP inactivity timeout that ends a flow (Zeek default 5m)')
     .option('--udp-timeout <duration>', 'UDP and ICMP inactivity timeout (Zeek default 1m)')
     .option('--max-flows <n>', 'most flows kept open at once per file; older idle flows are closed early and counted')
-    .option('--workers <n>', 'reading threads (default: all cores when there are many files, and a second thread decoding a capture over 64 MiB; 0 = this thread only)')
+    .option('--workers <n>', 'reading threads, this one included (default: all cores when there are many files, and a second thread decoding a capture over 64 MiB; 0 or 1 = this thread only)')
     .option('-q, --quiet', 'no progress bar and no warnings on stderr (failed files are still named)');
 }
 

@@ -6,28 +6,35 @@
  * window, bytes, conn_state counts, and a digest of its samples), found through one open-addressing
  * hash of three integers (originator id, responder id, port and transport), the addresses interned
  * to ids once. The common flow, later than every sample of its pair and of an outcome already
- * sampled, touches only that row, the index and the pair's timeline (timeline-store.ts); samples,
- * ICMP reasons and deny rules are objects, touched only when they change.
+ * sampled, touches only that row, the index and the pair's timeline (timeline-store.ts). Samples
+ * live in columns too (SampleColumns in samples.ts: SAMPLES_PER_AGGREGATE slots per pair), touched
+ * only when they change; ICMP reasons and deny rules are arrays, most pairs share an empty one.
  *
  * The whole table travels between threads as a few typed arrays and string tables
  * ({@link PairTable.exportData}, {@link PairTable.mergeData}): no object per pair is cloned.
  */
 
 import { describeIcmpRefusal } from './outcome.js';
-import { addSample, cmpStr, internReason, OUTCOME_BIT, selectSamples } from './samples.js';
+import {
+  addSampleToSlots,
+  cmpStr,
+  CONN_STATE_INDEX,
+  CONN_STATES,
+  internReason,
+  OUTCOMES,
+  SampleColumns,
+  selectSlots,
+  SN,
+} from './samples.js';
 import { SAMPLES_PER_AGGREGATE, type FlowSample, type PairAggregate, type Timeline } from './summary-types.js';
 import { copyTimeline } from './timeline.js';
 import { StoredTimeline, TimelineStore, type TimelineStoreData } from './timeline-store.js';
-import type { ConnState, Flow, Outcome, Transport } from './types.js';
+import type { ConnState, Flow, Transport } from './types.js';
 
 /** Distinct ICMP refusal texts and deny-rule names kept per pair (the smallest, in string order). */
 export const MAX_ICMP_REASONS = 8;
 export const MAX_DENY_RULES = 8;
 
-/** Every conn_state, in the order of their counters in a row. */
-const CONN_STATES: readonly ConnState[] = ['S0', 'S1', 'SF', 'REJ', 'S2', 'S3', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH', 'SH', 'SHR', 'OTH'];
-const CONN_STATE_INDEX = Object.fromEntries(CONN_STATES.map((s, i) => [s, i])) as Record<ConnState, number>;
-const OUTCOMES: readonly Outcome[] = ['completed', 'refused', 'unanswered', 'unknown'];
 /** Transport codes in the port slot: tcp 0, udp 1, icmp 2. */
 const TRANSPORTS: readonly Transport[] = ['tcp', 'udp', 'icmp'];
 /** Sort rank of each transport code (by name: icmp, tcp, udp). */
@@ -44,15 +51,15 @@ const R_BYTES = 7;
 const R_STATES = 8;
 /**
  * The sample digest: the time of the last sample when the pair has all SAMPLES_PER_AGGREGATE
- * (+Infinity before), and the outcomes sampled (OUTCOME_BIT mask). A flow later than that time
- * whose outcome is in the mask cannot change the samples (see addSample).
+ * (+Infinity before), and the outcomes sampled (mask of 1 << outcome code). A flow later than that
+ * time whose outcome is in the mask cannot change the samples (see addSampleToSlots).
  */
 const R_SAMPLE_TS = R_STATES + CONN_STATES.length;
 const R_SAMPLE_OUTCOMES = R_SAMPLE_TS + 1;
 const ROW = R_SAMPLE_OUTCOMES + 1;
 
-/** Numbers per sample in {@link PairTableData.sampleNums}: ts, origP, frame, line, record, tuple (NaN: absent). */
-const SN = 6;
+/** Sample slots per pair. */
+const SLOTS = SAMPLES_PER_AGGREGATE;
 /** Strings per sample in {@link PairTableData.sampleStrs}: file, reason, rule (-1: absent), as ids into `strings`. */
 const SS = 3;
 
@@ -70,12 +77,15 @@ export interface PairTableData {
   rows: Float64Array;
   /** Strings the samples and lists refer to (files, reasons, rules, ICMP texts). */
   strings: string[];
-  /** Samples of pair i: sampleStart[i] .. sampleStart[i + 1]. */
-  sampleStart: Int32Array;
+  /** Samples of pair i: slots i * SAMPLES_PER_AGGREGATE .. + sampleCount[i] - 1. */
+  sampleCount: Uint8Array;
+  /** Per slot: ts, origP, frame, line, record, tuple (NaN: absent); see SampleColumns. */
   sampleNums: Float64Array;
-  /** Per sample: conn_state index, outcome index. */
+  /** Per slot: conn_state code, outcome code. */
   sampleCodes: Uint8Array;
+  /** Per slot: file, reason, rule (-1: absent), as ids into `strings`. */
   sampleStrs: Int32Array;
+  /** Per slot (empty slots: ''). */
   uids: string[];
   /** ICMP reasons of pair i: listIds[icmpStart[i] .. icmpStart[i + 1]]; deny rules likewise with denyStart. */
   icmpStart: Int32Array;
@@ -89,7 +99,7 @@ export function transferables(data: PairTableData): ArrayBuffer[] {
   const arrays = [
     data.keys,
     data.rows,
-    data.sampleStart,
+    data.sampleCount,
     data.sampleNums,
     data.sampleCodes,
     data.sampleStrs,
@@ -134,14 +144,22 @@ export class PairTable {
   private count = 0;
   private readonly addrIds = new Map<string, number>();
   private readonly addrs: string[] = [];
+  /** Pairs the per-pair arrays (keys, rows, sampleCount, samples) have room for. */
+  private capacity = 256;
   private keys: Int32Array = new Int32Array(3 * 256);
   private rows: Float64Array = new Float64Array(ROW * 256);
+  /** Samples per pair (its slots: id * SLOTS ..). */
+  private sampleCount: Uint8Array = new Uint8Array(256);
+  private samples = new SampleColumns(SLOTS * 256);
+  /** Candidates while merging two pairs' samples. */
+  private readonly scratch = new SampleColumns(4 * SLOTS);
+  /** Sample objects built for {@link aggregates} with `share` (the table is final then), per pair. */
+  private shared: FlowSample[][] | null = null;
   /**
    * Open addressing, at most half full: per slot the key (originator id, responder id, port slot)
    * and the pair id + 1 (0: empty), so a probe reads one cache line.
    */
   private index = new Int32Array(4 * 1024);
-  private readonly samples: FlowSample[][] = [];
   private readonly icmpReasons: string[][] = [];
   private readonly denyRules: string[][] = [];
   private readonly timelines = new TimelineStore();
@@ -176,33 +194,30 @@ export class PairTable {
     // A switch, not a lookup: the outcome strings are few and constant.
     let completed = 0;
     let failed = 0;
-    let bit: number;
+    let outcome: number;
     switch (flow.outcome) {
       case 'completed':
-        rows[row + R_OUTCOMES]++;
         completed = 1;
-        bit = 1;
+        outcome = 0;
         break;
       case 'refused':
-        rows[row + R_OUTCOMES + 1]++;
         failed = 1;
-        bit = 2;
+        outcome = 1;
         break;
       case 'unanswered':
-        rows[row + R_OUTCOMES + 2]++;
         failed = 1;
-        bit = 4;
+        outcome = 2;
         break;
       default:
-        rows[row + R_OUTCOMES + 3]++;
-        bit = 8;
+        outcome = 3;
     }
+    rows[row + R_OUTCOMES + outcome]++;
     if (flow.ts < rows[row + R_FIRST_TS]) rows[row + R_FIRST_TS] = flow.ts;
     if (end > rows[row + R_LAST_TS]) rows[row + R_LAST_TS] = end;
     rows[row + R_STATES + CONN_STATE_INDEX[flow.connState]]++;
     rows[row + R_BYTES] += flow.origBytes + flow.respBytes;
-    if (!(flow.ts > rows[row + R_SAMPLE_TS] && (rows[row + R_SAMPLE_OUTCOMES] & bit) !== 0)) {
-      addSample(this.samples[id], flow, reasons);
+    if (!(flow.ts > rows[row + R_SAMPLE_TS] && (rows[row + R_SAMPLE_OUTCOMES] & (1 << outcome)) !== 0)) {
+      this.sampleCount[id] = addSampleToSlots(this.samples, id * SLOTS, this.sampleCount[id], flow, outcome, reasons);
       this.digestSamples(id);
     }
     if (flow.icmp) this.addIcmpReason(id, describeIcmpRefusal(flow.icmp));
@@ -220,24 +235,23 @@ export class PairTable {
 
   /**
    * Folds another summary's pair aggregate in. Returns the number of flows that did not fit (the
-   * pair is new and the table is full), else 0. With `adopt`, `p`'s samples are taken over, not copied.
+   * pair is new and the table is full), else 0. `p` is only read.
    */
-  mergeAggregate(p: PairAggregate, adopt: boolean): number {
+  mergeAggregate(p: PairAggregate): number {
     const slot = (p.proto === 'icmp' ? 0 : p.respP) * 4 + transportCode(p.proto);
     const o = this.addrIds.get(p.origH);
     const r = this.addrIds.get(p.respH);
     let id = o === undefined || r === undefined ? -1 : this.find(o, r, slot);
-    const samples = adopt ? p.samples : p.samples.map((s) => ({ ...s }));
     if (id < 0) {
       if (this.count >= this.maxPairs) return p.flows;
       id = this.insert(this.intern(p.origH), this.intern(p.respH), slot);
       const row = id * ROW;
       this.rows[row + R_FIRST_TS] = p.firstTs;
       this.rows[row + R_LAST_TS] = p.lastTs;
-      this.samples[id] = selectSamples(samples);
-    } else {
-      this.samples[id] = selectSamples([...this.samples[id], ...samples]);
     }
+    const n = this.fillScratch(id, p.samples.length);
+    for (let k = 0; k < p.samples.length; k++) this.scratch.setSample(n + k, p.samples[k]);
+    this.sampleCount[id] = selectSlots(this.scratch, n + p.samples.length, this.samples, id * SLOTS);
     const rows = this.rows;
     const row = id * ROW;
     rows[row + R_FLOWS] += p.flows;
@@ -279,33 +293,18 @@ export class PairTable {
       }
       return i;
     };
-    let sampleCount = 0;
-    for (let i = 0; i < n; i++) sampleCount += this.samples[i].length;
-    const sampleStart = new Int32Array(n + 1);
-    const sampleNums = new Float64Array(sampleCount * SN);
-    const sampleCodes = new Uint8Array(sampleCount * 2);
-    const sampleStrs = new Int32Array(sampleCount * SS);
-    const uids: string[] = new Array<string>(sampleCount);
-    let k = 0;
-    for (let i = 0; i < n; i++) {
-      sampleStart[i] = k;
-      for (const s of this.samples[i]) {
-        sampleNums[k * SN] = s.ts;
-        sampleNums[k * SN + 1] = s.origP;
-        sampleNums[k * SN + 2] = s.frame ?? NaN;
-        sampleNums[k * SN + 3] = s.line ?? NaN;
-        sampleNums[k * SN + 4] = s.record ?? NaN;
-        sampleNums[k * SN + 5] = s.tuple ?? NaN;
-        sampleCodes[k * 2] = CONN_STATE_INDEX[s.connState];
-        sampleCodes[k * 2 + 1] = OUTCOMES.indexOf(s.outcome);
-        sampleStrs[k * SS] = sid(s.file);
-        sampleStrs[k * SS + 1] = sid(s.reason);
-        sampleStrs[k * SS + 2] = s.rule === undefined ? -1 : sid(s.rule);
-        uids[k] = s.uid;
-        k++;
+    const c = this.samples;
+    const slots = n * SLOTS;
+    const sampleStrs = new Int32Array(slots * SS);
+    for (let id = 0; id < n; id++) {
+      for (let k = 0; k < this.sampleCount[id]; k++) {
+        const j = id * SLOTS + k;
+        sampleStrs[j * SS] = sid(c.files[j]);
+        sampleStrs[j * SS + 1] = sid(c.reasons[j]);
+        const rule = c.rules[j];
+        sampleStrs[j * SS + 2] = rule === undefined ? -1 : sid(rule);
       }
     }
-    sampleStart[n] = k;
     const icmpStart = new Int32Array(n + 1);
     const denyStart = new Int32Array(n + 1);
     const ids: number[] = [];
@@ -325,11 +324,11 @@ export class PairTable {
       keys: transfer ? this.keys : this.keys.slice(0, 3 * n),
       rows: transfer ? this.rows : this.rows.slice(0, ROW * n),
       strings,
-      sampleStart,
-      sampleNums,
-      sampleCodes,
+      sampleCount: transfer ? this.sampleCount : this.sampleCount.slice(0, n),
+      sampleNums: transfer ? c.nums : c.nums.slice(0, slots * SN),
+      sampleCodes: transfer ? c.codes : c.codes.slice(0, slots * 2),
       sampleStrs,
-      uids,
+      uids: c.uids.slice(0, slots),
       icmpStart,
       denyStart,
       listIds: Int32Array.from(ids),
@@ -357,8 +356,7 @@ export class PairTable {
       const slot = d.keys[3 * i + 2];
       const their = i * ROW;
       let id = o < 0 || r < 0 ? -1 : this.find(o, r, slot);
-      const samples: FlowSample[] = [];
-      for (let k = d.sampleStart[i]; k < d.sampleStart[i + 1]; k++) samples.push(sampleFromData(d, k, strings));
+      const theirs = d.sampleCount[i];
       if (id < 0) {
         if (this.count >= this.maxPairs) {
           overflow += d.rows[their + R_FLOWS];
@@ -370,9 +368,13 @@ export class PairTable {
         const row = id * ROW;
         this.rows[row + R_FIRST_TS] = d.rows[their + R_FIRST_TS];
         this.rows[row + R_LAST_TS] = d.rows[their + R_LAST_TS];
-        this.samples[id] = samples; // already the policy's choice
+        // Already the policy's choice.
+        for (let k = 0; k < theirs; k++) sampleFromData(this.samples, id * SLOTS + k, d, i * SLOTS + k, strings);
+        this.sampleCount[id] = theirs;
       } else {
-        this.samples[id] = selectSamples([...this.samples[id], ...samples]);
+        const n = this.fillScratch(id, theirs);
+        for (let k = 0; k < theirs; k++) sampleFromData(this.scratch, n + k, d, i * SLOTS + k, strings);
+        this.sampleCount[id] = selectSlots(this.scratch, n + theirs, this.samples, id * SLOTS);
       }
       const rows = this.rows;
       const row = id * ROW;
@@ -403,10 +405,21 @@ export class PairTable {
     this.keys = d.keys;
     this.rows = d.rows;
     this.count = d.count;
+    this.sampleCount = d.sampleCount;
+    const c = this.samples;
+    c.nums = d.sampleNums;
+    c.codes = d.sampleCodes;
+    this.capacity = Math.min(d.keys.length / 3, d.rows.length / ROW, d.sampleCount.length, d.sampleNums.length / (SLOTS * SN)) | 0;
+    c.ensure(this.capacity * SLOTS);
     for (let i = 0; i < d.count; i++) {
-      const samples: FlowSample[] = [];
-      for (let k = d.sampleStart[i]; k < d.sampleStart[i + 1]; k++) samples.push(sampleFromData(d, k, strings));
-      this.samples.push(samples);
+      for (let k = 0; k < d.sampleCount[i]; k++) {
+        const j = i * SLOTS + k;
+        c.files[j] = strings[d.sampleStrs[j * SS]];
+        c.reasons[j] = strings[d.sampleStrs[j * SS + 1]];
+        const rule = d.sampleStrs[j * SS + 2];
+        c.rules[j] = rule >= 0 ? strings[rule] : undefined;
+        c.uids[j] = d.uids[j];
+      }
       const icmp = d.icmpStart[i] === d.icmpStart[i + 1] ? NO_STRINGS : [];
       for (let k = d.icmpStart[i]; k < d.icmpStart[i + 1]; k++) icmp.push(strings[d.listIds[k]]);
       this.icmpReasons.push(icmp);
@@ -427,6 +440,10 @@ export class PairTable {
    * (for a table that is not changed again); otherwise everything is a copy.
    */
   aggregates(share: boolean): PairAggregate[] {
+    if (share && !this.shared) {
+      this.shared = [];
+      for (let id = 0; id < this.count; id++) this.shared.push(this.samplesOf(id));
+    }
     const order = this.sortedIds();
     const out: PairAggregate[] = new Array<PairAggregate>(order.length);
     for (let k = 0; k < order.length; k++) out[k] = this.aggregate(order[k], share);
@@ -456,7 +473,7 @@ export class PairTable {
       firstTs: rows[row + R_FIRST_TS],
       lastTs: rows[row + R_LAST_TS],
       connStates,
-      samples: share ? this.samples[id] : this.samples[id].map((s) => ({ ...s })),
+      samples: share ? this.shared![id] : this.samplesOf(id),
       icmpReasons: share ? this.icmpReasons[id] : this.icmpReasons[id].slice(),
       denyRules: share ? this.denyRules[id] : this.denyRules[id].slice(),
       bytes: rows[row + R_BYTES],
@@ -487,13 +504,29 @@ export class PairTable {
     addCapped(this.icmpReasons[id], text, MAX_ICMP_REASONS);
   }
 
+  /** Pair `id`'s samples as new objects. */
+  private samplesOf(id: number): FlowSample[] {
+    const out: FlowSample[] = [];
+    for (let k = 0; k < this.sampleCount[id]; k++) out.push(this.samples.toSample(id * SLOTS + k));
+    return out;
+  }
+
+  /** Copies pair `id`'s samples to the first slots of the scratch columns, with room for `more`; returns their number. */
+  private fillScratch(id: number, more: number): number {
+    const n = this.sampleCount[id];
+    this.scratch.ensure(n + more);
+    for (let k = 0; k < n; k++) this.scratch.copy(k, this.samples, id * SLOTS + k);
+    return n;
+  }
+
   /** Recomputes pair `id`'s sample digest (see R_SAMPLE_TS). */
   private digestSamples(id: number): void {
-    const list = this.samples[id];
+    const n = this.sampleCount[id];
+    const codes = this.samples.codes;
     let mask = 0;
-    for (const s of list) mask |= OUTCOME_BIT[s.outcome];
+    for (let k = 0; k < n; k++) mask |= 1 << codes[2 * (id * SLOTS + k) + 1];
     const row = id * ROW;
-    this.rows[row + R_SAMPLE_TS] = list.length >= SAMPLES_PER_AGGREGATE ? list[list.length - 1].ts : Infinity;
+    this.rows[row + R_SAMPLE_TS] = n >= SAMPLES_PER_AGGREGATE ? this.samples.nums[(id * SLOTS + n - 1) * SN] : Infinity;
     this.rows[row + R_SAMPLE_OUTCOMES] = mask;
   }
 
@@ -520,9 +553,13 @@ export class PairTable {
   /** A new pair (not in the table) with zeroed counters; returns its id. */
   private insert(o: number, r: number, slot: number): number {
     const id = this.count++;
-    if (this.keys.length < 3 * this.count) {
-      this.keys = growTo(this.keys, 3 * this.count);
-      this.rows = growTo(this.rows, ROW * this.count);
+    if (this.count > this.capacity) {
+      // Growing by half: the pair arrays are a good part of a summary.
+      this.capacity = Math.ceil(this.capacity * 1.5);
+      this.keys = resized(this.keys, 3 * this.capacity);
+      this.rows = resized(this.rows, ROW * this.capacity);
+      this.sampleCount = resized(this.sampleCount, this.capacity);
+      this.samples.ensure(this.capacity * SLOTS);
     }
     this.keys[3 * id] = o;
     this.keys[3 * id + 1] = r;
@@ -530,7 +567,7 @@ export class PairTable {
     const row = id * ROW;
     this.rows.fill(0, row, row + ROW);
     this.rows[row + R_SAMPLE_TS] = Infinity;
-    this.samples.push([]);
+    this.sampleCount[id] = 0;
     this.icmpReasons.push(NO_STRINGS);
     this.denyRules.push(NO_STRINGS);
     this.timelines.create();
@@ -559,30 +596,20 @@ export class PairTable {
   }
 }
 
-function sampleFromData(d: PairTableData, k: number, strings: string[]): FlowSample {
-  const nums = d.sampleNums;
-  const s: FlowSample = {
-    file: strings[d.sampleStrs[k * SS]],
-    uid: d.uids[k],
-    ts: nums[k * SN],
-    origP: nums[k * SN + 1],
-    connState: CONN_STATES[d.sampleCodes[k * 2]],
-    outcome: OUTCOMES[d.sampleCodes[k * 2 + 1]],
-    reason: strings[d.sampleStrs[k * SS + 1]],
-  };
-  if (!Number.isNaN(nums[k * SN + 2])) s.frame = nums[k * SN + 2];
-  if (!Number.isNaN(nums[k * SN + 3])) s.line = nums[k * SN + 3];
-  if (!Number.isNaN(nums[k * SN + 4])) s.record = nums[k * SN + 4];
-  if (!Number.isNaN(nums[k * SN + 5])) s.tuple = nums[k * SN + 5];
+/** Slot `j` of `c` := slot `k` of `d` (its string ids read through `strings`). */
+function sampleFromData(c: SampleColumns, j: number, d: PairTableData, k: number, strings: string[]): void {
+  c.nums.set(d.sampleNums.subarray(k * SN, k * SN + SN), j * SN);
+  c.codes[2 * j] = d.sampleCodes[2 * k];
+  c.codes[2 * j + 1] = d.sampleCodes[2 * k + 1];
+  c.files[j] = strings[d.sampleStrs[k * SS]];
+  c.reasons[j] = strings[d.sampleStrs[k * SS + 1]];
   const rule = d.sampleStrs[k * SS + 2];
-  if (rule >= 0) s.rule = strings[rule];
-  return s;
+  c.rules[j] = rule >= 0 ? strings[rule] : undefined;
+  c.uids[j] = d.uids[k];
 }
 
-/** A copy of `a` with room for at least `min` elements (doubling). */
-function growTo<T extends Float64Array | Int32Array>(a: T, min: number): T {
-  let n = Math.max(a.length, 16);
-  while (n < min) n *= 2;
+/** A copy of `a` of length `n` (`n` >= its length). */
+function resized<T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number): T {
   const b = new (a.constructor as { new (n: number): T })(n);
   b.set(a);
   return b;

@@ -5,7 +5,13 @@
  */
 
 import { SAMPLES_PER_AGGREGATE, type FlowSample } from './summary-types.js';
-import type { Flow, FlowEvidence, Outcome } from './types.js';
+import type { ConnState, Flow, FlowEvidence, Outcome } from './types.js';
+
+/** Every conn_state, in the order of their codes in {@link SampleColumns} and pair rows. */
+export const CONN_STATES: readonly ConnState[] = ['S0', 'S1', 'SF', 'REJ', 'S2', 'S3', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH', 'SH', 'SHR', 'OTH'];
+export const CONN_STATE_INDEX = Object.fromEntries(CONN_STATES.map((s, i) => [s, i])) as Record<ConnState, number>;
+/** Every outcome, in the order of their codes (bit 1 << code in an outcome mask). */
+export const OUTCOMES: readonly Outcome[] = ['completed', 'refused', 'unanswered', 'unknown'];
 
 export function cmpStr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -54,69 +60,6 @@ export function selectSamples(candidates: FlowSample[]): FlowSample[] {
   return sorted.filter((s) => chosen.has(s));
 }
 
-export const OUTCOME_BIT: Record<Outcome, number> = { completed: 1, refused: 2, unanswered: 4, unknown: 8 };
-
-/** compareSamples(sample of `flow`, `s`) without building the sample. */
-function compareFlowToSample(flow: Flow, s: FlowSample): number {
-  if (flow.ts !== s.ts) return flow.ts - s.ts;
-  const u = cmpStr(flow.uid, s.uid);
-  if (u !== 0) return u;
-  const e = flow.evidence;
-  const f = cmpStr(e.file, s.file);
-  if (f !== 0) return f;
-  const x = evidenceNumbers(e);
-  const y = evidenceNumbers(s);
-  for (let i = 0; i < 4; i++) if (x[i] !== y[i]) return x[i] - y[i];
-  return 0;
-}
-
-/**
- * Adds one flow's sample to a pair's samples: exactly `selectSamples([...list, sampleOf(flow)])`,
- * in place and without building the sample when the policy drops it. `list` is that policy's
- * output, so it is sorted; the flow's sample goes after every sample not above it (stable sort).
- * With SAMPLES_PER_AGGREGATE + 1 candidates, the policy keeps the first of each outcome (at most 4)
- * and fills in time order, so exactly one is dropped: the last candidate whose outcome an earlier
- * candidate already has.
- */
-export function addSample(list: FlowSample[], flow: Flow, reasons: Map<string, string>): void {
-  let pos = list.length;
-  while (pos > 0 && compareFlowToSample(flow, list[pos - 1]) < 0) pos--;
-  if (list.length < SAMPLES_PER_AGGREGATE) {
-    insertAt(list, pos, sampleOf(flow, reasons));
-    return;
-  }
-  if (pos === list.length) {
-    // Later than every sample: dropped unless the first of its outcome.
-    const outcome = flow.outcome;
-    for (let k = 0; k < pos; k++) if (list[k].outcome === outcome) return;
-  }
-  // Candidate k of the virtual sorted list: list[k] before pos, the flow at pos, list[k - 1] after.
-  let seen = 0;
-  let drop = -1;
-  for (let k = 0; k <= list.length; k++) {
-    const bit = OUTCOME_BIT[k < pos ? list[k].outcome : k === pos ? flow.outcome : list[k - 1].outcome];
-    if (seen & bit) drop = k;
-    else seen |= bit;
-  }
-  if (drop === pos) return;
-  // Remove the dropped sample and place the new one, shifting only what lies between (no splice).
-  const s = sampleOf(flow, reasons);
-  if (drop < pos) {
-    for (let k = drop; k < pos - 1; k++) list[k] = list[k + 1];
-    list[pos - 1] = s;
-  } else {
-    for (let k = drop - 1; k > pos; k--) list[k] = list[k - 1];
-    list[pos] = s;
-  }
-}
-
-/** `list.splice(at, 0, item)` without splice's overhead (short lists). */
-function insertAt<T>(list: T[], at: number, item: T): void {
-  list.push(item);
-  for (let k = list.length - 1; k > at; k--) list[k] = list[k - 1];
-  list[at] = item;
-}
-
 /** Distinct reason texts kept for sharing (see {@link internReason}); beyond it, samples keep their own copy. */
 const MAX_INTERNED_REASONS = 20_000;
 
@@ -131,20 +74,252 @@ export function internReason(reasons: Map<string, string>, reason: string): stri
   return reason;
 }
 
-function sampleOf(flow: Flow, reasons: Map<string, string>): FlowSample {
-  const s: FlowSample = {
-    file: flow.evidence.file,
-    uid: flow.uid,
-    ts: flow.ts,
-    origP: flow.origP,
-    connState: flow.connState,
-    outcome: flow.outcome,
-    reason: internReason(reasons, flow.reason),
-  };
-  if (flow.evidence.frame !== undefined) s.frame = flow.evidence.frame;
-  if (flow.evidence.line !== undefined) s.line = flow.evidence.line;
-  if (flow.evidence.record !== undefined) s.record = flow.evidence.record;
-  if (flow.evidence.tuple !== undefined) s.tuple = flow.evidence.tuple;
-  if (flow.log?.rule !== undefined) s.rule = flow.log.rule;
-  return s;
+
+/** Numbers per sample slot in {@link SampleColumns.nums}: ts, origP, frame, line, record, tuple (NaN: absent). */
+export const SN = 6;
+
+/**
+ * Samples in columns, by slot: numbers in one Float64Array, conn_state and outcome codes in a
+ * Uint8Array, and the strings (file, reason, rule, uid) in arrays of references to shared strings.
+ * A summary's ~5 samples per pair as objects took ~250 bytes each (object, property store, boxed
+ * time); here ~110, with no object per sample for the collector to trace.
+ */
+export class SampleColumns {
+  nums: Float64Array;
+  /** Per slot: conn_state code, outcome code. */
+  codes: Uint8Array;
+  files: string[] = [];
+  reasons: string[] = [];
+  rules: (string | undefined)[] = [];
+  uids: string[] = [];
+
+  constructor(slots: number) {
+    this.nums = new Float64Array(slots * SN);
+    this.codes = new Uint8Array(slots * 2);
+    this.ensure(slots);
+  }
+
+  /** Room for `slots` slots (the typed arrays are replaced by larger ones when needed). */
+  ensure(slots: number): void {
+    if (this.nums.length < slots * SN) {
+      const nums = new Float64Array(slots * SN);
+      nums.set(this.nums);
+      this.nums = nums;
+      const codes = new Uint8Array(slots * 2);
+      codes.set(this.codes);
+      this.codes = codes;
+    }
+    while (this.uids.length < slots) {
+      this.files.push('');
+      this.reasons.push('');
+      this.rules.push(undefined);
+      this.uids.push('');
+    }
+  }
+
+  /** Slot `to` := slot `from` of `src`. */
+  copy(to: number, src: SampleColumns, from: number): void {
+    const a = to * SN;
+    const b = from * SN;
+    const n = this.nums;
+    const m = src.nums;
+    n[a] = m[b];
+    n[a + 1] = m[b + 1];
+    n[a + 2] = m[b + 2];
+    n[a + 3] = m[b + 3];
+    n[a + 4] = m[b + 4];
+    n[a + 5] = m[b + 5];
+    this.codes[2 * to] = src.codes[2 * from];
+    this.codes[2 * to + 1] = src.codes[2 * from + 1];
+    this.files[to] = src.files[from];
+    this.reasons[to] = src.reasons[from];
+    this.rules[to] = src.rules[from];
+    this.uids[to] = src.uids[from];
+  }
+
+  /** Slot `j` := the sample of `flow` (outcome code `outcome`); `reasons` shares reason texts. */
+  setFlow(j: number, flow: Flow, outcome: number, reasons: Map<string, string>): void {
+    const a = j * SN;
+    const n = this.nums;
+    const e = flow.evidence;
+    n[a] = flow.ts;
+    n[a + 1] = flow.origP;
+    n[a + 2] = e.frame ?? NaN;
+    n[a + 3] = e.line ?? NaN;
+    n[a + 4] = e.record ?? NaN;
+    n[a + 5] = e.tuple ?? NaN;
+    this.codes[2 * j] = CONN_STATE_INDEX[flow.connState];
+    this.codes[2 * j + 1] = outcome;
+    this.files[j] = e.file;
+    this.reasons[j] = internReason(reasons, flow.reason);
+    this.rules[j] = flow.log?.rule;
+    this.uids[j] = flow.uid;
+  }
+
+  /** Slot `j` := `s`. */
+  setSample(j: number, s: FlowSample): void {
+    const a = j * SN;
+    const n = this.nums;
+    n[a] = s.ts;
+    n[a + 1] = s.origP;
+    n[a + 2] = s.frame ?? NaN;
+    n[a + 3] = s.line ?? NaN;
+    n[a + 4] = s.record ?? NaN;
+    n[a + 5] = s.tuple ?? NaN;
+    this.codes[2 * j] = CONN_STATE_INDEX[s.connState];
+    this.codes[2 * j + 1] = OUTCOMES.indexOf(s.outcome);
+    this.files[j] = s.file;
+    this.reasons[j] = s.reason;
+    this.rules[j] = s.rule;
+    this.uids[j] = s.uid;
+  }
+
+  /** Slot `j` as a sample object (a new one). */
+  toSample(j: number): FlowSample {
+    const a = j * SN;
+    const n = this.nums;
+    const s: FlowSample = {
+      file: this.files[j],
+      uid: this.uids[j],
+      ts: n[a],
+      origP: n[a + 1],
+      connState: CONN_STATES[this.codes[2 * j]],
+      outcome: OUTCOMES[this.codes[2 * j + 1]],
+      reason: this.reasons[j],
+    };
+    if (n[a + 2] === n[a + 2]) s.frame = n[a + 2];
+    if (n[a + 3] === n[a + 3]) s.line = n[a + 3];
+    if (n[a + 4] === n[a + 4]) s.record = n[a + 4];
+    if (n[a + 5] === n[a + 5]) s.tuple = n[a + 5];
+    const rule = this.rules[j];
+    if (rule !== undefined) s.rule = rule;
+    return s;
+  }
+}
+
+/** An evidence number for comparison: absent (NaN) counts as -1, as in {@link compareEvidence}. */
+function ev(x: number): number {
+  return x === x ? x : -1;
+}
+
+/** compareSamples(slot i of `a`, slot j of `b`). */
+export function compareSlots(a: SampleColumns, i: number, b: SampleColumns, j: number): number {
+  const x = a.nums;
+  const y = b.nums;
+  const p = i * SN;
+  const q = j * SN;
+  if (x[p] !== y[q]) return x[p] - y[q];
+  const u = cmpStr(a.uids[i], b.uids[j]);
+  if (u !== 0) return u;
+  const f = cmpStr(a.files[i], b.files[j]);
+  if (f !== 0) return f;
+  for (let k = 2; k < SN; k++) {
+    const d = ev(x[p + k]) - ev(y[q + k]);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** compareSamples(sample of `flow`, slot j of `c`) without building the sample. */
+function compareFlowToSlot(flow: Flow, c: SampleColumns, j: number): number {
+  const y = c.nums;
+  const q = j * SN;
+  if (flow.ts !== y[q]) return flow.ts - y[q];
+  const u = cmpStr(flow.uid, c.uids[j]);
+  if (u !== 0) return u;
+  const e = flow.evidence;
+  const f = cmpStr(e.file, c.files[j]);
+  if (f !== 0) return f;
+  return (
+    (e.frame ?? -1) - ev(y[q + 2]) ||
+    (e.line ?? -1) - ev(y[q + 3]) ||
+    (e.record ?? -1) - ev(y[q + 4]) ||
+    (e.tuple ?? -1) - ev(y[q + 5])
+  );
+}
+
+/**
+ * Adds one flow's sample (outcome code `outcome`) to the `n` samples in slots base .. base + n - 1
+ * of `c`: exactly `selectSamples([...samples, the sample of flow])`, in place and without touching a
+ * slot when the policy drops it. The slots hold that policy's output, so they are sorted; the
+ * flow's sample goes after every sample not above it (stable sort). With SAMPLES_PER_AGGREGATE + 1
+ * candidates, the policy keeps the first of each outcome (at most 4) and fills in time order, so
+ * exactly one is dropped: the last candidate whose outcome an earlier candidate already has.
+ * Returns the new number of samples.
+ */
+export function addSampleToSlots(
+  c: SampleColumns,
+  base: number,
+  n: number,
+  flow: Flow,
+  outcome: number,
+  reasons: Map<string, string>,
+): number {
+  let pos = n;
+  while (pos > 0 && compareFlowToSlot(flow, c, base + pos - 1) < 0) pos--;
+  const codes = c.codes;
+  if (n < SAMPLES_PER_AGGREGATE) {
+    for (let k = n; k > pos; k--) c.copy(base + k, c, base + k - 1);
+    c.setFlow(base + pos, flow, outcome, reasons);
+    return n + 1;
+  }
+  if (pos === n) {
+    // Later than every sample: dropped unless the first of its outcome.
+    for (let k = 0; k < pos; k++) if (codes[2 * (base + k) + 1] === outcome) return n;
+  }
+  // Candidate k of the virtual sorted list: slot k before pos, the flow at pos, slot k - 1 after.
+  let seen = 0;
+  let drop = -1;
+  for (let k = 0; k <= n; k++) {
+    const bit = 1 << (k < pos ? codes[2 * (base + k) + 1] : k === pos ? outcome : codes[2 * (base + k - 1) + 1]);
+    if (seen & bit) drop = k;
+    else seen |= bit;
+  }
+  if (drop === pos) return n;
+  // Remove the dropped sample and place the new one, shifting only what lies between.
+  if (drop < pos) {
+    for (let k = drop; k < pos - 1; k++) c.copy(base + k, c, base + k + 1);
+    c.setFlow(base + pos - 1, flow, outcome, reasons);
+  } else {
+    for (let k = drop - 1; k > pos; k--) c.copy(base + k, c, base + k - 1);
+    c.setFlow(base + pos, flow, outcome, reasons);
+  }
+  return n;
+}
+
+/**
+ * {@link selectSamples} on the `n` candidates in slots 0 .. n - 1 of `cand` (in that order for
+ * ties, as a stable sort keeps them), writing the chosen ones, sorted, to slots `base` .. of
+ * `out`. Returns how many were chosen.
+ */
+export function selectSlots(cand: SampleColumns, n: number, out: SampleColumns, base: number): number {
+  const order: number[] = [];
+  for (let i = 0; i < n; i++) {
+    // Insertion sort: stable, and the lists are short.
+    let k = order.length;
+    while (k > 0 && compareSlots(cand, order[k - 1], cand, i) > 0) k--;
+    order.splice(k, 0, i);
+  }
+  const chosen = new Uint8Array(n);
+  let count = 0;
+  let seen = 0;
+  for (const i of order) {
+    if (count >= SAMPLES_PER_AGGREGATE) break;
+    const bit = 1 << cand.codes[2 * i + 1];
+    if (!(seen & bit)) {
+      seen |= bit;
+      chosen[i] = 1;
+      count++;
+    }
+  }
+  for (const i of order) {
+    if (count >= SAMPLES_PER_AGGREGATE) break;
+    if (!chosen[i]) {
+      chosen[i] = 1;
+      count++;
+    }
+  }
+  let k = 0;
+  for (const i of order) if (chosen[i]) out.copy(base + k++, cand, i);
+  return k;
 }

@@ -133,14 +133,12 @@ export class FlowSummary {
   }
 
   /**
-   * Folds another summary's data in (exact, see the module comment). `data` is not modified, unless
-   * `adopt` is set: then its objects may be taken over instead of copied (for data nobody reads
-   * again).
+   * Folds another summary's data in (exact, see the module comment). `data` is only read (`adopt`
+   * is accepted for compatibility and changes nothing: samples are copied into columns anyway).
    */
-  merge(data: FlowSummaryData, opts: { adopt?: boolean } = {}): void {
-    const adopt = opts.adopt === true;
+  merge(data: FlowSummaryData, _opts: { adopt?: boolean } = {}): void {
     this.mergeTotals(data);
-    for (const p of data.pairs) this.overflowFlows += this.pairs.mergeAggregate(p, adopt);
+    for (const p of data.pairs) this.overflowFlows += this.pairs.mergeAggregate(p);
     this.mergeOthers(data);
   }
 

@@ -4,11 +4,14 @@
  *
  * A summary holds tens of thousands of timelines of up to MAX_TIMELINE_BUCKETS buckets each; as
  * one JS array per pair they took ~2 KB a pair (24 bytes a bucket plus array slack) and made up
- * half of a summary's heap. Here a bucket is 16 bytes: its start in a Float64Array and its two
- * counts in a Uint32Array (widened to a Float64Array, once for the whole store, if a count ever
- * passes 2^32 - 1). Each timeline owns a block of 2^k buckets; blocks grow by moving to the next
- * size and freed blocks are reused, so the pool stays within twice the buckets in use. The pool's
- * arrays can be handed to another thread as transferables (see {@link TimelineStore.exportData}).
+ * half of a summary's heap. Here a bucket is 12 bytes: its start in seconds in a Uint32Array and
+ * its two counts in a Uint32Array. Each array is widened to a Float64Array, once for the whole
+ * store, if a value ever does not fit (a count past 2^32 - 1; a start before 1970, after 2106, or
+ * not a whole second: starts are then kept in microseconds). Each timeline owns a block of 2^k
+ * buckets; blocks grow by moving to the next size and freed blocks are reused. When the pool is
+ * full it is compacted in place if enough of it is free, else grown by a quarter: it stays within
+ * ~1.5 times the buckets in use, with no second copy of the pool. The pool's arrays can be handed
+ * to another thread as transferables (see {@link TimelineStore.exportData}).
  *
  * Buckets start at multiples of `width` since the epoch and widths only double from 1 s, so the
  * result does not depend on the order attempts are added or timelines merged (exact; the width is
@@ -30,14 +33,19 @@ const MAX_CLASS = Math.ceil(Math.log2(MAX_TIMELINE_BUCKETS));
 
 const MAX_U32 = 0xffffffff;
 
+/** Microseconds per unit of a start in a Uint32Array pool (starts are whole seconds there). */
+const SECOND = 1_000_000;
+
 /** A store's arrays as they travel between threads (all transferable). */
 export interface TimelineStoreData {
   /** Timelines in the store. */
   count: number;
   /** Per timeline: width, bucket count, block offset, size class. */
   meta: Float64Array;
-  /** Bucket starts (µs), by block. */
-  starts: Float64Array;
+  /** Bucket starts, by block, in units of `unit` µs. */
+  starts: Uint32Array | Float64Array;
+  /** Microseconds per unit of `starts`: 1e6 (whole seconds, Uint32Array) or 1 (Float64Array). */
+  unit: number;
   /** Per bucket: completed, failed. */
   counts: Uint32Array | Float64Array;
 }
@@ -67,7 +75,9 @@ export class StoredTimeline implements Timeline {
 export class TimelineStore {
   private count = 0;
   private meta: Float64Array = new Float64Array(META * 64);
-  private starts: Float64Array = new Float64Array(256);
+  /** Bucket starts in units of `unit` µs (see the module comment). */
+  private starts: Uint32Array | Float64Array = new Uint32Array(256);
+  private unit = SECOND;
   private counts: Uint32Array | Float64Array = new Uint32Array(512);
   /** Buckets of the pool handed out so far (blocks in use or free). */
   private used = 0;
@@ -102,7 +112,7 @@ export class TimelineStore {
     const len = this.meta[m + M_LEN];
     const off = this.meta[m + M_OFF];
     const out: [number, number, number][] = [];
-    for (let i = off; i < off + len; i++) out.push([this.starts[i], this.counts[2 * i], this.counts[2 * i + 1]]);
+    for (let i = off; i < off + len; i++) out.push([this.starts[i] * this.unit, this.counts[2 * i], this.counts[2 * i + 1]]);
     return out;
   }
 
@@ -114,7 +124,11 @@ export class TimelineStore {
       const width = meta[m + M_WIDTH];
       const len = meta[m + M_LEN];
       const off = meta[m + M_OFF];
-      const start = Math.floor(ts / width) * width;
+      let start = Math.floor(ts / width) * width / this.unit;
+      if (this.unit !== 1 && start !== start >>> 0) {
+        this.widenStarts();
+        start = Math.floor(ts / width) * width;
+      }
       const starts = this.starts;
       // Flows often arrive in time order: check the last bucket before searching.
       let lo = off;
@@ -150,6 +164,7 @@ export class TimelineStore {
     counts: ArrayLike<number>,
     from: number,
     n: number,
+    unit = 1,
   ): void {
     const m = id * META;
     const meta = this.meta;
@@ -157,12 +172,12 @@ export class TimelineStore {
     const w = meta[m + M_WIDTH];
     const len = meta[m + M_LEN];
     const off = meta[m + M_OFF];
-    // The other side brought to width w (it is never wider than w here).
+    // The other side brought to width w (it is never wider than w here), in µs.
     const os: number[] = [];
     const oc: number[] = [];
     const of: number[] = [];
     for (let i = from; i < from + n; i++) {
-      const s = Math.floor(starts[i] / w) * w;
+      const s = Math.floor((starts[i] * unit) / w) * w;
       const k = os.length - 1;
       if (k >= 0 && os[k] === s) {
         oc[k] += counts[2 * i];
@@ -177,15 +192,16 @@ export class TimelineStore {
     const ms: number[] = [];
     const mc: number[] = [];
     const mf: number[] = [];
+    const u = this.unit;
     let i = off;
     let j = 0;
     while (i < off + len || j < os.length) {
-      if (j >= os.length || (i < off + len && this.starts[i] < os[j])) {
-        ms.push(this.starts[i]);
+      if (j >= os.length || (i < off + len && this.starts[i] * u < os[j])) {
+        ms.push(this.starts[i] * u);
         mc.push(this.counts[2 * i]);
         mf.push(this.counts[2 * i + 1]);
         i++;
-      } else if (i >= off + len || os[j] < this.starts[i]) {
+      } else if (i >= off + len || os[j] < this.starts[i] * u) {
         ms.push(os[j]);
         mc.push(oc[j]);
         mf.push(of[j]);
@@ -216,6 +232,7 @@ export class TimelineStore {
     this.count = d.count;
     this.meta = d.meta;
     this.starts = d.starts;
+    this.unit = d.unit;
     this.counts = d.counts;
     let live = 0;
     let end = 0;
@@ -232,7 +249,7 @@ export class TimelineStore {
   /** Folds timeline `other` of `src` into timeline `id` of this store. */
   mergeFrom(id: number, src: TimelineStoreData, other: number): void {
     const m = other * META;
-    this.mergeBuckets(id, src.meta[m + M_WIDTH], src.starts, src.counts, src.meta[m + M_OFF], src.meta[m + M_LEN]);
+    this.mergeBuckets(id, src.meta[m + M_WIDTH], src.starts, src.counts, src.meta[m + M_OFF], src.meta[m + M_LEN], src.unit);
   }
 
   /** Folds a timeline in the plain form ({ width, buckets }) into timeline `id`. */
@@ -246,11 +263,12 @@ export class TimelineStore {
 
   /** The store's arrays (trimmed copies unless `transfer`: then the live arrays, and the store must not be used again). */
   exportData(transfer: boolean): TimelineStoreData {
-    if (transfer) return { count: this.count, meta: this.meta, starts: this.starts, counts: this.counts };
+    if (transfer) return { count: this.count, meta: this.meta, starts: this.starts, unit: this.unit, counts: this.counts };
     return {
       count: this.count,
       meta: this.meta.slice(0, this.count * META),
       starts: this.starts.slice(0, this.used),
+      unit: this.unit,
       counts: this.counts.slice(0, 2 * this.used),
     };
   }
@@ -291,13 +309,25 @@ export class TimelineStore {
     const meta = this.meta;
     const m = id * META;
     const w = meta[m + M_WIDTH] * 2;
-    meta[m + M_WIDTH] = w;
     const off = meta[m + M_OFF];
     const end = off + meta[m + M_LEN];
+    const u = this.unit;
+    if (u !== 1) {
+      // Starts at the new width must still be whole seconds (they are, unless a width is not).
+      for (let i = off; i < end; i++) {
+        const k = (Math.floor((this.starts[i] * u) / w) * w) / u;
+        if (k !== k >>> 0) {
+          this.widenStarts();
+          break;
+        }
+      }
+    }
+    meta[m + M_WIDTH] = w;
     const s = this.starts;
+    const unit = this.unit;
     let out = off;
     for (let i = off; i < end; i++) {
-      const start = Math.floor(s[i] / w) * w;
+      const start = (Math.floor((s[i] * unit) / w) * w) / unit;
       if (out > off && s[out - 1] === start) {
         const c = this.counts; // re-read: setCounts may have widened it
         this.setCounts(out - 1, c[2 * out - 2] + c[2 * i], c[2 * out - 1] + c[2 * i + 1]);
@@ -322,9 +352,18 @@ export class TimelineStore {
     let cls = 0;
     while (1 << cls < n) cls++;
     if (cls > this.meta[m + M_CLASS]) this.moveToClass(id, cls);
+    if (this.unit !== 1) {
+      for (let k = 0; k < n; k++) {
+        const key = ms[k] / this.unit;
+        if (key !== key >>> 0) {
+          this.widenStarts();
+          break;
+        }
+      }
+    }
     const off = this.meta[m + M_OFF];
     for (let k = 0; k < n; k++) {
-      this.starts[off + k] = ms[k];
+      this.starts[off + k] = ms[k] / this.unit;
       this.setCounts(off + k, mc[k], mf[k]);
     }
     this.meta[m + M_WIDTH] = width;
@@ -344,30 +383,41 @@ export class TimelineStore {
     this.freeBuckets += 1 << meta[m + M_CLASS];
     meta[m + M_OFF] = to;
     meta[m + M_CLASS] = cls;
-    // Timelines mostly grow, so freed small blocks are seldom reused: compact when they are a quarter of the pool.
-    if (this.freeBuckets * 4 > this.used) this.compact();
   }
 
-  /** Moves every block to the front of fresh arrays, in id order, dropping the free ones. */
+  /** Switches the starts to microseconds in a Float64Array (a start that is not a whole second in 0 .. 2^32 - 1). */
+  private widenStarts(): void {
+    if (this.unit === 1) return;
+    const wide = new Float64Array(this.starts.length);
+    for (let i = 0; i < this.used; i++) wide[i] = this.starts[i] * this.unit;
+    this.starts = wide;
+    this.unit = 1;
+  }
+
+  /**
+   * Slides every block towards the front of the pool, in offset order, dropping the free ones: in
+   * place (a block only ever moves down), so no second copy of the pool is needed.
+   */
   private compact(): void {
     const meta = this.meta;
-    let live = 0;
-    for (let id = 0; id < this.count; id++) live += 1 << meta[id * META + M_CLASS];
-    const cap = live + (live >>> 3) + 64;
-    const starts = new Float64Array(cap);
-    const counts = new (this.counts.constructor as { new (n: number): Uint32Array | Float64Array })(2 * cap);
+    // Ids sorted by block offset, as offset * mul + id (exact in a double: offsets and mul are far below 2^26).
+    const mul = 2 ** Math.ceil(Math.log2(this.count + 1));
+    const order = new Float64Array(this.count);
+    for (let id = 0; id < this.count; id++) order[id] = meta[id * META + M_OFF] * mul + id;
+    order.sort();
     let at = 0;
-    for (let id = 0; id < this.count; id++) {
+    for (let k = 0; k < order.length; k++) {
+      const id = order[k] % mul;
       const m = id * META;
       const off = meta[m + M_OFF];
       const len = meta[m + M_LEN];
-      starts.set(this.starts.subarray(off, off + len), at);
-      counts.set(this.counts.subarray(2 * off, 2 * (off + len)), 2 * at);
+      if (off !== at && len > 0) {
+        this.starts.copyWithin(at, off, off + len);
+        this.counts.copyWithin(2 * at, 2 * off, 2 * (off + len));
+      }
       meta[m + M_OFF] = at;
       at += 1 << meta[m + M_CLASS];
     }
-    this.starts = starts;
-    this.counts = counts;
     this.used = at;
     this.free = Array.from({ length: MAX_CLASS + 1 }, () => []);
     this.freeBuckets = 0;
@@ -380,12 +430,17 @@ export class TimelineStore {
       this.freeBuckets -= 1 << cls;
       return reused;
     }
-    const off = this.used;
-    this.used += 1 << cls;
-    if (this.starts.length < this.used || this.counts.length < 2 * this.used) {
-      this.starts = grow(this.starts, this.used);
-      this.counts = grow(this.counts, 2 * this.starts.length); // always two counts per start
+    const size = 1 << cls;
+    if (this.used + size > this.starts.length) {
+      // Full: compact when a sixth of the pool is free blocks, else grow by a quarter.
+      if (this.freeBuckets * 6 >= this.starts.length) this.compact();
+      if (this.used + size > this.starts.length) {
+        this.starts = grow(this.starts, this.used + size);
+        this.counts = grow(this.counts, 2 * this.starts.length); // always two counts per start
+      }
     }
+    const off = this.used;
+    this.used += size;
     return off;
   }
 }
@@ -411,10 +466,10 @@ function foldInPlace(s: number[], c: number[], f: number[], width: number): numb
   return out;
 }
 
-/** A copy of `a` with room for at least `min` elements (growing by half: the pool is the bulk of a summary). */
+/** A copy of `a` with room for at least `min` elements (growing by a quarter: the pool is the bulk of a summary). */
 function grow<T extends Float64Array | Uint32Array>(a: T, min: number): T {
   let n = Math.max(a.length, 16);
-  while (n < min) n = Math.ceil(n * 1.5);
+  while (n < min) n = Math.ceil(n * 1.25);
   const b = new (a.constructor as { new (n: number): T })(n);
   b.set(a);
   return b;

@@ -146,6 +146,25 @@ describe('FlowSummary transfer between threads', () => {
     }
   });
 
+  it('timeline starts that are not whole seconds in 0 .. 2^32 - 1 (before 1970, after 2106) stay exact, added and merged', () => {
+    const r = rng(5);
+    const times = [T0, -86_400_000_000, 5_000_000_000_000_000, 0, T0 + 1, -1];
+    for (let i = 0; i < 200; i++) times.push(Math.floor((r() - 0.3) * 2e16));
+    const ref = new PairTimeline();
+    const store = new TimelineStore();
+    const id = store.create();
+    const other = new TimelineStore();
+    const oid = other.create();
+    for (const [i, ts] of times.entries()) {
+      ref.add(ts, i % 2, 1 - (i % 2));
+      if (i % 3 === 0) other.add(oid, ts, i % 2, 1 - (i % 2));
+      else store.add(id, ts, i % 2, 1 - (i % 2));
+    }
+    store.mergeFrom(id, other.exportData(false), oid);
+    expect(store.widthOf(id)).toBe(ref.width);
+    expect(store.bucketsOf(id)).toEqual(ref.buckets);
+  });
+
   it('timeline counts past 2^32 - 1 stay exact', () => {
     const store = new TimelineStore();
     const id = store.create();
