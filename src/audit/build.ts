@@ -5,6 +5,7 @@ import type { Catalog, Condition } from '../catalog/types.js';
 import { ALL_CONDITIONS } from '../catalog/types.js';
 import type { DataQuality } from '../common/diagnostics.js';
 import type { DnsLookupStats, FlowSummaryData } from '../flows/summary-types.js';
+import { hostsWithRoles } from '../roles/host-map.js';
 import type { HostInfo, RoleMap, RoleSource } from '../roles/types.js';
 import { evaluateAudit } from './evaluate.js';
 import { compareAddresses, compareStatus, STATUS_ORDER } from './order.js';
@@ -186,8 +187,7 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   const { summary, roles, catalog, features } = args;
   const evaluated = evaluateAudit(summary, roles, { catalog, features, observedHosts: args.observedHosts });
   const verdict = computeVerdict(evaluated.findings, evaluated.unexpected_total, args.failOn);
-  const hosts = [...roles.hosts.values()]
-    .filter((h) => h.roles.length > 0)
+  const hosts = hostsWithRoles(roles)
     .sort((a, b) => compareAddresses(a.address, b.address))
     .map((h) => ({
       address: h.address,

@@ -12,7 +12,9 @@ import type { RoleMap } from '../roles/types.js';
 import { filterForDnsNames, filterForFlow, filterForPorts, type PortSpec } from './display-filter.js';
 import { mergeTimelines, pickEvidence } from './evidence.js';
 import { judgeTraffic, tallyAggregates } from './judge.js';
-import { sortAddresses } from '../common/ip.js';
+import { addressOrder } from '../common/ip.js';
+import { hostsWithRoles, peekHost } from '../roles/host-map.js';
+import { pairIndexFor, PROTO_ICMP, type PairIndex } from '../roles/pair-index.js';
 import { addressSortKey, compareAddresses, compareStatus, sortRoles } from './order.js';
 import { ruleApplies, ruleConditions } from '../catalog/match.js';
 import { formatRulePorts, formatRuleTransport, nameBelongsToRole, ruleCoversPort } from './rule-match.js';
@@ -68,6 +70,14 @@ function emptyTimeline(): Timeline {
 /** Everything the rule loop looks up, indexed once. */
 class AuditIndex {
   readonly hostRoles = new Map<string, Set<Role>>();
+  /** The pairs by address id. */
+  readonly index: PairIndex;
+  /** 1 for the ids of hosts with roles. */
+  readonly isRoleHost: Uint8Array;
+  /** Flows per id, summed over both sides of every pair (a pair from a host to itself once). */
+  readonly flowsOf: Float64Array;
+  /** 1 for the ids that appear in a pair. */
+  readonly inPairs: Uint8Array;
   readonly roleHosts = new Map<Role, string[]>();
   /** Aggregates between two role hosts (the only pairs rules ask about), by pairKey. */
   readonly pairs = new Map<string, PairAggregate[]>();
@@ -88,8 +98,8 @@ class AuditIndex {
     roles: RoleMap,
     readonly opts: AuditOptions,
   ) {
-    for (const [address, info] of roles.hosts) {
-      if (info.roles.length === 0) continue;
+    for (const info of hostsWithRoles(roles)) {
+      const address = info.address;
       const set = new Set(info.roles.map((r) => r.role));
       this.hostRoles.set(address, set);
       for (const r of set) {
@@ -99,25 +109,58 @@ class AuditIndex {
       }
     }
     for (const list of this.roleHosts.values()) list.sort(compareAddresses);
-    const hostRoles = this.hostRoles;
-    for (const a of summary.pairs) {
-      const origIsRoleHost = hostRoles.has(a.origH);
-      const respIsRoleHost = hostRoles.has(a.respH);
-      if (!this.anyCapture || origIsRoleHost || respIsRoleHost) {
-        if (a.samples.some((s) => s.frame !== undefined)) {
-          this.anyCapture = true;
-          if (origIsRoleHost) this.hostInCapture.add(a.origH);
-          if (respIsRoleHost) this.hostInCapture.add(a.respH);
+    // Per-pair work by address id (see PairIndex): role hosts are few, pairs and clients many.
+    const index = (this.index = pairIndexFor(summary.pairs));
+    const isRoleHost = (this.isRoleHost = new Uint8Array(index.size));
+    for (const address of this.hostRoles.keys()) {
+      const id = index.ids.get(address);
+      if (id !== undefined) isRoleHost[id] = 1;
+    }
+    // One pass over the pairs, by id and column: flows per address (role hosts for the findings,
+    // the others for the unknown endpoints), and which role hosts a capture shows.
+    const flows = (this.flowsOf = new Float64Array(index.size));
+    const seen = (this.inPairs = new Uint8Array(index.size));
+    const inCapture = new Uint8Array(index.size);
+    const pairs = summary.pairs;
+    const { orig, resp } = index;
+    const pairFlows = index.flows;
+    for (let i = 0; i < pairs.length; i++) {
+      const o = orig[i];
+      const r = resp[i];
+      flows[o] += pairFlows[i];
+      seen[o] = 1;
+      if (r !== o) {
+        flows[r] += pairFlows[i];
+        seen[r] = 1;
+      }
+      const origIsRoleHost = isRoleHost[o] === 1;
+      const respIsRoleHost = isRoleHost[r] === 1;
+      if (!origIsRoleHost && !respIsRoleHost) continue;
+      if ((origIsRoleHost && inCapture[o] === 0) || (respIsRoleHost && inCapture[r] === 0)) {
+        if (hasCaptureSample(pairs[i])) {
+          if (origIsRoleHost) inCapture[o] = 1;
+          if (respIsRoleHost) inCapture[r] = 1;
         }
       }
-      if (!origIsRoleHost && !respIsRoleHost) continue;
-      if (origIsRoleHost) this.hostFlows.set(a.origH, (this.hostFlows.get(a.origH) ?? 0) + a.flows);
-      if (respIsRoleHost) this.hostFlows.set(a.respH, (this.hostFlows.get(a.respH) ?? 0) + a.flows);
       if (!origIsRoleHost || !respIsRoleHost) continue;
+      const a = pairs[i];
       const key = pairKey(a.origH, a.respH);
       let list = this.pairs.get(key);
       if (!list) this.pairs.set(key, (list = []));
       list.push(a);
+    }
+    for (const address of this.hostRoles.keys()) {
+      const id = index.ids.get(address);
+      if (id === undefined) continue;
+      if (seen[id] === 1) this.hostFlows.set(address, flows[id]);
+      if (inCapture[id] === 1) {
+        this.hostInCapture.add(address);
+        this.anyCapture = true;
+      }
+    }
+    // Data from a capture at all? (a capture whose role hosts are not in it still is one)
+    if (!this.anyCapture) {
+      for (let i = 0; i < pairs.length && !this.anyCapture; i++) this.anyCapture = hasCaptureSample(pairs[i]);
     }
     for (const e of summary.epm) {
       const key = pairKey(e.client, e.server);
@@ -175,6 +218,12 @@ class AuditIndex {
     const known = (h: string | null) => h !== null && this.hostFlows.has(h);
     return !known(src) && !known(dst);
   }
+}
+
+/** True when a sample of `a` came from a packet capture (it has a frame number). */
+function hasCaptureSample(a: PairAggregate): boolean {
+  for (const x of a.samples) if (x.frame !== undefined) return true;
+  return false;
 }
 
 function totalAttempts(aggs: readonly PairAggregate[]): number {
@@ -523,14 +572,19 @@ class Evaluator {
    */
   unexpected(): { list: UnexpectedFlow[]; total: number } {
     const all: PairAggregate[] = [];
-    for (const a of this.summary.pairs) {
-      if (a.origH === a.respH || a.flows === 0) continue;
-      const srcRoles = this.idx.hostRoles.get(a.origH);
-      if (!srcRoles) continue;
-      if (a.proto === 'icmp' && a.refused === 0) continue;
-      if (looksLikeReversedReply(a)) continue;
-      if (this.covered(a, srcRoles, this.idx.hostRoles.get(a.respH))) continue;
-      all.push(a);
+    const { byOrig, ids } = this.idx.index;
+    for (const address of this.idx.hostRoles.keys()) {
+      const id = ids.get(address);
+      if (id === undefined) continue;
+      for (let k = byOrig.start[id]; k < byOrig.start[id + 1]; k++) {
+        const a = this.summary.pairs[byOrig.items[k]];
+        if (a.origH === a.respH || a.flows === 0) continue;
+        const srcRoles = this.idx.hostRoles.get(a.origH)!;
+        if (a.proto === 'icmp' && a.refused === 0) continue;
+        if (looksLikeReversedReply(a)) continue;
+        if (this.covered(a, srcRoles, this.idx.hostRoles.get(a.respH))) continue;
+        all.push(a);
+      }
     }
     // Decorated sort: address keys computed once per aggregate, not in every comparison.
     const keyed = all.map((a) => ({ a, key: `${addressSortKey(a.origH)} ${addressSortKey(a.respH)} ${a.proto}` }));
@@ -559,28 +613,35 @@ class Evaluator {
 
   /** Addresses seen in flows that hold no role, most flows first. */
   unknownEndpoints(roles: RoleMap): { list: UnknownEndpoint[]; total: number } {
-    // Distinct ports as a small array: most of these addresses are clients with one port, and a
-    // Set each would dominate the cost on captures with tens of thousands of them.
-    const acc = new Map<string, { flows: number; ports: number[] }>();
-    const note = (addr: string, a: PairAggregate) => {
-      if (this.idx.hostRoles.has(addr)) return;
-      let e = acc.get(addr);
-      if (!e) acc.set(addr, (e = { flows: 0, ports: [] }));
-      e.flows += a.flows;
-      // Bounded: a scanner touching every port must not grow this list without limit.
-      if (a.proto !== 'icmp' && e.ports.length < 4 * MAX_UNKNOWN_PORTS && !e.ports.includes(a.respP)) e.ports.push(a.respP);
-    };
-    for (const a of this.summary.pairs) {
-      note(a.origH, a);
-      if (a.respH !== a.origH) note(a.respH, a);
+    // Tens of thousands of client addresses on a large capture: tally them by id in typed arrays,
+    // and look closer (ports, names, address order) only at the few that are listed.
+    const { index, isRoleHost, flowsOf: flows, inPairs } = this.idx;
+    const unknown = new Int32Array(inPairs.length);
+    let total = 0;
+    for (let id = 0; id < inPairs.length; id++) if (inPairs[id] === 1 && isRoleHost[id] === 0) unknown[total++] = id;
+    const kept = busiestFirst(unknown.subarray(0, total), flows, index.addresses, MAX_UNKNOWN_ENDPOINTS);
+    // Distinct ports of the kept addresses, in pair order as they come (their pairs on either side,
+    // merged). Bounded: a scanner touching every port must not grow this list without limit.
+    const ports = new Map<number, number[]>();
+    const byOrig = index.byOrig;
+    const byResp = index.byResp;
+    for (const id of kept) {
+      const list: number[] = [];
+      let a = byOrig.start[id];
+      let b = byResp.start[id];
+      const aEnd = byOrig.start[id + 1];
+      const bEnd = byResp.start[id + 1];
+      while (a < aEnd || b < bEnd) {
+        let i: number;
+        if (b >= bEnd || (a < aEnd && byOrig.items[a] <= byResp.items[b])) {
+          i = byOrig.items[a++];
+          if (b < bEnd && byResp.items[b] === i) b++; // a pair from the host to itself counts once
+        } else i = byResp.items[b++];
+        if (index.proto[i] !== PROTO_ICMP && list.length < 4 * MAX_UNKNOWN_PORTS && !list.includes(index.port[i])) list.push(index.port[i]);
+      }
+      ports.set(id, list);
     }
-    // Busiest first, then in address order (one parse per address, in sortAddresses).
-    const rank = new Map(sortAddresses(acc.keys()).map((addr, i) => [addr, i]));
-    const sorted = [...acc]
-      .map(([addr, e]) => ({ addr, e, rank: rank.get(addr)! }))
-      .sort((x, y) => y.e.flows - x.e.flows || x.rank - y.rank);
-    const kept = sorted.slice(0, MAX_UNKNOWN_ENDPOINTS).map(({ addr, e }) => [addr, e] as const);
-    const keptSet = new Set(kept.map(([addr]) => addr));
+    const keptSet = new Set(kept.map((id) => index.addresses[id]));
     const namesByAddr = new Map<string, string[]>();
     for (const n of this.summary.names) {
       if (!keptSet.has(n.address)) continue;
@@ -589,18 +650,49 @@ class Evaluator {
       const name = n.name.toLowerCase();
       if (list.length < MAX_UNKNOWN_NAMES && !list.includes(name)) list.push(name);
     }
-    const list = kept.map(([address, e]): UnknownEndpoint => {
-      const fromMap = roles.hosts.get(address)?.names ?? [];
+    const list = kept.map((id): UnknownEndpoint => {
+      const address = index.addresses[id];
+      const fromMap = peekHost(roles, address)?.names ?? [];
       const names = [...new Set([...fromMap, ...(namesByAddr.get(address) ?? [])])].slice(0, MAX_UNKNOWN_NAMES);
       return {
         address,
         names,
-        flows: e.flows,
-        ports: e.ports.slice().sort((p, q) => p - q).slice(0, MAX_UNKNOWN_PORTS),
+        flows: flows[id],
+        ports: ports.get(id)!.slice().sort((p, q) => p - q).slice(0, MAX_UNKNOWN_PORTS),
       };
     });
-    return { list, total: sorted.length };
+    return { list, total };
   }
+}
+
+/**
+ * The first `limit` of `ids` ordered by `flows` (descending), then by address (common/ip.ts order;
+ * equal addresses by id). Only the addresses tied at the cut are put in address order, and only as
+ * far as needed: most of a capture's clients never get parsed.
+ */
+export function busiestFirst(ids: ArrayLike<number>, flows: Float64Array, addresses: readonly string[], limit: number): number[] {
+  let chosen: number[];
+  if (ids.length <= limit) chosen = Array.from(ids);
+  else {
+    const values = new Float64Array(ids.length);
+    for (let k = 0; k < ids.length; k++) values[k] = flows[ids[k]];
+    values.sort();
+    const cut = values[values.length - limit]; // the limit-th largest
+    chosen = [];
+    const tied: number[] = [];
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k];
+      if (flows[id] > cut) chosen.push(id);
+      else if (flows[id] === cut) tied.push(id);
+    }
+    const tiedAddresses = new Array<string>(tied.length);
+    for (let k = 0; k < tied.length; k++) tiedAddresses[k] = addresses[tied[k]];
+    for (const k of addressOrder(tiedAddresses, limit - chosen.length)) chosen.push(tied[k]);
+  }
+  const order = addressOrder(chosen.map((id) => addresses[id]));
+  const rank = new Map<number, number>();
+  order.forEach((k, r) => rank.set(chosen[k], r));
+  return chosen.sort((x, y) => flows[y] - flows[x] || rank.get(x)! - rank.get(y)!);
 }
 
 /**

@@ -322,7 +322,12 @@ export async function auditInputs(inputs: string[], f: AnalyzeFlags, con: Consol
     complete: r.summary!.complete,
   }));
   // Logs written on or for known hosts can only show those hosts' traffic (AuditOptions.observedHosts).
-  const observedHosts = read.every((r) => r.observed !== null) ? new Set(read.flatMap((r) => r.observed!)) : undefined;
+  // One set, filled in place: hundreds of hourly NSG files each list the same hosts.
+  let observedHosts: Set<string> | undefined;
+  if (read.every((r) => r.observed !== null)) {
+    observedHosts = new Set();
+    for (const r of read) for (const h of r.observed!) observedHosts.add(h);
+  }
   // Logs with local times (pfirewall) say which zone they were read in.
   const zones = [...new Set(read.map((r) => r.summary!.timeZone?.name).filter((z): z is string => !!z))];
   return buildAuditResult({

@@ -118,10 +118,29 @@ function hexValue(c: number): number {
  * to its general path; for the strings it takes, the result is exactly that of the general path.
  */
 function parseIpv6Plain(s: string): Uint8Array | null | undefined {
+  const words = V6_PLAIN;
+  const ok = parseIpv6PlainWords(s, words, 0);
+  if (ok !== 1) return ok === 0 ? null : undefined;
+  const out = new Uint8Array(16);
+  for (let k = 0; k < 8; k++) {
+    out[2 * k] = words[k] >> 8;
+    out[2 * k + 1] = words[k] & 0xff;
+  }
+  return out;
+}
+
+/** Scratch for {@link parseIpv6Plain}. */
+const V6_PLAIN = new Uint16Array(8);
+
+/**
+ * {@link parseIpv6Plain} into eight 16-bit groups at `out[off..off+8)`, allocating nothing:
+ * 1 parsed, 0 not an address, -1 not plain text (a zone, an embedded IPv4: use parseIp).
+ */
+function parseIpv6PlainWords(s: string, out: Uint16Array, off: number): 1 | 0 | -1 {
   const n = s.length;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c !== 58 && hexValue(c) < 0) return undefined;
+    if (c !== 58 && hexValue(c) < 0) return -1;
   }
   const words = V6_WORDS;
   let count = 0;
@@ -136,30 +155,26 @@ function parseIpv6Plain(s: string): Uint8Array | null | undefined {
     let value = 0;
     let digits = 0;
     for (; i < n && s.charCodeAt(i) !== 58; i++) {
-      if (++digits > 4) return null;
+      if (++digits > 4) return 0;
       value = (value << 4) | hexValue(s.charCodeAt(i));
     }
-    if (digits === 0 || count === 8) return null;
+    if (digits === 0 || count === 8) return 0;
     words[count++] = value;
     if (i === n) break;
     i++; // the ':' after the group
     if (i < n && s.charCodeAt(i) === 58) {
-      if (gap >= 0) return null; // a second '::'
+      if (gap >= 0) return 0; // a second '::'
       gap = count;
       i++;
     } else if (i === n) {
-      return null; // a single trailing ':'
+      return 0; // a single trailing ':'
     }
   }
-  if (gap < 0 ? count !== 8 : count > 7) return null;
-  const out = new Uint8Array(16);
+  if (gap < 0 ? count !== 8 : count > 7) return 0;
   const zeros = 8 - count;
-  for (let k = 0; k < count; k++) {
-    const at = gap >= 0 && k >= gap ? k + zeros : k;
-    out[2 * at] = words[k] >> 8;
-    out[2 * at + 1] = words[k] & 0xff;
-  }
-  return out;
+  for (let k = 0; k < 8; k++) out[off + k] = 0;
+  for (let k = 0; k < count; k++) out[off + (gap >= 0 && k >= gap ? k + zeros : k)] = words[k];
+  return 1;
 }
 
 /** Parses an IPv4 or IPv6 literal to 4 or 16 bytes; null when it is not an address. */
@@ -280,25 +295,126 @@ export function compareAddresses(a: string, b: string): number {
 
 /** Sorts addresses in {@link compareAddresses} order, parsing each address once. */
 export function sortAddresses(addresses: Iterable<string>): string[] {
-  // IPv4 addresses (nearly all of them) compare as numbers; the rest as parsed bytes.
-  const keyed = [...addresses].map((a) => {
-    let v = ipv4Number(a);
-    let b: Uint8Array | null = null;
-    if (v < 0) {
-      b = parseIp(a);
-      if (b && b.length === 4) {
-        v = ((b[0] << 24) >>> 0) + (b[1] << 16) + (b[2] << 8) + b[3];
-        b = null;
-      }
+  const list = [...addresses];
+  const order = addressOrder(list);
+  const out = new Array<string>(list.length);
+  for (let i = 0; i < order.length; i++) out[i] = list[order[i]];
+  return out;
+}
+
+/** Indices below this fit beside a 32-bit IPv4 value in one exactly represented double (2^32 · 2^21 = 2^53). */
+const V4_INDEX_LIMIT = 2 ** 21;
+/** Fewer IPv6 addresses than this sort by comparison; more, by radix passes over their bytes. */
+const V6_RADIX_MIN = 64;
+
+/**
+ * The positions of `addresses` in {@link compareAddresses} order: `addresses[order[0]]` comes first.
+ * Stable: addresses that compare equal (`10.0.0.1`, `010.0.0.1`) keep their input order, as
+ * {@link sortAddresses} always did. Each address is parsed once and no comparison parses: IPv4
+ * values sort as native doubles, IPv6 by stable radix passes over their bytes (tens of thousands
+ * of client addresses sort in a few milliseconds).
+ *
+ * With `limit`, only the first `limit` positions are returned; when IPv4 addresses alone fill
+ * them, the others (which all sort after IPv4) are not even parsed.
+ */
+export function addressOrder(addresses: readonly string[], limit = addresses.length): Int32Array {
+  const n = addresses.length;
+  const want = Math.max(0, Math.min(limit, n));
+  const v4Index: number[] = [];
+  const v4Value: number[] = [];
+  const rest: number[] = []; // IPv6 text (has ':') and text that is not an address
+  for (let i = 0; i < n; i++) {
+    const a = addresses[i];
+    const v = ipv4Number(a);
+    if (v >= 0) {
+      v4Index.push(i);
+      v4Value.push(v);
+    } else if (a.includes(':')) {
+      rest.push(i); // never IPv4: a dotted quad holds no ':'
+    } else {
+      const b = parseIp(a); // IPv4 in a form ipv4Number refuses (leading zeros, spaces)
+      if (b !== null && b.length === 4) {
+        v4Index.push(i);
+        v4Value.push(((b[0] << 24) >>> 0) + (b[1] << 16) + (b[2] << 8) + b[3]);
+      } else rest.push(i);
     }
-    return { a, v, b };
-  });
-  keyed.sort((x, y) => {
-    if (x.v >= 0) return y.v >= 0 ? x.v - y.v : -1;
-    if (y.v >= 0) return 1;
-    return compareParsed(x.a, x.b, y.a, y.b);
-  });
-  return keyed.map((k) => k.a);
+  }
+  const order = new Int32Array(want);
+  let at = 0;
+  // IPv4: value and input position packed in one double; a native numeric sort keeps ties in input order.
+  if (n < V4_INDEX_LIMIT) {
+    const keys = new Float64Array(v4Index.length);
+    for (let k = 0; k < keys.length; k++) keys[k] = v4Value[k] * V4_INDEX_LIMIT + v4Index[k];
+    keys.sort();
+    for (let k = 0; k < keys.length && at < want; k++) order[at++] = keys[k] % V4_INDEX_LIMIT;
+  } else {
+    const pos = v4Index.map((_, k) => k);
+    pos.sort((x, y) => v4Value[x] - v4Value[y] || v4Index[x] - v4Index[y]);
+    for (let k = 0; k < pos.length && at < want; k++) order[at++] = v4Index[pos[k]];
+  }
+  if (at === want) return order;
+  const v6Index: number[] = [];
+  const v6Words = new Uint16Array(8 * rest.length); // eight 16-bit groups per IPv6 address, in v6Index order
+  const other: number[] = [];
+  for (const i of rest) {
+    const off = 8 * v6Index.length;
+    const plain = parseIpv6PlainWords(addresses[i].trim(), v6Words, off);
+    if (plain === 1) {
+      v6Index.push(i);
+      continue;
+    }
+    const b = plain === 0 ? null : parseIp(addresses[i]);
+    if (b === null || b.length !== 16) {
+      other.push(i);
+      continue;
+    }
+    for (let k = 0; k < 8; k++) v6Words[off + k] = (b[2 * k] << 8) | b[2 * k + 1];
+    v6Index.push(i);
+  }
+  const v6Order = sortV6(v6Words, v6Index.length);
+  for (let k = 0; k < v6Order.length && at < want; k++) order[at++] = v6Index[v6Order[k]];
+  // Not addresses: by code unit (distinct strings in practice; ties keep input order).
+  other.sort((x, y) => (addresses[x] < addresses[y] ? -1 : addresses[x] > addresses[y] ? 1 : x - y));
+  for (let k = 0; k < other.length && at < want; k++) order[at++] = other[k];
+  return order;
+}
+
+/** Positions 0..count-1 of IPv6 addresses (eight groups each in `words`) in numeric order, stable. */
+function sortV6(words: Uint16Array, count: number): Int32Array {
+  let pos = new Int32Array(count);
+  for (let k = 0; k < count; k++) pos[k] = k;
+  if (count < V6_RADIX_MIN) {
+    const cmp = (x: number, y: number) => {
+      for (let g = 0; g < 8; g++) {
+        const d = words[8 * x + g] - words[8 * y + g];
+        if (d !== 0) return d;
+      }
+      return x - y;
+    };
+    return pos.sort(cmp);
+  }
+  // LSD radix, one pass per byte from the last; a byte equal in every address (a shared prefix) is skipped.
+  let next = new Int32Array(count);
+  const counts = new Int32Array(257);
+  for (let b = 15; b >= 0; b--) {
+    const g = b >> 1;
+    const shift = b & 1 ? 0 : 8;
+    const first = (words[g] >> shift) & 0xff;
+    let same = true;
+    for (let k = 1; k < count && same; k++) if (((words[8 * k + g] >> shift) & 0xff) !== first) same = false;
+    if (same) continue;
+    counts.fill(0);
+    for (let k = 0; k < count; k++) counts[((words[8 * k + g] >> shift) & 0xff) + 1]++;
+    for (let d = 1; d <= 256; d++) counts[d] += counts[d - 1];
+    for (let k = 0; k < count; k++) {
+      const p = pos[k];
+      next[counts[(words[8 * p + g] >> shift) & 0xff]++] = p;
+    }
+    const t = pos;
+    pos = next;
+    next = t;
+  }
+  return pos;
 }
 
 function compareParsed(a: string, x: Uint8Array | null, b: string, y: Uint8Array | null): number {

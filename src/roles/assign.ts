@@ -15,11 +15,13 @@
  */
 import { clientRolesForHostname, rolesForHostname } from '../catalog/match.js';
 import { ALL_ROLES, type Catalog, type Role } from '../catalog/types.js';
-import { compareAddresses, sortAddresses } from '../common/ip.js';
+import { addressOrder, compareAddresses, sortAddresses } from '../common/ip.js';
 import type { FlowEvidence } from '../flows/types.js';
 import type { FlowSummaryData, NameObservation, PairAggregate } from '../flows/summary-types.js';
-import { isPrivateAddress as isPrivateAddressUncached } from './address-scope.js';
+import { isPrivateAddress } from './address-scope.js';
 import { InventoryMatcher, type InventoryHit } from './inventory.js';
+import { LazyHostMap } from './host-map.js';
+import { pairIndexFor, PROTO_ICMP, PROTO_TCP, type PairIndex } from './pair-index.js';
 import type { Confidence, HostInfo, Inventory, InventoryEntry, RoleEvidence, RoleMap, RoleSource } from './types.js';
 
 /** Names kept per host in {@link HostInfo.names} (all names still count for matching). */
@@ -54,13 +56,17 @@ const PORT_NAMES: Record<number, string> = {
   49443: 'certificate authentication 49443',
 };
 
+/** AMQP over TLS: the Connect Health agent's channel to Azure Service Bus. */
+const AMQP_PORT = 5671;
+
 const SOURCE_ORDER: Record<RoleSource, number> = { inventory: 0, cli: 1, dns: 2, sni: 3, inferred: 4 };
 
 /** What one host answers on one port (all transports together). */
 interface ServedPort {
   flows: number;
   completed: number;
-  clients: Set<string>;
+  /** Distinct clients (originators). */
+  clients: number;
 }
 
 /** A name known for an address and where it came from. */
@@ -71,6 +77,25 @@ interface KnownName {
   hint?: string;
 }
 
+/** Bit of each role in a per-address role mask. */
+const ROLE_BIT = new Map<Role, number>(ALL_ROLES.map((r, i) => [r, 2 ** i]));
+/** The bit of a role outside ALL_ROLES (loaders reject them; kept so a mask is never 0 for a host with roles). */
+const OTHER_ROLE_BIT = 2 ** 30;
+const roleBit = (role: Role) => ROLE_BIT.get(role) ?? OTHER_ROLE_BIT;
+const ROLE_RANK = new Map<Role, number>(ALL_ROLES.map((r, i) => [r, i]));
+const roleRank = (role: Role) => ROLE_RANK.get(role) ?? -1;
+
+/** Ports the domain-controller and federation rules read, and their slot in a per-host tally. */
+const DC_SLOTS = DC_SIGNATURE_PORTS.length;
+const HTTPS_SLOT = DC_SLOTS;
+const CERT_AUTH_SLOT = DC_SLOTS + 1;
+const SERVED_SLOTS = DC_SLOTS + 2;
+/** Slot per port (-1: a port these rules do not read). */
+const SLOT_OF_PORT = new Int8Array(65536).fill(-1);
+DC_SIGNATURE_PORTS.forEach((p, i) => (SLOT_OF_PORT[p] = i));
+SLOT_OF_PORT[443] = HTTPS_SLOT;
+SLOT_OF_PORT[49443] = CERT_AUTH_SLOT;
+
 /**
  * Assigns roles to every address in `summary.pairs` (originators and responders) and every address
  * the inventory lists; addresses that only appear in DNS answers are kept when a name gives them a
@@ -79,14 +104,8 @@ interface KnownName {
 export function assignRoles(summary: FlowSummaryData, opts: AssignOptions): RoleMap {
   const { catalog, inventory } = opts;
   const cliRoles = opts.cliRoles ?? [];
-  const inferredConfidenceCap: Confidence = inventory ? 'low' : 'medium';
 
   // --- addresses and names -------------------------------------------------------------------
-  const inPairs = new Set<string>();
-  for (const p of summary.pairs) {
-    inPairs.add(p.origH);
-    inPairs.add(p.respH);
-  }
   const names = new Map<string, KnownName[]>();
   const addName = (address: string, known: KnownName) => {
     let list = names.get(address);
@@ -101,370 +120,529 @@ export function assignRoles(summary: FlowSummaryData, opts: AssignOptions): Role
     if (name === '') continue;
     addName(obs.address, { name, obs });
   }
-  const namesOf = (address: string): string[] => {
-    const list = names.get(address);
-    return list === undefined ? [] : list.map((k) => k.name);
-  };
 
   const invMatcher = new InventoryMatcher(inventory?.entries ?? []);
   const cliMatcher = new InventoryMatcher(cliRoles);
-  const candidates = new Set<string>(inPairs);
-  for (const a of invMatcher.literalAddresses()) candidates.add(a);
-  for (const a of cliMatcher.literalAddresses()) candidates.add(a);
-  for (const h of inventory?.hosts ?? []) candidates.add(h.address);
-  for (const a of names.keys()) candidates.add(a);
+  // Every address gets an id: those of the pairs first (the shared pair index), then the ones only
+  // the inventory, --role or a name gives, in that order.
+  const index = pairIndexFor(summary.pairs);
+  const extra = new Map<string, number>();
+  const extraAddresses: string[] = [];
+  const addCandidate = (a: string) => {
+    if (index.ids.has(a) || extra.has(a)) return;
+    extra.set(a, index.size + extraAddresses.length);
+    extraAddresses.push(a);
+  };
+  for (const a of invMatcher.literalAddresses()) addCandidate(a);
+  for (const a of cliMatcher.literalAddresses()) addCandidate(a);
+  for (const h of inventory?.hosts ?? []) addCandidate(h.address);
+  for (const a of names.keys()) addCandidate(a);
 
-  const evidence = new Map<string, RoleEvidence[]>();
-  const add = (address: string, ev: RoleEvidence) => {
-    let list = evidence.get(address);
-    if (!list) evidence.set(address, (list = []));
-    if (!list.some((e) => e.role === ev.role && e.source === ev.source)) list.push(ev);
-  };
-  const rolesOf = (address: string): Role[] => {
-    // Most addresses (clients) hold no role: skip the Set for them.
-    const list = evidence.get(address);
-    return list === undefined ? [] : [...new Set(list.map((e) => e.role))];
-  };
-  const hasRole = (address: string, role: Role) => (evidence.get(address) ?? []).some((e) => e.role === role);
+  const a = new Assigner(index, extraAddresses, extra, names, catalog, inventory ? 'low' : 'medium');
 
   // --- 1. inventory and --role ---------------------------------------------------------------
-  const explicit = new Set<string>();
   // Without an inventory or --role (the usual case) there is nothing to match, for any address.
-  for (const address of invMatcher.empty && cliMatcher.empty ? [] : candidates) {
-    const known = names.get(address) ?? [];
-    for (const hit of invMatcher.match(address, namesOf(address))) {
-      add(address, { role: hit.role, source: 'inventory', confidence: 'high', why: inventoryWhy(`inventory ${inventory!.file}`, hit, known) });
-      explicit.add(address);
-    }
-    for (const hit of cliMatcher.match(address, namesOf(address))) {
-      add(address, { role: hit.role, source: 'cli', confidence: 'high', why: inventoryWhy(`--role ${hit.match}=${hit.role}`, hit, known, true) });
-      explicit.add(address);
+  if (!invMatcher.empty || !cliMatcher.empty) {
+    for (let id = 0; id < a.addresses.length; id++) {
+      const address = a.addresses[id];
+      const known = names.get(address) ?? [];
+      const knownNames = known.map((k) => k.name);
+      for (const hit of invMatcher.match(address, knownNames)) {
+        a.add(id, { role: hit.role, source: 'inventory', confidence: 'high', why: inventoryWhy(`inventory ${inventory!.file}`, hit, known) });
+        a.explicit[id] = 1;
+      }
+      for (const hit of cliMatcher.match(address, knownNames)) {
+        a.add(id, { role: hit.role, source: 'cli', confidence: 'high', why: inventoryWhy(`--role ${hit.match}=${hit.role}`, hit, known, true) });
+        a.explicit[id] = 1;
+      }
     }
   }
 
   // --- 2. names from the data: DNS answers and TLS SNI ---------------------------------------
   for (const [address, known] of names) {
-    if (explicit.has(address)) continue;
+    const id = a.idOf(address);
+    if (a.explicit[id]) continue;
     for (const k of known) {
       if (!k.obs) continue;
       for (const role of rolesForHostname(catalog, k.name)) {
-        add(address, { role, source: k.obs.source, confidence: 'high', why: observationWhy(k.obs, k.name, address) });
+        a.add(id, { role, source: k.obs.source, confidence: 'high', why: observationWhy(k.obs, k.name, address) });
       }
     }
   }
 
   // --- 3. inference from behaviour -----------------------------------------------------------
-  const served = new Map<string, Map<number, ServedPort>>(); // responder → tcp/udp port → stats
-  const originated = new Map<string, PairAggregate[]>();
-  for (const p of summary.pairs) {
-    if (p.proto !== 'icmp') {
-      let ports = served.get(p.respH);
-      if (!ports) served.set(p.respH, (ports = new Map()));
-      let s = ports.get(p.respP);
-      if (!s) ports.set(p.respP, (s = { flows: 0, completed: 0, clients: new Set() }));
-      s.flows += p.flows;
-      s.completed += p.completed;
-      s.clients.add(p.origH);
-    }
-    let list = originated.get(p.origH);
-    if (!list) originated.set(p.origH, (list = []));
-    list.push(p);
-  }
-  privateCache = new Map();
-  // Behaviour names roles of internal hosts: private IPv4 and any IPv6 (enterprises number their
-  // networks with global IPv6 unicast, as the real pfirewall.log in the corpus shows for its DCs).
-  const canInfer = (address: string) => !explicit.has(address) && (isPrivateAddress(address) || address.includes(':'));
-  const infer = (address: string, role: Role, confidence: Confidence, why: string) => {
-    if (explicit.has(address) || hasRole(address, role)) return;
-    const capped: Confidence = confidence === 'low' || inferredConfidenceCap === 'low' ? 'low' : confidence;
-    add(address, { role, source: 'inferred', confidence: capped, why });
-  };
-  const sortedHosts = sortAddresses(candidates);
-
-  inferDomainControllers(sortedHosts, served, canInfer, infer);
-  inferFederation(sortedHosts, served, originated, canInfer, infer, hasRole);
-  inferFromClientNames(sortedHosts, originated, canInfer, infer, (a) => names.get(a) ?? [], catalog);
-  inferConnectServer(sortedHosts, originated, canInfer, infer, hasRole);
-  inferHealthAgent(sortedHosts, originated, canInfer, infer, hasRole);
-  inferUsers(sortedHosts, originated, explicit, infer, hasRole, rolesOf);
+  // Each rule reads what earlier rules concluded (connect needs the dc hosts ...): the order matters.
+  a.inferServers();
+  a.inferAdfs();
+  a.inferFromClientNames();
+  a.inferConnectServer();
+  a.inferHealthAgent();
+  a.inferUsers();
 
   // --- result ----------------------------------------------------------------------------------
+  // The hosts with roles now; the full map of every address (mostly clients without a role) only
+  // when something reads it: `analyze` never does (see host-map.ts).
   const hinted = new Set((inventory?.hosts ?? []).map((h) => h.address));
-  const hosts = new Map<string, HostInfo>();
-  for (const address of sortedHosts) {
-    // Most addresses (clients) hold no role and no name: one empty array each, not three.
-    const ev = evidence.get(address);
-    const roles =
-      ev === undefined
-        ? []
-        : ev.slice().sort((a, b) => SOURCE_ORDER[a.source] - SOURCE_ORDER[b.source] || ALL_ROLES.indexOf(a.role) - ALL_ROLES.indexOf(b.role));
+  const hostFor = (id: number, roles: RoleEvidence[]): HostInfo | undefined => {
+    const address = a.addresses[id];
     // Addresses known only from DNS answers (never contacted) are kept only when they hold a role.
-    const listed = inPairs.has(address) || explicit.has(address) || hinted.has(address);
-    if (!listed && roles.length === 0) continue;
-    const hostNames = names.has(address) ? namesOf(address).slice(0, MAX_NAMES_PER_HOST) : [];
-    hosts.set(address, { address, names: hostNames, roles });
+    const listed = id < index.size || a.explicit[id] === 1 || hinted.has(address);
+    if (!listed && roles.length === 0) return undefined;
+    const known = names.size > 0 ? names.get(address) : undefined;
+    const hostNames = known === undefined ? [] : known.slice(0, MAX_NAMES_PER_HOST).map((k) => k.name);
+    return { address, names: hostNames, roles };
+  };
+  const withRoles = new Map<number, HostInfo>();
+  for (const id of a.holders()) {
+    const roles = a.evidence.get(a.addresses[id])!.slice();
+    roles.sort((x, y) => SOURCE_ORDER[x.source] - SOURCE_ORDER[y.source] || roleRank(x.role) - roleRank(y.role));
+    withRoles.set(id, hostFor(id, roles)!);
   }
-  privateCache = null;
-  return { hosts };
+  function* everyHost(): Iterable<HostInfo> {
+    // Most addresses (clients) hold no role and no name: one empty array each, not three.
+    for (const id of a.order()) {
+      const h = withRoles.get(id) ?? hostFor(id, []);
+      if (h) yield h;
+    }
+  }
+  const peek = (address: string) => {
+    const id = a.idOfMaybe(address);
+    return id === undefined ? undefined : (withRoles.get(id) ?? hostFor(id, []));
+  };
+  return { hosts: new LazyHostMap([...withRoles.values()], everyHost, peek) };
 }
 
-/** Scope of each address, cached for one assignRoles call (parsing addresses dominated its profile). */
-let privateCache: Map<string, boolean> | null = null;
+/**
+ * The state of one role assignment, by address id (see PairIndex): role masks, scope and the
+ * inventory's hold in typed arrays, evidence only for the few addresses that get a role. The
+ * inference rules walk only the pairs that can matter to them (the responders of DC ports, the
+ * clients of DC and WAP hosts, port 5671 ...), never every address once per rule.
+ *
+ * Inference names roles of internal hosts only: private IPv4 and any IPv6 (enterprises number
+ * their networks with global IPv6 unicast, as the real pfirewall.log in the corpus shows for its
+ * DCs). `users` is the exception: a WAP's users may be anywhere.
+ */
+class Assigner {
+  /** Address text per id: the pair index's, then the extra ones. */
+  readonly addresses: readonly string[];
+  /** Role mask per id (see ROLE_BIT). */
+  readonly roleBits: Uint32Array;
+  /** 1 for addresses the inventory or --role name: the data adds no role to them. */
+  readonly explicit: Uint8Array;
+  /** 0 not yet known, 1 private, 2 public (parsing addresses dominated this function's profile). */
+  private readonly scope: Uint8Array;
+  /** Roles any address holds (mask). */
+  private presentRoles = 0;
+  /** Ids holding a role, in the order they got their first one. */
+  private readonly withAnyRole: number[] = [];
+  /** Originators of pairs to port 5671 (AMQP), gathered by inferServers for inferHealthAgent. */
+  private readonly amqpClients = new Set<number>();
+  /** Marks for counting distinct clients (see servedOn). */
+  private clientMark: Int32Array | null = null;
+  private clientStamp = 0;
+  readonly evidence = new Map<string, RoleEvidence[]>();
+  private readonly pairs: readonly PairAggregate[];
 
-function isPrivateAddress(address: string): boolean {
-  if (!privateCache) return isPrivateAddressUncached(address);
-  let v = privateCache.get(address);
-  if (v === undefined) privateCache.set(address, (v = isPrivateAddressUncached(address)));
-  return v;
-}
+  constructor(
+    private readonly index: PairIndex,
+    extraAddresses: readonly string[],
+    private readonly extra: ReadonlyMap<string, number>,
+    private readonly names: ReadonlyMap<string, KnownName[]>,
+    private readonly catalog: Catalog,
+    private readonly inferredConfidenceCap: Confidence,
+  ) {
+    this.addresses = extraAddresses.length === 0 ? index.addresses : index.addresses.concat(extraAddresses);
+    const n = this.addresses.length;
+    this.roleBits = new Uint32Array(n);
+    this.explicit = new Uint8Array(n);
+    this.scope = new Uint8Array(n);
+    this.pairs = index.pairs;
+  }
 
-// ---------------------------------------------------------------------------------------------
-// Inference rules. Each calls `infer(address, role, confidence, why)`; `infer` refuses hosts the
-// inventory or --role named, and roles a host already holds.
+  idOf(address: string): number {
+    return this.index.ids.get(address) ?? this.extra.get(address)!;
+  }
 
-type InferFn = (address: string, role: Role, confidence: Confidence, why: string) => void;
+  idOfMaybe(address: string): number | undefined {
+    return this.index.ids.get(address) ?? this.extra.get(address);
+  }
 
-/** dc: answers Kerberos 88 plus another DC port, or LDAP 389 with the GC 3268 or two other DC ports. */
-function inferDomainControllers(
-  hosts: string[],
-  served: Map<string, Map<number, ServedPort>>,
-  canInfer: (a: string) => boolean,
-  infer: InferFn,
-): void {
-  for (const address of hosts) {
-    const ports = served.get(address);
-    if (!ports || !canInfer(address)) continue;
-    const answered = DC_SIGNATURE_PORTS.filter((p) => (ports.get(p)?.completed ?? 0) > 0);
-    const contacted = DC_SIGNATURE_PORTS.filter((p) => (ports.get(p)?.flows ?? 0) > 0);
+  /** All ids in address order. */
+  order(): Int32Array {
+    return this.addresses === this.index.addresses ? this.index.order : addressOrder(this.addresses);
+  }
+
+  add(id: number, ev: RoleEvidence): void {
+    const address = this.addresses[id];
+    let list = this.evidence.get(address);
+    if (!list) this.evidence.set(address, (list = []));
+    if (!list.some((e) => e.role === ev.role && e.source === ev.source)) list.push(ev);
+    const bit = roleBit(ev.role);
+    if (this.roleBits[id] === 0) this.withAnyRole.push(id);
+    this.roleBits[id] |= bit;
+    this.presentRoles |= bit;
+  }
+
+  hasRole(id: number, role: Role): boolean {
+    return (this.roleBits[id] & roleBit(role)) !== 0;
+  }
+
+  private anyHas(role: Role): boolean {
+    return (this.presentRoles & roleBit(role)) !== 0;
+  }
+
+  isPrivate(id: number): boolean {
+    let s = this.scope[id];
+    if (s === 0) this.scope[id] = s = isPrivateAddress(this.addresses[id]) ? 1 : 2;
+    return s === 1;
+  }
+
+  canInfer(id: number): boolean {
+    return this.explicit[id] === 0 && (this.isPrivate(id) || this.addresses[id].includes(':'));
+  }
+
+  /** Adds an inferred role, unless the inventory or --role named the host or it holds the role already. */
+  private infer(id: number, role: Role, confidence: Confidence, why: string): void {
+    if (this.explicit[id] === 1 || this.hasRole(id, role)) return;
+    const capped: Confidence = confidence === 'low' || this.inferredConfidenceCap === 'low' ? 'low' : confidence;
+    this.add(id, { role, source: 'inferred', confidence: capped, why });
+  }
+
+  /** Ids holding `role` (any role when omitted), in address order. */
+  holders(role?: Role): number[] {
+    if (role !== undefined && !this.anyHas(role)) return [];
+    const bit = role === undefined ? 0xffffffff : roleBit(role);
+    // In id order, as the full address order breaks ties.
+    const ids = this.withAnyRole.filter((id) => (this.roleBits[id] & bit) !== 0).sort((x, y) => x - y);
+    // Few hosts hold a role: sort just those (stable, so equal addresses keep id order as the full order does).
+    const order = addressOrder(ids.map((id) => this.addresses[id]));
+    return Array.from(order, (k) => ids[k]);
+  }
+
+  /** Pair positions `id` originated, in pair order (none for addresses outside the pairs). */
+  private originated(id: number): Int32Array {
+    if (id >= this.index.size) return EMPTY;
+    const g = this.index.byOrig;
+    return g.items.subarray(g.start[id], g.start[id + 1]);
+  }
+
+  /** Pair positions `id` answered, in pair order. */
+  private answered(id: number): Int32Array {
+    if (id >= this.index.size) return EMPTY;
+    const g = this.index.byResp;
+    return g.items.subarray(g.start[id], g.start[id + 1]);
+  }
+
+  /** Ids of the distinct clients of `id` on TCP/UDP `port`. */
+  private clientsOf(id: number, port: number): Set<number> {
+    const out = new Set<number>();
+    const { proto, orig } = this.index;
+    for (const i of this.answered(id)) if (this.index.port[i] === port && proto[i] !== PROTO_ICMP) out.add(orig[i]);
+    return out;
+  }
+
+  /** What `id` answers on TCP/UDP `port` (a slot of `tally`, its tally), for the sentence saying why. */
+  private servedOn(id: number, tally: ServedTally, port: number): ServedPort {
+    const slot = SLOT_OF_PORT[port];
+    // Distinct clients without a set: the mark of this count on each client counted.
+    const mark = (this.clientMark ??= new Int32Array(this.index.size));
+    const stamp = ++this.clientStamp;
+    const { proto, orig } = this.index;
+    let clients = 0;
+    for (const i of this.answered(id)) {
+      if (this.index.port[i] !== port || proto[i] === PROTO_ICMP || mark[orig[i]] === stamp) continue;
+      mark[orig[i]] = stamp;
+      clients++;
+    }
+    return { flows: tally.flows[slot], completed: tally.completed[slot], clients };
+  }
+
+  /**
+   * dc: answers Kerberos 88 plus another DC port, or LDAP 389 with the GC 3268 or two other DC ports.
+   * wap: answers HTTPS 443 and 49443 (certificate authentication); medium when it also forwards
+   * 443 to a private host (its AD FS server), low when it answers several clients but no such leg
+   * is seen (it could be an AD FS server that users reach directly).
+   * Both read only what a host answers, so one pass over the responders tallies both.
+   */
+  inferServers(): void {
+    const tally: ServedTally = { flows: new Float64Array(SERVED_SLOTS), completed: new Float64Array(SERVED_SLOTS) };
+    const { proto, port, flows, completed, orig } = this.index;
+    const { start, items } = this.index.byResp;
+    for (let id = 0; id < this.index.size; id++) {
+      if (start[id] === start[id + 1]) continue;
+      tally.flows.fill(0);
+      tally.completed.fill(0);
+      let any = false;
+      for (let k = start[id]; k < start[id + 1]; k++) {
+        const i = items[k];
+        if (port[i] === AMQP_PORT) this.amqpClients.add(orig[i]); // for inferHealthAgent, later
+        const slot = SLOT_OF_PORT[port[i]];
+        if (slot < 0 || proto[i] === PROTO_ICMP) continue;
+        tally.flows[slot] += flows[i];
+        tally.completed[slot] += completed[i];
+        any = true;
+      }
+      if (!any || !this.canInfer(id)) continue;
+      this.inferDomainController(id, tally);
+      if (tally.completed[HTTPS_SLOT] > 0 && tally.completed[CERT_AUTH_SLOT] > 0) this.inferWap(id, tally);
+    }
+  }
+
+  private inferDomainController(id: number, tally: ServedTally): void {
+    const answered = DC_SIGNATURE_PORTS.filter((_, k) => tally.completed[k] > 0);
+    const contacted = DC_SIGNATURE_PORTS.filter((_, k) => tally.flows[k] > 0);
     const has = (p: number) => answered.includes(p);
-    const describe = (list: number[]) => joinWords(list.map((p) => servedText(p, ports.get(p)!)));
-    if ((has(88) && answered.length >= 2) || (has(389) && (has(3268) || answered.length >= 3))) {
-      infer(address, 'dc', 'medium', `answers ${describe(answered)}`);
-    } else if (contacted.includes(88) && (has(88) || has(389)) && contacted.length >= 2) {
+    const strong = (has(88) && answered.length >= 2) || (has(389) && (has(3268) || answered.length >= 3));
+    const weak = !strong && contacted.includes(88) && (has(88) || has(389)) && contacted.length >= 2;
+    if (!strong && !weak) return;
+    const describe = (list: number[]) => joinWords(list.map((p) => servedText(p, this.servedOn(id, tally, p))));
+    if (strong) {
+      this.infer(id, 'dc', 'medium', `answers ${describe(answered)}`);
+    } else {
       const unanswered = contacted.filter((p) => !has(p));
-      infer(
-        address,
+      this.infer(
+        id,
         'dc',
         'low',
-        `answers ${describe(answered)}; contacted on ${joinWords(unanswered.map((p) => `${PORT_NAMES[p] ?? p} (${ports.get(p)!.flows} attempts, none answered)`))}`,
+        `answers ${describe(answered)}; contacted on ${joinWords(unanswered.map((p) => `${PORT_NAMES[p] ?? p} (${tally.flows[SLOT_OF_PORT[p]]} attempts, none answered)`))}`,
       );
     }
   }
-}
 
-/**
- * wap: answers HTTPS 443 and 49443 (certificate authentication); medium when it also forwards
- * 443 to a private host (its AD FS server), low when it answers several clients but no such leg
- * is seen (it could be an AD FS server that users reach directly).
- * adfs: contacted on 443 by a wap host (inventory, --role or inferred).
- */
-function inferFederation(
-  hosts: string[],
-  served: Map<string, Map<number, ServedPort>>,
-  originated: Map<string, PairAggregate[]>,
-  canInfer: (a: string) => boolean,
-  infer: InferFn,
-  hasRole: (a: string, r: Role) => boolean,
-): void {
-  for (const address of hosts) {
-    const ports = served.get(address);
-    if (!ports || !canInfer(address)) continue;
-    const https = ports.get(443);
-    const cert = ports.get(49443);
-    if (!https || !cert || https.completed === 0 || cert.completed === 0) continue;
-    const clients = new Set([...https.clients, ...cert.clients]);
-    const backends = backendsOf(address, originated);
+  private inferWap(id: number, tally: ServedTally): void {
+    const https = this.servedOn(id, tally, 443);
+    const cert = this.servedOn(id, tally, 49443);
+    const clients = new Set([...this.clientsOf(id, 443), ...this.clientsOf(id, 49443)]);
+    const backends = this.backendsOf(id);
     const base = `answers ${servedText(443, https)} and ${servedText(49443, cert)}`;
     if (backends.length > 0) {
-      infer(address, 'wap', 'medium', `${base}; forwards HTTPS 443 to ${joinWords(backends.slice(0, 3))}`);
+      this.infer(id, 'wap', 'medium', `${base}; forwards HTTPS 443 to ${joinWords(backends.slice(0, 3).map((b) => this.addresses[b]))}`);
     } else if (clients.size >= 2) {
-      infer(address, 'wap', 'low', `${base}; no forwarding to an AD FS server seen (it may be an AD FS server reached directly)`);
+      this.infer(id, 'wap', 'low', `${base}; no forwarding to an AD FS server seen (it may be an AD FS server reached directly)`);
     }
   }
-  for (const wap of hosts) {
-    if (!hasRole(wap, 'wap')) continue;
-    const backends = backendsOf(wap, originated);
-    for (const backend of backends) {
-      if (!canInfer(backend) || hasRole(backend, 'wap')) continue;
-      const aggs = (originated.get(wap) ?? []).filter((p) => p.respH === backend && p.proto === 'tcp' && p.respP === 443);
-      const flows = sum(aggs, (p) => p.flows);
-      const completed = sum(aggs, (p) => p.completed);
-      const why = `contacted on HTTPS 443 by WAP ${wap} (${plural(flows, 'flow')}, ${completed} completed)`;
-      infer(backend, 'adfs', backends.length === 1 ? 'medium' : 'low', backends.length === 1 ? why : `${why}; the WAP forwards to ${backends.length} hosts`);
+
+  /** adfs: contacted on 443 by a wap host (inventory, --role or inferred). */
+  inferAdfs(): void {
+    for (const wap of this.holders('wap')) {
+      const backends = this.backendsOf(wap);
+      for (const backend of backends) {
+        if (!this.canInfer(backend) || this.hasRole(backend, 'wap')) continue;
+        let flows = 0;
+        let completed = 0;
+        for (const i of this.originated(wap)) {
+          const p = this.pairs[i];
+          if (this.index.resp[i] === backend && p.proto === 'tcp' && p.respP === 443) {
+            flows += p.flows;
+            completed += p.completed;
+          }
+        }
+        const why = `contacted on HTTPS 443 by WAP ${this.addresses[wap]} (${plural(flows, 'flow')}, ${completed} completed)`;
+        this.infer(backend, 'adfs', backends.length === 1 ? 'medium' : 'low', backends.length === 1 ? why : `${why}; the WAP forwards to ${backends.length} hosts`);
+      }
     }
   }
-}
 
-/** Private hosts that `address` opens HTTPS 443 to (any outcome). */
-function backendsOf(address: string, originated: Map<string, PairAggregate[]>): string[] {
-  const out = new Set<string>();
-  for (const p of originated.get(address) ?? []) {
-    if (p.proto === 'tcp' && p.respP === 443 && p.respH !== address && isPrivateAddress(p.respH)) out.add(p.respH);
+  /** Private hosts that `id` opens HTTPS 443 to (any outcome), in address order. */
+  private backendsOf(id: number): number[] {
+    const out = new Set<number>();
+    for (const i of this.originated(id)) {
+      const p = this.pairs[i];
+      const resp = this.index.resp[i];
+      if (p.proto === 'tcp' && p.respP === 443 && resp !== id && this.isPrivate(resp)) out.add(resp);
+    }
+    const ids = [...out];
+    return Array.from(addressOrder(ids.map((id) => this.addresses[id])), (k) => ids[k]);
   }
-  return [...out].sort(compareAddresses);
-}
 
-/** A host that contacts names only one kind of client uses (catalog `clientRole` entries). */
-function inferFromClientNames(
-  hosts: string[],
-  originated: Map<string, PairAggregate[]>,
-  canInfer: (a: string) => boolean,
-  infer: InferFn,
-  knownNames: (a: string) => KnownName[],
-  catalog: Catalog,
-): void {
-  const cache = new Map<string, { role: Role; name: string }[]>();
-  const clientRolesOf = (resp: string) => {
-    let roles = cache.get(resp);
-    if (!roles) {
-      roles = [];
-      for (const k of knownNames(resp)) {
+  /** A host that contacts names only one kind of client uses (catalog `clientRole` entries). */
+  inferFromClientNames(): void {
+    // Only responders with a name can give a client role: without any, no host needs looking at.
+    const named = new Map<number, { role: Role; name: string }[]>();
+    for (const [address, known] of this.names) {
+      const id = this.index.ids.get(address);
+      if (id === undefined) continue; // never contacted: no pair to learn from
+      const roles: { role: Role; name: string }[] = [];
+      for (const k of known) {
         if (!k.obs) continue;
-        for (const role of clientRolesForHostname(catalog, k.name)) {
+        for (const role of clientRolesForHostname(this.catalog, k.name)) {
           if (!roles.some((r) => r.role === role)) roles.push({ role, name: k.name });
         }
       }
-      cache.set(resp, roles);
+      if (roles.length > 0) named.set(id, roles);
     }
-    return roles;
-  };
-  // Only responders with a name can give a client role: without any, no host needs looking at.
-  let anyNamed = false;
-  for (const address of hosts) {
-    if (knownNames(address).some((k) => k.obs)) {
-      anyNamed = true;
-      break;
-    }
-  }
-  if (!anyNamed) return;
-  for (const address of hosts) {
-    if (!canInfer(address)) continue;
-    for (const p of originated.get(address) ?? []) {
-      if (p.proto === 'icmp') continue;
-      for (const { role, name } of clientRolesOf(p.respH)) {
-        infer(address, role, 'medium', `contacts ${name} (${p.respH}) on ${p.proto}/${p.respP} (${plural(p.flows, 'flow')}), a name only ${role} hosts use`);
-      }
-    }
-  }
-}
-
-/**
- * connect: talks LDAP 389 or Kerberos 88 to a dc AND HTTPS 443 to azure-ad hosts. One such host:
- * medium; several (domain members that browse to Microsoft 365 look the same): the one with the
- * most LDAP flows to DCs, low. Failing that, the weakest rule: the host with the most completed
- * LDAP flows to a dc (at least MIN_LDAP_FLOWS_FOR_WEAK_CONNECT) that also reaches 443 on public
- * addresses, low. Skipped when a connect server is already known.
- */
-function inferConnectServer(
-  hosts: string[],
-  originated: Map<string, PairAggregate[]>,
-  canInfer: (a: string) => boolean,
-  infer: InferFn,
-  hasRole: (a: string, r: Role) => boolean,
-): void {
-  if (hosts.some((h) => hasRole(h, 'connect'))) return;
-  interface Candidate {
-    address: string;
-    ldapFlows: number;
-    ldapCompleted: number;
-    dcs: Set<string>;
-    cloud: Set<string>;
-    cloudFlows: number;
-    publicHttps: Set<string>;
-  }
-  const strong: Candidate[] = [];
-  const weak: Candidate[] = [];
-  for (const address of hosts) {
-    const pairs = originated.get(address);
-    // Hosts with none of the pairs below (most clients) cannot qualify: skip building their candidate.
-    if (pairs === undefined || !pairs.some((p) => p.respP === 389 || p.respP === 88 || p.respP === 443)) continue;
-    if (!canInfer(address) || hasRole(address, 'dc')) continue;
-    const c: Candidate = { address, ldapFlows: 0, ldapCompleted: 0, dcs: new Set(), cloud: new Set(), cloudFlows: 0, publicHttps: new Set() };
-    for (const p of pairs) {
-      if ((p.respP === 389 || p.respP === 88) && p.proto !== 'icmp' && hasRole(p.respH, 'dc')) {
-        c.dcs.add(p.respH);
-        if (p.respP === 389) {
-          c.ldapFlows += p.flows;
-          c.ldapCompleted += p.completed;
+    if (named.size === 0) return;
+    const { resp, orig } = this.index;
+    const clients = new Set<number>();
+    for (let i = 0; i < this.pairs.length; i++) if (named.has(resp[i]) && this.pairs[i].proto !== 'icmp') clients.add(orig[i]);
+    for (const id of clients) {
+      if (!this.canInfer(id)) continue;
+      for (const i of this.originated(id)) {
+        const p = this.pairs[i];
+        if (p.proto === 'icmp') continue;
+        for (const { role, name } of named.get(resp[i]) ?? []) {
+          this.infer(id, role, 'medium', `contacts ${name} (${p.respH}) on ${p.proto}/${p.respP} (${plural(p.flows, 'flow')}), a name only ${role} hosts use`);
         }
-      } else if (p.proto === 'tcp' && p.respP === 443) {
-        if (hasRole(p.respH, 'azure-ad')) {
-          c.cloud.add(p.respH);
-          c.cloudFlows += p.flows;
-        } else if (!isPrivateAddress(p.respH)) c.publicHttps.add(p.respH);
       }
     }
-    if (c.dcs.size > 0 && c.cloud.size > 0) strong.push(c);
-    else if (c.ldapCompleted >= MIN_LDAP_FLOWS_FOR_WEAK_CONNECT && c.publicHttps.size > 0) weak.push(c);
   }
-  const strongWhy = (c: Candidate) =>
-    `talks LDAP/Kerberos to DC ${joinWords([...c.dcs].slice(0, 3))} (${plural(c.ldapFlows, 'LDAP flow')}) and HTTPS 443 to azure-ad ${joinWords([...c.cloud].slice(0, 3))} (${plural(c.cloudFlows, 'flow')})`;
-  if (strong.length === 1) {
-    infer(strong[0].address, 'connect', 'medium', strongWhy(strong[0]));
-    return;
-  }
-  if (strong.length > 1) {
-    for (const c of topBy(strong, (x) => x.ldapFlows)) {
-      infer(c.address, 'connect', 'low', `${strongWhy(c)}; one of ${strong.length} hosts that do both, the one with the most LDAP flows`);
+
+  /**
+   * connect: talks LDAP 389 or Kerberos 88 to a dc AND HTTPS 443 to azure-ad hosts. One such host:
+   * medium; several (domain members that browse to Microsoft 365 look the same): the one with the
+   * most LDAP flows to DCs, low. Failing that, the weakest rule: the host with the most completed
+   * LDAP flows to a dc (at least MIN_LDAP_FLOWS_FOR_WEAK_CONNECT) that also reaches 443 on public
+   * addresses, low. Skipped when a connect server is already known.
+   */
+  inferConnectServer(): void {
+    if (this.anyHas('connect')) return;
+    // Both rules need LDAP or Kerberos to a dc: only the clients of dc hosts can qualify.
+    const { proto, port, flows, completed, orig, resp } = this.index;
+    const seen = new Uint8Array(this.index.size);
+    const clients: number[] = [];
+    for (const dc of this.holders('dc')) {
+      for (const i of this.answered(dc)) {
+        if ((port[i] === 389 || port[i] === 88) && proto[i] !== PROTO_ICMP && seen[orig[i]] === 0) {
+          seen[orig[i]] = 1;
+          clients.push(orig[i]);
+        }
+      }
     }
-    return;
+    interface Candidate {
+      id: number;
+      ldapFlows: number;
+      ldapCompleted: number;
+    }
+    const strong: Candidate[] = [];
+    const weak: Candidate[] = [];
+    const dcBit = roleBit('dc');
+    const cloudBit = roleBit('azure-ad');
+    const { start, items } = this.index.byOrig;
+    for (const id of clients) {
+      if ((this.roleBits[id] & dcBit) !== 0) continue;
+      let ldapFlows = 0;
+      let ldapCompleted = 0;
+      let toDc = false;
+      let toCloud = false;
+      let toOtherHttps = false;
+      for (let k = start[id]; k < start[id + 1]; k++) {
+        const i = items[k];
+        const p = port[i];
+        if ((p === 389 || p === 88) && proto[i] !== PROTO_ICMP && (this.roleBits[resp[i]] & dcBit) !== 0) {
+          toDc = true;
+          if (p === 389) {
+            ldapFlows += flows[i];
+            ldapCompleted += completed[i];
+          }
+        } else if (proto[i] === PROTO_TCP && p === 443) {
+          if ((this.roleBits[resp[i]] & cloudBit) !== 0) toCloud = true;
+          else toOtherHttps = true;
+        }
+      }
+      // Parsing an address (for its scope) costs more than the tally: only for hosts that qualify.
+      if (toDc && toCloud) {
+        if (this.canInfer(id)) strong.push({ id, ldapFlows, ldapCompleted });
+      } else if (ldapCompleted >= MIN_LDAP_FLOWS_FOR_WEAK_CONNECT && toOtherHttps && this.canInfer(id)) {
+        if (this.connectDetail(id).publicHttps.length > 0) weak.push({ id, ldapFlows, ldapCompleted });
+      }
+    }
+    const strongWhy = (c: Candidate) => {
+      const d = this.connectDetail(c.id);
+      return `talks LDAP/Kerberos to DC ${joinWords(d.dcs.slice(0, 3))} (${plural(c.ldapFlows, 'LDAP flow')}) and HTTPS 443 to azure-ad ${joinWords(d.cloud.slice(0, 3))} (${plural(d.cloudFlows, 'flow')})`;
+    };
+    if (strong.length === 1) {
+      this.infer(strong[0].id, 'connect', 'medium', strongWhy(strong[0]));
+      return;
+    }
+    if (strong.length > 1) {
+      for (const c of topBy(strong, (x) => x.ldapFlows)) {
+        this.infer(c.id, 'connect', 'low', `${strongWhy(c)}; one of ${strong.length} hosts that do both, the one with the most LDAP flows`);
+      }
+      return;
+    }
+    for (const c of topBy(weak, (x) => x.ldapCompleted)) {
+      const d = this.connectDetail(c.id);
+      this.infer(
+        c.id,
+        'connect',
+        'low',
+        `most completed LDAP flows to a DC (${c.ldapCompleted}, to ${joinWords(d.dcs.slice(0, 3))}) and HTTPS 443 to public addresses (${joinWords(d.publicHttps.slice(0, 3))}); no Entra ID name was seen to confirm`,
+      );
+    }
   }
-  for (const c of topBy(weak, (x) => x.ldapCompleted)) {
-    infer(
-      c.address,
-      'connect',
-      'low',
-      `most completed LDAP flows to a DC (${c.ldapCompleted}, to ${joinWords([...c.dcs].slice(0, 3))}) and HTTPS 443 to public addresses (${joinWords([...c.publicHttps].slice(0, 3))}); no Entra ID name was seen to confirm`,
-    );
+
+  /** The hosts a connect-server candidate talks to, distinct, in pair order (for the sentence saying why). */
+  private connectDetail(id: number): { dcs: string[]; cloud: string[]; cloudFlows: number; publicHttps: string[] } {
+    const dcs = new Set<string>();
+    const cloud = new Set<string>();
+    const publicHttps = new Set<string>();
+    let cloudFlows = 0;
+    const { proto, port, resp, flows } = this.index;
+    const dcBit = roleBit('dc');
+    const cloudBit = roleBit('azure-ad');
+    for (const i of this.originated(id)) {
+      const p = port[i];
+      const r = resp[i];
+      if ((p === 389 || p === 88) && proto[i] !== PROTO_ICMP && (this.roleBits[r] & dcBit) !== 0) dcs.add(this.addresses[r]);
+      else if (proto[i] === PROTO_TCP && p === 443) {
+        if ((this.roleBits[r] & cloudBit) !== 0) {
+          cloud.add(this.addresses[r]);
+          cloudFlows += flows[i];
+        } else if (!this.isPrivate(r)) publicHttps.add(this.addresses[r]);
+      }
+    }
+    return { dcs: [...dcs], cloud: [...cloud], cloudFlows, publicHttps: [...publicHttps] };
+  }
+
+  /** health-agent: opens AMQP 5671 to a health-service host (medium) or to a public address (low). */
+  inferHealthAgent(): void {
+    for (const id of this.amqpClients) {
+      if (!this.canInfer(id)) continue;
+      const amqp: number[] = [];
+      for (const i of this.originated(id)) if (this.pairs[i].proto === 'tcp' && this.pairs[i].respP === 5671) amqp.push(i);
+      const named = amqp.filter((i) => this.hasRole(this.index.resp[i], 'health-service')).map((i) => this.pairs[i]);
+      if (named.length > 0) {
+        this.infer(id, 'health-agent', 'medium', `opens AMQP 5671 (Azure Service Bus) to health-service ${joinWords(named.slice(0, 3).map((p) => p.respH))} (${plural(sum(named, (p) => p.flows), 'flow')})`);
+        continue;
+      }
+      const publicAmqp = amqp.filter((i) => !this.isPrivate(this.index.resp[i])).map((i) => this.pairs[i]);
+      if (publicAmqp.length > 0) {
+        this.infer(id, 'health-agent', 'low', `opens AMQP 5671 to public ${joinWords(publicAmqp.slice(0, 3).map((p) => p.respH))} (${plural(sum(publicAmqp, (p) => p.flows), 'flow')}); no Connect Health name was seen to confirm`);
+      }
+    }
+  }
+
+  /** users: hosts (public ones too) that contact a wap on 443 or 49443 and hold no other role. */
+  inferUsers(): void {
+    // Only the clients of wap hosts can qualify.
+    const clients = new Set<number>();
+    for (const wap of this.holders('wap')) {
+      for (const i of this.answered(wap)) {
+        const p = this.pairs[i];
+        if (p.proto === 'tcp' && (p.respP === 443 || p.respP === 49443)) clients.add(this.index.orig[i]);
+      }
+    }
+    for (const id of clients) {
+      if (this.explicit[id] === 1 || this.roleBits[id] !== 0) continue;
+      const toWap: PairAggregate[] = [];
+      for (const i of this.originated(id)) {
+        const p = this.pairs[i];
+        if (p.proto === 'tcp' && (p.respP === 443 || p.respP === 49443) && this.hasRole(this.index.resp[i], 'wap')) toWap.push(p);
+      }
+      if (toWap.length === 0) continue;
+      const ports = [...new Set(toWap.map((p) => p.respP))].sort((x, y) => x - y);
+      const waps = [...new Set(toWap.map((p) => p.respH))];
+      this.infer(id, 'users', 'medium', `contacts WAP ${joinWords(waps.slice(0, 3))} on ${ports.join(' and ')} (${plural(sum(toWap, (p) => p.flows), 'flow')})`);
+    }
   }
 }
 
-/** health-agent: opens AMQP 5671 to a health-service host (medium) or to a public address (low). */
-function inferHealthAgent(
-  hosts: string[],
-  originated: Map<string, PairAggregate[]>,
-  canInfer: (a: string) => boolean,
-  infer: InferFn,
-  hasRole: (a: string, r: Role) => boolean,
-): void {
-  for (const address of hosts) {
-    const pairs = originated.get(address);
-    if (pairs === undefined || !pairs.some((p) => p.respP === 5671)) continue;
-    if (!canInfer(address)) continue;
-    const amqp = pairs.filter((p) => p.proto === 'tcp' && p.respP === 5671);
-    const named = amqp.filter((p) => hasRole(p.respH, 'health-service'));
-    if (named.length > 0) {
-      infer(address, 'health-agent', 'medium', `opens AMQP 5671 (Azure Service Bus) to health-service ${joinWords(named.slice(0, 3).map((p) => p.respH))} (${plural(sum(named, (p) => p.flows), 'flow')})`);
-      continue;
-    }
-    const publicAmqp = amqp.filter((p) => !isPrivateAddress(p.respH));
-    if (publicAmqp.length > 0) {
-      infer(address, 'health-agent', 'low', `opens AMQP 5671 to public ${joinWords(publicAmqp.slice(0, 3).map((p) => p.respH))} (${plural(sum(publicAmqp, (p) => p.flows), 'flow')}); no Connect Health name was seen to confirm`);
-    }
-  }
-}
+const EMPTY = new Int32Array(0);
 
-/** users: hosts (public ones too) that contact a wap on 443 or 49443 and hold no other role. */
-function inferUsers(
-  hosts: string[],
-  originated: Map<string, PairAggregate[]>,
-  explicit: Set<string>,
-  infer: InferFn,
-  hasRole: (a: string, r: Role) => boolean,
-  rolesOf: (a: string) => Role[],
-): void {
-  // Without a wap host nobody qualifies: skip the pass over every address.
-  if (!hosts.some((h) => hasRole(h, 'wap'))) return;
-  for (const address of hosts) {
-    if (explicit.has(address) || rolesOf(address).length > 0) continue;
-    const toWap = (originated.get(address) ?? []).filter(
-      (p) => p.proto === 'tcp' && (p.respP === 443 || p.respP === 49443) && hasRole(p.respH, 'wap'),
-    );
-    if (toWap.length === 0) continue;
-    const ports = [...new Set(toWap.map((p) => p.respP))].sort((a, b) => a - b);
-    const waps = [...new Set(toWap.map((p) => p.respH))];
-    infer(address, 'users', 'medium', `contacts WAP ${joinWords(waps.slice(0, 3))} on ${ports.join(' and ')} (${plural(sum(toWap, (p) => p.flows), 'flow')})`);
-  }
+/** What one host answers on each slot of SLOT_OF_PORT (all transports together). */
+interface ServedTally {
+  flows: Float64Array;
+  completed: Float64Array;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -503,7 +681,7 @@ export function describeEvidence(ev: FlowEvidence | undefined): string {
 }
 
 function servedText(port: number, s: ServedPort): string {
-  const clients = s.clients.size === 1 ? '1 client' : `${s.clients.size} clients`;
+  const clients = s.clients === 1 ? '1 client' : `${s.clients} clients`;
   const flows = s.completed === s.flows ? plural(s.flows, 'flow') : `${s.completed} of ${s.flows} flows answered`;
   return `${PORT_NAMES[port] ?? `port ${port}`} (${flows} from ${clients})`;
 }

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { busiestFirst } from '../../../src/audit/evaluate.js';
+import { compareAddresses } from '../../../src/common/ip.js';
+
+/** The reference: every id sorted by flows (descending), then address order, then id. */
+function reference(ids: number[], flows: Float64Array, addresses: string[], limit: number): number[] {
+  return ids
+    .slice()
+    .sort((x, y) => flows[y] - flows[x] || compareAddresses(addresses[x], addresses[y]) || x - y)
+    .slice(0, limit);
+}
+
+describe('busiestFirst', () => {
+  const addresses = ['10.0.0.9', '10.0.0.10', '2001:db8::1', '9.9.9.9', '10.0.0.100', '::1', '10.0.0.2', '010.0.0.2'];
+  const flows = Float64Array.from([5, 3, 3, 3, 7, 3, 1, 1]);
+  const ids = addresses.map((_, i) => i);
+
+  it('keeps the busiest, breaking ties at the cut by address order', () => {
+    // Four addresses tie at 3 flows for the last two places: 9.9.9.9 and 10.0.0.10 come first.
+    expect(busiestFirst(ids, flows, addresses, 4).map((i) => addresses[i])).toEqual(['10.0.0.100', '10.0.0.9', '9.9.9.9', '10.0.0.10']);
+  });
+
+  it('equals a full sort for every limit, equal spellings of one address in id order', () => {
+    for (let limit = 0; limit <= ids.length + 1; limit++) {
+      expect(busiestFirst(ids, flows, addresses, limit)).toEqual(reference(ids, flows, addresses, limit));
+    }
+  });
+
+  it('looks only at the ids it is given', () => {
+    const some = Int32Array.from([1, 3, 6]);
+    expect(busiestFirst(some, flows, addresses, 10)).toEqual([3, 1, 6]);
+  });
+});
