@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { CaptureDecodeThread } from '../../../src/cli/capture-pipeline.js';
@@ -50,6 +51,14 @@ describe('decoding in a second thread', () => {
     const s = single as { flows: Flow[]; quality: { failedFiles: unknown[]; diagnostics: unknown[] } };
     expect(s.flows.length).toBeGreaterThan(0);
     expect(s.quality.diagnostics.length).toBeGreaterThan(0);
+    expect(threaded).toEqual(single);
+  });
+
+  it('reads a gzipped capture the same way (the thread gunzips it)', async () => {
+    const gz = join(dir, 'ldap-dropped.pcapng.gz');
+    writeFileSync(gz, gzipSync(bytes));
+    const { single, threaded } = await readBothWays(gz);
+    expect((single as { flows: Flow[] }).flows.length).toBeGreaterThan(0);
     expect(threaded).toEqual(single);
   });
 
