@@ -17,11 +17,10 @@
 import { describeIcmpRefusal } from './outcome.js';
 import {
   addSampleToSlots,
-  cmpStr,
   CONN_STATE_INDEX,
   CONN_STATES,
+  connStateCode,
   internReason,
-  OUTCOMES,
   SampleColumns,
   selectSlots,
   SN,
@@ -56,7 +55,15 @@ const R_STATES = 8;
  */
 const R_SAMPLE_TS = R_STATES + CONN_STATES.length;
 const R_SAMPLE_OUTCOMES = R_SAMPLE_TS + 1;
-const ROW = R_SAMPLE_OUTCOMES + 1;
+/**
+ * Deny rules already offered to the pair's list, as a mask of rule bits (see PairTable.ruleBit):
+ * offering one again cannot change the list (it keeps the smallest MAX_DENY_RULES ever offered), so
+ * the common refused flow skips the list. Only meaningful to the table that set it (bits are per table).
+ */
+const R_DENY_SEEN = R_SAMPLE_OUTCOMES + 1;
+const ROW = R_DENY_SEEN + 1;
+/** Deny-rule names that get a bit in R_DENY_SEEN (the rest always go through the list). */
+const MAX_RULE_BITS = 30;
 
 /** Sample slots per pair. */
 const SLOTS = SAMPLES_PER_AGGREGATE;
@@ -162,6 +169,8 @@ export class PairTable {
   private index = new Int32Array(4 * 1024);
   private readonly icmpReasons: string[][] = [];
   private readonly denyRules: string[][] = [];
+  /** Bits of deny-rule names in R_DENY_SEEN. */
+  private readonly ruleBits = new Map<string, number>();
   private readonly timelines = new TimelineStore();
 
   constructor(private readonly maxPairs: number) {}
@@ -183,7 +192,10 @@ export class PairTable {
     const end = flow.ts + flow.duration;
     if (id < 0) {
       if (this.count >= this.maxPairs) return false;
-      id = this.insert(this.intern(flow.origH), this.intern(flow.respH), slot);
+      // An address not found above is new: add it without looking it up again.
+      const oid = o ?? this.addAddress(flow.origH);
+      const rid = r ?? (flow.respH === flow.origH ? oid : this.addAddress(flow.respH));
+      id = this.insert(oid, rid, slot);
       const row = id * ROW;
       this.rows[row + R_FIRST_TS] = flow.ts;
       this.rows[row + R_LAST_TS] = end;
@@ -214,7 +226,8 @@ export class PairTable {
     rows[row + R_OUTCOMES + outcome]++;
     if (flow.ts < rows[row + R_FIRST_TS]) rows[row + R_FIRST_TS] = flow.ts;
     if (end > rows[row + R_LAST_TS]) rows[row + R_LAST_TS] = end;
-    rows[row + R_STATES + CONN_STATE_INDEX[flow.connState]]++;
+    const state = connStateCode(flow.connState);
+    if (state >= 0) rows[row + R_STATES + state]++;
     rows[row + R_BYTES] += flow.origBytes + flow.respBytes;
     if (!(flow.ts > rows[row + R_SAMPLE_TS] && (rows[row + R_SAMPLE_OUTCOMES] & (1 << outcome)) !== 0)) {
       this.sampleCount[id] = addSampleToSlots(this.samples, id * SLOTS, this.sampleCount[id], flow, outcome, reasons);
@@ -222,8 +235,11 @@ export class PairTable {
     }
     if (flow.icmp) this.addIcmpReason(id, describeIcmpRefusal(flow.icmp));
     if (flow.outcome === 'refused' && flow.log?.rule) {
-      if (this.denyRules[id] === NO_STRINGS) this.denyRules[id] = [];
-      addCapped(this.denyRules[id], flow.log.rule, MAX_DENY_RULES);
+      const bit = this.ruleBit(flow.log.rule);
+      if ((rows[row + R_DENY_SEEN] & bit) === 0) {
+        this.addDenyRule(id, flow.log.rule);
+        rows[row + R_DENY_SEEN] = rows[row + R_DENY_SEEN] | bit;
+      }
     } else if (flow.outcome === 'refused' && flow.observedBy === 'flowlog') {
       // A firewall DROP with no rule name (Windows Firewall, CSV exports): its reason says who
       // refused it; without it the audit would read the S0 of a deny as "SYN unanswered".
@@ -268,10 +284,7 @@ export class PairTable {
     rows[row + R_BYTES] += p.bytes;
     this.digestSamples(id);
     for (const x of p.icmpReasons) this.addIcmpReason(id, x);
-    for (const x of p.denyRules) {
-      if (this.denyRules[id] === NO_STRINGS) this.denyRules[id] = [];
-      addCapped(this.denyRules[id], x, MAX_DENY_RULES);
-    }
+    for (const x of p.denyRules) this.addDenyRule(id, x);
     this.timelines.mergeTimeline(id, p.timeline);
     return 0;
   }
@@ -296,9 +309,12 @@ export class PairTable {
     const c = this.samples;
     const slots = n * SLOTS;
     const sampleStrs = new Int32Array(slots * SS);
+    // Empty slots are holes in the columns (see SampleColumns.ensure): '' in the data.
+    const uids = new Array<string>(slots).fill('');
     for (let id = 0; id < n; id++) {
       for (let k = 0; k < this.sampleCount[id]; k++) {
         const j = id * SLOTS + k;
+        uids[j] = c.uids[j];
         sampleStrs[j * SS] = sid(c.files[j]);
         sampleStrs[j * SS + 1] = sid(c.reasons[j]);
         const rule = c.rules[j];
@@ -328,7 +344,7 @@ export class PairTable {
       sampleNums: transfer ? c.nums : c.nums.slice(0, slots * SN),
       sampleCodes: transfer ? c.codes : c.codes.slice(0, slots * 2),
       sampleStrs,
-      uids: c.uids.slice(0, slots),
+      uids,
       icmpStart,
       denyStart,
       listIds: Int32Array.from(ids),
@@ -387,8 +403,7 @@ export class PairTable {
       this.digestSamples(id);
       for (let k = d.icmpStart[i]; k < d.icmpStart[i + 1]; k++) this.addIcmpReason(id, strings[d.listIds[k]]);
       for (let k = d.denyStart[i]; k < d.denyStart[i + 1]; k++) {
-        if (this.denyRules[id] === NO_STRINGS) this.denyRules[id] = [];
-        addCapped(this.denyRules[id], strings[d.listIds[k]], MAX_DENY_RULES);
+        this.addDenyRule(id, strings[d.listIds[k]]);
       }
       this.timelines.mergeFrom(id, d.timelines, i);
     }
@@ -405,6 +420,8 @@ export class PairTable {
     this.keys = d.keys;
     this.rows = d.rows;
     this.count = d.count;
+    // Their rule bits mean nothing here.
+    for (let i = 0; i < d.count; i++) this.rows[i * ROW + R_DENY_SEEN] = 0;
     this.sampleCount = d.sampleCount;
     const c = this.samples;
     c.nums = d.sampleNums;
@@ -417,7 +434,7 @@ export class PairTable {
         c.files[j] = strings[d.sampleStrs[j * SS]];
         c.reasons[j] = strings[d.sampleStrs[j * SS + 1]];
         const rule = d.sampleStrs[j * SS + 2];
-        c.rules[j] = rule >= 0 ? strings[rule] : undefined;
+        c.setRule(j, rule >= 0 ? strings[rule] : undefined);
         c.uids[j] = d.uids[j];
       }
       const icmp = d.icmpStart[i] === d.icmpStart[i + 1] ? NO_STRINGS : [];
@@ -460,6 +477,8 @@ export class PairTable {
       if (n > 0) connStates[CONN_STATES[k]] = n;
     }
     const timeline: Timeline = new StoredTimeline(this.timelines, id);
+    const icmpReasons = this.icmpReasons[id];
+    const denyRules = this.denyRules[id];
     return {
       proto: TRANSPORTS[slot & 3],
       origH: this.addrs[this.keys[3 * id]],
@@ -474,34 +493,71 @@ export class PairTable {
       lastTs: rows[row + R_LAST_TS],
       connStates,
       samples: share ? this.shared![id] : this.samplesOf(id),
-      icmpReasons: share ? this.icmpReasons[id] : this.icmpReasons[id].slice(),
-      denyRules: share ? this.denyRules[id] : this.denyRules[id].slice(),
+      icmpReasons: share ? icmpReasons : icmpReasons.slice(),
+      denyRules: share ? denyRules : denyRules.slice(),
       bytes: rows[row + R_BYTES],
       timeline: share ? timeline : copyTimeline(timeline),
     };
   }
 
-  /** Pair ids sorted by (transport name, originator, responder, port). */
-  private sortedIds(): number[] {
+  /**
+   * Pair ids sorted by (transport name, originator, responder, port): the addresses ranked once by
+   * text, then four stable counting-sort passes on small integers, least significant first. No
+   * comparator runs per pair.
+   */
+  private sortedIds(): Int32Array {
     const n = this.count;
-    const byName = this.addrs.map((_, i) => i).sort((a, b) => cmpStr(this.addrs[a], this.addrs[b]));
-    const rank = new Int32Array(this.addrs.length);
-    for (let k = 0; k < byName.length; k++) rank[byName[k]] = k;
+    // The default sort orders strings by code units, as cmpStr does, without calling back into JS.
+    const sorted = this.addrs.slice().sort();
+    const rank = new Int32Array(sorted.length);
+    for (let k = 0; k < sorted.length; k++) rank[this.addrIds.get(sorted[k])!] = k;
     const keys = this.keys;
-    const ids = Array.from({ length: n }, (_, i) => i);
-    ids.sort(
-      (a, b) =>
-        TRANSPORT_RANK[keys[3 * a + 2] & 3] - TRANSPORT_RANK[keys[3 * b + 2] & 3] ||
-        rank[keys[3 * a]] - rank[keys[3 * b]] ||
-        rank[keys[3 * a + 1]] - rank[keys[3 * b + 1]] ||
-        (keys[3 * a + 2] >>> 2) - (keys[3 * b + 2] >>> 2),
-    );
+    const port = new Int32Array(n);
+    const orig = new Int32Array(n);
+    const resp = new Int32Array(n);
+    const proto = new Int32Array(n);
+    let maxPort = 0;
+    for (let i = 0; i < n; i++) {
+      const slot = keys[3 * i + 2];
+      port[i] = slot >>> 2;
+      if (port[i] > maxPort) maxPort = port[i];
+      orig[i] = rank[keys[3 * i]];
+      resp[i] = rank[keys[3 * i + 1]];
+      proto[i] = TRANSPORT_RANK[slot & 3];
+    }
+    let ids = new Int32Array(n);
+    for (let i = 0; i < n; i++) ids[i] = i;
+    let spare = new Int32Array(n);
+    for (const [key, range] of [
+      [port, maxPort + 1],
+      [resp, rank.length],
+      [orig, rank.length],
+      [proto, TRANSPORTS.length],
+    ] as const) {
+      countingPass(ids, spare, key, range);
+      [ids, spare] = [spare, ids];
+    }
     return ids;
   }
 
   private addIcmpReason(id: number, text: string): void {
     if (this.icmpReasons[id] === NO_STRINGS) this.icmpReasons[id] = [];
     addCapped(this.icmpReasons[id], text, MAX_ICMP_REASONS);
+  }
+
+  /** The R_DENY_SEEN bit of a deny-rule name (0 once MAX_RULE_BITS names have one: never skipped). */
+  private ruleBit(rule: string): number {
+    const bit = this.ruleBits.get(rule);
+    if (bit !== undefined) return bit;
+    if (this.ruleBits.size >= MAX_RULE_BITS) return 0;
+    const next = 1 << this.ruleBits.size;
+    this.ruleBits.set(rule, next);
+    return next;
+  }
+
+  private addDenyRule(id: number, rule: string): void {
+    if (this.denyRules[id] === NO_STRINGS) this.denyRules[id] = [];
+    addCapped(this.denyRules[id], rule, MAX_DENY_RULES);
   }
 
   /** Pair `id`'s samples as new objects. */
@@ -531,12 +587,15 @@ export class PairTable {
   }
 
   private intern(address: string): number {
-    let id = this.addrIds.get(address);
-    if (id === undefined) {
-      id = this.addrs.length;
-      this.addrs.push(address);
-      this.addrIds.set(address, id);
-    }
+    const id = this.addrIds.get(address);
+    return id === undefined ? this.addAddress(address) : id;
+  }
+
+  /** Adds an address not in the table yet; returns its id. */
+  private addAddress(address: string): number {
+    const id = this.addrs.length;
+    this.addrs.push(address);
+    this.addrIds.set(address, id);
     return id;
   }
 
@@ -554,19 +613,20 @@ export class PairTable {
   private insert(o: number, r: number, slot: number): number {
     const id = this.count++;
     if (this.count > this.capacity) {
-      // Growing by half: the pair arrays are a good part of a summary.
-      this.capacity = Math.ceil(this.capacity * 1.5);
+      this.capacity = nextCapacity(this.capacity, this.maxPairs);
       this.keys = resized(this.keys, 3 * this.capacity);
       this.rows = resized(this.rows, ROW * this.capacity);
       this.sampleCount = resized(this.sampleCount, this.capacity);
       this.samples.ensure(this.capacity * SLOTS);
+      this.timelines.reserve(this.capacity);
     }
     this.keys[3 * id] = o;
     this.keys[3 * id + 1] = r;
     this.keys[3 * id + 2] = slot;
     const row = id * ROW;
-    this.rows.fill(0, row, row + ROW);
-    this.rows[row + R_SAMPLE_TS] = Infinity;
+    const rows = this.rows;
+    for (let k = 0; k < ROW; k++) rows[row + k] = 0;
+    rows[row + R_SAMPLE_TS] = Infinity;
     this.sampleCount[id] = 0;
     this.icmpReasons.push(NO_STRINGS);
     this.denyRules.push(NO_STRINGS);
@@ -604,8 +664,28 @@ function sampleFromData(c: SampleColumns, j: number, d: PairTableData, k: number
   c.files[j] = strings[d.sampleStrs[k * SS]];
   c.reasons[j] = strings[d.sampleStrs[k * SS + 1]];
   const rule = d.sampleStrs[k * SS + 2];
-  c.rules[j] = rule >= 0 ? strings[rule] : undefined;
+  c.setRule(j, rule >= 0 ? strings[rule] : undefined);
   c.uids[j] = d.uids[k];
+}
+
+/**
+ * One stable counting-sort pass: `out` := `ids` ordered by `key[id]` (integers in 0 .. range - 1),
+ * ties kept in their order in `ids`.
+ */
+function countingPass(ids: Int32Array, out: Int32Array, key: Int32Array, range: number): void {
+  const start = new Int32Array(range + 1);
+  for (let i = 0; i < ids.length; i++) start[key[ids[i]] + 1]++;
+  for (let k = 1; k <= range; k++) start[k] += start[k - 1];
+  for (let i = 0; i < ids.length; i++) out[start[key[ids[i]]]++] = ids[i];
+}
+
+/**
+ * The pair capacity after `capacity`: four times larger (capped by the pair cap, but never below
+ * capacity + 1). Growing is on the path of new pairs, and each step copies every column; a large
+ * step is cheap in memory because the typed arrays' fresh pages are untouched until pairs use them.
+ */
+function nextCapacity(capacity: number, maxPairs: number): number {
+  return Math.max(capacity + 1, Math.min(capacity * 4, maxPairs));
 }
 
 /** A copy of `a` of length `n` (`n` >= its length). */

@@ -10,6 +10,42 @@ import type { ConnState, Flow, FlowEvidence, Outcome } from './types.js';
 /** Every conn_state, in the order of their codes in {@link SampleColumns} and pair rows. */
 export const CONN_STATES: readonly ConnState[] = ['S0', 'S1', 'SF', 'REJ', 'S2', 'S3', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH', 'SH', 'SHR', 'OTH'];
 export const CONN_STATE_INDEX = Object.fromEntries(CONN_STATES.map((s, i) => [s, i])) as Record<ConnState, number>;
+/**
+ * The code of a conn_state (its index in {@link CONN_STATES}), for the per-flow path: a switch on
+ * the constant strings rather than a keyed lookup on an object; -1 for a value not in the list.
+ */
+export function connStateCode(state: ConnState): number {
+  switch (state) {
+    case 'S0':
+      return 0;
+    case 'S1':
+      return 1;
+    case 'SF':
+      return 2;
+    case 'REJ':
+      return 3;
+    case 'S2':
+      return 4;
+    case 'S3':
+      return 5;
+    case 'RSTO':
+      return 6;
+    case 'RSTR':
+      return 7;
+    case 'RSTOS0':
+      return 8;
+    case 'RSTRH':
+      return 9;
+    case 'SH':
+      return 10;
+    case 'SHR':
+      return 11;
+    case 'OTH':
+      return 12;
+    default:
+      return -1;
+  }
+}
 /** Every outcome, in the order of their codes (bit 1 << code in an outcome mask). */
 export const OUTCOMES: readonly Outcome[] = ['completed', 'refused', 'unanswered', 'unknown'];
 
@@ -88,6 +124,7 @@ export class SampleColumns {
   nums: Float64Array;
   /** Per slot: conn_state code, outcome code. */
   codes: Uint8Array;
+  // Holey arrays: slots past a pair's samples may be holes (see ensure).
   files: string[] = [];
   reasons: string[] = [];
   rules: (string | undefined)[] = [];
@@ -99,7 +136,11 @@ export class SampleColumns {
     this.ensure(slots);
   }
 
-  /** Room for `slots` slots (the typed arrays are replaced by larger ones when needed). */
+  /**
+   * Room for `slots` slots: the typed arrays are replaced by larger ones when needed. The string
+   * columns grow as slots are written (a slot never written reads as undefined), so a new pair costs
+   * no per-slot fill.
+   */
   ensure(slots: number): void {
     if (this.nums.length < slots * SN) {
       const nums = new Float64Array(slots * SN);
@@ -109,11 +150,20 @@ export class SampleColumns {
       codes.set(this.codes);
       this.codes = codes;
     }
-    while (this.uids.length < slots) {
-      this.files.push('');
-      this.reasons.push('');
-      this.rules.push(undefined);
-      this.uids.push('');
+  }
+
+  /**
+   * Slot `j`'s rule := `rule`. Most samples have none (captures never do): then the column is not
+   * written at all, so it stays empty rather than growing by a slot per pair.
+   */
+  setRule(j: number, rule: string | undefined): void {
+    const rules = this.rules;
+    if (rule !== undefined) {
+      // Filled up to j first: a write far past the end would turn the array into a slow dictionary.
+      while (rules.length < j) rules.push(undefined);
+      rules[j] = rule;
+    } else if (rules[j] !== undefined) {
+      rules[j] = undefined;
     }
   }
 
@@ -133,7 +183,7 @@ export class SampleColumns {
     this.codes[2 * to + 1] = src.codes[2 * from + 1];
     this.files[to] = src.files[from];
     this.reasons[to] = src.reasons[from];
-    this.rules[to] = src.rules[from];
+    this.setRule(to, src.rules[from]);
     this.uids[to] = src.uids[from];
   }
 
@@ -148,11 +198,11 @@ export class SampleColumns {
     n[a + 3] = e.line ?? NaN;
     n[a + 4] = e.record ?? NaN;
     n[a + 5] = e.tuple ?? NaN;
-    this.codes[2 * j] = CONN_STATE_INDEX[flow.connState];
+    this.codes[2 * j] = Math.max(0, connStateCode(flow.connState));
     this.codes[2 * j + 1] = outcome;
     this.files[j] = e.file;
     this.reasons[j] = internReason(reasons, flow.reason);
-    this.rules[j] = flow.log?.rule;
+    this.setRule(j, flow.log?.rule);
     this.uids[j] = flow.uid;
   }
 
@@ -170,7 +220,7 @@ export class SampleColumns {
     this.codes[2 * j + 1] = OUTCOMES.indexOf(s.outcome);
     this.files[j] = s.file;
     this.reasons[j] = s.reason;
-    this.rules[j] = s.rule;
+    this.setRule(j, s.rule);
     this.uids[j] = s.uid;
   }
 

@@ -91,6 +91,23 @@ export class TimelineStore {
     return this.count;
   }
 
+  /**
+   * Room for `timelines` timelines in all, each with its first bucket, so that creating them does
+   * not grow the arrays step by step (the pair table calls this when it grows).
+   */
+  reserve(timelines: number): void {
+    if (this.meta.length < timelines * META) {
+      const meta = new Float64Array(timelines * META);
+      meta.set(this.meta);
+      this.meta = meta;
+    }
+    const need = this.used + Math.max(0, timelines - this.count);
+    if (need > this.starts.length) {
+      this.starts = grow(this.starts, need);
+      this.counts = grow(this.counts, 2 * this.starts.length);
+    }
+  }
+
   /** A new empty timeline (width 1 s); returns its id. */
   create(): number {
     const id = this.count++;

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { FlowSummary, transferList } from '../../../src/flows/summary.js';
+import type { Flow, Transport } from '../../../src/flows/types.js';
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function randomAddress(r: () => number): string {
+  const x = Math.floor(r() * 2 ** 32);
+  if (r() < 0.3) return `2001:db8:${(x >>> 16).toString(16)}::${(x & 0xffff).toString(16)}`;
+  // Few distinct first octets: long shared prefixes, as in a real network.
+  return `10.${x & 3}.${(x >>> 8) & 255}.${x >>> 24}`;
+}
+
+describe('FlowSummary.toData: pair order', () => {
+  it('sorts pairs by transport, originator text, responder text and numeric port', () => {
+    const r = rng(3);
+    const protos: Transport[] = ['tcp', 'udp', 'icmp'];
+    const summary = new FlowSummary();
+    const addrs = Array.from({ length: 200 }, () => randomAddress(r));
+    for (let i = 0; i < 3000; i++) {
+      const proto = protos[Math.floor(r() * 3)];
+      const flow: Flow = {
+        uid: `C${i}`,
+        ts: 1_700_000_000_000_000 + i,
+        duration: 0,
+        proto,
+        origH: addrs[Math.floor(r() * addrs.length)],
+        origP: 50000,
+        respH: addrs[Math.floor(r() * addrs.length)],
+        respP: proto === 'icmp' ? 0 : [53, 88, 389, 443, 1024, 9, 65535][Math.floor(r() * 7)],
+        connState: 'SF',
+        history: '',
+        origPkts: 1,
+        origBytes: 1,
+        origIpBytes: 1,
+        respPkts: 1,
+        respBytes: 1,
+        respIpBytes: 1,
+        outcome: 'completed',
+        reason: 'ok',
+        observedBy: 'packets',
+        evidence: { file: 'a.pcap', frame: i + 1 },
+      };
+      summary.add(flow);
+    }
+    const keys = summary.toData().pairs.map((p) => [p.proto, p.origH, p.respH, p.respP] as const);
+    const expected = keys
+      .slice()
+      .sort((a, b) => byCodeUnits(a[0], b[0]) || byCodeUnits(a[1], b[1]) || byCodeUnits(a[2], b[2]) || a[3] - b[3]);
+    expect(keys.length).toBeGreaterThan(1000);
+    expect(keys).toEqual(expected);
+    expect(summary.toData({ share: true }).pairs.map((p) => [p.proto, p.origH, p.respH, p.respP])).toEqual(expected);
+  });
+});
+
+describe('FlowSummary: deny rules of refused flows', () => {
+  function denyFlow(i: number, rule: string, respP: number): Flow {
+    return {
+      uid: `D${i}`,
+      ts: 1_700_000_000_000_000 + i * 1000,
+      duration: 0,
+      proto: 'tcp',
+      origH: '10.0.0.22',
+      origP: 50000 + (i % 1000),
+      respH: '10.0.1.10',
+      respP,
+      connState: 'S0',
+      history: '',
+      origPkts: 1,
+      origBytes: 0,
+      origIpBytes: 0,
+      respPkts: 0,
+      respBytes: 0,
+      respIpBytes: 0,
+      outcome: 'refused',
+      reason: `denied by ${rule}`,
+      observedBy: 'flowlog',
+      evidence: { file: 'PT1H.json', record: 0, tuple: i },
+      log: { action: 'D', rule },
+    };
+  }
+
+  it('keeps the smallest MAX_DENY_RULES names whatever the order, with more names than fast-path bits, across an adopted part', () => {
+    const r = rng(5);
+    // 45 names (more than the table's 30 rule bits), each offered many times, in random order.
+    const names = Array.from({ length: 45 }, (_, i) => `Rule${String(i).padStart(2, '0')}`);
+    const flows = Array.from({ length: 4000 }, (_, i) => denyFlow(i, names[Math.floor(r() * names.length)], [389, 88][i % 2]));
+    const whole = new FlowSummary();
+    for (const f of flows) whole.add(f);
+    for (const p of whole.toData().pairs) {
+      const offered = [...new Set(flows.filter((f) => f.respP === p.respP).map((f) => f.log!.rule!))].sort();
+      expect(p.denyRules).toEqual(offered.slice(0, 8));
+    }
+    // A part adopted by an empty summary (as the main thread adopts a worker's table), then the other
+    // flows added to it: the part has only the larger names, so the smallest come after the adoption.
+    const late = (f: Flow): boolean => f.log!.rule! < 'Rule20';
+    const part = new FlowSummary();
+    for (const f of flows) if (!late(f)) part.add(f);
+    const t = part.toTransfer({ transfer: true });
+    const merged = new FlowSummary();
+    merged.mergeTransfer(structuredClone(t, { transfer: transferList(t) }), { adopt: true });
+    for (const f of flows) if (late(f)) merged.add(f);
+    expect(merged.toData()).toEqual(whole.toData());
+  });
+});
