@@ -29,6 +29,15 @@ export type PacketWithKeySink = (pkt: Packet, key: Int32Array, keyAt: number) =>
 export class CaptureDecodeThread {
   private static instance: CaptureDecodeThread | null = null;
 
+  /** {@link shared}, or null when no thread can be started here (the caller decodes in its own). */
+  static tryShared(): CaptureDecodeThread | null {
+    try {
+      return CaptureDecodeThread.shared();
+    } catch {
+      return null;
+    }
+  }
+
   /** The process's decoding thread, started on first use. */
   static shared(): CaptureDecodeThread {
     if (!CaptureDecodeThread.instance) CaptureDecodeThread.instance = new CaptureDecodeThread();

@@ -11,7 +11,11 @@ const READING_COMMANDS = new Set(['flows', 'analyze', 'roles']);
  * an idle thread that does not keep the process alive.
  */
 export function prestartDecodeThreadFor(argv: readonly string[]): void {
-  if (namesBigInput(argv, DECODE_THREAD_MIN_BYTES)) CaptureDecodeThread.shared();
+  try {
+    if (namesBigInput(argv, DECODE_THREAD_MIN_BYTES)) CaptureDecodeThread.tryShared();
+  } catch {
+    // Only a head start: an argument we cannot stat (EACCES ...) is the command's business.
+  }
 }
 
 /** Whether `argv` runs a reading command, not limited to one thread, on a file of `minBytes` or more. */

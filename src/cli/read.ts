@@ -106,15 +106,29 @@ export async function readOneFile(
       const table = new FlowTable({ onFlow: emit, diag, timeouts: opts.timeouts, maxFlows: opts.maxFlows });
       table.setFile(file.path);
       try {
-        if (useDecodeThread(file, opts)) {
+        const thread = useDecodeThread(file, opts) ? CaptureDecodeThread.tryShared() : null;
+        let delivered = 0;
+        if (thread) {
           threadBytes = 0;
-          result.summary = await CaptureDecodeThread.shared().read(
-            file.path,
-            diag,
-            (pkt, key, keyAt) => (keyAt >= 0 ? table.addPacketWithKey(pkt, key, keyAt) : table.addPacket(pkt)),
-            (bytes) => (threadBytes = bytes),
-          );
-        } else {
+          try {
+            result.summary = await thread.read(
+              file.path,
+              diag,
+              (pkt, key, keyAt) => {
+                delivered++;
+                if (keyAt >= 0) table.addPacketWithKey(pkt, key, keyAt);
+                else table.addPacket(pkt);
+              },
+              (bytes) => (threadBytes = bytes),
+            );
+          } catch (e) {
+            // The thread itself failed before it sent anything (it could not start): decode here
+            // instead; this thread's copy of the input is still unread. Anything else is reported.
+            if (delivered > 0 || e instanceof InputError || typeof (e as NodeJS.ErrnoException)?.syscall === 'string') throw e;
+            threadBytes = -1;
+          }
+        }
+        if (result.summary === null) {
           const pkt = new Packet();
           result.summary = await readCapture(input, { diag }, (frame) => {
             if (decodeFrame(frame, pkt, diag)) table.addPacket(pkt);

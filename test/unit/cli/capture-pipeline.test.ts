@@ -70,6 +70,15 @@ describe('decoding in a second thread', () => {
     expect(threaded).toEqual(single);
   });
 
+  it('decodes in the reading thread when the decoding thread cannot start', async () => {
+    const spy = vi.spyOn(CaptureDecodeThread.prototype, 'read').mockRejectedValue(new Error('capture decoding thread exited (code 1)'));
+    const { single, threaded } = await readBothWays(join('fixtures', 'ldap-dropped.pcapng'));
+    expect(spy).toHaveBeenCalledTimes(1);
+    spy.mockRestore();
+    expect((single as { flows: Flow[] }).flows.length).toBeGreaterThan(0);
+    expect(threaded).toEqual(single);
+  });
+
   it('fails a missing file the same way', async () => {
     const { single, threaded } = await readBothWays(join(dir, 'missing.pcap'));
     expect((single as { quality: { failedFiles: { code: string }[] } }).quality.failedFiles[0].code).toBe('input_unreadable');
