@@ -75,8 +75,8 @@ export function toReadOptions(f: ReadFlags): ReadOptions {
     until: f.until ? parseTimeOption('--until', f.until) : undefined,
     maxFlows: f.maxFlows ? parsePositiveInt('--max-flows', f.maxFlows) : undefined,
     timeouts: {},
-    // --workers 0 means this thread only, so no decoding thread for a big capture either.
-    decodeThread: f.workers !== undefined && Number(f.workers) === 0 ? 'never' : 'auto',
+    // --workers 0 or 1 means this thread only, so no decoding thread for a big capture either.
+    decodeThread: f.workers !== undefined && Number(f.workers) <= 1 ? 'never' : 'auto',
   };
   if (f.tcpTimeout) opts.timeouts!.tcpInactivity = parseDuration('--tcp-timeout', f.tcpTimeout);
   if (f.udpTimeout) {

@@ -18,12 +18,13 @@ export function prestartDecodeThreadFor(argv: readonly string[]): void {
   }
 }
 
-/** Whether `argv` runs a reading command, not limited to one thread, on a file of `minBytes` or more. */
+/** Whether `argv` runs a reading command, not limited to one thread (`--workers 0` or `1`), on a file of `minBytes` or more. */
 export function namesBigInput(argv: readonly string[], minBytes: number): boolean {
   const command = argv.find((a) => !a.startsWith('-'));
   if (command === undefined || !READING_COMMANDS.has(command)) return false;
-  const workers = argv.indexOf('--workers');
-  if ((workers >= 0 && argv[workers + 1] === '0') || argv.includes('--workers=0')) return false;
+  const at = argv.indexOf('--workers');
+  const workers = at >= 0 ? argv[at + 1] : argv.find((a) => a.startsWith('--workers='))?.slice('--workers='.length);
+  if (workers !== undefined && Number(workers) <= 1) return false;
   return argv.some((arg) => {
     if (arg.startsWith('-') || arg === command) return false;
     const st = statSync(arg, { throwIfNoEntry: false });

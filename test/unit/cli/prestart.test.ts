@@ -16,6 +16,8 @@ describe('starting the decoding thread early', () => {
     expect(namesBigInput(['flows', 'no-such-file.pcap'], 1)).toBe(false);
     expect(namesBigInput(['flows', fixture, '--workers', '0'], 1)).toBe(false);
     expect(namesBigInput(['flows', '--workers=0', fixture], 1)).toBe(false);
+    expect(namesBigInput(['flows', fixture, '--workers', '1'], 1)).toBe(false);
+    expect(namesBigInput(['flows', fixture, '--workers', '2'], 1)).toBe(true);
     expect(namesBigInput([], 1)).toBe(false);
   });
 });
