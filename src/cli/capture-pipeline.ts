@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InputError, type DiagnosticCode, type DiagnosticSink } from '../common/diagnostics.js';
 import { packageRoot } from '../common/package-root.js';
-import { PacketBatchReader } from '../flows/packet-batch.js';
-import { Packet } from '../decode/types.js';
+import { BatchPacket } from '../flows/packet-batch.js';
+import type { PacketFields } from '../decode/types.js';
 import type { FileSummary } from '../sources/types.js';
 import { replayEvent, type DiagnosticEvent, type FromDecodeThread, type ThreadError } from './decode-thread-protocol.js';
 
@@ -14,7 +14,7 @@ export const DECODE_THREAD_MIN_BYTES = 64 * 1024 * 1024;
  * Receives a decoded packet (reused object: valid during the call only) and, when `keyAt` is not
  * -1, its flow key at `key[keyAt ..]` (FlowTable.addPacketWithKey).
  */
-export type PacketWithKeySink = (pkt: Packet, key: Int32Array, keyAt: number) => void;
+export type PacketWithKeySink = (pkt: PacketFields, key: Int32Array, keyAt: number) => void;
 
 /**
  * Reads a capture with its decoding in a second thread (decode-thread.ts): that thread reads and
@@ -82,7 +82,6 @@ export class CaptureDecodeThread {
 
   private readNow(path: string, diag: DiagnosticSink, onPacket: PacketWithKeySink, onBytes?: (bytes: number) => void): Promise<FileSummary> {
     const id = this.nextId++;
-    const pkt = new Packet();
     this.worker.ref();
     return new Promise<FileSummary>((resolve, reject) => {
       const finish = (fn: () => void) => {
@@ -100,13 +99,14 @@ export class CaptureDecodeThread {
           if (m.id !== id) return;
           try {
             if (m.type === 'batch') {
-              const batch = new PacketBatchReader(m.buffer, m.count, m.extras);
+              const batch = new BatchPacket(m.buffer, m.count, m.extras);
+              const words = batch.words;
               const events = m.events;
               let e = 0;
               for (let slot = 0; slot < m.count; slot++) {
                 while (e < events.length && events[e].slot <= slot) replayEvent(diag, events[e++]);
-                batch.get(slot, pkt);
-                onPacket(pkt, batch.words, batch.keyAt(slot));
+                batch.moveTo(slot);
+                onPacket(batch, words, batch.keyAt);
               }
               while (e < events.length) replayEvent(diag, events[e++]);
               this.worker.postMessage({ type: 'credit', buffer: m.buffer }, [m.buffer]);

@@ -21,7 +21,7 @@ import { RecordingDiagnostics, type FromDecodeThread, type ThreadError, type ToD
 export const BATCH_PACKETS = 16384;
 /** The first batch of a file is small, and each next one twice the last: the main thread starts work early. */
 const FIRST_BATCH_PACKETS = 256;
-const MAX_BATCHES_IN_FLIGHT = 4;
+const MAX_BATCHES_IN_FLIGHT = 8;
 
 const port = parentPort;
 if (!port) throw new Error('decode-thread.ts must run as a worker thread');

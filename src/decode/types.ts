@@ -138,3 +138,10 @@ export class Packet {
     this.truncated = false;
   }
 }
+
+/**
+ * What consumers read of a decoded packet: {@link Packet}'s fields, without its methods. The flow
+ * table takes this, so that a packet received from the decoding thread can be read in place
+ * (flows/packet-batch.ts) instead of being copied into a Packet first.
+ */
+export type PacketFields = Omit<Packet, 'reset'>;

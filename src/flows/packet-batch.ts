@@ -1,12 +1,12 @@
 import { canonicalKey } from './key.js';
-import { IPPROTO_TCP, IPPROTO_UDP, Packet, type DnsSummary, type QuotedHeader } from '../decode/types.js';
+import { IPPROTO_TCP, IPPROTO_UDP, Packet, type DnsSummary, type PacketFields, type QuotedHeader } from '../decode/types.js';
 
 /**
  * Decoded packets packed into one ArrayBuffer, so that a decoding thread can hand thousands of them
  * to the flow-table thread in one transfer (postMessage with the buffer in the transfer list: no
  * copy, no object per packet). {@link PacketBatchWriter.put} copies a {@link Packet}'s fields into
- * the next slot, {@link PacketBatchReader.get} fills a Packet back from a slot: the round trip is
- * exact for every field (see the unit test), so the flow table sees the same packets either way.
+ * the next slot, {@link BatchPacket} reads them back in place: the round trip is exact for every
+ * field (see the unit test), so the flow table sees the same packets either way.
  *
  * Slot layout (144 bytes, 36 int32 / 18 float64 words):
  * - float64 0: tsMicros; float64 1: fileOffset (files beyond 4 GiB);
@@ -34,7 +34,7 @@ export class PacketBatchWriter {
   extras: PacketBatchExtras = [];
   private i32: Int32Array;
   private f64: Float64Array;
-  /** Word views of the address bytes of the packet last written (see PacketBatchReader). */
+  /** Word views of the address bytes of the packet last written: stored in the platform's byte order, so BatchPacket's byte view of them gives the bytes back. */
   private viewsOf: Packet | null = null;
   private src32 = new Int32Array(4);
   private dst32 = new Int32Array(4);
@@ -115,18 +115,24 @@ export class PacketBatchWriter {
   }
 }
 
-/** Reads packets back out of a received batch. */
-export class PacketBatchReader {
+/**
+ * One slot of a received batch, read in place: {@link PacketFields} as getters over the batch's
+ * words, so the flow table reads a packet without it being copied into a {@link Packet} first.
+ * {@link moveTo} selects the slot; slots must be visited in increasing order (the extras cursor).
+ */
+export class BatchPacket implements PacketFields {
+  private i = 0;
+  private f = 0;
+  private nextExtra = 0;
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
-  private nextExtra = 0;
-  /** Word views of the address bytes of the packet last filled (4 stores per address, not 16). */
-  private viewsOf: Packet | null = null;
-  private src32 = new Int32Array(4);
-  private dst32 = new Int32Array(4);
+  quoted: QuotedHeader | null = null;
+  dns: DnsSummary | null = null;
+  sni: string | null = null;
+  epmPorts: number[] | null = null;
 
   constructor(
-    buffer: ArrayBuffer,
+    private readonly buffer: ArrayBuffer,
     readonly count: number,
     private readonly extras: PacketBatchExtras,
   ) {
@@ -139,68 +145,91 @@ export class PacketBatchReader {
     return this.i32;
   }
 
-  /** Where slot `slot`'s flow key starts in {@link words}, or -1 when the packet has none. */
-  keyAt(slot: number): number {
-    const i = slot * I32_STRIDE;
-    return (this.i32[i + 5] & META_KEYED) !== 0 ? i + KEY_AT : -1;
+  /** Where the current slot's flow key starts in {@link words}, or -1 when the packet has none. */
+  get keyAt(): number {
+    return (this.i32[this.i + 5] & META_KEYED) !== 0 ? this.i + KEY_AT : -1;
   }
 
-  /** Fills `pkt` (every field) from slot `slot`. Slots must be read in increasing order. */
-  get(slot: number, pkt: Packet): void {
-    if (pkt !== this.viewsOf) this.bindPacket(pkt);
-    const f = slot * F64_STRIDE;
-    pkt.tsMicros = this.f64[f];
-    pkt.fileOffset = this.f64[f + 1];
-    const i = slot * I32_STRIDE;
-    const w = this.i32;
-    pkt.frame = w[i + 4] >>> 0;
-    const meta = w[i + 5];
-    pkt.ipVersion = (meta & 0xf) as 0 | 4 | 6;
-    pkt.proto = (meta >>> 4) & 0xff;
-    pkt.laterFragment = (meta & (1 << 12)) !== 0;
-    pkt.truncated = (meta & (1 << 13)) !== 0;
-    pkt.tcpFlags = (meta >>> 16) & 0xff;
-    const ports = w[i + 6];
-    pkt.srcPort = ports >>> 16;
-    pkt.dstPort = ports & 0xffff;
-    pkt.tcpSeq = w[i + 7] >>> 0;
-    pkt.tcpAck = w[i + 8] >>> 0;
-    pkt.tcpWindow = w[i + 9];
-    pkt.ipLen = w[i + 10];
-    pkt.payloadLen = w[i + 11];
-    pkt.icmpType = w[i + 12];
-    pkt.icmpCode = w[i + 13];
-    const s = this.src32;
-    s[0] = w[i + 14];
-    s[1] = w[i + 15];
-    s[2] = w[i + 16];
-    s[3] = w[i + 17];
-    const d = this.dst32;
-    d[0] = w[i + 18];
-    d[1] = w[i + 19];
-    d[2] = w[i + 20];
-    d[3] = w[i + 21];
-    pkt.srcV4 = w[i + 22] >>> 0;
-    pkt.dstV4 = w[i + 23] >>> 0;
+  moveTo(slot: number): void {
+    this.i = slot * I32_STRIDE;
+    this.f = slot * F64_STRIDE;
     const extra = this.nextExtra < this.extras.length ? this.extras[this.nextExtra] : null;
     if (extra !== null && extra[0] === slot) {
       this.nextExtra++;
-      pkt.quoted = extra[1];
-      pkt.dns = extra[2];
-      pkt.sni = extra[3];
-      pkt.epmPorts = extra[4];
-    } else {
-      pkt.quoted = null;
-      pkt.dns = null;
-      pkt.sni = null;
-      pkt.epmPorts = null;
+      this.quoted = extra[1];
+      this.dns = extra[2];
+      this.sni = extra[3];
+      this.epmPorts = extra[4];
+    } else if (this.quoted !== null || this.dns !== null || this.sni !== null || this.epmPorts !== null) {
+      this.quoted = null;
+      this.dns = null;
+      this.sni = null;
+      this.epmPorts = null;
     }
   }
 
-  private bindPacket(pkt: Packet): void {
-    this.viewsOf = pkt;
-    this.src32 = new Int32Array(pkt.src.buffer, pkt.src.byteOffset, 4);
-    this.dst32 = new Int32Array(pkt.dst.buffer, pkt.dst.byteOffset, 4);
+  get tsMicros(): number {
+    return this.f64[this.f];
+  }
+  get fileOffset(): number {
+    return this.f64[this.f + 1];
+  }
+  get frame(): number {
+    return this.i32[this.i + 4] >>> 0;
+  }
+  get ipVersion(): 0 | 4 | 6 {
+    return (this.i32[this.i + 5] & 0xf) as 0 | 4 | 6;
+  }
+  get proto(): number {
+    return (this.i32[this.i + 5] >>> 4) & 0xff;
+  }
+  get laterFragment(): boolean {
+    return (this.i32[this.i + 5] & (1 << 12)) !== 0;
+  }
+  get truncated(): boolean {
+    return (this.i32[this.i + 5] & (1 << 13)) !== 0;
+  }
+  get tcpFlags(): number {
+    return (this.i32[this.i + 5] >>> 16) & 0xff;
+  }
+  get srcPort(): number {
+    return this.i32[this.i + 6] >>> 16;
+  }
+  get dstPort(): number {
+    return this.i32[this.i + 6] & 0xffff;
+  }
+  get tcpSeq(): number {
+    return this.i32[this.i + 7] >>> 0;
+  }
+  get tcpAck(): number {
+    return this.i32[this.i + 8] >>> 0;
+  }
+  get tcpWindow(): number {
+    return this.i32[this.i + 9];
+  }
+  get ipLen(): number {
+    return this.i32[this.i + 10];
+  }
+  get payloadLen(): number {
+    return this.i32[this.i + 11];
+  }
+  get icmpType(): number {
+    return this.i32[this.i + 12];
+  }
+  get icmpCode(): number {
+    return this.i32[this.i + 13];
+  }
+  /** The address bytes, as a view of the batch (they were stored as the packet's own bytes). */
+  get src(): Uint8Array<ArrayBuffer> {
+    return new Uint8Array(this.buffer, (this.i + 14) * 4, 16);
+  }
+  get dst(): Uint8Array<ArrayBuffer> {
+    return new Uint8Array(this.buffer, (this.i + 18) * 4, 16);
+  }
+  get srcV4(): number {
+    return this.i32[this.i + 22] >>> 0;
+  }
+  get dstV4(): number {
+    return this.i32[this.i + 23] >>> 0;
   }
 }
-

@@ -40,7 +40,7 @@ import {
   TCP_SYN,
   type DnsRecord,
   type DnsSummary,
-  type Packet,
+  type PacketFields,
 } from '../decode/types.js';
 import {
   canonicalKey,
@@ -324,7 +324,7 @@ export class FlowTable {
    * Adds one decoded packet. Synchronous; reads `pkt` only during the call. Packets without an IP
    * layer or later IP fragments (no ports) are ignored here: the decoder has already counted them.
    */
-  addPacket(pkt: Packet): void {
+  addPacket(pkt: PacketFields): void {
     if (pkt.ipVersion === 0 || pkt.laterFragment) return;
     const ts = pkt.tsMicros;
     if (ts > this.now) {
@@ -348,7 +348,7 @@ export class FlowTable {
    * `canonicalKey(key, at, …the packet's addresses and ports…, false)` (see flows/packet-batch.ts).
    * Only TCP and UDP packets with ports use it; any other packet goes through addPacket.
    */
-  addPacketWithKey(pkt: Packet, key: Int32Array, at: number): void {
+  addPacketWithKey(pkt: PacketFields, key: Int32Array, at: number): void {
     if ((pkt.proto !== IPPROTO_TCP && pkt.proto !== IPPROTO_UDP) || pkt.ipVersion === 0 || pkt.laterFragment) {
       this.addPacket(pkt);
       return;
@@ -365,7 +365,7 @@ export class FlowTable {
 
   // ---------------------------------------------------------------- packets
 
-  private addPortPacket(pkt: Packet): void {
+  private addPortPacket(pkt: PacketFields): void {
     const v6 = pkt.ipVersion === 6;
     const proto = pkt.proto;
     if (this.keyPreset) this.keyPreset = false;
@@ -472,7 +472,7 @@ export class FlowTable {
   }
 
   /** True when this packet must start a new flow instead of joining `rec`. */
-  private mustSplit(rec: FlowRecord, pkt: Packet, isOrig: boolean): boolean {
+  private mustSplit(rec: FlowRecord, pkt: PacketFields, isOrig: boolean): boolean {
     const ts = pkt.tsMicros;
     if (ts - this.times[rec.id * TIME_STRIDE + T_LAST_SEEN] > this.timeoutOf(rec)) return true;
     if (rec.proto !== IPPROTO_TCP) return false;
@@ -488,7 +488,7 @@ export class FlowTable {
     return true;
   }
 
-  private addIcmpPacket(pkt: Packet): void {
+  private addIcmpPacket(pkt: PacketFields): void {
     const v6 = pkt.ipVersion === 6;
     const type = pkt.icmpType;
     const q = pkt.quoted;
@@ -546,7 +546,7 @@ export class FlowTable {
   }
 
   /** An ICMP destination unreachable: attach it to the flow its quote names (or make that flow). */
-  private addUnreachable(pkt: Packet): void {
+  private addUnreachable(pkt: PacketFields): void {
     const q = pkt.quoted!;
     const v6 = q.ipVersion === 6;
     const srcV4 = v6 ? 0 : ((q.src[0] << 24) | (q.src[1] << 16) | (q.src[2] << 8) | q.src[3]) >>> 0;

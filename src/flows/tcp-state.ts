@@ -10,7 +10,7 @@
  */
 
 import type { ConnState } from './types.js';
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../decode/types.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type PacketFields } from '../decode/types.js';
 
 /** Zeek's TCP endpoint states (TCP_Endpoint.h EndpointState). */
 export const TCP_INACTIVE = 0;
@@ -167,7 +167,7 @@ function scaledZeroWindow(c: TcpConnection, ep: TcpEndpoint, isOrig: boolean): v
  * i.e. two allocations per TCP packet. Reads `tcpFlags`, `tcpSeq`, `tcpAck` (absolute 32-bit),
  * `tcpWindow` and `payloadLen` (TCP payload bytes as the headers declare).
  */
-export function processTcpPacket(c: TcpConnection, isOrig: boolean, pkt: Packet): boolean {
+export function processTcpPacket(c: TcpConnection, isOrig: boolean, pkt: PacketFields): boolean {
   const flags = pkt.tcpFlags;
   const seq = pkt.tcpSeq;
   const ack = pkt.tcpAck;
