@@ -13,6 +13,7 @@ import type { Condition, Role } from '../../src/catalog/types.js';
 import type { Diagnostic } from '../../src/common/diagnostics.js';
 import type { ConnState } from '../../src/flows/types.js';
 import type { Timeline } from '../../src/flows/summary-types.js';
+import { mulberry32 as rng } from './rng.js';
 
 export interface SampleOptions {
   /**
@@ -75,18 +76,6 @@ const CONNECT = '10.0.0.20';
 const AZURE_OK = '20.190.151.68';
 const AZURE_BLOCKED = '40.126.32.74';
 const ADFS = '10.0.1.5';
-
-/** Small deterministic PRNG (mulberry32) so the sample never changes between runs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function dcAddress(i: number): string {
   return `10.0.${Math.floor(i / 250)}.${10 + (i % 250)}`;

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addressOrder, compareAddresses, sortAddresses } from '../../../src/common/ip.js';
-
-/** A small deterministic PRNG (mulberry32): the same lists on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../support/rng.js';
 
 /** The reference: a stable sort by compareAddresses, as positions. */
 function referenceOrder(list: readonly string[]): number[] {

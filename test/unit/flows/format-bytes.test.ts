@@ -2,30 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { RowBuffer } from '../../../src/flows/format-bytes.js';
 import { formatZeekRow, writeZeekRow } from '../../../src/flows/format-zeek.js';
 import type { Flow } from '../../../src/flows/types.js';
+import { SAMPLE_DNS_FLOW } from '../../support/flow-samples.js';
 
-const base: Flow = {
-  uid: 'CAbc123def456',
-  ts: 1_517_336_042_279_652,
-  duration: 69_982,
-  proto: 'udp',
-  origH: '192.168.88.2',
-  origP: 55638,
-  respH: '165.227.88.15',
-  respP: 53,
-  service: 'dns',
-  connState: 'SF',
-  history: 'Dd',
-  origPkts: 1,
-  origBytes: 61,
-  origIpBytes: 89,
-  respPkts: 1,
-  respBytes: 81,
-  respIpBytes: 109,
-  outcome: 'completed',
-  reason: 'SF: 1 packet sent, 1 back',
-  observedBy: 'packets',
-  evidence: { file: 'dns.pcap', frame: 3 },
-};
+const base: Flow = { ...SAMPLE_DNS_FLOW, evidence: { ...SAMPLE_DNS_FLOW.evidence } };
 
 /** The bytes writeZeekRow produces for `flows`, through a buffer small enough to grow. */
 function written(flows: Flow[]): Buffer {

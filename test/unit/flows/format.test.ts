@@ -4,30 +4,9 @@ import { formatTableHeader, formatTableRow, sanitizeForTerminal } from '../../..
 import { formatZeekRow, zeekFooter, zeekHeader } from '../../../src/flows/format-zeek.js';
 import type { Flow } from '../../../src/flows/types.js';
 import { runPackets, TcpTalk } from './packet-helper.js';
+import { SAMPLE_DNS_FLOW } from '../../support/flow-samples.js';
 
-const flow: Flow = {
-  uid: 'CAbc123def456',
-  ts: 1_517_336_042_279_652,
-  duration: 69_982,
-  proto: 'udp',
-  origH: '192.168.88.2',
-  origP: 55638,
-  respH: '165.227.88.15',
-  respP: 53,
-  service: 'dns',
-  connState: 'SF',
-  history: 'Dd',
-  origPkts: 1,
-  origBytes: 61,
-  origIpBytes: 89,
-  respPkts: 1,
-  respBytes: 81,
-  respIpBytes: 109,
-  outcome: 'completed',
-  reason: 'SF: 1 packet sent, 1 back',
-  observedBy: 'packets',
-  evidence: { file: 'dns.pcap', frame: 3 },
-};
+const flow: Flow = { ...SAMPLE_DNS_FLOW, evidence: { ...SAMPLE_DNS_FLOW.evidence } };
 
 describe('Zeek conn.log TSV', () => {
   it('writes the header exactly as Zeek does, so zeek-cut can read it', () => {

@@ -3,29 +3,11 @@ import { FlowSummary, selectSamples, transferList, type FlowSummaryTransfer } fr
 import type { FlowSample } from '../../../src/flows/summary-types.js';
 import { PairTimeline } from '../../../src/flows/timeline.js';
 import { TimelineStore } from '../../../src/flows/timeline-store.js';
-import type { ConnState, Flow, Outcome } from '../../../src/flows/types.js';
+import type { Flow } from '../../../src/flows/types.js';
+import { STATES_WITH_OUTCOMES as STATES } from '../../support/flow-samples.js';
+import { mulberry32 as rng } from '../../support/rng.js';
 
 const T0 = 1_700_000_000_000_000;
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const STATES: [ConnState, Outcome][] = [
-  ['SF', 'completed'],
-  ['S0', 'unanswered'],
-  ['REJ', 'refused'],
-  ['OTH', 'unknown'],
-  ['RSTO', 'completed'],
-];
 
 /** Flows over many pairs (hundreds, so the pair index and the timeline pool grow and compact), in shuffled time order. */
 function manyFlows(seed: number, n: number): Flow[] {

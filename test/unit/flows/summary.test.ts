@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { FlowSummary, selectSamples } from '../../../src/flows/summary.js';
 import { MAX_TIMELINE_BUCKETS, SAMPLES_PER_AGGREGATE } from '../../../src/flows/summary-types.js';
-import type { ConnState, Flow, Outcome } from '../../../src/flows/types.js';
+import type { Flow } from '../../../src/flows/types.js';
+import { STATES_WITH_OUTCOMES as STATES } from '../../support/flow-samples.js';
+import { mulberry32 as rng } from '../../support/rng.js';
 
 const T0 = 1_700_000_000_000_000;
 
@@ -32,26 +34,6 @@ function mkFlow(p: Partial<Flow> = {}): Flow {
     ...p,
   };
 }
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const STATES: [ConnState, Outcome][] = [
-  ['SF', 'completed'],
-  ['S0', 'unanswered'],
-  ['REJ', 'refused'],
-  ['OTH', 'unknown'],
-  ['RSTO', 'completed'],
-];
 
 function randomFlows(seed: number, n: number): Flow[] {
   const r = rng(seed);
