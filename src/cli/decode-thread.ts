@@ -29,8 +29,6 @@ if (!port) throw new Error('decode-thread.ts must run as a worker thread');
 const pool: ArrayBuffer[] = [];
 let inFlight = 0;
 let wake: (() => void) | null = null;
-const queue: { id: number; path: string }[] = [];
-let busy = false;
 
 port.on('message', (m: ToDecodeThread) => {
   if (m.type === 'credit') {
@@ -41,15 +39,9 @@ port.on('message', (m: ToDecodeThread) => {
     w?.();
     return;
   }
-  queue.push(m);
-  if (!busy) void drain();
+  // One file at a time: the main thread sends the next only after this one's 'end' or 'error'.
+  void decodeFile(m);
 });
-
-async function drain(): Promise<void> {
-  busy = true;
-  while (queue.length > 0) await decodeFile(queue.shift()!);
-  busy = false;
-}
 
 function newBuffer(): ArrayBuffer {
   return pool.pop() ?? new ArrayBuffer(BATCH_PACKETS * PACKET_SLOT_BYTES);

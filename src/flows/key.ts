@@ -161,8 +161,8 @@ export function canonicalKey(
     h = hashStep(h, k0);
     h = hashStep(h, k4);
   } else {
-    const s0 = word(src, 0), s1 = word(src, 4), s2 = word(src, 8), s3 = word(src, 12);
-    const d0 = word(dst, 0), d1 = word(dst, 4), d2 = word(dst, 8), d3 = word(dst, 12);
+    const s0 = addressWord(src, 0), s1 = addressWord(src, 4), s2 = addressWord(src, 8), s3 = addressWord(src, 12);
+    const d0 = addressWord(dst, 0), d1 = addressWord(dst, 4), d2 = addressWord(dst, 8), d3 = addressWord(dst, 12);
     let cmp = compareU32(s0, d0);
     if (cmp === 0) cmp = compareU32(s1, d1);
     if (cmp === 0) cmp = compareU32(s2, d2);
@@ -190,7 +190,8 @@ export function canonicalKey(
   out[at + KEY_FLIPPED] = flipped ? 1 : 0;
 }
 
-function word(b: Uint8Array, off: number): number {
+/** The 32-bit big-endian word of address bytes at `off` (as a signed int32). */
+export function addressWord(b: Uint8Array, off: number): number {
   return (b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3];
 }
 

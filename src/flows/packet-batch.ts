@@ -34,10 +34,6 @@ export class PacketBatchWriter {
   extras: PacketBatchExtras = [];
   private i32: Int32Array;
   private f64: Float64Array;
-  /** Word views of the address bytes of the packet last written: stored in the platform's byte order, so BatchPacket's byte view of them gives the bytes back. */
-  private viewsOf: Packet | null = null;
-  private src32 = new Int32Array(4);
-  private dst32 = new Int32Array(4);
 
   constructor(
     buffer: ArrayBuffer,
@@ -88,17 +84,12 @@ export class PacketBatchWriter {
     w[i + 11] = pkt.payloadLen;
     w[i + 12] = pkt.icmpType;
     w[i + 13] = pkt.icmpCode;
-    if (pkt !== this.viewsOf) {
-      this.viewsOf = pkt;
-      this.src32 = new Int32Array(pkt.src.buffer, pkt.src.byteOffset, 4);
-      this.dst32 = new Int32Array(pkt.dst.buffer, pkt.dst.byteOffset, 4);
-    }
-    const s = this.src32;
+    const s = pkt.src32;
     w[i + 14] = s[0];
     w[i + 15] = s[1];
     w[i + 16] = s[2];
     w[i + 17] = s[3];
-    const d = this.dst32;
+    const d = pkt.dst32;
     w[i + 18] = d[0];
     w[i + 19] = d[1];
     w[i + 20] = d[2];

@@ -43,6 +43,7 @@ import {
   type PacketFields,
 } from '../decode/types.js';
 import {
+  addressWord,
   canonicalKey,
   hashFinish,
   hashStep,
@@ -96,9 +97,9 @@ const INITIAL_CAPACITY = 4096;
 const ROW_BYTES = 64;
 /** Row stride in int32 units (the key view). */
 const KEY_STRIDE = ROW_BYTES / 4;
-const K_PORTS = 8;
-const K_META = 9;
-const K_HASH = 10;
+const K_PORTS = KEY_PORTS;
+const K_META = KEY_META;
+const K_HASH = KEY_HASH;
 
 const LIST_TCP = 0;
 const LIST_TCP_CLOSED = 1;
@@ -628,10 +629,10 @@ export class FlowTable {
    * a hash of the four words, each entry checks its words (a chain handles collisions).
    */
   private v6Text(bytes: Uint8Array): string {
-    const w0 = wordAt(bytes, 0);
-    const w1 = wordAt(bytes, 4);
-    const w2 = wordAt(bytes, 8);
-    const w3 = wordAt(bytes, 12);
+    const w0 = addressWord(bytes, 0);
+    const w1 = addressWord(bytes, 4);
+    const w2 = addressWord(bytes, 8);
+    const w3 = addressWord(bytes, 12);
     const h = hashFinish(hashStep(hashStep(hashStep(hashStep(0, w0), w1), w2), w3));
     let head = this.v6Texts.get(h);
     for (let e = head; e !== undefined; e = e.next) {
@@ -1030,8 +1031,4 @@ export class FlowTable {
   private touch(rec: FlowRecord, ts: number): void {
     if (ts > this.times[rec.id * TIME_STRIDE + T_LAST_SEEN]) this.times[rec.id * TIME_STRIDE + T_LAST_SEEN] = ts;
   }
-}
-
-function wordAt(b: Uint8Array, off: number): number {
-  return (b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3];
 }
