@@ -30,17 +30,20 @@ export class CaptureDecodeThread {
   private static instance: CaptureDecodeThread | null = null;
 
   /** {@link shared}, or null when no thread can be started here (the caller decodes in its own). */
-  static tryShared(): CaptureDecodeThread | null {
+  static tryShared(headStart?: string): CaptureDecodeThread | null {
     try {
-      return CaptureDecodeThread.shared();
+      return CaptureDecodeThread.shared(headStart);
     } catch {
       return null;
     }
   }
 
-  /** The process's decoding thread, started on first use. */
-  static shared(): CaptureDecodeThread {
-    if (!CaptureDecodeThread.instance) CaptureDecodeThread.instance = new CaptureDecodeThread();
+  /**
+   * The process's decoding thread, started on first use. `headStart` names a capture the thread may
+   * begin on at once, before it is asked to (see decode-thread.ts): only a thread started now takes it.
+   */
+  static shared(headStart?: string): CaptureDecodeThread {
+    if (!CaptureDecodeThread.instance) CaptureDecodeThread.instance = new CaptureDecodeThread(headStart);
     return CaptureDecodeThread.instance;
   }
 
@@ -54,8 +57,8 @@ export class CaptureDecodeThread {
   /** Files wait here while another one is read (callers normally read one at a time anyway). */
   private tail: Promise<unknown> = Promise.resolve();
 
-  private constructor() {
-    this.worker = new Worker(join(packageRoot(), 'dist', 'src', 'cli', 'decode-thread.js'));
+  private constructor(headStart?: string) {
+    this.worker = new Worker(join(packageRoot(), 'dist', 'src', 'cli', 'decode-thread.js'), { workerData: { headStart } });
     this.worker.on('message', (m: FromDecodeThread) => this.active?.onMessage(m));
     const broken = (e: Error) => {
       // The thread is gone: later files start a new one.

@@ -1,4 +1,4 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { InputError } from '../common/diagnostics.js';
 import { decodeFrame } from '../decode/frame.js';
 import { PACKET_SLOT_BYTES, PacketBatchWriter } from '../flows/packet-batch.js';
@@ -30,6 +30,40 @@ const pool: ArrayBuffer[] = [];
 let inFlight = 0;
 let wake: (() => void) | null = null;
 
+/** How a decoding job hands its messages on: to the main thread, or held while it is a head start. */
+interface Job {
+  id: number;
+  path: string;
+  post: (msg: FromDecodeThread, transfer?: ArrayBuffer[]) => void;
+  /** Set when a head start turns out to be for nothing: the reading stops at the next chunk. */
+  cancelled: boolean;
+}
+
+/**
+ * A file this thread started on before the main thread asked for it (prestart.ts names the big
+ * capture on the command line, so that reading and decoding begin while the rest of the program is
+ * still loading). Its messages are held until the main thread asks for that path; if it asks for
+ * another one first, the head start is dropped.
+ */
+interface HeadStart {
+  job: Job;
+  held: { msg: FromDecodeThread; transfer?: ArrayBuffer[] }[];
+  finished: Promise<void>;
+}
+
+let headStart: HeadStart | null = null;
+/** The job being decoded (or the last one): files are taken one at a time, in order. */
+let queue: Promise<void> = Promise.resolve();
+
+const headStartPath = (workerData as { headStart?: string } | null)?.headStart;
+if (typeof headStartPath === 'string') {
+  const held: HeadStart['held'] = [];
+  const job: Job = { id: 0, path: headStartPath, post: (msg, transfer) => held.push({ msg, transfer }), cancelled: false };
+  const finished = decodeFile(job);
+  headStart = { job, held, finished };
+  queue = finished;
+}
+
 port.on('message', (m: ToDecodeThread) => {
   if (m.type === 'credit') {
     inFlight--;
@@ -39,9 +73,37 @@ port.on('message', (m: ToDecodeThread) => {
     w?.();
     return;
   }
+  const start = headStart;
+  headStart = null;
+  if (start !== null && start.job.path === m.path) {
+    // The main thread asks for the file already under way: send what is held, then go on live.
+    start.job.id = m.id;
+    for (const { msg, transfer } of start.held) port.postMessage({ ...msg, id: m.id }, transfer ?? []);
+    start.held.length = 0;
+    start.job.post = (msg, transfer) => port.postMessage(msg, transfer ?? []);
+    return;
+  }
+  if (start !== null) dropHeadStart(start);
   // One file at a time: the main thread sends the next only after this one's 'end' or 'error'.
-  void decodeFile(m);
+  const job: Job = { id: m.id, path: m.path, post: (msg, transfer) => port.postMessage(msg, transfer ?? []), cancelled: false };
+  queue = queue.then(() => decodeFile(job));
 });
+
+/** Stops a head start nobody asked for and takes back the batch buffers it holds. */
+function dropHeadStart(start: HeadStart): void {
+  start.job.cancelled = true;
+  for (const { msg } of start.held) {
+    if (msg.type === 'batch') {
+      inFlight--;
+      pool.push(msg.buffer);
+    }
+  }
+  start.held.length = 0;
+  start.job.post = () => undefined;
+  const w = wake;
+  wake = null;
+  w?.();
+}
 
 function newBuffer(): ArrayBuffer {
   return pool.pop() ?? new ArrayBuffer(BATCH_PACKETS * PACKET_SLOT_BYTES);
@@ -53,18 +115,19 @@ async function roomForMore(): Promise<void> {
 }
 
 /** The input's chunks, pulled only while the main thread keeps up. */
-function gated(input: ByteInput): ByteInput {
+function gated(input: ByteInput, job: Job): ByteInput {
   const source = input.chunks;
   async function* chunks(): AsyncGenerator<Uint8Array> {
     for await (const chunk of source) {
       await roomForMore();
+      if (job.cancelled) return;
       yield chunk;
     }
   }
   return { ...input, chunks: chunks(), bytesConsumed: () => input.bytesConsumed() };
 }
 
-async function decodeFile(job: { id: number; path: string }): Promise<void> {
+async function decodeFile(job: Job): Promise<void> {
   const diag = new RecordingDiagnostics();
   const writer = new PacketBatchWriter(newBuffer(), BATCH_PACKETS);
   writer.limit = FIRST_BATCH_PACKETS;
@@ -80,8 +143,8 @@ async function decodeFile(job: { id: number; path: string }): Promise<void> {
       events: diag.take(),
       bytes: input ? input.bytesConsumed() : 0,
     };
-    port!.postMessage(msg, [writer.buffer]);
     inFlight++;
+    job.post(msg, [writer.buffer]);
     const limit = writer.limit;
     writer.reset(newBuffer());
     writer.limit = Math.min(BATCH_PACKETS, limit * 2);
@@ -89,7 +152,7 @@ async function decodeFile(job: { id: number; path: string }): Promise<void> {
   };
   try {
     input = await openInput(job.path);
-    const summary = await readCapture(gated(input), { diag }, (frame) => {
+    const summary = await readCapture(gated(input, job), { diag }, (frame) => {
       if (decodeFrame(frame, pkt, diag)) {
         writer.put(pkt);
         diag.slot = writer.count;
@@ -97,11 +160,11 @@ async function decodeFile(job: { id: number; path: string }): Promise<void> {
       }
     });
     if (writer.count > 0) send();
-    port!.postMessage({ type: 'end', id: job.id, summary, events: diag.take(), bytes: input.bytesConsumed() } satisfies FromDecodeThread);
+    job.post({ type: 'end', id: job.id, summary, events: diag.take(), bytes: input.bytesConsumed() });
   } catch (e) {
     // Packets decoded before the failure still go first, as in a single-threaded run.
     if (writer.count > 0) send();
-    port!.postMessage({ type: 'error', id: job.id, error: toThreadError(e), events: diag.take() } satisfies FromDecodeThread);
+    job.post({ type: 'error', id: job.id, error: toThreadError(e), events: diag.take() });
   } finally {
     if (input) await closeInput(input).catch(() => undefined);
   }

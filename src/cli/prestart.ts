@@ -7,27 +7,34 @@ const READING_COMMANDS = new Set(['flows', 'analyze', 'roles']);
 /**
  * Starts the capture decoding thread before the rest of the program has loaded, when the command
  * line names a file big enough to be decoded in it (read.ts decides for real, per file): the
- * thread's own start-up (~50 ms) then overlaps ours instead of following it. A wrong guess costs
- * an idle thread that does not keep the process alive.
+ * thread's own start-up (~50 ms) then overlaps ours instead of following it, and it starts reading
+ * and decoding that file at once (its head start, held until read.ts asks for that file). A wrong
+ * guess costs an idle thread, and at most a few batches decoded for nothing; it does not keep the
+ * process alive.
  */
 export function prestartDecodeThreadFor(argv: readonly string[]): void {
   try {
-    if (namesBigInput(argv, DECODE_THREAD_MIN_BYTES)) CaptureDecodeThread.tryShared();
+    const big = bigInputOf(argv, DECODE_THREAD_MIN_BYTES);
+    if (big !== null) CaptureDecodeThread.tryShared(big);
   } catch {
     // Only a head start: an argument we cannot stat (EACCES ...) is the command's business.
   }
 }
 
-/** Whether `argv` runs a reading command, not limited to one thread (`--workers 0` or `1`), on a file of `minBytes` or more. */
-export function namesBigInput(argv: readonly string[], minBytes: number): boolean {
+/**
+ * The first file of `minBytes` or more that `argv` names, when it runs a reading command not
+ * limited to one thread (`--workers 0` or `1`); else null.
+ */
+export function bigInputOf(argv: readonly string[], minBytes: number): string | null {
   const command = argv.find((a) => !a.startsWith('-'));
-  if (command === undefined || !READING_COMMANDS.has(command)) return false;
+  if (command === undefined || !READING_COMMANDS.has(command)) return null;
   const at = argv.indexOf('--workers');
   const workers = at >= 0 ? argv[at + 1] : argv.find((a) => a.startsWith('--workers='))?.slice('--workers='.length);
-  if (workers !== undefined && Number(workers) <= 1) return false;
-  return argv.some((arg) => {
+  if (workers !== undefined && Number(workers) <= 1) return null;
+  const big = argv.find((arg) => {
     if (arg.startsWith('-') || arg === command) return false;
     const st = statSync(arg, { throwIfNoEntry: false });
     return st !== undefined && st.isFile() && st.size >= minBytes;
   });
+  return big ?? null;
 }

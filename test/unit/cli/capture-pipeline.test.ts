@@ -8,6 +8,8 @@ import { CaptureDecodeThread } from '../../../src/cli/capture-pipeline.js';
 import { readOneFile, type ReadOptions } from '../../../src/cli/read.js';
 import { DiagnosticSink } from '../../../src/common/diagnostics.js';
 import type { Flow } from '../../../src/flows/types.js';
+import { ipv4, udp } from '../../support/packet-builder.js';
+import { writePcap } from '../../support/pcap-writer.js';
 
 /**
  * A big capture is decoded in a second thread (capture-pipeline.ts). Users rely on getting the
@@ -25,6 +27,26 @@ async function readBothWays(path: string): Promise<{ single: unknown; threaded: 
     return { result, flows, quality: diag.toDataQuality(), reports };
   };
   return { single: await run('never'), threaded: await run('always') };
+}
+
+/** readOneFile's output for `path`, decoded in this thread, in the JSON form the child prints. */
+async function readHere(path: string): Promise<unknown> {
+  const diag = new DiagnosticSink();
+  const reports: string[] = [];
+  diag.onReport = (d) => reports.push(`${d.code} ${d.origin.offset} ${d.detail}`);
+  const flows: Flow[] = [];
+  const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+  const result = await readOneFile({ path, size }, { decodeThread: 'never' }, diag, (f) => flows.push(f));
+  return JSON.parse(JSON.stringify({ result, flows, quality: diag.toDataQuality(), reports }));
+}
+
+/** Reads `files` in a child process whose decoding thread got a head start on `headStart`. */
+function readWithHeadStart(headStart: string, files: string[]): unknown[] {
+  const r = spawnSync(process.execPath, ['test/support/head-start-child.mjs', headStart, ...files], { timeout: 30_000, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  expect(r.error).toBeUndefined();
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return JSON.parse(r.stdout) as unknown[];
 }
 
 const fixtures = ['ldap-dropped.pcapng', 'kerberos-icmp-prohibited.pcapng', 'federation.pcapng', 'rpc-range-blocked.pcapng'];
@@ -83,6 +105,36 @@ describe('decoding in a second thread', () => {
     const { single, threaded } = await readBothWays(join(dir, 'missing.pcap'));
     expect((single as { quality: { failedFiles: { code: string }[] } }).quality.failedFiles[0].code).toBe('input_unreadable');
     expect(threaded).toEqual(single);
+  });
+});
+
+describe('the decoding thread\'s head start on the big capture named on the command line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'flowaudit-head-start-'));
+  const ldap = join('fixtures', 'ldap-dropped.pcapng');
+  const kerberos = join('fixtures', 'kerberos-icmp-prohibited.pcapng');
+  // Enough packets for more batches than may wait unclaimed (the head start stops and waits).
+  const many = join(dir, 'many.pcap');
+  const records = [];
+  for (let i = 0; i < 70_000; i++) {
+    const data = ipv4({ src: `10.0.0.${i % 200}`, dst: '10.1.0.1', proto: 17 }, udp({ sport: 1024 + (i % 400), dport: 53 }));
+    records.push({ tsMicros: 1_700_000_000_000_000 + i * 10, data });
+  }
+  writeFileSync(many, writePcap({ byteOrder: 'le', linkType: 101, records }));
+  const text = join(dir, 'notes.txt');
+  writeFileSync(text, 'not a capture at all\n'.repeat(100));
+
+  it('gives the same result when the file it started on is the one asked for', async () => {
+    expect(readWithHeadStart(ldap, [ldap])).toEqual([await readHere(ldap)]);
+    expect(readWithHeadStart(many, [many])).toEqual([await readHere(many)]);
+  });
+
+  it('is dropped when another file is asked for first, even while it waits with batches unclaimed', async () => {
+    expect(readWithHeadStart(many, [kerberos, many])).toEqual([await readHere(kerberos), await readHere(many)]);
+    expect(readWithHeadStart(ldap, [kerberos, ldap])).toEqual([await readHere(kerberos), await readHere(ldap)]);
+  });
+
+  it('is dropped when it was not a capture at all', async () => {
+    expect(readWithHeadStart(text, [ldap])).toEqual([await readHere(ldap)]);
   });
 });
 
