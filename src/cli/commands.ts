@@ -12,7 +12,7 @@ import type { Flow } from '../flows/types.js';
 import type { Inventory, InventoryEntry } from '../roles/types.js';
 import { DiagnosticSink } from '../common/diagnostics.js';
 import { parseTimezone } from '../sources/flowlog-time.js';
-import { chooseWorkers, collectSummary, type Collected } from './collect.js';
+import type { Collected } from './collect.js';
 import { expandInputs, type InputFile } from './inputs.js';
 import {
   parseDuration,
@@ -141,6 +141,8 @@ async function collect(inputs: string[], f: ReadFlags, con: Console): Promise<{ 
   const bar = ProgressBar.wanted(!!f.quiet) && con.stderrIsTTY ? new ProgressBar(progress) : null;
   bar?.start();
   try {
+    // Loaded here, not at the top: `flows` needs neither the summary nor the reading threads.
+    const { chooseWorkers, collectSummary } = await import('./collect.js');
     const collected = await collectSummary(files, {
       read,
       workers: chooseWorkers(files, f.workers !== undefined ? parsePositiveInt('--workers', f.workers) : undefined),

@@ -5,7 +5,6 @@ import { Packet } from '../decode/types.js';
 import { FlowTable } from '../flows/table.js';
 import type { Flow, FlowTimeouts } from '../flows/types.js';
 import { readCapture } from '../sources/capture.js';
-import { readFlowLog } from '../sources/flowlog.js';
 import { closeInput, openInput, sniffFormat } from '../sources/input.js';
 import type { ByteInput, FileSummary, InputFormat } from '../sources/types.js';
 import { CaptureDecodeThread, DECODE_THREAD_MIN_BYTES } from './capture-pipeline.js';
@@ -147,6 +146,8 @@ export async function readOneFile(
           `an NSG or VNet flow log, or a CSV export with a header row); first bytes: ${describeHead(input.head)}`,
       );
     } else {
+      // Loaded on first use: a capture run does not pay for the log parsers (csv-parse among them).
+      const { readFlowLog } = await import('../sources/flowlog.js');
       result.summary = await readFlowLog(
         format,
         input,
