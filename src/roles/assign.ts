@@ -129,7 +129,7 @@ export function assignRoles(summary: FlowSummaryData, opts: AssignOptions): Role
   const extra = new Map<string, number>();
   const extraAddresses: string[] = [];
   const addCandidate = (a: string) => {
-    if (index.ids.has(a) || extra.has(a)) return;
+    if (index.idOf(a) !== undefined || extra.has(a)) return;
     extra.set(a, index.size + extraAddresses.length);
     extraAddresses.push(a);
   };
@@ -260,11 +260,11 @@ class Assigner {
   }
 
   idOf(address: string): number {
-    return this.index.ids.get(address) ?? this.extra.get(address)!;
+    return this.index.idOf(address) ?? this.extra.get(address)!;
   }
 
   idOfMaybe(address: string): number | undefined {
-    return this.index.ids.get(address) ?? this.extra.get(address);
+    return this.index.idOf(address) ?? this.extra.get(address);
   }
 
   /** All ids in address order. */
@@ -460,7 +460,7 @@ class Assigner {
     // Only responders with a name can give a client role: without any, no host needs looking at.
     const named = new Map<number, { role: Role; name: string }[]>();
     for (const [address, known] of this.names) {
-      const id = this.index.ids.get(address);
+      const id = this.index.idOf(address);
       if (id === undefined) continue; // never contacted: no pair to learn from
       const roles: { role: Role; name: string }[] = [];
       for (const k of known) {
