@@ -309,15 +309,15 @@ export class PairTable {
     const c = this.samples;
     const slots = n * SLOTS;
     const sampleStrs = new Int32Array(slots * SS);
-    // Empty slots are holes in the columns (see SampleColumns.ensure): '' in the data.
+    // Empty slots read undefined in the columns (see SlotStrings): '' in the data.
     const uids = new Array<string>(slots).fill('');
     for (let id = 0; id < n; id++) {
       for (let k = 0; k < this.sampleCount[id]; k++) {
         const j = id * SLOTS + k;
-        uids[j] = c.uids[j];
-        sampleStrs[j * SS] = sid(c.files[j]);
-        sampleStrs[j * SS + 1] = sid(c.reasons[j]);
-        const rule = c.rules[j];
+        uids[j] = c.uids.get(j);
+        sampleStrs[j * SS] = sid(c.files.get(j));
+        sampleStrs[j * SS + 1] = sid(c.reasons.get(j));
+        const rule = c.rules.get(j);
         sampleStrs[j * SS + 2] = rule === undefined ? -1 : sid(rule);
       }
     }
@@ -431,11 +431,11 @@ export class PairTable {
     for (let i = 0; i < d.count; i++) {
       for (let k = 0; k < d.sampleCount[i]; k++) {
         const j = i * SLOTS + k;
-        c.files[j] = strings[d.sampleStrs[j * SS]];
-        c.reasons[j] = strings[d.sampleStrs[j * SS + 1]];
+        c.files.set(j, strings[d.sampleStrs[j * SS]]);
+        c.reasons.set(j, strings[d.sampleStrs[j * SS + 1]]);
         const rule = d.sampleStrs[j * SS + 2];
-        c.setRule(j, rule >= 0 ? strings[rule] : undefined);
-        c.uids[j] = d.uids[j];
+        c.rules.setIfAny(j, rule >= 0 ? strings[rule] : undefined);
+        c.uids.set(j, d.uids[j]);
       }
       const icmp = d.icmpStart[i] === d.icmpStart[i + 1] ? NO_STRINGS : [];
       for (let k = d.icmpStart[i]; k < d.icmpStart[i + 1]; k++) icmp.push(strings[d.listIds[k]]);
@@ -843,11 +843,11 @@ function sampleFromData(c: SampleColumns, j: number, d: PairTableData, k: number
   c.nums.set(d.sampleNums.subarray(k * SN, k * SN + SN), j * SN);
   c.codes[2 * j] = d.sampleCodes[2 * k];
   c.codes[2 * j + 1] = d.sampleCodes[2 * k + 1];
-  c.files[j] = strings[d.sampleStrs[k * SS]];
-  c.reasons[j] = strings[d.sampleStrs[k * SS + 1]];
+  c.files.set(j, strings[d.sampleStrs[k * SS]]);
+  c.reasons.set(j, strings[d.sampleStrs[k * SS + 1]]);
   const rule = d.sampleStrs[k * SS + 2];
-  c.setRule(j, rule >= 0 ? strings[rule] : undefined);
-  c.uids[j] = d.uids[k];
+  c.rules.setIfAny(j, rule >= 0 ? strings[rule] : undefined);
+  c.uids.set(j, d.uids[k]);
 }
 
 /** Radix buckets per character: 0 for the end of the text, 1 + code unit below 127, the last for any other code unit. */
