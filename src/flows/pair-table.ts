@@ -420,6 +420,7 @@ export class PairTable {
     this.keys = d.keys;
     this.rows = d.rows;
     this.count = d.count;
+    this.shared = null;
     // Their rule bits mean nothing here.
     for (let i = 0; i < d.count; i++) this.rows[i * ROW + R_DENY_SEEN] = 0;
     this.sampleCount = d.sampleCount;

@@ -19,7 +19,7 @@ export interface PairGroups {
   items: Int32Array;
 }
 
-/** Transport codes in {@link PairIndex.proto}. */
+/** Transport codes in {@link PairIndex.proto}: those of PairColumns.proto (flows/pair-table.ts). */
 export const PROTO_TCP = 0;
 export const PROTO_UDP = 1;
 export const PROTO_ICMP = 2;
