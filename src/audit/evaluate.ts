@@ -113,7 +113,7 @@ class AuditIndex {
     const index = (this.index = pairIndexFor(summary.pairs));
     const isRoleHost = (this.isRoleHost = new Uint8Array(index.size));
     for (const address of this.hostRoles.keys()) {
-      const id = index.ids.get(address);
+      const id = index.idOf(address);
       if (id !== undefined) isRoleHost[id] = 1;
     }
     // One pass over the pairs, by id and column: flows per address (role hosts for the findings,
@@ -150,7 +150,7 @@ class AuditIndex {
       list.push(a);
     }
     for (const address of this.hostRoles.keys()) {
-      const id = index.ids.get(address);
+      const id = index.idOf(address);
       if (id === undefined) continue;
       if (seen[id] === 1) this.hostFlows.set(address, flows[id]);
       if (inCapture[id] === 1) {
@@ -572,9 +572,9 @@ class Evaluator {
    */
   unexpected(): { list: UnexpectedFlow[]; total: number } {
     const all: PairAggregate[] = [];
-    const { byOrig, ids } = this.idx.index;
+    const { byOrig } = this.idx.index;
     for (const address of this.idx.hostRoles.keys()) {
-      const id = ids.get(address);
+      const id = this.idx.index.idOf(address);
       if (id === undefined) continue;
       for (let k = byOrig.start[id]; k < byOrig.start[id + 1]; k++) {
         const a = this.summary.pairs[byOrig.items[k]];

@@ -160,8 +160,8 @@ export class PairTable {
   private samples = new SampleColumns(SLOTS * 256);
   /** Candidates while merging two pairs' samples. */
   private readonly scratch = new SampleColumns(4 * SLOTS);
-  /** Sample objects built for {@link aggregates} with `share` (the table is final then), per pair. */
-  private shared: FlowSample[][] | null = null;
+  /** The array {@link aggregates} with `share` returns (the table is final then). */
+  private shared: PairAggregate[] | null = null;
   /**
    * Open addressing, at most half full: per slot the key (originator id, responder id, port slot)
    * and the pair id + 1 (0: empty), so a probe reads one cache line.
@@ -309,15 +309,15 @@ export class PairTable {
     const c = this.samples;
     const slots = n * SLOTS;
     const sampleStrs = new Int32Array(slots * SS);
-    // Empty slots are holes in the columns (see SampleColumns.ensure): '' in the data.
+    // Empty slots read undefined in the columns (see SlotStrings): '' in the data.
     const uids = new Array<string>(slots).fill('');
     for (let id = 0; id < n; id++) {
       for (let k = 0; k < this.sampleCount[id]; k++) {
         const j = id * SLOTS + k;
-        uids[j] = c.uids[j];
-        sampleStrs[j * SS] = sid(c.files[j]);
-        sampleStrs[j * SS + 1] = sid(c.reasons[j]);
-        const rule = c.rules[j];
+        uids[j] = c.uids.get(j);
+        sampleStrs[j * SS] = sid(c.files.get(j));
+        sampleStrs[j * SS + 1] = sid(c.reasons.get(j));
+        const rule = c.rules.get(j);
         sampleStrs[j * SS + 2] = rule === undefined ? -1 : sid(rule);
       }
     }
@@ -420,6 +420,7 @@ export class PairTable {
     this.keys = d.keys;
     this.rows = d.rows;
     this.count = d.count;
+    this.shared = null;
     // Their rule bits mean nothing here.
     for (let i = 0; i < d.count; i++) this.rows[i * ROW + R_DENY_SEEN] = 0;
     this.sampleCount = d.sampleCount;
@@ -431,11 +432,11 @@ export class PairTable {
     for (let i = 0; i < d.count; i++) {
       for (let k = 0; k < d.sampleCount[i]; k++) {
         const j = i * SLOTS + k;
-        c.files[j] = strings[d.sampleStrs[j * SS]];
-        c.reasons[j] = strings[d.sampleStrs[j * SS + 1]];
+        c.files.set(j, strings[d.sampleStrs[j * SS]]);
+        c.reasons.set(j, strings[d.sampleStrs[j * SS + 1]]);
         const rule = d.sampleStrs[j * SS + 2];
-        c.setRule(j, rule >= 0 ? strings[rule] : undefined);
-        c.uids[j] = d.uids[j];
+        c.rules.setIfAny(j, rule >= 0 ? strings[rule] : undefined);
+        c.uids.set(j, d.uids[j]);
       }
       const icmp = d.icmpStart[i] === d.icmpStart[i + 1] ? NO_STRINGS : [];
       for (let k = d.icmpStart[i]; k < d.icmpStart[i + 1]; k++) icmp.push(strings[d.listIds[k]]);
@@ -453,51 +454,117 @@ export class PairTable {
 
   /**
    * The pairs as PairAggregate objects, sorted by (transport, originator, responder, responder
-   * port). With `share`, samples and lists are the table's own arrays and timelines read the table
-   * (for a table that is not changed again); otherwise everything is a copy.
+   * port). With `share`, for a table that is not changed again: one array of objects that read the
+   * table (built on the first call, the same array after), whose columns readers can take without
+   * touching the objects (see {@link pairColumns}); otherwise everything is a copy.
    */
   aggregates(share: boolean): PairAggregate[] {
-    if (share && !this.shared) {
-      this.shared = [];
-      for (let id = 0; id < this.count; id++) this.shared.push(this.samplesOf(id));
-    }
+    if (share) return (this.shared ??= this.sharedPairs());
     const order = this.sortedIds();
     const out: PairAggregate[] = new Array<PairAggregate>(order.length);
-    for (let k = 0; k < order.length; k++) out[k] = this.aggregate(order[k], share);
+    for (let k = 0; k < order.length; k++) out[k] = this.aggregate(order[k]);
     return out;
   }
 
-  private aggregate(id: number, share: boolean): PairAggregate {
-    const rows = this.rows;
-    const row = id * ROW;
-    const slot = this.keys[3 * id + 2];
+  /** {@link aggregates} with `share`: a StoredPair per pair, and the columns of the array. */
+  private sharedPairs(): PairAggregate[] {
+    const order = this.sortedIds();
+    const n = order.length;
+    const pairs: PairAggregate[] = new Array<PairAggregate>(n);
+    const orig = new Int32Array(n);
+    const resp = new Int32Array(n);
+    const port = new Int32Array(n);
+    const proto = new Uint8Array(n);
+    const flows = new Float64Array(n);
+    const completed = new Float64Array(n);
+    const { keys, rows } = this;
+    for (let k = 0; k < n; k++) {
+      const id = order[k];
+      pairs[k] = new StoredPair(this, id);
+      orig[k] = keys[3 * id];
+      resp[k] = keys[3 * id + 1];
+      port[k] = keys[3 * id + 2] >>> 2;
+      proto[k] = keys[3 * id + 2] & 3;
+      flows[k] = rows[id * ROW + R_FLOWS];
+      completed[k] = rows[id * ROW + R_OUTCOMES];
+    }
+    const addresses = this.addrs;
+    const addressIds = this.addrIds;
+    sharedColumns.set(pairs, { first: pairs[0], last: pairs[n - 1], addresses, addressIds, orig, resp, port, proto, flows, completed });
+    return pairs;
+  }
+
+  /** Pair `id` as a new PairAggregate (every part a copy). */
+  private aggregate(id: number): PairAggregate {
+    return {
+      proto: this.protoOf(id),
+      origH: this.origOf(id),
+      respH: this.respOf(id),
+      respP: this.portOf(id),
+      flows: this.rowValue(id, R_FLOWS),
+      completed: this.rowValue(id, R_OUTCOMES),
+      refused: this.rowValue(id, R_OUTCOMES + 1),
+      unanswered: this.rowValue(id, R_OUTCOMES + 2),
+      unknown: this.rowValue(id, R_OUTCOMES + 3),
+      firstTs: this.rowValue(id, R_FIRST_TS),
+      lastTs: this.rowValue(id, R_LAST_TS),
+      connStates: this.connStatesOf(id),
+      samples: this.samplesOf(id),
+      icmpReasons: this.icmpReasonsOf(id).slice(),
+      denyRules: this.denyRulesOf(id).slice(),
+      bytes: this.rowValue(id, R_BYTES),
+      timeline: copyTimeline(this.timelineOf(id)),
+    };
+  }
+
+  // Readers of one pair, for StoredPair and aggregate (the lists returned are the table's own).
+  protoOf(id: number): Transport {
+    return TRANSPORTS[this.keys[3 * id + 2] & 3];
+  }
+
+  origOf(id: number): string {
+    return this.addrs[this.keys[3 * id]];
+  }
+
+  respOf(id: number): string {
+    return this.addrs[this.keys[3 * id + 1]];
+  }
+
+  portOf(id: number): number {
+    return this.keys[3 * id + 2] >>> 2;
+  }
+
+  /** Number `k` of pair `id`'s row (see the row layout). */
+  rowValue(id: number, k: number): number {
+    return this.rows[id * ROW + k];
+  }
+
+  connStatesOf(id: number): Partial<Record<ConnState, number>> {
     const connStates: Partial<Record<ConnState, number>> = {};
     for (let k = 0; k < CONN_STATES.length; k++) {
-      const n = rows[row + R_STATES + k];
+      const n = this.rows[id * ROW + R_STATES + k];
       if (n > 0) connStates[CONN_STATES[k]] = n;
     }
-    const timeline: Timeline = new StoredTimeline(this.timelines, id);
-    const icmpReasons = this.icmpReasons[id];
-    const denyRules = this.denyRules[id];
-    return {
-      proto: TRANSPORTS[slot & 3],
-      origH: this.addrs[this.keys[3 * id]],
-      respH: this.addrs[this.keys[3 * id + 1]],
-      respP: slot >>> 2,
-      flows: rows[row + R_FLOWS],
-      completed: rows[row + R_OUTCOMES],
-      refused: rows[row + R_OUTCOMES + 1],
-      unanswered: rows[row + R_OUTCOMES + 2],
-      unknown: rows[row + R_OUTCOMES + 3],
-      firstTs: rows[row + R_FIRST_TS],
-      lastTs: rows[row + R_LAST_TS],
-      connStates,
-      samples: share ? this.shared![id] : this.samplesOf(id),
-      icmpReasons: share ? icmpReasons : icmpReasons.slice(),
-      denyRules: share ? denyRules : denyRules.slice(),
-      bytes: rows[row + R_BYTES],
-      timeline: share ? timeline : copyTimeline(timeline),
-    };
+    return connStates;
+  }
+
+  icmpReasonsOf(id: number): string[] {
+    return this.icmpReasons[id];
+  }
+
+  denyRulesOf(id: number): string[] {
+    return this.denyRules[id];
+  }
+
+  timelineOf(id: number): Timeline {
+    return new StoredTimeline(this.timelines, id);
+  }
+
+  /** Pair `id`'s samples as new objects. */
+  samplesOf(id: number): FlowSample[] {
+    const out: FlowSample[] = [];
+    for (let k = 0; k < this.sampleCount[id]; k++) out.push(this.samples.toSample(id * SLOTS + k));
+    return out;
   }
 
   /**
@@ -507,10 +574,9 @@ export class PairTable {
    */
   private sortedIds(): Int32Array {
     const n = this.count;
-    // The default sort orders strings by code units, as cmpStr does, without calling back into JS.
-    const sorted = this.addrs.slice().sort();
-    const rank = new Int32Array(sorted.length);
-    for (let k = 0; k < sorted.length; k++) rank[this.addrIds.get(sorted[k])!] = k;
+    const byText = textOrder(this.addrs);
+    const rank = new Int32Array(byText.length);
+    for (let k = 0; k < byText.length; k++) rank[byText[k]] = k;
     const keys = this.keys;
     const port = new Int32Array(n);
     const orig = new Int32Array(n);
@@ -560,13 +626,6 @@ export class PairTable {
     addCapped(this.denyRules[id], rule, MAX_DENY_RULES);
   }
 
-  /** Pair `id`'s samples as new objects. */
-  private samplesOf(id: number): FlowSample[] {
-    const out: FlowSample[] = [];
-    for (let k = 0; k < this.sampleCount[id]; k++) out.push(this.samples.toSample(id * SLOTS + k));
-    return out;
-  }
-
   /** Copies pair `id`'s samples to the first slots of the scratch columns, with room for `more`; returns their number. */
   private fillScratch(id: number, more: number): number {
     const n = this.sampleCount[id];
@@ -612,6 +671,7 @@ export class PairTable {
   /** A new pair (not in the table) with zeroed counters; returns its id. */
   private insert(o: number, r: number, slot: number): number {
     const id = this.count++;
+    this.shared = null;
     if (this.count > this.capacity) {
       this.capacity = nextCapacity(this.capacity, this.maxPairs);
       this.keys = resized(this.keys, 3 * this.capacity);
@@ -656,16 +716,233 @@ export class PairTable {
   }
 }
 
+/**
+ * One pair of a final table, read through the table (the shape the audit reads): a summary holds
+ * tens of thousands of pairs, of which the audit opens the few between role hosts. Parts that are
+ * objects are built on first read and kept, so every read gives the same ones.
+ */
+class StoredPair implements PairAggregate {
+  private samplesMemo: FlowSample[] | undefined;
+  private connStatesMemo: Partial<Record<ConnState, number>> | undefined;
+  private timelineMemo: Timeline | undefined;
+
+  constructor(
+    private readonly table: PairTable,
+    private readonly id: number,
+  ) {}
+
+  get proto(): Transport {
+    return this.table.protoOf(this.id);
+  }
+  get origH(): string {
+    return this.table.origOf(this.id);
+  }
+  get respH(): string {
+    return this.table.respOf(this.id);
+  }
+  get respP(): number {
+    return this.table.portOf(this.id);
+  }
+  get flows(): number {
+    return this.table.rowValue(this.id, R_FLOWS);
+  }
+  get completed(): number {
+    return this.table.rowValue(this.id, R_OUTCOMES);
+  }
+  get refused(): number {
+    return this.table.rowValue(this.id, R_OUTCOMES + 1);
+  }
+  get unanswered(): number {
+    return this.table.rowValue(this.id, R_OUTCOMES + 2);
+  }
+  get unknown(): number {
+    return this.table.rowValue(this.id, R_OUTCOMES + 3);
+  }
+  get firstTs(): number {
+    return this.table.rowValue(this.id, R_FIRST_TS);
+  }
+  get lastTs(): number {
+    return this.table.rowValue(this.id, R_LAST_TS);
+  }
+  get bytes(): number {
+    return this.table.rowValue(this.id, R_BYTES);
+  }
+  get connStates(): Partial<Record<ConnState, number>> {
+    return (this.connStatesMemo ??= this.table.connStatesOf(this.id));
+  }
+  get samples(): FlowSample[] {
+    return (this.samplesMemo ??= this.table.samplesOf(this.id));
+  }
+  get icmpReasons(): string[] {
+    return this.table.icmpReasonsOf(this.id);
+  }
+  get denyRules(): string[] {
+    return this.table.denyRulesOf(this.id);
+  }
+  get timeline(): Timeline {
+    return (this.timelineMemo ??= this.table.timelineOf(this.id));
+  }
+
+  /** Plain data, so JSON and structured clones carry the fields. */
+  toJSON(): PairAggregate {
+    return {
+      proto: this.proto,
+      origH: this.origH,
+      respH: this.respH,
+      respP: this.respP,
+      flows: this.flows,
+      completed: this.completed,
+      refused: this.refused,
+      unanswered: this.unanswered,
+      unknown: this.unknown,
+      firstTs: this.firstTs,
+      lastTs: this.lastTs,
+      connStates: this.connStates,
+      samples: this.samples,
+      icmpReasons: this.icmpReasons,
+      denyRules: this.denyRules,
+      bytes: this.bytes,
+      timeline: this.timeline,
+    };
+  }
+}
+
+/**
+ * The numbers role inference and the audit read of every pair, by position in a shared pairs
+ * array ({@link PairTable.aggregates} with `share`), so they need not touch the pair objects.
+ */
+export interface PairColumns {
+  /** Address texts; `orig` and `resp` are indexes into it. */
+  addresses: readonly string[];
+  /** Index of each address in `addresses`. */
+  addressIds: ReadonlyMap<string, number>;
+  orig: Int32Array;
+  resp: Int32Array;
+  /** Responder port (ICMP: 0). */
+  port: Int32Array;
+  /** Transport code: 0 tcp, 1 udp, 2 icmp. */
+  proto: Uint8Array;
+  flows: Float64Array;
+  completed: Float64Array;
+}
+
+const sharedColumns = new WeakMap<readonly PairAggregate[], PairColumns & { first: PairAggregate | undefined; last: PairAggregate | undefined }>();
+
+/**
+ * The columns of `pairs` when it is a table's shared array, unchanged (same length, same first and
+ * last objects); undefined for any other array.
+ */
+export function pairColumns(pairs: readonly PairAggregate[]): PairColumns | undefined {
+  const c = sharedColumns.get(pairs);
+  const n = pairs.length;
+  if (!c || c.orig.length !== n || (n > 0 && (pairs[0] !== c.first || pairs[n - 1] !== c.last))) return undefined;
+  return c;
+}
+
 /** Slot `j` of `c` := slot `k` of `d` (its string ids read through `strings`). */
 function sampleFromData(c: SampleColumns, j: number, d: PairTableData, k: number, strings: string[]): void {
   c.nums.set(d.sampleNums.subarray(k * SN, k * SN + SN), j * SN);
   c.codes[2 * j] = d.sampleCodes[2 * k];
   c.codes[2 * j + 1] = d.sampleCodes[2 * k + 1];
-  c.files[j] = strings[d.sampleStrs[k * SS]];
-  c.reasons[j] = strings[d.sampleStrs[k * SS + 1]];
+  c.files.set(j, strings[d.sampleStrs[k * SS]]);
+  c.reasons.set(j, strings[d.sampleStrs[k * SS + 1]]);
   const rule = d.sampleStrs[k * SS + 2];
-  c.setRule(j, rule >= 0 ? strings[rule] : undefined);
-  c.uids[j] = d.uids[k];
+  c.rules.setIfAny(j, rule >= 0 ? strings[rule] : undefined);
+  c.uids.set(j, d.uids[k]);
+}
+
+/** Radix buckets per character: 0 for the end of the text, 1 + code unit below 127, the last for any other code unit. */
+const TEXT_BUCKETS = 129;
+/** Ranges shorter than this are finished by insertion sort. */
+const SMALL_RANGE = 24;
+
+/**
+ * Indexes of `texts` in code-unit order of the texts (the order of cmpStr and of the default sort),
+ * by an MSD radix sort on character codes: the result is the indexes, so ranking the texts needs
+ * no lookup by text. Each loop is a function of its own: it runs once, cold, and V8 compiles a
+ * small loop with all its type feedback rather than one large function part of which never ran.
+ */
+export function textOrder(texts: readonly string[]): Int32Array {
+  const n = texts.length;
+  const ids = new Int32Array(n);
+  for (let i = 0; i < n; i++) ids[i] = i;
+  const s: RadixState = { texts, ids, spare: new Int32Array(n), bucketOf: new Uint8Array(n), count: new Int32Array(TEXT_BUCKETS + 1) };
+  // Ranges still to sort: start, end, depth (texts in a range share their first `depth` code units).
+  const todo: number[] = [0, n, 0];
+  while (todo.length > 0) {
+    const depth = todo.pop()!;
+    const end = todo.pop()!;
+    const start = todo.pop()!;
+    if (end - start < SMALL_RANGE) insertionSortByText(ids, start, end, texts);
+    else {
+      countBuckets(s, start, end, depth);
+      scatter(s, start, end);
+      pushBuckets(s, start, todo, depth);
+    }
+  }
+  return ids;
+}
+
+interface RadixState {
+  texts: readonly string[];
+  ids: Int32Array;
+  spare: Int32Array;
+  /** Bucket of each position of the range being sorted. */
+  bucketOf: Uint8Array;
+  /** Per bucket b, count[b + 1]: texts in it; after scatter, count[b]: the end of bucket b. */
+  count: Int32Array;
+}
+
+function countBuckets(s: RadixState, start: number, end: number, depth: number): void {
+  const { texts, ids, bucketOf, count } = s;
+  count.fill(0);
+  for (let k = start; k < end; k++) {
+    const t = texts[ids[k]];
+    const c = depth < t.length ? t.charCodeAt(depth) : -1;
+    const b = c < 0 ? 0 : c < 127 ? c + 1 : TEXT_BUCKETS - 1;
+    bucketOf[k] = b;
+    count[b + 1]++;
+  }
+}
+
+function scatter(s: RadixState, start: number, end: number): void {
+  const { ids, spare, bucketOf, count } = s;
+  for (let b = 1; b <= TEXT_BUCKETS; b++) count[b] += count[b - 1];
+  for (let k = start; k < end; k++) spare[start + count[bucketOf[k]]++] = ids[k];
+  ids.set(spare.subarray(start, end), start);
+}
+
+/** Queues the buckets of the range at `start` that need sorting further. */
+function pushBuckets(s: RadixState, start: number, todo: number[], depth: number): void {
+  const { texts, ids, count } = s;
+  let from = start;
+  for (let b = 0; b < TEXT_BUCKETS; b++) {
+    const to = start + count[b];
+    // Bucket 0 holds equal texts (all ended); the last one mixes code units: it is compared whole.
+    if (to - from > 1 && b > 0) {
+      if (b < TEXT_BUCKETS - 1) todo.push(from, to, depth + 1);
+      else ids.set(Array.from(ids.subarray(from, to)).sort((x, y) => cmpText(texts[x], texts[y])), from);
+    }
+    from = to;
+  }
+}
+
+function cmpText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Sorts ids[start .. end) by text (stable). */
+function insertionSortByText(ids: Int32Array, start: number, end: number, texts: readonly string[]): void {
+  for (let i = start + 1; i < end; i++) {
+    const id = ids[i];
+    const t = texts[id];
+    let k = i;
+    while (k > start && texts[ids[k - 1]] > t) {
+      ids[k] = ids[k - 1];
+      k--;
+    }
+    ids[k] = id;
+  }
 }
 
 /**

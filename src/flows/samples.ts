@@ -114,21 +114,55 @@ export function internReason(reasons: Map<string, string>, reason: string): stri
 /** Numbers per sample slot in {@link SampleColumns.nums}: ts, origP, frame, line, record, tuple (NaN: absent). */
 export const SN = 6;
 
+/** Positions in a pair's block of slots (slot j is position j % SLOT_BLOCK of block j / SLOT_BLOCK). */
+const SLOT_BLOCK = SAMPLES_PER_AGGREGATE;
+
+/**
+ * One string column of {@link SampleColumns}, kept by position in the block: one array per
+ * position, indexed by block. A pair table gives each pair a block of SAMPLES_PER_AGGREGATE slots,
+ * and most pairs of a capture never get a second sample: their first samples fill one dense array
+ * in pair order (each new pair appends to it) instead of every fifth element of an array five
+ * times longer, whose stores past the end and regrowth cost a capture with one pair per flow.
+ * A slot never written reads as undefined.
+ */
+class SlotStrings<T extends string | undefined> {
+  private readonly byPosition: T[][] = Array.from({ length: SLOT_BLOCK }, () => []);
+
+  get(j: number): T {
+    const k = j % SLOT_BLOCK;
+    return this.byPosition[k][(j - k) / SLOT_BLOCK];
+  }
+
+  set(j: number, value: T): void {
+    const k = j % SLOT_BLOCK;
+    const list = this.byPosition[k];
+    const at = (j - k) / SLOT_BLOCK;
+    // Filled up to `at` first: a write far past the end would turn the array into a slow dictionary.
+    while (list.length < at) list.push(undefined as T);
+    list[at] = value;
+  }
+
+  /** Like {@link set}, but an undefined value is not written to a slot that reads undefined anyway. */
+  setIfAny(j: number, value: T): void {
+    if (value !== undefined || this.get(j) !== undefined) this.set(j, value);
+  }
+}
+
 /**
  * Samples in columns, by slot: numbers in one Float64Array, conn_state and outcome codes in a
- * Uint8Array, and the strings (file, reason, rule, uid) in arrays of references to shared strings.
- * A summary's ~5 samples per pair as objects took ~250 bytes each (object, property store, boxed
- * time); here ~110, with no object per sample for the collector to trace.
+ * Uint8Array, and the strings (file, reason, rule, uid) in columns of references to shared strings
+ * (see SlotStrings). A summary's ~5 samples per pair as objects took ~250 bytes each (object,
+ * property store, boxed time); here ~110, with no object per sample for the collector to trace.
  */
 export class SampleColumns {
   nums: Float64Array;
   /** Per slot: conn_state code, outcome code. */
   codes: Uint8Array;
-  // Holey arrays: slots past a pair's samples may be holes (see ensure).
-  files: string[] = [];
-  reasons: string[] = [];
-  rules: (string | undefined)[] = [];
-  uids: string[] = [];
+  readonly files = new SlotStrings<string>();
+  readonly reasons = new SlotStrings<string>();
+  /** Most samples have no rule (captures never do): then the column is not written at all. */
+  readonly rules = new SlotStrings<string | undefined>();
+  readonly uids = new SlotStrings<string>();
 
   constructor(slots: number) {
     this.nums = new Float64Array(slots * SN);
@@ -152,21 +186,6 @@ export class SampleColumns {
     }
   }
 
-  /**
-   * Slot `j`'s rule := `rule`. Most samples have none (captures never do): then the column is not
-   * written at all, so it stays empty rather than growing by a slot per pair.
-   */
-  setRule(j: number, rule: string | undefined): void {
-    const rules = this.rules;
-    if (rule !== undefined) {
-      // Filled up to j first: a write far past the end would turn the array into a slow dictionary.
-      while (rules.length < j) rules.push(undefined);
-      rules[j] = rule;
-    } else if (rules[j] !== undefined) {
-      rules[j] = undefined;
-    }
-  }
-
   /** Slot `to` := slot `from` of `src`. */
   copy(to: number, src: SampleColumns, from: number): void {
     const a = to * SN;
@@ -181,10 +200,10 @@ export class SampleColumns {
     n[a + 5] = m[b + 5];
     this.codes[2 * to] = src.codes[2 * from];
     this.codes[2 * to + 1] = src.codes[2 * from + 1];
-    this.files[to] = src.files[from];
-    this.reasons[to] = src.reasons[from];
-    this.setRule(to, src.rules[from]);
-    this.uids[to] = src.uids[from];
+    this.files.set(to, src.files.get(from));
+    this.reasons.set(to, src.reasons.get(from));
+    this.rules.setIfAny(to, src.rules.get(from));
+    this.uids.set(to, src.uids.get(from));
   }
 
   /** Slot `j` := the sample of `flow` (outcome code `outcome`); `reasons` shares reason texts. */
@@ -200,10 +219,10 @@ export class SampleColumns {
     n[a + 5] = e.tuple ?? NaN;
     this.codes[2 * j] = Math.max(0, connStateCode(flow.connState));
     this.codes[2 * j + 1] = outcome;
-    this.files[j] = e.file;
-    this.reasons[j] = internReason(reasons, flow.reason);
-    this.setRule(j, flow.log?.rule);
-    this.uids[j] = flow.uid;
+    this.files.set(j, e.file);
+    this.reasons.set(j, internReason(reasons, flow.reason));
+    this.rules.setIfAny(j, flow.log?.rule);
+    this.uids.set(j, flow.uid);
   }
 
   /** Slot `j` := `s`. */
@@ -218,10 +237,10 @@ export class SampleColumns {
     n[a + 5] = s.tuple ?? NaN;
     this.codes[2 * j] = CONN_STATE_INDEX[s.connState];
     this.codes[2 * j + 1] = OUTCOMES.indexOf(s.outcome);
-    this.files[j] = s.file;
-    this.reasons[j] = s.reason;
-    this.setRule(j, s.rule);
-    this.uids[j] = s.uid;
+    this.files.set(j, s.file);
+    this.reasons.set(j, s.reason);
+    this.rules.setIfAny(j, s.rule);
+    this.uids.set(j, s.uid);
   }
 
   /** Slot `j` as a sample object (a new one). */
@@ -229,19 +248,19 @@ export class SampleColumns {
     const a = j * SN;
     const n = this.nums;
     const s: FlowSample = {
-      file: this.files[j],
-      uid: this.uids[j],
+      file: this.files.get(j),
+      uid: this.uids.get(j),
       ts: n[a],
       origP: n[a + 1],
       connState: CONN_STATES[this.codes[2 * j]],
       outcome: OUTCOMES[this.codes[2 * j + 1]],
-      reason: this.reasons[j],
+      reason: this.reasons.get(j),
     };
     if (n[a + 2] === n[a + 2]) s.frame = n[a + 2];
     if (n[a + 3] === n[a + 3]) s.line = n[a + 3];
     if (n[a + 4] === n[a + 4]) s.record = n[a + 4];
     if (n[a + 5] === n[a + 5]) s.tuple = n[a + 5];
-    const rule = this.rules[j];
+    const rule = this.rules.get(j);
     if (rule !== undefined) s.rule = rule;
     return s;
   }
@@ -259,9 +278,9 @@ export function compareSlots(a: SampleColumns, i: number, b: SampleColumns, j: n
   const p = i * SN;
   const q = j * SN;
   if (x[p] !== y[q]) return x[p] - y[q];
-  const u = cmpStr(a.uids[i], b.uids[j]);
+  const u = cmpStr(a.uids.get(i), b.uids.get(j));
   if (u !== 0) return u;
-  const f = cmpStr(a.files[i], b.files[j]);
+  const f = cmpStr(a.files.get(i), b.files.get(j));
   if (f !== 0) return f;
   for (let k = 2; k < SN; k++) {
     const d = ev(x[p + k]) - ev(y[q + k]);
@@ -275,10 +294,10 @@ function compareFlowToSlot(flow: Flow, c: SampleColumns, j: number): number {
   const y = c.nums;
   const q = j * SN;
   if (flow.ts !== y[q]) return flow.ts - y[q];
-  const u = cmpStr(flow.uid, c.uids[j]);
+  const u = cmpStr(flow.uid, c.uids.get(j));
   if (u !== 0) return u;
   const e = flow.evidence;
-  const f = cmpStr(e.file, c.files[j]);
+  const f = cmpStr(e.file, c.files.get(j));
   if (f !== 0) return f;
   return (
     (e.frame ?? -1) - ev(y[q + 2]) ||

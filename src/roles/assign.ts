@@ -129,7 +129,7 @@ export function assignRoles(summary: FlowSummaryData, opts: AssignOptions): Role
   const extra = new Map<string, number>();
   const extraAddresses: string[] = [];
   const addCandidate = (a: string) => {
-    if (index.ids.has(a) || extra.has(a)) return;
+    if (index.idOf(a) !== undefined || extra.has(a)) return;
     extra.set(a, index.size + extraAddresses.length);
     extraAddresses.push(a);
   };
@@ -237,8 +237,9 @@ class Assigner {
   private readonly withAnyRole: number[] = [];
   /** Originators of pairs to port 5671 (AMQP), gathered by inferServers for inferHealthAgent. */
   private readonly amqpClients = new Set<number>();
-  /** Marks for counting distinct clients (see servedOn). */
+  /** Marks for counting distinct clients (see distinctClients). */
   private clientMark: Int32Array | null = null;
+  private clientSlots: Int32Array | null = null;
   private clientStamp = 0;
   readonly evidence = new Map<string, RoleEvidence[]>();
   private readonly pairs: readonly PairAggregate[];
@@ -260,11 +261,11 @@ class Assigner {
   }
 
   idOf(address: string): number {
-    return this.index.ids.get(address) ?? this.extra.get(address)!;
+    return this.index.idOf(address) ?? this.extra.get(address)!;
   }
 
   idOfMaybe(address: string): number | undefined {
-    return this.index.ids.get(address) ?? this.extra.get(address);
+    return this.index.idOf(address) ?? this.extra.get(address);
   }
 
   /** All ids in address order. */
@@ -344,17 +345,32 @@ class Assigner {
   /** What `id` answers on TCP/UDP `port` (a slot of `tally`, its tally), for the sentence saying why. */
   private servedOn(id: number, tally: ServedTally, port: number): ServedPort {
     const slot = SLOT_OF_PORT[port];
-    // Distinct clients without a set: the mark of this count on each client counted.
+    const clients = (tally.clients ??= this.distinctClients(id));
+    return { flows: tally.flows[slot], completed: tally.completed[slot], clients: clients[slot] };
+  }
+
+  /** Distinct TCP/UDP clients of `id` per slot of SLOT_OF_PORT, in one pass over what it answers. */
+  private distinctClients(id: number): Int32Array {
+    const counts = new Int32Array(SERVED_SLOTS);
+    // Without a set: per client, the stamp of this count and the slots it was counted in.
     const mark = (this.clientMark ??= new Int32Array(this.index.size));
+    const slots = (this.clientSlots ??= new Int32Array(this.index.size));
     const stamp = ++this.clientStamp;
-    const { proto, orig } = this.index;
-    let clients = 0;
+    const { proto, port, orig } = this.index;
     for (const i of this.answered(id)) {
-      if (this.index.port[i] !== port || proto[i] === PROTO_ICMP || mark[orig[i]] === stamp) continue;
-      mark[orig[i]] = stamp;
-      clients++;
+      const slot = SLOT_OF_PORT[port[i]];
+      if (slot < 0 || proto[i] === PROTO_ICMP) continue;
+      const o = orig[i];
+      if (mark[o] !== stamp) {
+        mark[o] = stamp;
+        slots[o] = 0;
+      }
+      if ((slots[o] & (1 << slot)) === 0) {
+        slots[o] |= 1 << slot;
+        counts[slot]++;
+      }
     }
-    return { flows: tally.flows[slot], completed: tally.completed[slot], clients };
+    return counts;
   }
 
   /**
@@ -365,13 +381,14 @@ class Assigner {
    * Both read only what a host answers, so one pass over the responders tallies both.
    */
   inferServers(): void {
-    const tally: ServedTally = { flows: new Float64Array(SERVED_SLOTS), completed: new Float64Array(SERVED_SLOTS) };
+    const tally: ServedTally = { flows: new Float64Array(SERVED_SLOTS), completed: new Float64Array(SERVED_SLOTS), clients: null };
     const { proto, port, flows, completed, orig } = this.index;
     const { start, items } = this.index.byResp;
     for (let id = 0; id < this.index.size; id++) {
       if (start[id] === start[id + 1]) continue;
       tally.flows.fill(0);
       tally.completed.fill(0);
+      tally.clients = null;
       let any = false;
       for (let k = start[id]; k < start[id + 1]; k++) {
         const i = items[k];
@@ -460,7 +477,7 @@ class Assigner {
     // Only responders with a name can give a client role: without any, no host needs looking at.
     const named = new Map<number, { role: Role; name: string }[]>();
     for (const [address, known] of this.names) {
-      const id = this.index.ids.get(address);
+      const id = this.index.idOf(address);
       if (id === undefined) continue; // never contacted: no pair to learn from
       const roles: { role: Role; name: string }[] = [];
       for (const k of known) {
@@ -643,6 +660,8 @@ const EMPTY = new Int32Array(0);
 interface ServedTally {
   flows: Float64Array;
   completed: Float64Array;
+  /** Distinct clients per slot, counted when first asked for (see Assigner.servedOn). */
+  clients: Int32Array | null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,12 +3,14 @@
  *
  * A large capture holds tens of thousands of pairs and as many client addresses, nearly all of
  * which end up with no role. Walking string-keyed maps of objects per address and per rule cost
- * most of `analyze` after the capture was read; this index reads every pair object once, turns
- * every address into a small integer, copies the fields the rules read into typed columns, groups
- * pair positions by originator and by responder (counting sorts, no object per address), and sorts
- * the addresses only when asked. Callers keep per-address tallies in typed arrays by these ids.
+ * most of `analyze` after the capture was read; this index turns every address into a small
+ * integer, holds the fields the rules read in typed columns, groups pair positions by originator
+ * and by responder (counting sorts, no object per address), and sorts the addresses only when
+ * asked. Callers keep per-address tallies in typed arrays by these ids. A summary's own shared
+ * pairs come with their columns (flows/pair-table.ts pairColumns): then no pair object is read.
  */
 import { addressOrder } from '../common/ip.js';
+import { pairColumns, type PairColumns } from '../flows/pair-table.js';
 import type { PairAggregate } from '../flows/summary-types.js';
 
 /** Pair positions grouped by a key: the positions of key k are `items[start[k] .. start[k + 1])`, in pair order. */
@@ -17,16 +19,64 @@ export interface PairGroups {
   items: Int32Array;
 }
 
-/** Transport codes in {@link PairIndex.proto}. */
+/** Transport codes in {@link PairIndex.proto}: those of PairColumns.proto (flows/pair-table.ts). */
 export const PROTO_TCP = 0;
 export const PROTO_UDP = 1;
 export const PROTO_ICMP = 2;
 
+/** The columns of any pairs array, read from its objects (addresses numbered in pair order). */
+function columnsOf(pairs: readonly PairAggregate[]): PairColumns {
+  const n = pairs.length;
+  const addresses: string[] = [];
+  const addressIds = new Map<string, number>();
+  const intern = (address: string): number => {
+    let id = addressIds.get(address);
+    if (id === undefined) {
+      id = addresses.length;
+      addressIds.set(address, id);
+      addresses.push(address);
+    }
+    return id;
+  };
+  const c: PairColumns = {
+    addresses,
+    addressIds,
+    orig: new Int32Array(n),
+    resp: new Int32Array(n),
+    port: new Int32Array(n),
+    proto: new Uint8Array(n),
+    flows: new Float64Array(n),
+    completed: new Float64Array(n),
+  };
+  // Summaries list pairs by originator, then responder: a repeat of the previous address is
+  // told apart from a new one without a hash lookup.
+  let lastOrig = '';
+  let lastOrigId = -1;
+  let lastResp = '';
+  let lastRespId = -1;
+  for (let i = 0; i < n; i++) {
+    const p = pairs[i];
+    if (lastOrigId < 0 || p.origH !== lastOrig) {
+      lastOrig = p.origH;
+      lastOrigId = intern(lastOrig);
+    }
+    if (lastRespId < 0 || p.respH !== lastResp) {
+      lastResp = p.respH;
+      lastRespId = intern(lastResp);
+    }
+    c.orig[i] = lastOrigId;
+    c.resp[i] = lastRespId;
+    c.port[i] = p.respP;
+    c.proto[i] = p.proto === 'tcp' ? PROTO_TCP : p.proto === 'udp' ? PROTO_UDP : PROTO_ICMP;
+    c.flows[i] = p.flows;
+    c.completed[i] = p.completed;
+  }
+  return c;
+}
+
 export class PairIndex {
   /** Address text per id; ids are given in pair order (originator, then responder, of each pair). */
   readonly addresses: string[] = [];
-  /** Id per address text. */
-  readonly ids = new Map<string, number>();
   /** Originator id per pair position. */
   readonly orig: Int32Array;
   /** Responder id per pair position. */
@@ -39,6 +89,9 @@ export class PairIndex {
   readonly flows: Float64Array;
   /** Completed flows per pair position. */
   readonly completed: Float64Array;
+  /** The columns' address numbering, and our id per column address (-1: in no pair). */
+  private readonly columnIds: ReadonlyMap<string, number>;
+  private readonly idOfColumn: Int32Array;
   /** The first and last pair objects indexed (to notice a changed array). */
   private readonly first: PairAggregate | undefined;
   private readonly last: PairAggregate | undefined;
@@ -47,42 +100,36 @@ export class PairIndex {
   /** The pair objects must not change while the index is in use (their fields are copied here). */
   constructor(readonly pairs: readonly PairAggregate[]) {
     const n = pairs.length;
-    const orig = (this.orig = new Int32Array(n));
-    const resp = (this.resp = new Int32Array(n));
-    const port = (this.port = new Int32Array(n));
-    const proto = (this.proto = new Uint8Array(n));
-    const flows = (this.flows = new Float64Array(n));
-    const completed = (this.completed = new Float64Array(n));
+    const c = pairColumns(pairs) ?? columnsOf(pairs);
+    this.port = c.port;
+    this.proto = c.proto;
+    this.flows = c.flows;
+    this.completed = c.completed;
     this.first = pairs[0];
     this.last = pairs[n - 1];
+    this.columnIds = c.addressIds;
+    // Our ids in pair order (originator, then responder), whatever the columns' numbering.
+    const idOfColumn = (this.idOfColumn = new Int32Array(c.addresses.length).fill(-1));
+    const orig = (this.orig = new Int32Array(n));
+    const resp = (this.resp = new Int32Array(n));
     // Pairs per originator and per responder, counted at [id + 1] (at most two addresses a pair).
     const origStart = new Int32Array(2 * n + 2);
     const respStart = new Int32Array(2 * n + 2);
-    // The one pass that reads every pair object: later passes read these columns.
-    // Summaries list pairs by originator, then responder: a repeat of the previous address is
-    // told apart from a new one without a hash lookup.
-    let lastOrig = '';
-    let lastOrigId = -1;
-    let lastResp = '';
-    let lastRespId = -1;
     for (let i = 0; i < n; i++) {
-      const p = pairs[i];
-      if (lastOrigId < 0 || p.origH !== lastOrig) {
-        lastOrig = p.origH;
-        lastOrigId = this.intern(lastOrig);
+      let o = idOfColumn[c.orig[i]];
+      if (o < 0) {
+        o = idOfColumn[c.orig[i]] = this.addresses.length;
+        this.addresses.push(c.addresses[c.orig[i]]);
       }
-      if (lastRespId < 0 || p.respH !== lastResp) {
-        lastResp = p.respH;
-        lastRespId = this.intern(lastResp);
+      let r = idOfColumn[c.resp[i]];
+      if (r < 0) {
+        r = idOfColumn[c.resp[i]] = this.addresses.length;
+        this.addresses.push(c.addresses[c.resp[i]]);
       }
-      orig[i] = lastOrigId;
-      resp[i] = lastRespId;
-      origStart[lastOrigId + 1]++;
-      respStart[lastRespId + 1]++;
-      port[i] = p.respP;
-      proto[i] = p.proto === 'tcp' ? PROTO_TCP : p.proto === 'udp' ? PROTO_UDP : PROTO_ICMP;
-      flows[i] = p.flows;
-      completed[i] = p.completed;
+      orig[i] = o;
+      resp[i] = r;
+      origStart[o + 1]++;
+      respStart[r + 1]++;
     }
     // Counting sort of the positions by originator and by responder (stable: pair order within each).
     const size = this.addresses.length;
@@ -102,14 +149,12 @@ export class PairIndex {
     this.byResp = { start: respStart.subarray(0, size + 1), items: respItems };
   }
 
-  private intern(address: string): number {
-    let id = this.ids.get(address);
-    if (id === undefined) {
-      id = this.addresses.length;
-      this.ids.set(address, id);
-      this.addresses.push(address);
-    }
-    return id;
+  /** The id of an address, undefined when it is in no pair. */
+  idOf(address: string): number | undefined {
+    const k = this.columnIds.get(address);
+    if (k === undefined) return undefined;
+    const id = this.idOfColumn[k];
+    return id < 0 ? undefined : id;
   }
 
   /**

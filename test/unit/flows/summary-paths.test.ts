@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { pairColumns, textOrder } from '../../../src/flows/pair-table.js';
 import { FlowSummary, transferList } from '../../../src/flows/summary.js';
+import { PairIndex } from '../../../src/roles/pair-index.js';
 import type { Flow, Transport } from '../../../src/flows/types.js';
 import { mulberry32 as rng } from '../../support/rng.js';
 
@@ -102,5 +104,104 @@ describe('FlowSummary: deny rules of refused flows', () => {
     merged.mergeTransfer(structuredClone(t, { transfer: transferList(t) }), { adopt: true });
     for (const f of flows) if (late(f)) merged.add(f);
     expect(merged.toData()).toEqual(whole.toData());
+  });
+});
+
+describe('FlowSummary.toData with share: pairs read through the table', () => {
+  const outcomes = ['completed', 'refused', 'unanswered', 'unknown'] as const;
+  function flowOf(i: number, proto: Transport, origH: string, respH: string, respP: number, r: () => number): Flow {
+    return {
+      uid: `C${i}`,
+      ts: 1_700_000_000_000_000 + Math.floor(r() * 1e9),
+      duration: Math.floor(r() * 1e6),
+      proto,
+      origH,
+      origP: 40000 + i,
+      respH,
+      respP: proto === 'icmp' ? 0 : respP,
+      connState: (['SF', 'S0', 'REJ', 'OTH'] as const)[Math.floor(r() * 4)],
+      history: '',
+      origPkts: 1,
+      origBytes: 10,
+      origIpBytes: 40,
+      respPkts: 1,
+      respBytes: 20,
+      respIpBytes: 40,
+      outcome: outcomes[Math.floor(r() * 4)],
+      reason: `reason ${i % 7}`,
+      observedBy: 'packets',
+      evidence: { file: 'a.pcap', frame: i + 1 },
+    };
+  }
+
+  function randomSummary(seed: number): FlowSummary {
+    const r = rng(seed);
+    const addrs = Array.from({ length: 60 }, () => randomAddress(r));
+    const pick = () => addrs[Math.floor(r() * addrs.length)];
+    const summary = new FlowSummary();
+    for (let i = 0; i < 2000; i++) {
+      summary.add(flowOf(i, (['tcp', 'udp', 'icmp'] as const)[Math.floor(r() * 3)], pick(), pick(), [53, 88, 389, 443][Math.floor(r() * 4)], r));
+    }
+    return summary;
+  }
+
+  it('gives the same pairs as the copies, one array on every call, with the same part objects on every read', () => {
+    const summary = randomSummary(11);
+    const copies = summary.toData().pairs;
+    const shared = summary.toData({ share: true }).pairs;
+    expect(JSON.parse(JSON.stringify(shared))).toEqual(JSON.parse(JSON.stringify(copies)));
+    for (let i = 0; i < shared.length; i++) {
+      const [s, c] = [shared[i], copies[i]];
+      expect([s.proto, s.origH, s.respH, s.respP, s.flows, s.completed, s.refused, s.unanswered, s.unknown]).toEqual([
+        c.proto, c.origH, c.respH, c.respP, c.flows, c.completed, c.refused, c.unanswered, c.unknown,
+      ]);
+      expect([s.firstTs, s.lastTs, s.bytes, s.connStates, s.samples, s.icmpReasons, s.denyRules]).toEqual([
+        c.firstTs, c.lastTs, c.bytes, c.connStates, c.samples, c.icmpReasons, c.denyRules,
+      ]);
+      expect({ width: s.timeline.width, buckets: s.timeline.buckets }).toEqual({ width: c.timeline.width, buckets: c.timeline.buckets });
+    }
+    expect(summary.toData({ share: true }).pairs).toBe(shared);
+    expect(shared[0].samples).toBe(shared[0].samples);
+    expect(shared[0].timeline).toBe(shared[0].timeline);
+  });
+
+  it('comes with its columns, and a pair index built on them equals one built from the objects', () => {
+    const summary = randomSummary(12);
+    const shared = summary.toData({ share: true }).pairs;
+    expect(pairColumns(shared)).toBeDefined();
+    expect(pairColumns(summary.toData().pairs)).toBeUndefined();
+    expect(pairColumns(shared.slice(1))).toBeUndefined();
+    const fromColumns = new PairIndex(shared);
+    const fromObjects = new PairIndex(summary.toData().pairs);
+    for (const key of ['addresses', 'orig', 'resp', 'port', 'proto', 'flows', 'completed', 'byOrig', 'byResp', 'order'] as const) {
+      expect(fromColumns[key]).toEqual(fromObjects[key]);
+    }
+    for (const a of fromObjects.addresses) expect(fromColumns.idOf(a)).toBe(fromObjects.idOf(a));
+    expect(fromColumns.idOf('192.0.2.99')).toBeUndefined();
+  });
+
+  it('gives a new array once a pair was added', () => {
+    const summary = randomSummary(13);
+    const before = summary.toData({ share: true }).pairs;
+    summary.add(flowOf(9999, 'udp', '198.51.100.1', '198.51.100.2', 9, rng(1)));
+    const after = summary.toData({ share: true }).pairs;
+    expect(after).not.toBe(before);
+    expect(after.length).toBe(before.length + 1);
+  });
+});
+
+describe('textOrder', () => {
+  it('orders indexes as the default sort orders the texts, ties in index order', () => {
+    const r = rng(21);
+    const units = [0, 9, 46, 48, 49, 58, 97, 126, 127, 200, 0xd800, 0xffff];
+    for (let round = 0; round < 40; round++) {
+      const texts = Array.from({ length: Math.floor(r() * 2000) }, () =>
+        String.fromCharCode(...Array.from({ length: Math.floor(r() * 6) }, () => units[Math.floor(r() * units.length)])),
+      );
+      const expected = texts.map((t, i) => i).sort((i, j) => byCodeUnits(texts[i], texts[j]) || i - j);
+      expect(Array.from(textOrder(texts))).toEqual(expected);
+    }
+    const addrs = Array.from({ length: 5000 }, () => randomAddress(r));
+    expect(Array.from(textOrder(addrs), (i) => addrs[i])).toEqual(addrs.slice().sort());
   });
 });
