@@ -31,6 +31,23 @@ export interface FileReport {
   quality: DataQuality;
 }
 
+/** What a worker thread starts with (see worker.ts). */
+export interface WorkerData {
+  read: ReadOptions;
+  files: InputFile[];
+  /** The index of the next file to read, shared by all readers (see {@link claimFile}). */
+  next: Int32Array;
+}
+
+/**
+ * Claims the next file to read from the counter every reader shares (an Int32Array over a
+ * SharedArrayBuffer): whichever reader is free takes it, with no round trip to another thread.
+ * Returns its index (files.length or more: none left).
+ */
+export function claimFile(next: Int32Array): number {
+  return Atomics.add(next, 0, 1);
+}
+
 /** Messages from a worker to the main thread (see worker.ts). */
 export type WorkerMessage =
   | { type: 'file'; report: FileReport }
@@ -111,8 +128,9 @@ export async function collectSummary(files: InputFile[], opts: CollectOptions): 
 }
 
 /**
- * Hands files to this thread and `opts.workers - 1` worker threads one at a time (the next file
- * goes to whichever reader is free, so one big file does not hold the others up), folds the
+ * Lets this thread and `opts.workers - 1` worker threads read the files one at a time (each
+ * reader claims the next file when it is free, see {@link claimFile}, so one big file does not
+ * hold the others up, and no reader waits for this busy thread to hand it work), folds the
  * per-file reports strictly in file order, and hands each worker's summary to `onSummary` as it
  * arrives. This thread's flows go straight into `summary`.
  */
@@ -126,7 +144,7 @@ async function runReaders(
   const script = join(packageRoot(), 'dist', 'src', 'cli', 'worker.js');
   const pending = new Map<number, FileReport>();
   let nextToFold = 0;
-  let nextToSend = 0;
+  const next = new Int32Array(new SharedArrayBuffer(4));
   const progress = opts.progress;
   /** Bytes read so far of the file each reader is on (this thread's key: `self`). */
   const inFlightBytes = new Map<object, number>();
@@ -165,16 +183,8 @@ async function runReaders(
       failed = true;
       reject(e);
     };
-    const sendNext = (w: Worker) => {
-      if (nextToSend < files.length) {
-        const index = nextToSend++;
-        w.postMessage({ type: 'file', index, file: files[index] });
-      } else {
-        w.postMessage({ type: 'done' });
-      }
-    };
     for (let k = 0; k < opts.workers - 1; k++) {
-      const w = new Worker(script, { workerData: { read: opts.read } });
+      const w = new Worker(script, { workerData: { read: opts.read, files, next } satisfies WorkerData });
       workers.push(w);
       live++;
       w.on('message', (m: WorkerMessage) => {
@@ -191,7 +201,6 @@ async function runReaders(
           }
         } else {
           fileDone(w, m.report);
-          sendNext(w);
         }
       });
       w.on('error', fail);
@@ -199,15 +208,13 @@ async function runReaders(
         live--;
         if (live === 0 && !failed) resolve();
       });
-      sendNext(w);
     }
   });
   let stopped = false;
   workersDone.catch(() => (stopped = true)); // rethrown below by Promise.all
 
   const readerDone = (async () => {
-    while (!stopped && nextToSend < files.length) {
-      const index = nextToSend++;
+    for (let index = claimFile(next); !stopped && index < files.length; index = claimFile(next)) {
       if (progress) progress.currentFile = files[index].path;
       const r = await readIntoSummary(files[index], index, readHere, summary, (b) => showBytes(self, b));
       fileDone(self, r);
