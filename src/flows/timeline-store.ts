@@ -4,10 +4,11 @@
  *
  * A summary holds tens of thousands of timelines of up to MAX_TIMELINE_BUCKETS buckets each; as
  * one JS array per pair they took ~2 KB a pair (24 bytes a bucket plus array slack) and made up
- * half of a summary's heap. Here a bucket is 12 bytes: its start in seconds in a Uint32Array and
- * its two counts in a Uint32Array. Each array is widened to a Float64Array, once for the whole
- * store, if a value ever does not fit (a count past 2^32 - 1; a start before 1970, after 2106, or
- * not a whole second: starts are then kept in microseconds). Each timeline owns a block of 2^k
+ * half of a summary's heap. Here a bucket is 8 bytes: its start in seconds in a Uint32Array and
+ * its two counts in a Uint16Array (a bucket rarely holds more than a few attempts). Each array is
+ * widened, once for the whole store, if a value ever does not fit: counts to a Uint32Array past
+ * 2^16 - 1 and to a Float64Array past 2^32 - 1; starts to a Float64Array before 1970, after 2106,
+ * or not a whole second (starts are then kept in microseconds). Each timeline owns a block of 2^k
  * buckets; blocks grow by moving to the next size and freed blocks are reused. When the pool is
  * full it is compacted in place if enough of it is free, else grown by a quarter: it stays within
  * ~1.5 times the buckets in use, with no second copy of the pool. The pool's arrays can be handed
@@ -33,6 +34,14 @@ const MAX_CLASS = Math.ceil(Math.log2(MAX_TIMELINE_BUCKETS));
 
 const MAX_U32 = 0xffffffff;
 
+/** Bucket counts: widened from 16 to 32 bits, and then to doubles, as values need. */
+type Counts = Uint16Array | Uint32Array | Float64Array;
+
+/** The largest count `c` holds. */
+function countLimit(c: Counts): number {
+  return c instanceof Uint16Array ? 0xffff : c instanceof Uint32Array ? MAX_U32 : Infinity;
+}
+
 /** Microseconds per unit of a start in a Uint32Array pool (starts are whole seconds there). */
 const SECOND = 1_000_000;
 
@@ -47,7 +56,7 @@ export interface TimelineStoreData {
   /** Microseconds per unit of `starts`: 1e6 (whole seconds, Uint32Array) or 1 (Float64Array). */
   unit: number;
   /** Per bucket: completed, failed. */
-  counts: Uint32Array | Float64Array;
+  counts: Counts;
 }
 
 /** One timeline of a store, read through the store (the shape the audit reads). */
@@ -78,7 +87,9 @@ export class TimelineStore {
   /** Bucket starts in units of `unit` µs (see the module comment). */
   private starts: Uint32Array | Float64Array = new Uint32Array(256);
   private unit = SECOND;
-  private counts: Uint32Array | Float64Array = new Uint32Array(512);
+  private counts: Counts = new Uint16Array(512);
+  /** countLimit(counts). */
+  private countMax = 0xffff;
   /** Buckets of the pool handed out so far (blocks in use or free). */
   private used = 0;
   /** Offsets of free blocks, per size class. */
@@ -251,6 +262,7 @@ export class TimelineStore {
     this.starts = d.starts;
     this.unit = d.unit;
     this.counts = d.counts;
+    this.countMax = countLimit(d.counts);
     let live = 0;
     let end = 0;
     for (let id = 0; id < d.count; id++) {
@@ -292,11 +304,7 @@ export class TimelineStore {
 
   private bump(i: number, completed: number, failed: number): void {
     const c = this.counts;
-    const a = c[2 * i] + completed;
-    const b = c[2 * i + 1] + failed;
-    if ((a > MAX_U32 || b > MAX_U32) && c instanceof Uint32Array) this.counts = Float64Array.from(c);
-    this.counts[2 * i] = a;
-    this.counts[2 * i + 1] = b;
+    this.setCounts(i, c[2 * i] + completed, c[2 * i + 1] + failed);
   }
 
   /** Inserts a bucket at position `at` of timeline `id` (room must exist for one more bucket below the cap). */
@@ -358,9 +366,15 @@ export class TimelineStore {
   }
 
   private setCounts(i: number, a: number, b: number): void {
-    if ((a > MAX_U32 || b > MAX_U32) && this.counts instanceof Uint32Array) this.counts = Float64Array.from(this.counts);
+    if (a > this.countMax || b > this.countMax) this.widenCounts(Math.max(a, b));
     this.counts[2 * i] = a;
     this.counts[2 * i + 1] = b;
+  }
+
+  /** Replaces the counts array by a wider one that holds `value`. */
+  private widenCounts(value: number): void {
+    this.counts = value > MAX_U32 ? Float64Array.from(this.counts) : Uint32Array.from(this.counts);
+    this.countMax = countLimit(this.counts);
   }
 
   /** Replaces timeline `id`'s buckets with the first `n` of (ms, mc, mf) at `width`. */
@@ -484,7 +498,7 @@ function foldInPlace(s: number[], c: number[], f: number[], width: number): numb
 }
 
 /** A copy of `a` with room for at least `min` elements (growing by a quarter: the pool is the bulk of a summary). */
-function grow<T extends Float64Array | Uint32Array>(a: T, min: number): T {
+function grow<T extends Float64Array | Uint32Array | Uint16Array>(a: T, min: number): T {
   let n = Math.max(a.length, 16);
   while (n < min) n = Math.ceil(n * 1.25);
   const b = new (a.constructor as { new (n: number): T })(n);

@@ -147,6 +147,21 @@ describe('FlowSummary transfer between threads', () => {
     expect(store.bucketsOf(id)).toEqual(ref.buckets);
   });
 
+  it('timeline counts past 2^16 - 1 stay exact, added one by one and merged', () => {
+    const store = new TimelineStore();
+    const id = store.create();
+    const other = store.create();
+    for (let i = 0; i < 70_000; i++) store.add(id, T0, 1, i % 2);
+    store.add(other, T0 + 5_000_000, 0, 1);
+    store.mergeBuckets(other, 1_000_000, [T0 + 5_000_000], [65_535, 1], 0, 1);
+    expect(store.bucketsOf(id)).toEqual([[T0, 70_000, 35_000]]);
+    expect(store.bucketsOf(other)).toEqual([[T0 + 5_000_000, 65_535, 2]]);
+    const copy = new TimelineStore();
+    const cid = copy.create();
+    copy.mergeFrom(cid, store.exportData(false), id);
+    expect(copy.bucketsOf(cid)).toEqual([[T0, 70_000, 35_000]]);
+  });
+
   it('timeline counts past 2^32 - 1 stay exact', () => {
     const store = new TimelineStore();
     const id = store.create();
