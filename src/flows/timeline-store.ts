@@ -96,6 +96,7 @@ export class TimelineStore {
   private free: number[][] = Array.from({ length: MAX_CLASS + 1 }, () => []);
   /** Buckets in free blocks. */
   private freeBuckets = 0;
+  private scratch: MergeScratch = emptyScratch();
 
   /** Timelines in the store; ids are 0 .. size - 1 in creation order. */
   get size(): number {
@@ -200,55 +201,73 @@ export class TimelineStore {
     const w = meta[m + M_WIDTH];
     const len = meta[m + M_LEN];
     const off = meta[m + M_OFF];
-    // The other side brought to width w (it is never wider than w here), in µs.
-    const os: number[] = [];
-    const oc: number[] = [];
-    const of: number[] = [];
+    // The other side brought to width w (it is never wider than w here), in µs; then the two
+    // merged. In scratch arrays: a worker's summary is merged a timeline at a time, tens of
+    // thousands of them, and arrays per call made the merge's garbage.
+    const sc = this.mergeScratch(len + n);
+    const { os, oc, of, ms, mc, mf } = sc;
+    let no = 0;
     for (let i = from; i < from + n; i++) {
       const s = Math.floor((starts[i] * unit) / w) * w;
-      const k = os.length - 1;
-      if (k >= 0 && os[k] === s) {
-        oc[k] += counts[2 * i];
-        of[k] += counts[2 * i + 1];
+      if (no > 0 && os[no - 1] === s) {
+        oc[no - 1] += counts[2 * i];
+        of[no - 1] += counts[2 * i + 1];
       } else {
-        os.push(s);
-        oc.push(counts[2 * i]);
-        of.push(counts[2 * i + 1]);
+        os[no] = s;
+        oc[no] = counts[2 * i];
+        of[no] = counts[2 * i + 1];
+        no++;
       }
     }
-    if (os.length === 0) return;
-    const ms: number[] = [];
-    const mc: number[] = [];
-    const mf: number[] = [];
+    if (no === 0) return;
     const u = this.unit;
+    const st = this.starts;
+    const c = this.counts;
+    let nm = 0;
     let i = off;
     let j = 0;
-    while (i < off + len || j < os.length) {
-      if (j >= os.length || (i < off + len && this.starts[i] * u < os[j])) {
-        ms.push(this.starts[i] * u);
-        mc.push(this.counts[2 * i]);
-        mf.push(this.counts[2 * i + 1]);
+    while (i < off + len || j < no) {
+      if (j >= no || (i < off + len && st[i] * u < os[j])) {
+        ms[nm] = st[i] * u;
+        mc[nm] = c[2 * i];
+        mf[nm] = c[2 * i + 1];
         i++;
-      } else if (i >= off + len || os[j] < this.starts[i] * u) {
-        ms.push(os[j]);
-        mc.push(oc[j]);
-        mf.push(of[j]);
+      } else if (i >= off + len || os[j] < st[i] * u) {
+        ms[nm] = os[j];
+        mc[nm] = oc[j];
+        mf[nm] = of[j];
         j++;
       } else {
-        ms.push(os[j]);
-        mc.push(this.counts[2 * i] + oc[j]);
-        mf.push(this.counts[2 * i + 1] + of[j]);
+        ms[nm] = os[j];
+        mc[nm] = c[2 * i] + oc[j];
+        mf[nm] = c[2 * i + 1] + of[j];
         i++;
         j++;
       }
+      nm++;
     }
     let width2 = w;
-    let n2 = ms.length;
-    while (n2 > MAX_TIMELINE_BUCKETS) {
+    while (nm > MAX_TIMELINE_BUCKETS) {
       width2 *= 2;
-      n2 = foldInPlace(ms, mc, mf, width2);
+      nm = foldInPlace(ms, mc, mf, nm, width2);
     }
-    this.setBuckets(id, width2, ms, mc, mf, n2);
+    this.setBuckets(id, width2, ms, mc, mf, nm);
+  }
+
+  /** Scratch columns for {@link mergeBuckets} with room for `n` buckets (reused from call to call). */
+  private mergeScratch(n: number): MergeScratch {
+    if (this.scratch.os.length < n) {
+      const size = Math.max(n, 2 * MAX_TIMELINE_BUCKETS);
+      this.scratch = {
+        os: new Float64Array(size),
+        oc: new Float64Array(size),
+        of: new Float64Array(size),
+        ms: new Float64Array(size),
+        mc: new Float64Array(size),
+        mf: new Float64Array(size),
+      };
+    }
+    return this.scratch;
   }
 
   /**
@@ -378,7 +397,7 @@ export class TimelineStore {
   }
 
   /** Replaces timeline `id`'s buckets with the first `n` of (ms, mc, mf) at `width`. */
-  private setBuckets(id: number, width: number, ms: number[], mc: number[], mf: number[], n: number): void {
+  private setBuckets(id: number, width: number, ms: Float64Array, mc: Float64Array, mf: Float64Array, n: number): void {
     const m = id * META;
     let cls = 0;
     while (1 << cls < n) cls++;
@@ -476,10 +495,25 @@ export class TimelineStore {
   }
 }
 
-/** Folds (s, c, f) to `width` in place; returns the new length (arrays are truncated). */
-function foldInPlace(s: number[], c: number[], f: number[], width: number): number {
+/** Scratch columns of a merge: the other timeline's buckets (os, oc, of) and the merged ones (ms, mc, mf). */
+interface MergeScratch {
+  os: Float64Array;
+  oc: Float64Array;
+  of: Float64Array;
+  ms: Float64Array;
+  mc: Float64Array;
+  mf: Float64Array;
+}
+
+function emptyScratch(): MergeScratch {
+  const none = new Float64Array(0);
+  return { os: none, oc: none, of: none, ms: none, mc: none, mf: none };
+}
+
+/** Folds the first `n` buckets of (s, c, f) to `width` in place; returns their new number. */
+function foldInPlace(s: Float64Array, c: Float64Array, f: Float64Array, n: number, width: number): number {
   let out = 0;
-  for (let i = 0; i < s.length; i++) {
+  for (let i = 0; i < n; i++) {
     const start = Math.floor(s[i] / width) * width;
     if (out > 0 && s[out - 1] === start) {
       c[out - 1] += c[i];
@@ -491,9 +525,6 @@ function foldInPlace(s: number[], c: number[], f: number[], width: number): numb
       out++;
     }
   }
-  s.length = out;
-  c.length = out;
-  f.length = out;
   return out;
 }
 
