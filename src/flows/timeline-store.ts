@@ -178,8 +178,42 @@ export class TimelineStore {
       }
       // Full: coarsening first and then placing the attempt gives the same timeline as placing it
       // and coarsening (folding is exact), without ever needing a block above the largest class.
-      this.coarsen(id);
+      this.coarsen(id, this.doublingsToFit(id, start, lo));
     }
+  }
+
+  /**
+   * How many doublings of full timeline `id`'s width it takes for its buckets and a new one at
+   * `start` (not among them; it would go at position `at` of the pool) to fit in
+   * MAX_TIMELINE_BUCKETS: what doubling one step at a time and retrying reaches, found in one pass
+   * instead of one pass per doubling (attempts hours apart in a 1 s timeline took a dozen). Buckets
+   * only ever merge as the width doubles, so that is the fewest doublings at which two neighbours
+   * (in start order) share a bucket; starts that are q1 and q2 widths from the epoch share one
+   * from the doubling that clears the highest bit in which q1 and q2 differ. Returns 1 (one step)
+   * when a start is too far from the epoch for 32-bit arithmetic.
+   */
+  private doublingsToFit(id: number, start: number, at: number): number {
+    const meta = this.meta;
+    const m = id * META;
+    const w = meta[m + M_WIDTH];
+    const off = meta[m + M_OFF];
+    const end = off + meta[m + M_LEN];
+    const u = this.unit;
+    const s = this.starts;
+    const q = (start * u) / w;
+    if (q !== (q | 0)) return 1;
+    let fewest = 32;
+    if (at > off) fewest = Math.min(fewest, highestDifferingBit((s[at - 1] * u) / w, q));
+    if (at < end) fewest = Math.min(fewest, highestDifferingBit(q, (s[at] * u) / w));
+    let prev = (s[off] * u) / w;
+    if (prev !== (prev | 0)) return 1;
+    for (let i = off + 1; i < end; i++) {
+      const next = (s[i] * u) / w;
+      if (next !== (next | 0)) return 1;
+      fewest = Math.min(fewest, highestDifferingBit(prev, next));
+      prev = next;
+    }
+    return fewest >= 32 ? 1 : Math.max(1, fewest);
   }
 
   /**
@@ -197,7 +231,7 @@ export class TimelineStore {
   ): void {
     const m = id * META;
     const meta = this.meta;
-    while (meta[m + M_WIDTH] < width) this.coarsen(id);
+    while (meta[m + M_WIDTH] < width) this.coarsen(id, 1);
     const w = meta[m + M_WIDTH];
     const len = meta[m + M_LEN];
     const off = meta[m + M_OFF];
@@ -348,11 +382,11 @@ export class TimelineStore {
     this.bump(p, completed, failed);
   }
 
-  /** Doubles the width of timeline `id`, folding neighbours together in place. */
-  private coarsen(id: number): void {
+  /** Doubles the width of timeline `id` `doublings` times, folding neighbours together in place. */
+  private coarsen(id: number, doublings: number): void {
     const meta = this.meta;
     const m = id * META;
-    const w = meta[m + M_WIDTH] * 2;
+    const w = meta[m + M_WIDTH] * 2 ** doublings;
     const off = meta[m + M_OFF];
     const end = off + meta[m + M_LEN];
     const u = this.unit;
@@ -493,6 +527,14 @@ export class TimelineStore {
     this.used += size;
     return off;
   }
+}
+
+/**
+ * The number of the highest bit in which the 32-bit integers `a` and `b` differ, plus one: how
+ * many halvings (arithmetic shifts) make them equal. 32 when their signs differ (never).
+ */
+function highestDifferingBit(a: number, b: number): number {
+  return 32 - Math.clz32(a ^ b);
 }
 
 /** Scratch columns of a merge: the other timeline's buckets (os, oc, of) and the merged ones (ms, mc, mf). */
