@@ -22,12 +22,21 @@
 import { MAX_TIMELINE_BUCKETS, type Timeline } from './summary-types.js';
 import { TIMELINE_START_WIDTH } from './timeline.js';
 
-/** Numbers per timeline in `meta`: width (µs), bucket count, block offset (buckets), block size class. */
-const META = 4;
+/**
+ * Numbers per timeline in `meta`: width (µs), bucket count, block offset (buckets), block size
+ * class, and the last bucket's start (as in `starts`; -Infinity when there is none) and counts (a
+ * copy: the pool is written through). With the last bucket here, the common attempt (in the last
+ * bucket, or after it) is placed without reading the pool, only writing it: on a summary of tens
+ * of thousands of pairs those reads were two cache misses per flow.
+ */
+const META = 7;
 const M_WIDTH = 0;
 const M_LEN = 1;
 const M_OFF = 2;
 const M_CLASS = 3;
+const M_LAST = 4;
+const M_LAST_COMPLETED = 5;
+const M_LAST_FAILED = 6;
 
 /** Size classes: a block of class k holds 2^k buckets; the largest holds MAX_TIMELINE_BUCKETS. */
 const MAX_CLASS = Math.ceil(Math.log2(MAX_TIMELINE_BUCKETS));
@@ -129,6 +138,7 @@ export class TimelineStore {
     this.meta[m + M_LEN] = 0;
     this.meta[m + M_OFF] = this.alloc(0);
     this.meta[m + M_CLASS] = 0;
+    this.meta[m + M_LAST] = -Infinity;
     return id;
   }
 
@@ -158,11 +168,27 @@ export class TimelineStore {
         this.widenStarts();
         start = Math.floor(ts / width) * width;
       }
+      // Flows often arrive in time order: the last bucket first.
+      const last = meta[m + M_LAST];
+      if (start === last) {
+        const a = meta[m + M_LAST_COMPLETED] + completed;
+        const b = meta[m + M_LAST_FAILED] + failed;
+        meta[m + M_LAST_COMPLETED] = a;
+        meta[m + M_LAST_FAILED] = b;
+        this.setCounts(off + len - 1, a, b);
+        return;
+      }
+      if (start > last) {
+        if (len < MAX_TIMELINE_BUCKETS) {
+          this.insertAt(id, len, start, completed, failed);
+          return;
+        }
+        this.coarsen(id, this.doublingsToFit(id, start, off + len));
+        continue;
+      }
       const starts = this.starts;
-      // Flows often arrive in time order: check the last bucket before searching.
       let lo = off;
-      let hi = off + len;
-      if (len > 0 && starts[hi - 1] <= start) lo = hi - 1;
+      let hi = off + len - 1;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
         if (starts[mid] < start) lo = mid + 1;
@@ -376,11 +402,31 @@ export class TimelineStore {
     }
     const p = off + at;
     s[p] = start;
-    c[2 * p] = 0;
-    c[2 * p + 1] = 0;
+    this.setCounts(p, completed, failed);
     meta[m + M_LEN] = len + 1;
-    this.bump(p, completed, failed);
+    if (at === len) {
+      // From the arguments, not read back from the pool: the line just written may still be on its way.
+      meta[m + M_LAST] = start;
+      meta[m + M_LAST_COMPLETED] = completed;
+      meta[m + M_LAST_FAILED] = failed;
+    }
   }
+
+  /** Copies timeline `id`'s last bucket to its meta (after its buckets changed). */
+  private noteLast(id: number): void {
+    const meta = this.meta;
+    const m = id * META;
+    const len = meta[m + M_LEN];
+    if (len === 0) {
+      meta[m + M_LAST] = -Infinity;
+      return;
+    }
+    const i = meta[m + M_OFF] + len - 1;
+    meta[m + M_LAST] = this.starts[i];
+    meta[m + M_LAST_COMPLETED] = this.counts[2 * i];
+    meta[m + M_LAST_FAILED] = this.counts[2 * i + 1];
+  }
+
 
   /** Doubles the width of timeline `id` `doublings` times, folding neighbours together in place. */
   private coarsen(id: number, doublings: number): void {
@@ -416,6 +462,7 @@ export class TimelineStore {
       }
     }
     meta[m + M_LEN] = out - off;
+    this.noteLast(id);
   }
 
   private setCounts(i: number, a: number, b: number): void {
@@ -452,6 +499,7 @@ export class TimelineStore {
     }
     this.meta[m + M_WIDTH] = width;
     this.meta[m + M_LEN] = n;
+    this.noteLast(id);
   }
 
   /** Moves timeline `id` to a block of class `cls` (larger than its own), freeing the old block. */
@@ -474,6 +522,7 @@ export class TimelineStore {
     if (this.unit === 1) return;
     const wide = new Float64Array(this.starts.length);
     for (let i = 0; i < this.used; i++) wide[i] = this.starts[i] * this.unit;
+    for (let id = 0; id < this.count; id++) this.meta[id * META + M_LAST] *= this.unit;
     this.starts = wide;
     this.unit = 1;
   }
