@@ -6,7 +6,8 @@ import { packageRoot } from '../common/package-root.js';
 import { FlowSummary, type FlowSummaryTransfer } from '../flows/summary.js';
 import type { InputFile } from './inputs.js';
 import type { ProgressState } from './progress.js';
-import { readOneFile, type FileReadResult, type ReadOptions } from './read.js';
+import { openAhead, dropOpened, readOneFile, type FileReadResult, type ReadOptions } from './read.js';
+import type { ByteInput } from '../sources/types.js';
 
 /** The whole input folded into one summary, with its data quality and per-file results. */
 export interface Collected {
@@ -67,12 +68,13 @@ export async function readIntoSummary(
   opts: ReadOptions,
   summary: FlowSummary,
   onBytes?: (bytes: number) => void,
+  opened?: Promise<ByteInput> | null,
 ): Promise<FileReport> {
   const diag = new DiagnosticSink();
   let input: { bytesConsumed(): number } | null = null;
   const timer = onBytes ? setInterval(() => input && onBytes(input.bytesConsumed()), 200) : null;
   try {
-    const read = await readOneFile(file, opts, diag, (f) => summary.add(f), (i) => (input = i));
+    const read = await readOneFile(file, opts, diag, (f) => summary.add(f), (i) => (input = i), opened ?? undefined);
     return { index, read, quality: diag.toDataQuality() };
   } finally {
     if (timer) clearInterval(timer);
@@ -108,10 +110,20 @@ export async function collectSummary(files: InputFile[], opts: CollectOptions): 
   };
   const progress = opts.progress;
   if (opts.workers <= 1) {
+    let opened = files.length > 0 ? openAhead(files[0]) : null;
     for (let i = 0; i < files.length; i++) {
       if (progress) progress.currentFile = files[i].path;
       const base = progress ? progress.bytesDone : 0;
-      const r = await readIntoSummary(files[i], i, opts.read, out.summary, progress ? (b) => (progress.bytesDone = base + b) : undefined);
+      const current = opened;
+      opened = i + 1 < files.length ? openAhead(files[i + 1]) : null;
+      const r = await readIntoSummary(
+        files[i],
+        i,
+        opts.read,
+        out.summary,
+        progress ? (b) => (progress.bytesDone = base + b) : undefined,
+        current,
+      );
       if (progress) {
         progress.bytesDone = base + files[i].size;
         progress.filesDone++;
@@ -214,11 +226,19 @@ async function runReaders(
   workersDone.catch(() => (stopped = true)); // rethrown below by Promise.all
 
   const readerDone = (async () => {
-    for (let index = claimFile(next); !stopped && index < files.length; index = claimFile(next)) {
+    let index = claimFile(next);
+    let opened = index < files.length ? openAhead(files[index]) : null;
+    while (!stopped && index < files.length) {
       if (progress) progress.currentFile = files[index].path;
-      const r = await readIntoSummary(files[index], index, readHere, summary, (b) => showBytes(self, b));
+      // The next file is claimed and opened now, while this one is read.
+      const following = claimFile(next);
+      const current = opened;
+      opened = following < files.length ? openAhead(files[following]) : null;
+      const r = await readIntoSummary(files[index], index, readHere, summary, (b) => showBytes(self, b), current);
       fileDone(self, r);
+      index = following;
     }
+    dropOpened(opened);
   })();
   try {
     await Promise.all([readerDone, workersDone]);
