@@ -6,7 +6,8 @@ import { packageRoot } from '../common/package-root.js';
 import { FlowSummary, type FlowSummaryTransfer } from '../flows/summary.js';
 import type { InputFile } from './inputs.js';
 import type { ProgressState } from './progress.js';
-import { readOneFile, type FileReadResult, type ReadOptions } from './read.js';
+import { openAhead, dropOpened, readOneFile, type FileReadResult, type ReadOptions } from './read.js';
+import type { ByteInput } from '../sources/types.js';
 
 /** The whole input folded into one summary, with its data quality and per-file results. */
 export interface Collected {
@@ -31,6 +32,23 @@ export interface FileReport {
   quality: DataQuality;
 }
 
+/** What a worker thread starts with (see worker.ts). */
+export interface WorkerData {
+  read: ReadOptions;
+  files: InputFile[];
+  /** The index of the next file to read, shared by all readers (see {@link claimFile}). */
+  next: Int32Array;
+}
+
+/**
+ * Claims the next file to read from the counter every reader shares (an Int32Array over a
+ * SharedArrayBuffer): whichever reader is free takes it, with no round trip to another thread.
+ * Returns its index (files.length or more: none left).
+ */
+export function claimFile(next: Int32Array): number {
+  return Atomics.add(next, 0, 1);
+}
+
 /** Messages from a worker to the main thread (see worker.ts). */
 export type WorkerMessage =
   | { type: 'file'; report: FileReport }
@@ -50,12 +68,13 @@ export async function readIntoSummary(
   opts: ReadOptions,
   summary: FlowSummary,
   onBytes?: (bytes: number) => void,
+  opened?: Promise<ByteInput> | null,
 ): Promise<FileReport> {
   const diag = new DiagnosticSink();
   let input: { bytesConsumed(): number } | null = null;
   const timer = onBytes ? setInterval(() => input && onBytes(input.bytesConsumed()), 200) : null;
   try {
-    const read = await readOneFile(file, opts, diag, (f) => summary.add(f), (i) => (input = i));
+    const read = await readOneFile(file, opts, diag, (f) => summary.add(f), (i) => (input = i), opened ?? undefined);
     return { index, read, quality: diag.toDataQuality() };
   } finally {
     if (timer) clearInterval(timer);
@@ -91,10 +110,20 @@ export async function collectSummary(files: InputFile[], opts: CollectOptions): 
   };
   const progress = opts.progress;
   if (opts.workers <= 1) {
+    let opened = files.length > 0 ? openAhead(files[0]) : null;
     for (let i = 0; i < files.length; i++) {
       if (progress) progress.currentFile = files[i].path;
       const base = progress ? progress.bytesDone : 0;
-      const r = await readIntoSummary(files[i], i, opts.read, out.summary, progress ? (b) => (progress.bytesDone = base + b) : undefined);
+      const current = opened;
+      opened = i + 1 < files.length ? openAhead(files[i + 1]) : null;
+      const r = await readIntoSummary(
+        files[i],
+        i,
+        opts.read,
+        out.summary,
+        progress ? (b) => (progress.bytesDone = base + b) : undefined,
+        current,
+      );
       if (progress) {
         progress.bytesDone = base + files[i].size;
         progress.filesDone++;
@@ -111,8 +140,9 @@ export async function collectSummary(files: InputFile[], opts: CollectOptions): 
 }
 
 /**
- * Hands files to this thread and `opts.workers - 1` worker threads one at a time (the next file
- * goes to whichever reader is free, so one big file does not hold the others up), folds the
+ * Lets this thread and `opts.workers - 1` worker threads read the files one at a time (each
+ * reader claims the next file when it is free, see {@link claimFile}, so one big file does not
+ * hold the others up, and no reader waits for this busy thread to hand it work), folds the
  * per-file reports strictly in file order, and hands each worker's summary to `onSummary` as it
  * arrives. This thread's flows go straight into `summary`.
  */
@@ -126,7 +156,7 @@ async function runReaders(
   const script = join(packageRoot(), 'dist', 'src', 'cli', 'worker.js');
   const pending = new Map<number, FileReport>();
   let nextToFold = 0;
-  let nextToSend = 0;
+  const next = new Int32Array(new SharedArrayBuffer(4));
   const progress = opts.progress;
   /** Bytes read so far of the file each reader is on (this thread's key: `self`). */
   const inFlightBytes = new Map<object, number>();
@@ -165,16 +195,8 @@ async function runReaders(
       failed = true;
       reject(e);
     };
-    const sendNext = (w: Worker) => {
-      if (nextToSend < files.length) {
-        const index = nextToSend++;
-        w.postMessage({ type: 'file', index, file: files[index] });
-      } else {
-        w.postMessage({ type: 'done' });
-      }
-    };
     for (let k = 0; k < opts.workers - 1; k++) {
-      const w = new Worker(script, { workerData: { read: opts.read } });
+      const w = new Worker(script, { workerData: { read: opts.read, files, next } satisfies WorkerData });
       workers.push(w);
       live++;
       w.on('message', (m: WorkerMessage) => {
@@ -191,7 +213,6 @@ async function runReaders(
           }
         } else {
           fileDone(w, m.report);
-          sendNext(w);
         }
       });
       w.on('error', fail);
@@ -199,19 +220,25 @@ async function runReaders(
         live--;
         if (live === 0 && !failed) resolve();
       });
-      sendNext(w);
     }
   });
   let stopped = false;
   workersDone.catch(() => (stopped = true)); // rethrown below by Promise.all
 
   const readerDone = (async () => {
-    while (!stopped && nextToSend < files.length) {
-      const index = nextToSend++;
+    let index = claimFile(next);
+    let opened = index < files.length ? openAhead(files[index]) : null;
+    while (!stopped && index < files.length) {
       if (progress) progress.currentFile = files[index].path;
-      const r = await readIntoSummary(files[index], index, readHere, summary, (b) => showBytes(self, b));
+      // The next file is claimed and opened now, while this one is read.
+      const following = claimFile(next);
+      const current = opened;
+      opened = following < files.length ? openAhead(files[following]) : null;
+      const r = await readIntoSummary(files[index], index, readHere, summary, (b) => showBytes(self, b), current);
       fileDone(self, r);
+      index = following;
     }
+    dropOpened(opened);
   })();
   try {
     await Promise.all([readerDone, workersDone]);

@@ -53,6 +53,12 @@ export async function expandInputs(args: string[], opts: ExpandOptions): Promise
   return out;
 }
 
+/**
+ * Collects the files under `dir`. Sub-folders are walked and files stat'ed all at once rather than
+ * one after another: a flow-log tree nests every hour's file five folders deep, and waiting for
+ * each listing and stat in turn held the start of reading up (the caller sorts what is found). A
+ * failure is reported for the first failing entry in listing order, whatever finished first.
+ */
 async function walk(dir: string, out: InputFile[], opts: ExpandOptions): Promise<void> {
   let entries;
   try {
@@ -60,16 +66,19 @@ async function walk(dir: string, out: InputFile[], opts: ExpandOptions): Promise
   } catch (e) {
     throw new UsageError(`${dir}: cannot list folder (${(e as NodeJS.ErrnoException).code})`);
   }
-  for (const ent of entries) {
-    const p = join(dir, ent.name);
-    if (ent.isDirectory()) {
-      await walk(p, out, opts);
-    } else if (ent.isFile() || ent.isSymbolicLink()) {
-      if (ent.name.startsWith('.')) continue; // hidden files (.DS_Store, editor swap files)
-      if (opts.include.length > 0 && !opts.include.some((g) => matchesGlob(p, g))) continue;
-      if (opts.exclude.some((g) => matchesGlob(p, g))) continue;
-      const st = await stat(p).catch(() => null);
-      if (st && st.isFile()) out.push({ path: p, size: st.size });
-    }
-  }
+  const settled = await Promise.allSettled(
+    entries.map(async (ent) => {
+      const p = join(dir, ent.name);
+      if (ent.isDirectory()) {
+        await walk(p, out, opts);
+      } else if (ent.isFile() || ent.isSymbolicLink()) {
+        if (ent.name.startsWith('.')) return; // hidden files (.DS_Store, editor swap files)
+        if (opts.include.length > 0 && !opts.include.some((g) => matchesGlob(p, g))) return;
+        if (opts.exclude.some((g) => matchesGlob(p, g))) return;
+        const st = await stat(p).catch(() => null);
+        if (st && st.isFile()) out.push({ path: p, size: st.size });
+      }
+    }),
+  );
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
 }

@@ -53,7 +53,8 @@ export interface FileReadResult {
 const MAX_OBSERVED_HOSTS = 4096;
 
 /**
- * Reads one input file of any supported format and hands every flow in the window to `onFlow`.
+ * Reads one input file of any supported format and hands every flow in the window to `onFlow`
+ * (`opening`: the file already being opened, see {@link openAhead}).
  * File-level failures (unreadable, unknown format) are recorded in `diag` as failed files and the
  * function returns normally, so the caller goes on with the other files. Captures get a flow
  * table of their own: a flow never spans two files, which keeps single- and multi-threaded runs
@@ -65,6 +66,7 @@ export async function readOneFile(
   diag: DiagnosticSink,
   onFlow: (flow: Flow) => void,
   onInput?: (input: { bytesConsumed(): number }) => void,
+  opening?: Promise<ByteInput>,
 ): Promise<FileReadResult> {
   const result: FileReadResult = { file: file.path, summary: null, flows: 0, outsideWindow: 0, observed: null };
   const observed = new Set<string>();
@@ -90,7 +92,7 @@ export async function readOneFile(
 
   let input: ByteInput;
   try {
-    input = await openInput(file.path);
+    input = await (opening ?? openInput(file.path));
   } catch (e) {
     recordFailure(diag, file.path, e);
     return result;
@@ -168,6 +170,23 @@ export async function readOneFile(
     await closeInput(input);
   }
   return result;
+}
+
+/**
+ * Starts opening `file` (and reading its first chunk) ahead of {@link readOneFile}, so that a
+ * thread reading many files one after another does not wait for each to open: pass the result as
+ * readOneFile's `opening`. A failure surfaces there, reported as usual. Null for standard input.
+ */
+export function openAhead(file: InputFile): Promise<ByteInput> | null {
+  if (file.path === '-') return null;
+  const opening = openInput(file.path);
+  opening.catch(() => undefined); // handled by whoever reads it; not an unhandled rejection meanwhile
+  return opening;
+}
+
+/** Closes a file opened by {@link openAhead} that will not be read after all. */
+export function dropOpened(opened: Promise<ByteInput> | null): void {
+  void opened?.then(closeInput, () => undefined);
 }
 
 function useDecodeThread(file: InputFile, opts: ReadOptions): boolean {

@@ -1,34 +1,45 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FlowSummary, transferList } from '../flows/summary.js';
-import { readIntoSummary, type WorkerMessage } from './collect.js';
-import type { InputFile } from './inputs.js';
-import type { ReadOptions } from './read.js';
+import { claimFile, readIntoSummary, type WorkerData, type WorkerMessage } from './collect.js';
+import { openAhead } from './read.js';
 
 /**
- * A reading thread: receives files one at a time and folds their flows into one summary of its
- * own, reporting each file as it finishes; on `done` it sends the summary and exits. The main
- * thread merges the summaries (collect.ts): the result equals a single-threaded run.
+ * A reading thread: claims files one at a time from the counter it shares with the other readers
+ * (see collect.ts) and folds their flows into one summary of its own, reporting each file as it
+ * finishes; when no file is left it sends the summary and exits. The main thread merges the
+ * summaries: the result equals a single-threaded run.
  */
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run as a worker thread');
-const read = (workerData as { read: ReadOptions }).read;
+const { read, files, next } = workerData as WorkerData;
 const summary = new FlowSummary();
 
-port.on('message', async (m: { type: 'file'; index: number; file: InputFile } | { type: 'done' }) => {
+void (async () => {
   try {
-    if (m.type === 'done') {
-      // The pair table's own typed arrays are transferred, not cloned: this summary is not touched again.
-      const data = summary.toTransfer({ transfer: true });
-      port.postMessage({ type: 'summary', summary: data } satisfies WorkerMessage, transferList(data));
-      port.close();
-      return;
+    let index = claimFile(next);
+    let opened = index < files.length ? openAhead(files[index]) : null;
+    while (index < files.length) {
+      // The next file is claimed and opened now, while this one is read.
+      const following = claimFile(next);
+      const current = opened;
+      opened = following < files.length ? openAhead(files[following]) : null;
+      const report = await readIntoSummary(
+        files[index],
+        index,
+        read,
+        summary,
+        (bytes) => port.postMessage({ type: 'progress', bytes } satisfies WorkerMessage),
+        current,
+      );
+      port.postMessage({ type: 'file', report } satisfies WorkerMessage);
+      index = following;
     }
-    const report = await readIntoSummary(m.file, m.index, read, summary, (bytes) =>
-      port.postMessage({ type: 'progress', bytes } satisfies WorkerMessage),
-    );
-    port.postMessage({ type: 'file', report } satisfies WorkerMessage);
+    // The pair table's own typed arrays are transferred, not cloned: this summary is not touched again.
+    const data = summary.toTransfer({ transfer: true });
+    port.postMessage({ type: 'summary', summary: data } satisfies WorkerMessage, transferList(data));
+    port.close();
   } catch (e) {
     const err = e as Error;
     port.postMessage({ type: 'fatal', message: err.message, stack: err.stack } satisfies WorkerMessage);
   }
-});
+})();

@@ -403,7 +403,12 @@ export class PairTable {
       this.digestSamples(id);
       for (let k = d.icmpStart[i]; k < d.icmpStart[i + 1]; k++) this.addIcmpReason(id, strings[d.listIds[k]]);
       for (let k = d.denyStart[i]; k < d.denyStart[i + 1]; k++) {
-        this.addDenyRule(id, strings[d.listIds[k]]);
+        // A rule this pair was offered before cannot change its list (as in addFlow).
+        const rule = strings[d.listIds[k]];
+        const bit = this.ruleBit(rule);
+        if ((rows[row + R_DENY_SEEN] & bit) !== 0) continue;
+        this.addDenyRule(id, rule);
+        rows[row + R_DENY_SEEN] = rows[row + R_DENY_SEEN] | bit;
       }
       this.timelines.mergeFrom(id, d.timelines, i);
     }

@@ -4,10 +4,11 @@
  *
  * A summary holds tens of thousands of timelines of up to MAX_TIMELINE_BUCKETS buckets each; as
  * one JS array per pair they took ~2 KB a pair (24 bytes a bucket plus array slack) and made up
- * half of a summary's heap. Here a bucket is 12 bytes: its start in seconds in a Uint32Array and
- * its two counts in a Uint32Array. Each array is widened to a Float64Array, once for the whole
- * store, if a value ever does not fit (a count past 2^32 - 1; a start before 1970, after 2106, or
- * not a whole second: starts are then kept in microseconds). Each timeline owns a block of 2^k
+ * half of a summary's heap. Here a bucket is 8 bytes: its start in seconds in a Uint32Array and
+ * its two counts in a Uint16Array (a bucket rarely holds more than a few attempts). Each array is
+ * widened, once for the whole store, if a value ever does not fit: counts to a Uint32Array past
+ * 2^16 - 1 and to a Float64Array past 2^32 - 1; starts to a Float64Array before 1970, after 2106,
+ * or not a whole second (starts are then kept in microseconds). Each timeline owns a block of 2^k
  * buckets; blocks grow by moving to the next size and freed blocks are reused. When the pool is
  * full it is compacted in place if enough of it is free, else grown by a quarter: it stays within
  * ~1.5 times the buckets in use, with no second copy of the pool. The pool's arrays can be handed
@@ -21,17 +22,34 @@
 import { MAX_TIMELINE_BUCKETS, type Timeline } from './summary-types.js';
 import { TIMELINE_START_WIDTH } from './timeline.js';
 
-/** Numbers per timeline in `meta`: width (µs), bucket count, block offset (buckets), block size class. */
-const META = 4;
+/**
+ * Numbers per timeline in `meta`: width (µs), bucket count, block offset (buckets), block size
+ * class, and the last bucket's start (as in `starts`; -Infinity when there is none) and counts (a
+ * copy: the pool is written through). With the last bucket here, the common attempt (in the last
+ * bucket, or after it) is placed without reading the pool, only writing it: on a summary of tens
+ * of thousands of pairs those reads were two cache misses per flow.
+ */
+const META = 7;
 const M_WIDTH = 0;
 const M_LEN = 1;
 const M_OFF = 2;
 const M_CLASS = 3;
+const M_LAST = 4;
+const M_LAST_COMPLETED = 5;
+const M_LAST_FAILED = 6;
 
 /** Size classes: a block of class k holds 2^k buckets; the largest holds MAX_TIMELINE_BUCKETS. */
 const MAX_CLASS = Math.ceil(Math.log2(MAX_TIMELINE_BUCKETS));
 
 const MAX_U32 = 0xffffffff;
+
+/** Bucket counts: widened from 16 to 32 bits, and then to doubles, as values need. */
+type Counts = Uint16Array | Uint32Array | Float64Array;
+
+/** The largest count `c` holds. */
+function countLimit(c: Counts): number {
+  return c instanceof Uint16Array ? 0xffff : c instanceof Uint32Array ? MAX_U32 : Infinity;
+}
 
 /** Microseconds per unit of a start in a Uint32Array pool (starts are whole seconds there). */
 const SECOND = 1_000_000;
@@ -47,7 +65,7 @@ export interface TimelineStoreData {
   /** Microseconds per unit of `starts`: 1e6 (whole seconds, Uint32Array) or 1 (Float64Array). */
   unit: number;
   /** Per bucket: completed, failed. */
-  counts: Uint32Array | Float64Array;
+  counts: Counts;
 }
 
 /** One timeline of a store, read through the store (the shape the audit reads). */
@@ -78,13 +96,16 @@ export class TimelineStore {
   /** Bucket starts in units of `unit` µs (see the module comment). */
   private starts: Uint32Array | Float64Array = new Uint32Array(256);
   private unit = SECOND;
-  private counts: Uint32Array | Float64Array = new Uint32Array(512);
+  private counts: Counts = new Uint16Array(512);
+  /** countLimit(counts). */
+  private countMax = 0xffff;
   /** Buckets of the pool handed out so far (blocks in use or free). */
   private used = 0;
   /** Offsets of free blocks, per size class. */
   private free: number[][] = Array.from({ length: MAX_CLASS + 1 }, () => []);
   /** Buckets in free blocks. */
   private freeBuckets = 0;
+  private scratch: MergeScratch = emptyScratch();
 
   /** Timelines in the store; ids are 0 .. size - 1 in creation order. */
   get size(): number {
@@ -117,6 +138,7 @@ export class TimelineStore {
     this.meta[m + M_LEN] = 0;
     this.meta[m + M_OFF] = this.alloc(0);
     this.meta[m + M_CLASS] = 0;
+    this.meta[m + M_LAST] = -Infinity;
     return id;
   }
 
@@ -146,11 +168,27 @@ export class TimelineStore {
         this.widenStarts();
         start = Math.floor(ts / width) * width;
       }
+      // Flows often arrive in time order: the last bucket first.
+      const last = meta[m + M_LAST];
+      if (start === last) {
+        const a = meta[m + M_LAST_COMPLETED] + completed;
+        const b = meta[m + M_LAST_FAILED] + failed;
+        meta[m + M_LAST_COMPLETED] = a;
+        meta[m + M_LAST_FAILED] = b;
+        this.setCounts(off + len - 1, a, b);
+        return;
+      }
+      if (start > last) {
+        if (len < MAX_TIMELINE_BUCKETS) {
+          this.insertAt(id, len, start, completed, failed);
+          return;
+        }
+        this.coarsen(id, this.doublingsToFit(id, start, off + len));
+        continue;
+      }
       const starts = this.starts;
-      // Flows often arrive in time order: check the last bucket before searching.
       let lo = off;
-      let hi = off + len;
-      if (len > 0 && starts[hi - 1] <= start) lo = hi - 1;
+      let hi = off + len - 1;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
         if (starts[mid] < start) lo = mid + 1;
@@ -166,8 +204,42 @@ export class TimelineStore {
       }
       // Full: coarsening first and then placing the attempt gives the same timeline as placing it
       // and coarsening (folding is exact), without ever needing a block above the largest class.
-      this.coarsen(id);
+      this.coarsen(id, this.doublingsToFit(id, start, lo));
     }
+  }
+
+  /**
+   * How many doublings of full timeline `id`'s width it takes for its buckets and a new one at
+   * `start` (not among them; it would go at position `at` of the pool) to fit in
+   * MAX_TIMELINE_BUCKETS: what doubling one step at a time and retrying reaches, found in one pass
+   * instead of one pass per doubling (attempts hours apart in a 1 s timeline took a dozen). Buckets
+   * only ever merge as the width doubles, so that is the fewest doublings at which two neighbours
+   * (in start order) share a bucket; starts that are q1 and q2 widths from the epoch share one
+   * from the doubling that clears the highest bit in which q1 and q2 differ. Returns 1 (one step)
+   * when a start is too far from the epoch for 32-bit arithmetic.
+   */
+  private doublingsToFit(id: number, start: number, at: number): number {
+    const meta = this.meta;
+    const m = id * META;
+    const w = meta[m + M_WIDTH];
+    const off = meta[m + M_OFF];
+    const end = off + meta[m + M_LEN];
+    const u = this.unit;
+    const s = this.starts;
+    const q = (start * u) / w;
+    if (q !== (q | 0)) return 1;
+    let fewest = 32;
+    if (at > off) fewest = Math.min(fewest, highestDifferingBit((s[at - 1] * u) / w, q));
+    if (at < end) fewest = Math.min(fewest, highestDifferingBit(q, (s[at] * u) / w));
+    let prev = (s[off] * u) / w;
+    if (prev !== (prev | 0)) return 1;
+    for (let i = off + 1; i < end; i++) {
+      const next = (s[i] * u) / w;
+      if (next !== (next | 0)) return 1;
+      fewest = Math.min(fewest, highestDifferingBit(prev, next));
+      prev = next;
+    }
+    return fewest >= 32 ? 1 : Math.max(1, fewest);
   }
 
   /**
@@ -185,59 +257,77 @@ export class TimelineStore {
   ): void {
     const m = id * META;
     const meta = this.meta;
-    while (meta[m + M_WIDTH] < width) this.coarsen(id);
+    while (meta[m + M_WIDTH] < width) this.coarsen(id, 1);
     const w = meta[m + M_WIDTH];
     const len = meta[m + M_LEN];
     const off = meta[m + M_OFF];
-    // The other side brought to width w (it is never wider than w here), in µs.
-    const os: number[] = [];
-    const oc: number[] = [];
-    const of: number[] = [];
+    // The other side brought to width w (it is never wider than w here), in µs; then the two
+    // merged. In scratch arrays: a worker's summary is merged a timeline at a time, tens of
+    // thousands of them, and arrays per call made the merge's garbage.
+    const sc = this.mergeScratch(len + n);
+    const { os, oc, of, ms, mc, mf } = sc;
+    let no = 0;
     for (let i = from; i < from + n; i++) {
       const s = Math.floor((starts[i] * unit) / w) * w;
-      const k = os.length - 1;
-      if (k >= 0 && os[k] === s) {
-        oc[k] += counts[2 * i];
-        of[k] += counts[2 * i + 1];
+      if (no > 0 && os[no - 1] === s) {
+        oc[no - 1] += counts[2 * i];
+        of[no - 1] += counts[2 * i + 1];
       } else {
-        os.push(s);
-        oc.push(counts[2 * i]);
-        of.push(counts[2 * i + 1]);
+        os[no] = s;
+        oc[no] = counts[2 * i];
+        of[no] = counts[2 * i + 1];
+        no++;
       }
     }
-    if (os.length === 0) return;
-    const ms: number[] = [];
-    const mc: number[] = [];
-    const mf: number[] = [];
+    if (no === 0) return;
     const u = this.unit;
+    const st = this.starts;
+    const c = this.counts;
+    let nm = 0;
     let i = off;
     let j = 0;
-    while (i < off + len || j < os.length) {
-      if (j >= os.length || (i < off + len && this.starts[i] * u < os[j])) {
-        ms.push(this.starts[i] * u);
-        mc.push(this.counts[2 * i]);
-        mf.push(this.counts[2 * i + 1]);
+    while (i < off + len || j < no) {
+      if (j >= no || (i < off + len && st[i] * u < os[j])) {
+        ms[nm] = st[i] * u;
+        mc[nm] = c[2 * i];
+        mf[nm] = c[2 * i + 1];
         i++;
-      } else if (i >= off + len || os[j] < this.starts[i] * u) {
-        ms.push(os[j]);
-        mc.push(oc[j]);
-        mf.push(of[j]);
+      } else if (i >= off + len || os[j] < st[i] * u) {
+        ms[nm] = os[j];
+        mc[nm] = oc[j];
+        mf[nm] = of[j];
         j++;
       } else {
-        ms.push(os[j]);
-        mc.push(this.counts[2 * i] + oc[j]);
-        mf.push(this.counts[2 * i + 1] + of[j]);
+        ms[nm] = os[j];
+        mc[nm] = c[2 * i] + oc[j];
+        mf[nm] = c[2 * i + 1] + of[j];
         i++;
         j++;
       }
+      nm++;
     }
     let width2 = w;
-    let n2 = ms.length;
-    while (n2 > MAX_TIMELINE_BUCKETS) {
+    while (nm > MAX_TIMELINE_BUCKETS) {
       width2 *= 2;
-      n2 = foldInPlace(ms, mc, mf, width2);
+      nm = foldInPlace(ms, mc, mf, nm, width2);
     }
-    this.setBuckets(id, width2, ms, mc, mf, n2);
+    this.setBuckets(id, width2, ms, mc, mf, nm);
+  }
+
+  /** Scratch columns for {@link mergeBuckets} with room for `n` buckets (reused from call to call). */
+  private mergeScratch(n: number): MergeScratch {
+    if (this.scratch.os.length < n) {
+      const size = Math.max(n, 2 * MAX_TIMELINE_BUCKETS);
+      this.scratch = {
+        os: new Float64Array(size),
+        oc: new Float64Array(size),
+        of: new Float64Array(size),
+        ms: new Float64Array(size),
+        mc: new Float64Array(size),
+        mf: new Float64Array(size),
+      };
+    }
+    return this.scratch;
   }
 
   /**
@@ -251,6 +341,7 @@ export class TimelineStore {
     this.starts = d.starts;
     this.unit = d.unit;
     this.counts = d.counts;
+    this.countMax = countLimit(d.counts);
     let live = 0;
     let end = 0;
     for (let id = 0; id < d.count; id++) {
@@ -292,11 +383,7 @@ export class TimelineStore {
 
   private bump(i: number, completed: number, failed: number): void {
     const c = this.counts;
-    const a = c[2 * i] + completed;
-    const b = c[2 * i + 1] + failed;
-    if ((a > MAX_U32 || b > MAX_U32) && c instanceof Uint32Array) this.counts = Float64Array.from(c);
-    this.counts[2 * i] = a;
-    this.counts[2 * i + 1] = b;
+    this.setCounts(i, c[2 * i] + completed, c[2 * i + 1] + failed);
   }
 
   /** Inserts a bucket at position `at` of timeline `id` (room must exist for one more bucket below the cap). */
@@ -315,17 +402,37 @@ export class TimelineStore {
     }
     const p = off + at;
     s[p] = start;
-    c[2 * p] = 0;
-    c[2 * p + 1] = 0;
+    this.setCounts(p, completed, failed);
     meta[m + M_LEN] = len + 1;
-    this.bump(p, completed, failed);
+    if (at === len) {
+      // From the arguments, not read back from the pool: the line just written may still be on its way.
+      meta[m + M_LAST] = start;
+      meta[m + M_LAST_COMPLETED] = completed;
+      meta[m + M_LAST_FAILED] = failed;
+    }
   }
 
-  /** Doubles the width of timeline `id`, folding neighbours together in place. */
-  private coarsen(id: number): void {
+  /** Copies timeline `id`'s last bucket to its meta (after its buckets changed). */
+  private noteLast(id: number): void {
     const meta = this.meta;
     const m = id * META;
-    const w = meta[m + M_WIDTH] * 2;
+    const len = meta[m + M_LEN];
+    if (len === 0) {
+      meta[m + M_LAST] = -Infinity;
+      return;
+    }
+    const i = meta[m + M_OFF] + len - 1;
+    meta[m + M_LAST] = this.starts[i];
+    meta[m + M_LAST_COMPLETED] = this.counts[2 * i];
+    meta[m + M_LAST_FAILED] = this.counts[2 * i + 1];
+  }
+
+
+  /** Doubles the width of timeline `id` `doublings` times, folding neighbours together in place. */
+  private coarsen(id: number, doublings: number): void {
+    const meta = this.meta;
+    const m = id * META;
+    const w = meta[m + M_WIDTH] * 2 ** doublings;
     const off = meta[m + M_OFF];
     const end = off + meta[m + M_LEN];
     const u = this.unit;
@@ -355,16 +462,23 @@ export class TimelineStore {
       }
     }
     meta[m + M_LEN] = out - off;
+    this.noteLast(id);
   }
 
   private setCounts(i: number, a: number, b: number): void {
-    if ((a > MAX_U32 || b > MAX_U32) && this.counts instanceof Uint32Array) this.counts = Float64Array.from(this.counts);
+    if (a > this.countMax || b > this.countMax) this.widenCounts(Math.max(a, b));
     this.counts[2 * i] = a;
     this.counts[2 * i + 1] = b;
   }
 
+  /** Replaces the counts array by a wider one that holds `value`. */
+  private widenCounts(value: number): void {
+    this.counts = value > MAX_U32 ? Float64Array.from(this.counts) : Uint32Array.from(this.counts);
+    this.countMax = countLimit(this.counts);
+  }
+
   /** Replaces timeline `id`'s buckets with the first `n` of (ms, mc, mf) at `width`. */
-  private setBuckets(id: number, width: number, ms: number[], mc: number[], mf: number[], n: number): void {
+  private setBuckets(id: number, width: number, ms: Float64Array, mc: Float64Array, mf: Float64Array, n: number): void {
     const m = id * META;
     let cls = 0;
     while (1 << cls < n) cls++;
@@ -385,6 +499,7 @@ export class TimelineStore {
     }
     this.meta[m + M_WIDTH] = width;
     this.meta[m + M_LEN] = n;
+    this.noteLast(id);
   }
 
   /** Moves timeline `id` to a block of class `cls` (larger than its own), freeing the old block. */
@@ -407,6 +522,7 @@ export class TimelineStore {
     if (this.unit === 1) return;
     const wide = new Float64Array(this.starts.length);
     for (let i = 0; i < this.used; i++) wide[i] = this.starts[i] * this.unit;
+    for (let id = 0; id < this.count; id++) this.meta[id * META + M_LAST] *= this.unit;
     this.starts = wide;
     this.unit = 1;
   }
@@ -462,10 +578,33 @@ export class TimelineStore {
   }
 }
 
-/** Folds (s, c, f) to `width` in place; returns the new length (arrays are truncated). */
-function foldInPlace(s: number[], c: number[], f: number[], width: number): number {
+/**
+ * The number of the highest bit in which the 32-bit integers `a` and `b` differ, plus one: how
+ * many halvings (arithmetic shifts) make them equal. 32 when their signs differ (never).
+ */
+function highestDifferingBit(a: number, b: number): number {
+  return 32 - Math.clz32(a ^ b);
+}
+
+/** Scratch columns of a merge: the other timeline's buckets (os, oc, of) and the merged ones (ms, mc, mf). */
+interface MergeScratch {
+  os: Float64Array;
+  oc: Float64Array;
+  of: Float64Array;
+  ms: Float64Array;
+  mc: Float64Array;
+  mf: Float64Array;
+}
+
+function emptyScratch(): MergeScratch {
+  const none = new Float64Array(0);
+  return { os: none, oc: none, of: none, ms: none, mc: none, mf: none };
+}
+
+/** Folds the first `n` buckets of (s, c, f) to `width` in place; returns their new number. */
+function foldInPlace(s: Float64Array, c: Float64Array, f: Float64Array, n: number, width: number): number {
   let out = 0;
-  for (let i = 0; i < s.length; i++) {
+  for (let i = 0; i < n; i++) {
     const start = Math.floor(s[i] / width) * width;
     if (out > 0 && s[out - 1] === start) {
       c[out - 1] += c[i];
@@ -477,14 +616,11 @@ function foldInPlace(s: number[], c: number[], f: number[], width: number): numb
       out++;
     }
   }
-  s.length = out;
-  c.length = out;
-  f.length = out;
   return out;
 }
 
 /** A copy of `a` with room for at least `min` elements (growing by a quarter: the pool is the bulk of a summary). */
-function grow<T extends Float64Array | Uint32Array>(a: T, min: number): T {
+function grow<T extends Float64Array | Uint32Array | Uint16Array>(a: T, min: number): T {
   let n = Math.max(a.length, 16);
   while (n < min) n = Math.ceil(n * 1.25);
   const b = new (a.constructor as { new (n: number): T })(n);

@@ -511,7 +511,7 @@ export interface TupleGroup {
   record: number;
   /** 1-based line of the record, for line-delimited JSON; undefined for a records file. */
   line?: number;
-  /** `NSG rule X` (or `NSG (no rule name in the log)`), for reasons: filled by {@link TupleMerger}. */
+  /** `NSG rule X` (or `NSG (no rule name in the log)`), for reasons: filled by {@link TupleMerger} (see ReasonTexts). */
   ruleText?: string;
 }
 
@@ -551,6 +551,82 @@ interface PendingFlow {
   bytesIn: number;
   sawEnd: boolean;
 }
+
+/** The reason texts of {@link TupleMerger} flows, by kind (the numbers a text carries differ per kind). */
+const enum ReasonKind {
+  Denied,
+  V1,
+  BeginOnly,
+  Unanswered,
+  Answered,
+}
+
+/** Slots of the {@link ReasonTexts} cache (a power of two). */
+const REASON_SLOTS = 4096;
+/** Rule texts kept by {@link ReasonTexts} before it starts over (a log names few rules; a hostile one, any number). */
+const MAX_RULE_TEXTS = 4096;
+
+/**
+ * The reason texts of log flows (`allowed by NSG rule X; 9 packets sent, 4 back`), shared by all
+ * the files a thread reads. Logs repeat a few rules and mostly small packet counts, so a small
+ * direct-mapped cache hands most flows a text made before: the same string instance, not a new
+ * one per flow. Beyond the allocation, that is what makes the summary's interning of sampled
+ * reasons cheap (internReason: a string seen before is already flat and has its hash).
+ */
+class ReasonTexts {
+  /** `NSG rule X` per kind and rule, one instance each, so that cache slots compare by identity. */
+  private readonly ruleTexts = [new Map<string, string>(), new Map<string, string>()];
+  private readonly slotRule: (string | null)[] = new Array<string | null>(REASON_SLOTS).fill(null);
+  /** Per slot: reason kind, first and second number. */
+  private readonly slotKey = new Float64Array(3 * REASON_SLOTS);
+  private readonly slotText: string[] = new Array<string>(REASON_SLOTS).fill('');
+
+  /** The `NSG rule X` (or `NSG (no rule name in the log)`) text of a group. */
+  ruleText(ctx: TupleGroup): string {
+    const texts = this.ruleTexts[ctx.kind === 'NSG' ? 0 : 1];
+    let text = texts.get(ctx.rule);
+    if (text === undefined) {
+      text = ctx.rule === '' ? `${ctx.kind} (no rule name in the log)` : `${ctx.kind} rule ${ctx.rule}`;
+      if (texts.size >= MAX_RULE_TEXTS) texts.clear();
+      texts.set(ctx.rule, text);
+    }
+    return text;
+  }
+
+  /** The reason of `kind` for `ruleText` (from {@link ruleText}) with the packet counts `a` and `b`. */
+  get(ruleText: string, kind: ReasonKind, a: number, b: number): string {
+    const h = Math.imul(kind + 1, 0x9e3779b1) ^ Math.imul(a, 0x85ebca6b) ^ Math.imul(b + 1, 0xc2b2ae35) ^ ruleText.length;
+    const slot = (h ^ (h >>> 15)) & (REASON_SLOTS - 1);
+    const key = this.slotKey;
+    if (this.slotRule[slot] === ruleText && key[3 * slot] === kind && key[3 * slot + 1] === a && key[3 * slot + 2] === b) {
+      return this.slotText[slot];
+    }
+    const text = reasonText(ruleText, kind, a, b);
+    this.slotRule[slot] = ruleText;
+    key[3 * slot] = kind;
+    key[3 * slot + 1] = a;
+    key[3 * slot + 2] = b;
+    this.slotText[slot] = text;
+    return text;
+  }
+}
+
+function reasonText(ruleText: string, kind: ReasonKind, a: number, b: number): string {
+  switch (kind) {
+    case ReasonKind.Denied:
+      return `denied by ${ruleText}`;
+    case ReasonKind.V1:
+      return `allowed by ${ruleText} (v1 logs carry no reply counts)`;
+    case ReasonKind.BeginOnly:
+      return `allowed by ${ruleText}; only the flow's begin tuple is in this file, so no counts`;
+    case ReasonKind.Unanswered:
+      return `allowed by ${ruleText}, but no packets came back (${a} sent)`;
+    default:
+      return `allowed by ${ruleText}; ${a} packets sent, ${b} back`;
+  }
+}
+
+const reasonTexts = new ReasonTexts();
 
 /** Initial number of slots of the merge table (a power of two; it doubles at half full). */
 const MERGE_TABLE_INITIAL = 1024;
@@ -801,28 +877,29 @@ export class TupleMerger {
     let outcome: Outcome;
     let connState: ConnState;
     let reason: string;
-    const ruleText = (ctx.ruleText ??= ctx.rule === '' ? `${ctx.kind} (no rule name in the log)` : `${ctx.kind} rule ${ctx.rule}`);
+    const reasons = reasonTexts;
+    const ruleText = (ctx.ruleText ??= reasons.ruleText(ctx));
     if (p.denied) {
       outcome = 'refused';
       connState = 'S0';
-      reason = `denied by ${ruleText}`;
+      reason = reasons.get(ruleText, ReasonKind.Denied, 0, 0);
     } else if (ctx.v1) {
       outcome = 'completed';
       connState = 'OTH';
-      reason = `allowed by ${ruleText} (v1 logs carry no reply counts)`;
+      reason = reasons.get(ruleText, ReasonKind.V1, 0, 0);
     } else if (!p.hasCounts) {
       // Only a B tuple: the flow began near the end of this log; its counts are in a later file.
       outcome = 'unknown';
       connState = 'OTH';
-      reason = `allowed by ${ruleText}; only the flow's begin tuple is in this file, so no counts`;
+      reason = reasons.get(ruleText, ReasonKind.BeginOnly, 0, 0);
     } else if (p.pktsIn === 0) {
       outcome = 'unanswered';
       connState = 'S0';
-      reason = `allowed by ${ruleText}, but no packets came back (${p.pktsOut} sent)`;
+      reason = reasons.get(ruleText, ReasonKind.Unanswered, p.pktsOut, 0);
     } else {
       outcome = 'completed';
       connState = p.sawEnd ? 'SF' : 'S1';
-      reason = `allowed by ${ruleText}; ${p.pktsOut} packets sent, ${p.pktsIn} back`;
+      reason = reasons.get(ruleText, ReasonKind.Answered, p.pktsOut, p.pktsIn);
     }
     const log: FlowLogFacts = { action: p.action, rule: ctx.rule, direction: p.direction, records: p.records };
     if (ctx.resource !== undefined) log.resource = ctx.resource;

@@ -104,12 +104,26 @@ function unreadable(path: string, e: unknown): InputError {
 }
 
 /**
+ * Read buffers of files read to the end (or closed), for the next file: a run reads hundreds of
+ * files one after another, and a fresh pair of megabyte buffers per file churned the allocator
+ * (freed buffers grow malloc's arenas rather than going back to the system). A few are kept, for
+ * files read at the same time.
+ */
+const spareReadBuffers: Buffer[] = [];
+const MAX_SPARE_READ_BUFFERS = 4;
+
+function takeReadBuffer(): Buffer {
+  return spareReadBuffers.pop() ?? Buffer.allocUnsafe(READ_CHUNK_BYTES);
+}
+
+/**
  * Plain-file chunks: two alternating preallocated buffers, with the next read already in flight
  * while the consumer parses the current chunk (libuv runs it on another thread). A yielded chunk
- * is overwritten by the read started at the consumer's next pull, never earlier.
+ * is overwritten by the read started at the consumer's next pull, never earlier. The buffers go
+ * back to {@link spareReadBuffers} when the generator ends: the last chunk is valid until then.
  */
 async function* readFileChunks(fh: FileHandle, consumed: { bytes: number }): AsyncGenerator<Uint8Array> {
-  const buffers = [Buffer.allocUnsafe(READ_CHUNK_BYTES), Buffer.allocUnsafe(READ_CHUNK_BYTES)];
+  const buffers = [takeReadBuffer(), takeReadBuffer()];
   let which = 0;
   let position = 0;
   let inFlight: Promise<{ bytesRead: number }> | null = fh.read(buffers[0], 0, READ_CHUNK_BYTES, position);
@@ -129,6 +143,7 @@ async function* readFileChunks(fh: FileHandle, consumed: { bytes: number }): Asy
   } finally {
     if (inFlight) await inFlight.catch(() => undefined);
     await fh.close().catch(() => undefined);
+    for (const b of buffers) if (spareReadBuffers.length < MAX_SPARE_READ_BUFFERS) spareReadBuffers.push(b);
   }
 }
 

@@ -105,6 +105,23 @@ describe('FlowSummary: deny rules of refused flows', () => {
     for (const f of flows) if (late(f)) merged.add(f);
     expect(merged.toData()).toEqual(whole.toData());
   });
+
+  it('keeps the smallest MAX_DENY_RULES names when a part is merged into a summary that was offered some of them already', () => {
+    const r = rng(9);
+    const names = Array.from({ length: 45 }, (_, i) => `Rule${String(i).padStart(2, '0')}`);
+    const flows = Array.from({ length: 4000 }, (_, i) => denyFlow(i, names[Math.floor(r() * names.length)], [389, 88][i % 2]));
+    const whole = new FlowSummary();
+    for (const f of flows) whole.add(f);
+    // This thread's part and a worker's part (as the main thread merges a worker's summary), with
+    // names in common; then more flows after the merge.
+    const mine = new FlowSummary();
+    const theirs = new FlowSummary();
+    for (const [i, f] of flows.entries()) if (i < 3000) (i % 3 === 0 ? theirs : mine).add(f);
+    const t = theirs.toTransfer({ transfer: true });
+    mine.mergeTransfer(structuredClone(t, { transfer: transferList(t) }));
+    for (const f of flows.slice(3000)) mine.add(f);
+    expect(mine.toData()).toEqual(whole.toData());
+  });
 });
 
 describe('FlowSummary.toData with share: pairs read through the table', () => {

@@ -147,6 +147,45 @@ describe('FlowSummary transfer between threads', () => {
     expect(store.bucketsOf(id)).toEqual(ref.buckets);
   });
 
+  it('a full timeline coarsens to the same width as doubling one step at a time, however far apart its attempts', () => {
+    const r = rng(11);
+    const patterns: number[][] = [
+      // Hours apart (a dozen doublings from 1 s before two share a bucket), in time order and not.
+      Array.from({ length: 300 }, (_, i) => T0 + i * 3_600_000_000 + Math.floor(r() * 1e9)),
+      Array.from({ length: 300 }, () => T0 + Math.floor(r() * 21 * 86_400e6)),
+      // Around the epoch (signs differ), and far out (past 32-bit arithmetic on widths from the epoch).
+      Array.from({ length: 300 }, () => Math.floor((r() - 0.5) * 4e12)),
+      Array.from({ length: 300 }, () => Math.floor((r() - 0.2) * 9e18)),
+    ];
+    for (const times of patterns) {
+      const ref = new PairTimeline();
+      const store = new TimelineStore();
+      const id = store.create();
+      for (const [i, ts] of times.entries()) {
+        ref.add(ts, i % 3 === 0 ? 0 : 1, i % 3 === 0 ? 1 : 0);
+        store.add(id, ts, i % 3 === 0 ? 0 : 1, i % 3 === 0 ? 1 : 0);
+        if (i % 37 === 0) expect(store.widthOf(id)).toBe(ref.width);
+      }
+      expect(store.widthOf(id)).toBe(ref.width);
+      expect(store.bucketsOf(id)).toEqual(ref.buckets);
+    }
+  });
+
+  it('timeline counts past 2^16 - 1 stay exact, added one by one and merged', () => {
+    const store = new TimelineStore();
+    const id = store.create();
+    const other = store.create();
+    for (let i = 0; i < 70_000; i++) store.add(id, T0, 1, i % 2);
+    store.add(other, T0 + 5_000_000, 0, 1);
+    store.mergeBuckets(other, 1_000_000, [T0 + 5_000_000], [65_535, 1], 0, 1);
+    expect(store.bucketsOf(id)).toEqual([[T0, 70_000, 35_000]]);
+    expect(store.bucketsOf(other)).toEqual([[T0 + 5_000_000, 65_535, 2]]);
+    const copy = new TimelineStore();
+    const cid = copy.create();
+    copy.mergeFrom(cid, store.exportData(false), id);
+    expect(copy.bucketsOf(cid)).toEqual([[T0, 70_000, 35_000]]);
+  });
+
   it('timeline counts past 2^32 - 1 stay exact', () => {
     const store = new TimelineStore();
     const id = store.create();

@@ -112,6 +112,31 @@ describe('readNsg, version 2', () => {
     expect(flows.find((f) => f.respP === 88)).toMatchObject({ outcome: 'unknown', connState: 'OTH' });
   });
 
+  it('gives each flow the reason of its own rule and counts, across groups and files (reason texts are shared)', async () => {
+    const ended = (sport: number, pktsOut: number, pktsIn: number) =>
+      v2({ sport, state: 'E', pktsOut, bytesOut: 100, pktsIn, bytesIn: 100 });
+    const rec = nsgRecord({
+      version: 2,
+      groups: [
+        { rule: 'UserRule_A', tuples: [ended(50001, 3, 2), ended(50002, 3, 2), ended(50003, 2, 3)] },
+        { rule: 'UserRule_B', tuples: [ended(50004, 3, 2), ended(50005, 3, 0)] },
+        { rule: '', tuples: [ended(50006, 3, 2)] },
+      ],
+    });
+    const expected = [
+      'allowed by NSG rule UserRule_A; 3 packets sent, 2 back',
+      'allowed by NSG rule UserRule_A; 3 packets sent, 2 back',
+      'allowed by NSG rule UserRule_A; 2 packets sent, 3 back',
+      'allowed by NSG rule UserRule_B; 3 packets sent, 2 back',
+      'allowed by NSG rule UserRule_B, but no packets came back (3 sent)',
+      'allowed by NSG (no rule name in the log); 3 packets sent, 2 back',
+    ];
+    for (const file of ['a.json', 'b.json']) {
+      const { flows } = await collect(readNsg, byteInputFrom(file, recordsFile([rec])));
+      expect(flows.sort((x, y) => x.origP - y.origP).map((f) => f.reason)).toEqual(expected);
+    }
+  });
+
   it('keeps denied v2 flows refused, naming the rule', async () => {
     const rec = nsgRecord({
       version: 2,

@@ -56,6 +56,36 @@ describe('openInput', () => {
     expect(input.bytesConsumed()).toBe(bytes.length);
   });
 
+  it('files read one after another, or at the same time, each get their own bytes (read buffers are reused)', async () => {
+    const a = fillerBytes(2 * READ_CHUNK_BYTES + 123, 1);
+    const b = fillerBytes(READ_CHUNK_BYTES + 7, 2);
+    await writeFile(join(dir, 'a.bin'), a);
+    await writeFile(join(dir, 'b.bin'), b);
+    for (let round = 0; round < 2; round++) {
+      expect(firstDifference(await collect(await openInput(join(dir, 'a.bin'))), a)).toBe(-1);
+      expect(firstDifference(await collect(await openInput(join(dir, 'b.bin'))), b)).toBe(-1);
+    }
+    // Interleaved: a chunk is checked before its own input's next pull, whatever the other does.
+    const ia = (await openInput(join(dir, 'a.bin'))).chunks[Symbol.asyncIterator]();
+    const ib = (await openInput(join(dir, 'b.bin'))).chunks[Symbol.asyncIterator]();
+    let at = 0;
+    let bt = 0;
+    for (;;) {
+      const x = await ia.next();
+      const y = await ib.next();
+      if (!x.done) {
+        expect(firstDifference(x.value, a.subarray(at, at + x.value.length))).toBe(-1);
+        at += x.value.length;
+      }
+      if (!y.done) {
+        expect(firstDifference(y.value, b.subarray(bt, bt + y.value.length))).toBe(-1);
+        bt += y.value.length;
+      }
+      if (x.done && y.done) break;
+    }
+    expect([at, bt]).toEqual([a.length, b.length]);
+  });
+
   it('gunzips on the fly, detected from the magic bytes whatever the name', async () => {
     const bytes = bigCapture();
     const path = join(dir, 'capture.pcap'); // no .gz: the bytes decide
