@@ -307,7 +307,9 @@ export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, o
     try {
       for await (const chunk of input.chunks) {
         bytes += chunk.length;
-        if (!parser.write(chunk)) await new Promise<void>((resolve) => parser.once('drain', resolve));
+        // A copy: csv-parse keeps views of what it was given (a row cut at the chunk's end, a queued
+        // chunk), and the reader refills its buffers for the next chunk.
+        if (!parser.write(Buffer.from(chunk))) await new Promise<void>((resolve) => parser.once('drain', resolve));
       }
     } catch (e) {
       feedError = e;
