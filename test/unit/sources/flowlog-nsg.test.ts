@@ -305,4 +305,27 @@ describe('readNsg, tuple text', () => {
     expect(flows[0]).toMatchObject({ outcome: 'completed', connState: 'SF', duration: 30e6 });
     expect(flows[1500]).toMatchObject({ outcome: 'unknown' });
   });
+
+  it('emits an ended flow once, even when a new connection on its ports replaced it in the same record', async () => {
+    // Tuple 0 ends flow X; tuple 1 (a later B on the same ports) starts a new connection, so X is
+    // emitted at once. Thousands of flows replaced the same way, then thousands of new ones, follow
+    // in the same record: the merger reuses the objects of emitted flows, and the end of the record
+    // must not emit whichever new flow now holds X's.
+    const tuples = [`${A},10.1.0.4,10.1.0.10,40000,389,T,O,A,E,1,60,1,60`, `1714557610,10.1.0.4,10.1.0.10,40000,389,T,O,A,B,,,,`];
+    for (let i = 0; i < 3000; i++) {
+      const key = `10.2.${i >> 8}.${i & 255},10.1.0.10,50000,445,T,O,A`;
+      tuples.push(`${A},${key},C,1,60,1,60`, `1714557601,${key},B,,,,`, `1714557602,${key},C,1,60,1,60`, `1714557603,${key},B,,,,`);
+    }
+    for (let i = 0; i < 20000; i++) tuples.push(`${A},10.3.${i >> 8}.${i & 255},10.1.0.10,50000,88,T,O,A,C,1,60,1,60`);
+    const { flows } = await read(2, tuples);
+    expect(flows).toHaveLength(2 + 3 * 3000 + 20000);
+    // X first; then the replaced ones as they were replaced; then, at the end of the file, the
+    // open flows in the order they began: the new connection on X's ports, the last of each
+    // replaced flow, and the 20000 new flows (none of them ended early).
+    expect(flows[0]).toMatchObject({ evidence: { tuple: 0 }, connState: 'SF' });
+    expect(flows.filter((f) => f.evidence.tuple === 0)).toHaveLength(1);
+    const tail = flows.slice(1 + 2 * 3000);
+    expect(tail[0].evidence.tuple).toBe(1);
+    expect(tail.slice(1 + 3000).map((f) => f.evidence.tuple)).toEqual(Array.from({ length: 20000 }, (_, k) => 2 + 4 * 3000 + k));
+  });
 });
