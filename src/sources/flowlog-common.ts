@@ -672,12 +672,18 @@ export class TupleMerger {
   private maxTs = 0;
   private sinceSweep = 0;
 
+  /** With `transient` (see ReadContext.transientFlows): the one flow object handed out, refilled per flow. */
+  private readonly reused: ReusedFlow | null;
+
   constructor(
     private readonly onFlow: (flow: Flow) => void,
     private readonly fileHash: number,
     private readonly idleMicros = 300_000_000,
     private readonly maxOpen = 100_000,
-  ) {}
+    transient = false,
+  ) {
+    this.reused = transient ? new ReusedFlow() : null;
+  }
 
   /**
    * Adds one tuple. `t` may be reused by the caller after the call; `ctx` is kept by the flow.
@@ -937,12 +943,16 @@ export class TupleMerger {
       connState = p.sawEnd ? 'SF' : 'S1';
       reason = reasons.get(ruleText, ReasonKind.Answered, p.pktsOut, p.pktsIn);
     }
+    const origBytes = p.hasCounts ? p.bytesOut : 0;
+    if (this.reused !== null) {
+      this.onFlow(this.reused.fill(p, flowLogUid(this.fileHash, ctx.record, p.tuple), connState, origBytes, outcome, reason));
+      return;
+    }
     const log: FlowLogFacts = { action: p.action, rule: ctx.rule, direction: p.direction, records: p.records };
     if (ctx.resource !== undefined) log.resource = ctx.resource;
     if (ctx.mac !== undefined) log.mac = ctx.mac;
     if (p.states !== '') log.state = p.states;
     if (p.encryption !== '') log.encryption = p.encryption;
-    const origBytes = p.hasCounts ? p.bytesOut : 0;
     // Built here with makeLogFlow's field order, so these flows share its hidden class.
     this.onFlow({
       uid: flowLogUid(this.fileHash, ctx.record, p.tuple),
@@ -987,6 +997,91 @@ function knownStates(states: string, state: string): string {
   let text = next.get(state);
   if (text === undefined) next.set(state, (text = states + state));
   return text;
+}
+
+/**
+ * The flow a transient {@link TupleMerger} hands out: one Flow object, with its evidence and log
+ * objects, refilled for every flow. Each has exactly the keys a fresh flow would have: evidence
+ * with or without `line`, and one log object per set of optional facts present.
+ */
+class ReusedFlow {
+  private readonly flow: Flow = makeLogFlow({
+    uid: '',
+    ts: 0,
+    duration: 0,
+    proto: 'tcp',
+    origH: '',
+    origP: 0,
+    respH: '',
+    respP: 0,
+    connState: 'OTH',
+    origPkts: 0,
+    origBytes: 0,
+    respPkts: 0,
+    respBytes: 0,
+    outcome: 'unknown',
+    reason: '',
+    evidence: { file: '' },
+    log: { action: '' },
+  });
+  private readonly evidence: FlowEvidence = { file: '', record: 0, tuple: 0 };
+  private readonly evidenceWithLine: FlowEvidence = { file: '', line: 0, record: 0, tuple: 0 };
+  /** By presence of resource (1), mac (2), state (4), encryption (8). */
+  private readonly logs: (FlowLogFacts | undefined)[] = new Array<FlowLogFacts | undefined>(16).fill(undefined);
+
+  fill(p: PendingFlow, uid: string, connState: ConnState, origBytes: number, outcome: Outcome, reason: string): Flow {
+    const ctx = p.ctx;
+    const mask =
+      (ctx.resource !== undefined ? 1 : 0) | (ctx.mac !== undefined ? 2 : 0) | (p.states !== '' ? 4 : 0) | (p.encryption !== '' ? 8 : 0);
+    let log = this.logs[mask];
+    if (log === undefined) {
+      log = { action: '', rule: '', direction: '', records: 0 };
+      if (mask & 1) log.resource = '';
+      if (mask & 2) log.mac = '';
+      if (mask & 4) log.state = '';
+      if (mask & 8) log.encryption = '';
+      this.logs[mask] = log;
+    }
+    log.action = p.action;
+    log.rule = ctx.rule;
+    log.direction = p.direction;
+    log.records = p.records;
+    if (mask & 1) log.resource = ctx.resource;
+    if (mask & 2) log.mac = ctx.mac;
+    if (mask & 4) log.state = p.states;
+    if (mask & 8) log.encryption = p.encryption;
+    let evidence: FlowEvidence;
+    if (ctx.line === undefined) {
+      evidence = this.evidence;
+    } else {
+      evidence = this.evidenceWithLine;
+      evidence.line = ctx.line;
+    }
+    evidence.file = ctx.file;
+    evidence.record = ctx.record;
+    evidence.tuple = p.tuple;
+    const f = this.flow;
+    f.uid = uid;
+    f.ts = p.firstTs;
+    f.duration = p.lastTs - p.firstTs;
+    f.proto = p.proto;
+    f.origH = p.src;
+    f.origP = p.sport;
+    f.respH = p.dst;
+    f.respP = p.dport;
+    f.connState = connState;
+    f.origPkts = p.hasCounts ? p.pktsOut : 0;
+    f.origBytes = origBytes;
+    f.origIpBytes = origBytes;
+    f.respPkts = p.pktsIn;
+    f.respBytes = p.bytesIn;
+    f.respIpBytes = p.bytesIn;
+    f.outcome = outcome;
+    f.reason = reason;
+    f.evidence = evidence;
+    f.log = log;
+    return f;
+  }
 }
 
 /** A blank pending flow; every field is set when it is taken into use. Its only object literal: one hidden class. */

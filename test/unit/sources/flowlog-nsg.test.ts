@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readNsg } from '../../../src/sources/flowlog-nsg.js';
 import { byteInputFrom, collect, ndjson, nsgRecord, recordsFile } from '../../support/flowlog-builder.js';
 import type { NsgTuple } from '../../support/flowlog-builder.js';
+import { DiagnosticSink } from '../../../src/common/diagnostics.js';
+import type { Flow } from '../../../src/flows/types.js';
 
 const T0 = 1714557600; // 2024-05-01T10:00:00Z
 const CONNECT = '10.1.0.4';
@@ -327,5 +329,35 @@ describe('readNsg, tuple text', () => {
     const tail = flows.slice(1 + 2 * 3000);
     expect(tail[0].evidence.tuple).toBe(1);
     expect(tail.slice(1 + 3000).map((f) => f.evidence.tuple)).toEqual(Array.from({ length: 20000 }, (_, k) => 2 + 4 * 3000 + k));
+  });
+});
+
+describe('readNsg, transient flows', () => {
+  it('hands out one refilled flow object that reads, key for key, as the fresh flows do', async () => {
+    const v2 = (over: Partial<NsgTuple>): NsgTuple => v1({ state: 'B', ...over });
+    const records = [
+      ...V1_RECORDS,
+      nsgRecord({
+        version: 2,
+        resourceId: null,
+        groups: [
+          { rule: 'UserRule_AllowLdap', tuples: [v2({}), v2({ ts: T0 + 30, state: 'E', pktsOut: 10, bytesOut: 1000, pktsIn: 8, bytesIn: 4000 })] },
+          { rule: 'UserRule_AllowSmb', tuples: [v2({ dport: 445 }), v2({ dport: 135, ts: T0 + 5, state: 'C', pktsOut: 3, bytesOut: 180 })] },
+          { rule: 'DefaultRule_DenyAllInBound', tuples: [v2({ src: '198.51.100.7', dst: CONNECT, sport: 41000, dport: 3389, dir: 'I', action: 'D' })] },
+        ],
+      }),
+    ];
+    for (const content of [recordsFile(records), ndjson(records)]) {
+      const fresh = await collect(readNsg, byteInputFrom('PT1H.json', content));
+      const diag = new DiagnosticSink();
+      const seen = new Set<Flow>();
+      const copies: string[] = [];
+      await readNsg(byteInputFrom('PT1H.json', content), { diag, transientFlows: true }, (f) => {
+        seen.add(f);
+        copies.push(JSON.stringify(f));
+      });
+      expect(seen.size).toBe(1);
+      expect(copies).toEqual(fresh.flows.map((f) => JSON.stringify(f)));
+    }
   });
 });
