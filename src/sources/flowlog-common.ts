@@ -546,6 +546,11 @@ interface PendingFlow {
   states: string;
   /** The states in `states`, one bit each (B 1, C 2, E 4, D 8): a test per tuple without a string search. */
   stateBits: number;
+  /**
+   * `states` as base-5 digits (B 1, C 2, E 3, D 4; each letter at most once, so below 5^4), the
+   * index of its text in STATE_TEXTS; -1 once another letter is in it.
+   */
+  stateSeq: number;
   records: number;
   hasCounts: boolean;
   pktsOut: number;
@@ -737,6 +742,7 @@ export class TupleMerger {
       p.lastTs = t.ts;
       p.states = '';
       p.stateBits = 0;
+      p.stateSeq = 0;
       p.records = 0;
       p.hasCounts = false;
       p.pktsOut = 0;
@@ -754,7 +760,14 @@ export class TupleMerger {
       const bit = state === 'B' ? 1 : state === 'C' ? 2 : state === 'E' ? 4 : state === 'D' ? 8 : 16;
       if ((p.stateBits & bit) === 0 || (bit === 16 && p.states.indexOf(state) < 0)) {
         p.stateBits |= bit;
-        p.states = bit === 16 ? p.states + state : knownStates(p.states, state);
+        if (bit === 16 || p.stateSeq < 0) {
+          p.states += state;
+          p.stateSeq = -1;
+        } else {
+          const seq = p.stateSeq * 5 + (bit === 8 ? 4 : bit === 4 ? 3 : bit);
+          p.stateSeq = seq;
+          p.states = STATE_TEXTS[seq] ??= p.states + state;
+        }
       }
     }
     if (t.pktsOut >= 0 && t.state !== 'B') {
@@ -983,21 +996,12 @@ export class TupleMerger {
   }
 }
 
-/** The `states` texts made of the known letters B, C, E, D, by text and next letter. */
-const STATE_TEXTS = new Map<string, Map<string, string>>();
-
 /**
- * `states + state` for a known state letter, as one shared string per sequence: a pending flow is
- * often a reused old object, and a new string per flow there is an old-to-young reference that
- * every scavenge must visit. At most 64 sequences (distinct letters of four, in any order).
+ * The `states` texts made of the known letters B, C, E, D, by {@link PendingFlow.stateSeq}: one
+ * shared string per sequence rather than a concatenation per flow (a pending flow is often a reused
+ * old object, and a new string there is an old-to-young reference every scavenge must visit).
  */
-function knownStates(states: string, state: string): string {
-  let next = STATE_TEXTS.get(states);
-  if (next === undefined) STATE_TEXTS.set(states, (next = new Map()));
-  let text = next.get(state);
-  if (text === undefined) next.set(state, (text = states + state));
-  return text;
-}
+const STATE_TEXTS: (string | undefined)[] = new Array<string | undefined>(625).fill(undefined);
 
 /**
  * The flow a transient {@link TupleMerger} hands out: one Flow object, with its evidence and log
@@ -1106,6 +1110,7 @@ function newPendingFlow(): PendingFlow {
     lastTs: 0,
     states: '',
     stateBits: 0,
+    stateSeq: 0,
     records: 0,
     hasCounts: false,
     pktsOut: 0,
