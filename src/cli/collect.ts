@@ -74,7 +74,8 @@ export async function readIntoSummary(
   let input: { bytesConsumed(): number } | null = null;
   const timer = onBytes ? setInterval(() => input && onBytes(input.bytesConsumed()), 200) : null;
   try {
-    const read = await readOneFile(file, opts, diag, (f) => summary.add(f), (i) => (input = i), opened ?? undefined);
+    // summary.add keeps no flow (only copies of what it samples): readers may reuse one flow object.
+    const read = await readOneFile(file, { ...opts, transientFlows: true }, diag, (f) => summary.add(f), (i) => (input = i), opened ?? undefined);
     return { index, read, quality: diag.toDataQuality() };
   } finally {
     if (timer) clearInterval(timer);

@@ -31,6 +31,8 @@ export interface ReadOptions {
    * thread, `never` for `--workers 0`, `always` for tests. Results are the same either way.
    */
   decodeThread?: 'auto' | 'always' | 'never';
+  /** `onFlow` keeps no flow past its call: see ReadContext.transientFlows. */
+  transientFlows?: boolean;
 }
 
 
@@ -153,7 +155,7 @@ export async function readOneFile(
       result.summary = await readFlowLog(
         format,
         input,
-        { diag, tz: opts.tz, localAddress: opts.localAddress, columns: opts.columns },
+        { diag, tz: opts.tz, localAddress: opts.localAddress, columns: opts.columns, transientFlows: opts.transientFlows },
         emit,
       );
     }

@@ -77,7 +77,8 @@ export interface FlowLogFacts {
 /**
  * One bidirectional flow with Zeek conn.log semantics. Produced by the packet flow table and,
  * for logs, directly by flow-log sources, with the same fields and the same `outcome` vocabulary.
- * Immutable once emitted.
+ * Immutable once emitted; except that a sink which asked for transient flows (ReadContext.transientFlows)
+ * may get one object refilled for every flow, valid only during its call.
  */
 export interface Flow {
   /** Zeek-style unique id (`C` + base62), stable for the same input. */

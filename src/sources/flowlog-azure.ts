@@ -90,8 +90,9 @@ class AzureFileReader {
     readonly file: string,
     readonly diag: DiagnosticSink,
     onFlow: FlowSink,
+    transientFlows = false,
   ) {
-    this.merger = new TupleMerger(onFlow, hashString(file));
+    this.merger = new TupleMerger(onFlow, hashString(file), undefined, undefined, transientFlows);
     this.path = parseBlobPath(file);
   }
 
@@ -488,7 +489,7 @@ export async function readAzureFlowLog(
   ctx: AzureReadContext,
   onFlow: FlowSink,
 ): Promise<FileSummary> {
-  const reader = new AzureFileReader(input.name, ctx.diag, onFlow);
+  const reader = new AzureFileReader(input.name, ctx.diag, onFlow, ctx.transientFlows === true);
   const result = await forEachJsonRecord(input, ctx.diag, (value, meta) => {
     reader.addRecord(value, meta);
     reader.merger.endRecord();

@@ -517,8 +517,9 @@ export interface TupleGroup {
 
 /**
  * A flow being merged. The tuple facts a flow keeps are copied into it field by field (not as a
- * copy of the caller's reused {@link LogTuple}): one object per flow instead of two. Every pending
- * flow is made by one object literal, so all share one hidden class.
+ * copy of the caller's reused {@link LogTuple}): one object per flow instead of two. Pending
+ * flows are made by one object literal (newPendingFlow), so all share one hidden class, and are
+ * reused once emitted (see pendingPool).
  */
 interface PendingFlow {
   /** Merge-table hash of (addresses, ports, bits). */
@@ -527,6 +528,8 @@ interface PendingFlow {
   bits: number;
   /** Still in the merge table (false once emitted). */
   live: boolean;
+  /** Times this object was taken from the {@link pendingPool}: tells a reused object from its earlier flow. */
+  generation: number;
   proto: Transport;
   src: string;
   dst: string;
@@ -543,6 +546,11 @@ interface PendingFlow {
   states: string;
   /** The states in `states`, one bit each (B 1, C 2, E 4, D 8): a test per tuple without a string search. */
   stateBits: number;
+  /**
+   * `states` as base-5 digits (B 1, C 2, E 3, D 4; each letter at most once, so below 5^4), the
+   * index of its text in STATE_TEXTS; -1 once another letter is in it.
+   */
+  stateSeq: number;
   records: number;
   hasCounts: boolean;
   pktsOut: number;
@@ -628,6 +636,16 @@ function reasonText(ruleText: string, kind: ReasonKind, a: number, b: number): s
 
 const reasonTexts = new ReasonTexts();
 
+/** Most emitted {@link PendingFlow} objects kept for reuse (a thread's mergers share them). */
+const MAX_POOLED = 65_536;
+
+/**
+ * Emitted pending flows, for reuse by the next flows of any merger of this thread. Denied and
+ * begin-only flows stay open until the end of their file, long enough to be promoted to the old
+ * generation: made fresh per flow, they were old-generation garbage (and scavenge copying before).
+ */
+const pendingPool: PendingFlow[] = [];
+
 /** Initial number of slots of the merge table (a power of two; it doubles at half full). */
 const MERGE_TABLE_INITIAL = 1024;
 
@@ -654,15 +672,23 @@ export class TupleMerger {
   /** Open flows in order of creation; emitted ones stay (live = false) until compacted. */
   private order: PendingFlow[] = [];
   private readonly closing: PendingFlow[] = [];
+  /** The generation of each flow in `closing` when it was added (it may be emitted and reused before endRecord). */
+  private closingGeneration: number[] = [];
   private maxTs = 0;
   private sinceSweep = 0;
+
+  /** With `transient` (see ReadContext.transientFlows): the one flow object handed out, refilled per flow. */
+  private readonly reused: ReusedFlow | null;
 
   constructor(
     private readonly onFlow: (flow: Flow) => void,
     private readonly fileHash: number,
     private readonly idleMicros = 300_000_000,
     private readonly maxOpen = 100_000,
-  ) {}
+    transient = false,
+  ) {
+    this.reused = transient ? new ReusedFlow() : null;
+  }
 
   /**
    * Adds one tuple. `t` may be reused by the caller after the call; `ctx` is kept by the flow.
@@ -696,36 +722,37 @@ export class TupleMerger {
     }
     if (p === null) {
       if (this.size >= this.maxOpen) this.evictOldest();
-      p = {
-        hash,
-        bits,
-        live: true,
-        proto: t.proto,
-        src: t.src,
-        dst: t.dst,
-        sport: t.sport,
-        dport: t.dport,
-        direction: t.direction,
-        denied: t.denied,
-        action: t.action,
-        encryption: t.encryption,
-        ctx,
-        tuple,
-        firstTs: t.ts,
-        lastTs: t.ts,
-        states: '',
-        stateBits: 0,
-        records: 0,
-        hasCounts: false,
-        pktsOut: 0,
-        bytesOut: 0,
-        pktsIn: 0,
-        bytesIn: 0,
-        sawEnd: false,
-      };
+      p = pendingPool.pop() ?? newPendingFlow();
+      p.generation++;
+      p.hash = hash;
+      p.bits = bits;
+      p.live = true;
+      p.proto = t.proto;
+      p.src = t.src;
+      p.dst = t.dst;
+      p.sport = t.sport;
+      p.dport = t.dport;
+      p.direction = t.direction;
+      p.denied = t.denied;
+      p.action = t.action;
+      p.encryption = t.encryption;
+      p.ctx = ctx;
+      p.tuple = tuple;
+      p.firstTs = t.ts;
+      p.lastTs = t.ts;
+      p.states = '';
+      p.stateBits = 0;
+      p.stateSeq = 0;
+      p.records = 0;
+      p.hasCounts = false;
+      p.pktsOut = 0;
+      p.bytesOut = 0;
+      p.pktsIn = 0;
+      p.bytesIn = 0;
+      p.sawEnd = false;
       this.insert(p);
     }
-    p.records++;
+        p.records++;
     if (t.ts < p.firstTs) p.firstTs = t.ts;
     if (t.ts > p.lastTs) p.lastTs = t.ts;
     const state = t.state;
@@ -733,7 +760,14 @@ export class TupleMerger {
       const bit = state === 'B' ? 1 : state === 'C' ? 2 : state === 'E' ? 4 : state === 'D' ? 8 : 16;
       if ((p.stateBits & bit) === 0 || (bit === 16 && p.states.indexOf(state) < 0)) {
         p.stateBits |= bit;
-        p.states += state;
+        if (bit === 16 || p.stateSeq < 0) {
+          p.states += state;
+          p.stateSeq = -1;
+        } else {
+          const seq = p.stateSeq * 5 + (bit === 8 ? 4 : bit === 4 ? 3 : bit);
+          p.stateSeq = seq;
+          p.states = STATE_TEXTS[seq] ??= p.states + state;
+        }
       }
     }
     if (t.pktsOut >= 0 && t.state !== 'B') {
@@ -750,6 +784,7 @@ export class TupleMerger {
     if (t.state === 'E' && !p.sawEnd) {
       p.sawEnd = true;
       this.closing.push(p);
+      this.closingGeneration.push(p.generation);
     }
     if (t.ts > this.maxTs) this.maxTs = t.ts;
     if (++this.sinceSweep >= 65_536) this.sweep();
@@ -766,8 +801,23 @@ export class TupleMerger {
     this.size++;
     // Drop emitted flows from the order list once they are most of it (never while it is being
     // walked: insert is not called from the walks).
-    if (this.order.length >= 4096 && this.order.length > 2 * this.size) this.order = this.order.filter((q) => q.live);
+    if (this.order.length >= 4096 && this.order.length > 2 * this.size) this.compactOrder();
     this.order.push(p);
+  }
+
+  /**
+   * Drops emitted flows from the order list and hands them to the pool: nothing else refers to them
+   * then (a flow still in `closing` is told apart by its generation).
+   */
+  private compactOrder(): void {
+    const order = this.order;
+    let n = 0;
+    for (let i = 0; i < order.length; i++) {
+      const q = order[i];
+      if (q.live) order[n++] = q;
+      else release(q);
+    }
+    order.length = n;
   }
 
   private grow(): void {
@@ -825,17 +875,21 @@ export class TupleMerger {
   endRecord(): void {
     const closing = this.closing;
     if (closing.length === 0) return;
+    const generation = this.closingGeneration;
     for (let i = 0; i < closing.length; i++) {
       const p = closing[i];
-      // Skip flows already emitted (a later tuple of the same 5-tuple started a new flow).
-      if (p.live) this.emit(p, true);
+      // Skip flows already emitted (a later tuple of the same 5-tuple started a new flow), even
+      // when their object already carries a newer flow.
+      if (p.live && p.generation === generation[i]) this.emit(p, true);
     }
     closing.length = 0;
+    generation.length = 0;
   }
 
   /** Emits every flow still open (end of file). */
   flushAll(): void {
     this.closing.length = 0;
+    this.closingGeneration.length = 0;
     const order = this.order;
     for (let i = 0; i < order.length; i++) {
       const p = order[i];
@@ -843,6 +897,7 @@ export class TupleMerger {
         p.live = false;
         this.emit(p, false);
       }
+      release(p);
     }
     this.order = [];
     this.table.fill(null);
@@ -901,12 +956,16 @@ export class TupleMerger {
       connState = p.sawEnd ? 'SF' : 'S1';
       reason = reasons.get(ruleText, ReasonKind.Answered, p.pktsOut, p.pktsIn);
     }
+    const origBytes = p.hasCounts ? p.bytesOut : 0;
+    if (this.reused !== null) {
+      this.onFlow(this.reused.fill(p, flowLogUid(this.fileHash, ctx.record, p.tuple), connState, origBytes, outcome, reason));
+      return;
+    }
     const log: FlowLogFacts = { action: p.action, rule: ctx.rule, direction: p.direction, records: p.records };
     if (ctx.resource !== undefined) log.resource = ctx.resource;
     if (ctx.mac !== undefined) log.mac = ctx.mac;
     if (p.states !== '') log.state = p.states;
     if (p.encryption !== '') log.encryption = p.encryption;
-    const origBytes = p.hasCounts ? p.bytesOut : 0;
     // Built here with makeLogFlow's field order, so these flows share its hidden class.
     this.onFlow({
       uid: flowLogUid(this.fileHash, ctx.record, p.tuple),
@@ -935,4 +994,141 @@ export class TupleMerger {
       log,
     });
   }
+}
+
+/**
+ * The `states` texts made of the known letters B, C, E, D, by {@link PendingFlow.stateSeq}: one
+ * shared string per sequence rather than a concatenation per flow (a pending flow is often a reused
+ * old object, and a new string there is an old-to-young reference every scavenge must visit).
+ */
+const STATE_TEXTS: (string | undefined)[] = new Array<string | undefined>(625).fill(undefined);
+
+/**
+ * The flow a transient {@link TupleMerger} hands out: one Flow object, with its evidence and log
+ * objects, refilled for every flow. Each has exactly the keys a fresh flow would have: evidence
+ * with or without `line`, and one log object per set of optional facts present.
+ */
+class ReusedFlow {
+  private readonly flow: Flow = makeLogFlow({
+    uid: '',
+    ts: 0,
+    duration: 0,
+    proto: 'tcp',
+    origH: '',
+    origP: 0,
+    respH: '',
+    respP: 0,
+    connState: 'OTH',
+    origPkts: 0,
+    origBytes: 0,
+    respPkts: 0,
+    respBytes: 0,
+    outcome: 'unknown',
+    reason: '',
+    evidence: { file: '' },
+    log: { action: '' },
+  });
+  private readonly evidence: FlowEvidence = { file: '', record: 0, tuple: 0 };
+  private readonly evidenceWithLine: FlowEvidence = { file: '', line: 0, record: 0, tuple: 0 };
+  /** By presence of resource (1), mac (2), state (4), encryption (8). */
+  private readonly logs: (FlowLogFacts | undefined)[] = new Array<FlowLogFacts | undefined>(16).fill(undefined);
+
+  fill(p: PendingFlow, uid: string, connState: ConnState, origBytes: number, outcome: Outcome, reason: string): Flow {
+    const ctx = p.ctx;
+    const mask =
+      (ctx.resource !== undefined ? 1 : 0) | (ctx.mac !== undefined ? 2 : 0) | (p.states !== '' ? 4 : 0) | (p.encryption !== '' ? 8 : 0);
+    let log = this.logs[mask];
+    if (log === undefined) {
+      log = { action: '', rule: '', direction: '', records: 0 };
+      if (mask & 1) log.resource = '';
+      if (mask & 2) log.mac = '';
+      if (mask & 4) log.state = '';
+      if (mask & 8) log.encryption = '';
+      this.logs[mask] = log;
+    }
+    log.action = p.action;
+    log.rule = ctx.rule;
+    log.direction = p.direction;
+    log.records = p.records;
+    if (mask & 1) log.resource = ctx.resource;
+    if (mask & 2) log.mac = ctx.mac;
+    if (mask & 4) log.state = p.states;
+    if (mask & 8) log.encryption = p.encryption;
+    let evidence: FlowEvidence;
+    if (ctx.line === undefined) {
+      evidence = this.evidence;
+    } else {
+      evidence = this.evidenceWithLine;
+      evidence.line = ctx.line;
+    }
+    evidence.file = ctx.file;
+    evidence.record = ctx.record;
+    evidence.tuple = p.tuple;
+    const f = this.flow;
+    f.uid = uid;
+    f.ts = p.firstTs;
+    f.duration = p.lastTs - p.firstTs;
+    f.proto = p.proto;
+    f.origH = p.src;
+    f.origP = p.sport;
+    f.respH = p.dst;
+    f.respP = p.dport;
+    f.connState = connState;
+    f.origPkts = p.hasCounts ? p.pktsOut : 0;
+    f.origBytes = origBytes;
+    f.origIpBytes = origBytes;
+    f.respPkts = p.pktsIn;
+    f.respBytes = p.bytesIn;
+    f.respIpBytes = p.bytesIn;
+    f.outcome = outcome;
+    f.reason = reason;
+    f.evidence = evidence;
+    f.log = log;
+    return f;
+  }
+}
+
+/** A blank pending flow; every field is set when it is taken into use. Its only object literal: one hidden class. */
+function newPendingFlow(): PendingFlow {
+  return {
+    hash: 0,
+    bits: 0,
+    live: false,
+    generation: 0,
+    proto: 'tcp',
+    src: '',
+    dst: '',
+    sport: 0,
+    dport: 0,
+    direction: '',
+    denied: false,
+    action: '',
+    encryption: '',
+    ctx: NO_GROUP,
+    tuple: 0,
+    firstTs: 0,
+    lastTs: 0,
+    states: '',
+    stateBits: 0,
+    stateSeq: 0,
+    records: 0,
+    hasCounts: false,
+    pktsOut: 0,
+    bytesOut: 0,
+    pktsIn: 0,
+    bytesIn: 0,
+    sawEnd: false,
+  };
+}
+
+/** The group of a pooled pending flow: it keeps no record's facts alive. */
+const NO_GROUP: TupleGroup = { file: '', rule: '', kind: 'NSG', v1: false, record: 0 };
+
+/** Puts an emitted flow (no longer referenced by its merger's table or order list) into the pool. */
+function release(p: PendingFlow): void {
+  if (pendingPool.length >= MAX_POOLED) return;
+  p.ctx = NO_GROUP;
+  p.src = '';
+  p.dst = '';
+  pendingPool.push(p);
 }

@@ -87,4 +87,10 @@ export interface FileSummary {
 /** Context every source reader receives. */
 export interface ReadContext {
   diag: DiagnosticSink;
+  /**
+   * The flow sink keeps no flow past its call (FlowSummary.add copies what it keeps): a reader may
+   * then hand out one flow object, refilled for every flow, instead of a new one per flow. Without
+   * it, every flow is a new object the sink may keep.
+   */
+  transientFlows?: boolean;
 }

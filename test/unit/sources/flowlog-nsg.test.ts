@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readNsg } from '../../../src/sources/flowlog-nsg.js';
 import { byteInputFrom, collect, ndjson, nsgRecord, recordsFile } from '../../support/flowlog-builder.js';
 import type { NsgTuple } from '../../support/flowlog-builder.js';
+import { DiagnosticSink } from '../../../src/common/diagnostics.js';
+import type { Flow } from '../../../src/flows/types.js';
 
 const T0 = 1714557600; // 2024-05-01T10:00:00Z
 const CONNECT = '10.1.0.4';
@@ -304,5 +306,58 @@ describe('readNsg, tuple text', () => {
     expect(open).toEqual(Array.from({ length: 1500 }, (_, k) => 2 * k + 1));
     expect(flows[0]).toMatchObject({ outcome: 'completed', connState: 'SF', duration: 30e6 });
     expect(flows[1500]).toMatchObject({ outcome: 'unknown' });
+  });
+
+  it('emits an ended flow once, even when a new connection on its ports replaced it in the same record', async () => {
+    // Tuple 0 ends flow X; tuple 1 (a later B on the same ports) starts a new connection, so X is
+    // emitted at once. Thousands of flows replaced the same way, then thousands of new ones, follow
+    // in the same record: the merger reuses the objects of emitted flows, and the end of the record
+    // must not emit whichever new flow now holds X's.
+    const tuples = [`${A},10.1.0.4,10.1.0.10,40000,389,T,O,A,E,1,60,1,60`, `1714557610,10.1.0.4,10.1.0.10,40000,389,T,O,A,B,,,,`];
+    for (let i = 0; i < 3000; i++) {
+      const key = `10.2.${i >> 8}.${i & 255},10.1.0.10,50000,445,T,O,A`;
+      tuples.push(`${A},${key},C,1,60,1,60`, `1714557601,${key},B,,,,`, `1714557602,${key},C,1,60,1,60`, `1714557603,${key},B,,,,`);
+    }
+    for (let i = 0; i < 20000; i++) tuples.push(`${A},10.3.${i >> 8}.${i & 255},10.1.0.10,50000,88,T,O,A,C,1,60,1,60`);
+    const { flows } = await read(2, tuples);
+    expect(flows).toHaveLength(2 + 3 * 3000 + 20000);
+    // X first; then the replaced ones as they were replaced; then, at the end of the file, the
+    // open flows in the order they began: the new connection on X's ports, the last of each
+    // replaced flow, and the 20000 new flows (none of them ended early).
+    expect(flows[0]).toMatchObject({ evidence: { tuple: 0 }, connState: 'SF' });
+    expect(flows.filter((f) => f.evidence.tuple === 0)).toHaveLength(1);
+    const tail = flows.slice(1 + 2 * 3000);
+    expect(tail[0].evidence.tuple).toBe(1);
+    expect(tail.slice(1 + 3000).map((f) => f.evidence.tuple)).toEqual(Array.from({ length: 20000 }, (_, k) => 2 + 4 * 3000 + k));
+  });
+});
+
+describe('readNsg, transient flows', () => {
+  it('hands out one refilled flow object that reads, key for key, as the fresh flows do', async () => {
+    const v2 = (over: Partial<NsgTuple>): NsgTuple => v1({ state: 'B', ...over });
+    const records = [
+      ...V1_RECORDS,
+      nsgRecord({
+        version: 2,
+        resourceId: null,
+        groups: [
+          { rule: 'UserRule_AllowLdap', tuples: [v2({}), v2({ ts: T0 + 30, state: 'E', pktsOut: 10, bytesOut: 1000, pktsIn: 8, bytesIn: 4000 })] },
+          { rule: 'UserRule_AllowSmb', tuples: [v2({ dport: 445 }), v2({ dport: 135, ts: T0 + 5, state: 'C', pktsOut: 3, bytesOut: 180 })] },
+          { rule: 'DefaultRule_DenyAllInBound', tuples: [v2({ src: '198.51.100.7', dst: CONNECT, sport: 41000, dport: 3389, dir: 'I', action: 'D' })] },
+        ],
+      }),
+    ];
+    for (const content of [recordsFile(records), ndjson(records)]) {
+      const fresh = await collect(readNsg, byteInputFrom('PT1H.json', content));
+      const diag = new DiagnosticSink();
+      const seen = new Set<Flow>();
+      const copies: string[] = [];
+      await readNsg(byteInputFrom('PT1H.json', content), { diag, transientFlows: true }, (f) => {
+        seen.add(f);
+        copies.push(JSON.stringify(f));
+      });
+      expect(seen.size).toBe(1);
+      expect(copies).toEqual(fresh.flows.map((f) => JSON.stringify(f)));
+    }
   });
 });
