@@ -752,7 +752,7 @@ export class TupleMerger {
       p.sawEnd = false;
       this.insert(p);
     }
-        p.records++;
+    p.records++;
     if (t.ts < p.firstTs) p.firstTs = t.ts;
     if (t.ts > p.lastTs) p.lastTs = t.ts;
     const state = t.state;
