@@ -9,8 +9,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { UsageError } from '../common/diagnostics.js';
+import { yamlModule } from '../common/yaml.js';
 import {
   ALL_CONDITIONS,
   ALL_ROLES,
@@ -22,6 +22,7 @@ import {
   type Role,
   type RuleTransport,
 } from './types.js';
+import { compiledCatalogDocument } from './compiled.js';
 import { validateHostnamePattern } from './match.js';
 import { yamlErrorText } from './text.js';
 
@@ -98,7 +99,9 @@ export function listBuiltinCatalogs(): BuiltinCatalogInfo[] {
 export function loadCatalog(nameOrPath: string = DEFAULT_CATALOG): Catalog {
   if (BUILTIN_CATALOGS.includes(nameOrPath)) {
     const file = join(builtinCatalogDir(), `${nameOrPath}.yaml`);
-    const catalog = parseCatalog(readFileSync(file, 'utf8'), file, nameOrPath);
+    const text = readFileSync(file, 'utf8');
+    const document = compiledCatalogDocument(nameOrPath, text) ?? parseCatalogYaml(text, file);
+    const catalog = catalogFromDocument(document, file, nameOrPath);
     // Reports name the built-in file as the package does, not by this machine's install path.
     catalog.file = `built-in: catalogs/${nameOrPath}.yaml`;
     return catalog;
@@ -127,17 +130,25 @@ export function loadCatalog(nameOrPath: string = DEFAULT_CATALOG): Catalog {
  * @throws UsageError naming the file, rule and field for every problem.
  */
 export function parseCatalog(text: string, file: string, defaultName?: string): Catalog {
-  let doc: unknown;
+  return catalogFromDocument(parseCatalogYaml(text, file), file, defaultName);
+}
+
+/** The YAML document of a catalog file, unvalidated. @throws UsageError naming the line. */
+export function parseCatalogYaml(text: string, file: string): unknown {
   try {
-    doc = parseYaml(text);
+    return yamlModule().parse(text);
   } catch (err) {
-    if (err instanceof YAMLParseError) {
+    if (err instanceof yamlModule().YAMLParseError) {
       const pos = err.linePos?.[0];
       const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
       throw new UsageError(`${file}: not valid YAML${where}: ${yamlErrorText(err.message)}`);
     }
     throw new UsageError(`${file}: not valid YAML: ${(err as Error).message}`);
   }
+}
+
+/** Validates a parsed catalog document (see {@link parseCatalog}). */
+export function catalogFromDocument(doc: unknown, file: string, defaultName?: string): Catalog {
   const fail = (msg: string): never => {
     throw new UsageError(`${file}: ${msg}`);
   };

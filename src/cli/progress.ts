@@ -1,3 +1,4 @@
+import { formatCount } from '../common/count.js';
 /**
  * A progress bar on stderr, as tshark-style tools users know: files, bytes, flows, rate and ETA.
  * Shown only when stderr is a terminal and `--quiet` is off; redrawn at most 5 times a second from a
@@ -55,7 +56,7 @@ export class ProgressBar {
     const text =
       ` ${(frac * 100).toFixed(0).padStart(3)}% files ${s.filesDone}/${s.filesTotal}` +
       ` ${formatBytes(s.bytesDone)}/${formatBytes(s.bytesTotal)} ${formatBytes(rate)}/s` +
-      ` flows ${s.flows.toLocaleString('en-US')} ETA ${Number.isFinite(eta) ? formatSeconds(eta) : '--'}`;
+      ` flows ${formatCount(s.flows)} ETA ${Number.isFinite(eta) ? formatSeconds(eta) : '--'}`;
     const barWidth = Math.max(10, Math.min(30, cols - text.length - 2));
     const filled = Math.round(frac * barWidth);
     let line = '[' + '#'.repeat(filled) + '-'.repeat(barWidth - filled) + ']' + text;

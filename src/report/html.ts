@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { filterForDnsNames } from '../audit/display-filter.js';
 import type { AuditResult, EvidenceRef, Finding, FindingStatus, UnexpectedFlow } from '../audit/types.js';
 import { ALL_ROLES, type Role } from '../catalog/types.js';
+import { formatCount } from '../common/count.js';
 import { formatIsoMicros } from '../common/time.js';
 import { escapeHtml, toSingleLine } from './escape.js';
 import { formatBytes, formatConnStates, formatEvidencePlace, formatTime, formatWindow } from './format.js';
@@ -20,7 +21,6 @@ import { renderOutcomeLegend, renderStatusLegend } from './svg/legend.js';
 import { buildMatrix, renderMatrixSvg, rolePairLabel, ruleLabel } from './svg/matrix.js';
 import { STATUS_SEVERITY, STATUS_STYLES, statusRank } from './svg/palette.js';
 import { renderTimelineSvg } from './svg/timeline.js';
-import { formatCount } from './svg/xml.js';
 
 /** Caps that keep the page a sensible size on a big audit; totals are always shown. */
 export interface HtmlOptions {

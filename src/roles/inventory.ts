@@ -7,7 +7,7 @@
  * give them. Every problem is a one-line {@link UsageError} naming the file and the entry.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { yamlModule } from '../common/yaml.js';
 import { UsageError } from '../common/diagnostics.js';
 import { canonicalIp, cidrContains, formatIpv4, formatIpv6, parseCidr, parseIp, type Cidr } from '../common/ip.js';
 import { yamlErrorText } from '../catalog/text.js';
@@ -70,9 +70,9 @@ export function parseInventory(text: string, file: string): Inventory {
   };
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = yamlModule().parse(text);
   } catch (err) {
-    const pos = err instanceof YAMLParseError ? err.linePos?.[0] : undefined;
+    const pos = err instanceof yamlModule().YAMLParseError ? err.linePos?.[0] : undefined;
     const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
     fail(`not valid YAML${where}: ${yamlErrorText((err as Error).message)}`);
   }

@@ -6,7 +6,8 @@
 import { scaleBand, scaleLinear } from 'd3-scale';
 import type { AuditResult } from '../../audit/types.js';
 import { hatchDefs } from './palette.js';
-import { escapeXml, formatCount, num, svgOpen, svgText, svgTitle } from './xml.js';
+import { formatCount } from '../../common/count.js';
+import { escapeXml, num, svgOpen, svgText, svgTitle } from './xml.js';
 
 /** Bars drawn at most; the hosts with the most failed attempts win. */
 export const MAX_HOST_BARS = 25;

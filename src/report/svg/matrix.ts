@@ -7,7 +7,8 @@
 import { scaleBand } from 'd3-scale';
 import type { AuditResult, Finding, FindingStatus } from '../../audit/types.js';
 import { STATUS_STYLES, worseStatus } from './palette.js';
-import { escapeXml, formatCount, num, svgOpen, svgText, svgTitle } from './xml.js';
+import { formatCount } from '../../common/count.js';
+import { escapeXml, num, svgOpen, svgText, svgTitle } from './xml.js';
 
 /** One cell of the matrix: one role pair and one rule (or the unexpected column). */
 export interface MatrixCell {

@@ -11,7 +11,8 @@ import type { AuditResult, Finding } from '../../audit/types.js';
 import type { Timeline } from '../../flows/summary-types.js';
 import { ruleLabel, rolePairLabel } from './matrix.js';
 import { OUTCOME_COLORS, hatchDefs } from './palette.js';
-import { escapeXml, formatCount, num, svgOpen, svgText, svgTitle } from './xml.js';
+import { formatCount } from '../../common/count.js';
+import { escapeXml, num, svgOpen, svgText, svgTitle } from './xml.js';
 
 /** About this many buckets across the chart: enough to see a pattern, few enough to stay small. */
 export const TARGET_BUCKETS = 120;

@@ -28,13 +28,6 @@ export function num(value: number): string {
   return Object.is(r, -0) ? '0' : String(r);
 }
 
-/** Formats a count for people: `4,512`. Fixed locale so reports do not depend on the machine. */
-export function formatCount(n: number): string {
-  return COUNT_FORMAT.format(n);
-}
-
-const COUNT_FORMAT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-
 /** `<title>` child giving a mark its tooltip (and its accessible name). */
 export function svgTitle(text: string): string {
   return `<title>${escapeXml(text)}</title>`;
