@@ -182,11 +182,18 @@ export async function runFlows(inputs: string[], f: FlowsFlags, con: Console = p
   }
   const out = new TextOutput(f.output);
   const started = Date.now() * 1000;
-  if (format === 'zeek') out.write(zeekHeader(started));
-  if (format === 'table') out.write(formatTableHeader());
+  // The header goes out with the first flow, or at the end once a file could be read (an empty
+  // capture still gives a valid, empty conn.log): when no input is readable, the error on stderr
+  // is all there is, and nothing half-written lands on stdout.
+  let headerWritten = false;
+  const writeHeader = () => {
+    headerWritten = true;
+    if (format === 'zeek') out.write(zeekHeader(started));
+    if (format === 'table') out.write(formatTableHeader());
+  };
   // Zeek rows (the bulk format) are written as bytes straight into the output buffer.
   const rows = out.rows;
-  const write: (fl: Flow) => void =
+  const writeRow: (fl: Flow) => void =
     format === 'zeek'
       ? (fl) => {
           writeZeekRow(fl, rows);
@@ -195,6 +202,11 @@ export async function runFlows(inputs: string[], f: FlowsFlags, con: Console = p
       : format === 'ndjson'
         ? (fl) => out.write(formatNdjsonRow(fl))
         : (fl) => out.write(formatTableRow(fl));
+  let write = (fl: Flow) => {
+    writeHeader();
+    write = writeRow;
+    writeRow(fl);
+  };
 
   const progress = newProgress(files);
   // The bar shares the terminal with a table on stdout only when stdout is redirected.
@@ -226,7 +238,8 @@ export async function runFlows(inputs: string[], f: FlowsFlags, con: Console = p
     }
   } finally {
     bar?.stop();
-    if (format === 'zeek') out.write(zeekFooter(Date.now() * 1000));
+    if (!headerWritten && !nothingRead(results)) writeHeader();
+    if (format === 'zeek' && headerWritten) out.write(zeekFooter(Date.now() * 1000));
     out.close();
   }
   return nothingRead(results) ? 2 : 0;

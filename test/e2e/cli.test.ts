@@ -136,6 +136,31 @@ describe('flowaudit flows', () => {
     expect(strip(fromStdin.stdout)).toEqual(strip(plain.stdout));
   });
 
+  it('an unreadable input writes nothing to stdout; a readable capture with no packets gives an empty conn.log', () => {
+    const dir = tmp();
+    const junk = join(dir, 'notes.pcap');
+    writeFileSync(junk, 'not a capture\n');
+    const bad = run(['flows', junk, '--format', 'zeek']);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/notes\.pcap: not a format flowaudit reads/);
+    // A classic pcap header (microseconds, little-endian, Ethernet) and no records.
+    const empty = join(dir, 'empty.pcap');
+    const header = Buffer.alloc(24);
+    header.writeUInt32LE(0xa1b2c3d4, 0);
+    header.writeUInt16LE(2, 4);
+    header.writeUInt16LE(4, 6);
+    header.writeUInt32LE(65535, 16);
+    header.writeUInt32LE(1, 20);
+    writeFileSync(empty, header);
+    const ok = run(['flows', empty, '--format', 'zeek']);
+    expect(ok.code).toBe(0);
+    const lines = ok.stdout.trim().split('\n');
+    expect(lines[0]).toBe('#separator \\x09');
+    expect(lines.at(-1)).toMatch(/^#close\t/);
+    expect(lines.filter((l) => !l.startsWith('#'))).toEqual([]);
+  });
+
   it('--output writes a file', () => {
     const out = join(tmp(), 'conn.log');
     const r = run(['flows', fixture('healthy-sync.pcapng'), '--output', out]);
