@@ -172,6 +172,10 @@ async function openRaw(
   } else {
     source = prepend(rawHead.chunks, raw);
   }
+  const bom = await collectPrefix(source, 2);
+  const utf16 = bom.error === null ? utf16Encoding(bom.chunks) : null;
+  source = resume(bom, source);
+  if (utf16 !== null) source = transcodeUtf16(utf16, source);
 
   let closed = false;
   const close = async (): Promise<void> => {
@@ -303,6 +307,43 @@ function concatPrefix(chunks: Uint8Array[], max: number): Uint8Array {
 function startsWithGzipMagic(chunks: Uint8Array[]): boolean {
   const two = concatPrefix(chunks, 2);
   return two.length === 2 && two[0] === 0x1f && two[1] === 0x8b;
+}
+
+/**
+ * The text encoding a UTF-16 byte order mark announces, else null. Windows PowerShell 5.1 writes
+ * UTF-16LE with a BOM for `>` and Out-File, so a firewall log or CSV export passed through it
+ * arrives that way. No capture magic starts with FF FE or FE FF.
+ */
+function utf16Encoding(chunks: Uint8Array[]): 'utf-16le' | 'utf-16be' | null {
+  const two = concatPrefix(chunks, 2);
+  if (two.length < 2) return null;
+  if (two[0] === 0xff && two[1] === 0xfe) return 'utf-16le';
+  if (two[0] === 0xfe && two[1] === 0xff) return 'utf-16be';
+  return null;
+}
+
+/**
+ * UTF-16 text as UTF-8 chunks (the BOM dropped), so the text readers see what they always do.
+ * Line numbers stay those of the file; byte offsets in messages count the UTF-8 bytes.
+ */
+async function* transcodeUtf16(encoding: 'utf-16le' | 'utf-16be', source: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const decoder = new TextDecoder(encoding);
+  for (;;) {
+    const r = await source.next();
+    if (r.done) break;
+    const text = decoder.decode(r.value, { stream: true });
+    if (text.length > 0) yield Buffer.from(text, 'utf8');
+  }
+  const rest = decoder.decode();
+  if (rest.length > 0) yield Buffer.from(rest, 'utf8');
+}
+
+/** The chunks a {@link collectPrefix} took, then the rest of the source (or the error it ended on). */
+async function* resume(prefix: Prefix, rest: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  yield* prefix.chunks;
+  if (prefix.error !== null) throw prefix.error;
+  if (prefix.ended) return;
+  yield* prepend([], rest);
 }
 
 async function* prepend(first: Uint8Array[], rest: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {

@@ -236,6 +236,49 @@ describe('standard input', () => {
   });
 });
 
+describe('UTF-16 text (Windows PowerShell 5.1 writes it for `>` and Out-File)', () => {
+  /** A firewall log of a few MiB, so the UTF-16 file spans several read chunks. */
+  function firewallLog(lines: number): string {
+    const out = ['#Version: 1.5', '#Software: Microsoft Windows Firewall', '#Time Format: Local', '#Fields: date time action protocol src-ip dst-ip src-port dst-port size tcpflags tcpsyn tcpack tcpwin icmptype icmpcode info path', ''];
+    for (let i = 0; i < lines; i++) out.push(`2024-05-01 10:00:${String(i % 60).padStart(2, '0')} DROP TCP 10.0.${(i >> 8) & 255}.${i & 255} 10.0.0.11 ${40000 + (i % 20000)} 389 52 S 1 0 64240 - - - SEND`);
+    return out.join('\r\n') + '\r\n';
+  }
+  const utf16le = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+  const utf16be = (text: string) => {
+    const le = Buffer.from(text, 'utf16le');
+    return Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(le).swap16()]);
+  };
+
+  it('a UTF-16LE file with a BOM reads as the same text in UTF-8, across read chunks', async () => {
+    const text = firewallLog(30_000);
+    const bytes = utf16le(text);
+    expect(bytes.length).toBeGreaterThan(2 * READ_CHUNK_BYTES);
+    const path = join(dir, 'pfirewall-utf16.log');
+    await writeFile(path, bytes);
+    const input = await openInput(path);
+    expect(sniffFormat(input.head)).toBe('pfirewall');
+    expect(Buffer.from(await collect(input)).toString('utf8')).toBe(text);
+    expect(input.bytesConsumed()).toBe(bytes.length);
+  });
+
+  it('UTF-16BE, gzip of UTF-16, and a stream cut inside characters', async () => {
+    const text = 'time,source,destination,dport,protocol,action\r\n2024-05-01T10:00:00Z,10.0.0.20,10.0.0.11,389,TCP,Deny\r\n'.repeat(50);
+    const be = await openInputStream('-', chunksOf(utf16be(text), 3));
+    expect(Buffer.from(await collect(be)).toString('utf8')).toBe(text);
+    const gz = await openInputStream('-', chunksOf(gzipSync(utf16le(text)), 7));
+    expect(gz.gzip).toBe(true);
+    expect(sniffFormat(gz.head)).toBe('csv');
+    expect(Buffer.from(await collect(gz)).toString('utf8')).toBe(text);
+  });
+
+  it('a capture is never taken for UTF-16 text', async () => {
+    const bytes = writePcap({ byteOrder: 'le', linkType: 1, records: [{ tsMicros: 1_700_000_000_000_000, data: fillerBytes(60, 1) }] });
+    const input = await openInputStream('-', chunksOf(bytes, 1));
+    expect(sniffFormat(input.head)).toBe('pcap');
+    expect(firstDifference(await collect(input), bytes)).toBe(-1);
+  });
+});
+
 describe('sniffFormat', () => {
   const text = (s: string) => new TextEncoder().encode(s);
   const cases: [string, Uint8Array, string][] = [
