@@ -7,6 +7,7 @@ import type { Flow, FlowTimeouts } from '../flows/types.js';
 import { readCapture } from '../sources/capture.js';
 import { closeInput, openInput, sniffFormat } from '../sources/input.js';
 import type { ByteInput, FileSummary, InputFormat } from '../sources/types.js';
+import { unsupportedFormatHint } from '../sources/unsupported.js';
 import { CaptureDecodeThread, DECODE_THREAD_MIN_BYTES } from './capture-pipeline.js';
 import type { InputFile } from './inputs.js';
 
@@ -142,12 +143,13 @@ export async function readOneFile(
         table.flush();
       }
     } else if (format === 'unknown') {
+      const hint = unsupportedFormatHint(input.head, file.path);
       throw new InputError(
         'input_unknown_format',
         file.path,
         0,
         `${file.path}: not a format flowaudit reads (expected a pcap or pcapng capture, a Windows Firewall log, ` +
-          `an NSG or VNet flow log, or a CSV export with a header row); first bytes: ${describeHead(input.head)}`,
+          `an NSG or VNet flow log, or a CSV export with a header row); ${hint ?? `first bytes: ${describeHead(input.head)}`}`,
       );
     } else {
       // Loaded on first use: a capture run does not pay for the log parsers (csv-parse among them).
