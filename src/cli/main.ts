@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { InputError, UsageError } from '../common/diagnostics.js';
 import { packageVersion } from '../common/package-root.js';
 import { collect as repeatable, ROLE_LIST } from './options.js';
@@ -64,6 +64,14 @@ nothing readable.`,
     );
   program.exitOverride();
   program.configureOutput({ outputError: (s, write) => write(s) });
+  // Repeatable options start from an empty list, and "(default: [])" tells a reader nothing.
+  // Set before the subcommands are added: they copy the help settings of their parent.
+  program.configureHelp({
+    optionDescription(option: Option): string {
+      if (Array.isArray(option.defaultValue) && option.defaultValue.length === 0) return option.description;
+      return Help.prototype.optionDescription.call(this, option);
+    },
+  });
 
   addReadOptions(
     program

@@ -196,4 +196,13 @@ describe('flowaudit roles and catalog', () => {
     expect(v.code).toBe(0);
     expect(v.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
   });
+
+  it("each command's --help states real defaults only (no empty lists)", () => {
+    for (const c of ['analyze', 'flows', 'roles', 'catalog']) {
+      const h = run([c, '--help']);
+      expect(h.code).toBe(0);
+      expect(h.stdout).not.toContain('(default: [])');
+    }
+    expect(run(['analyze', '--help']).stdout).toMatch(/--fail-on <list>[^]*\(default: blocked,missing\)/);
+  });
 });
