@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { AuditResult, Finding, FindingStatus, InputInfo } from '../audit/types.js';
 import { formatCount } from '../common/count.js';
@@ -15,6 +15,7 @@ import { DiagnosticSink } from '../common/diagnostics.js';
 import { parseTimezone } from '../sources/flowlog-time.js';
 import type { Collected } from './collect.js';
 import { expandInputs, type InputFile } from './inputs.js';
+import { makeDir, removeMadeDirs } from './make-dir.js';
 import {
   parseDuration,
   parseFailOn,
@@ -274,7 +275,11 @@ export async function runRoles(inputs: string[], f: RoleFlags, con: Console = pr
   const map = assignRoles(collected.summary.toData({ share: true }), { catalog, inventory, cliRoles });
   con.out(renderRoles(map, format as 'table' | 'md' | 'json').replace(/\n$/, ''));
   if (f.write) {
-    writeFileSync(f.write, roleMapToInventoryYaml(map));
+    try {
+      writeFileSync(f.write, roleMapToInventoryYaml(map));
+    } catch (e) {
+      throw new UsageError(`cannot write ${f.write}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
     con.err(`flowaudit: wrote ${f.write}: check it, correct it, then pass it with --inventory`);
   }
   return 0;
@@ -389,23 +394,32 @@ export async function runAnalyze(inputs: string[], f: AnalyzeFlags, con: Console
   }
   const now = reportClock();
   const outDir = f.out ?? defaultOutDir(inputs, now);
-  const result = await auditInputs(inputs, f, con, now);
+  // Made before reading, so a folder that cannot be written fails at once, not after an hour of
+  // logs; removed again (when still empty) if no report comes of the run.
+  const made = makeDir(outDir);
+  let result: AuditResult | null;
+  try {
+    result = await auditInputs(inputs, f, con, now);
+  } catch (e) {
+    removeMadeDirs(made);
+    throw e;
+  }
   if (result === null) {
+    removeMadeDirs(made);
     con.err('flowaudit: nothing could be read; no report written');
     return 2;
   }
 
-  try {
-    mkdirSync(outDir, { recursive: true });
-  } catch (e) {
-    throw new UsageError(`cannot create ${outDir}: ${(e as NodeJS.ErrnoException).code}`);
-  }
   const written: string[] = [];
   const { exitCodeFor, formatEvidencePlace } = await auditModules();
   for (const fm of formats as ReportFormat[]) {
     const path = join(outDir, REPORT_FILES[fm]);
     const render = await loadRenderer(fm);
-    writeFileSync(path, render(result));
+    try {
+      writeFileSync(path, render(result));
+    } catch (e) {
+      throw new UsageError(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
     written.push(path);
   }
   printVerdict(con, result, written, formatEvidencePlace);

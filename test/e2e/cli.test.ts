@@ -83,6 +83,33 @@ describe('flowaudit analyze', () => {
     expect(report.data_quality.failedFiles.map((f: { file: string }) => f.file)).toEqual([junk]);
   });
 
+  it('a report folder that cannot be made fails at once with its reason, and never hangs', () => {
+    const under = run(['analyze', fixture('healthy-sync.pcapng'), '--out', join(root, 'README.md', 'out')]);
+    expect(under.code).toBe(2);
+    expect(under.stderr).toMatch(/cannot create .*README\.md\/out: .*README\.md is not a folder/);
+    // Node's own recursive mkdir loops forever here (the kernel answers ENOENT under /proc).
+    const r = spawnSync(process.execPath, [bin, 'analyze', fixture('healthy-sync.pcapng'), '--out', '/proc/flowaudit-x/y'], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/cannot create \/proc\/flowaudit-x\/y: E[A-Z]+/);
+  });
+
+  it('roles --write to a folder that does not exist: a one-line error, exit 2', () => {
+    const r = run(['roles', fixture('healthy-sync.pcapng'), '--write', '/no/such/folder/inventory.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot write \/no\/such\/folder\/inventory\.yaml: ENOENT/);
+    expect(r.stderr).not.toMatch(/internal error/);
+  });
+
+  it('when nothing can be read, the report folder it made is removed again', () => {
+    const dir = tmp();
+    const junk = join(dir, 'notes.pcap');
+    writeFileSync(junk, 'not a capture\n');
+    const r = run(['analyze', junk, '--out', join(dir, 'a', 'b')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/nothing could be read; no report written/);
+    expect(existsSync(join(dir, 'a'))).toBe(false);
+  });
+
   it('usage errors exit 2: unknown option, unknown feature, missing file', () => {
     expect(run(['analyze', fixture('healthy-sync.pcapng'), '--no-such-flag']).code).toBe(2);
     const bad = run(['analyze', fixture('healthy-sync.pcapng'), '--feature', 'ldapz', '--out', tmp()]);
