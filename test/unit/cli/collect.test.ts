@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectSummary } from '../../../src/cli/collect.js';
+import { chooseWorkers, collectSummary } from '../../../src/cli/collect.js';
 import type { InputFile } from '../../../src/cli/inputs.js';
 import { readOneFile } from '../../../src/cli/read.js';
 import { DiagnosticSink } from '../../../src/common/diagnostics.js';
@@ -40,5 +40,23 @@ describe('collectSummary in one thread', () => {
     let flows = 0;
     for (const f of files) flows += (await readOneFile(f, {}, new DiagnosticSink(), () => undefined)).flows;
     expect(out.summary.toData().flows).toBe(flows);
+  });
+});
+
+describe('chooseWorkers', () => {
+  const many = Array.from({ length: 8 }, (_, i) => ({ path: `f${i}.json`, size: 1 << 20 }));
+
+  it('gives the number of threads asked for, or both cores for many files', () => {
+    expect(chooseWorkers(many, 3)).toBe(3);
+    expect(chooseWorkers(many, 0)).toBe(0);
+    expect(chooseWorkers(many.slice(0, 3), undefined)).toBe(0);
+    expect(chooseWorkers(many, undefined)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keeps standard input in this thread, whatever --workers says (a worker thread would read it as empty)', () => {
+    const withStdin = [...many.slice(0, 4), { path: '-', size: 0 }, ...many.slice(4)];
+    expect(chooseWorkers(withStdin, undefined)).toBe(0);
+    expect(chooseWorkers(withStdin, 2)).toBe(0);
+    expect(chooseWorkers(withStdin, 4)).toBe(0);
   });
 });
