@@ -2,9 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseWorkers, collectSummary } from '../../../src/cli/collect.js';
+import { collectSummary } from '../../../src/cli/collect.js';
 import type { InputFile } from '../../../src/cli/inputs.js';
 import { readOneFile } from '../../../src/cli/read.js';
+import { chooseWorkers } from '../../../src/cli/reading-threads.js';
 import { DiagnosticSink } from '../../../src/common/diagnostics.js';
 import { nsgRecord, recordsFile } from '../../support/flowlog-builder.js';
 
