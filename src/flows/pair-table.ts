@@ -160,7 +160,9 @@ export class PairTable {
   private samples = new SampleColumns(SLOTS * 256);
   /** Candidates while merging two pairs' samples. */
   private readonly scratch = new SampleColumns(4 * SLOTS);
-  /** The array {@link aggregates} with `share` returns (the table is final then). */
+  /**
+   * The array {@link aggregates} with `share` returns until the table changes (see {@link unshare}).
+   */
   private shared: PairAggregate[] | null = null;
   /**
    * Open addressing, at most half full: per slot the key (originator id, responder id, port slot)
@@ -184,6 +186,7 @@ export class PairTable {
    * is new and the table is full (the caller counts the flow as overflow). `reasons` shares reason texts.
    */
   addFlow(flow: Flow, reasons: Map<string, string>): boolean {
+    if (this.shared !== null) this.unshare();
     const respP = flow.proto === 'icmp' ? 0 : flow.respP;
     const slot = respP * 4 + transportCode(flow.proto);
     const o = this.addrIds.get(flow.origH);
@@ -254,6 +257,7 @@ export class PairTable {
    * pair is new and the table is full), else 0. `p` is only read.
    */
   mergeAggregate(p: PairAggregate): number {
+    if (this.shared !== null) this.unshare();
     const slot = (p.proto === 'icmp' ? 0 : p.respP) * 4 + transportCode(p.proto);
     const o = this.addrIds.get(p.origH);
     const r = this.addrIds.get(p.respH);
@@ -357,6 +361,7 @@ export class PairTable {
    * new to this table once it is full). `d` is only read.
    */
   mergeData(d: PairTableData, reasons: Map<string, string>, opts: { adopt?: boolean } = {}): number {
+    if (this.shared !== null) this.unshare();
     if (opts.adopt && this.count === 0 && d.count <= this.maxPairs) {
       this.adoptData(d, reasons);
       return 0;
@@ -425,7 +430,6 @@ export class PairTable {
     this.keys = d.keys;
     this.rows = d.rows;
     this.count = d.count;
-    this.shared = null;
     // Their rule bits mean nothing here.
     for (let i = 0; i < d.count; i++) this.rows[i * ROW + R_DENY_SEEN] = 0;
     this.sampleCount = d.sampleCount;
@@ -460,8 +464,9 @@ export class PairTable {
   /**
    * The pairs as PairAggregate objects, sorted by (transport, originator, responder, responder
    * port). With `share`, for a table that is not changed again: one array of objects that read the
-   * table (built on the first call, the same array after), whose columns readers can take without
-   * touching the objects (see {@link pairColumns}); otherwise everything is a copy.
+   * table (built on the first call, the same array after until the table changes; an array handed
+   * out before a change is stale), whose columns readers can take without touching the objects (see
+   * {@link pairColumns}); otherwise everything is a copy.
    */
   aggregates(share: boolean): PairAggregate[] {
     if (share) return (this.shared ??= this.sharedPairs());
@@ -611,6 +616,16 @@ export class PairTable {
     return ids;
   }
 
+  /**
+   * The table is about to change: the shared pairs would no longer describe it (their parts read
+   * once are kept, their columns are copies). The next {@link aggregates} with `share` builds new
+   * ones, and the old array loses its columns, so that no reader takes those for current.
+   */
+  private unshare(): void {
+    sharedColumns.delete(this.shared!);
+    this.shared = null;
+  }
+
   private addIcmpReason(id: number, text: string): void {
     if (this.icmpReasons[id] === NO_STRINGS) this.icmpReasons[id] = [];
     addCapped(this.icmpReasons[id], text, MAX_ICMP_REASONS);
@@ -676,7 +691,6 @@ export class PairTable {
   /** A new pair (not in the table) with zeroed counters; returns its id. */
   private insert(o: number, r: number, slot: number): number {
     const id = this.count++;
-    this.shared = null;
     if (this.count > this.capacity) {
       this.capacity = nextCapacity(this.capacity, this.maxPairs);
       this.keys = resized(this.keys, 3 * this.capacity);
