@@ -14,6 +14,7 @@
  * ({@link PairTable.exportData}, {@link PairTable.mergeData}): no object per pair is cloned.
  */
 
+import { textId } from '../common/text-ids.js';
 import { describeIcmpRefusal } from './outcome.js';
 import {
   addSampleToSlots,
@@ -301,15 +302,7 @@ export class PairTable {
     const n = this.count;
     const strings: string[] = [];
     const stringIds = new Map<string, number>();
-    const sid = (v: string): number => {
-      let i = stringIds.get(v);
-      if (i === undefined) {
-        i = strings.length;
-        strings.push(v);
-        stringIds.set(v, i);
-      }
-      return i;
-    };
+    const sid = (v: string): number => textId(strings, stringIds, v);
     const c = this.samples;
     const slots = n * SLOTS;
     const sampleStrs = new Int32Array(slots * SS);
@@ -802,7 +795,11 @@ class StoredPair implements PairAggregate {
     return (this.timelineMemo ??= this.table.timelineOf(this.id));
   }
 
-  /** Plain data, so JSON and structured clones carry the fields. */
+  /**
+   * Plain data for JSON.stringify, which reads own properties only (the fields here are getters).
+   * A structured clone (postMessage) does not call it: it would copy the table behind the pair and
+   * none of the fields; a table goes to another thread as {@link PairTable.exportData}.
+   */
   toJSON(): PairAggregate {
     return {
       proto: this.proto,
