@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DiagnosticSink, type DataQuality } from '../common/diagnostics.js';
@@ -49,6 +48,30 @@ export function claimFile(next: Int32Array): number {
   return Atomics.add(next, 0, 1);
 }
 
+/**
+ * Reads files one at a time, in the order `next` gives their indexes (files.length or more: none
+ * left), each claimed and opened while the one before is read (see {@link openAhead}), so a reader
+ * never waits for a file to open. Stops before the next file once `stop` says so, closing the
+ * file opened ahead.
+ */
+export async function readInTurn(
+  files: InputFile[],
+  next: () => number,
+  read: (index: number, opened: Promise<ByteInput> | null) => Promise<void>,
+  stop: () => boolean = () => false,
+): Promise<void> {
+  let index = next();
+  let opened = index < files.length ? openAhead(files[index]) : null;
+  while (index < files.length && !stop()) {
+    const following = next();
+    const current = opened;
+    opened = following < files.length ? openAhead(files[following]) : null;
+    await read(index, current);
+    index = following;
+  }
+  dropOpened(opened);
+}
+
 /** Messages from a worker to the main thread (see worker.ts). */
 export type WorkerMessage =
   | { type: 'file'; report: FileReport }
@@ -83,18 +106,6 @@ export async function readIntoSummary(
 }
 
 /**
- * How many threads should read these files, this one included: both cores when there are many
- * files. 0 or 1 means this thread only; N >= 2 means this thread and N - 1 worker threads.
- */
-export function chooseWorkers(files: InputFile[], requested: number | undefined): number {
-  if (requested !== undefined) return Math.max(0, Math.floor(requested));
-  if (files.length < 4 || files.some((f) => f.path === '-')) return 0;
-  const total = files.reduce((s, f) => s + f.size, 0);
-  if (total < 4 * 1024 * 1024) return 0; // thread start-up costs more than it saves
-  return Math.min(files.length, Math.max(1, availableParallelism()));
-}
-
-/**
  * Reads every file and folds the flows into one summary. With `workers` >= 2, this thread reads
  * too, as one of the readers, alongside `workers - 1` worker threads: each worker builds its own
  * summary, which this thread folds into its own at the end. FlowSummary.merge is exact and does
@@ -111,19 +122,17 @@ export async function collectSummary(files: InputFile[], opts: CollectOptions): 
   };
   const progress = opts.progress;
   if (opts.workers <= 1) {
-    let opened = files.length > 0 ? openAhead(files[0]) : null;
-    for (let i = 0; i < files.length; i++) {
+    let next = 0;
+    await readInTurn(files, () => next++, async (i, opened) => {
       if (progress) progress.currentFile = files[i].path;
       const base = progress ? progress.bytesDone : 0;
-      const current = opened;
-      opened = i + 1 < files.length ? openAhead(files[i + 1]) : null;
       const r = await readIntoSummary(
         files[i],
         i,
         opts.read,
         out.summary,
         progress ? (b) => (progress.bytesDone = base + b) : undefined,
-        current,
+        opened,
       );
       if (progress) {
         progress.bytesDone = base + files[i].size;
@@ -131,7 +140,7 @@ export async function collectSummary(files: InputFile[], opts: CollectOptions): 
         progress.flows += r.read.flows;
       }
       record(r);
-    }
+    });
     return out;
   }
   // Each worker's summary comes as transferred typed arrays (no clone, no object per pair) and is
@@ -226,21 +235,15 @@ async function runReaders(
   let stopped = false;
   workersDone.catch(() => (stopped = true)); // rethrown below by Promise.all
 
-  const readerDone = (async () => {
-    let index = claimFile(next);
-    let opened = index < files.length ? openAhead(files[index]) : null;
-    while (!stopped && index < files.length) {
+  const readerDone = readInTurn(
+    files,
+    () => claimFile(next),
+    async (index, opened) => {
       if (progress) progress.currentFile = files[index].path;
-      // The next file is claimed and opened now, while this one is read.
-      const following = claimFile(next);
-      const current = opened;
-      opened = following < files.length ? openAhead(files[following]) : null;
-      const r = await readIntoSummary(files[index], index, readHere, summary, (b) => showBytes(self, b), current);
-      fileDone(self, r);
-      index = following;
-    }
-    dropOpened(opened);
-  })();
+      fileDone(self, await readIntoSummary(files[index], index, readHere, summary, (b) => showBytes(self, b), opened));
+    },
+    () => stopped,
+  );
   try {
     await Promise.all([readerDone, workersDone]);
   } catch (e) {

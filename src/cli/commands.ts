@@ -28,6 +28,7 @@ import {
 import { TextOutput } from './output.js';
 import { ProgressBar, type ProgressState } from './progress.js';
 import { readOneFile, type FileReadResult, type ReadOptions } from './read.js';
+import { chooseWorkers } from './reading-threads.js';
 
 /** Loads the audit and report modules on first use (see audit-modules.ts). */
 const auditModules = () => import('./audit-modules.js');
@@ -144,7 +145,7 @@ async function collect(inputs: string[], f: ReadFlags, con: Console): Promise<{ 
   bar?.start();
   try {
     // Loaded here, not at the top: `flows` needs neither the summary nor the reading threads.
-    const { chooseWorkers, collectSummary } = await import('./collect.js');
+    const { collectSummary } = await import('./collect.js');
     const collected = await collectSummary(files, {
       read,
       workers: chooseWorkers(files, f.workers !== undefined ? parsePositiveInt('--workers', f.workers) : undefined),

@@ -48,7 +48,6 @@ interface Job {
 interface HeadStart {
   job: Job;
   held: { msg: FromDecodeThread; transfer?: ArrayBuffer[] }[];
-  finished: Promise<void>;
 }
 
 let headStart: HeadStart | null = null;
@@ -59,9 +58,8 @@ const headStartPath = (workerData as { headStart?: string } | null)?.headStart;
 if (typeof headStartPath === 'string') {
   const held: HeadStart['held'] = [];
   const job: Job = { id: 0, path: headStartPath, post: (msg, transfer) => held.push({ msg, transfer }), cancelled: false };
-  const finished = decodeFile(job);
-  headStart = { job, held, finished };
-  queue = finished;
+  headStart = { job, held };
+  queue = decodeFile(job);
 }
 
 port.on('message', (m: ToDecodeThread) => {
@@ -89,20 +87,27 @@ port.on('message', (m: ToDecodeThread) => {
   queue = queue.then(() => decodeFile(job));
 });
 
-/** Stops a head start nobody asked for and takes back the batch buffers it holds. */
+/**
+ * Stops a head start nobody asked for and takes back the batch buffers it holds, and those it still
+ * sends while it stops (the rest of the chunk under way, the last part-filled batch): each counted
+ * in `inFlight` when sent, they would otherwise shrink the window of every file after.
+ */
 function dropHeadStart(start: HeadStart): void {
   start.job.cancelled = true;
-  for (const { msg } of start.held) {
-    if (msg.type === 'batch') {
-      inFlight--;
-      pool.push(msg.buffer);
-    }
-  }
+  for (const { msg } of start.held) takeBack(msg);
   start.held.length = 0;
-  start.job.post = () => undefined;
+  start.job.post = takeBack;
   const w = wake;
   wake = null;
   w?.();
+}
+
+/** Counts a batch that will not reach the main thread as credited, and keeps its buffer. */
+function takeBack(msg: FromDecodeThread): void {
+  if (msg.type === 'batch') {
+    inFlight--;
+    pool.push(msg.buffer);
+  }
 }
 
 function newBuffer(): ArrayBuffer {

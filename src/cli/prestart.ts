@@ -1,8 +1,14 @@
 import { statSync } from 'node:fs';
 import { CaptureDecodeThread, DECODE_THREAD_MIN_BYTES } from './capture-pipeline.js';
+import type { InputFile } from './inputs.js';
+import { chooseWorkers } from './reading-threads.js';
 
-/** Commands that read inputs. */
+/** Commands that read inputs, and those of them that may read with several threads (collect.ts). */
 const READING_COMMANDS = new Set(['flows', 'analyze', 'roles']);
+const THREADED_COMMANDS = new Set(['analyze', 'roles']);
+
+/** The reading commands' options that take no value: every other option is followed by its value. */
+const VALUELESS_OPTIONS = new Set(['-q', '--quiet', '-h', '--help']);
 
 /**
  * Starts the capture decoding thread before the rest of the program has loaded, when the command
@@ -22,19 +28,43 @@ export function prestartDecodeThreadFor(argv: readonly string[]): void {
 }
 
 /**
- * The first file of `minBytes` or more that `argv` names, when it runs a reading command not
- * limited to one thread (`--workers 0` or `1`); else null.
+ * The first file of `minBytes` or more that `argv` names, when it runs a reading command that will
+ * read it in this thread, with the decoding thread: not with `--workers 0` or `1` (no decoding
+ * thread), nor with reading threads (analyze and roles, by the rule of {@link chooseWorkers}: they
+ * decode captures themselves). Not for analyze or roles with a folder among the inputs either: its
+ * files are not listed this early, and may well go to reading threads. Else null.
  */
 export function bigInputOf(argv: readonly string[], minBytes: number): string | null {
   const command = argv.find((a) => !a.startsWith('-'));
   if (command === undefined || !READING_COMMANDS.has(command)) return null;
-  const at = argv.indexOf('--workers');
-  const workers = at >= 0 ? argv[at + 1] : argv.find((a) => a.startsWith('--workers='))?.slice('--workers='.length);
-  if (workers !== undefined && Number(workers) <= 1) return null;
-  const big = argv.find((arg) => {
-    if (arg.startsWith('-') || arg === command) return false;
-    const st = statSync(arg, { throwIfNoEntry: false });
-    return st !== undefined && st.isFile() && st.size >= minBytes;
-  });
-  return big ?? null;
+  const inputs = new Set<string>();
+  let workers: string | undefined;
+  for (let i = argv.indexOf(command) + 1; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-' || !arg.startsWith('-')) {
+      inputs.add(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const value = eq >= 0 ? arg.slice(eq + 1) : VALUELESS_OPTIONS.has(arg) ? undefined : argv[++i];
+    if ((eq >= 0 ? arg.slice(0, eq) : arg) === '--workers') workers = value;
+  }
+  const requested = workers === undefined ? undefined : Number(workers);
+  if (requested !== undefined && requested <= 1) return null;
+  const files: InputFile[] = [];
+  for (const input of inputs) {
+    if (input === '-') {
+      files.push({ path: input, size: 0 });
+      continue;
+    }
+    const st = statSync(input, { throwIfNoEntry: false });
+    if (st === undefined) continue; // the command will say so
+    if (st.isDirectory()) {
+      if (THREADED_COMMANDS.has(command)) return null;
+    } else {
+      files.push({ path: input, size: st.size });
+    }
+  }
+  if (THREADED_COMMANDS.has(command) && chooseWorkers(files, requested) >= 2) return null;
+  return files.find((f) => f.path !== '-' && f.size >= minBytes)?.path ?? null;
 }

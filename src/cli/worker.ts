@@ -1,7 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FlowSummary, transferList } from '../flows/summary.js';
-import { claimFile, readIntoSummary, type WorkerData, type WorkerMessage } from './collect.js';
-import { openAhead } from './read.js';
+import { claimFile, readInTurn, readIntoSummary, type WorkerData, type WorkerMessage } from './collect.js';
 
 /**
  * A reading thread: claims files one at a time from the counter it shares with the other readers
@@ -16,24 +15,17 @@ const summary = new FlowSummary();
 
 void (async () => {
   try {
-    let index = claimFile(next);
-    let opened = index < files.length ? openAhead(files[index]) : null;
-    while (index < files.length) {
-      // The next file is claimed and opened now, while this one is read.
-      const following = claimFile(next);
-      const current = opened;
-      opened = following < files.length ? openAhead(files[following]) : null;
+    await readInTurn(files, () => claimFile(next), async (index, opened) => {
       const report = await readIntoSummary(
         files[index],
         index,
         read,
         summary,
         (bytes) => port.postMessage({ type: 'progress', bytes } satisfies WorkerMessage),
-        current,
+        opened,
       );
       port.postMessage({ type: 'file', report } satisfies WorkerMessage);
-      index = following;
-    }
+    });
     // The pair table's own typed arrays are transferred, not cloned: this summary is not touched again.
     const data = summary.toTransfer({ transfer: true });
     port.postMessage({ type: 'summary', summary: data } satisfies WorkerMessage, transferList(data));

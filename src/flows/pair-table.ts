@@ -14,6 +14,7 @@
  * ({@link PairTable.exportData}, {@link PairTable.mergeData}): no object per pair is cloned.
  */
 
+import { textId } from '../common/text-ids.js';
 import { describeIcmpRefusal } from './outcome.js';
 import {
   addSampleToSlots,
@@ -160,7 +161,9 @@ export class PairTable {
   private samples = new SampleColumns(SLOTS * 256);
   /** Candidates while merging two pairs' samples. */
   private readonly scratch = new SampleColumns(4 * SLOTS);
-  /** The array {@link aggregates} with `share` returns (the table is final then). */
+  /**
+   * The array {@link aggregates} with `share` returns until the table changes (see {@link unshare}).
+   */
   private shared: PairAggregate[] | null = null;
   /**
    * Open addressing, at most half full: per slot the key (originator id, responder id, port slot)
@@ -184,6 +187,7 @@ export class PairTable {
    * is new and the table is full (the caller counts the flow as overflow). `reasons` shares reason texts.
    */
   addFlow(flow: Flow, reasons: Map<string, string>): boolean {
+    if (this.shared !== null) this.unshare();
     const respP = flow.proto === 'icmp' ? 0 : flow.respP;
     const slot = respP * 4 + transportCode(flow.proto);
     const o = this.addrIds.get(flow.origH);
@@ -254,6 +258,7 @@ export class PairTable {
    * pair is new and the table is full), else 0. `p` is only read.
    */
   mergeAggregate(p: PairAggregate): number {
+    if (this.shared !== null) this.unshare();
     const slot = (p.proto === 'icmp' ? 0 : p.respP) * 4 + transportCode(p.proto);
     const o = this.addrIds.get(p.origH);
     const r = this.addrIds.get(p.respH);
@@ -297,15 +302,7 @@ export class PairTable {
     const n = this.count;
     const strings: string[] = [];
     const stringIds = new Map<string, number>();
-    const sid = (v: string): number => {
-      let i = stringIds.get(v);
-      if (i === undefined) {
-        i = strings.length;
-        strings.push(v);
-        stringIds.set(v, i);
-      }
-      return i;
-    };
+    const sid = (v: string): number => textId(strings, stringIds, v);
     const c = this.samples;
     const slots = n * SLOTS;
     const sampleStrs = new Int32Array(slots * SS);
@@ -357,6 +354,7 @@ export class PairTable {
    * new to this table once it is full). `d` is only read.
    */
   mergeData(d: PairTableData, reasons: Map<string, string>, opts: { adopt?: boolean } = {}): number {
+    if (this.shared !== null) this.unshare();
     if (opts.adopt && this.count === 0 && d.count <= this.maxPairs) {
       this.adoptData(d, reasons);
       return 0;
@@ -425,7 +423,6 @@ export class PairTable {
     this.keys = d.keys;
     this.rows = d.rows;
     this.count = d.count;
-    this.shared = null;
     // Their rule bits mean nothing here.
     for (let i = 0; i < d.count; i++) this.rows[i * ROW + R_DENY_SEEN] = 0;
     this.sampleCount = d.sampleCount;
@@ -460,8 +457,9 @@ export class PairTable {
   /**
    * The pairs as PairAggregate objects, sorted by (transport, originator, responder, responder
    * port). With `share`, for a table that is not changed again: one array of objects that read the
-   * table (built on the first call, the same array after), whose columns readers can take without
-   * touching the objects (see {@link pairColumns}); otherwise everything is a copy.
+   * table (built on the first call, the same array after until the table changes; an array handed
+   * out before a change is stale), whose columns readers can take without touching the objects (see
+   * {@link pairColumns}); otherwise everything is a copy.
    */
   aggregates(share: boolean): PairAggregate[] {
     if (share) return (this.shared ??= this.sharedPairs());
@@ -611,6 +609,16 @@ export class PairTable {
     return ids;
   }
 
+  /**
+   * The table is about to change: the shared pairs would no longer describe it (their parts read
+   * once are kept, their columns are copies). The next {@link aggregates} with `share` builds new
+   * ones, and the old array loses its columns, so that no reader takes those for current.
+   */
+  private unshare(): void {
+    sharedColumns.delete(this.shared!);
+    this.shared = null;
+  }
+
   private addIcmpReason(id: number, text: string): void {
     if (this.icmpReasons[id] === NO_STRINGS) this.icmpReasons[id] = [];
     addCapped(this.icmpReasons[id], text, MAX_ICMP_REASONS);
@@ -676,7 +684,6 @@ export class PairTable {
   /** A new pair (not in the table) with zeroed counters; returns its id. */
   private insert(o: number, r: number, slot: number): number {
     const id = this.count++;
-    this.shared = null;
     if (this.count > this.capacity) {
       this.capacity = nextCapacity(this.capacity, this.maxPairs);
       this.keys = resized(this.keys, 3 * this.capacity);
@@ -788,7 +795,11 @@ class StoredPair implements PairAggregate {
     return (this.timelineMemo ??= this.table.timelineOf(this.id));
   }
 
-  /** Plain data, so JSON and structured clones carry the fields. */
+  /**
+   * Plain data for JSON.stringify, which reads own properties only (the fields here are getters).
+   * A structured clone (postMessage) does not call it: it would copy the table behind the pair and
+   * none of the fields; a table goes to another thread as {@link PairTable.exportData}.
+   */
   toJSON(): PairAggregate {
     return {
       proto: this.proto,

@@ -84,7 +84,11 @@ export class StoredTimeline implements Timeline {
     return this.store.bucketsOf(this.id);
   }
 
-  /** Plain data, so JSON and structured clones carry the buckets. */
+  /**
+   * Plain data for JSON.stringify, which reads own properties only (the fields here are getters).
+   * A structured clone does not call it: it would copy the store behind the timeline and none of
+   * the fields; a store goes to another thread as {@link TimelineStore.exportData}.
+   */
   toJSON(): Timeline {
     return { width: this.width, buckets: this.buckets };
   }
@@ -405,7 +409,9 @@ export class TimelineStore {
     this.setCounts(p, completed, failed);
     meta[m + M_LEN] = len + 1;
     if (at === len) {
-      // From the arguments, not read back from the pool: the line just written may still be on its way.
+      // The meta copy of the last bucket (see META), from the arguments rather than read back from
+      // the pool: the same values, and a read of the pool line just written waits for that line
+      // when it is not in the cache, where the write did not.
       meta[m + M_LAST] = start;
       meta[m + M_LAST_COMPLETED] = completed;
       meta[m + M_LAST_FAILED] = failed;
@@ -426,7 +432,6 @@ export class TimelineStore {
     meta[m + M_LAST_COMPLETED] = this.counts[2 * i];
     meta[m + M_LAST_FAILED] = this.counts[2 * i + 1];
   }
-
 
   /** Doubles the width of timeline `id` `doublings` times, folding neighbours together in place. */
   private coarsen(id: number, doublings: number): void {

@@ -10,6 +10,7 @@
  * pairs come with their columns (flows/pair-table.ts pairColumns): then no pair object is read.
  */
 import { addressOrder } from '../common/ip.js';
+import { textId } from '../common/text-ids.js';
 import { pairColumns, type PairColumns } from '../flows/pair-table.js';
 import type { PairAggregate } from '../flows/summary-types.js';
 
@@ -29,15 +30,6 @@ function columnsOf(pairs: readonly PairAggregate[]): PairColumns {
   const n = pairs.length;
   const addresses: string[] = [];
   const addressIds = new Map<string, number>();
-  const intern = (address: string): number => {
-    let id = addressIds.get(address);
-    if (id === undefined) {
-      id = addresses.length;
-      addressIds.set(address, id);
-      addresses.push(address);
-    }
-    return id;
-  };
   const c: PairColumns = {
     addresses,
     addressIds,
@@ -58,11 +50,11 @@ function columnsOf(pairs: readonly PairAggregate[]): PairColumns {
     const p = pairs[i];
     if (lastOrigId < 0 || p.origH !== lastOrig) {
       lastOrig = p.origH;
-      lastOrigId = intern(lastOrig);
+      lastOrigId = textId(addresses, addressIds, lastOrig);
     }
     if (lastRespId < 0 || p.respH !== lastResp) {
       lastResp = p.respH;
-      lastRespId = intern(lastResp);
+      lastRespId = textId(addresses, addressIds, lastResp);
     }
     c.orig[i] = lastOrigId;
     c.resp[i] = lastRespId;

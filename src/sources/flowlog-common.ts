@@ -582,7 +582,10 @@ const MAX_RULE_TEXTS = 4096;
  * reasons cheap (internReason: a string seen before is already flat and has its hash).
  */
 class ReasonTexts {
-  /** `NSG rule X` per kind and rule, one instance each, so that cache slots compare by identity. */
+  /**
+   * `NSG rule X` per kind and rule, one instance each: a slot's rule check (===, by content) then
+   * nearly always meets the same instance, which V8 compares without reading the characters.
+   */
   private readonly ruleTexts = [new Map<string, string>(), new Map<string, string>()];
   private readonly slotRule: (string | null)[] = new Array<string | null>(REASON_SLOTS).fill(null);
   /** Per slot: reason kind, first and second number. */

@@ -136,7 +136,8 @@ async function* readFileChunks(fh: FileHandle, consumed: { bytes: number }): Asy
       position += bytesRead;
       consumed.bytes += bytesRead;
       which ^= 1;
-      // The buffer being filled now was yielded two pulls ago: the consumer has moved past it.
+      // The buffer being filled now is the one yielded at the previous pull: the consumer has moved
+      // past it, and must not keep views of it (csv-parse is given copies, see flowlog-csv.ts).
       inFlight = fh.read(buffers[which], 0, READ_CHUNK_BYTES, position);
       yield current.subarray(0, bytesRead);
     }

@@ -188,6 +188,29 @@ describe('flowaudit flows', () => {
     expect(lines.filter((l) => !l.startsWith('#'))).toEqual([]);
   });
 
+  it('reads standard input in this thread even with --workers, wherever `-` is among the inputs', () => {
+    // A log big enough that this thread is still reading it when the worker thread claims its first files.
+    const dir = tmp();
+    const log = join(dir, 'pfirewall.log');
+    const lines = readFileSync(fixture('logs/dc02-pfirewall.log'), 'utf8').split('\n').slice(0, 4);
+    for (let i = 0; i < 100_000; i++) {
+      lines.push(`2024-05-01 13:${String(Math.floor(i / 1000) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} ALLOW TCP 10.0.0.20 10.0.0.11 ${1024 + i} 389 0 - - - - - - - RECEIVE 4`);
+    }
+    writeFileSync(log, lines.join('\n') + '\n');
+    const stdin = readFileSync(fixture('ldap-dropped.pcapng'));
+    const report = (workers: string) => {
+      const out = join(dir, `out-${workers}`);
+      const r = run(['analyze', log, fixture('kerberos-icmp-prohibited.pcapng'), '-', '--workers', workers, '--out', out, '--format', 'json', '--quiet'], { input: stdin });
+      expect(r.stderr).toBe('');
+      const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+      delete json.generated_at;
+      return json;
+    };
+    const one = report('0');
+    expect(one.data_quality.failedFiles).toEqual([]);
+    expect(report('2')).toEqual(one);
+  });
+
   it('--output writes a file', () => {
     const out = join(tmp(), 'conn.log');
     const r = run(['flows', fixture('healthy-sync.pcapng'), '--output', out]);

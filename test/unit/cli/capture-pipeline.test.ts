@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { describe, expect, it, vi } from 'vitest';
 import { CaptureDecodeThread } from '../../../src/cli/capture-pipeline.js';
 import { readOneFile, type ReadOptions } from '../../../src/cli/read.js';
+import type { FromDecodeThread, ToDecodeThread } from '../../../src/cli/decode-thread-protocol.js';
 import { DiagnosticSink } from '../../../src/common/diagnostics.js';
 import type { Flow } from '../../../src/flows/types.js';
 import { ipv4, udp } from '../../support/packet-builder.js';
@@ -135,6 +137,41 @@ describe('the decoding thread\'s head start on the big capture named on the comm
 
   it('is dropped when it was not a capture at all', async () => {
     expect(readWithHeadStart(text, [ldap])).toEqual([await readHere(ldap)]);
+  });
+
+  it('leaves the next file the whole window of batches in flight after it is dropped', async () => {
+    // Driven by hand, without credits: the thread sends batches until MAX_BATCHES_IN_FLIGHT (8)
+    // wait unclaimed, and no fewer because a dropped head start still counted one of its own. The
+    // head start must be stopped partway, holding a batch it has not finished: a longer file.
+    const longer = join(dir, 'longer.pcap');
+    const records = [];
+    for (let i = 0; i < 200_000; i++) {
+      const data = ipv4({ src: `10.0.${i % 50}.${i % 200}`, dst: '10.1.0.1', proto: 17 }, udp({ sport: 1024 + (i % 400), dport: 53 }));
+      records.push({ tsMicros: 1_700_000_000_000_000 + i * 10, data });
+    }
+    writeFileSync(longer, writePcap({ byteOrder: 'le', linkType: 101, records }));
+    const other = join(dir, 'longer-too.pcap');
+    copyFileSync(longer, other);
+    const thread = new Worker(join(process.cwd(), 'dist', 'src', 'cli', 'decode-thread.js'), { workerData: { headStart: longer } });
+    try {
+      // Let the head start fill its window and wait, partway through the file.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const sent = await new Promise<number>((resolve) => {
+        let batches = 0;
+        // Only reached when the thread stopped short of the window.
+        const stalled = setTimeout(() => resolve(batches), 3000);
+        thread.on('message', (m: FromDecodeThread) => {
+          if (m.type === 'batch' && m.id === 1 && ++batches === 8) {
+            clearTimeout(stalled);
+            resolve(batches);
+          }
+        });
+        thread.postMessage({ type: 'file', id: 1, path: other } satisfies ToDecodeThread);
+      });
+      expect(sent).toBe(8);
+    } finally {
+      await thread.terminate();
+    }
   });
 });
 

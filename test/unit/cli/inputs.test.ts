@@ -1,11 +1,18 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import * as fsp from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { matchesGlob } from '../../../src/cli/glob.js';
 import { expandInputs } from '../../../src/cli/inputs.js';
 import { parseTimeOption } from '../../../src/cli/options.js';
 import { UsageError } from '../../../src/common/diagnostics.js';
+
+// The walk's listings and stats go through these spies (the real calls unless a test says otherwise).
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  return { ...real, readdir: vi.fn(real.readdir), stat: vi.fn(real.stat) };
+});
 
 describe('input expansion', () => {
   const root = mkdtempSync(join(tmpdir(), 'flowaudit-inputs-'));
@@ -39,6 +46,64 @@ describe('input expansion', () => {
     const explicit = join(root, files[2]);
     expect(await expandInputs([explicit], { include: ['*.json'], exclude: [] })).toHaveLength(1);
     await expect(expandInputs([join(root, 'nope.pcap')], { include: [], exclude: [] })).rejects.toBeInstanceOf(UsageError);
+  });
+
+  describe('of a big tree', () => {
+    afterEach(() => {
+      vi.mocked(fsp.readdir).mockRestore();
+      vi.mocked(fsp.stat).mockRestore();
+    });
+    const big = mkdtempSync(join(tmpdir(), 'flowaudit-inputs-big-'));
+    const names: string[] = [];
+    for (let d = 0; d < 20; d++) {
+      for (let h = 0; h < 24; h++) {
+        const name = join(`d=${String(d).padStart(2, '0')}`, `h=${String(h).padStart(2, '0')}`, 'PT1H.json');
+        mkdirSync(join(big, name, '..'), { recursive: true });
+        writeFileSync(join(big, name), '{}');
+        names.push(name);
+      }
+    }
+
+    it('keeps a bounded number of listings and stats in flight (memory), and finds every file, sorted', async () => {
+      const real = await vi.importActual<typeof import('node:fs/promises')>('node:fs/promises');
+      let inFlight = 0;
+      let most = 0;
+      const counted = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+        most = Math.max(most, ++inFlight);
+        try {
+          return await fn(...args);
+        } finally {
+          inFlight--;
+        }
+      };
+      vi.mocked(fsp.readdir).mockImplementation(counted(real.readdir) as typeof fsp.readdir);
+      vi.mocked(fsp.stat).mockImplementation(counted(real.stat) as typeof fsp.stat);
+      const got = await expandInputs([big], { include: [], exclude: [] });
+      expect(got.map((f) => f.path.slice(big.length + 1))).toEqual([...names].sort());
+      expect(got.every((f) => f.size === 2)).toBe(true);
+      expect(most).toBeGreaterThan(1); // still side by side
+      expect(most).toBeLessThanOrEqual(32);
+    });
+
+    it('reports the first folder in listing order that cannot be listed, whichever failed first', async () => {
+      const real = await vi.importActual<typeof import('node:fs/promises')>('node:fs/promises');
+      const first = join(big, 'd=03', 'h=05');
+      const later = join(big, 'd=17', 'h=20');
+      let laterFailed = false;
+      vi.mocked(fsp.readdir).mockImplementation((async (path: string, options: never) => {
+        if (path === later) {
+          laterFailed = true;
+          throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
+        }
+        if (path === first) {
+          // Fails only once the later folder has failed.
+          while (!laterFailed) await new Promise((resolve) => setTimeout(resolve, 1));
+          throw Object.assign(new Error('EIO'), { code: 'EIO' });
+        }
+        return real.readdir(path, options);
+      }) as typeof fsp.readdir);
+      await expect(expandInputs([big], { include: [], exclude: [] })).rejects.toThrow(`${first}: cannot list folder (EIO)`);
+    });
   });
 
   it('glob semantics', () => {

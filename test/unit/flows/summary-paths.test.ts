@@ -205,6 +205,30 @@ describe('FlowSummary.toData with share: pairs read through the table', () => {
     expect(after).not.toBe(before);
     expect(after.length).toBe(before.length + 1);
   });
+
+  it('gives a new array, with its columns, once a pair it holds changed (a flow or a merge); the old one loses its columns', () => {
+    const summary = randomSummary(14);
+    const r = rng(2);
+    const plain = (pairs: unknown) => JSON.parse(JSON.stringify(pairs));
+    const before = summary.toData({ share: true }).pairs;
+    const first = before[0];
+    void first.samples; // parts read once are kept by the pair object
+    const flows = first.flows;
+    summary.add(flowOf(9999, first.proto, first.origH, first.respH, first.respP, r));
+    const after = summary.toData({ share: true }).pairs;
+    expect(after).not.toBe(before);
+    expect(after.length).toBe(before.length);
+    expect(after[0].flows).toBe(flows + 1);
+    expect(plain(after)).toEqual(plain(summary.toData().pairs));
+    expect(pairColumns(before)).toBeUndefined();
+    expect(pairColumns(after)!.flows[0]).toBe(flows + 1);
+    // The same through a merge (of the same pairs: none is new).
+    summary.merge(randomSummary(14).toData());
+    const merged = summary.toData({ share: true }).pairs;
+    expect(merged).not.toBe(after);
+    expect(plain(merged)).toEqual(plain(summary.toData().pairs));
+    expect(pairColumns(after)).toBeUndefined();
+  });
 });
 
 describe('textOrder', () => {
