@@ -7,9 +7,10 @@
  * once and dropped; this makes none.
  *
  * The whole record is checked against the JSON grammar (RFC 8259) before the reader acts on any of
- * it (the parser only fills the reader's scratch tuples), so a record the scan accepts is one `JSON.parse` accepts, and it is read the same way. The
- * scan declines (returns false; the reader then goes the `JSON.parse` way, which loses nothing)
- * whatever it would not read exactly as that way does: invalid JSON (`JSON.parse` reports it), a
+ * it (the parser only fills the reader's scratch tuples), so a record the scan accepts is one
+ * `JSON.parse` accepts, and it is read the same way. The scan declines (returns false; the reader
+ * then goes the `JSON.parse` way, which loses nothing) whatever it would not read exactly as that
+ * way does: invalid JSON (`JSON.parse` reports it), a
  * key or a used string with an escape in it, a repeated key the reader looks at (`JSON.parse` keeps
  * the last), a record that is not an NSG record, a rule entry or tuple that is not an object or a
  * string (that way reports them), nesting deeper than {@link MAX_DEPTH}. Bytes must be ASCII.
