@@ -40,6 +40,7 @@ import { addressHash, AddressSlots, canonicalIpv4Value, hashString, Ipv4Texts, p
 import type { BlobPathFacts, LogTuple, TupleGroup } from './flowlog-common.js';
 import { forEachJsonRecord } from './json-records.js';
 import type { JsonRecordMeta } from './json-records.js';
+import { NsgRecordLayout } from './nsg-record-scan.js';
 import type { ByteInput, FileSummary, FlowSink, ReadContext } from './types.js';
 
 /** Options of the Azure readers (none yet beyond the context). */
@@ -47,6 +48,10 @@ export type AzureReadContext = ReadContext;
 
 /** What {@link AzureFileReader.uintField} returns for an empty field (below every number, and below -1). */
 const EMPTY = -2;
+
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
 
 /** Timestamps below this are seconds, at or above it milliseconds (1e11 s is the year 5138). */
 const MILLIS_THRESHOLD = 100_000_000_000;
@@ -76,6 +81,8 @@ class AzureFileReader {
     encryption: '',
   };
   readonly ipv4 = new Ipv4Texts();
+  /** Where the parts of the NSG record being read sit in its bytes. */
+  private readonly layout = new NsgRecordLayout();
   /** Comma positions of the tuple being parsed (VNet). */
   private readonly commas = new Int32Array(16);
   /** Where the field read last ended (its comma, or the end of the tuple). */
@@ -94,6 +101,50 @@ class AzureFileReader {
   ) {
     this.merger = new TupleMerger(onFlow, hashString(file), undefined, undefined, transientFlows);
     this.path = parseBlobPath(file);
+  }
+
+  /**
+   * Reads an NSG record from its JSON bytes (ASCII) without JSON.parse, when its shape allows
+   * (see nsg-record-scan.ts); false when it must be read by {@link addRecord} instead.
+   */
+  addRecordBytes(bytes: Uint8Array, meta: JsonRecordMeta): boolean {
+    const layout = this.layout;
+    if (!layout.scan(bytes, this)) return false;
+    const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    const version = layout.version;
+    const resource = layout.resourceStart < 0 ? undefined : b.toString('latin1', layout.resourceStart, layout.resourceEnd);
+    const groups = layout.groups;
+    const ranges = layout.tuples;
+    const parsed = layout.parsed;
+    let t = 0; // the tuple index within the record
+    for (let g = 0; g < layout.groupCount * 5; g += 5) {
+      const rule = groups[g] < 0 ? '' : b.toString('latin1', groups[g], groups[g + 1]);
+      const mac = groups[g + 2] < 0 ? undefined : b.toString('latin1', groups[g + 2], groups[g + 3]);
+      let group: TupleGroup | null = null;
+      for (const end = groups[g + 4]; t < end; t++) {
+        this.tuples++;
+        const tuple = this.parsedTuples[t];
+        // The version decides which shapes are good, as in parseNsgTuple.
+        if (parsed[t] === 0 || (tuple.state === '' ? version >= 2 : version === 1)) {
+          this.badTuple('nsg_bad_tuple', meta, t, b.toString('latin1', ranges[2 * t], ranges[2 * t + 1]));
+          continue;
+        }
+        group ??= this.group(meta, 'NSG', rule, resource, mac, tuple.state === '');
+        this.noteTs(tuple.ts);
+        this.merger.add(tuple, group, t);
+      }
+    }
+    return true;
+  }
+
+  /** The tuples of the record being read from its bytes, parsed (see {@link parseTuple}); reused. */
+  private readonly parsedTuples: LogTuple[] = [];
+
+  /** For {@link NsgRecordLayout.scan}: parses tuple `index` of the record (see {@link parseTupleBytes}). */
+  parseTuple(b: Uint8Array, start: number, index: number): number {
+    const tuples = this.parsedTuples;
+    while (tuples.length <= index) tuples.push({ ...this.tuple });
+    return this.parseTupleBytes(b, start, tuples[index]);
   }
 
   addRecord(value: unknown, meta: JsonRecordMeta): void {
@@ -241,7 +292,7 @@ class AzureFileReader {
     const v = canonicalIpv4Value(text, start, end);
     if (v >= 0) {
       this.lastHash = v | 0;
-      return this.ipv4.text(v, text, start, end);
+      return this.ipv4.text(v);
     }
     const a = this.addresses.at(text, start, end);
     if (a !== null) this.lastHash = addressHash(a);
@@ -353,7 +404,7 @@ class AzureFileReader {
       value = value * 256 + octet;
       this.end = i;
       this.lastHash = value | 0;
-      return this.ipv4.text(value, text, pos, i);
+      return this.ipv4.text(value);
     }
     let end = text.indexOf(',', i);
     if (end < 0) end = len;
@@ -451,6 +502,159 @@ class AzureFileReader {
     return true;
   }
 
+  /**
+   * Parses the NSG tuple string whose text starts at `b[start]` (after its opening quote) into
+   * `t`, as {@link parseNsgTuple} would parse its text, but in the record's bytes and in the same
+   * pass that finds the string's end. Returns the position of the closing quote when the tuple is
+   * a good one, having checked every byte up to it (so the string is plain JSON: no escape, no
+   * control character); else -1, and nothing is decided (the scan reads the string as JSON, and
+   * the tuple is a bad one only if that string is plain). The version is not looked at: `t.state`
+   * is '' for a v1 tuple (8 fields), and the caller checks the shape against the version.
+   */
+  parseTupleBytes(b: Uint8Array, start: number, t: LogTuple): number {
+    const rawTs = this.uintBytes(b, start);
+    if (rawTs < 0 || b[this.end] !== COMMA) return -1; // not a number, empty, or the only field
+    const src = this.addressBytes(b, this.end + 1);
+    if (src === null || b[this.end] !== COMMA) return -1;
+    t.srcHash = this.lastHash;
+    const dst = this.addressBytes(b, this.end + 1);
+    if (dst === null || b[this.end] !== COMMA) return -1;
+    t.dstHash = this.lastHash;
+    let sport = this.uintBytes(b, this.end + 1);
+    if (sport === EMPTY) sport = 0;
+    if (sport < 0 || sport > 65535 || b[this.end] !== COMMA) return -1;
+    let dport = this.uintBytes(b, this.end + 1);
+    if (dport === EMPTY) dport = 0;
+    if (dport < 0 || dport > 65535 || b[this.end] !== COMMA) return -1;
+    // Three one-letter fields at p, p + 2, p + 4, each followed by a comma (or the closing quote, for the last).
+    const p = this.end + 1;
+    if (b[p + 1] !== COMMA || b[p + 3] !== COMMA) return -1;
+    const pr = b[p];
+    if (pr === 84 /* T */) t.proto = 'tcp';
+    else if (pr === 85 /* U */) t.proto = 'udp';
+    else return -1;
+    const d = b[p + 2];
+    if (d !== 73 /* I */ && d !== 79 /* O */) return -1;
+    const a = b[p + 4];
+    if (a !== 65 /* A */ && a !== 68 /* D */) return -1;
+    t.ts = rawTs * 1_000_000;
+    t.src = src;
+    t.dst = dst;
+    t.sport = sport;
+    t.dport = dport;
+    t.direction = d === 73 ? 'I' : 'O';
+    t.denied = a === 68;
+    t.action = t.denied ? 'D' : 'A';
+    t.encryption = '';
+    t.pktsOut = -1;
+    t.bytesOut = -1;
+    t.pktsIn = -1;
+    t.bytesIn = -1;
+    if (b[p + 5] === QUOTE) {
+      // v1: eight fields.
+      t.state = '';
+      return p + 5;
+    }
+    // v2: a state letter, then four counts.
+    if (b[p + 5] !== COMMA || b[p + 7] !== COMMA) return -1;
+    const s = b[p + 6];
+    t.state = s === 66 ? 'B' : s === 67 ? 'C' : s === 69 ? 'E' : '';
+    if (t.state === '') return -1;
+    const pOut = this.uintBytes(b, p + 8);
+    if (pOut === EMPTY) {
+      // No counts (a B tuple): the empty field ends at a comma, and exactly two more follow,
+      // whatever the fields between them hold (but a quote, a backslash or a control character).
+      if (b[this.end] !== COMMA) return -1;
+      let commas = 0;
+      for (let i = this.end + 1; ; i++) {
+        const c = b[i];
+        if (c === QUOTE) return commas === 2 ? i : -1;
+        if (c === COMMA) commas++;
+        else if (!(c >= 0x20 && c !== BACKSLASH)) return -1; // also past the end (undefined)
+      }
+    }
+    if (pOut < 0 || b[this.end] !== COMMA) return -1;
+    const bOut = this.uintBytes(b, this.end + 1);
+    if (bOut < 0 || b[this.end] !== COMMA) return -1;
+    const pIn = this.uintBytes(b, this.end + 1);
+    if (pIn < 0 || b[this.end] !== COMMA) return -1;
+    const bIn = this.uintBytes(b, this.end + 1);
+    if (bIn < 0 || b[this.end] !== QUOTE) return -1; // EMPTY is negative too
+    t.pktsOut = pOut;
+    t.bytesOut = bOut;
+    t.pktsIn = pIn;
+    t.bytesIn = bIn;
+    return this.end;
+  }
+
+  /**
+   * {@link uintField} in bytes: the field ends at the next comma or quote (or at any other
+   * non-digit, which makes it -1), where {@link end} is left.
+   */
+  private uintBytes(b: Uint8Array, pos: number): number {
+    let v = 0;
+    let i = pos;
+    for (;; i++) {
+      const c = b[i];
+      if (c === COMMA || c === QUOTE) break;
+      const d = c - 48;
+      if (!(d >= 0 && d <= 9)) {
+        this.end = i;
+        return -1;
+      }
+      v = v * 10 + d;
+    }
+    this.end = i;
+    if (i === pos) return EMPTY;
+    return i - pos > 15 ? -1 : v;
+  }
+
+  /**
+   * {@link addressField} in bytes: the field ends at the next comma or quote, where {@link end} is
+   * left. Null also when an address other than a canonical dotted quad holds a backslash or a
+   * control character (the caller then gives up on the tuple: see {@link parseTupleBytes}).
+   */
+  private addressBytes(b: Uint8Array, pos: number): string | null {
+    let value = 0;
+    let octet = 0;
+    let digits = 0;
+    let dots = 0;
+    let i = pos;
+    for (;; i++) {
+      const c = b[i];
+      if (c === COMMA || c === QUOTE) break;
+      if (c === 46) {
+        if (digits === 0 || octet > 255 || dots === 3) break;
+        value = value * 256 + octet;
+        dots++;
+        octet = 0;
+        digits = 0;
+        continue;
+      }
+      const d = c - 48;
+      // Not a digit, a fourth digit, or a leading zero: not a canonical dotted quad.
+      if (!(d >= 0 && d <= 9) || digits === 3 || (digits === 1 && octet === 0)) break;
+      octet = octet * 10 + d;
+      digits++;
+    }
+    if (dots === 3 && digits > 0 && octet <= 255 && (b[i] === COMMA || b[i] === QUOTE)) {
+      value = value * 256 + octet;
+      this.end = i;
+      this.lastHash = value | 0;
+      return this.ipv4.text(value);
+    }
+    for (;; i++) {
+      const c = b[i];
+      if (c === COMMA || c === QUOTE) break;
+      if (!(c >= 0x20 && c !== BACKSLASH)) return null; // also past the end (undefined)
+    }
+    this.end = i;
+    const text = Buffer.from(b.buffer, b.byteOffset + pos, i - pos).toString('latin1');
+    const a = this.addresses.at(text, 0, text.length);
+    if (a !== null) this.lastHash = addressHash(a);
+    return a;
+  }
+
   /** Parses a VNet v4 tuple into `this.tuple`; the diagnostic code when it is bad, else null. */
   private parseVnetTuple(text: string): DiagnosticCode | null {
     const n = this.splitCommas(text);
@@ -490,10 +694,19 @@ export async function readAzureFlowLog(
   onFlow: FlowSink,
 ): Promise<FileSummary> {
   const reader = new AzureFileReader(input.name, ctx.diag, onFlow, ctx.transientFlows === true);
-  const result = await forEachJsonRecord(input, ctx.diag, (value, meta) => {
-    reader.addRecord(value, meta);
-    reader.merger.endRecord();
-  });
+  const result = await forEachJsonRecord(
+    input,
+    ctx.diag,
+    (value, meta) => {
+      reader.addRecord(value, meta);
+      reader.merger.endRecord();
+    },
+    (bytes, meta) => {
+      if (!reader.addRecordBytes(bytes, meta)) return false;
+      reader.merger.endRecord();
+      return true;
+    },
+  );
   reader.merger.flushAll();
   ctx.diag.count('log_tuples', reader.tuples);
   ctx.diag.count('log_records', result.records);

@@ -408,14 +408,15 @@ export class Ipv4Texts {
   private readonly texts: string[] = new Array<string>(IPV4_SLOTS).fill('');
 
   /**
-   * The text of address `value` (0..2^32-1), which is written canonically at `text[start, end)`;
-   * that range is cut out only the first time.
+   * The canonical text of address `value` (0..2^32-1). Made from the value, not cut from the
+   * reader's text: a cut would keep that whole text (a record of hundreds of tuples) alive.
    */
-  text(value: number, text: string, start: number, end: number): string {
+  text(value: number): string {
     const h = Math.imul(value | 0, 0x9e3779b1);
     const slot = (h ^ (h >>> 15)) & (IPV4_SLOTS - 1);
     if (this.values[slot] === value) return this.texts[slot];
-    const s = text.slice(start, end);
+    // Flattened through bytes: a concatenation is a cons string, slower to hash and compare as a key.
+    const s = Buffer.from(`${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`, 'latin1').toString('latin1');
     this.values[slot] = value;
     this.texts[slot] = s;
     return s;

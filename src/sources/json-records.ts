@@ -83,11 +83,16 @@ class GrowableBytes {
 /**
  * Calls `onRecord` with each parsed record (a plain JSON value, usually an object) and where it
  * came from. Records that fail to parse are reported to `diag` as `json_malformed` and skipped.
+ *
+ * `onRecordBytes`, when given, is offered each ASCII record's bytes first (valid only during the
+ * call, and not yet checked to be valid JSON): when it returns true it has read the record, and
+ * the record is not parsed; when false, it must have done nothing, and the record goes to `onRecord`.
  */
 export async function forEachJsonRecord(
   input: ByteInput,
   diag: DiagnosticSink,
   onRecord: (value: unknown, meta: JsonRecordMeta) => void,
+  onRecordBytes?: (bytes: Uint8Array, meta: JsonRecordMeta) => boolean,
 ): Promise<JsonRecordsResult> {
   const file = input.name;
   const decoder = new TextDecoder('utf-8');
@@ -128,21 +133,22 @@ export async function forEachJsonRecord(
         captured.append(chunk, recStartInChunk, endInChunk);
         bytes = captured.buf.subarray(0, captured.length);
       }
-      // ASCII bytes are their own characters: a latin1 copy is several times faster than UTF-8
-      // decoding, and flow-log records are nearly always ASCII. (A record starts with `{`, so the
-      // decoder's byte-order-mark handling never applies.)
-      const text = isAscii(bytes)
-        ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1')
-        : decoder.decode(bytes);
-      let value: unknown;
-      let ok = true;
-      try {
-        value = JSON.parse(text);
-      } catch (e) {
-        ok = false;
-        diag.report('json_malformed', { file, offset: recOffset, index: meta.index + 1 }, `record ${meta.index} (line ${recLine}) is not valid JSON: ${(e as Error).message.slice(0, 120)}; skipped`);
+      const ascii = isAscii(bytes);
+      if (!(ascii && onRecordBytes !== undefined && onRecordBytes(bytes, meta))) {
+        // ASCII bytes are their own characters: a latin1 copy is several times faster than UTF-8
+        // decoding, and flow-log records are nearly always ASCII. (A record starts with `{`, so the
+        // decoder's byte-order-mark handling never applies.)
+        const text = ascii ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1') : decoder.decode(bytes);
+        let value: unknown;
+        let ok = true;
+        try {
+          value = JSON.parse(text);
+        } catch (e) {
+          ok = false;
+          diag.report('json_malformed', { file, offset: recOffset, index: meta.index + 1 }, `record ${meta.index} (line ${recLine}) is not valid JSON: ${(e as Error).message.slice(0, 120)}; skipped`);
+        }
+        if (ok) onRecord(value, meta);
       }
-      if (ok) onRecord(value, meta);
     }
     captured.clear();
     recDepth = -1;
