@@ -71,7 +71,7 @@ const SLOTS = SAMPLES_PER_AGGREGATE;
 /** Strings per sample in {@link PairTableData.sampleStrs}: file, reason, rule (-1: absent), as ids into `strings`. */
 const SS = 3;
 
-/** Shared empty list for icmpReasons / denyRules until a pair gets its first entry (most never do). */
+/** Shared empty list for icmpReasons / denyRules until a pair gets its first entry (most never do); see also PairTable.withText. */
 const NO_STRINGS = Object.freeze([]) as unknown as string[];
 
 /** A table as it travels between threads: typed arrays (transferable) and string tables. */
@@ -172,6 +172,8 @@ export class PairTable {
   private index = new Int32Array(4 * 1024);
   private readonly icmpReasons: string[][] = [];
   private readonly denyRules: string[][] = [];
+  /** Shared lists of one text (see {@link withText}). */
+  private readonly singles = new Map<string, string[]>();
   /** Bits of deny-rule names in R_DENY_SEEN. */
   private readonly ruleBits = new Map<string, number>();
   private readonly timelines = new TimelineStore();
@@ -440,12 +442,8 @@ export class PairTable {
         c.rules.setIfAny(j, rule >= 0 ? strings[rule] : undefined);
         c.uids.set(j, d.uids[j]);
       }
-      const icmp = d.icmpStart[i] === d.icmpStart[i + 1] ? NO_STRINGS : [];
-      for (let k = d.icmpStart[i]; k < d.icmpStart[i + 1]; k++) icmp.push(strings[d.listIds[k]]);
-      this.icmpReasons.push(icmp);
-      const deny = d.denyStart[i] === d.denyStart[i + 1] ? NO_STRINGS : [];
-      for (let k = d.denyStart[i]; k < d.denyStart[i + 1]; k++) deny.push(strings[d.listIds[k]]);
-      this.denyRules.push(deny);
+      this.icmpReasons.push(this.listOf(d.listIds, d.icmpStart[i], d.icmpStart[i + 1], strings));
+      this.denyRules.push(this.listOf(d.listIds, d.denyStart[i], d.denyStart[i + 1], strings));
     }
     this.timelines.adopt(d.timelines);
     let size = this.index.length >>> 2;
@@ -520,7 +518,7 @@ export class PairTable {
     };
   }
 
-  // Readers of one pair, for StoredPair and aggregate (the lists returned are the table's own).
+  // Readers of one pair, for StoredPair and aggregate (the lists returned are the table's own, some shared by many pairs: read only).
   protoOf(id: number): Transport {
     return TRANSPORTS[this.keys[3 * id + 2] & 3];
   }
@@ -620,8 +618,7 @@ export class PairTable {
   }
 
   private addIcmpReason(id: number, text: string): void {
-    if (this.icmpReasons[id] === NO_STRINGS) this.icmpReasons[id] = [];
-    addCapped(this.icmpReasons[id], text, MAX_ICMP_REASONS);
+    this.icmpReasons[id] = this.withText(this.icmpReasons[id], text, MAX_ICMP_REASONS);
   }
 
   /** The R_DENY_SEEN bit of a deny-rule name (0 once MAX_RULE_BITS names have one: never skipped). */
@@ -635,8 +632,42 @@ export class PairTable {
   }
 
   private addDenyRule(id: number, rule: string): void {
-    if (this.denyRules[id] === NO_STRINGS) this.denyRules[id] = [];
-    addCapped(this.denyRules[id], rule, MAX_DENY_RULES);
+    this.denyRules[id] = this.withText(this.denyRules[id], rule, MAX_DENY_RULES);
+  }
+
+  /**
+   * `list` (a pair's ICMP reasons or deny rules) with `text` added, capped: a shared list (empty or
+   * one text) is replaced, never changed. The first text gives the pair the table's shared list of
+   * that text alone: in a flow log nearly every pair has the same one deny rule, and an array of its
+   * own per pair (grown by splice) took ~180 bytes, ~8 MB of a table of 44k pairs.
+   */
+  private withText(list: string[], text: string, cap: number): string[] {
+    if (list === NO_STRINGS) return this.single(text);
+    if (Object.isFrozen(list)) {
+      if (list[0] === text) return list;
+      list = list.slice();
+    }
+    addCapped(list, text, cap);
+    return list;
+  }
+
+  /** The texts of ids[from .. to) as a pair's list (shared when empty or of one text, see {@link withText}). */
+  private listOf(ids: Int32Array, from: number, to: number, strings: string[]): string[] {
+    if (from === to) return NO_STRINGS;
+    if (to - from === 1) return this.single(strings[ids[from]]);
+    const list: string[] = [];
+    for (let k = from; k < to; k++) list.push(strings[ids[k]]);
+    return list;
+  }
+
+  /** The list of `text` alone that pairs share (frozen, like NO_STRINGS). */
+  private single(text: string): string[] {
+    let list = this.singles.get(text);
+    if (list === undefined) {
+      list = Object.freeze([text]) as unknown as string[];
+      this.singles.set(text, list);
+    }
+    return list;
   }
 
   /** Copies pair `id`'s samples to the first slots of the scratch columns, with room for `more`; returns their number. */

@@ -124,6 +124,62 @@ describe('FlowSummary: deny rules of refused flows', () => {
   });
 });
 
+describe('FlowSummary: lists of one text shared by pairs', () => {
+  function refused(port: number, rule: string | undefined, icmp: boolean): Flow {
+    return {
+      uid: `L${port}${rule ?? ''}`,
+      ts: 1_700_000_000_000_000 + port,
+      duration: 0,
+      proto: 'tcp',
+      origH: '10.0.0.22',
+      origP: 50000,
+      respH: '10.0.1.10',
+      respP: port,
+      connState: icmp ? 'REJ' : 'S0',
+      history: '',
+      origPkts: 1,
+      origBytes: 0,
+      origIpBytes: 0,
+      respPkts: 0,
+      respBytes: 0,
+      respIpBytes: 0,
+      outcome: 'refused',
+      reason: rule ? `denied by ${rule}` : 'no rule named',
+      observedBy: 'flowlog',
+      evidence: { file: 'PT1H.json', record: 0, tuple: port },
+      ...(rule ? { log: { action: 'D', rule } } : {}),
+    };
+  }
+
+  it('a second text for one pair leaves the other pairs with the same first text unchanged, added, merged and adopted', () => {
+    const first = [88, 389, 445].map((port) => refused(port, 'RuleB', false));
+    const later = [refused(389, 'RuleA', false), refused(445, 'RuleC', false), refused(88, undefined, true), refused(135, undefined, true)];
+    const whole = new FlowSummary();
+    for (const f of [...first, ...later]) whole.add(f);
+    const byPort = (s: FlowSummary) => Object.fromEntries(s.toData().pairs.map((p) => [p.respP, [p.denyRules, p.icmpReasons]]));
+    expect(byPort(whole)).toEqual({
+      88: [['RuleB'], ['no rule named']],
+      135: [[], ['no rule named']],
+      389: [['RuleA', 'RuleB'], []],
+      445: [['RuleB', 'RuleC'], []],
+    });
+    // The shared lists a reader gets cannot be changed through it.
+    const shared = whole.toData({ share: true }).pairs.find((p) => p.respP === 88)!;
+    expect(() => shared.denyRules.push('X')).toThrow();
+    for (const adopt of [false, true]) {
+      const part = new FlowSummary();
+      for (const f of first) part.add(f);
+      const t = part.toTransfer({ transfer: true });
+      const merged = new FlowSummary();
+      // Merged into a summary that already holds a pair (not adopted) or into an empty one.
+      if (!adopt) merged.add(later[3]);
+      merged.mergeTransfer(structuredClone(t, { transfer: transferList(t) }), { adopt });
+      for (const f of adopt ? later : later.slice(0, 3)) merged.add(f);
+      expect(merged.toData()).toEqual(whole.toData());
+    }
+  });
+});
+
 describe('FlowSummary.toData with share: pairs read through the table', () => {
   const outcomes = ['completed', 'refused', 'unanswered', 'unknown'] as const;
   function flowOf(i: number, proto: Transport, origH: string, respH: string, respP: number, r: () => number): Flow {
