@@ -478,7 +478,9 @@ export class PairTable {
     const proto = new Uint8Array(n);
     const flows = new Float64Array(n);
     const completed = new Float64Array(n);
+    const captured = new Uint8Array(n);
     const { keys, rows } = this;
+    const nums = this.samples.nums;
     for (let k = 0; k < n; k++) {
       const id = order[k];
       pairs[k] = new StoredPair(this, id);
@@ -488,10 +490,13 @@ export class PairTable {
       proto[k] = keys[3 * id + 2] & 3;
       flows[k] = rows[id * ROW + R_FLOWS];
       completed[k] = rows[id * ROW + R_OUTCOMES];
+      for (let j = id * SLOTS; j < id * SLOTS + this.sampleCount[id]; j++) {
+        if (nums[j * SN + 2] === nums[j * SN + 2]) captured[k] = 1; // the frame (NaN: absent)
+      }
     }
     const addresses = this.addrs;
     const addressIds = this.addrIds;
-    sharedColumns.set(pairs, { first: pairs[0], last: pairs[n - 1], addresses, addressIds, orig, resp, port, proto, flows, completed });
+    sharedColumns.set(pairs, { first: pairs[0], last: pairs[n - 1], addresses, addressIds, orig, resp, port, proto, flows, completed, captured });
     return pairs;
   }
 
@@ -871,6 +876,11 @@ export interface PairColumns {
   proto: Uint8Array;
   flows: Float64Array;
   completed: Float64Array;
+  /**
+   * 1 when one of the pair's samples has a frame number (it came from a packet capture). Only in a
+   * table's columns: read from the objects, it would build every pair's samples (see PairIndex).
+   */
+  captured?: Uint8Array;
 }
 
 const sharedColumns = new WeakMap<readonly PairAggregate[], PairColumns & { first: PairAggregate | undefined; last: PairAggregate | undefined }>();

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { pairColumns, textOrder } from '../../../src/flows/pair-table.js';
+import { describe, expect, it, vi } from 'vitest';
+import { PairTable, pairColumns, textOrder } from '../../../src/flows/pair-table.js';
 import { FlowSummary, transferList } from '../../../src/flows/summary.js';
 import { PairIndex } from '../../../src/roles/pair-index.js';
 import type { Flow, Transport } from '../../../src/flows/types.js';
@@ -251,6 +251,28 @@ describe('FlowSummary.toData with share: pairs read through the table', () => {
     }
     for (const a of fromObjects.addresses) expect(fromColumns.idOf(a)).toBe(fromObjects.idOf(a));
     expect(fromColumns.idOf('192.0.2.99')).toBeUndefined();
+  });
+
+  it('tells the pairs with a capture sample from its columns, as the objects do, without building samples', () => {
+    const summary = randomSummary(14);
+    // Flow-log flows (no frame) on pairs of their own, and on a pair that also has capture flows.
+    const r = rng(2);
+    for (let i = 0; i < 50; i++) {
+      const f = flowOf(5000 + i, 'tcp', '198.51.100.1', `198.51.100.${2 + (i % 5)}`, 445, r);
+      summary.add({ ...f, observedBy: 'flowlog', evidence: { file: 'PT1H.json', record: 0, tuple: i } });
+    }
+    const mixed = summary.toData().pairs[0];
+    summary.add({ ...flowOf(6000, mixed.proto, mixed.origH, mixed.respH, mixed.respP, r), evidence: { file: 'PT1H.json', record: 1, tuple: 0 } });
+    const shared = summary.toData({ share: true }).pairs;
+    const fromObjects = new PairIndex(summary.toData().pairs);
+    const samplesOf = vi.spyOn(PairTable.prototype, 'samplesOf');
+    const fromColumns = new PairIndex(shared);
+    const captured = shared.map((_, i) => fromColumns.hasCaptureSample(i));
+    expect(samplesOf).not.toHaveBeenCalled();
+    samplesOf.mockRestore();
+    expect(captured).toEqual(shared.map((_, i) => fromObjects.hasCaptureSample(i)));
+    expect(captured).toEqual(shared.map((p) => p.samples.some((x) => x.frame !== undefined)));
+    expect(captured.filter((c) => !c)).toHaveLength(5);
   });
 
   it('gives a new array once a pair was added', () => {
