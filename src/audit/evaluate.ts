@@ -137,7 +137,7 @@ class AuditIndex {
       const respIsRoleHost = isRoleHost[r] === 1;
       if (!origIsRoleHost && !respIsRoleHost) continue;
       if ((origIsRoleHost && inCapture[o] === 0) || (respIsRoleHost && inCapture[r] === 0)) {
-        if (hasCaptureSample(pairs[i])) {
+        if (index.hasCaptureSample(i)) {
           if (origIsRoleHost) inCapture[o] = 1;
           if (respIsRoleHost) inCapture[r] = 1;
         }
@@ -160,7 +160,7 @@ class AuditIndex {
     }
     // Data from a capture at all? (a capture whose role hosts are not in it still is one)
     if (!this.anyCapture) {
-      for (let i = 0; i < pairs.length && !this.anyCapture; i++) this.anyCapture = hasCaptureSample(pairs[i]);
+      for (let i = 0; i < pairs.length && !this.anyCapture; i++) this.anyCapture = index.hasCaptureSample(i);
     }
     for (const e of summary.epm) {
       const key = pairKey(e.client, e.server);
@@ -218,12 +218,6 @@ class AuditIndex {
     const known = (h: string | null) => h !== null && this.hostFlows.has(h);
     return !known(src) && !known(dst);
   }
-}
-
-/** True when a sample of `a` came from a packet capture (it has a frame number). */
-function hasCaptureSample(a: PairAggregate): boolean {
-  for (const x of a.samples) if (x.frame !== undefined) return true;
-  return false;
 }
 
 function totalAttempts(aggs: readonly PairAggregate[]): number {

@@ -72,6 +72,14 @@ export async function readInTurn(
   dropOpened(opened);
 }
 
+/**
+ * The young generation of a reading thread, in MB: 16 MB of new space instead of V8's default
+ * 32 MB. A reader's young objects are per-file and short-lived, and the default young generation
+ * was ~20 MB of the worker's resident heap; this costs a few dozen more scavenges (~70 ms of GC in
+ * a 10 M-tuple NSG tree). The main thread keeps V8's default.
+ */
+const READER_YOUNG_GENERATION_MB = 16;
+
 /** Messages from a worker to the main thread (see worker.ts). */
 export type WorkerMessage =
   | { type: 'file'; report: FileReport }
@@ -201,12 +209,17 @@ async function runReaders(
   const workersDone = new Promise<void>((resolve, reject) => {
     let live = 0;
     let failed = false;
+    /** Summaries received from workers that have not exited yet (see the 'exit' handler). */
+    const summaries = new Map<Worker, FlowSummaryTransfer>();
     const fail = (e: Error) => {
       failed = true;
       reject(e);
     };
     for (let k = 0; k < opts.workers - 1; k++) {
-      const w = new Worker(script, { workerData: { read: opts.read, files, next } satisfies WorkerData });
+      const w = new Worker(script, {
+        workerData: { read: opts.read, files, next } satisfies WorkerData,
+        resourceLimits: { maxYoungGenerationSizeMb: READER_YOUNG_GENERATION_MB },
+      });
       workers.push(w);
       live++;
       w.on('message', (m: WorkerMessage) => {
@@ -216,17 +229,25 @@ async function runReaders(
           err.stack = m.stack;
           fail(err);
         } else if (m.type === 'summary') {
-          try {
-            onSummary(m.summary);
-          } catch (e) {
-            fail(e as Error);
-          }
+          summaries.set(w, m.summary);
         } else {
           fileDone(w, m.report);
         }
       });
       w.on('error', fail);
+      // A summary is folded in once its worker has exited, not when it arrives: by then the
+      // worker's heap is gone, so this thread's summary, the worker's and the merge's own memory
+      // are not held alongside a second heap (Node delivers a worker's messages before 'exit').
       w.on('exit', () => {
+        const s = summaries.get(w);
+        summaries.delete(w);
+        if (s && !failed) {
+          try {
+            onSummary(s);
+          } catch (e) {
+            fail(e as Error);
+          }
+        }
         live--;
         if (live === 0 && !failed) resolve();
       });

@@ -2,13 +2,14 @@
  * The pair aggregates of a FlowSummary (see PairAggregate in summary-types.ts), kept in columns.
  *
  * FlowSummary.add runs once per flow, millions of times, on a table of tens of thousands of pairs:
- * its cost is memory latency. So each pair is one hot row of numbers in a Float64Array (counters,
- * window, bytes, conn_state counts, and a digest of its samples), found through one open-addressing
- * hash of three integers (originator id, responder id, port and transport), the addresses interned
- * to ids once. The common flow, later than every sample of its pair and of an outcome already
- * sampled, touches only that row, the index and the pair's timeline (timeline-store.ts). Samples
- * live in columns too (SampleColumns in samples.ts: SAMPLES_PER_AGGREGATE slots per pair), touched
- * only when they change; ICMP reasons and deny rules are arrays, most pairs share an empty one.
+ * its cost is memory latency. So each pair is one hot row of numbers (window, bytes and the time
+ * of its sample digest in a Float64Array; counters, conn_state counts and masks in a 32-bit array),
+ * found through one open-addressing hash of three integers (originator id, responder id, port and
+ * transport), the addresses interned to ids once. The common flow, later than every sample of its
+ * pair and of an outcome already sampled, touches only that row, the index and the pair's timeline
+ * (timeline-store.ts). Samples live in columns too (SampleColumns in samples.ts:
+ * SAMPLES_PER_AGGREGATE slots per pair), touched only when they change; ICMP reasons and deny rules
+ * are arrays, most pairs share an empty one or one of a single text.
  *
  * The whole table travels between threads as a few typed arrays and string tables
  * ({@link PairTable.exportData}, {@link PairTable.mergeData}): no object per pair is cloned.
@@ -40,38 +41,41 @@ const TRANSPORTS: readonly Transport[] = ['tcp', 'udp', 'icmp'];
 /** Sort rank of each transport code (by name: icmp, tcp, udp). */
 const TRANSPORT_RANK = [1, 2, 0];
 
-// Row layout (numbers per pair).
-const R_FLOWS = 0;
-/** Outcome counters: R_OUTCOMES + index in OUTCOMES. */
-const R_OUTCOMES = 1;
-const R_FIRST_TS = 5;
-const R_LAST_TS = 6;
-const R_BYTES = 7;
-/** conn_state counters: R_STATES + index in CONN_STATES. */
-const R_STATES = 8;
+// Row layout: per pair, ROW doubles in `rows` (times and bytes) and TALLY integers in `tallies`
+// (counts and masks, 32 bits each until one does not fit, see PairTable.widenTallies).
+const R_FIRST_TS = 0;
+const R_LAST_TS = 1;
+const R_BYTES = 2;
 /**
  * The sample digest: the time of the last sample when the pair has all SAMPLES_PER_AGGREGATE
- * (+Infinity before), and the outcomes sampled (mask of 1 << outcome code). A flow later than that
- * time whose outcome is in the mask cannot change the samples (see addSampleToSlots).
+ * (+Infinity before), and the outcomes sampled (T_SAMPLE_OUTCOMES: mask of 1 << outcome code). A
+ * flow later than that time whose outcome is in the mask cannot change the samples (see addSampleToSlots).
  */
-const R_SAMPLE_TS = R_STATES + CONN_STATES.length;
-const R_SAMPLE_OUTCOMES = R_SAMPLE_TS + 1;
+const R_SAMPLE_TS = 3;
+const ROW = R_SAMPLE_TS + 1;
+const T_FLOWS = 0;
+/** Outcome counters: T_OUTCOMES + index in OUTCOMES. */
+const T_OUTCOMES = 1;
+/** conn_state counters: T_STATES + index in CONN_STATES. */
+const T_STATES = 5;
+const T_SAMPLE_OUTCOMES = T_STATES + CONN_STATES.length;
 /**
  * Deny rules already offered to the pair's list, as a mask of rule bits (see PairTable.ruleBit):
  * offering one again cannot change the list (it keeps the smallest MAX_DENY_RULES ever offered), so
  * the common refused flow skips the list. Only meaningful to the table that set it (bits are per table).
  */
-const R_DENY_SEEN = R_SAMPLE_OUTCOMES + 1;
-const ROW = R_DENY_SEEN + 1;
-/** Deny-rule names that get a bit in R_DENY_SEEN (the rest always go through the list). */
+const T_DENY_SEEN = T_SAMPLE_OUTCOMES + 1;
+const TALLY = T_DENY_SEEN + 1;
+/** Deny-rule names that get a bit in T_DENY_SEEN (the rest always go through the list). */
 const MAX_RULE_BITS = 30;
+const MAX_U32 = 0xffffffff;
 
 /** Sample slots per pair. */
 const SLOTS = SAMPLES_PER_AGGREGATE;
 /** Strings per sample in {@link PairTableData.sampleStrs}: file, reason, rule (-1: absent), as ids into `strings`. */
 const SS = 3;
 
-/** Shared empty list for icmpReasons / denyRules until a pair gets its first entry (most never do). */
+/** Shared empty list for icmpReasons / denyRules until a pair gets its first entry (most never do); see also PairTable.withText. */
 const NO_STRINGS = Object.freeze([]) as unknown as string[];
 
 /** A table as it travels between threads: typed arrays (transferable) and string tables. */
@@ -81,8 +85,9 @@ export interface PairTableData {
   addrs: string[];
   /** Per pair: originator id, responder id, port slot (port * 4 + transport code). */
   keys: Int32Array;
-  /** Per pair: one row (see the row layout in pair-table.ts). */
+  /** Per pair: one row of times and bytes, one of counts (see the row layout in pair-table.ts). */
   rows: Float64Array;
+  tallies: Uint32Array | Float64Array;
   /** Strings the samples and lists refer to (files, reasons, rules, ICMP texts). */
   strings: string[];
   /** Samples of pair i: slots i * SAMPLES_PER_AGGREGATE .. + sampleCount[i] - 1. */
@@ -107,6 +112,7 @@ export function transferables(data: PairTableData): ArrayBuffer[] {
   const arrays = [
     data.keys,
     data.rows,
+    data.tallies,
     data.sampleCount,
     data.sampleNums,
     data.sampleCodes,
@@ -156,6 +162,13 @@ export class PairTable {
   private capacity = 256;
   private keys: Int32Array = new Int32Array(3 * 256);
   private rows: Float64Array = new Float64Array(ROW * 256);
+  /**
+   * Counts and masks: 32 bits each (a pair's counts were 144 of its 192 bytes as doubles), widened
+   * to doubles for the whole table the first time a count would pass 2^32 - 1 (never wraps).
+   */
+  private tallies: Uint32Array | Float64Array = new Uint32Array(TALLY * 256);
+  /** The largest value `tallies` holds. */
+  private tallyMax = MAX_U32;
   /** Samples per pair (its slots: id * SLOTS ..). */
   private sampleCount: Uint8Array = new Uint8Array(256);
   private samples = new SampleColumns(SLOTS * 256);
@@ -172,7 +185,9 @@ export class PairTable {
   private index = new Int32Array(4 * 1024);
   private readonly icmpReasons: string[][] = [];
   private readonly denyRules: string[][] = [];
-  /** Bits of deny-rule names in R_DENY_SEEN. */
+  /** Shared lists of one text (see {@link withText}). */
+  private readonly singles = new Map<string, string[]>();
+  /** Bits of deny-rule names in T_DENY_SEEN. */
   private readonly ruleBits = new Map<string, number>();
   private readonly timelines = new TimelineStore();
 
@@ -206,7 +221,8 @@ export class PairTable {
     }
     const rows = this.rows;
     const row = id * ROW;
-    rows[row + R_FLOWS]++;
+    const t = id * TALLY;
+    this.addTally(t + T_FLOWS, 1);
     // A switch, not a lookup: the outcome strings are few and constant.
     let completed = 0;
     let failed = 0;
@@ -227,22 +243,22 @@ export class PairTable {
       default:
         outcome = 3;
     }
-    rows[row + R_OUTCOMES + outcome]++;
+    this.addTally(t + T_OUTCOMES + outcome, 1);
     if (flow.ts < rows[row + R_FIRST_TS]) rows[row + R_FIRST_TS] = flow.ts;
     if (end > rows[row + R_LAST_TS]) rows[row + R_LAST_TS] = end;
     const state = connStateCode(flow.connState);
-    if (state >= 0) rows[row + R_STATES + state]++;
+    if (state >= 0) this.addTally(t + T_STATES + state, 1);
     rows[row + R_BYTES] += flow.origBytes + flow.respBytes;
-    if (!(flow.ts > rows[row + R_SAMPLE_TS] && (rows[row + R_SAMPLE_OUTCOMES] & (1 << outcome)) !== 0)) {
+    if (!(flow.ts > rows[row + R_SAMPLE_TS] && (this.tallies[t + T_SAMPLE_OUTCOMES] & (1 << outcome)) !== 0)) {
       this.sampleCount[id] = addSampleToSlots(this.samples, id * SLOTS, this.sampleCount[id], flow, outcome, reasons);
       this.digestSamples(id);
     }
     if (flow.icmp) this.addIcmpReason(id, describeIcmpRefusal(flow.icmp));
     if (flow.outcome === 'refused' && flow.log?.rule) {
       const bit = this.ruleBit(flow.log.rule);
-      if ((rows[row + R_DENY_SEEN] & bit) === 0) {
+      if ((this.tallies[t + T_DENY_SEEN] & bit) === 0) {
         this.addDenyRule(id, flow.log.rule);
-        rows[row + R_DENY_SEEN] = rows[row + R_DENY_SEEN] | bit;
+        this.tallies[t + T_DENY_SEEN] |= bit;
       }
     } else if (flow.outcome === 'refused' && flow.observedBy === 'flowlog') {
       // A firewall DROP with no rule name (Windows Firewall, CSV exports): its reason says who
@@ -275,16 +291,17 @@ export class PairTable {
     this.sampleCount[id] = selectSlots(this.scratch, n + p.samples.length, this.samples, id * SLOTS);
     const rows = this.rows;
     const row = id * ROW;
-    rows[row + R_FLOWS] += p.flows;
-    rows[row + R_OUTCOMES] += p.completed;
-    rows[row + R_OUTCOMES + 1] += p.refused;
-    rows[row + R_OUTCOMES + 2] += p.unanswered;
-    rows[row + R_OUTCOMES + 3] += p.unknown;
+    const t = id * TALLY;
+    this.addTally(t + T_FLOWS, p.flows);
+    this.addTally(t + T_OUTCOMES, p.completed);
+    this.addTally(t + T_OUTCOMES + 1, p.refused);
+    this.addTally(t + T_OUTCOMES + 2, p.unanswered);
+    this.addTally(t + T_OUTCOMES + 3, p.unknown);
     if (p.firstTs < rows[row + R_FIRST_TS]) rows[row + R_FIRST_TS] = p.firstTs;
     if (p.lastTs > rows[row + R_LAST_TS]) rows[row + R_LAST_TS] = p.lastTs;
     for (const [state, n] of Object.entries(p.connStates)) {
       const k = CONN_STATE_INDEX[state as ConnState];
-      if (k !== undefined) rows[row + R_STATES + k] += n ?? 0;
+      if (k !== undefined) this.addTally(t + T_STATES + k, n ?? 0);
     }
     rows[row + R_BYTES] += p.bytes;
     this.digestSamples(id);
@@ -336,6 +353,7 @@ export class PairTable {
       addrs: this.addrs.slice(),
       keys: transfer ? this.keys : this.keys.slice(0, 3 * n),
       rows: transfer ? this.rows : this.rows.slice(0, ROW * n),
+      tallies: transfer ? this.tallies : this.tallies.slice(0, TALLY * n),
       strings,
       sampleCount: transfer ? this.sampleCount : this.sampleCount.slice(0, n),
       sampleNums: transfer ? c.nums : c.nums.slice(0, slots * SN),
@@ -369,11 +387,12 @@ export class PairTable {
       let r = addrMap[d.keys[3 * i + 1]];
       const slot = d.keys[3 * i + 2];
       const their = i * ROW;
+      const theirT = i * TALLY;
       let id = o < 0 || r < 0 ? -1 : this.find(o, r, slot);
       const theirs = d.sampleCount[i];
       if (id < 0) {
         if (this.count >= this.maxPairs) {
-          overflow += d.rows[their + R_FLOWS];
+          overflow += d.tallies[theirT + T_FLOWS];
           continue;
         }
         if (o < 0) o = addrMap[d.keys[3 * i]] = this.intern(d.addrs[d.keys[3 * i]]);
@@ -392,21 +411,21 @@ export class PairTable {
       }
       const rows = this.rows;
       const row = id * ROW;
-      rows[row + R_FLOWS] += d.rows[their + R_FLOWS];
-      for (let k = 0; k < 4; k++) rows[row + R_OUTCOMES + k] += d.rows[their + R_OUTCOMES + k];
+      const t = id * TALLY;
+      // Flows, outcomes and conn_states: the counts before the masks.
+      for (let k = 0; k < T_SAMPLE_OUTCOMES; k++) this.addTally(t + k, d.tallies[theirT + k]);
       if (d.rows[their + R_FIRST_TS] < rows[row + R_FIRST_TS]) rows[row + R_FIRST_TS] = d.rows[their + R_FIRST_TS];
       if (d.rows[their + R_LAST_TS] > rows[row + R_LAST_TS]) rows[row + R_LAST_TS] = d.rows[their + R_LAST_TS];
       rows[row + R_BYTES] += d.rows[their + R_BYTES];
-      for (let k = 0; k < CONN_STATES.length; k++) rows[row + R_STATES + k] += d.rows[their + R_STATES + k];
       this.digestSamples(id);
       for (let k = d.icmpStart[i]; k < d.icmpStart[i + 1]; k++) this.addIcmpReason(id, strings[d.listIds[k]]);
       for (let k = d.denyStart[i]; k < d.denyStart[i + 1]; k++) {
         // A rule this pair was offered before cannot change its list (as in addFlow).
         const rule = strings[d.listIds[k]];
         const bit = this.ruleBit(rule);
-        if ((rows[row + R_DENY_SEEN] & bit) !== 0) continue;
+        if ((this.tallies[t + T_DENY_SEEN] & bit) !== 0) continue;
         this.addDenyRule(id, rule);
-        rows[row + R_DENY_SEEN] = rows[row + R_DENY_SEEN] | bit;
+        this.tallies[t + T_DENY_SEEN] |= bit;
       }
       this.timelines.mergeFrom(id, d.timelines, i);
     }
@@ -422,14 +441,17 @@ export class PairTable {
     for (const a of d.addrs) this.intern(a);
     this.keys = d.keys;
     this.rows = d.rows;
+    this.tallies = d.tallies;
+    this.tallyMax = d.tallies instanceof Uint32Array ? MAX_U32 : Infinity;
     this.count = d.count;
     // Their rule bits mean nothing here.
-    for (let i = 0; i < d.count; i++) this.rows[i * ROW + R_DENY_SEEN] = 0;
+    for (let i = 0; i < d.count; i++) this.tallies[i * TALLY + T_DENY_SEEN] = 0;
     this.sampleCount = d.sampleCount;
     const c = this.samples;
     c.nums = d.sampleNums;
     c.codes = d.sampleCodes;
-    this.capacity = Math.min(d.keys.length / 3, d.rows.length / ROW, d.sampleCount.length, d.sampleNums.length / (SLOTS * SN)) | 0;
+    this.capacity =
+      Math.min(d.keys.length / 3, d.rows.length / ROW, d.tallies.length / TALLY, d.sampleCount.length, d.sampleNums.length / (SLOTS * SN)) | 0;
     c.ensure(this.capacity * SLOTS);
     for (let i = 0; i < d.count; i++) {
       for (let k = 0; k < d.sampleCount[i]; k++) {
@@ -440,12 +462,8 @@ export class PairTable {
         c.rules.setIfAny(j, rule >= 0 ? strings[rule] : undefined);
         c.uids.set(j, d.uids[j]);
       }
-      const icmp = d.icmpStart[i] === d.icmpStart[i + 1] ? NO_STRINGS : [];
-      for (let k = d.icmpStart[i]; k < d.icmpStart[i + 1]; k++) icmp.push(strings[d.listIds[k]]);
-      this.icmpReasons.push(icmp);
-      const deny = d.denyStart[i] === d.denyStart[i + 1] ? NO_STRINGS : [];
-      for (let k = d.denyStart[i]; k < d.denyStart[i + 1]; k++) deny.push(strings[d.listIds[k]]);
-      this.denyRules.push(deny);
+      this.icmpReasons.push(this.listOf(d.listIds, d.icmpStart[i], d.icmpStart[i + 1], strings));
+      this.denyRules.push(this.listOf(d.listIds, d.denyStart[i], d.denyStart[i + 1], strings));
     }
     this.timelines.adopt(d.timelines);
     let size = this.index.length >>> 2;
@@ -480,7 +498,9 @@ export class PairTable {
     const proto = new Uint8Array(n);
     const flows = new Float64Array(n);
     const completed = new Float64Array(n);
-    const { keys, rows } = this;
+    const captured = new Uint8Array(n);
+    const { keys, tallies } = this;
+    const nums = this.samples.nums;
     for (let k = 0; k < n; k++) {
       const id = order[k];
       pairs[k] = new StoredPair(this, id);
@@ -488,12 +508,15 @@ export class PairTable {
       resp[k] = keys[3 * id + 1];
       port[k] = keys[3 * id + 2] >>> 2;
       proto[k] = keys[3 * id + 2] & 3;
-      flows[k] = rows[id * ROW + R_FLOWS];
-      completed[k] = rows[id * ROW + R_OUTCOMES];
+      flows[k] = tallies[id * TALLY + T_FLOWS];
+      completed[k] = tallies[id * TALLY + T_OUTCOMES];
+      for (let j = id * SLOTS; j < id * SLOTS + this.sampleCount[id]; j++) {
+        if (nums[j * SN + 2] === nums[j * SN + 2]) captured[k] = 1; // the frame (NaN: absent)
+      }
     }
     const addresses = this.addrs;
     const addressIds = this.addrIds;
-    sharedColumns.set(pairs, { first: pairs[0], last: pairs[n - 1], addresses, addressIds, orig, resp, port, proto, flows, completed });
+    sharedColumns.set(pairs, { first: pairs[0], last: pairs[n - 1], addresses, addressIds, orig, resp, port, proto, flows, completed, captured });
     return pairs;
   }
 
@@ -504,11 +527,11 @@ export class PairTable {
       origH: this.origOf(id),
       respH: this.respOf(id),
       respP: this.portOf(id),
-      flows: this.rowValue(id, R_FLOWS),
-      completed: this.rowValue(id, R_OUTCOMES),
-      refused: this.rowValue(id, R_OUTCOMES + 1),
-      unanswered: this.rowValue(id, R_OUTCOMES + 2),
-      unknown: this.rowValue(id, R_OUTCOMES + 3),
+      flows: this.tallyValue(id, T_FLOWS),
+      completed: this.tallyValue(id, T_OUTCOMES),
+      refused: this.tallyValue(id, T_OUTCOMES + 1),
+      unanswered: this.tallyValue(id, T_OUTCOMES + 2),
+      unknown: this.tallyValue(id, T_OUTCOMES + 3),
       firstTs: this.rowValue(id, R_FIRST_TS),
       lastTs: this.rowValue(id, R_LAST_TS),
       connStates: this.connStatesOf(id),
@@ -520,7 +543,7 @@ export class PairTable {
     };
   }
 
-  // Readers of one pair, for StoredPair and aggregate (the lists returned are the table's own).
+  // Readers of one pair, for StoredPair and aggregate (the lists returned are the table's own, some shared by many pairs: read only).
   protoOf(id: number): Transport {
     return TRANSPORTS[this.keys[3 * id + 2] & 3];
   }
@@ -542,10 +565,15 @@ export class PairTable {
     return this.rows[id * ROW + k];
   }
 
+  /** Count `k` of pair `id`'s tallies (see the row layout). */
+  tallyValue(id: number, k: number): number {
+    return this.tallies[id * TALLY + k];
+  }
+
   connStatesOf(id: number): Partial<Record<ConnState, number>> {
     const connStates: Partial<Record<ConnState, number>> = {};
     for (let k = 0; k < CONN_STATES.length; k++) {
-      const n = this.rows[id * ROW + R_STATES + k];
+      const n = this.tallies[id * TALLY + T_STATES + k];
       if (n > 0) connStates[CONN_STATES[k]] = n;
     }
     return connStates;
@@ -620,11 +648,10 @@ export class PairTable {
   }
 
   private addIcmpReason(id: number, text: string): void {
-    if (this.icmpReasons[id] === NO_STRINGS) this.icmpReasons[id] = [];
-    addCapped(this.icmpReasons[id], text, MAX_ICMP_REASONS);
+    this.icmpReasons[id] = this.withText(this.icmpReasons[id], text, MAX_ICMP_REASONS);
   }
 
-  /** The R_DENY_SEEN bit of a deny-rule name (0 once MAX_RULE_BITS names have one: never skipped). */
+  /** The T_DENY_SEEN bit of a deny-rule name (0 once MAX_RULE_BITS names have one: never skipped). */
   private ruleBit(rule: string): number {
     const bit = this.ruleBits.get(rule);
     if (bit !== undefined) return bit;
@@ -635,8 +662,42 @@ export class PairTable {
   }
 
   private addDenyRule(id: number, rule: string): void {
-    if (this.denyRules[id] === NO_STRINGS) this.denyRules[id] = [];
-    addCapped(this.denyRules[id], rule, MAX_DENY_RULES);
+    this.denyRules[id] = this.withText(this.denyRules[id], rule, MAX_DENY_RULES);
+  }
+
+  /**
+   * `list` (a pair's ICMP reasons or deny rules) with `text` added, capped: a shared list (empty or
+   * one text) is replaced, never changed. The first text gives the pair the table's shared list of
+   * that text alone: in a flow log nearly every pair has the same one deny rule, and an array of its
+   * own per pair (grown by splice) took ~180 bytes, ~8 MB of a table of 44k pairs.
+   */
+  private withText(list: string[], text: string, cap: number): string[] {
+    if (list === NO_STRINGS) return this.single(text);
+    if (Object.isFrozen(list)) {
+      if (list[0] === text) return list;
+      list = list.slice();
+    }
+    addCapped(list, text, cap);
+    return list;
+  }
+
+  /** The texts of ids[from .. to) as a pair's list (shared when empty or of one text, see {@link withText}). */
+  private listOf(ids: Int32Array, from: number, to: number, strings: string[]): string[] {
+    if (from === to) return NO_STRINGS;
+    if (to - from === 1) return this.single(strings[ids[from]]);
+    const list: string[] = [];
+    for (let k = from; k < to; k++) list.push(strings[ids[k]]);
+    return list;
+  }
+
+  /** The list of `text` alone that pairs share (frozen, like NO_STRINGS). */
+  private single(text: string): string[] {
+    let list = this.singles.get(text);
+    if (list === undefined) {
+      list = Object.freeze([text]) as unknown as string[];
+      this.singles.set(text, list);
+    }
+    return list;
   }
 
   /** Copies pair `id`'s samples to the first slots of the scratch columns, with room for `more`; returns their number. */
@@ -647,15 +708,27 @@ export class PairTable {
     return n;
   }
 
+  /** Adds `n` to tally `i` (an index into `tallies`), widening the tallies first if it would not fit. */
+  private addTally(i: number, n: number): void {
+    const v = this.tallies[i] + n;
+    if (v > this.tallyMax) this.widenTallies();
+    this.tallies[i] = v;
+  }
+
+  /** Replaces the 32-bit tallies by doubles (a count past 2^32 - 1; exact up to 2^53). */
+  private widenTallies(): void {
+    this.tallies = Float64Array.from(this.tallies);
+    this.tallyMax = Infinity;
+  }
+
   /** Recomputes pair `id`'s sample digest (see R_SAMPLE_TS). */
   private digestSamples(id: number): void {
     const n = this.sampleCount[id];
     const codes = this.samples.codes;
     let mask = 0;
     for (let k = 0; k < n; k++) mask |= 1 << codes[2 * (id * SLOTS + k) + 1];
-    const row = id * ROW;
-    this.rows[row + R_SAMPLE_TS] = n >= SAMPLES_PER_AGGREGATE ? this.samples.nums[(id * SLOTS + n - 1) * SN] : Infinity;
-    this.rows[row + R_SAMPLE_OUTCOMES] = mask;
+    this.rows[id * ROW + R_SAMPLE_TS] = n >= SAMPLES_PER_AGGREGATE ? this.samples.nums[(id * SLOTS + n - 1) * SN] : Infinity;
+    this.tallies[id * TALLY + T_SAMPLE_OUTCOMES] = mask;
   }
 
   private intern(address: string): number {
@@ -688,6 +761,7 @@ export class PairTable {
       this.capacity = nextCapacity(this.capacity, this.maxPairs);
       this.keys = resized(this.keys, 3 * this.capacity);
       this.rows = resized(this.rows, ROW * this.capacity);
+      this.tallies = resized(this.tallies, TALLY * this.capacity);
       this.sampleCount = resized(this.sampleCount, this.capacity);
       this.samples.ensure(this.capacity * SLOTS);
       this.timelines.reserve(this.capacity);
@@ -699,6 +773,8 @@ export class PairTable {
     const rows = this.rows;
     for (let k = 0; k < ROW; k++) rows[row + k] = 0;
     rows[row + R_SAMPLE_TS] = Infinity;
+    const tallies = this.tallies;
+    for (let k = id * TALLY; k < (id + 1) * TALLY; k++) tallies[k] = 0;
     this.sampleCount[id] = 0;
     this.icmpReasons.push(NO_STRINGS);
     this.denyRules.push(NO_STRINGS);
@@ -756,19 +832,19 @@ class StoredPair implements PairAggregate {
     return this.table.portOf(this.id);
   }
   get flows(): number {
-    return this.table.rowValue(this.id, R_FLOWS);
+    return this.table.tallyValue(this.id, T_FLOWS);
   }
   get completed(): number {
-    return this.table.rowValue(this.id, R_OUTCOMES);
+    return this.table.tallyValue(this.id, T_OUTCOMES);
   }
   get refused(): number {
-    return this.table.rowValue(this.id, R_OUTCOMES + 1);
+    return this.table.tallyValue(this.id, T_OUTCOMES + 1);
   }
   get unanswered(): number {
-    return this.table.rowValue(this.id, R_OUTCOMES + 2);
+    return this.table.tallyValue(this.id, T_OUTCOMES + 2);
   }
   get unknown(): number {
-    return this.table.rowValue(this.id, R_OUTCOMES + 3);
+    return this.table.tallyValue(this.id, T_OUTCOMES + 3);
   }
   get firstTs(): number {
     return this.table.rowValue(this.id, R_FIRST_TS);
@@ -840,6 +916,11 @@ export interface PairColumns {
   proto: Uint8Array;
   flows: Float64Array;
   completed: Float64Array;
+  /**
+   * 1 when one of the pair's samples has a frame number (it came from a packet capture). Only in a
+   * table's columns: read from the objects, it would build every pair's samples (see PairIndex).
+   */
+  captured?: Uint8Array;
 }
 
 const sharedColumns = new WeakMap<readonly PairAggregate[], PairColumns & { first: PairAggregate | undefined; last: PairAggregate | undefined }>();
@@ -982,7 +1063,7 @@ function nextCapacity(capacity: number, maxPairs: number): number {
 }
 
 /** A copy of `a` of length `n` (`n` >= its length). */
-function resized<T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number): T {
+function resized<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(a: T, n: number): T {
   const b = new (a.constructor as { new (n: number): T })(n);
   b.set(a);
   return b;

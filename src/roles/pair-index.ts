@@ -81,6 +81,8 @@ export class PairIndex {
   readonly flows: Float64Array;
   /** Completed flows per pair position. */
   readonly completed: Float64Array;
+  /** The columns' {@link PairColumns.captured}, when they have it. */
+  private readonly captured: Uint8Array | undefined;
   /** The columns' address numbering, and our id per column address (-1: in no pair). */
   private readonly columnIds: ReadonlyMap<string, number>;
   private readonly idOfColumn: Int32Array;
@@ -97,6 +99,7 @@ export class PairIndex {
     this.proto = c.proto;
     this.flows = c.flows;
     this.completed = c.completed;
+    this.captured = c.captured;
     this.first = pairs[0];
     this.last = pairs[n - 1];
     this.columnIds = c.addressIds;
@@ -139,6 +142,18 @@ export class PairIndex {
     }
     this.byOrig = { start: origStart.subarray(0, size + 1), items: origItems };
     this.byResp = { start: respStart.subarray(0, size + 1), items: respItems };
+  }
+
+  /**
+   * True when a sample of the pair at position `i` came from a packet capture (it has a frame
+   * number). From the columns when they have it: a table's pairs build their sample objects on
+   * first read and keep them, and asking every pair of a flow log (none has a frame) kept the
+   * samples of all of them, ~45 MB for 44k pairs.
+   */
+  hasCaptureSample(i: number): boolean {
+    if (this.captured) return this.captured[i] === 1;
+    for (const s of this.pairs[i].samples) if (s.frame !== undefined) return true;
+    return false;
   }
 
   /** The id of an address, undefined when it is in no pair. */

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { pairColumns, textOrder } from '../../../src/flows/pair-table.js';
+import { describe, expect, it, vi } from 'vitest';
+import { PairTable, pairColumns, textOrder } from '../../../src/flows/pair-table.js';
 import { FlowSummary, transferList } from '../../../src/flows/summary.js';
 import { PairIndex } from '../../../src/roles/pair-index.js';
 import type { Flow, Transport } from '../../../src/flows/types.js';
@@ -124,6 +124,62 @@ describe('FlowSummary: deny rules of refused flows', () => {
   });
 });
 
+describe('FlowSummary: lists of one text shared by pairs', () => {
+  function refused(port: number, rule: string | undefined, icmp: boolean): Flow {
+    return {
+      uid: `L${port}${rule ?? ''}`,
+      ts: 1_700_000_000_000_000 + port,
+      duration: 0,
+      proto: 'tcp',
+      origH: '10.0.0.22',
+      origP: 50000,
+      respH: '10.0.1.10',
+      respP: port,
+      connState: icmp ? 'REJ' : 'S0',
+      history: '',
+      origPkts: 1,
+      origBytes: 0,
+      origIpBytes: 0,
+      respPkts: 0,
+      respBytes: 0,
+      respIpBytes: 0,
+      outcome: 'refused',
+      reason: rule ? `denied by ${rule}` : 'no rule named',
+      observedBy: 'flowlog',
+      evidence: { file: 'PT1H.json', record: 0, tuple: port },
+      ...(rule ? { log: { action: 'D', rule } } : {}),
+    };
+  }
+
+  it('a second text for one pair leaves the other pairs with the same first text unchanged, added, merged and adopted', () => {
+    const first = [88, 389, 445].map((port) => refused(port, 'RuleB', false));
+    const later = [refused(389, 'RuleA', false), refused(445, 'RuleC', false), refused(88, undefined, true), refused(135, undefined, true)];
+    const whole = new FlowSummary();
+    for (const f of [...first, ...later]) whole.add(f);
+    const byPort = (s: FlowSummary) => Object.fromEntries(s.toData().pairs.map((p) => [p.respP, [p.denyRules, p.icmpReasons]]));
+    expect(byPort(whole)).toEqual({
+      88: [['RuleB'], ['no rule named']],
+      135: [[], ['no rule named']],
+      389: [['RuleA', 'RuleB'], []],
+      445: [['RuleB', 'RuleC'], []],
+    });
+    // The shared lists a reader gets cannot be changed through it.
+    const shared = whole.toData({ share: true }).pairs.find((p) => p.respP === 88)!;
+    expect(() => shared.denyRules.push('X')).toThrow();
+    for (const adopt of [false, true]) {
+      const part = new FlowSummary();
+      for (const f of first) part.add(f);
+      const t = part.toTransfer({ transfer: true });
+      const merged = new FlowSummary();
+      // Merged into a summary that already holds a pair (not adopted) or into an empty one.
+      if (!adopt) merged.add(later[3]);
+      merged.mergeTransfer(structuredClone(t, { transfer: transferList(t) }), { adopt });
+      for (const f of adopt ? later : later.slice(0, 3)) merged.add(f);
+      expect(merged.toData()).toEqual(whole.toData());
+    }
+  });
+});
+
 describe('FlowSummary.toData with share: pairs read through the table', () => {
   const outcomes = ['completed', 'refused', 'unanswered', 'unknown'] as const;
   function flowOf(i: number, proto: Transport, origH: string, respH: string, respP: number, r: () => number): Flow {
@@ -195,6 +251,28 @@ describe('FlowSummary.toData with share: pairs read through the table', () => {
     }
     for (const a of fromObjects.addresses) expect(fromColumns.idOf(a)).toBe(fromObjects.idOf(a));
     expect(fromColumns.idOf('192.0.2.99')).toBeUndefined();
+  });
+
+  it('tells the pairs with a capture sample from its columns, as the objects do, without building samples', () => {
+    const summary = randomSummary(14);
+    // Flow-log flows (no frame) on pairs of their own, and on a pair that also has capture flows.
+    const r = rng(2);
+    for (let i = 0; i < 50; i++) {
+      const f = flowOf(5000 + i, 'tcp', '198.51.100.1', `198.51.100.${2 + (i % 5)}`, 445, r);
+      summary.add({ ...f, observedBy: 'flowlog', evidence: { file: 'PT1H.json', record: 0, tuple: i } });
+    }
+    const mixed = summary.toData().pairs[0];
+    summary.add({ ...flowOf(6000, mixed.proto, mixed.origH, mixed.respH, mixed.respP, r), evidence: { file: 'PT1H.json', record: 1, tuple: 0 } });
+    const shared = summary.toData({ share: true }).pairs;
+    const fromObjects = new PairIndex(summary.toData().pairs);
+    const samplesOf = vi.spyOn(PairTable.prototype, 'samplesOf');
+    const fromColumns = new PairIndex(shared);
+    const captured = shared.map((_, i) => fromColumns.hasCaptureSample(i));
+    expect(samplesOf).not.toHaveBeenCalled();
+    samplesOf.mockRestore();
+    expect(captured).toEqual(shared.map((_, i) => fromObjects.hasCaptureSample(i)));
+    expect(captured).toEqual(shared.map((p) => p.samples.some((x) => x.frame !== undefined)));
+    expect(captured.filter((c) => !c)).toHaveLength(5);
   });
 
   it('gives a new array once a pair was added', () => {

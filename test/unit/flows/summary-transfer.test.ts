@@ -194,4 +194,33 @@ describe('FlowSummary transfer between threads', () => {
     store.add(id, T0, 1, 1);
     expect(store.bucketsOf(id)).toEqual([[T0, 2 ** 32 + 2, 6]]);
   });
+
+  it('pair counts past 2^32 - 1 stay exact (never wrap), added, merged, transferred and adopted', () => {
+    const flow = manyFlows(21, 1)[0];
+    const big = new FlowSummary();
+    big.add(flow);
+    const [p] = big.toData().pairs;
+    const state = Object.keys(p.connStates)[0] as keyof typeof p.connStates;
+    const outcome = flow.outcome;
+    // A pair at the 32-bit limit (as merged from parts), then one more flow: 2^32.
+    const atLimit = { ...big.toData(), pairs: [{ ...p, flows: 2 ** 32 - 1, [outcome]: 2 ** 32 - 1, connStates: { [state]: 2 ** 32 - 1 } }] };
+    const s = new FlowSummary();
+    s.merge(atLimit);
+    expect(s.toData().pairs[0]).toMatchObject({ flows: 2 ** 32 - 1, [outcome]: 2 ** 32 - 1, connStates: { [state]: 2 ** 32 - 1 } });
+    s.add(flow);
+    const expected = { flows: 2 ** 32, [outcome]: 2 ** 32, connStates: { [state]: 2 ** 32 } };
+    expect(s.toData().pairs[0]).toMatchObject(expected);
+    expect(s.toData({ share: true }).pairs[0]).toMatchObject(expected);
+    // Two parts whose sum passes the limit, merged from a transfer; and a widened table adopted.
+    const half = new FlowSummary();
+    half.merge({ ...atLimit, pairs: [{ ...p, flows: 2 ** 31, [outcome]: 2 ** 31, connStates: { [state]: 2 ** 31 } }] });
+    const merged = new FlowSummary();
+    merged.merge({ ...atLimit, pairs: [{ ...p, flows: 2 ** 31, [outcome]: 2 ** 31, connStates: { [state]: 2 ** 31 } }] });
+    merged.mergeTransfer(sent(half));
+    expect(merged.toData().pairs[0]).toMatchObject(expected);
+    const adopted = new FlowSummary();
+    adopted.mergeTransfer(sent(merged), { adopt: true });
+    adopted.add(flow);
+    expect(adopted.toData().pairs[0]).toMatchObject({ flows: 2 ** 32 + 1, [outcome]: 2 ** 32 + 1, connStates: { [state]: 2 ** 32 + 1 } });
+  });
 });
