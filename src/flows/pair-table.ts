@@ -500,7 +500,7 @@ export class PairTable {
     const completed = new Float64Array(n);
     const captured = new Uint8Array(n);
     const { keys, tallies } = this;
-    const nums = this.samples.nums;
+    const samples = this.samples;
     for (let k = 0; k < n; k++) {
       const id = order[k];
       pairs[k] = new StoredPair(this, id);
@@ -511,7 +511,7 @@ export class PairTable {
       flows[k] = tallies[id * TALLY + T_FLOWS];
       completed[k] = tallies[id * TALLY + T_OUTCOMES];
       for (let j = id * SLOTS; j < id * SLOTS + this.sampleCount[id]; j++) {
-        if (nums[j * SN + 2] === nums[j * SN + 2]) captured[k] = 1; // the frame (NaN: absent)
+        if (samples.hasFrame(j)) captured[k] = 1;
       }
     }
     const addresses = this.addrs;

@@ -243,6 +243,12 @@ export class SampleColumns {
     this.uids.set(j, s.uid);
   }
 
+  /** Whether slot `j`'s sample came from a capture (it has a frame number). */
+  hasFrame(j: number): boolean {
+    const frame = this.nums[j * SN + 2];
+    return frame === frame; // NaN: absent
+  }
+
   /** Slot `j` as a sample object (a new one). */
   toSample(j: number): FlowSample {
     const a = j * SN;

@@ -38,6 +38,7 @@
 import type { DiagnosticCode, DiagnosticSink } from '../common/diagnostics.js';
 import { addressHash, AddressSlots, canonicalIpv4Value, hashString, Ipv4Texts, parseBlobPath, parseUint, TupleMerger } from './flowlog-common.js';
 import type { BlobPathFacts, LogTuple, TupleGroup } from './flowlog-common.js';
+import { BACKSLASH, COMMA, QUOTE } from './json-bytes.js';
 import { forEachJsonRecord } from './json-records.js';
 import type { JsonRecordMeta } from './json-records.js';
 import { NsgRecordLayout } from './nsg-record-scan.js';
@@ -49,9 +50,6 @@ export type AzureReadContext = ReadContext;
 /** What {@link AzureFileReader.uintField} returns for an empty field (below every number, and below -1). */
 const EMPTY = -2;
 
-const COMMA = 0x2c;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 
 /** Timestamps below this are seconds, at or above it milliseconds (1e11 s is the year 5138). */
 const MILLIS_THRESHOLD = 100_000_000_000;

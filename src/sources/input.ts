@@ -166,16 +166,17 @@ async function openRaw(
   const gzip = startsWithGzipMagic(rawHead.chunks);
   let source: AsyncIterator<Uint8Array>;
   let stopDecompression: () => void = () => undefined;
+  // The byte order mark of UTF-16 text: in the raw bytes, or for gzip in the first decompressed ones.
+  let start: Prefix = rawHead;
   if (gzip) {
     const g = gunzipChunks(name, rawHead.chunks, raw);
-    source = g.chunks;
     stopDecompression = g.stop;
+    start = await collectPrefix(g.chunks, 2);
+    source = resume(start, g.chunks);
   } else {
-    source = prepend(rawHead.chunks, raw);
+    source = resume(rawHead, raw);
   }
-  const bom = await collectPrefix(source, 2);
-  const utf16 = bom.error === null ? utf16Encoding(bom.chunks) : null;
-  source = resume(bom, source);
+  const utf16 = start.error === null ? utf16Encoding(start.chunks) : null;
   if (utf16 !== null) source = transcodeUtf16(utf16, source);
 
   let closed = false;
@@ -344,11 +345,6 @@ async function* resume(prefix: Prefix, rest: AsyncIterator<Uint8Array>): AsyncGe
   yield* prefix.chunks;
   if (prefix.error !== null) throw prefix.error;
   if (prefix.ended) return;
-  yield* prepend([], rest);
-}
-
-async function* prepend(first: Uint8Array[], rest: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
-  yield* first;
   for (;;) {
     const r = await rest.next();
     if (r.done) return;

@@ -22,14 +22,9 @@
 
 import { isAscii } from 'node:buffer';
 import type { DiagnosticSink } from '../common/diagnostics.js';
+import { BACKSLASH, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET } from './json-bytes.js';
 import type { ByteInput } from './types.js';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const LBRACKET = 0x5b;
-const RBRACKET = 0x5d;
 const NEWLINE = 0x0a;
 const RECORDS_KEY = [0x72, 0x65, 0x63, 0x6f, 0x72, 0x64, 0x73]; // "records"
 

@@ -16,15 +16,7 @@
  * string (that way reports them), nesting deeper than {@link MAX_DEPTH}. Bytes must be ASCII.
  */
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const LBRACKET = 0x5b;
-const RBRACKET = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const MINUS = 0x2d;
+import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, MINUS, QUOTE, RBRACE, RBRACKET } from './json-bytes.js';
 
 /** Nesting the scan follows before it declines (far beyond any flow-log record). */
 const MAX_DEPTH = 64;
