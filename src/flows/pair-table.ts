@@ -955,14 +955,100 @@ const SMALL_RANGE = 24;
 
 /**
  * Indexes of `texts` in code-unit order of the texts (the order of cmpStr and of the default sort),
- * by an MSD radix sort on character codes: the result is the indexes, so ranking the texts needs
- * no lookup by text. Each loop is a function of its own: it runs once, cold, and V8 compiles a
- * small loop with all its type feedback rather than one large function part of which never ran.
+ * ties in index order: the result is the indexes, so ranking the texts needs no lookup by text.
+ * Dotted-quad IPv4 texts (most addresses) are ordered by a number each (see {@link v4TextKey});
+ * the other texts by an MSD radix sort on character codes ({@link radixTextOrder}); the two
+ * sorted runs are then merged by text.
  */
 export function textOrder(texts: readonly string[]): Int32Array {
   const n = texts.length;
+  if (n >= V4_ID_LIMIT) return radixTextOrder(texts, identity(n));
+  const v4 = new Float64Array(n);
+  const others: number[] = [];
+  let nv4 = 0;
+  for (let i = 0; i < n; i++) {
+    const key = v4TextKey(texts[i]);
+    if (key < 0) others.push(i);
+    // Key and index in one double (below 2^52): a plain numeric sort orders by key, then index.
+    else v4[nv4++] = key * V4_ID_LIMIT + i;
+  }
+  const v4Sorted = v4.subarray(0, nv4).sort();
+  const otherSorted = radixTextOrder(texts, Int32Array.from(others));
+  const out = new Int32Array(n);
+  let a = 0;
+  let b = 0;
+  let k = 0;
+  while (a < nv4 && b < otherSorted.length) {
+    const x = v4Sorted[a] % V4_ID_LIMIT;
+    const y = otherSorted[b];
+    // Never equal: a dotted quad is no other text.
+    if (texts[x] < texts[y]) {
+      out[k++] = x;
+      a++;
+    } else {
+      out[k++] = y;
+      b++;
+    }
+  }
+  while (a < nv4) out[k++] = v4Sorted[a++] % V4_ID_LIMIT;
+  while (b < otherSorted.length) out[k++] = otherSorted[b++];
+  return out;
+}
+
+/** Indexes travel below the IPv4 key in one double: 2^20 of them (a table holds at most 2 addresses per pair). */
+const V4_ID_LIMIT = 1 << 20;
+
+function identity(n: number): Int32Array {
   const ids = new Int32Array(n);
   for (let i = 0; i < n; i++) ids[i] = i;
+  return ids;
+}
+
+/** Rank of each number's decimal text among those of 0 .. 255 in code-unit order ("0" < "1" < "10" < "100" ...). */
+const OCTET_TEXT_RANK = (() => {
+  const rank = new Uint8Array(256);
+  const texts = Array.from({ length: 256 }, (_, i) => String(i)).sort();
+  texts.forEach((t, k) => (rank[Number(t)] = k));
+  return rank;
+})();
+
+/**
+ * A number whose order among dotted-quad IPv4 texts is their code-unit order, or -1 for any other
+ * text (leading zeros included). Comparing two such texts, the first octets whose texts differ
+ * decide, as their texts compare: a text that is a prefix of the other is followed by '.' or by the
+ * end of the text, both below any digit. So the octets' ranks in text order, as base-256 digits.
+ */
+export function v4TextKey(t: string): number {
+  let key = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 && octet === 0) return -1;
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return -1;
+    } else if (c === 46 && digits > 0 && dots < 3) {
+      key = key * 256 + OCTET_TEXT_RANK[octet];
+      dots++;
+      octet = 0;
+      digits = 0;
+    } else {
+      return -1;
+    }
+  }
+  if (digits === 0 || dots !== 3) return -1;
+  return key * 256 + OCTET_TEXT_RANK[octet];
+}
+
+/**
+ * `ids` (indexes of `texts`, in index order) sorted by text, ties in index order, by an MSD radix
+ * sort on character codes. Each loop is a function of its own: it runs once, cold, and V8 compiles a
+ * small loop with all its type feedback rather than one large function part of which never ran.
+ */
+function radixTextOrder(texts: readonly string[], ids: Int32Array): Int32Array {
+  const n = ids.length;
   const s: RadixState = { texts, ids, spare: new Int32Array(n), bucketOf: new Uint8Array(n), count: new Int32Array(TEXT_BUCKETS + 1) };
   // Ranges still to sort: start, end, depth (texts in a range share their first `depth` code units).
   const todo: number[] = [0, n, 0];

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { PairTable, pairColumns, textOrder } from '../../../src/flows/pair-table.js';
+import { PairTable, pairColumns, textOrder, v4TextKey } from '../../../src/flows/pair-table.js';
 import { FlowSummary, transferList } from '../../../src/flows/summary.js';
 import { PairIndex } from '../../../src/roles/pair-index.js';
 import type { Flow, Transport } from '../../../src/flows/types.js';
@@ -322,5 +322,21 @@ describe('textOrder', () => {
     }
     const addrs = Array.from({ length: 5000 }, () => randomAddress(r));
     expect(Array.from(textOrder(addrs), (i) => addrs[i])).toEqual(addrs.slice().sort());
+  });
+
+  it('orders dotted quads among other texts as the default sort does, near misses included', () => {
+    const r = rng(5);
+    const octet = () => String([0, 1, 2, 9, 10, 19, 20, 25, 99, 100, 199, 200, 249, 250, 255][Math.floor(r() * 15)]);
+    const nearMisses = ['01.2.3.4', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '1.2.3.', '.1.2.3', '1.2.3.4 ', '1000.1.1.1', '00.0.0.0', '::1', 'fe80::1', '10.0.0.1:5', ''];
+    for (let round = 0; round < 20; round++) {
+      const texts = Array.from({ length: 3000 }, () =>
+        r() < 0.1 ? nearMisses[Math.floor(r() * nearMisses.length)] : r() < 0.2 ? randomAddress(r) : [octet(), octet(), octet(), octet()].join('.'),
+      );
+      const expected = texts.map((t, i) => i).sort((i, j) => byCodeUnits(texts[i], texts[j]) || i - j);
+      expect(Array.from(textOrder(texts))).toEqual(expected);
+    }
+    expect(v4TextKey('10.0.0.1')).toBeGreaterThan(v4TextKey('1.255.255.255'));
+    expect(v4TextKey('10.0.0.1')).toBeLessThan(v4TextKey('100.0.0.0'));
+    for (const t of nearMisses) expect(v4TextKey(t), t).toBe(-1);
   });
 });
