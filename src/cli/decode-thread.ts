@@ -1,11 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { InputError } from '../common/diagnostics.js';
-import { decodeFrame } from '../decode/frame.js';
+import { decodeFrame, endCapture } from '../decode/frame.js';
 import { PACKET_SLOT_BYTES, PacketBatchWriter } from '../flows/packet-batch.js';
 import { Packet } from '../decode/types.js';
 import { readCapture } from '../sources/capture.js';
 import { closeInput, openInput } from '../sources/input.js';
-import type { ByteInput } from '../sources/types.js';
+import type { ByteInput, FileSummary } from '../sources/types.js';
 import { RecordingDiagnostics, type FromDecodeThread, type ThreadError, type ToDecodeThread } from './decode-thread-protocol.js';
 
 /**
@@ -157,13 +157,18 @@ async function decodeFile(job: Job): Promise<void> {
   };
   try {
     input = await openInput(job.path);
-    const summary = await readCapture(gated(input, job), { diag }, (frame) => {
-      if (decodeFrame(frame, pkt, diag)) {
-        writer.put(pkt);
-        diag.slot = writer.count;
-        if (writer.full) send();
-      }
-    });
+    let summary: FileSummary;
+    try {
+      summary = await readCapture(gated(input, job), { diag }, (frame) => {
+        if (decodeFrame(frame, pkt, diag)) {
+          writer.put(pkt);
+          diag.slot = writer.count;
+          if (writer.full) send();
+        }
+      });
+    } finally {
+      endCapture(pkt, diag);
+    }
     if (writer.count > 0) send();
     job.post({ type: 'end', id: job.id, summary, events: diag.take(), bytes: input.bytesConsumed() });
   } catch (e) {

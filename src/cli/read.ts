@@ -1,6 +1,6 @@
 import { isMainThread } from 'node:worker_threads';
 import { DiagnosticSink, InputError, type DiagnosticCode } from '../common/diagnostics.js';
-import { decodeFrame } from '../decode/frame.js';
+import { decodeFrame, endCapture } from '../decode/frame.js';
 import { Packet } from '../decode/types.js';
 import { FlowTable } from '../flows/table.js';
 import type { Flow, FlowTimeouts } from '../flows/types.js';
@@ -134,9 +134,13 @@ export async function readOneFile(
         }
         if (result.summary === null) {
           const pkt = new Packet();
-          result.summary = await readCapture(input, { diag }, (frame) => {
-            if (decodeFrame(frame, pkt, diag)) table.addPacket(pkt);
-          });
+          try {
+            result.summary = await readCapture(input, { diag }, (frame) => {
+              if (decodeFrame(frame, pkt, diag)) table.addPacket(pkt);
+            });
+          } finally {
+            endCapture(pkt, diag);
+          }
         }
       } finally {
         // Whatever stopped the file, the flows read before it are reported.

@@ -15,6 +15,7 @@ import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
 import { decodeNflog } from './nflog.js';
 import { decodeSll, decodeSll2 } from './sll.js';
+import { endClientHellos } from './tls-sni.js';
 import type { Packet } from './types.js';
 
 /** LINKTYPE_* values (https://www.tcpdump.org/linktypes.html) that {@link decodeFrame} understands. */
@@ -95,6 +96,15 @@ export function decodeFrame(frame: Frame, pkt: Packet, diag: DiagnosticSink): bo
       countUnknownLinkType(frame, diag);
       return false;
   }
+}
+
+/**
+ * Ends the decoding of one capture with `pkt` (the Packet every frame of it was decoded into):
+ * counts what was still waiting for frames that never came (see tls-sni.ts). Call it once the
+ * capture's frames are all decoded, whether it was read to the end or not.
+ */
+export function endCapture(pkt: Packet, diag: DiagnosticSink): void {
+  endClientHellos(pkt, diag);
 }
 
 function countUnknownLinkType(frame: Frame, diag: DiagnosticSink): void {

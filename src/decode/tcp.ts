@@ -9,7 +9,7 @@ import { readU16, readU32 } from './cursor.js';
 import { decodeEpmResponse, DCERPC_EPM_PORT, looksLikeDcerpcResponse } from './dcerpc-epm.js';
 import { decodeDnsOverTcp, isDnsPort } from './dns.js';
 import { reportCut, reportShortTransportHeader } from './report.js';
-import { decodeTlsClientHelloSni, TLS_CONTENT_HANDSHAKE } from './tls-sni.js';
+import { continueClientHello, decodeTlsClientHelloSni, TLS_CONTENT_HANDSHAKE } from './tls-sni.js';
 import type { Packet } from './types.js';
 
 export const TCP_MIN_HEADER_LEN = 20;
@@ -65,6 +65,8 @@ export function decodeTcp(
     decodeDnsOverTcp(b, payload, payloadLen, capturedPayload, pkt, frame, diag);
   } else if (srcPort === DCERPC_EPM_PORT) {
     if (looksLikeDcerpcResponse(b, payload, dataEnd)) decodeEpmResponse(b, payload, dataEnd, pkt, frame, diag);
+  } else if (continueClientHello(b, payload, payloadLen, capturedPayload, pkt, frame, diag)) {
+    // The next part of a ClientHello split across segments (tls-sni.ts).
   } else if (b[payload] === TLS_CONTENT_HANDSHAKE) {
     decodeTlsClientHelloSni(b, payload, payload + payloadLen, dataEnd, pkt, frame, diag);
   }

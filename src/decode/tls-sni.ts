@@ -4,8 +4,12 @@
  * outer (public) name, which is what a network observer sees and reports.
  *
  * Every length is checked against the record, the handshake message and the captured bytes. A
- * ClientHello split across TCP segments (or cut by the snap length) is parsed as far as it goes;
- * if the name is not in the captured part we give up quietly (counter `tls_clienthello_incomplete`).
+ * ClientHello whose record goes on past its TCP segment is put together from the segments that
+ * follow (see {@link HelloAssembly}): a browser's ClientHello with post-quantum key shares (Chrome
+ * and Edge since 2024) is larger than one segment, and with its extensions in random order the name
+ * is often in the second. One cut by the snap length, or whose next segment is missing, is parsed
+ * as far as it goes; when the name is not in that part we give up quietly (counter
+ * `tls_clienthello_incomplete`).
  */
 import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
@@ -50,8 +54,166 @@ export function decodeTlsClientHelloSni(
   if (b[off + 5] !== TLS_HANDSHAKE_CLIENT_HELLO) return;
   const recordEnd = off + TLS_RECORD_HEADER_LEN + readU16(b, off + 3);
   const result = findServerName(b, off + TLS_RECORD_HEADER_LEN, recordEnd, end, pkt);
-  if (result === INCOMPLETE) diag.count('tls_clienthello_incomplete');
-  else if (result === MALFORMED) diag.report('tls_malformed', frame.origin, 'TLS ClientHello with inconsistent lengths');
+  if (result === INCOMPLETE) {
+    // The whole segment was captured and the record goes on past it: wait for the next segments.
+    if (capEnd >= segmentEnd && recordEnd > segmentEnd) startHello(b, off, segmentEnd, recordEnd - off, pkt, diag);
+    else diag.count('tls_clienthello_incomplete');
+  } else if (result === MALFORMED) {
+    reportMalformed(frame, diag);
+  }
+}
+
+function reportMalformed(frame: Frame, diag: DiagnosticSink): void {
+  diag.report('tls_malformed', frame.origin, 'TLS ClientHello with inconsistent lengths');
+}
+
+/** ClientHellos waiting for their next segments, per capture; past this many the oldest is given up. */
+const MAX_PENDING_HELLOS = 256;
+
+/** A ClientHello record begun in one TCP segment, waiting for the rest (client to server direction). */
+interface PendingHello {
+  ipVersion: 4 | 6 | 0;
+  src: Uint8Array;
+  dst: Uint8Array;
+  srcPort: number;
+  dstPort: number;
+  /** Sequence number of the segment that began the record, and of the next byte expected. */
+  startSeq: number;
+  nextSeq: number;
+  /** The record, header included: `have` of its `buf.length` bytes so far. */
+  buf: Uint8Array;
+  have: number;
+  /** Another waiting hello with the same port pair. */
+  next: PendingHello | null;
+}
+
+/**
+ * The ClientHellos of one capture that wait for their next TCP segments (Packet.helloAssembly):
+ * in-order segments of the same direction are appended until the record is whole, then the name is
+ * read from it and set on the packet that completed it (the flow table takes a flow's name from any
+ * of its packets). A gap in the sequence (a segment not captured, or captured out of order) gives
+ * the hello up. At most {@link MAX_PENDING_HELLOS} wait at once (16 KiB each at most, a TLS
+ * record's limit): a capture cut in the middle of many handshakes does not hold memory without end.
+ */
+export class HelloAssembly {
+  /** Waiting hellos by port pair (srcPort * 65536 + dstPort). */
+  readonly byPorts = new Map<number, PendingHello>();
+  /** The same, oldest first. */
+  readonly waiting = new Set<PendingHello>();
+}
+
+function portKey(pkt: Packet): number {
+  return pkt.srcPort * 65536 + pkt.dstPort;
+}
+
+function sameDirection(h: PendingHello, pkt: Packet): boolean {
+  if (h.ipVersion !== pkt.ipVersion || h.srcPort !== pkt.srcPort || h.dstPort !== pkt.dstPort) return false;
+  const n = pkt.ipVersion === 6 ? 16 : 4;
+  for (let i = 0; i < n; i++) if (h.src[i] !== pkt.src[i] || h.dst[i] !== pkt.dst[i]) return false;
+  return true;
+}
+
+function findPending(a: HelloAssembly, pkt: Packet): PendingHello | null {
+  for (let h = a.byPorts.get(portKey(pkt)) ?? null; h !== null; h = h.next) if (sameDirection(h, pkt)) return h;
+  return null;
+}
+
+function dropPending(a: HelloAssembly, h: PendingHello): void {
+  a.waiting.delete(h);
+  const key = h.srcPort * 65536 + h.dstPort;
+  const head = a.byPorts.get(key);
+  if (head === h) {
+    if (h.next) a.byPorts.set(key, h.next);
+    else a.byPorts.delete(key);
+    return;
+  }
+  for (let p: PendingHello | null = head ?? null; p !== null; p = p.next) {
+    if (p.next === h) {
+      p.next = h.next;
+      return;
+    }
+  }
+}
+
+/** Begins waiting for the rest of the ClientHello record at b[off ..] (`recordLen` bytes with its header). */
+function startHello(b: Uint8Array, off: number, segmentEnd: number, recordLen: number, pkt: Packet, diag: DiagnosticSink): void {
+  const a = (pkt.helloAssembly ??= new HelloAssembly());
+  const known = findPending(a, pkt);
+  if (known !== null) {
+    // The first segment again (a retransmission): already waiting for what follows it.
+    if (known.startSeq === pkt.tcpSeq) return;
+    dropPending(a, known);
+    diag.count('tls_clienthello_incomplete');
+  }
+  if (a.waiting.size >= MAX_PENDING_HELLOS) {
+    dropPending(a, a.waiting.values().next().value!);
+    diag.count('tls_clienthello_incomplete');
+  }
+  const have = segmentEnd - off;
+  const buf = new Uint8Array(recordLen);
+  buf.set(b.subarray(off, segmentEnd));
+  const key = portKey(pkt);
+  const h: PendingHello = {
+    ipVersion: pkt.ipVersion,
+    src: pkt.src.slice(),
+    dst: pkt.dst.slice(),
+    srcPort: pkt.srcPort,
+    dstPort: pkt.dstPort,
+    startSeq: pkt.tcpSeq,
+    nextSeq: (pkt.tcpSeq + have) >>> 0,
+    buf,
+    have,
+    next: a.byPorts.get(key) ?? null,
+  };
+  a.byPorts.set(key, h);
+  a.waiting.add(h);
+}
+
+/**
+ * Takes the TCP payload at b[payload ..] (`payloadLen` bytes as declared, `captured` of them in
+ * the frame) when it continues a ClientHello this capture waits for; returns false when it does
+ * not (the caller decodes it as usual). A packet that completes the record gets `pkt.sni`.
+ */
+export function continueClientHello(
+  b: Uint8Array,
+  payload: number,
+  payloadLen: number,
+  captured: number,
+  pkt: Packet,
+  frame: Frame,
+  diag: DiagnosticSink,
+): boolean {
+  const a = pkt.helloAssembly;
+  if (a === null || a.waiting.size === 0) return false;
+  const h = findPending(a, pkt);
+  if (h === null) return false;
+  // Signed distance in sequence space (it wraps at 2^32).
+  const ahead = (pkt.tcpSeq - h.nextSeq) | 0;
+  if (ahead > 0) {
+    dropPending(a, h);
+    diag.count('tls_clienthello_incomplete');
+    return true;
+  }
+  const skip = -ahead;
+  if (skip >= payloadLen) return true; // data already taken (a retransmission)
+  const take = Math.min(Math.min(payloadLen, captured) - skip, h.buf.length - h.have);
+  if (take > 0) {
+    h.buf.set(b.subarray(payload + skip, payload + skip + take), h.have);
+    h.have += take;
+    h.nextSeq = (h.nextSeq + take) >>> 0;
+  }
+  if (h.have >= h.buf.length) {
+    dropPending(a, h);
+    const result = findServerName(h.buf, TLS_RECORD_HEADER_LEN, h.buf.length, h.buf.length, pkt);
+    // INCOMPLETE here: the ClientHello goes on in a second record, which we do not follow.
+    if (result === INCOMPLETE) diag.count('tls_clienthello_incomplete');
+    else if (result === MALFORMED) reportMalformed(frame, diag);
+  } else if (captured < payloadLen) {
+    // The snap length cut this segment: the rest of the record cannot be had.
+    dropPending(a, h);
+    diag.count('tls_clienthello_incomplete');
+  }
+  return true;
 }
 
 /**
@@ -138,4 +300,15 @@ function readHostName(b: Uint8Array, off: number, len: number): string | null {
     s += String.fromCharCode(c);
   }
   return s.endsWith('.') ? s.slice(0, -1) : s;
+}
+
+/**
+ * The end of a capture: ClientHellos still waiting for their next segment will not get them (the
+ * capture stopped in the middle of the handshake); each is counted as `tls_clienthello_incomplete`.
+ */
+export function endClientHellos(pkt: Packet, diag: DiagnosticSink): void {
+  const a = pkt.helloAssembly;
+  if (a === null) return;
+  if (a.waiting.size > 0) diag.count('tls_clienthello_incomplete', a.waiting.size);
+  pkt.helloAssembly = null;
 }

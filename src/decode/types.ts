@@ -6,6 +6,7 @@
  * Addresses are kept as bytes (and as a 32-bit number for IPv4) so that the flow table can hash
  * them without formatting a string per packet. Use common/ip.ts to format them once per flow.
  */
+import type { HelloAssembly } from './tls-sni.js';
 
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
@@ -101,6 +102,12 @@ export class Packet {
   epmPorts: number[] | null = null;
   /** True when the captured bytes ended before the headers said they should (snap length). */
   truncated = false;
+  /**
+   * State that outlives one packet: TLS ClientHellos split across TCP segments, waiting for the
+   * rest of their record (tls-sni.ts). One Packet object decodes one capture, so this lives exactly
+   * as long as that capture's decoding; {@link reset} leaves it alone.
+   */
+  helloAssembly: HelloAssembly | null = null;
 
   /** Clears every field before the next frame is decoded into this object. */
   reset(): void {
@@ -141,8 +148,8 @@ export class Packet {
 }
 
 /**
- * What consumers read of a decoded packet: {@link Packet}'s fields, without its method and word views. The flow
+ * What consumers read of a decoded packet: {@link Packet}'s fields, without its method, word views and decoding state. The flow
  * table takes this, so that a packet received from the decoding thread can be read in place
  * (flows/packet-batch.ts) instead of being copied into a Packet first.
  */
-export type PacketFields = Omit<Packet, 'reset' | 'src32' | 'dst32'>;
+export type PacketFields = Omit<Packet, 'reset' | 'src32' | 'dst32' | 'helloAssembly'>;

@@ -52,6 +52,36 @@ const LAN_RTT = 400; // µs between a request and its answer on the LAN
 const WAN_RTT = 12_000; // µs to the cloud
 const MSS = 1448;
 
+/**
+ * A browser's ClientHello extensions before server_name (Chrome and Edge shuffle their order):
+ * supported_groups with X25519MLKEM768 (0x11ec), and a key share of 1,216 + 32 bytes for it and
+ * X25519, which makes the hello larger than one segment.
+ */
+const BROWSER_HELLO = {
+  before: [
+    { type: 0x000a, data: Uint8Array.of(0, 6, 0x11, 0xec, 0, 0x1d, 0, 0x17) },
+    { type: 0x0033, data: keyShare() },
+  ],
+};
+
+function keyShare(): Uint8Array {
+  const entries = [
+    [0x11ec, 1216],
+    [0x001d, 32],
+  ];
+  const len = entries.reduce((n, [, k]) => n + 4 + k, 0);
+  const out = new Uint8Array(2 + len);
+  out[0] = len >> 8;
+  out[1] = len & 0xff;
+  let p = 2;
+  for (const [group, k] of entries) {
+    out.set([group >> 8, group & 0xff, k >> 8, k & 0xff], p);
+    out.fill(0x5a, p + 4, p + 4 + k);
+    p += 4 + k;
+  }
+  return out;
+}
+
 /** Deterministic MAC for an address: 02:00 + the IPv4 bytes (locally administered). */
 function macOf(ip: string): string {
   return ['02', '00', ...ip.split('.').map((n) => Number(n).toString(16).padStart(2, '0'))].join(':');
@@ -165,10 +195,15 @@ class Compiler {
     out(this.seg(t, src, dst, sport, e.port, cseq, sseq, TCP_ACK));
 
     const [upBytes, downBytes] = e.bytes ?? [300, 600];
-    const first = payloads?.first ?? (e.sni ? tlsClientHello(e.sni) : filler(Math.min(upBytes, MSS), e.port));
+    const first = payloads?.first ?? (e.sni ? tlsClientHello(e.sni, e.browser ? BROWSER_HELLO : {}) : filler(Math.min(upBytes, MSS), e.port));
     t += 200;
-    out(this.seg(t, src, dst, sport, e.port, cseq, sseq, TCP_ACK | TCP_PSH, first));
-    cseq += first.length;
+    // A first payload larger than a segment goes in several, as a TCP stack sends it.
+    for (let at = 0; at < first.length; at += MSS) {
+      const part = first.subarray(at, Math.min(first.length, at + MSS));
+      if (at > 0) t += 1;
+      out(this.seg(t, src, dst, sport, e.port, cseq, sseq, TCP_ACK | (at + MSS >= first.length ? TCP_PSH : 0), part));
+      cseq += part.length;
+    }
     if (fault === 'reset-after-hello') {
       t += rtt / 2;
       back(this.seg(t, dst, src, e.port, sport, sseq, cseq, TCP_RST | TCP_ACK));

@@ -35,6 +35,11 @@ export interface TcpExchange {
   bytes?: [number, number];
   /** TLS ClientHello server name to send first. */
   sni?: string;
+  /**
+   * The client is a current browser (Edge, Chrome): its ClientHello carries a post-quantum key share
+   * before server_name and is larger than one segment, so the name travels in the second.
+   */
+  browser?: boolean;
   /** How many SYNs a dropped attempt sends (Windows: 1 + 2 retransmissions). */
   synTries?: number;
 }

@@ -19,6 +19,10 @@ import {
   tlsClientHello,
   udp,
 } from '../../support/packet-builder.js';
+import { DiagnosticSink } from '../../../src/common/diagnostics.js';
+import { decodeFrame, endCapture } from '../../../src/decode/frame.js';
+import { Packet } from '../../../src/decode/types.js';
+import { frameOf } from '../../support/packet-builder.js';
 import { decode } from './helpers.js';
 
 const CLIENT = '10.0.0.20';
@@ -28,6 +32,27 @@ const overUdp = (sport: number, dport: number, msg: Uint8Array) =>
   ethernet({}, ipv4({ src: RESOLVER, dst: CLIENT, proto: IPPROTO_UDP }, udp({ sport, dport }, msg)));
 const overTcp = (sport: number, dport: number, payload: Uint8Array, ip: { src: string; dst: string } = { src: CLIENT, dst: '20.190.151.7' }) =>
   ethernet({}, ipv4({ ...ip, proto: IPPROTO_TCP }, tcp({ sport, dport, flags: TCP_PSH | TCP_ACK }, payload)));
+
+/** Frames of one capture decoded in turn into one Packet, as a capture reader does. */
+function stream() {
+  const pkt = new Packet();
+  const diag = new DiagnosticSink();
+  let index = 0;
+  return {
+    pkt,
+    diag,
+    send(seq: number, payload: Uint8Array, o: { sport?: number; src?: string; reverse?: boolean; snap?: number } = {}) {
+      const client = { port: o.sport ?? 50000, ip: o.src ?? CLIENT };
+      const server = { port: 443, ip: '20.190.151.7' };
+      const [a, b] = o.reverse ? [server, client] : [client, server];
+      const data = ethernet({}, ipv4({ src: a.ip, dst: b.ip, proto: IPPROTO_TCP }, tcp({ sport: a.port, dport: b.port, seq, flags: TCP_PSH | TCP_ACK }, payload)));
+      const captured = o.snap === undefined ? data : data.subarray(0, 14 + 20 + 20 + o.snap);
+      decodeFrame(frameOf(1, captured, { index: ++index, originalLen: data.length }), pkt, diag);
+      return pkt;
+    },
+    end: () => endCapture(pkt, diag),
+  };
+}
 
 describe('DNS', () => {
   it('summarises a query: id, question lowercase without trailing dot', () => {
@@ -132,12 +157,76 @@ describe('TLS ClientHello SNI', () => {
     expect(r.diag.codes()).toEqual([]);
   });
 
-  it('a ClientHello split across segments: the first segment alone gives up quietly, counted', () => {
+  it('a ClientHello split across segments: the first segment alone, then the capture ends: counted, quietly', () => {
     const hello = tlsClientHello('login.microsoftonline.com', { before: [{ type: 0x0015, data: new Uint8Array(600) }] });
-    const r = decode(1, overTcp(50000, 443, hello.subarray(0, 200)));
-    expect(r.pkt.sni).toBeNull();
-    expect(r.diag.counters.get('tls_clienthello_incomplete')).toBe(1);
-    expect(r.diag.codes()).toEqual([]);
+    const s = stream();
+    expect(s.send(1000, hello.subarray(0, 200)).sni).toBeNull();
+    s.end();
+    expect(s.diag.counters.get('tls_clienthello_incomplete')).toBe(1);
+    expect(s.diag.codes()).toEqual([]);
+  });
+
+  describe('a ClientHello split across TCP segments (post-quantum key shares, extensions in any order)', () => {
+    // A Chrome-sized hello: a 1,200-byte key share before server_name puts the name in the second segment.
+    const hello = tlsClientHello('Login.MicrosoftOnline.com', { before: [{ type: 0x0033, data: new Uint8Array(1250) }] });
+    const cut = 1000;
+
+    it('names the flow from the segment that completes the record', () => {
+      const s = stream();
+      expect(s.send(1000, hello.subarray(0, cut)).sni).toBeNull();
+      expect(s.send(1000 + cut, hello.subarray(cut)).sni).toBe('login.microsoftonline.com');
+      s.end();
+      expect(s.diag.counters.get('tls_clienthello_incomplete')).toBeUndefined();
+      expect(s.diag.codes()).toEqual([]);
+    });
+
+    it('in three segments, with retransmissions and an overlap, and other flows in between', () => {
+      const s = stream();
+      s.send(5000, hello.subarray(0, 500));
+      s.send(5000, hello.subarray(0, 500)); // the first segment again
+      s.send(70, hello.subarray(0, 300), { sport: 50001 }); // another flow's hello begins
+      s.send(5500, hello.subarray(500, 900));
+      s.send(5300, hello.subarray(300, 1000)); // overlaps what was taken
+      s.send(5000 + 1000, new Uint8Array(0)); // a bare ACK
+      expect(s.send(6000, hello.subarray(1000)).sni).toBe('login.microsoftonline.com');
+      expect(s.send(370, hello.subarray(300), { sport: 50001 }).sni).toBe('login.microsoftonline.com');
+      s.end();
+      expect(s.diag.counters.get('tls_clienthello_incomplete')).toBeUndefined();
+    });
+
+    it('sequence numbers that wrap past 2^32', () => {
+      const s = stream();
+      s.send(0xffffff00, hello.subarray(0, cut));
+      expect(s.send((0xffffff00 + cut) >>> 0, hello.subarray(cut)).sni).toBe('login.microsoftonline.com');
+    });
+
+    it('gives up, counted, when a segment is missing (a gap) or the snap length cut the next one', () => {
+      const s = stream();
+      s.send(1000, hello.subarray(0, 600));
+      expect(s.send(1000 + 800, hello.subarray(800)).sni).toBeNull(); // 600 .. 800 never came
+      s.send(1000, hello.subarray(0, cut), { sport: 50002 });
+      expect(s.send(1000 + cut, hello.subarray(cut), { sport: 50002, snap: 100 }).sni).toBeNull();
+      s.end();
+      expect(s.diag.counters.get('tls_clienthello_incomplete')).toBe(2);
+    });
+
+    it('takes only the same direction of the same flow', () => {
+      const s = stream();
+      s.send(1000, hello.subarray(0, cut));
+      // The server's segment with the same sequence number, and one from another client.
+      expect(s.send(1000 + cut, hello.subarray(cut), { reverse: true }).sni).toBeNull();
+      expect(s.send(1000 + cut, hello.subarray(cut), { src: '10.0.0.21' }).sni).toBeNull();
+      expect(s.send(1000 + cut, hello.subarray(cut)).sni).toBe('login.microsoftonline.com');
+    });
+
+    it('keeps at most 256 waiting, giving the oldest up', () => {
+      const s = stream();
+      for (let k = 0; k < 300; k++) s.send(1000, hello.subarray(0, cut), { sport: 40000 + k });
+      expect(s.pkt.helloAssembly!.waiting.size).toBe(256);
+      expect(s.diag.counters.get('tls_clienthello_incomplete')).toBe(44);
+      expect(s.send(1000 + cut, hello.subarray(cut), { sport: 40000 + 299 }).sni).toBe('login.microsoftonline.com');
+      expect(s.send(1000 + cut, hello.subarray(cut), { sport: 40000 }).sni).toBeNull();
+    });
   });
 
   it('reports inconsistent lengths inside a complete record', () => {
