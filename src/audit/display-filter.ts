@@ -10,7 +10,7 @@
  * packet match too, because Wireshark dissects the quoted IP and TCP/UDP headers.
  */
 import type { RuleTransport } from '../catalog/types.js';
-import { isIpv6 } from '../common/ip.js';
+import { isIpv6, parseIp } from '../common/ip.js';
 import type { Transport } from '../flows/types.js';
 
 /** `ip.addr` or `ipv6.addr` for this address. */
@@ -69,11 +69,23 @@ export function filterForPorts(
 ): string {
   const parts: string[] = [];
   if (src !== null) parts.push(`${addrField(src)}==${src}`);
+  // A host known by name only was reached through a proxy: its packets are the request naming it
+  // and the proxy's answer, on the proxy's port.
+  if (dst !== null && parseIp(dst) === null) return [...parts, tunnelClause(dst)].join(' && ');
   if (dst !== null) parts.push(`${addrField(dst)}==${dst}`);
   const clauses = transports.map((t) => transportClause(t, ports, src));
   if (clauses.length === 1) parts.push(clauses[0]);
   else if (clauses.length > 1) parts.push(`(${clauses.join(' || ')})`);
   return parts.join(' && ');
+}
+
+/**
+ * `(http.request.uri contains "crl.microsoft.com" || http.response_for.uri contains "crl.microsoft.com")`:
+ * the request naming the host (`CONNECT host:443`, `GET http://host/...`) and the proxy's answer.
+ */
+function tunnelClause(host: string): string {
+  const text = wiresharkString(host);
+  return `(http.request.uri contains ${text} || http.response_for.uri contains ${text})`;
 }
 
 /** Filter for one aggregate: two hosts, one transport, one responder port (ICMP: the protocol). */

@@ -179,12 +179,30 @@ export function judgeTraffic(transports: readonly RuleTransport[], aggs: readonl
   return { status, tally, reason, hints: [...new Set(hints)] };
 }
 
+/** What an explicit proxy's refusal of a CONNECT (HTTP status `status`) usually means. */
+function proxyHint(status: number): string {
+  if (status === 407) {
+    return 'the proxy wants credentials the client did not send (407): let the Connect server through without authentication, or give its service account proxy credentials (machine.config defaultProxy useDefaultCredentials)';
+  }
+  if (status === 403) return "the proxy's policy blocks this destination (403): allow the Microsoft endpoints it names on the proxy";
+  if (status >= 500) return `the proxy could not reach the destination (${status}): a firewall behind the proxy, or the proxy's own DNS`;
+  return `the proxy refused the request (${status}): check the proxy's log`;
+}
+
 /** Possible causes for the failures in one transport's tally. */
 export function failureHints(t: Transport, tally: Tally): string[] {
   const hints: string[] = [];
   if (tally.refused + tally.unanswered === 0) return hints;
   for (const r of tally.icmpReasons) {
-    if (/\b3\/13\b|administratively prohibited|\b1\/1\b|\b1\/[56]\b/i.test(r)) {
+    // The list holds ICMP errors, and the refusals of devices that say so in words (see PairTable.addFlow).
+    const proxy = /^proxy refused [A-Z]+ \S+: HTTP (\d{3})/.exec(r);
+    if (proxy) {
+      hints.push(proxyHint(Number(proxy[1])));
+    } else if (/Windows Firewall/.test(r)) {
+      hints.push("a Windows Firewall rule on that host dropped it: check the host's firewall rules (wf.msc, Get-NetFirewallRule)");
+    } else if (!/^ICMP/.test(r)) {
+      hints.push('a firewall deny: check the rule the log names');
+    } else if (/\b3\/13\b|administratively prohibited|\b1\/1\b|\b1\/[56]\b/i.test(r)) {
       hints.push('a firewall rule rejecting with ICMP (administratively prohibited)');
     } else if (/\b3\/3\b|port unreachable|\b1\/4\b/i.test(r)) {
       hints.push('ICMP port unreachable: nothing listening on that port on the destination');

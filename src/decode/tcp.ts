@@ -8,6 +8,7 @@ import type { Frame } from '../sources/types.js';
 import { readU16, readU32 } from './cursor.js';
 import { decodeEpmResponse, DCERPC_EPM_PORT, looksLikeDcerpcResponse } from './dcerpc-epm.js';
 import { decodeDnsOverTcp, isDnsPort } from './dns.js';
+import { decodeHttpProxyLine } from './http-proxy.js';
 import { reportCut, reportShortTransportHeader } from './report.js';
 import { continueClientHello, decodeTlsClientHelloSni, TLS_CONTENT_HANDSHAKE } from './tls-sni.js';
 import type { Packet } from './types.js';
@@ -69,5 +70,8 @@ export function decodeTcp(
     // The next part of a ClientHello split across segments (tls-sni.ts).
   } else if (b[payload] === TLS_CONTENT_HANDSHAKE) {
     decodeTlsClientHelloSni(b, payload, payload + payloadLen, dataEnd, pkt, frame, diag);
+  } else if (b[payload] === 0x43 || b[payload] === 0x47 || b[payload] === 0x48 || b[payload] === 0x50) {
+    // 'C', 'G', 'H' or 'P': perhaps a request to an explicit proxy, or an HTTP status line.
+    decodeHttpProxyLine(b, payload, dataEnd, pkt);
   }
 }

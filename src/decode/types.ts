@@ -100,6 +100,8 @@ export class Packet {
   sni: string | null = null;
   /** Ports that a DCE/RPC endpoint-mapper (135) response hands out (ept_map towers); null when none. */
   epmPorts: number[] | null = null;
+  /** A request to an HTTP proxy or an HTTP/1.x status line at the start of the TCP payload (http-proxy.ts); null when none. */
+  http: HttpProxyFacts | null = null;
   /** True when the captured bytes ended before the headers said they should (snap length). */
   truncated = false;
   /**
@@ -143,6 +145,7 @@ export class Packet {
     this.dns = null;
     this.sni = null;
     this.epmPorts = null;
+    this.http = null;
     this.truncated = false;
   }
 }
@@ -152,4 +155,15 @@ export class Packet {
  * table takes this, so that a packet received from the decoding thread can be read in place
  * (flows/packet-batch.ts) instead of being copied into a Packet first.
  */
+/** What a TCP segment says of an HTTP proxy exchange (decode/http-proxy.ts). */
+export interface HttpProxyFacts {
+  /** A request's method (`CONNECT`, `GET` ...); '' in a response. */
+  method: string;
+  /** A request's target, `host:port` (host lowercased); null in a response. */
+  target: string | null;
+  /** A response's status code and reason phrase; 0 and '' in a request. */
+  status: number;
+  statusText: string;
+}
+
 export type PacketFields = Omit<Packet, 'reset' | 'src32' | 'dst32' | 'helloAssembly'>;

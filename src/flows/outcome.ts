@@ -34,6 +34,23 @@ export interface OutcomeFacts {
   icmpEcho?: boolean;
 }
 
+/**
+ * The outcome of a connection to an explicit HTTP proxy that carried a request for `target`: the
+ * proxy's answer decides, not the TCP handshake (which reached the proxy, not the target). A tunnel
+ * (CONNECT) opens on 2xx and any other status refuses it (407: the proxy wants credentials the
+ * client did not give; 403: its policy blocks the target). A fetch (GET http://...) is refused by
+ * 407, 403, and 502 / 503 / 504 (the proxy could not reach the target); any other answer came from
+ * the target itself. No status seen: unknown, since the answer may simply not be in the capture.
+ */
+export function proxyOutcome(method: string, target: string, status: number, statusText: string): { outcome: Outcome; reason: string } {
+  const answer = `HTTP ${status}${statusText ? ` ${statusText}` : ''}`;
+  const tunnel = method === 'CONNECT';
+  if (status === 0) return { outcome: 'unknown', reason: `${method} ${target} sent to the proxy, no answer seen` };
+  const refused = tunnel ? status < 200 || status > 299 : status === 407 || status === 403 || (status >= 502 && status <= 504);
+  if (refused) return { outcome: 'refused', reason: `proxy refused ${method} ${target}: ${answer}` };
+  return { outcome: 'completed', reason: tunnel ? `proxy opened a tunnel to ${target} (${answer})` : `proxy fetched from ${target} (${answer})` };
+}
+
 /** `ICMP 3/13 administratively prohibited from 10.0.0.1` (ICMPv6: `ICMPv6 1/1 ...`). */
 export function describeIcmpRefusal(icmp: IcmpRefusal): string {
   const family = icmp.family === 'icmp6' ? 'ICMPv6' : 'ICMP';

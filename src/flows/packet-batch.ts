@@ -1,5 +1,5 @@
 import { canonicalKey } from './key.js';
-import { IPPROTO_TCP, IPPROTO_UDP, Packet, type DnsSummary, type PacketFields, type QuotedHeader } from '../decode/types.js';
+import { IPPROTO_TCP, IPPROTO_UDP, Packet, type DnsSummary, type HttpProxyFacts, type PacketFields, type QuotedHeader } from '../decode/types.js';
 
 /**
  * Decoded packets packed into one ArrayBuffer, so that a decoding thread can hand thousands of them
@@ -15,7 +15,7 @@ import { IPPROTO_TCP, IPPROTO_UDP, Packet, type DnsSummary, type PacketFields, t
  *   12: icmpType; 13: icmpCode; 14-17: src bytes; 18-21: dst bytes; 22: srcV4; 23: dstV4;
  *   24-35: for a TCP or UDP packet with ports (meta bit 14), its flow key as flows/key.ts's
  *   canonicalKey writes it, so that the flow-table thread does not compute it again.
- * The rare application facts (ICMP quote, DNS, TLS SNI, EPM ports) ride beside the buffer in
+ * The rare application facts (ICMP quote, DNS, TLS SNI, EPM ports, HTTP proxy lines) ride beside the buffer in
  * {@link PacketBatchExtras}, a plain array the structured clone copies.
  */
 export const PACKET_SLOT_BYTES = 144;
@@ -24,8 +24,8 @@ const META_KEYED = 1 << 14;
 const I32_STRIDE = PACKET_SLOT_BYTES / 4;
 const F64_STRIDE = PACKET_SLOT_BYTES / 8;
 
-/** [slot, quoted, dns, sni, epmPorts] for each slot that carries any of them, in slot order. */
-export type PacketBatchExtras = [number, QuotedHeader | null, DnsSummary | null, string | null, number[] | null][];
+/** [slot, quoted, dns, sni, epmPorts, http] for each slot that carries any of them, in slot order. */
+export type PacketBatchExtras = [number, QuotedHeader | null, DnsSummary | null, string | null, number[] | null, HttpProxyFacts | null][];
 
 /** Fills one batch buffer; see the module comment for the layout. */
 export class PacketBatchWriter {
@@ -100,8 +100,8 @@ export class PacketBatchWriter {
       canonicalKey(w, i + KEY_AT, pkt.ipVersion === 6, pkt.src, pkt.dst, pkt.srcV4, pkt.dstV4, pkt.srcPort, pkt.dstPort, pkt.proto, false);
       w[i + 5] |= META_KEYED;
     }
-    if (pkt.quoted !== null || pkt.dns !== null || pkt.sni !== null || pkt.epmPorts !== null) {
-      this.extras.push([slot, pkt.quoted, pkt.dns, pkt.sni, pkt.epmPorts]);
+    if (pkt.quoted !== null || pkt.dns !== null || pkt.sni !== null || pkt.epmPorts !== null || pkt.http !== null) {
+      this.extras.push([slot, pkt.quoted, pkt.dns, pkt.sni, pkt.epmPorts, pkt.http]);
     }
   }
 }
@@ -121,6 +121,7 @@ export class BatchPacket implements PacketFields {
   dns: DnsSummary | null = null;
   sni: string | null = null;
   epmPorts: number[] | null = null;
+  http: HttpProxyFacts | null = null;
 
   constructor(
     private readonly buffer: ArrayBuffer,
@@ -151,11 +152,13 @@ export class BatchPacket implements PacketFields {
       this.dns = extra[2];
       this.sni = extra[3];
       this.epmPorts = extra[4];
-    } else if (this.quoted !== null || this.dns !== null || this.sni !== null || this.epmPorts !== null) {
+      this.http = extra[5];
+    } else if (this.quoted !== null || this.dns !== null || this.sni !== null || this.epmPorts !== null || this.http !== null) {
       this.quoted = null;
       this.dns = null;
       this.sni = null;
       this.epmPorts = null;
+      this.http = null;
     }
   }
 

@@ -66,11 +66,17 @@ export const MAX_TIMELINE_BUCKETS = 64;
 
 export const SAMPLES_PER_AGGREGATE = 5;
 
-/** A name learned from the data: a DNS answer or a TLS SNI. */
+/**
+ * A name learned from the data: a DNS answer, a TLS SNI, or the target of an HTTP CONNECT through a
+ * proxy (then `address` is the name itself: the client never learns the target's address, and
+ * `via` is the proxy's).
+ */
 export interface NameObservation {
   name: string;
   address: string;
-  source: 'dns' | 'sni';
+  source: 'dns' | 'sni' | 'proxy';
+  /** `proxy` only: the proxy's address. */
+  via?: string;
   /** Where it was seen first. */
   evidence: FlowEvidence;
   /** When it was seen first (start of that flow, microseconds); decides "first" when summaries merge. */

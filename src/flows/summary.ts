@@ -9,6 +9,7 @@
  * summary of the whole, as long as no cap on the number of entries (pairs, names ...) is hit.
  */
 
+import { parseIp } from '../common/ip.js';
 import { addCapped, PairTable, transferables, type PairTableData } from './pair-table.js';
 import { cmpStr, compareEvidence } from './samples.js';
 import type { DnsLookupStats, FlowSummaryData, NameObservation } from './summary-types.js';
@@ -138,9 +139,11 @@ export class FlowSummary {
       }
       this.addDnsLookups(flow);
     }
-    if (flow.sni) {
+    // Through a proxy the name is the tunnel's, not the proxy's: the tunnel is summarised as its own pair.
+    if (flow.sni && !flow.proxy) {
       this.observeName({ name: flow.sni, address: flow.respH, source: 'sni', evidence: copyEvidence(flow.evidence), ts: flow.ts });
     }
+    if (flow.proxy) this.addTunnel(flow, flow.proxy.target);
     if (flow.epmPorts && flow.epmPorts.length > 0) {
       this.observeEpm({ client: flow.origH, server: flow.respH, ports: flow.epmPorts.slice().sort((a, b) => a - b), ts: flow.ts });
     }
@@ -252,6 +255,25 @@ export class FlowSummary {
     if (compareEvidence(n.ts ?? 0, n.evidence, mine.ts ?? 0, mine.evidence) < 0) {
       mine.evidence = n.evidence;
       mine.ts = n.ts;
+    }
+  }
+
+  /**
+   * A request through an explicit proxy (a CONNECT tunnel, or a plain-HTTP fetch), as the pair the
+   * client meant: client → target host and port, with the flow's outcome (the proxy's answer) and evidence. The target is named by its
+   * host name (its address stays unknown to the client), which carries the role the name gives
+   * (login.microsoftonline.com: azure-ad), so the catalog's rules judge the tunnel. The connection
+   * to the proxy itself stays a pair of its own.
+   */
+  private addTunnel(flow: Flow, target: string): void {
+    const colon = target.lastIndexOf(':');
+    const port = Number(target.slice(colon + 1));
+    let host = target.slice(0, colon);
+    if (host.startsWith('[')) host = host.slice(1, -1);
+    const tunnel: Flow = { ...flow, respH: host, respP: port };
+    if (!this.pairs.addFlow(tunnel, this.reasons)) this.overflowFlows++;
+    if (parseIp(host) === null) {
+      this.observeName({ name: host, address: host, source: 'proxy', via: flow.respH, evidence: copyEvidence(flow.evidence), ts: flow.ts });
     }
   }
 

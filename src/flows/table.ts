@@ -40,6 +40,7 @@ import {
   TCP_SYN,
   type DnsRecord,
   type DnsSummary,
+  type HttpProxyFacts,
   type PacketFields,
 } from '../decode/types.js';
 import {
@@ -58,7 +59,7 @@ import {
   isIcmpEchoRequest,
   isLikelyServerPort,
 } from './key.js';
-import { decideOutcome } from './outcome.js';
+import { decideOutcome, proxyOutcome } from './outcome.js';
 import {
   processTcpPacket,
   TCP_CLOSED,
@@ -172,6 +173,11 @@ class FlowRecord implements TcpConnection {
   sni: string | null = null;
   dns: { queries: { name: string; type: string }[]; rcode: number | null; answers: DnsRecord[] } | null = null;
   epmPorts: number[] | null = null;
+  /** The first request to an HTTP proxy from the originator (method, target), and the status that answered it (0: none seen). */
+  proxyMethod = '';
+  proxyTarget: string | null = null;
+  proxyStatus = 0;
+  proxyStatusText = '';
   service = '';
 
   /** Back to the state of a new record (same values as the field initialisers). */
@@ -210,6 +216,10 @@ class FlowRecord implements TcpConnection {
     this.sni = null;
     this.dns = null;
     this.epmPorts = null;
+    this.proxyMethod = '';
+    this.proxyTarget = null;
+    this.proxyStatus = 0;
+    this.proxyStatusText = '';
     this.service = '';
   }
 }
@@ -470,6 +480,7 @@ export class FlowTable {
       this.addService(rec, 'ssl');
     }
     if (pkt.epmPorts !== null) this.addEpm(rec, pkt.epmPorts);
+    if (pkt.http !== null) this.addHttp(rec, pkt.http, isOrig);
   }
 
   /** True when this packet must start a new flow instead of joining `rec`. */
@@ -672,6 +683,20 @@ export class FlowTable {
     }
   }
 
+  /** The first request to a proxy from the originator, then the first status line from the responder after it. */
+  private addHttp(rec: FlowRecord, http: HttpProxyFacts, isOrig: boolean): void {
+    if (isOrig) {
+      if (http.target !== null && rec.proxyTarget === null) {
+        rec.proxyMethod = http.method;
+        rec.proxyTarget = http.target;
+        this.addService(rec, 'http');
+      }
+    } else if (http.target === null && rec.proxyTarget !== null && rec.proxyStatus === 0) {
+      rec.proxyStatus = http.status;
+      rec.proxyStatusText = http.statusText;
+    }
+  }
+
   private addEpm(rec: FlowRecord, ports: number[]): void {
     let mine = rec.epmPorts;
     if (mine === null) {
@@ -754,6 +779,13 @@ export class FlowTable {
     });
     let reason = decided.reason;
     if (rec.fromIcmpQuote && noPackets) reason += ' (the refused packet itself was not captured)';
+    let outcome = decided.outcome;
+    if (rec.proxyTarget !== null && decided.outcome === 'completed') {
+      // Through an explicit proxy, the flow that matters is the tunnel: the proxy's answer decides it.
+      const proxied = proxyOutcome(rec.proxyMethod, rec.proxyTarget, rec.proxyStatus, rec.proxyStatusText);
+      outcome = proxied.outcome;
+      reason = proxied.reason;
+    }
     const flow: Flow = {
       uid: rec.uid,
       ts: rec.ts,
@@ -771,7 +803,7 @@ export class FlowTable {
       respPkts: rec.respPkts,
       respBytes,
       respIpBytes: rec.respIpBytes,
-      outcome: decided.outcome,
+      outcome,
       reason,
       observedBy: 'packets',
       evidence: { file: rec.file, frame: rec.frame },
@@ -782,6 +814,7 @@ export class FlowTable {
     if (rec.sni !== null) flow.sni = rec.sni;
     if (rec.dns !== null) flow.dns = rec.dns;
     if (rec.epmPorts !== null) flow.epmPorts = rec.epmPorts;
+    if (rec.proxyTarget !== null) flow.proxy = { method: rec.proxyMethod, target: rec.proxyTarget, status: rec.proxyStatus };
     return flow;
   }
 

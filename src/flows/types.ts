@@ -120,6 +120,12 @@ export interface Flow {
   dns?: { queries: { name: string; type: string }[]; rcode: number | null; answers: DnsRecord[] };
   /** Ports handed out by the RPC endpoint mapper in this (port 135) flow. */
   epmPorts?: number[];
+  /**
+   * A connection to an explicit HTTP proxy: its first request's method (`CONNECT` for a tunnel,
+   * `GET` ... for a plain-HTTP fetch), target (`host:port`) and the proxy's status code (0: none
+   * seen). Its outcome is the request's (see flows/outcome.ts proxyOutcome).
+   */
+  proxy?: { method: string; target: string; status: number };
   /** Flow-log facts (rule, resource, MAC ...). */
   log?: FlowLogFacts;
 }

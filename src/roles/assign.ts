@@ -59,7 +59,7 @@ const PORT_NAMES: Record<number, string> = {
 /** AMQP over TLS: the Connect Health agent's channel to Azure Service Bus. */
 const AMQP_PORT = 5671;
 
-const SOURCE_ORDER: Record<RoleSource, number> = { inventory: 0, cli: 1, dns: 2, sni: 3, inferred: 4 };
+const SOURCE_ORDER: Record<RoleSource, number> = { inventory: 0, cli: 1, dns: 2, sni: 3, proxy: 4, inferred: 5 };
 
 /** What one host answers on one port (all transports together). */
 interface ServedPort {
@@ -683,9 +683,9 @@ function observationWhy(obs: NameObservation, name: string, address: string): st
 function observationText(obs: NameObservation, name: string, address: string): string {
   const addr = address || obs.address;
   const where = describeEvidence(obs.evidence);
-  return obs.source === 'dns'
-    ? `DNS answer ${name} → ${addr}${where ? ` (${where})` : ''}`
-    : `TLS SNI ${name} in a connection to ${addr}${where ? ` (${where})` : ''}`;
+  if (obs.source === 'dns') return `DNS answer ${name} → ${addr}${where ? ` (${where})` : ''}`;
+  if (obs.source === 'proxy') return `asked the proxy ${obs.via ?? '(unknown)'} for ${name}${where ? ` (${where})` : ''}`;
+  return `TLS SNI ${name} in a connection to ${addr}${where ? ` (${where})` : ''}`;
 }
 
 /** `capture.pcap frame 17`, `pfirewall.log line 12`, `PT1H.json record 3 tuple 5`. */

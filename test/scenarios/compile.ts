@@ -91,6 +91,10 @@ function isLan(ip: string): boolean {
   return /^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.)/.test(ip);
 }
 
+function asciiBytes(text: string): Uint8Array {
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
+
 /** A repeatable byte pattern for payloads (content does not matter, sizes do). */
 function filler(n: number, seed: number): Uint8Array {
   const b = new Uint8Array(n);
@@ -195,6 +199,19 @@ class Compiler {
     out(this.seg(t, src, dst, sport, e.port, cseq, sseq, TCP_ACK));
 
     const [upBytes, downBytes] = e.bytes ?? [300, 600];
+    const [status, statusText] = e.proxyStatus ?? [200, 'Connection established'];
+    if (e.connect && !payloads) {
+      payloads = {
+        first: asciiBytes(`CONNECT ${e.connect} HTTP/1.1\r\nHost: ${e.connect}\r\nUser-Agent: Microsoft Azure AD Connect\r\n\r\n`),
+        reply: asciiBytes(`HTTP/1.1 ${status} ${statusText}\r\nContent-Length: 0\r\n\r\n`),
+      };
+    } else if (e.fetch && !payloads) {
+      const host = new URL(e.fetch).host;
+      payloads = {
+        first: asciiBytes(`GET ${e.fetch} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: Microsoft-CryptoAPI/10.0\r\n\r\n`),
+        reply: asciiBytes(`HTTP/1.1 ${e.proxyStatus ? `${status} ${statusText}` : '200 OK'}\r\nContent-Type: application/pkix-crl\r\n\r\n`),
+      };
+    }
     const first = payloads?.first ?? (e.sni ? tlsClientHello(e.sni, e.browser ? BROWSER_HELLO : {}) : filler(Math.min(upBytes, MSS), e.port));
     t += 200;
     // A first payload larger than a segment goes in several, as a TCP stack sends it.

@@ -15,6 +15,7 @@ export const HOSTS: Record<string, ScenarioHost> = {
   dc1: { ip: '10.0.0.10', name: 'dc01.contoso.local', roles: ['dc'] },
   dc2: { ip: '10.0.0.11', name: 'dc02.contoso.local', roles: ['dc'] },
   gw: { ip: '10.0.0.1', name: 'fw01.contoso.local' },
+  proxy: { ip: '10.0.0.30', name: 'proxy01.contoso.local' },
   login: { ip: '20.190.151.68', name: 'login.microsoftonline.com' },
   adminws: { ip: '40.126.62.130', name: 'adminwebservice.microsoftonline.com' },
   crl: { ip: '23.46.210.19', name: 'crl.microsoft.com' },
@@ -123,6 +124,25 @@ export const SCENARIOS: Scenario[] = [
     start: '2024-05-01T15:00:00Z',
     hosts: HOSTS,
     exchanges: twoCycles({ 'tcp:login:443': { fault: 'reset-after-hello' } }),
+    expect: [],
+  },
+  {
+    name: 'proxy-auth-required',
+    title: 'An explicit proxy refusing the Connect server (407)',
+    description:
+      'The Connect server reaches Entra ID through an explicit proxy (machine.config): it asks proxy01:8080 for tunnels with HTTP CONNECT, and the proxy answers 407 Proxy Authentication Required, so no DNS lookup and no flow to a Microsoft address appear. Revocation lists, fetched through the same proxy over plain HTTP, come back.',
+    start: '2024-05-01T17:00:00Z',
+    hosts: HOSTS,
+    exchanges: [0, 30].flatMap((t0) =>
+      syncCycle(t0)
+        .filter((e) => !(e.kind === 'dns' && /microsoft/.test(e.name)) && !(e.kind === 'tcp' && ['login', 'adminws', 'crl'].includes(e.to)))
+        .concat([
+          { kind: 'tcp', at: t0 + 2.1, from: 'aadc', to: 'proxy', port: 8080, connect: 'login.microsoftonline.com:443', proxyStatus: [407, 'Proxy Authentication Required'], bytes: [0, 0] },
+          { kind: 'tcp', at: t0 + 2.6, from: 'aadc', to: 'proxy', port: 8080, connect: 'adminwebservice.microsoftonline.com:443', proxyStatus: [407, 'Proxy Authentication Required'], bytes: [0, 0] },
+          // Certificate revocation lists come through the same proxy as plain-HTTP fetches, which it allows.
+          { kind: 'tcp', at: t0 + 3.1, from: 'aadc', to: 'proxy', port: 8080, fetch: 'http://crl.microsoft.com/pki/crl/products/MicRooCerAut2011_2011_03_22.crl', bytes: [0, 1900] },
+        ]),
+    ),
     expect: [],
   },
   {

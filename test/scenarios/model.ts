@@ -42,6 +42,14 @@ export interface TcpExchange {
   browser?: boolean;
   /** How many SYNs a dropped attempt sends (Windows: 1 + 2 retransmissions). */
   synTries?: number;
+  /**
+   * The `to` host is an explicit HTTP proxy: the client asks it for a tunnel to this `host:port`
+   * (HTTP CONNECT) and the proxy answers with `proxyStatus` (default 200, then the data flows).
+   */
+  connect?: string;
+  /** Likewise, a plain-HTTP request to the proxy for this absolute URL (`GET http://...`). */
+  fetch?: string;
+  proxyStatus?: [number, string];
 }
 
 export interface UdpExchange {

@@ -49,6 +49,11 @@ const samples: Packet[] = [
     p.sni = 'example.org';
     p.epmPorts = [49667];
   }),
+  packet((p) => {
+    p.ipVersion = 4;
+    p.proto = 6;
+    p.http = { method: 'CONNECT', target: 'login.microsoftonline.com:443', status: 0, statusText: '' };
+  }),
   new Packet(), // a frame without IP: ipVersion 0, icmp -1
 ];
 

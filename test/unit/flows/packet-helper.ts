@@ -16,6 +16,7 @@ import {
   TCP_RST,
   TCP_SYN,
   type DnsSummary,
+  type HttpProxyFacts,
   type QuotedHeader,
 } from '../../../src/decode/types.js';
 import { FlowTable, type FlowTableOptions } from '../../../src/flows/table.js';
@@ -43,6 +44,7 @@ export interface PacketSpec {
   dns?: DnsSummary;
   sni?: string;
   epmPorts?: number[];
+  http?: HttpProxyFacts;
 }
 
 const shared = new Packet();
@@ -122,6 +124,7 @@ export function fillPacket(s: PacketSpec): Packet {
   p.dns = s.dns ?? null;
   p.sni = s.sni ?? null;
   p.epmPorts = s.epmPorts ?? null;
+  p.http = s.http ?? null;
   return p;
 }
 

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { failureHints, type Tally } from '../../../src/audit/judge.js';
+import { filterForPorts } from '../../../src/audit/display-filter.js';
+import { FlowSummary } from '../../../src/flows/summary.js';
+import type { Flow } from '../../../src/flows/types.js';
+import { runPackets, TcpTalk } from './packet-helper.js';
+
+const CLIENT = '10.0.0.20';
+const PROXY = '10.0.0.30';
+
+/** One connection to the proxy: the request, the proxy's answer (status 0: none), then a close. */
+function throughProxy(method: string, target: string, status: number, statusText = ''): Flow {
+  const t = new TcpTalk(CLIENT, 50000, PROXY, 8080).handshake();
+  t.data('c', 120, { http: { method, target, status: 0, statusText: '' } });
+  if (status > 0) t.data('s', 90, { http: { method: '', target: null, status, statusText } });
+  t.fin('c').fin('s').ack('c');
+  const { flows } = runPackets(t.specs);
+  expect(flows).toHaveLength(1);
+  return flows[0];
+}
+
+describe('flows through an explicit HTTP proxy', () => {
+  it("a refused CONNECT: the tunnel's outcome, the proxy's words", () => {
+    const f = throughProxy('CONNECT', 'login.microsoftonline.com:443', 407, 'Proxy Authentication Required');
+    expect(f.connState).toBe('SF');
+    expect(f.outcome).toBe('refused');
+    expect(f.reason).toBe('proxy refused CONNECT login.microsoftonline.com:443: HTTP 407 Proxy Authentication Required');
+    expect(f.proxy).toEqual({ method: 'CONNECT', target: 'login.microsoftonline.com:443', status: 407 });
+    expect(f.service).toBe('http');
+  });
+
+  it('an opened tunnel completes; no answer in the capture is unknown', () => {
+    expect(throughProxy('CONNECT', 'login.microsoftonline.com:443', 200, 'Connection established').outcome).toBe('completed');
+    const silent = throughProxy('CONNECT', 'login.microsoftonline.com:443', 0);
+    expect([silent.outcome, silent.reason]).toEqual(['unknown', 'CONNECT login.microsoftonline.com:443 sent to the proxy, no answer seen']);
+  });
+
+  it("a fetch (GET http://...) is refused only by the proxy's own refusals", () => {
+    expect(throughProxy('GET', 'crl.microsoft.com:80', 404, 'Not Found').outcome).toBe('completed');
+    expect(throughProxy('GET', 'crl.microsoft.com:80', 502, 'Bad Gateway').outcome).toBe('refused');
+    expect(throughProxy('GET', 'crl.microsoft.com:80', 407).outcome).toBe('refused');
+  });
+
+  it('the summary holds the tunnel as the pair the client meant, named by the request, and the proxy pair; the SNI inside does not name the proxy', () => {
+    const f = { ...throughProxy('CONNECT', 'login.microsoftonline.com:443', 407, 'Proxy Authentication Required'), sni: 'login.microsoftonline.com' };
+    const s = new FlowSummary();
+    s.add(f);
+    const d = s.toData();
+    expect(d.flows).toBe(1);
+    expect(d.pairs.map((p) => [p.origH, p.respH, p.respP, p.refused])).toEqual([
+      [CLIENT, PROXY, 8080, 1],
+      [CLIENT, 'login.microsoftonline.com', 443, 1],
+    ]);
+    expect(d.pairs[1].icmpReasons).toEqual(['proxy refused CONNECT login.microsoftonline.com:443: HTTP 407 Proxy Authentication Required']);
+    expect(d.names.map((n) => [n.source, n.name, n.address, n.via])).toEqual([['proxy', 'login.microsoftonline.com', 'login.microsoftonline.com', PROXY]]);
+  });
+
+  it('findings on a tunnel: display filter on the request and the answer, and what the status means', () => {
+    expect(filterForPorts(CLIENT, 'login.microsoftonline.com', ['tcp'], [{ from: 443, to: 443 }])).toBe(
+      'ip.addr==10.0.0.20 && (http.request.uri contains "login.microsoftonline.com" || http.response_for.uri contains "login.microsoftonline.com")',
+    );
+    const tally = (reason: string): Tally => ({ attempts: 1, completed: 0, refused: 1, unanswered: 0, unknown: 0, firstTs: null, lastTs: null, connStates: { SF: 1 }, icmpReasons: [reason], denyRules: [] });
+    expect(failureHints('tcp', tally('proxy refused CONNECT x:443: HTTP 407 Proxy Authentication Required'))[0]).toMatch(/credentials/);
+    expect(failureHints('tcp', tally('proxy refused CONNECT x:443: HTTP 403 Forbidden'))[0]).toMatch(/policy blocks/);
+    expect(failureHints('tcp', tally('proxy refused GET x:80: HTTP 504 Gateway Timeout'))[0]).toMatch(/could not reach/);
+    expect(failureHints('tcp', tally('DROP by the Windows Firewall of the receiving host (RECEIVE)'))[0]).toMatch(/Windows Firewall rule/);
+  });
+});
