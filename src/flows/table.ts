@@ -683,7 +683,11 @@ export class FlowTable {
     }
   }
 
-  /** The first request to a proxy from the originator, then the first status line from the responder after it. */
+  /**
+   * The first request to a proxy from the originator, and the last status line from the responder
+   * after it: a Windows client behind a proxy that wants NTLM or Negotiate sends the CONNECT again
+   * with its credentials on the same connection, so `407` then `200` is one tunnel that opened.
+   */
   private addHttp(rec: FlowRecord, http: HttpProxyFacts, isOrig: boolean): void {
     if (isOrig) {
       if (http.target !== null && rec.proxyTarget === null) {
@@ -691,7 +695,7 @@ export class FlowTable {
         rec.proxyTarget = http.target;
         this.addService(rec, 'http');
       }
-    } else if (http.target === null && rec.proxyTarget !== null && rec.proxyStatus === 0) {
+    } else if (http.target === null && rec.proxyTarget !== null) {
       rec.proxyStatus = http.status;
       rec.proxyStatusText = http.statusText;
     }

@@ -122,8 +122,9 @@ export interface Flow {
   epmPorts?: number[];
   /**
    * A connection to an explicit HTTP proxy: its first request's method (`CONNECT` for a tunnel,
-   * `GET` ... for a plain-HTTP fetch), target (`host:port`) and the proxy's status code (0: none
-   * seen). Its outcome is the request's (see flows/outcome.ts proxyOutcome).
+   * `GET` ... for a plain-HTTP fetch), target (`host:port`) and the proxy's last status code (0:
+   * none seen; a 407 answered by credentials on the same connection is followed by the real
+   * answer). Its outcome is the request's (see flows/outcome.ts proxyOutcome).
    */
   proxy?: { method: string; target: string; status: number };
   /** Flow-log facts (rule, resource, MAC ...). */

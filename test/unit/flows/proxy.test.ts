@@ -35,6 +35,18 @@ describe('flows through an explicit HTTP proxy', () => {
     expect([silent.outcome, silent.reason]).toEqual(['unknown', 'CONNECT login.microsoftonline.com:443 sent to the proxy, no answer seen']);
   });
 
+  it('a 407 answered with credentials on the same connection, then 200: the tunnel opened (NTLM / Negotiate)', () => {
+    const t = new TcpTalk(CLIENT, 50000, PROXY, 8080).handshake();
+    const connect = { method: 'CONNECT', target: 'login.microsoftonline.com:443', status: 0, statusText: '' };
+    t.data('c', 120, { http: connect }).data('s', 300, { http: { method: '', target: null, status: 407, statusText: 'Proxy Authentication Required' } });
+    t.data('c', 400, { http: connect }).data('s', 300, { http: { method: '', target: null, status: 407, statusText: 'Proxy Authentication Required' } });
+    t.data('c', 600, { http: connect }).data('s', 60, { http: { method: '', target: null, status: 200, statusText: 'Connection established' } });
+    t.data('c', 1500).data('s', 4000).fin('c').fin('s').ack('c');
+    const [f] = runPackets(t.specs).flows;
+    expect([f.outcome, f.reason]).toEqual(['completed', 'proxy opened a tunnel to login.microsoftonline.com:443 (HTTP 200 Connection established)']);
+    expect(f.proxy?.status).toBe(200);
+  });
+
   it("a fetch (GET http://...) is refused only by the proxy's own refusals", () => {
     expect(throughProxy('GET', 'crl.microsoft.com:80', 404, 'Not Found').outcome).toBe('completed');
     expect(throughProxy('GET', 'crl.microsoft.com:80', 502, 'Bad Gateway').outcome).toBe('refused');
