@@ -238,10 +238,14 @@ async function runReaders(
       // A summary is folded in once its worker has exited, not when it arrives: by then the
       // worker's heap is gone, so this thread's summary, the worker's and the merge's own memory
       // are not held alongside a second heap (Node delivers a worker's messages before 'exit').
-      w.on('exit', () => {
+      w.on('exit', (code) => {
         const s = summaries.get(w);
         summaries.delete(w);
-        if (s && !failed) {
+        if (!s && !failed) {
+          // Killed from outside (out of memory, a signal) before it sent its summary: the flows of
+          // the files it read would be missing from the audit without a word.
+          fail(new Error(`a reading thread stopped (exit code ${code}) before it handed over its flows; the audit would miss them`));
+        } else if (s && !failed) {
           try {
             onSummary(s);
           } catch (e) {
