@@ -69,9 +69,9 @@ export function filterForPorts(
 ): string {
   const parts: string[] = [];
   if (src !== null) parts.push(`${addrField(src)}==${src}`);
-  // A host known by name only was reached through a proxy: its packets are the request naming it
-  // and the proxy's answer, on the proxy's port.
-  if (dst !== null && parseIp(dst) === null) return [...parts, tunnelClause(dst)].join(' && ');
+  // A host known by name only (reached through a proxy, or named by a firewall log): its packets
+  // are those that name it, on whatever port and address carried them.
+  if (dst !== null && parseIp(dst) === null) return [...parts, hostNameClause(dst)].join(' && ');
   if (dst !== null) parts.push(`${addrField(dst)}==${dst}`);
   const clauses = transports.map((t) => transportClause(t, ports, src));
   if (clauses.length === 1) parts.push(clauses[0]);
@@ -80,12 +80,12 @@ export function filterForPorts(
 }
 
 /**
- * `(http.request.uri contains "crl.microsoft.com" || http.response_for.uri contains "crl.microsoft.com")`:
- * the request naming the host (`CONNECT host:443`, `GET http://host/...`) and the proxy's answer.
+ * The packets that name `host`: a TLS ClientHello's server name, an HTTP Host header, a request to
+ * a proxy (`CONNECT host:443`, `GET http://host/...`) and the proxy's answer to it.
  */
-function tunnelClause(host: string): string {
+function hostNameClause(host: string): string {
   const text = wiresharkString(host);
-  return `(http.request.uri contains ${text} || http.response_for.uri contains ${text})`;
+  return `(tls.handshake.extensions_server_name == ${text} || http.host == ${text} || http.request.uri contains ${text} || http.response_for.uri contains ${text})`;
 }
 
 /** Filter for one aggregate: two hosts, one transport, one responder port (ICMP: the protocol). */

@@ -10,6 +10,7 @@
  * Only the first line of a segment is read, and only when the segment starts with one of these
  * methods or with `HTTP/1.`: the cheap first-byte tests keep this off the hot path.
  */
+import { hostNameOf } from '../common/hostname.js';
 import type { HttpProxyFacts, Packet } from './types.js';
 
 const HTTP1 = 'HTTP/1.';
@@ -53,10 +54,11 @@ export function parseConnectAuthority(authority: string): { host: string; port: 
   if (!/^\d{1,5}$/.test(portText)) return null;
   const port = Number(portText);
   if (port === 0 || port > 65535) return null;
-  const host = authority.slice(0, colon).toLowerCase();
-  if (host.startsWith('[')) return /^\[[0-9a-f:.]+\]$/.test(host) ? { host, port } : null;
-  if (host.length > 253 || !/^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/.test(host)) return null;
-  return { host: host.endsWith('.') ? host.slice(0, -1) : host, port };
+  const text = authority.slice(0, colon).toLowerCase();
+  if (text.startsWith('[')) return /^\[[0-9a-f:.]+\]$/.test(text) ? { host: text, port } : null;
+  // A dotted quad (CONNECT 20.190.151.68:443) is an address; anything else must be a host name.
+  const host = /^\d{1,3}(\.\d{1,3}){3}$/.test(text) ? text : hostNameOf(text);
+  return host === null ? null : { host, port };
 }
 
 /**

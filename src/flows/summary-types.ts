@@ -67,14 +67,15 @@ export const MAX_TIMELINE_BUCKETS = 64;
 export const SAMPLES_PER_AGGREGATE = 5;
 
 /**
- * A name learned from the data: a DNS answer, a TLS SNI, or the target of an HTTP CONNECT through a
- * proxy (then `address` is the name itself: the client never learns the target's address, and
- * `via` is the proxy's).
+ * A name learned from the data: a DNS answer, a TLS SNI, the target of a request through an
+ * explicit proxy (`proxy`: `address` is the name itself, since the client never learns the
+ * target's address, and `via` is the proxy's), or a host name a firewall log gives in place of an
+ * address (`log`: `address` is the name too).
  */
 export interface NameObservation {
   name: string;
   address: string;
-  source: 'dns' | 'sni' | 'proxy';
+  source: 'dns' | 'sni' | 'proxy' | 'log';
   /** `proxy` only: the proxy's address. */
   via?: string;
   /** Where it was seen first. */

@@ -144,6 +144,9 @@ export class FlowSummary {
       this.observeName({ name: flow.sni, address: flow.respH, source: 'sni', evidence: copyEvidence(flow.evidence), ts: flow.ts });
     }
     if (flow.proxy) this.addTunnel(flow, flow.proxy.target);
+    if (flow.log?.dstName) {
+      this.observeName({ name: flow.respH, address: flow.respH, source: 'log', evidence: copyEvidence(flow.evidence), ts: flow.ts });
+    }
     if (flow.epmPorts && flow.epmPorts.length > 0) {
       this.observeEpm({ client: flow.origH, server: flow.respH, ports: flow.epmPorts.slice().sort((a, b) => a - b), ts: flow.ts });
     }

@@ -72,6 +72,12 @@ export interface FlowLogFacts {
   records?: number;
   /** pfirewall: id of the process that made or accepted the connection (the optional pid column). */
   pid?: number;
+  /**
+   * The responder is a host name the log gives instead of an address (a firewall that filters by
+   * name: Azure Firewall application rules). The name is then the host's "address" (see
+   * NameObservation source `log`).
+   */
+  dstName?: boolean;
 }
 
 /**

@@ -28,8 +28,9 @@
 
 import { parse } from 'csv-parse';
 import type { CsvError } from 'csv-parse';
+import { hostNameOf } from '../common/hostname.js';
 import { InputError, UsageError } from '../common/diagnostics.js';
-import type { ConnState, Flow, Outcome } from '../flows/types.js';
+import type { ConnState, Flow, Outcome, Transport } from '../flows/types.js';
 import { AddressCache, flowLogUid, hashString, makeLogFlow, transportOf } from './flowlog-common.js';
 import { ASSUMED_UTC, civilToMillis, daysInMonth, parseTimezone } from './flowlog-time.js';
 import type { LocalTimeZone } from './flowlog-time.js';
@@ -47,6 +48,7 @@ export type CsvColumn =
   | 'action'
   | 'direction'
   | 'rule'
+  | 'action_reason'
   | 'pkts_out'
   | 'bytes_out'
   | 'pkts_in'
@@ -60,13 +62,16 @@ export const CSV_COLUMN_NAMES: Record<CsvColumn, string[]> = {
   time: ['flowstarttime', 'flowstart', 'starttime', 'timestamp', 'time', 'timeutc', 'datetime', 'eventtime', 'timegenerated', 'timegeneratedutc', 'ts', 'generatedtime'],
   date: ['date'],
   src: ['srcip', 'sourceip', 'srcaddr', 'srcaddress', 'sourceaddress', 'sourceipaddress', 'srcipaddress', 'src', 'source', 'clientip', 'ipsrc', 'saddr', 'idorigh', 'origh'],
-  dst: ['dstip', 'destip', 'destinationip', 'dstaddr', 'dstaddress', 'destaddress', 'destinationaddress', 'destinationipaddress', 'dstipaddress', 'dst', 'dest', 'destination', 'ipdst', 'daddr', 'idresph', 'resph'],
+  // Last, the host-name columns of firewalls that filter by name (see DESTINATION_NAME_COLUMNS).
+  dst: ['dstip', 'destip', 'destinationip', 'dstaddr', 'dstaddress', 'destaddress', 'destinationaddress', 'destinationipaddress', 'dstipaddress', 'dst', 'dest', 'destination', 'ipdst', 'daddr', 'idresph', 'resph', 'fqdn', 'destinationfqdn', 'targetfqdn', 'dstfqdn'],
   sport: ['srcport', 'sourceport', 'sport', 'spt', 'idorigp', 'origp'],
   dport: ['dstport', 'destport', 'destinationport', 'dport', 'dpt', 'idrespp', 'respp', 'port'],
   proto: ['protocol', 'proto', 'l4protocol', 'transport', 'transportprotocol', 'ipprotocol'],
   action: ['action', 'decision', 'flowstatus', 'verdict', 'disposition', 'status'],
   direction: ['direction', 'flowdirection', 'trafficdirection', 'dir'],
   rule: ['rule', 'rulename', 'nsgrule', 'nsgrulename', 'aclrule', 'policy'],
+  /** Why the firewall decided so, in words (Azure Firewall: ActionReason, "No rule matched. Proceeding with default action"). */
+  action_reason: ['actionreason', 'denyreason', 'reasontext'],
   pkts_out: ['packetssrctodest', 'packetssent', 'srcpackets', 'sentpackets', 'packetsout', 'outpackets', 'pktssent', 'origpkts', 'packetss2d', 'pktss2d'],
   bytes_out: ['bytessrctodest', 'bytessent', 'srcbytes', 'sentbytes', 'bytesout', 'outbytes', 'origbytes', 'bytess2d'],
   pkts_in: ['packetsdesttosrc', 'packetsreceived', 'dstpackets', 'destpackets', 'receivedpackets', 'packetsin', 'inpackets', 'pktsreceived', 'pktsrecv', 'resppkts', 'packetsd2s', 'pktsd2s'],
@@ -74,6 +79,22 @@ export const CSV_COLUMN_NAMES: Record<CsvColumn, string[]> = {
 };
 
 const REQUIRED: CsvColumn[] = ['time', 'src', 'dst', 'dport', 'proto'];
+
+/**
+ * Destination columns that hold host names, not addresses: firewalls that filter by name log the
+ * name they were asked for (Azure Firewall application rules: Fqdn). A name in such a column (or in
+ * the column --columns dst= names) is the destination; in an address column it is a bad row.
+ */
+const DESTINATION_NAME_COLUMNS = new Set(['fqdn', 'destinationfqdn', 'targetfqdn', 'dstfqdn']);
+
+/**
+ * The transport of an application protocol a firewall that filters by name logs instead of
+ * TCP/UDP (Azure Firewall application rules: HTTP, HTTPS, MSSQL); null for any other text.
+ */
+function applicationTransport(text: string): Transport | null {
+  const t = text.toUpperCase();
+  return t === 'HTTP' || t === 'HTTPS' || t === 'MSSQL' ? 'tcp' : null;
+}
 const ALL_COLUMNS = Object.keys(CSV_COLUMN_NAMES) as CsvColumn[];
 
 /** Options of {@link readCsv}. */
@@ -127,7 +148,11 @@ export function sniffDelimiter(headerLine: string): ',' | ';' | '\t' {
 
 type ColumnIndex = Record<CsvColumn, number>;
 
-function mapColumns(header: string[], mapping: Record<string, string> | undefined, file: string): { index: ColumnIndex; utcHeader: boolean } {
+function mapColumns(
+  header: string[],
+  mapping: Record<string, string> | undefined,
+  file: string,
+): { index: ColumnIndex; utcHeader: boolean; dstNames: boolean } {
   const normalized = header.map(normalizeHeader);
   const index = {} as ColumnIndex;
   for (const c of ALL_COLUMNS) index[c] = -1;
@@ -167,7 +192,8 @@ function mapColumns(header: string[], mapping: Record<string, string> | undefine
     );
   }
   const timeHeader = header[index.time] ?? '';
-  return { index, utcHeader: /\butc\b|\(z\)|\[z\]/i.test(timeHeader) };
+  const dstNames = mapping?.dst !== undefined || DESTINATION_NAME_COLUMNS.has(normalized[index.dst]);
+  return { index, utcHeader: /\butc\b|\(z\)|\[z\]/i.test(timeHeader), dstNames };
 }
 
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
@@ -319,6 +345,7 @@ export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, o
   })();
 
   let cols: ColumnIndex | null = null;
+  let dstNames = false;
   let rows = 0;
   let firstTs: number | null = null;
   let lastTs: number | null = null;
@@ -337,6 +364,7 @@ export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, o
       if (cols === null) {
         const mapped = mapColumns(record, ctx.columns, file);
         cols = mapped.index;
+        dstNames = mapped.dstNames;
         if (mapped.utcHeader && ctx.tz === undefined) zone = parseTimezone('UTC');
         continue;
       }
@@ -355,13 +383,17 @@ export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, o
         continue;
       }
       const src = addresses.canonical(cell('src')?.trim() ?? '');
-      const dst = addresses.canonical(cell('dst')?.trim() ?? '');
+      const dstText = cell('dst')?.trim() ?? '';
+      let dst = addresses.canonical(dstText);
+      // A firewall that filters by name logs the name it was asked for, not an address.
+      const dstName = dst === null && dstNames ? hostNameOf(dstText) : null;
+      if (dstName !== null) dst = dstName;
       if (src === null || dst === null) {
         badRow(`bad address ${JSON.stringify((src === null ? cell('src') : cell('dst'))?.slice(0, 60) ?? '')}`);
         continue;
       }
       const protoText = cell('proto')?.trim() ?? '';
-      const proto = transportOf(protoText) ?? transportOf(protoText.toUpperCase());
+      const proto = transportOf(protoText) ?? transportOf(protoText.toUpperCase()) ?? applicationTransport(protoText);
       if (proto === null) {
         diag.report('log_unsupported_protocol', { file, offset, index: lineNo }, `line ${lineNo}: protocol ${JSON.stringify(protoText.slice(0, 20))} is not TCP, UDP or ICMP; not a flow`);
         continue;
@@ -394,7 +426,8 @@ export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, o
       if (DENY.has(actionKey)) {
         outcome = 'refused';
         connState = 'S0';
-        reason = `denied${by} (${actionRaw})`;
+        const why = (cell('action_reason') ?? '').trim().slice(0, 160);
+        reason = `denied${by} (${actionRaw}${why ? `: ${why}` : ''})`;
       } else if ((actionKey === '' || ALLOW.has(actionKey)) && pktsIn >= 0) {
         if (pktsIn > 0) {
           outcome = 'completed';
@@ -424,6 +457,7 @@ export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, o
       const log: Flow['log'] = { action: actionRaw, records: 1 };
       if (rule !== '') log.rule = rule;
       if (direction !== undefined) log.direction = direction;
+      if (dstName !== null) log.dstName = true;
       onFlow(
         makeLogFlow({
           uid: flowLogUid(fileHash, lineNo),

@@ -69,12 +69,20 @@ describe('flows through an explicit HTTP proxy', () => {
 
   it('findings on a tunnel: display filter on the request and the answer, and what the status means', () => {
     expect(filterForPorts(CLIENT, 'login.microsoftonline.com', ['tcp'], [{ from: 443, to: 443 }])).toBe(
-      'ip.addr==10.0.0.20 && (http.request.uri contains "login.microsoftonline.com" || http.response_for.uri contains "login.microsoftonline.com")',
+      'ip.addr==10.0.0.20 && (tls.handshake.extensions_server_name == "login.microsoftonline.com" || http.host == "login.microsoftonline.com" || ' +
+        'http.request.uri contains "login.microsoftonline.com" || http.response_for.uri contains "login.microsoftonline.com")',
     );
     const tally = (reason: string): Tally => ({ attempts: 1, completed: 0, refused: 1, unanswered: 0, unknown: 0, firstTs: null, lastTs: null, connStates: { SF: 1 }, icmpReasons: [reason], denyRules: [] });
     expect(failureHints('tcp', tally('proxy refused CONNECT x:443: HTTP 407 Proxy Authentication Required'))[0]).toMatch(/credentials/);
     expect(failureHints('tcp', tally('proxy refused CONNECT x:443: HTTP 403 Forbidden'))[0]).toMatch(/policy blocks/);
     expect(failureHints('tcp', tally('proxy refused GET x:80: HTTP 504 Gateway Timeout'))[0]).toMatch(/could not reach/);
     expect(failureHints('tcp', tally('DROP by the Windows Firewall of the receiving host (RECEIVE)'))[0]).toMatch(/Windows Firewall rule/);
+  });
+
+  it('a host name a firewall log gives as the destination names that host (source log)', () => {
+    const s = new FlowSummary();
+    const f = throughProxy('CONNECT', 'x:443', 200);
+    s.add({ ...f, proxy: undefined, observedBy: 'flowlog', respH: 'login.microsoftonline.com', respP: 443, evidence: { file: 'azfw.csv', line: 2 }, log: { action: 'Deny', dstName: true } });
+    expect(s.toData().names.map((n) => [n.source, n.name, n.address])).toEqual([['log', 'login.microsoftonline.com', 'login.microsoftonline.com']]);
   });
 });

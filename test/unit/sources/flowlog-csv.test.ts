@@ -42,6 +42,24 @@ describe('readCsv', () => {
     expect(flows[2]).toMatchObject({ outcome: 'refused', connState: 'S0', reason: 'denied by rule DefaultRule_DenyAllInBound (D)' });
   });
 
+  it('reads Azure Firewall application rule logs (AZFWApplicationRule): the FQDN is the destination, HTTPS is TCP', async () => {
+    const header = ['TimeGenerated [UTC]', 'SourceIp', 'SourcePort', 'Fqdn', 'TargetUrl', 'Protocol', 'Action', 'ActionReason', 'Policy', 'RuleCollection', 'Rule', 'DestinationPort'];
+    const rows = [
+      ['5/1/2024, 10:00:00.000 AM', CONNECT, 50000, 'Login.MicrosoftOnline.com', '', 'HTTPS', 'Deny', 'No rule matched. Proceeding with default action', 'fw-policy', '', '', 443],
+      ['5/1/2024, 10:00:01.000 AM', CONNECT, 50001, 'adminwebservice.microsoftonline.com', '', 'HTTPS', 'Allow', '', 'fw-policy', 'entra', 'allow-entra', 443],
+      ['5/1/2024, 10:00:02.000 AM', CONNECT, 50002, '10.9.9.9', '', 'MSSQL', 'Allow', '', 'fw-policy', 'sql', 'allow-sql', 1433],
+      ['5/1/2024, 10:00:03.000 AM', CONNECT, 50003, 'bad name!', '', 'HTTPS', 'Deny', '', 'fw-policy', '', '', 443],
+    ];
+    const { flows, diag } = await collect(readCsv, byteInputFrom('azfw.csv', csvText(header, rows)));
+    expect(flows.map((f) => [f.respH, f.respP, f.proto, f.outcome, f.log?.dstName])).toEqual([
+      ['login.microsoftonline.com', 443, 'tcp', 'refused', true],
+      ['adminwebservice.microsoftonline.com', 443, 'tcp', 'completed', true],
+      ['10.9.9.9', 1433, 'tcp', 'completed', undefined],
+    ]);
+    expect(flows[0].reason).toBe('denied (Deny: No rule matched. Proceeding with default action)');
+    expect(diag.countOf('csv_bad_row')).toBe(1);
+  });
+
   it('matches header variants: Log Analytics suffixes, spaces, underscores, case; semicolons and tabs', async () => {
     const variants: { header: string[]; delimiter: string }[] = [
       { header: ['FlowStartTime_t', 'SrcIP_s', 'DestIP_s', 'SrcPort_d', 'DestPort_d', 'L4Protocol_s', 'FlowStatus_s'], delimiter: ',' },
