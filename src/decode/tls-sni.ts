@@ -56,7 +56,7 @@ export function decodeTlsClientHelloSni(
   const result = findServerName(b, off + TLS_RECORD_HEADER_LEN, recordEnd, end, pkt);
   if (result === INCOMPLETE) {
     // The whole segment was captured and the record goes on past it: wait for the next segments.
-    if (capEnd >= segmentEnd && recordEnd > segmentEnd) startHello(b, off, segmentEnd, recordEnd - off, pkt, diag);
+    if (capEnd >= segmentEnd && recordEnd > segmentEnd && recordEnd - off <= MAX_RECORD_LEN) startHello(b, off, segmentEnd, recordEnd - off, pkt, diag);
     else diag.count('tls_clienthello_incomplete');
   } else if (result === MALFORMED) {
     reportMalformed(frame, diag);
@@ -66,6 +66,9 @@ export function decodeTlsClientHelloSni(
 function reportMalformed(frame: Frame, diag: DiagnosticSink): void {
   diag.report('tls_malformed', frame.origin, 'TLS ClientHello with inconsistent lengths');
 }
+
+/** A TLS record with its header: at most 2^14 bytes of plaintext (RFC 8446 section 5.1); a longer one is not followed. */
+const MAX_RECORD_LEN = TLS_RECORD_HEADER_LEN + (1 << 14);
 
 /** ClientHellos waiting for their next segments, per capture; past this many the oldest is given up. */
 const MAX_PENDING_HELLOS = 256;

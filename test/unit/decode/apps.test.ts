@@ -219,6 +219,14 @@ describe('TLS ClientHello SNI', () => {
       expect(s.send(1000 + cut, hello.subarray(cut)).sni).toBe('login.microsoftonline.com');
     });
 
+    it('does not wait for a record longer than TLS allows (2^14 bytes)', () => {
+      const huge = tlsClientHello('login.microsoftonline.com', { before: [{ type: 0x0015, data: new Uint8Array(20000) }] });
+      const s = stream();
+      s.send(1000, huge.subarray(0, cut));
+      expect(s.pkt.helloAssembly).toBeNull();
+      expect(s.diag.counters.get('tls_clienthello_incomplete')).toBe(1);
+    });
+
     it('keeps at most 256 waiting, giving the oldest up', () => {
       const s = stream();
       for (let k = 0; k < 300; k++) s.send(1000, hello.subarray(0, cut), { sport: 40000 + k });
