@@ -260,10 +260,10 @@ export class PairTable {
         this.addDenyRule(id, flow.log.rule);
         this.tallies[t + T_DENY_SEEN] |= bit;
       }
-    } else if (flow.outcome === 'refused' && (flow.observedBy === 'flowlog' || flow.proxy !== undefined)) {
-      // A firewall DROP with no rule name (Windows Firewall, CSV exports), or a proxy's refusal of a
-      // CONNECT: its reason says who refused it; without it the audit would read the S0 of a deny
-      // as "SYN unanswered", and the refused tunnel's SF as nothing at all.
+    } else if (flow.outcome === 'refused' && (flow.observedBy === 'flowlog' || (flow.proxy !== undefined && flow.proxy.status > 0))) {
+      // A firewall DROP with no rule name (Windows Firewall, CSV exports), or a proxy's answer
+      // refusing a request: its reason says who refused it; without it the audit would read the S0
+      // of a deny as "SYN unanswered", and the refused tunnel's SF as nothing at all.
       this.addIcmpReason(id, flow.reason);
     }
     if (completed + failed > 0) this.timelines.add(id, flow.ts, completed, failed);

@@ -263,10 +263,10 @@ export class FlowSummary {
 
   /**
    * A request through an explicit proxy (a CONNECT tunnel, or a plain-HTTP fetch), as the pair the
-   * client meant: client → target host and port, with the flow's outcome (the proxy's answer) and evidence. The target is named by its
-   * host name (its address stays unknown to the client), which carries the role the name gives
-   * (login.microsoftonline.com: azure-ad), so the catalog's rules judge the tunnel. The connection
-   * to the proxy itself stays a pair of its own.
+   * client meant: client → target host and port, with the flow's outcome (the proxy's answer) and
+   * evidence. The target is named by its host name (its address stays unknown to the client), which
+   * carries the roles the name gives (login.microsoftonline.com: azure-ad), so the catalog's rules
+   * judge the tunnel. The connection to the proxy itself stays a pair of its own.
    */
   private addTunnel(flow: Flow, target: string): void {
     const colon = target.lastIndexOf(':');

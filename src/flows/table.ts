@@ -173,7 +173,7 @@ class FlowRecord implements TcpConnection {
   sni: string | null = null;
   dns: { queries: { name: string; type: string }[]; rcode: number | null; answers: DnsRecord[] } | null = null;
   epmPorts: number[] | null = null;
-  /** The first request to an HTTP proxy from the originator (method, target), and the status that answered it (0: none seen). */
+  /** The first request to an HTTP proxy from the originator (method, target), and the last status that answered (0: none seen). */
   proxyMethod = '';
   proxyTarget: string | null = null;
   proxyStatus = 0;

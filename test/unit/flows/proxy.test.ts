@@ -47,6 +47,17 @@ describe('flows through an explicit HTTP proxy', () => {
     expect(f.proxy?.status).toBe(200);
   });
 
+  it('a proxy that resets the connection after the request: refused by the reset, which the tunnel pair shows as such', () => {
+    const t = new TcpTalk(CLIENT, 50000, PROXY, 8080).handshake();
+    t.data('c', 120, { http: { method: 'CONNECT', target: 'login.microsoftonline.com:443', status: 0, statusText: '' } }).rst('s');
+    const [f] = runPackets(t.specs).flows;
+    expect([f.connState, f.outcome, f.proxy?.status]).toEqual(['RSTR', 'refused', 0]);
+    const s = new FlowSummary();
+    s.add(f);
+    const tunnel = s.toData().pairs.find((p) => p.respH === 'login.microsoftonline.com')!;
+    expect([tunnel.refused, tunnel.icmpReasons, tunnel.connStates]).toEqual([1, [], { RSTR: 1 }]);
+  });
+
   it("a fetch (GET http://...) is refused only by the proxy's own refusals", () => {
     expect(throughProxy('GET', 'crl.microsoft.com:80', 404, 'Not Found').outcome).toBe('completed');
     expect(throughProxy('GET', 'crl.microsoft.com:80', 502, 'Bad Gateway').outcome).toBe('refused');
