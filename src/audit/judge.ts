@@ -125,10 +125,32 @@ function describeFailures(t: Transport, tally: Tally): string {
   return details.join('; ');
 }
 
+/**
+ * True when every failure of the tally is an explicit proxy asking for credentials (407) and some
+ * attempts went through: a Windows client behind a proxy that wants NTLM or Negotiate may answer
+ * the 407 on a new connection, so the 407s are the handshake, not a refusal.
+ */
+function onlyProxyChallenges(t: Tally): boolean {
+  return (
+    t.completed > 0 &&
+    t.refused > 0 &&
+    t.unanswered === 0 &&
+    t.denyRules.length === 0 &&
+    t.icmpReasons.length > 0 &&
+    t.icmpReasons.every((r) => /^proxy refused [A-Z]+ \S+: HTTP 407\b/.test(r)) &&
+    // A reset leaves no text: it would be a refusal the texts do not show.
+    !t.connStates.RSTR &&
+    TCP_FAILURE_STATES.every((s) => !t.connStates[s])
+  );
+}
+
 function segment(t: Transport, tally: Tally): string {
   const failed = tally.refused + tally.unanswered;
   const parts: string[] = [];
   const noun = tally.attempts === 1 ? 'attempt' : 'attempts';
+  if (onlyProxyChallenges(tally)) {
+    return `${tally.completed} of ${tally.attempts} ${noun} completed; the other ${tally.refused} ${tally.refused === 1 ? 'was' : 'were'} the proxy asking for credentials (HTTP 407) before it let the client through`;
+  }
   if (tally.completed > 0 || (failed === 0 && tally.unknown === 0)) parts.push(`${tally.completed} of ${tally.attempts} ${noun} completed`);
   if (failed > 0) parts.push(`${failed} of ${tally.attempts} ${noun} failed: ${describeFailures(t, tally)}`);
   if (tally.unknown > 0) {
@@ -141,7 +163,7 @@ function segment(t: Transport, tally: Tally): string {
 /** Status from the counts: any completed and any failed → partial, and so on. */
 export function statusFromTally(t: Tally): Extract<FindingStatus, 'ok' | 'blocked' | 'partial'> {
   const failed = t.refused + t.unanswered;
-  if (failed === 0) return 'ok';
+  if (failed === 0 || onlyProxyChallenges(t)) return 'ok';
   return t.completed > 0 ? 'partial' : 'blocked';
 }
 
@@ -192,7 +214,7 @@ function proxyHint(status: number): string {
 /** Possible causes for the failures in one transport's tally. */
 export function failureHints(t: Transport, tally: Tally): string[] {
   const hints: string[] = [];
-  if (tally.refused + tally.unanswered === 0) return hints;
+  if (tally.refused + tally.unanswered === 0 || onlyProxyChallenges(tally)) return hints;
   for (const r of tally.icmpReasons) {
     // The list holds ICMP errors, and the refusals of devices that say so in words (see PairTable.addFlow).
     const proxy = /^proxy refused [A-Z]+ \S+: HTTP (\d{3})/.exec(r);

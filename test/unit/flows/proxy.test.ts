@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failureHints, type Tally } from '../../../src/audit/judge.js';
+import { failureHints, judgeTraffic, type Tally } from '../../../src/audit/judge.js';
 import { filterForPorts } from '../../../src/audit/display-filter.js';
 import { FlowSummary } from '../../../src/flows/summary.js';
 import type { Flow } from '../../../src/flows/types.js';
@@ -95,5 +95,21 @@ describe('flows through an explicit HTTP proxy', () => {
     const f = throughProxy('CONNECT', 'x:443', 200);
     s.add({ ...f, proxy: undefined, observedBy: 'flowlog', respH: 'login.microsoftonline.com', respP: 443, evidence: { file: 'azfw.csv', line: 2 }, log: { action: 'Deny', dstName: true } });
     expect(s.toData().names.map((n) => [n.source, n.name, n.address])).toEqual([['log', 'login.microsoftonline.com', 'login.microsoftonline.com']]);
+  });
+
+  it('407s answered on new connections, then tunnels that open: the handshake of proxy authentication, not a refusal', () => {
+    const s = new FlowSummary();
+    s.add(throughProxy('CONNECT', 'login.microsoftonline.com:443', 407, 'Proxy Authentication Required'));
+    s.add(throughProxy('CONNECT', 'login.microsoftonline.com:443', 200, 'Connection established'));
+    const tunnel = s.toData().pairs.filter((p) => p.respH === 'login.microsoftonline.com');
+    const j = judgeTraffic(['tcp'], tunnel);
+    expect(j.status).toBe('ok');
+    expect(j.reason).toBe('1 of 2 attempts completed; the other 1 was the proxy asking for credentials (HTTP 407) before it let the client through');
+    expect(j.hints).toEqual([]);
+    // Any other refusal keeps it partial.
+    const s2 = new FlowSummary();
+    s2.add(throughProxy('CONNECT', 'login.microsoftonline.com:443', 403, 'Forbidden'));
+    s2.add(throughProxy('CONNECT', 'login.microsoftonline.com:443', 200, 'Connection established'));
+    expect(judgeTraffic(['tcp'], s2.toData().pairs.filter((p) => p.respH === 'login.microsoftonline.com')).status).toBe('partial');
   });
 });
