@@ -131,7 +131,8 @@ export class FlowSummary {
       default:
         outcomes[flow.outcome]++;
     }
-    if (!this.pairs.addFlow(flow, this.reasons)) this.overflowFlows++;
+    // A request through a proxy counts as the flow it asks for (addTunnel), not as one to the proxy.
+    if (!flow.proxy && !this.pairs.addFlow(flow, this.reasons)) this.overflowFlows++;
 
     if (flow.dns) {
       for (const { name, address } of namesFromAnswers(flow.dns.answers)) {
@@ -266,7 +267,8 @@ export class FlowSummary {
    * client meant: client → target host and port, with the flow's outcome (the proxy's answer) and
    * evidence. The target is named by its host name (its address stays unknown to the client), which
    * carries the roles the name gives (login.microsoftonline.com: azure-ad), so the catalog's rules
-   * judge the tunnel. The connection to the proxy itself stays a pair of its own.
+   * judge it as if there were no proxy: the connection to the proxy is not a pair of its own (it
+   * would be "unexpected" traffic to an unknown host on every audit of a site with a proxy).
    */
   private addTunnel(flow: Flow, target: string): void {
     const colon = target.lastIndexOf(':');

@@ -64,17 +64,14 @@ describe('flows through an explicit HTTP proxy', () => {
     expect(throughProxy('GET', 'crl.microsoft.com:80', 407).outcome).toBe('refused');
   });
 
-  it('the summary holds the tunnel as the pair the client meant, named by the request, and the proxy pair; the SNI inside does not name the proxy', () => {
+  it('the summary holds the request as the pair the client meant, named by the request, not as a pair to the proxy; the SNI inside does not name the proxy', () => {
     const f = { ...throughProxy('CONNECT', 'login.microsoftonline.com:443', 407, 'Proxy Authentication Required'), sni: 'login.microsoftonline.com' };
     const s = new FlowSummary();
     s.add(f);
     const d = s.toData();
     expect(d.flows).toBe(1);
-    expect(d.pairs.map((p) => [p.origH, p.respH, p.respP, p.refused])).toEqual([
-      [CLIENT, PROXY, 8080, 1],
-      [CLIENT, 'login.microsoftonline.com', 443, 1],
-    ]);
-    expect(d.pairs[1].icmpReasons).toEqual(['proxy refused CONNECT login.microsoftonline.com:443: HTTP 407 Proxy Authentication Required']);
+    expect(d.pairs.map((p) => [p.origH, p.respH, p.respP, p.refused])).toEqual([[CLIENT, 'login.microsoftonline.com', 443, 1]]);
+    expect(d.pairs[0].icmpReasons).toEqual(['proxy refused CONNECT login.microsoftonline.com:443: HTTP 407 Proxy Authentication Required']);
     expect(d.names.map((n) => [n.source, n.name, n.address, n.via])).toEqual([['proxy', 'login.microsoftonline.com', 'login.microsoftonline.com', PROXY]]);
   });
 
