@@ -14,10 +14,13 @@ import { hostNameOf } from '../common/hostname.js';
 import type { HttpProxyFacts, Packet } from './types.js';
 
 const HTTP1 = 'HTTP/1.';
-/** Methods read in absolute form (the first letters C, G, H and P are tested first). */
+/**
+ * Request methods read: CONNECT (authority form) and GET, HEAD, POST (absolute form). Their first
+ * letters C, G, H and P are the cheap test in tcp.ts.
+ */
 const METHODS = ['CONNECT ', 'GET ', 'HEAD ', 'POST '];
-/** Longest request or status line read: an authority is a DNS name (253) and a port. */
-const MAX_LINE = 300;
+/** Longest request or status line read: an absolute URL carries a path and a query (an OCSP GET puts its whole request in the path). */
+const MAX_LINE = 2048;
 
 function startsWith(b: Uint8Array, off: number, end: number, text: string): boolean {
   if (off + text.length > end) return false;

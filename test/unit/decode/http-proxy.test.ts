@@ -22,6 +22,8 @@ describe('requests to an explicit HTTP proxy', () => {
     expect(segment('HEAD http://ocsp.digicert.com:8080/ HTTP/1.0\r\n\r\n').http).toMatchObject({ method: 'HEAD', target: 'ocsp.digicert.com:8080' });
     expect(segment('POST http://10.1.2.3?x=1 HTTP/1.1\r\n\r\n').http?.target).toBe('10.1.2.3:80');
     expect(segment('CONNECT [2001:db8::1]:443 HTTP/1.1\r\n\r\n').http?.target).toBe('[2001:db8::1]:443');
+    // An OCSP request in the path of a GET.
+    expect(segment(`GET http://ocsp.digicert.com/${'MFEwTzBNMEswSTAJBgUrDgMCGgUABBQ'.repeat(12)} HTTP/1.1\r\n\r\n`).http?.target).toBe('ocsp.digicert.com:80');
   });
 
   it("reads the proxy's status line, code and reason", () => {
@@ -44,7 +46,8 @@ describe('requests to an explicit HTTP proxy', () => {
       'GET http://user@host/ HTTP/1.1\r\n\r\n',
       'GET ftp://host/ HTTP/1.1\r\n\r\n',
       'CONNECT login.microsoftonline.com:443 HTTP/1.1', // no line end
-      `CONNECT ${'a'.repeat(400)}.com:443 HTTP/1.1\r\n\r\n`,
+      `CONNECT ${'a'.repeat(400)}.com:443 HTTP/1.1\r\n\r\n`, // not a host name (labels of at most 253)
+      `GET http://x.example/${'a'.repeat(2100)} HTTP/1.1\r\n\r\n`, // no line end within 2,048 bytes
       'HTTP/1.1 999 Nope\r\n\r\n',
       'Hello',
       'PUT http://host/ HTTP/1.1\r\n\r\n',
