@@ -225,7 +225,13 @@ function spanHtml(first: number | null, last: number | null): string {
 }
 
 function hostNames(result: AuditResult): Map<string, string> {
-  return new Map(result.hosts.filter((h) => h.names.length > 0).map((h) => [h.address, h.names[0]]));
+  // A host known by name only (through a proxy, from a firewall log) has its name as its address: not said twice.
+  const named = new Map<string, string>();
+  for (const h of result.hosts) {
+    const name = h.names.find((n) => n !== h.address);
+    if (name !== undefined) named.set(h.address, name);
+  }
+  return named;
 }
 
 function bySeverity(a: Finding, b: Finding): number {

@@ -498,7 +498,8 @@ class Assigner {
         const p = this.pairs[i];
         if (p.proto === 'icmp') continue;
         for (const { role, name } of named.get(resp[i]) ?? []) {
-          this.infer(id, role, 'medium', `contacts ${name} (${p.respH}) on ${p.proto}/${p.respP} (${plural(p.flows, 'flow')}), a name only ${role} hosts use`);
+          const where = name === p.respH ? name : `${name} (${p.respH})`; // a host known by name only
+          this.infer(id, role, 'medium', `contacts ${where} on ${p.proto}/${p.respP} (${plural(p.flows, 'flow')}), a name only ${role} hosts use`);
         }
       }
     }

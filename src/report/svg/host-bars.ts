@@ -46,7 +46,8 @@ export function buildHostBars(result: Pick<AuditResult, 'findings' | 'unexpected
   const hostInfo = new Map(result.hosts.map((h) => [h.address, h]));
   const all: HostBar[] = [...totals].map(([address, t]) => {
     const h = hostInfo.get(address);
-    const name = h?.names[0];
+    // A host known by name only (through a proxy, from a firewall log) has its name as its address.
+    const name = h?.names.find((n) => n !== address);
     const roles = h?.roles.map((r) => r.role) ?? [];
     const label = `${address}${name ? ` ${name}` : ''}${roles.length ? ` [${[...new Set(roles)].join(', ')}]` : ''}`;
     return { address, label: label.length > 60 ? label.slice(0, 59) + '…' : label, refused: t.refused, unanswered: t.unanswered };

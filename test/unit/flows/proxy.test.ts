@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { failureHints, judgeTraffic, type Tally } from '../../../src/audit/judge.js';
 import { filterForPorts } from '../../../src/audit/display-filter.js';
+import { auditInputs } from '../../../src/cli/commands.js';
 import { FlowSummary } from '../../../src/flows/summary.js';
 import type { Flow } from '../../../src/flows/types.js';
 import { runPackets, TcpTalk } from './packet-helper.js';
@@ -108,5 +109,27 @@ describe('flows through an explicit HTTP proxy', () => {
     s2.add(throughProxy('CONNECT', 'login.microsoftonline.com:443', 403, 'Forbidden'));
     s2.add(throughProxy('CONNECT', 'login.microsoftonline.com:443', 200, 'Connection established'));
     expect(judgeTraffic(['tcp'], s2.toData().pairs.filter((p) => p.respH === 'login.microsoftonline.com')).status).toBe('partial');
+  });
+
+  it('the proxy fixture without an inventory: every role inferred or named, the Entra ID rules blocked by the proxy', async () => {
+    const quiet = { out: () => {}, err: () => {}, stderrIsTTY: false, stdoutIsTTY: false };
+    const flags = { role: [], feature: [], failOn: [], include: [], exclude: [], quiet: true, workers: '0' };
+    const r = (await auditInputs(['fixtures/proxy-auth-required.pcapng'], flags, quiet, new Date(0)))!;
+    const roles = Object.fromEntries(r.hosts.map((h) => [h.address, h.roles.map((x) => `${x.role}/${x.source}`).join(',')]));
+    expect(roles).toMatchObject({
+      '10.0.0.20': 'connect/inferred',
+      'login.microsoftonline.com': 'azure-ad/proxy,health-service/proxy',
+      'adminwebservice.microsoftonline.com': 'azure-ad/proxy',
+      'crl.microsoft.com': 'crl/proxy',
+    });
+    expect(r.hosts.find((h) => h.address === '10.0.0.20')!.roles[0].why).toBe(
+      'contacts adminwebservice.microsoftonline.com on tcp/443 (2 flows), a name only connect hosts use',
+    );
+    const blocked = r.findings.filter((f) => f.status === 'blocked').map((f) => [f.rule_id, f.dst, f.reason]);
+    expect(blocked).toEqual([
+      ['connect-azure-ad-https', 'adminwebservice.microsoftonline.com', '2 of 2 attempts failed: proxy refused CONNECT adminwebservice.microsoftonline.com:443: HTTP 407 Proxy Authentication Required'],
+      ['connect-azure-ad-https', 'login.microsoftonline.com', '2 of 2 attempts failed: proxy refused CONNECT login.microsoftonline.com:443: HTTP 407 Proxy Authentication Required'],
+    ]);
+    expect(r.unexpected).toEqual([]);
   });
 });
