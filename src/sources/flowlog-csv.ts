@@ -31,6 +31,7 @@ import type { CsvError } from 'csv-parse';
 import { hostNameOf } from '../common/hostname.js';
 import { InputError, UsageError } from '../common/diagnostics.js';
 import type { ConnState, Flow, Outcome, Transport } from '../flows/types.js';
+import { parseFirewallMessage, type FirewallMessageFields } from './azure-firewall-message.js';
 import { AddressCache, flowLogUid, hashString, makeLogFlow, transportOf } from './flowlog-common.js';
 import { ASSUMED_UTC, civilToMillis, daysInMonth, parseTimezone } from './flowlog-time.js';
 import type { LocalTimeZone } from './flowlog-time.js';
@@ -152,7 +153,7 @@ function mapColumns(
   header: string[],
   mapping: Record<string, string> | undefined,
   file: string,
-): { index: ColumnIndex; utcHeader: boolean; dstNames: boolean } {
+): { index: ColumnIndex; utcHeader: boolean; dstNames: boolean; messageColumn: number } {
   const normalized = header.map(normalizeHeader);
   const index = {} as ColumnIndex;
   for (const c of ALL_COLUMNS) index[c] = -1;
@@ -179,8 +180,11 @@ function mapColumns(
       }
     }
   }
+  // Azure Firewall's legacy diagnostics say it all in one message column (msg_s): only the time is needed beside it.
+  const messageColumn = normalized.indexOf('msg');
+  const fromMessage = messageColumn >= 0 && (index.src < 0 || index.dst < 0);
   // A separate date column and time column (`date`, `time`): both are read together.
-  const missing = REQUIRED.filter((c) => index[c] < 0);
+  const missing = REQUIRED.filter((c) => index[c] < 0 && !(fromMessage && c !== 'time'));
   if (missing.length > 0) {
     const looked = missing.map((c) => `${c} (${CSV_COLUMN_NAMES[c].join('/')})`).join('; ');
     throw new InputError(
@@ -193,7 +197,7 @@ function mapColumns(
   }
   const timeHeader = header[index.time] ?? '';
   const dstNames = mapping?.dst !== undefined || DESTINATION_NAME_COLUMNS.has(normalized[index.dst]);
-  return { index, utcHeader: /\butc\b|\(z\)|\[z\]/i.test(timeHeader), dstNames };
+  return { index, utcHeader: /\butc\b|\(z\)|\[z\]/i.test(timeHeader), dstNames: dstNames || fromMessage, messageColumn: fromMessage ? messageColumn : -1 };
 }
 
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
@@ -346,6 +350,8 @@ export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, o
 
   let cols: ColumnIndex | null = null;
   let dstNames = false;
+  /** The column of Azure Firewall messages to read the flow from, or -1 (see azure-firewall-message.ts). */
+  let messageColumn = -1;
   let rows = 0;
   let firstTs: number | null = null;
   let lastTs: number | null = null;
@@ -365,12 +371,24 @@ export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, o
         const mapped = mapColumns(record, ctx.columns, file);
         cols = mapped.index;
         dstNames = mapped.dstNames;
+        messageColumn = mapped.messageColumn;
         if (mapped.utcHeader && ctx.tz === undefined) zone = parseTimezone('UTC');
         continue;
       }
       rows++;
       const c: ColumnIndex = cols;
-      const cell = (k: CsvColumn): string | undefined => (c[k] >= 0 ? record[c[k]] : undefined);
+      let message: FirewallMessageFields | null = null;
+      if (messageColumn >= 0) {
+        message = parseFirewallMessage(record[messageColumn] ?? '');
+        if (message === null) {
+          // The same table holds DNS proxy and other notices: not flows, counted.
+          diag.count('log_message_not_a_flow');
+          continue;
+        }
+      }
+      const m = message;
+      const cell = (k: CsvColumn): string | undefined =>
+        m !== null && k in m ? m[k as keyof FirewallMessageFields] : c[k] >= 0 ? record[c[k]] : undefined;
       const badRow = (why: string): void => {
         diag.report('csv_bad_row', { file, offset, index: lineNo }, `line ${lineNo}: ${why}; skipped`);
       };
