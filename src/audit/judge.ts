@@ -3,6 +3,7 @@
  * names the failure (conn_state, ICMP code, flow-log deny rule, unanswered UDP) and the possible causes.
  */
 import type { RuleTransport } from '../catalog/types.js';
+import { proxyRefusalStatus } from '../flows/outcome.js';
 import type { PairAggregate } from '../flows/summary-types.js';
 import type { ConnState, Transport } from '../flows/types.js';
 import type { FindingStatus } from './types.js';
@@ -137,7 +138,7 @@ function onlyProxyChallenges(t: Tally): boolean {
     t.unanswered === 0 &&
     t.denyRules.length === 0 &&
     t.icmpReasons.length > 0 &&
-    t.icmpReasons.every((r) => /^proxy refused [A-Z]+ \S+: HTTP 407\b/.test(r)) &&
+    t.icmpReasons.every((r) => proxyRefusalStatus(r) === 407) &&
     // A reset leaves no text: it would be a refusal the texts do not show.
     !t.connStates.RSTR &&
     TCP_FAILURE_STATES.every((s) => !t.connStates[s])
@@ -201,7 +202,7 @@ export function judgeTraffic(transports: readonly RuleTransport[], aggs: readonl
   return { status, tally, reason, hints: [...new Set(hints)] };
 }
 
-/** What an explicit proxy's refusal of a CONNECT (HTTP status `status`) usually means. */
+/** What an explicit proxy's refusal of a request (HTTP status `status`) usually means. */
 function proxyHint(status: number): string {
   if (status === 407) {
     return 'the proxy wants credentials the client did not send (407): let the Connect server through without authentication, or give its service account proxy credentials (machine.config defaultProxy useDefaultCredentials)';
@@ -217,9 +218,9 @@ export function failureHints(t: Transport, tally: Tally): string[] {
   if (tally.refused + tally.unanswered === 0 || onlyProxyChallenges(tally)) return hints;
   for (const r of tally.icmpReasons) {
     // The list holds ICMP errors, and the refusals of devices that say so in words (see PairTable.addFlow).
-    const proxy = /^proxy refused [A-Z]+ \S+: HTTP (\d{3})/.exec(r);
-    if (proxy) {
-      hints.push(proxyHint(Number(proxy[1])));
+    const proxyStatus = proxyRefusalStatus(r);
+    if (proxyStatus !== null) {
+      hints.push(proxyHint(proxyStatus));
     } else if (/Windows Firewall/.test(r)) {
       hints.push("a Windows Firewall rule on that host dropped it: check the host's firewall rules (wf.msc, Get-NetFirewallRule)");
     } else if (!/^ICMP/.test(r)) {

@@ -51,6 +51,15 @@ export function proxyOutcome(method: string, target: string, status: number, sta
   return { outcome: 'completed', reason: tunnel ? `proxy opened a tunnel to ${target} (${answer})` : `proxy fetched from ${target} (${answer})` };
 }
 
+/** A refusal reason {@link proxyOutcome} writes: `proxy refused CONNECT host:443: HTTP 407 ...`. */
+const PROXY_REFUSAL = /^proxy refused [A-Z]+ \S+: HTTP (\d{3})\b/;
+
+/** The proxy's status code in a refusal reason of {@link proxyOutcome}; null for any other reason. */
+export function proxyRefusalStatus(reason: string): number | null {
+  const m = PROXY_REFUSAL.exec(reason);
+  return m ? Number(m[1]) : null;
+}
+
 /** `ICMP 3/13 administratively prohibited from 10.0.0.1` (ICMPv6: `ICMPv6 1/1 ...`). */
 export function describeIcmpRefusal(icmp: IcmpRefusal): string {
   const family = icmp.family === 'icmp6' ? 'ICMPv6' : 'ICMP';
