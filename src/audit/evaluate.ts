@@ -14,7 +14,7 @@ import { mergeTimelines, pickEvidence } from './evidence.js';
 import { judgeTraffic, tallyAggregates } from './judge.js';
 import { addressOrder } from '../common/ip.js';
 import { hostsWithRoles, peekHost } from '../roles/host-map.js';
-import { pairIndexFor, PROTO_ICMP, type PairIndex } from '../roles/pair-index.js';
+import { pairIndexFor, PROTO_ICMP, PROTO_TCP, type PairIndex } from '../roles/pair-index.js';
 import { addressSortKey, compareAddresses, compareStatus, sortRoles } from './order.js';
 import { ruleApplies, ruleConditions } from '../catalog/match.js';
 import { formatRulePorts, formatRuleTransport, nameBelongsToRole, ruleCoversPort } from './rule-match.js';
@@ -45,6 +45,9 @@ const SERVICE_ROLES: ReadonlySet<Role> = new Set<Role>(['azure-ad', 'crl', 'heal
  * without traffic are not listed; when no member reached a server, one finding names the role (src null).
  */
 const POPULATION_ROLES: ReadonlySet<Role> = new Set<Role>(['users']);
+
+/** Ports explicit web proxies listen on (Squid 3128, the common 8080 family, Zscaler's 9400 ...). */
+const PROXY_PORTS: ReadonlySet<number> = new Set([3128, 8000, 8080, 8081, 8118, 8888, 9090, 9400]);
 
 /** Connect's default sync cycle: data shorter than this may simply not contain a sync. */
 const SYNC_CYCLE_MICROS = 30 * 60 * 1_000_000;
@@ -207,6 +210,24 @@ class AuditIndex {
       }
     }
     return { aggs: list.filter((a) => ruleCoversPort(rule, a.proto, a.respP)), epmPorts: [] };
+  }
+
+  /**
+   * The busiest host without a role that `src` reaches over TCP on a port proxies listen on, with
+   * that port and its flow count; null when there is none. A proxy whose requests flowaudit reads
+   * is not listed this way (its requests count as the flows they ask for).
+   */
+  likelyProxy(src: string): { address: string; port: number; flows: number } | null {
+    const id = this.index.idOf(src);
+    if (id === undefined) return null;
+    const { byOrig, resp, port, proto, flows } = this.index;
+    let best = -1;
+    for (let k = byOrig.start[id]; k < byOrig.start[id + 1]; k++) {
+      const i = byOrig.items[k];
+      if (proto[i] !== PROTO_TCP || !PROXY_PORTS.has(port[i]) || this.isRoleHost[resp[i]] === 1) continue;
+      if (best < 0 || flows[i] > flows[best]) best = i;
+    }
+    return best < 0 ? null : { address: this.index.addresses[resp[best]], port: port[best], flows: flows[best] };
   }
 
   /** True when the data about these hosts comes from a packet capture. */
@@ -478,6 +499,14 @@ class Evaluator {
       f.reason = `${what}${window}${dns.text ? `; ${dns.text}` : ''}`;
       f.hints = this.missingHints(rule, src, dst);
       if (knownHosts.length === 0) {
+        const proxy = missingSide === 'dst' && src !== null && SERVICE_ROLES.has(role) ? this.idx.likelyProxy(src) : null;
+        if (proxy !== null) {
+          // First: where a proxy is in use, it is the likeliest explanation.
+          f.hints.unshift(
+            `${src} talks to ${proxy.address}:${proxy.port} (${proxy.flows} flow${proxy.flows === 1 ? '' : 's'}), a port proxies listen on: ` +
+              `if ${role} is reached through that proxy, its requests were not readable here (a proxy spoken to over TLS, or a request split across segments); the proxy's log has its answers`,
+          );
+        }
         f.hints.push(`if a host with role ${role} exists, name it with --role ADDRESS=${role} or in an inventory`);
       }
     } else {

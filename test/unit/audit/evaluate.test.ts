@@ -323,6 +323,22 @@ describe('evaluateAudit: roles without hosts', () => {
     expect(f.display_filter).toBe('ip.addr==10.0.0.20 && tcp.port==443');
   });
 
+  it('no azure-ad host, but the Connect server talks to a host without a role on a proxy port: the hint names it', () => {
+    const pairs = [
+      agg({ respH: '10.0.0.30', respP: 8080, completed: 4 }),
+      agg({ respH: '10.0.0.31', respP: 3128, completed: 1 }),
+      agg({ respH: '10.0.0.32', respP: 9999, completed: 9 }),
+    ];
+    const f = run([HTTPS_AAD], summary({ pairs }), map).findings[0];
+    expect(f.status).toBe('missing');
+    expect(f.hints[0]).toBe(
+      '10.0.0.20 talks to 10.0.0.30:8080 (4 flows), a port proxies listen on: if azure-ad is reached through that proxy, its requests were not ' +
+        "readable here (a proxy spoken to over TLS, or a request split across segments); the proxy's log has its answers",
+    );
+    // Without such traffic there is no such hint.
+    expect(run([HTTPS_AAD], summary({ pairs: [pairs[2]] }), map).findings[0].hints.some((h) => h.includes('proxies'))).toBe(false);
+  });
+
   it('cloud role with known addresses: one judged finding per contacted address, none for the others', () => {
     const map2 = roles({ [CONNECT]: ['connect'], [AAD1]: ['azure-ad'], [AAD2]: ['azure-ad'] }, 'dns');
     const pairs = [agg({ respH: AAD2, respP: 443, completed: 3 })];
