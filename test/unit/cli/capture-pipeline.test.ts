@@ -51,7 +51,7 @@ function readWithHeadStart(headStart: string, files: string[]): unknown[] {
   return JSON.parse(r.stdout) as unknown[];
 }
 
-const fixtures = ['ldap-dropped.pcapng', 'kerberos-icmp-prohibited.pcapng', 'federation.pcapng', 'rpc-range-blocked.pcapng'];
+const fixtures = ['ldap-dropped.pcapng', 'kerberos-icmp-prohibited.pcapng', 'federation.pcapng', 'rpc-range-blocked.pcapng', 'proxy-auth-required.pcapng'];
 
 describe('decoding in a second thread', () => {
   for (const name of fixtures) {
