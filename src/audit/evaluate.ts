@@ -643,24 +643,16 @@ class Evaluator {
     let total = 0;
     for (let id = 0; id < inPairs.length; id++) if (inPairs[id] === 1 && isRoleHost[id] === 0) unknown[total++] = id;
     const kept = busiestFirst(unknown.subarray(0, total), flows, index.addresses, MAX_UNKNOWN_ENDPOINTS);
-    // Distinct ports of the kept addresses, in pair order as they come (their pairs on either side,
-    // merged). Bounded: a scanner touching every port must not grow this list without limit.
+    // The smallest distinct ports of each kept address, its pairs on either side (whatever their
+    // order). Bounded: a scanner touching every port must not grow this list without limit.
     const ports = new Map<number, number[]>();
-    const byOrig = index.byOrig;
-    const byResp = index.byResp;
     for (const id of kept) {
       const list: number[] = [];
-      let a = byOrig.start[id];
-      let b = byResp.start[id];
-      const aEnd = byOrig.start[id + 1];
-      const bEnd = byResp.start[id + 1];
-      while (a < aEnd || b < bEnd) {
-        let i: number;
-        if (b >= bEnd || (a < aEnd && byOrig.items[a] <= byResp.items[b])) {
-          i = byOrig.items[a++];
-          if (b < bEnd && byResp.items[b] === i) b++; // a pair from the host to itself counts once
-        } else i = byResp.items[b++];
-        if (index.proto[i] !== PROTO_ICMP && list.length < 4 * MAX_UNKNOWN_PORTS && !list.includes(index.port[i])) list.push(index.port[i]);
+      for (const g of [index.byOrig, index.byResp]) {
+        for (let k = g.start[id]; k < g.start[id + 1]; k++) {
+          const i = g.items[k];
+          if (index.proto[i] !== PROTO_ICMP) addSmallest(list, index.port[i], MAX_UNKNOWN_PORTS);
+        }
       }
       ports.set(id, list);
     }
@@ -681,11 +673,20 @@ class Evaluator {
         address,
         names,
         flows: flows[id],
-        ports: ports.get(id)!.slice().sort((p, q) => p - q).slice(0, MAX_UNKNOWN_PORTS),
+        ports: ports.get(id)!,
       };
     });
     return { list, total };
   }
+}
+
+/** Adds `value` to the ascending `list` of distinct numbers, which keeps only its `cap` smallest. */
+function addSmallest(list: number[], value: number, cap: number): void {
+  let at = list.length;
+  while (at > 0 && list[at - 1] > value) at--;
+  if (list[at - 1] === value || at >= cap) return;
+  list.splice(at, 0, value);
+  if (list.length > cap) list.length = cap;
 }
 
 /**

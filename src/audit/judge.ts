@@ -42,6 +42,8 @@ export function tallyAggregates(aggs: readonly PairAggregate[]): Tally {
     icmpReasons: [],
     denyRules: [],
   };
+  const icmpReasons = new Set<string>();
+  const denyRules = new Set<string>();
   for (const a of aggs) {
     t.attempts += a.flows;
     t.completed += a.completed;
@@ -56,10 +58,17 @@ export function tallyAggregates(aggs: readonly PairAggregate[]): Tally {
       const n = a.connStates[s];
       if (n) t.connStates[s] = (t.connStates[s] ?? 0) + n;
     }
-    for (const r of a.icmpReasons) if (t.icmpReasons.length < MAX_REASONS && !t.icmpReasons.includes(r)) t.icmpReasons.push(r);
-    for (const r of a.denyRules) if (t.denyRules.length < MAX_REASONS && !t.denyRules.includes(r)) t.denyRules.push(r);
+    for (const r of a.icmpReasons) icmpReasons.add(r);
+    for (const r of a.denyRules) denyRules.add(r);
   }
+  t.icmpReasons = smallestTexts(icmpReasons, MAX_REASONS);
+  t.denyRules = smallestTexts(denyRules, MAX_REASONS);
   return t;
+}
+
+/** The `cap` smallest texts: the same whatever the order the aggregates came in. */
+function smallestTexts(texts: Set<string>, cap: number): string[] {
+  return [...texts].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).slice(0, cap);
 }
 
 /** States that mean "the attempt never got an answer from the responder". */

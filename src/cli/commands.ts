@@ -10,6 +10,8 @@ import { formatNdjsonRow } from '../flows/format-ndjson.js';
 import { formatTableHeader, formatTableRow } from '../flows/format-table.js';
 import { writeZeekRow, zeekFooter, zeekHeader } from '../flows/format-zeek.js';
 import type { Flow } from '../flows/types.js';
+import type { FlowSummaryData } from '../flows/summary-types.js';
+import type { Catalog, Condition } from '../catalog/types.js';
 import type { Inventory, InventoryEntry } from '../roles/types.js';
 import { DiagnosticSink } from '../common/diagnostics.js';
 import { parseTimezone } from '../sources/flowlog-time.js';
@@ -137,7 +139,7 @@ function newProgress(files: InputFile[]): ProgressState {
 }
 
 /** Reads all inputs into one summary (with a progress bar on a terminal). */
-async function collect(inputs: string[], f: ReadFlags, con: Console): Promise<{ collected: Collected; files: InputFile[] }> {
+export async function collect(inputs: string[], f: ReadFlags, con: Console): Promise<{ collected: Collected; files: InputFile[] }> {
   const read = toReadOptions(f);
   const files = await resolveInputs(inputs, f);
   const progress = newProgress(files);
@@ -343,14 +345,35 @@ export function defaultOutDir(inputs: string[], now: Date): string {
  * Returns null when nothing at all could be read.
  */
 export async function auditInputs(inputs: string[], f: AnalyzeFlags, con: Console, now: Date): Promise<AuditResult | null> {
-  const { loadCatalog, assignRoles, buildAuditResult } = await auditModules();
+  // Options first: a bad catalog, feature or inventory fails before an hour of reading.
+  const setup = await auditSetup(f);
+  const { collected } = await collect(inputs, f, con);
+  if (nothingRead(collected.files)) return null;
+  return auditCollected(collected.summary.toData({ share: true }), collected, setup, now);
+}
+
+/** What `analyze` audits against, from its options. */
+export interface AuditSetup {
+  catalog: Catalog;
+  features: Set<Condition>;
+  failOn: FindingStatus[];
+  inventory?: Inventory;
+  cliRoles: InventoryEntry[];
+}
+
+export async function auditSetup(f: AnalyzeFlags): Promise<AuditSetup> {
+  const { loadCatalog } = await auditModules();
   const catalog = loadCatalog(f.catalog ?? 'hybrid-identity');
   const features = parseFeatures(f.feature);
   const failOn = parseFailOn(f.failOn);
   const { inventory, cliRoles } = await loadRoleInputs(f);
-  const { collected } = await collect(inputs, f, con);
-  if (nothingRead(collected.files)) return null;
-  const summaryData = collected.summary.toData({ share: true });
+  return { catalog, features, failOn, inventory, cliRoles };
+}
+
+/** The audit of what was read: `summaryData` is the summary of `collected` (its files and diagnostics). */
+export async function auditCollected(summaryData: FlowSummaryData, collected: Collected, setup: AuditSetup, now: Date): Promise<AuditResult> {
+  const { assignRoles, buildAuditResult } = await auditModules();
+  const { catalog, features, failOn, inventory, cliRoles } = setup;
   const roles = assignRoles(summaryData, { catalog, inventory, cliRoles });
   const read = collected.files.filter((r) => r.summary !== null);
   const inputsInfo: InputInfo[] = read.map((r) => ({

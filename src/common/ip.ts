@@ -309,8 +309,8 @@ const V6_RADIX_MIN = 64;
 
 /**
  * The positions of `addresses` in {@link compareAddresses} order: `addresses[order[0]]` comes first.
- * Stable: addresses that compare equal (`10.0.0.1`, `010.0.0.1`) keep their input order, as
- * {@link sortAddresses} always did. Each address is parsed once and no comparison parses: IPv4
+ * Addresses that compare equal (`10.0.0.1`, `010.0.0.1`) come in text order, then input order: the
+ * order never depends on the input's order but for identical texts. Each address is parsed once and no comparison parses: IPv4
  * values sort as native doubles, IPv6 by stable radix passes over their bytes (tens of thousands
  * of client addresses sort in a few milliseconds).
  *
@@ -346,10 +346,23 @@ export function addressOrder(addresses: readonly string[], limit = addresses.len
     const keys = new Float64Array(v4Index.length);
     for (let k = 0; k < keys.length; k++) keys[k] = v4Value[k] * V4_INDEX_LIMIT + v4Index[k];
     keys.sort();
-    for (let k = 0; k < keys.length && at < want; k++) order[at++] = keys[k] % V4_INDEX_LIMIT;
+    for (let k = 0; k < keys.length && at < want; ) {
+      // A run of one value (nearly always one address) is put in text order.
+      const value = keys[k] - (keys[k] % V4_INDEX_LIMIT);
+      let end = k + 1;
+      while (end < keys.length && keys[end] - (keys[end] % V4_INDEX_LIMIT) === value) end++;
+      if (end === k + 1) order[at++] = keys[k] % V4_INDEX_LIMIT;
+      else {
+        const run: number[] = [];
+        for (let j = k; j < end; j++) run.push(keys[j] % V4_INDEX_LIMIT);
+        run.sort((x, y) => cmpText(addresses[x], addresses[y]) || x - y);
+        for (let j = 0; j < run.length && at < want; j++) order[at++] = run[j];
+      }
+      k = end;
+    }
   } else {
     const pos = v4Index.map((_, k) => k);
-    pos.sort((x, y) => v4Value[x] - v4Value[y] || v4Index[x] - v4Index[y]);
+    pos.sort((x, y) => v4Value[x] - v4Value[y] || cmpText(addresses[v4Index[x]], addresses[v4Index[y]]) || v4Index[x] - v4Index[y]);
     for (let k = 0; k < pos.length && at < want; k++) order[at++] = v4Index[pos[k]];
   }
   if (at === want) return order;
@@ -372,11 +385,33 @@ export function addressOrder(addresses: readonly string[], limit = addresses.len
     v6Index.push(i);
   }
   const v6Order = sortV6(v6Words, v6Index.length);
-  for (let k = 0; k < v6Order.length && at < want; k++) order[at++] = v6Index[v6Order[k]];
+  for (let k = 0; k < v6Order.length && at < want; ) {
+    // A run of one value (the same address written two ways) is put in text order.
+    let end = k + 1;
+    while (end < v6Order.length && sameV6(v6Words, v6Order[k], v6Order[end])) end++;
+    if (end === k + 1) order[at++] = v6Index[v6Order[k]];
+    else {
+      const run: number[] = [];
+      for (let j = k; j < end; j++) run.push(v6Index[v6Order[j]]);
+      run.sort((x, y) => cmpText(addresses[x], addresses[y]) || x - y);
+      for (let j = 0; j < run.length && at < want; j++) order[at++] = run[j];
+    }
+    k = end;
+  }
   // Not addresses: by code unit (distinct strings in practice; ties keep input order).
   other.sort((x, y) => (addresses[x] < addresses[y] ? -1 : addresses[x] > addresses[y] ? 1 : x - y));
   for (let k = 0; k < other.length && at < want; k++) order[at++] = other[k];
   return order;
+}
+
+function cmpText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** True when IPv6 addresses x and y (eight groups each in `words`) are equal. */
+function sameV6(words: Uint16Array, x: number, y: number): boolean {
+  for (let g = 0; g < 8; g++) if (words[8 * x + g] !== words[8 * y + g]) return false;
+  return true;
 }
 
 /** Positions 0..count-1 of IPv6 addresses (eight groups each in `words`) in numeric order, stable. */
@@ -421,5 +456,5 @@ function compareParsed(a: string, x: Uint8Array | null, b: string, y: Uint8Array
   if (!x || !y) return x ? -1 : y ? 1 : a < b ? -1 : a > b ? 1 : 0;
   if (x.length !== y.length) return x.length - y.length;
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
-  return 0;
+  return cmpText(a, b); // one address written two ways
 }

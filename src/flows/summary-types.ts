@@ -105,6 +105,10 @@ export interface FlowSummaryData {
   flows: number;
   firstTs: number | null;
   lastTs: number | null;
+  /**
+   * Sorted by (transport, originator, responder, port), except in a summary's shared data
+   * (FlowSummary.toData with `share`): what reads pairs must not depend on their order.
+   */
   pairs: PairAggregate[];
   names: NameObservation[];
   dns: DnsLookupStats[];

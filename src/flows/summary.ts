@@ -201,7 +201,9 @@ export class FlowSummary {
   /**
    * The summary as plain data, sorted (pairs by transport, originator, responder, port). A deep
    * copy, unless `share`: then the result holds this summary's own objects (samples, lists, and
-   * timelines that read the pair table), for a summary that is not changed again (the final one).
+   * timelines that read the pair table), for a summary that is not changed again (the final one),
+   * and its pairs come in the table's order, not sorted (see PairTable.aggregates): their readers
+   * must not depend on the order of `pairs`.
    */
   toData(opts: { share?: boolean } = {}): FlowSummaryData {
     if (opts.share) return this.sharedData(true);

@@ -494,13 +494,20 @@ class Assigner {
     for (let i = 0; i < this.pairs.length; i++) if (named.has(resp[i]) && this.pairs[i].proto !== 'icmp') clients.add(orig[i]);
     for (const id of clients) {
       if (!this.canInfer(id)) continue;
+      // Per role, the pair that says why: the busiest, then by address, transport and port (the
+      // same pair whatever order the pairs come in).
+      const why = new Map<Role, { p: PairAggregate; name: string }>();
       for (const i of this.originated(id)) {
         const p = this.pairs[i];
         if (p.proto === 'icmp') continue;
         for (const { role, name } of named.get(resp[i]) ?? []) {
-          const where = name === p.respH ? name : `${name} (${p.respH})`; // a host known by name only
-          this.infer(id, role, 'medium', `contacts ${where} on ${p.proto}/${p.respP} (${plural(p.flows, 'flow')}), a name only ${role} hosts use`);
+          const best = why.get(role);
+          if (best === undefined || comparePairsForWhy(p, best.p) < 0) why.set(role, { p, name });
         }
+      }
+      for (const [role, { p, name }] of why) {
+        const where = name === p.respH ? name : `${name} (${p.respH})`; // a host known by name only
+        this.infer(id, role, 'medium', `contacts ${where} on ${p.proto}/${p.respP} (${plural(p.flows, 'flow')}), a name only ${role} hosts use`);
       }
     }
   }
@@ -589,7 +596,7 @@ class Assigner {
     }
   }
 
-  /** The hosts a connect-server candidate talks to, distinct, in pair order (for the sentence saying why). */
+  /** The hosts a connect-server candidate talks to, distinct, in address order (for the sentence saying why). */
   private connectDetail(id: number): { dcs: string[]; cloud: string[]; cloudFlows: number; publicHttps: string[] } {
     const dcs = new Set<string>();
     const cloud = new Set<string>();
@@ -609,7 +616,7 @@ class Assigner {
         } else if (!this.isPrivate(r)) publicHttps.add(this.addresses[r]);
       }
     }
-    return { dcs: [...dcs], cloud: [...cloud], cloudFlows, publicHttps: [...publicHttps] };
+    return { dcs: sortAddresses(dcs), cloud: sortAddresses(cloud), cloudFlows, publicHttps: sortAddresses(publicHttps) };
   }
 
   /** health-agent: opens AMQP 5671 to a health-service host (medium) or to a public address (low). */
@@ -620,12 +627,12 @@ class Assigner {
       for (const i of this.originated(id)) if (this.pairs[i].proto === 'tcp' && this.pairs[i].respP === 5671) amqp.push(i);
       const named = amqp.filter((i) => this.hasRole(this.index.resp[i], 'health-service')).map((i) => this.pairs[i]);
       if (named.length > 0) {
-        this.infer(id, 'health-agent', 'medium', `opens AMQP 5671 (Azure Service Bus) to health-service ${joinWords(named.slice(0, 3).map((p) => p.respH))} (${plural(sum(named, (p) => p.flows), 'flow')})`);
+        this.infer(id, 'health-agent', 'medium', `opens AMQP 5671 (Azure Service Bus) to health-service ${joinWords(firstAddresses(named))} (${plural(sum(named, (p) => p.flows), 'flow')})`);
         continue;
       }
       const publicAmqp = amqp.filter((i) => !this.isPrivate(this.index.resp[i])).map((i) => this.pairs[i]);
       if (publicAmqp.length > 0) {
-        this.infer(id, 'health-agent', 'low', `opens AMQP 5671 to public ${joinWords(publicAmqp.slice(0, 3).map((p) => p.respH))} (${plural(sum(publicAmqp, (p) => p.flows), 'flow')}); no Connect Health name was seen to confirm`);
+        this.infer(id, 'health-agent', 'low', `opens AMQP 5671 to public ${joinWords(firstAddresses(publicAmqp))} (${plural(sum(publicAmqp, (p) => p.flows), 'flow')}); no Connect Health name was seen to confirm`);
       }
     }
   }
@@ -649,8 +656,7 @@ class Assigner {
       }
       if (toWap.length === 0) continue;
       const ports = [...new Set(toWap.map((p) => p.respP))].sort((x, y) => x - y);
-      const waps = [...new Set(toWap.map((p) => p.respH))];
-      this.infer(id, 'users', 'medium', `contacts WAP ${joinWords(waps.slice(0, 3))} on ${ports.join(' and ')} (${plural(sum(toWap, (p) => p.flows), 'flow')})`);
+      this.infer(id, 'users', 'medium', `contacts WAP ${joinWords(firstAddresses(toWap))} on ${ports.join(' and ')} (${plural(sum(toWap, (p) => p.flows), 'flow')})`);
     }
   }
 }
@@ -723,6 +729,16 @@ function sum<T>(items: T[], f: (t: T) => number): number {
 }
 
 /** The items with the highest score (all of them on a tie); none when the best score is 0. */
+/** Busiest first, then by responder address, transport and port. */
+function comparePairsForWhy(a: PairAggregate, b: PairAggregate): number {
+  return b.flows - a.flows || compareAddresses(a.respH, b.respH) || (a.proto < b.proto ? -1 : a.proto > b.proto ? 1 : 0) || a.respP - b.respP;
+}
+
+/** The first three distinct responders of `pairs` in address order (examples in a sentence saying why). */
+function firstAddresses(pairs: readonly PairAggregate[]): string[] {
+  return sortAddresses(new Set(pairs.map((p) => p.respH))).slice(0, 3);
+}
+
 function topBy<T>(items: T[], score: (t: T) => number): T[] {
   let best = 0;
   for (const t of items) best = Math.max(best, score(t));
