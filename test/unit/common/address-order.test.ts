@@ -64,4 +64,17 @@ describe('addressOrder', () => {
     expect(Array.from(addressOrder(list), (i) => list[i])).toEqual(['9.9.9.9', '10.0.0.9', '10.0.0.10', '::1', '2001:db8::1', 'host-a']);
     expect(sortAddresses(list)).toEqual(['9.9.9.9', '10.0.0.9', '10.0.0.10', '::1', '2001:db8::1', 'host-a']);
   });
+
+  it('puts one address written two ways in text order, whatever the input order (IPv4 and IPv6, both IPv4 paths)', () => {
+    const v4 = ['10.0.0.1', '010.0.0.1', '9.0.0.1'];
+    const v6 = ['2001:db8::1', '2001:DB8::1', '2001:db8:0::1', '::1'];
+    for (const list of [v4, v4.slice().reverse(), v6, v6.slice().reverse()]) {
+      const sorted = sortAddresses(list);
+      expect(sorted).toEqual(list.includes('9.0.0.1') ? ['9.0.0.1', '010.0.0.1', '10.0.0.1'] : ['::1', '2001:DB8::1', '2001:db8:0::1', '2001:db8::1']);
+    }
+    // Past 2^21 addresses IPv4 sorts by comparison, not packed keys.
+    const many = Array.from({ length: 2 ** 21 + 2 }, (_, i) => (i === 5 ? '10.0.0.1' : i === 6 ? '010.0.0.1' : '11.0.0.1'));
+    const order = addressOrder(many, 2);
+    expect(Array.from(order, (i) => many[i])).toEqual(['010.0.0.1', '10.0.0.1']);
+  });
 });
