@@ -345,9 +345,15 @@ export function defaultOutDir(inputs: string[], now: Date): string {
  * Returns null when nothing at all could be read.
  */
 export async function auditInputs(inputs: string[], f: AnalyzeFlags, con: Console, now: Date): Promise<AuditResult | null> {
-  // Options first: a bad catalog, feature or inventory fails before an hour of reading.
-  const setup = await auditSetup(f);
-  const { collected } = await collect(inputs, f, con);
+  // Options first: a bad feature, catalog or inventory fails before an hour of reading.
+  parseFeatures(f.feature);
+  parseFailOn(f.failOn);
+  const userFiles = f.catalog !== undefined || f.inventory !== undefined || f.role.length > 0;
+  const validated = userFiles ? await auditSetup(f) : null;
+  // With nothing of the user's to check, the audit's modules and the built-in catalog load while
+  // reading begins: the main thread waits for the first packets anyway.
+  const reading = collect(inputs, f, con);
+  const [{ collected }, setup] = await Promise.all([reading, validated ?? auditSetup(f)]);
   if (nothingRead(collected.files)) return null;
   return auditCollected(collected.summary.toData({ share: true }), collected, setup, now);
 }

@@ -47,6 +47,28 @@ describe('flowaudit analyze', () => {
     expect(existsSync(join(out, 'report.csv'))).toBe(false);
   });
 
+  it('a bad catalog, inventory, --role or --feature fails at once, before any input is opened', () => {
+    // The input is a named pipe nobody writes to: opening it would block, so exit 2 with the
+    // option's message proves the options were checked before reading began.
+    const dir = tmp();
+    const fifo = join(dir, 'never.pcap');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'rules: [ {id: x} ]\n');
+    for (const [args, message] of [
+      [['--catalog', bad], /bad\.yaml/],
+      [['--inventory', join(dir, 'missing.yaml')], /missing\.yaml/],
+      [['--role', '10.0.0.5=nosuchrole'], /nosuchrole/],
+      [['--feature', 'nosuchfeature'], /nosuchfeature/],
+    ] as const) {
+      const r = spawnSync(process.execPath, [bin, 'analyze', fifo, '--out', join(dir, 'out'), ...args], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+      expect(r.signal).toBeNull();
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
   it('--fail-on none turns findings into exit 0', () => {
     const r = run(['analyze', fixture('ldap-dropped.pcapng'), '--inventory', fixture('inventory.yaml'), '--out', tmp(), '--format', 'json', '--fail-on', 'none']);
     expect(r.code).toBe(0);
