@@ -140,7 +140,8 @@ function newProgress(files: InputFile[]): ProgressState {
 
 /** Reads all inputs into one summary (with a progress bar on a terminal). */
 export async function collect(inputs: string[], f: ReadFlags, con: Console): Promise<{ collected: Collected; files: InputFile[] }> {
-  const read = toReadOptions(f);
+  // Into a summary: the order flows come in changes nothing (flows/summary.ts).
+  const read: ReadOptions = { ...toReadOptions(f), orderedFlows: false };
   const files = await resolveInputs(inputs, f);
   const progress = newProgress(files);
   const bar = ProgressBar.wanted(!!f.quiet) && con.stderrIsTTY ? new ProgressBar(progress) : null;

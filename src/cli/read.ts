@@ -34,6 +34,11 @@ export interface ReadOptions {
   decodeThread?: 'auto' | 'always' | 'never';
   /** `onFlow` keeps no flow past its call: see ReadContext.transientFlows. */
   transientFlows?: boolean;
+  /**
+   * False when the flows only go into a summary, which does not depend on their order: a
+   * capture's flows still open at its end then come unsorted (FlowTableOptions.orderedFlush).
+   */
+  orderedFlows?: boolean;
 }
 
 
@@ -107,7 +112,7 @@ export async function readOneFile(
   try {
     const format = opts.inputFormat ?? sniffFormat(input.head);
     if (format === 'pcap' || format === 'pcapng') {
-      const table = new FlowTable({ onFlow: emit, diag, timeouts: opts.timeouts, maxFlows: opts.maxFlows });
+      const table = new FlowTable({ onFlow: emit, diag, timeouts: opts.timeouts, maxFlows: opts.maxFlows, orderedFlush: opts.orderedFlows !== false });
       table.setFile(file.path);
       try {
         const thread = useDecodeThread(file, opts) ? CaptureDecodeThread.tryShared() : null;

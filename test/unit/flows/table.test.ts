@@ -455,3 +455,27 @@ describe('application facts', () => {
     expect(g.service).toBe('dce_rpc');
   });
 });
+
+describe('flush: flows still open at the end', () => {
+  // A flow that ends early frees its place in the table for a later one: the table's order is then
+  // not the order of start times, which a listing keeps.
+  const talks = [
+    new TcpTalk(C, 51000, S, 389, T0).syn().rst('s'),
+    new TcpTalk(C, 51001, S, 389, T0 + 1).syn(),
+    new TcpTalk(C, 51002, S, 389, T0 + 101).syn(),
+  ];
+  // Packets in time order, as a capture has them.
+  const specs = talks.flatMap((t) => t.specs).sort((a, b) => a.ts - b.ts);
+
+  it('are emitted by start time, then uid (a listing of flows)', () => {
+    const { flows } = runPackets(specs);
+    expect(flows.map((f) => f.origP)).toEqual([51000, 51001, 51002]);
+  });
+
+  it('come as the same flows, in table order, when the reader does not need them ordered (orderedFlush: false)', () => {
+    const ordered = runPackets(specs).flows;
+    const unordered = runPackets(specs, { orderedFlush: false }).flows;
+    expect(unordered.map((f) => f.origP)).not.toEqual(ordered.map((f) => f.origP));
+    expect(unordered.slice().sort((a, b) => a.ts - b.ts)).toEqual(ordered);
+  });
+});
