@@ -159,6 +159,17 @@ describe('flowaudit flows', () => {
     expect(lines.at(-2)).toMatch(/^#close\t/);
   });
 
+  it('ndjson names a request to an explicit proxy: method, target and the proxy\'s answer', () => {
+    const r = run(['flows', fixture('proxy-auth-required.pcapng'), '--format', 'ndjson']);
+    expect(r.code).toBe(0);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const tunnel = rows.find((x) => x.proxy?.method === 'CONNECT');
+    expect(tunnel.proxy).toEqual({ method: 'CONNECT', target: expect.stringMatching(/^[a-z0-9.-]+:443$/), status: 407 });
+    expect(tunnel.outcome).toBe('refused');
+    expect(rows.find((x) => x.proxy?.method === 'GET')?.proxy.status).toBe(200);
+    expect(rows.filter((x) => x.proxy === undefined).length).toBeGreaterThan(0);
+  });
+
   it('ndjson carries outcome, reason, file and frame', () => {
     const r = run(['flows', fixture('kerberos-icmp-prohibited.pcapng'), '--format', 'ndjson']);
     expect(r.code).toBe(0);
