@@ -465,7 +465,7 @@ describe('flush: flows still open at the end', () => {
     new TcpTalk(C, 51002, S, 389, T0 + 101).syn(),
   ];
   // Packets in time order, as a capture has them.
-  const specs = talks.flatMap((t) => t.specs).sort((a, b) => a.ts - b.ts);
+  const specs = talks.flatMap((t) => t.specs).sort((a, b) => a.t - b.t);
 
   it('are emitted by start time, then uid (a listing of flows)', () => {
     const { flows } = runPackets(specs);
