@@ -113,6 +113,25 @@ function describeStates(t: Transport, tally: Tally, states: readonly ConnState[]
   return parts.join(', ');
 }
 
+/** RSTR flows that are failures: reset before any reply (flows/outcome.ts); the completed RSTR flows of the same pair are not, hence the min. */
+function refusedResets(tally: Tally): number {
+  return Math.min(tally.connStates.RSTR ?? 0, tally.refused);
+}
+
+/**
+ * TCP failures that no failed handshake, reset, ICMP error or deny rule accounts for: flows whose
+ * handshake completed and whose request then got no answer (flows/outcome.ts noAnswerAfterHandshake),
+ * the mark of a firewall or proxy that inspects TLS or filters by name.
+ */
+function unansweredAfterHandshake(t: Transport, tally: Tally): number {
+  if (t !== 'tcp' || tally.icmpReasons.length > 0 || tally.denyRules.length > 0) return 0;
+  let handshakeFailures = 0;
+  for (const s of TCP_FAILURE_STATES) handshakeFailures += tally.connStates[s] ?? 0;
+  return Math.max(0, tally.refused + tally.unanswered - handshakeFailures - refusedResets(tally));
+}
+
+const AFTER_HANDSHAKE = 'established, then no answer to the request (a firewall, proxy or TLS inspection ending or dropping it after the handshake?)';
+
 /** The failure details of one transport's tally: conn_states, ICMP errors, deny rules. */
 function describeFailures(t: Transport, tally: Tally): string {
   const explained = tally.icmpReasons.length > 0 || tally.denyRules.length > 0;
@@ -122,14 +141,14 @@ function describeFailures(t: Transport, tally: Tally): string {
   if (states) details.push(states);
   details.push(...tally.icmpReasons);
   for (const r of tally.denyRules) details.push(`denied by flow-log rule ${r}`);
+  if (t === 'tcp' && !explained) {
+    const rstr = refusedResets(tally);
+    if (rstr > 0) details.push(`RSTR×${rstr} (handshake completed, then reset by the responder before any reply: a proxy or filter?)`);
+    const silent = unansweredAfterHandshake(t, tally);
+    if (silent > 0) details.push(`${silent} ${AFTER_HANDSHAKE}`);
+  }
   if (details.length === 0) {
-    // RSTR is refused only when the responder reset before any reply (flows/outcome.ts); the
-    // completed RSTR flows of the same pair are not failures, hence the min.
-    const rstr = Math.min(tally.connStates.RSTR ?? 0, tally.refused);
-    if (t === 'tcp' && rstr > 0) {
-      details.push(`RSTR×${rstr} (handshake completed, then reset by the responder before any reply: a proxy or filter?)`);
-      if (tally.refused > rstr) details.push(`${tally.refused - rstr} refused`);
-    } else if (tally.refused > 0) details.push(`${tally.refused} refused`);
+    if (tally.refused > 0) details.push(`${tally.refused} refused`);
     if (tally.unanswered > 0) details.push(t === 'udp' ? `${tally.unanswered} with no answer` : `${tally.unanswered} unanswered`);
   }
   return details.join('; ');
@@ -250,6 +269,11 @@ export function failureHints(t: Transport, tally: Tally): string[] {
     hints.push('silent drop: a firewall or NSG discarding the SYN (or the host is down)');
   }
   if (tally.connStates.REJ) hints.push('port closed or a reject rule (a reset answered the SYN)');
+  if (unansweredAfterHandshake(t, tally) > 0) {
+    hints.push(
+      'the handshake completed but the request got no answer: a firewall or proxy that inspects TLS or filters by name let the connection open, then dropped or ended the request (Entra Connect does not support TLS inspection: exempt the Microsoft endpoints)',
+    );
+  }
   if (!explained && t === 'udp' && tally.unanswered > 0) {
     hints.push('a UDP request with no answer: a firewall dropping it, or no service listening');
   }

@@ -4,8 +4,11 @@
  *
  * Mapping from Zeek's conn_state (../shared/reference/formats.md), and why:
  * - completed: SF, S1, S2, S3, RSTO, RSTR: the handshake finished, so the responder was reachable,
- *   whatever happened afterwards; UDP SF (the responder answered). Except RSTR with no payload
- *   from the responder: reset before one byte of reply is a refusal (a proxy or SNI filter).
+ *   whatever happened afterwards; UDP SF (the responder answered). Except when the originator sent
+ *   a request and not one byte came back (see {@link noAnswerAfterHandshake}): a firewall, proxy or
+ *   TLS-inspection device that lets the handshake through and then resets, ends or drops the
+ *   request (the ClientHello naming login.microsoftonline.com) blocked it as surely as a dropped
+ *   SYN. The services of the catalog all answer a request, so silence is not a success.
  * - refused: REJ (the SYN was answered by a RST), and any flow that an ICMP destination unreachable
  *   refused and that had not completed on its own.
  * - unanswered: S0, SH and RSTOS0 (the originator sent a SYN, maybe then a FIN or a RST, and never got a
@@ -32,6 +35,8 @@ export interface OutcomeFacts {
   icmpV6?: boolean;
   icmpType?: number;
   icmpEcho?: boolean;
+  /** Zeek-style history (TCP): a `T` means the originator retransmitted data. */
+  history?: string;
 }
 
 /**
@@ -74,8 +79,48 @@ function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }
 
+/**
+ * An established TCP flow whose originator sent data and got none back: the request was refused or
+ * dropped after the handshake. Null when the flow is not one (or RSTR, which tcpOutcome words itself).
+ * - SF, S3: the connection was closed with no answer (by the responder, or by both sides): refused.
+ * - S2, RSTO: the originator gave up (FIN or RST) waiting for an answer: unanswered.
+ * - S1 (still open when the data ended): unanswered when the originator had to send its data again
+ *   (a `T` in the history: nothing acknowledged it), else undetermined: the answer may simply have
+ *   come after the capture stopped.
+ */
+function noAnswerAfterHandshake(f: OutcomeFacts): { outcome: Outcome; reason: string } | null {
+  const sent = f.origBytes ?? 0;
+  if (sent === 0 || f.respBytes === undefined || f.respBytes > 0) return null;
+  const what = `${sent} ${sent === 1 ? 'byte' : 'bytes'}`;
+  switch (f.connState) {
+    case 'SF':
+    case 'S3':
+      return {
+        outcome: 'refused',
+        reason: `${f.connState}: established, then closed with no answer to the ${what} sent (a proxy or filter ending the request after the handshake?)`,
+      };
+    case 'S2':
+    case 'RSTO':
+      return {
+        outcome: 'unanswered',
+        reason: `${f.connState}: established, but no answer to the ${what} sent; the originator gave up (a filter dropping the request after the handshake, such as TLS inspection?)`,
+      };
+    case 'S1':
+      return f.history?.includes('T')
+        ? {
+            outcome: 'unanswered',
+            reason: `S1: established, but the ${what} sent were never answered nor acknowledged, even when sent again (a filter dropping the request after the handshake, such as TLS inspection?)`,
+          }
+        : { outcome: 'unknown', reason: `S1: established, ${what} sent, no answer yet when the data ends` };
+    default:
+      return null;
+  }
+}
+
 function tcpOutcome(f: OutcomeFacts): { outcome: Outcome; reason: string } {
   const syns = f.synCount;
+  const silent = noAnswerAfterHandshake(f);
+  if (silent) return silent;
   switch (f.connState) {
     case 'S0':
       return { outcome: 'unanswered', reason: `S0: SYN sent ${times(Math.max(syns, 1))}, no reply` };

@@ -789,15 +789,20 @@ export class FlowTable {
       icmpV6: rec.v6,
       icmpType: rec.icmpType,
       icmpEcho: rec.icmpEcho,
+      history: rec.history,
     });
     let reason = decided.reason;
     if (rec.fromIcmpQuote && noPackets) reason += ' (the refused packet itself was not captured)';
     let outcome = decided.outcome;
-    if (rec.proxyTarget !== null && decided.outcome === 'completed') {
-      // Through an explicit proxy, the flow that matters is the tunnel: the proxy's answer decides it.
-      const proxied = proxyOutcome(rec.proxyMethod, rec.proxyTarget, rec.proxyStatus, rec.proxyStatusText);
-      outcome = proxied.outcome;
-      reason = proxied.reason;
+    if (rec.proxyTarget !== null) {
+      if (decided.outcome === 'completed' || (decided.outcome === 'unknown' && rec.proxyStatus === 0)) {
+        // Through an explicit proxy, the flow that matters is the tunnel: the proxy's answer decides it.
+        const proxied = proxyOutcome(rec.proxyMethod, rec.proxyTarget, rec.proxyStatus, rec.proxyStatusText);
+        outcome = proxied.outcome;
+        reason = proxied.reason;
+      } else if (rec.proxyStatus === 0) {
+        reason += `: ${rec.proxyMethod} ${rec.proxyTarget} to the proxy`;
+      }
     }
     const flow: Flow = {
       uid: rec.uid,

@@ -21,6 +21,7 @@ const SCENARIOS: { name: string; inputs: string[]; feature?: string[]; tz?: stri
   { name: 'kerberos-icmp-prohibited', inputs: ['fixtures/kerberos-icmp-prohibited.pcapng'] },
   { name: 'rpc-range-blocked', inputs: ['fixtures/rpc-range-blocked.pcapng'] },
   { name: 'proxy-blocks-login', inputs: ['fixtures/proxy-blocks-login.pcapng'] },
+  { name: 'tls-inspection-drops-login', inputs: ['fixtures/tls-inspection-drops-login.pcapng'] },
   { name: 'proxy-auth-required', inputs: ['fixtures/proxy-auth-required.pcapng'] },
   { name: 'federation', inputs: ['fixtures/federation.pcapng'], feature: ['federation'] },
   { name: 'dc02-firewall-log', inputs: ['fixtures/logs/dc02-pfirewall.log'], tz: 'Europe/Berlin' },

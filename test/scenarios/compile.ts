@@ -227,6 +227,23 @@ class Compiler {
       this.flows.push(flow);
       return;
     }
+    if (fault === 'drop-after-hello') {
+      // Nothing acknowledges the hello: Windows resends it (RTO 300 ms, doubling), then gives up.
+      const start = cseq - first.length;
+      let rto = 300_000;
+      for (let i = 0; i < 2; i++) {
+        t += rto;
+        rto *= 2;
+        for (let at = 0; at < first.length; at += MSS) {
+          const part = first.subarray(at, Math.min(first.length, at + MSS));
+          out(this.seg(t, src, dst, sport, e.port, start + at, sseq, TCP_ACK | (at + MSS >= first.length ? TCP_PSH : 0), part));
+        }
+      }
+      t += 2 * rto;
+      out(this.seg(t, src, dst, sport, e.port, cseq, sseq, TCP_RST | TCP_ACK));
+      this.flows.push(flow);
+      return;
+    }
     // the reply, then the rest of the data each way
     const reply = payloads?.reply ?? filler(Math.min(downBytes, MSS), e.port + 1);
     t += rtt / 2;

@@ -127,6 +127,16 @@ export const SCENARIOS: Scenario[] = [
     expect: [],
   },
   {
+    name: 'tls-inspection-drops-login',
+    title: 'A TLS-inspecting firewall dropping the ClientHello to login.microsoftonline.com',
+    description:
+      'DNS resolves and the TCP handshake to login.microsoftonline.com completes, but a firewall that inspects TLS drops the ClientHello naming it: the Connect server sends it again twice, hears nothing, and resets. Every other flow works.',
+    start: '2024-05-01T18:00:00Z',
+    hosts: HOSTS,
+    exchanges: twoCycles({ 'tcp:login:443': { fault: 'drop-after-hello' } }),
+    expect: [],
+  },
+  {
     name: 'proxy-auth-required',
     title: 'An explicit proxy refusing the Connect server (407)',
     description:

@@ -19,7 +19,8 @@ export type ExchangeFault =
   | 'reset' // SYN answered by RST: REJ
   | 'icmp-admin' // an ICMP 3/13 administratively prohibited from `via`
   | 'icmp-port' // ICMP 3/3 port unreachable from the destination
-  | 'reset-after-hello'; // a proxy or SNI filter resets after the TLS ClientHello
+  | 'reset-after-hello' // a proxy or SNI filter resets after the TLS ClientHello
+  | 'drop-after-hello'; // a TLS-inspecting firewall drops the ClientHello: resent twice, then the client resets
 
 export interface TcpExchange {
   kind: 'tcp';

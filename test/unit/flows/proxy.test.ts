@@ -30,10 +30,19 @@ describe('flows through an explicit HTTP proxy', () => {
     expect(f.service).toBe('http');
   });
 
-  it('an opened tunnel completes; no answer in the capture is unknown', () => {
+  it('an opened tunnel completes; no answer yet when the capture ends is unknown; closed with no answer is refused', () => {
     expect(throughProxy('CONNECT', 'login.microsoftonline.com:443', 200, 'Connection established').outcome).toBe('completed');
-    const silent = throughProxy('CONNECT', 'login.microsoftonline.com:443', 0);
-    expect([silent.outcome, silent.reason]).toEqual(['unknown', 'CONNECT login.microsoftonline.com:443 sent to the proxy, no answer seen']);
+    // Still open: the answer may have come after the capture stopped.
+    const open = new TcpTalk(CLIENT, 50000, PROXY, 8080).handshake();
+    open.data('c', 120, { http: { method: 'CONNECT', target: 'login.microsoftonline.com:443', status: 0, statusText: '' } });
+    const [pending] = runPackets(open.specs).flows;
+    expect([pending.connState, pending.outcome, pending.reason]).toEqual(['S1', 'unknown', 'CONNECT login.microsoftonline.com:443 sent to the proxy, no answer seen']);
+    // Closed on both sides and never answered: the proxy ended the request.
+    const closed = throughProxy('CONNECT', 'login.microsoftonline.com:443', 0);
+    expect([closed.connState, closed.outcome]).toEqual(['SF', 'refused']);
+    expect(closed.reason).toBe(
+      'SF: established, then closed with no answer to the 120 bytes sent (a proxy or filter ending the request after the handshake?): CONNECT login.microsoftonline.com:443 to the proxy',
+    );
   });
 
   it('a 407 answered with credentials on the same connection, then 200: the tunnel opened (NTLM / Negotiate)', () => {

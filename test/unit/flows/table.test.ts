@@ -119,6 +119,42 @@ describe('TCP conn_state and history (Zeek semantics)', () => {
     expect(f.reason).toBe('RSTR: established, then reset by the responder after 517 bytes from the originator and none back (a proxy or filter rejecting the request?)');
   });
 
+  describe('a request with no answer after the handshake (a TLS-inspecting firewall dropping the ClientHello)', () => {
+    const LOGIN = '20.190.151.68';
+    const hello = (port: number) => new TcpTalk(C, port, LOGIN, 443).handshake().data('c', 517);
+
+    it('closed with no answer (SF, S3): refused', () => {
+      const sf = one(hello(50040).fin('s').fin('c').ack('s').specs);
+      expect([sf.connState, sf.outcome]).toEqual(['SF', 'refused']);
+      expect(sf.reason).toBe('SF: established, then closed with no answer to the 517 bytes sent (a proxy or filter ending the request after the handshake?)');
+      expect(one(hello(50041).fin('s').specs)).toMatchObject({ connState: 'S3', outcome: 'refused' });
+    });
+
+    it('given up by the client (RSTO, S2): unanswered', () => {
+      const rsto = one(hello(50042).wait(30).rst('c').specs);
+      expect([rsto.connState, rsto.outcome]).toEqual(['RSTO', 'unanswered']);
+      expect(rsto.reason).toBe(
+        'RSTO: established, but no answer to the 517 bytes sent; the originator gave up (a filter dropping the request after the handshake, such as TLS inspection?)',
+      );
+      expect(one(hello(50043).wait(30).fin('c').specs)).toMatchObject({ connState: 'S2', outcome: 'unanswered' });
+    });
+
+    it('still open: unanswered once the client had to send again, else undetermined (the answer may come after the capture)', () => {
+      const t = hello(50044);
+      const first = t.specs[t.specs.length - 1];
+      t.specs.push({ ...first, t: first.t + 0.3 }, { ...first, t: first.t + 0.9 }); // retransmissions
+      const resent = one(t.specs);
+      expect([resent.connState, resent.history, resent.outcome]).toEqual(['S1', 'ShADT', 'unanswered']);
+      const pending = one(hello(50045).specs);
+      expect([pending.connState, pending.outcome, pending.reason]).toEqual(['S1', 'unknown', 'S1: established, 517 bytes sent, no answer yet when the data ends']);
+    });
+
+    it('an answer of any size, or no request at all, leaves the flow completed', () => {
+      expect(one(hello(50046).data('s', 1).fin('c').fin('s').specs).outcome).toBe('completed');
+      expect(one(new TcpTalk(C, 50047, LOGIN, 443).handshake().fin('c').fin('s').ack('c').specs)).toMatchObject({ connState: 'SF', outcome: 'completed' });
+    });
+  });
+
   it('OTH: midstream, with the likely-server-port heuristic choosing the originator', () => {
     const f = one([
       { t: T0, src: S, dst: C, sport: 389, dport: 50020, proto: 'tcp', flags: 'PA', seq: 7000, ack: 3000, len: 50 },
