@@ -271,7 +271,7 @@ export function failureHints(t: Transport, tally: Tally): string[] {
   if (tally.connStates.REJ) hints.push('port closed or a reject rule (a reset answered the SYN)');
   if (unansweredAfterHandshake(t, tally) > 0) {
     hints.push(
-      'the handshake completed but the request got no answer: a firewall or proxy that inspects TLS or filters by name let the connection open, then dropped or ended the request (Entra Connect does not support TLS inspection: exempt the Microsoft endpoints)',
+      'the handshake completed but the request got no answer: a firewall or proxy that inspects TLS or filters by name let the connection open, then dropped or ended the request; exempt the Microsoft endpoints from TLS inspection and name filtering',
     );
   }
   if (!explained && t === 'udp' && tally.unanswered > 0) {
