@@ -221,7 +221,8 @@ export function judgeTraffic(transports: readonly RuleTransport[], aggs: readonl
       ? segment(perTransport[0][0], perTransport[0][1])
       : perTransport.map(([t, sub]) => `${t.toUpperCase()}: ${segment(t, sub)}`).join('; ');
   const hints: string[] = [];
-  for (const [t, sub] of perTransport) hints.push(...failureHints(t, sub));
+  const destinations = new Set(aggs.map((a) => a.respH));
+  for (const [t, sub] of perTransport) hints.push(...failureHints(t, sub, destinations));
   if (status === 'ok' && tally.completed === 0 && tally.unknown > 0) {
     hints.push(
       'traffic was seen but not whether it completed: the capture started midstream, or the log has no return counts',
@@ -240,8 +241,17 @@ function proxyHint(status: number): string {
   return `the proxy refused the request (${status}): check the proxy's log`;
 }
 
-/** Possible causes for the failures in one transport's tally. */
-export function failureHints(t: Transport, tally: Tally): string[] {
+/** The address an ICMP reason text (describeIcmpRefusal) says the error came from. */
+function icmpSender(reason: string): string | null {
+  return / from (\S+)$/.exec(reason)?.[1] ?? null;
+}
+
+/**
+ * Possible causes for the failures in one transport's tally. `destinations`, the addresses the
+ * attempts went to, tell a port unreachable the destination sent (nothing listens) from one a
+ * device on the way sent (a firewall rejecting: iptables' REJECT answers so by default).
+ */
+export function failureHints(t: Transport, tally: Tally, destinations?: ReadonlySet<string>): string[] {
   const hints: string[] = [];
   if (tally.refused + tally.unanswered === 0 || onlyProxyChallenges(tally)) return hints;
   for (const r of tally.icmpReasons) {
@@ -256,7 +266,10 @@ export function failureHints(t: Transport, tally: Tally): string[] {
     } else if (/\b3\/13\b|administratively prohibited|\b1\/1\b|\b1\/[56]\b/i.test(r)) {
       hints.push('a firewall rule rejecting with ICMP (administratively prohibited)');
     } else if (/\b3\/3\b|port unreachable|\b1\/4\b/i.test(r)) {
-      hints.push('ICMP port unreachable: nothing listening on that port on the destination');
+      const from = icmpSender(r);
+      if (destinations && from !== null && !destinations.has(from)) {
+        hints.push(`ICMP port unreachable from ${from}, not from the destination: a firewall on the way rejecting the traffic (iptables' REJECT answers so by default)`);
+      } else hints.push('ICMP port unreachable: nothing listening on that port on the destination');
     } else if (/\b3\/[0-2]\b|host unreachable|net(work)? unreachable|\b1\/[0-3]\b/i.test(r)) {
       hints.push('ICMP host or network unreachable: a routing problem or the host is down');
     } else {

@@ -4,6 +4,7 @@ import { FlowSummary } from '../../../src/flows/summary.js';
 import type { PairAggregate } from '../../../src/flows/summary-types.js';
 import type { PacketSpec } from '../flows/packet-helper.js';
 import { runPackets, TcpTalk } from '../flows/packet-helper.js';
+import { agg } from '../../support/audit-fixtures.js';
 
 const CONNECT = '10.0.0.20';
 const LOGIN = '20.190.151.68';
@@ -47,5 +48,24 @@ describe('judging HTTPS whose ClientHello a TLS-inspecting firewall drops after 
   it('answered attempts alone are ok, with no hint', () => {
     const j = judgeTraffic(['tcp'], [httpsPair([answered(50020, 0)])]);
     expect([j.status, j.hints]).toEqual(['ok', []]);
+  });
+});
+
+describe('ICMP port unreachable: who sent it', () => {
+  const DC = '10.0.0.10';
+  const refusedBy = (from: string): PairAggregate =>
+    agg({ origH: CONNECT, respH: DC, respP: 389, refused: 2, connStates: { S0: 2 }, icmpReasons: [`ICMP 3/3 port unreachable from ${from}`] });
+
+  it('from the destination itself: nothing listens on the port', () => {
+    const j = judgeTraffic(['tcp'], [refusedBy(DC)]);
+    expect(j.status).toBe('blocked');
+    expect(j.hints).toEqual(['ICMP port unreachable: nothing listening on that port on the destination']);
+  });
+
+  it('from a device on the way: a firewall rejecting (as iptables does by default)', () => {
+    const j = judgeTraffic(['tcp'], [refusedBy('10.0.0.1')]);
+    expect(j.hints).toEqual([
+      "ICMP port unreachable from 10.0.0.1, not from the destination: a firewall on the way rejecting the traffic (iptables' REJECT answers so by default)",
+    ]);
   });
 });
