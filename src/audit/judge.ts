@@ -270,6 +270,10 @@ export function failureHints(t: Transport, tally: Tally, destinations?: Readonly
       if (destinations && from !== null && !destinations.has(from)) {
         hints.push(`ICMP port unreachable from ${from}, not from the destination: a firewall on the way rejecting the traffic (iptables' REJECT answers so by default)`);
       } else hints.push('ICMP port unreachable: nothing listening on that port on the destination');
+    } else if (/\b3\/4\b|fragmentation needed/i.test(r)) {
+      hints.push(
+        "ICMP fragmentation needed: packets larger than the path's MTU (a VPN or tunnel on the way?); when the sender does not resend them smaller, the connection stalls (an MTU black hole): let these ICMP messages through, or lower the MTU",
+      );
     } else if (/\b3\/[0-2]\b|host unreachable|net(work)? unreachable|\b1\/[0-3]\b/i.test(r)) {
       hints.push('ICMP host or network unreachable: a routing problem or the host is down');
     } else {

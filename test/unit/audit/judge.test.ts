@@ -69,3 +69,12 @@ describe('ICMP port unreachable: who sent it', () => {
     ]);
   });
 });
+
+describe('ICMP fragmentation needed', () => {
+  it('names the MTU, not a firewall rule', () => {
+    const a = agg({ origH: CONNECT, respH: LOGIN, respP: 443, refused: 1, connStates: { RSTO: 1 }, icmpReasons: ['ICMP 3/4 fragmentation needed from 10.0.0.1'] });
+    const j = judgeTraffic(['tcp'], [a]);
+    expect(j.hints).toHaveLength(1);
+    expect(j.hints[0]).toMatch(/^ICMP fragmentation needed: packets larger than the path's MTU/);
+  });
+});
