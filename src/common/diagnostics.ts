@@ -47,6 +47,7 @@ export type DiagnosticCode =
   | 'link_truncated'
   | 'ethernet_truncated'
   | 'vlan_truncated'
+  | 'tunnel_truncated'
   | 'sll_truncated'
   | 'nflog_truncated'
   | 'nflog_no_payload'

@@ -7,6 +7,7 @@ import type { Frame } from '../sources/types.js';
 import { readU16, readU32 } from './cursor.js';
 import { reportCut } from './report.js';
 import { decodeTransport } from './transport.js';
+import { holdsPacket } from './tunnel.js';
 import type { Packet } from './types.js';
 
 /** Minimum header: IHL 5 (RFC 791 section 3.1). */
@@ -95,5 +96,6 @@ export function decodeIpv4(b: Uint8Array, off: number, pkt: Packet, frame: Frame
     return true;
   }
   decodeTransport(proto, b, l4, l4Len, dataEnd, (fragWord & IPV4_FLAG_MF) !== 0, pkt, frame, diag);
-  return true;
+  // A tunnel's packet that could not be decoded leaves none (decode/tunnel.ts).
+  return holdsPacket(pkt);
 }

@@ -17,6 +17,7 @@ import {
 } from './ipv6-extensions.js';
 import { reportCut } from './report.js';
 import { decodeTransport } from './transport.js';
+import { holdsPacket } from './tunnel.js';
 import type { Packet } from './types.js';
 
 export const IPV6_HEADER_LEN = 40;
@@ -82,5 +83,6 @@ export function decodeIpv6(b: Uint8Array, off: number, pkt: Packet, frame: Frame
     return true;
   }
   decodeTransport(proto, b, l4, l4Len, dataEnd, chainIsFragmented(chain), pkt, frame, diag);
-  return true;
+  // A tunnel's packet that could not be decoded leaves none (decode/tunnel.ts).
+  return holdsPacket(pkt);
 }

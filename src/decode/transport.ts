@@ -1,12 +1,14 @@
 /**
- * Transport dispatch: IP protocol number → TCP, UDP, ICMP or ICMPv6 decoder. Other protocols (GRE,
- * ESP, IP-in-IP ...) keep `pkt.proto` and their declared length as `payloadLen`, without ports.
+ * Transport dispatch: IP protocol number → TCP, UDP, ICMP or ICMPv6 decoder; GRE to the packet it
+ * carries (tunnel.ts). Other protocols (ESP, IP-in-IP ...) keep `pkt.proto` and their declared
+ * length as `payloadLen`, without ports.
  */
 import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
 import { decodeIcmp4, decodeIcmp6 } from './icmp.js';
 import { decodeTcp } from './tcp.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type Packet } from './types.js';
+import { decodeGre, IPPROTO_GRE } from './tunnel.js';
 import { decodeUdp } from './udp.js';
 
 /**
@@ -41,6 +43,11 @@ export function decodeTransport(
       return;
     case IPPROTO_ICMPV6:
       decodeIcmp6(b, off, declaredLen, dataEnd, pkt, frame, diag);
+      return;
+    case IPPROTO_GRE:
+      // The tunnelled packet replaces this one; when there is none, this one stays (or, when the
+      // tunnelled packet could not be decoded, none: pkt.ipVersion is 0, see tunnel.ts).
+      if (!decodeGre(b, off, Math.min(dataEnd, off + declaredLen), pkt, frame, diag) && pkt.ipVersion !== 0) pkt.payloadLen = declaredLen;
       return;
     default:
       pkt.payloadLen = declaredLen;

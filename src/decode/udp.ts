@@ -6,6 +6,7 @@ import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
 import { readU16 } from './cursor.js';
 import { decodeDnsMessage, isDnsPort } from './dns.js';
+import { decodeVxlan, VXLAN_PORT } from './tunnel.js';
 import { reportShortTransportHeader } from './report.js';
 import type { Packet } from './types.js';
 
@@ -52,9 +53,13 @@ export function decodeUdp(
   }
   const payloadLen = udpLen - UDP_HEADER_LEN;
   pkt.payloadLen = payloadLen;
+  const payload = off + UDP_HEADER_LEN;
+  if (dstPort === VXLAN_PORT && payloadLen > 0) {
+    // A VXLAN datagram: its Ethernet frame is the packet (or, undecodable, none: see tunnel.ts).
+    if (decodeVxlan(b, payload, Math.min(dataEnd, payload + payloadLen), pkt, frame, diag) || pkt.ipVersion === 0) return;
+  }
   if (payloadLen <= 0 || !(isDnsPort(srcPort) || isDnsPort(dstPort))) return;
 
-  const payload = off + UDP_HEADER_LEN;
   if (payload + payloadLen > dataEnd) {
     // The message continues in later fragments or past the snap length: never parse half a message.
     if (fragmented) diag.count('dns_fragmented_skipped');

@@ -727,3 +727,63 @@ export function frameOf(linkType: number, data: Uint8Array, opts: FrameOptions =
     data,
   };
 }
+
+export const IPPROTO_GRE = 47;
+
+export interface GreOptions {
+  /** GRE protocol type (0x0800 IPv4, 0x86dd IPv6, 0x6558 Ethernet, 0x88be ERSPAN I/II, 0x22eb ERSPAN III). */
+  protocol: number;
+  key?: number;
+  sequence?: number;
+  checksum?: boolean;
+  /** Version bits (1: PPTP's enhanced GRE). */
+  version?: number;
+}
+
+/** A GRE header (RFC 2784, key and sequence of RFC 2890) around `payload`. */
+export function gre(opts: GreOptions, payload: Uint8Array): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const h = new Uint8Array(4);
+  let flags = opts.version ?? 0;
+  if (opts.checksum) flags |= 0x8000;
+  if (opts.key !== undefined) flags |= 0x2000;
+  if (opts.sequence !== undefined) flags |= 0x1000;
+  put16(h, 0, flags);
+  put16(h, 2, opts.protocol);
+  parts.push(h);
+  if (opts.checksum) parts.push(new Uint8Array(4)); // checksum + reserved (not verified by the decoder)
+  for (const v of [opts.key, opts.sequence]) {
+    if (v === undefined) continue;
+    const w = new Uint8Array(4);
+    put32(w, 0, v);
+    parts.push(w);
+  }
+  return concat(...parts, payload);
+}
+
+/** An ERSPAN type II header (version 1, VLAN 0, session `session`) around a mirrored Ethernet frame. */
+export function erspan2(session: number, frame: Uint8Array): Uint8Array {
+  const h = new Uint8Array(8);
+  put16(h, 0, 0x1000); // version 1 (type II), VLAN 0
+  put16(h, 2, session & 0x3ff);
+  return concat(h, frame);
+}
+
+/** An ERSPAN type III header (12 bytes, plus the 8-byte platform sub-header when `platform`) around a mirrored frame. */
+export function erspan3(session: number, frame: Uint8Array, platform = false): Uint8Array {
+  const h = new Uint8Array(12);
+  put16(h, 0, 0x2000); // version 2 (type III)
+  put16(h, 2, session & 0x3ff);
+  if (platform) h[11] |= 0x01;
+  return concat(h, platform ? new Uint8Array(8) : EMPTY, frame);
+}
+
+/** A VXLAN header (I flag, VNI `vni`) around an Ethernet frame: the payload of a UDP datagram to 4789. */
+export function vxlan(vni: number, frame: Uint8Array): Uint8Array {
+  const h = new Uint8Array(8);
+  h[0] = 0x08;
+  h[4] = (vni >>> 16) & 0xff;
+  h[5] = (vni >>> 8) & 0xff;
+  h[6] = vni & 0xff;
+  return concat(h, frame);
+}
