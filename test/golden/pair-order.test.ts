@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildAuditResult } from '../../src/audit/build.js';
 import { loadCatalog } from '../../src/catalog/load.js';
 import { DiagnosticSink } from '../../src/common/diagnostics.js';
-import { auditCollected, auditSetup, collect, type AnalyzeFlags } from '../../src/cli/commands.js';
+import { auditCollected, auditSetup, collect } from '../../src/cli/commands.js';
 import type { AuditResult } from '../../src/audit/types.js';
 import { FlowSummary } from '../../src/flows/summary.js';
 import type { FlowSummaryData, PairAggregate } from '../../src/flows/summary-types.js';
@@ -13,6 +13,7 @@ import { renderHtml } from '../../src/report/html.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { mulberry32 } from '../support/rng.js';
+import { flagsFor, quiet, SCENARIOS as FIXTURES, type GoldenScenario } from './scenarios.js';
 
 /**
  * The audit reads a summary's pairs in whatever order they come: `analyze` hands it the pair
@@ -21,20 +22,9 @@ import { mulberry32 } from '../support/rng.js';
  * without it (roles inferred from behaviour, where the examples in the reasons come from pairs),
  * must be the same with the pairs sorted, in table order and shuffled.
  */
-const quiet = { out: () => {}, err: () => {}, stderrIsTTY: false, stdoutIsTTY: false };
-
-const SCENARIOS: { name: string; inputs: string[]; feature?: string[]; tz?: string }[] = [
-  { name: 'healthy-sync', inputs: ['fixtures/healthy-sync.pcapng'] },
-  { name: 'ldap-dropped', inputs: ['fixtures/ldap-dropped.pcapng'] },
-  { name: 'ldaps-rejected', inputs: ['fixtures/ldaps-rejected.pcapng'], feature: ['ldaps'] },
-  { name: 'kerberos-icmp-prohibited', inputs: ['fixtures/kerberos-icmp-prohibited.pcapng'] },
-  { name: 'rpc-range-blocked', inputs: ['fixtures/rpc-range-blocked.pcapng'] },
-  { name: 'proxy-blocks-login', inputs: ['fixtures/proxy-blocks-login.pcapng'] },
-  { name: 'tls-inspection-drops-login', inputs: ['fixtures/tls-inspection-drops-login.pcapng'] },
-  { name: 'proxy-auth-required', inputs: ['fixtures/proxy-auth-required.pcapng'] },
-  { name: 'federation', inputs: ['fixtures/federation.pcapng'], feature: ['federation'] },
-  { name: 'dc02-firewall-log', inputs: ['fixtures/logs/dc02-pfirewall.log'], tz: 'Europe/Berlin' },
-  { name: 'nsg-dc-subnet', inputs: ['fixtures/logs/nsg-dc-subnet'] },
+/** Every fixture alone, and all of them in one audit. */
+const SCENARIOS: GoldenScenario[] = [
+  ...FIXTURES,
   { name: 'all fixtures together', inputs: ['fixtures'], feature: ['federation', 'ldaps'], tz: 'Europe/Berlin' },
 ];
 
@@ -51,18 +41,8 @@ function shuffled<T>(pairs: readonly T[], seed: number): T[] {
 const render = (r: AuditResult) => ({ md: renderMarkdown(r), json: renderJson(r), csv: renderCsv(r), html: renderHtml(r) });
 
 describe.each(SCENARIOS)('$name: reports do not depend on the order of the pairs', (s) => {
-  it.each([{ inventory: 'fixtures/inventory.yaml' }, { inventory: undefined }])('inventory $inventory', async ({ inventory }) => {
-    const flags: AnalyzeFlags = {
-      inventory,
-      role: [],
-      feature: s.feature ?? [],
-      failOn: [],
-      include: [],
-      exclude: [],
-      quiet: true,
-      tz: s.tz,
-      workers: '0',
-    };
+  it.each([{ inventory: 'fixtures/inventory.yaml' }, { inventory: null }])('inventory $inventory', async ({ inventory }) => {
+    const flags = flagsFor(s, inventory);
     const setup = await auditSetup(flags);
     const { collected } = await collect(s.inputs, flags, quiet);
     const now = new Date('2024-05-02T00:00:00Z');

@@ -6,40 +6,15 @@ import type { AuditResult } from '../../src/audit/types.js';
 import { renderCsv } from '../../src/report/csv.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
+import { flagsFor, quiet, SCENARIOS } from './scenarios.js';
 
 /**
  * Golden reports of the fixture scenarios: the renderers' output must only change on purpose
  * (`npx vitest run --project unit -u`, then review the diff). The clock and the tool version are
  * pinned first: they are the only fields that change from run to run.
  */
-const quiet = { out: () => {}, err: () => {}, stderrIsTTY: false, stdoutIsTTY: false };
-
-const SCENARIOS: { name: string; inputs: string[]; feature?: string[]; tz?: string }[] = [
-  { name: 'healthy-sync', inputs: ['fixtures/healthy-sync.pcapng'] },
-  { name: 'ldap-dropped', inputs: ['fixtures/ldap-dropped.pcapng'] },
-  { name: 'ldaps-rejected', inputs: ['fixtures/ldaps-rejected.pcapng'], feature: ['ldaps'] },
-  { name: 'kerberos-icmp-prohibited', inputs: ['fixtures/kerberos-icmp-prohibited.pcapng'] },
-  { name: 'rpc-range-blocked', inputs: ['fixtures/rpc-range-blocked.pcapng'] },
-  { name: 'proxy-blocks-login', inputs: ['fixtures/proxy-blocks-login.pcapng'] },
-  { name: 'tls-inspection-drops-login', inputs: ['fixtures/tls-inspection-drops-login.pcapng'] },
-  { name: 'proxy-auth-required', inputs: ['fixtures/proxy-auth-required.pcapng'] },
-  { name: 'federation', inputs: ['fixtures/federation.pcapng'], feature: ['federation'] },
-  { name: 'dc02-firewall-log', inputs: ['fixtures/logs/dc02-pfirewall.log'], tz: 'Europe/Berlin' },
-  { name: 'nsg-dc-subnet', inputs: ['fixtures/logs/nsg-dc-subnet'] },
-];
-
 async function audit(s: (typeof SCENARIOS)[number]): Promise<AuditResult> {
-  const flags: AnalyzeFlags = {
-    inventory: 'fixtures/inventory.yaml',
-    role: [],
-    feature: s.feature ?? [],
-    failOn: [],
-    include: [],
-    exclude: [],
-    quiet: true,
-    tz: s.tz,
-    workers: '0',
-  };
+  const flags = flagsFor(s);
   const result = await auditInputs(s.inputs, flags, quiet, new Date('2024-05-02T00:00:00Z'));
   expect(result).not.toBeNull();
   result!.tool.version = '0.0.0-golden';
