@@ -14,7 +14,8 @@
  * - unanswered: S0, SH and RSTOS0 (the originator sent a SYN, maybe then a FIN or a RST, and never got a
  *   SYN-ACK: the classic silent drop; RSTOS0 is the originator giving up); UDP S0; an ICMP echo with no reply.
  * - unknown: OTH (midstream, no SYN seen), RSTRH and SHR (only the responder's SYN-ACK was seen, the
- *   originator's SYN was not captured), UDP SHR (only the responder spoke), other ICMP.
+ *   originator's SYN was not captured), UDP SHR (only the responder spoke), other ICMP; S1 whose
+ *   request had no answer yet when the data ended (it may have come after the capture stopped).
  */
 
 import type { ConnState, IcmpRefusal, Outcome, Transport } from './types.js';
