@@ -395,6 +395,15 @@ class Evaluator {
     return { status: 'missing', why: '' };
   }
 
+  /**
+   * Why an `occasional` rule that the data could have shown is not missing after all; null when
+   * it is (not occasional, or lookups of its destination role's names failed: the data shows why).
+   */
+  private occasionalAbsence(rule: CatalogRule): string | null {
+    if (!rule.occasional || this.dnsClause(rule.to).text !== '') return null;
+    return `${rule.protocol} ${portText(rule)} happens only now and then (the catalog marks it occasional), and none was seen in the window the data covers: its absence proves nothing`;
+  }
+
   private windowText(): string {
     const { firstTs, lastTs } = this.summary;
     if (firstTs === null || lastTs === null) return 'the data holds no flows';
@@ -425,12 +434,16 @@ class Evaluator {
     const { status, why } = this.absentStatus(rule);
     f.status = status;
     const epmPorts = rule.dynamicRpc ? this.idx.epmPorts(src, dst) : [];
+    const occasional = status === 'missing' ? this.occasionalAbsence(rule) : null;
     if (status === 'missing' && !this.visible(src) && !this.visible(dst)) {
       // A capture on the sync server cannot see WAP-to-AD FS traffic: absence proves nothing.
       f.status = 'not-applicable';
       f.reason = this.idx.opts.observedHosts
         ? `neither ${src} nor ${dst} is a host the logs observe (${this.observedText()}): they cannot show traffic between them`
         : `neither ${src} nor ${dst} appears anywhere in the data: the capture or logs were not taken where their traffic passes`;
+    } else if (occasional !== null) {
+      f.status = 'not-applicable';
+      f.reason = occasional;
     } else if (status === 'missing') {
       f.reason =
         epmPorts.length > 0
@@ -479,6 +492,11 @@ class Evaluator {
       why = this.idx.opts.observedHosts
         ? `the logs observe ${this.observedText()}: not ${other}, and not every ${role} host, so they cannot show whether this traffic happened`
         : `${other} appears nowhere in the data, and neither does any ${role} host: the capture or logs were not taken where their traffic passes`;
+    }
+    const occasional = status === 'missing' ? this.occasionalAbsence(rule) : null;
+    if (occasional !== null) {
+      status = 'not-applicable';
+      why = occasional;
     }
     f.status = status;
     const dns = missingSide === 'dst' ? this.dnsClause(role) : { text: '', names: [] };

@@ -53,6 +53,7 @@ const RULE_FIELDS = [
   'required',
   'dynamicRpc',
   'anyDestination',
+  'occasional',
   'note',
 ] as const;
 const TOP_FIELDS = ['name', 'title', 'source', 'rules', 'endpoints'] as const;
@@ -204,6 +205,7 @@ function parseRule(raw: unknown, position: number, fail: (msg: string) => never)
   const required = optionalBoolean(r.required, 'required', ruleFail) ?? true;
   const dynamicRpc = optionalBoolean(r.dynamicRpc, 'dynamicRpc', ruleFail);
   const anyDestination = optionalBoolean(r.anyDestination, 'anyDestination', ruleFail);
+  const occasional = optionalBoolean(r.occasional, 'occasional', ruleFail);
   const note = optionalString(r.note, 'note', ruleFail);
 
   const rule: CatalogRule = { id: idText!, table, from, to, protocol, transports, ports, description, required };
@@ -213,6 +215,7 @@ function parseRule(raw: unknown, position: number, fail: (msg: string) => never)
   }
   if (dynamicRpc) rule.dynamicRpc = true;
   if (anyDestination) rule.anyDestination = true;
+  if (occasional) rule.occasional = true;
   if (note !== undefined) rule.note = note;
   return rule;
 }

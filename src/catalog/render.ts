@@ -10,9 +10,12 @@ export type CatalogFormat = 'table' | 'md' | 'json';
 
 const HEADER = ['id', 'from → to', 'protocol', 'transport', 'port(s)', 'required / condition', 'description'];
 
-/** "required", "optional", "required if ldaps", "optional if pass-through-auth", "required if seamless-sso or password-writeback". */
+/**
+ * "required", "optional", "required if ldaps", "optional if pass-through-auth", "required if
+ * seamless-sso or password-writeback", "required when it happens" (an occasional rule).
+ */
 export function describeRequirement(rule: CatalogRule): string {
-  const base = rule.required ? 'required' : 'optional';
+  const base = rule.required ? (rule.occasional ? 'required when it happens' : 'required') : 'optional';
   const conds = ruleConditions(rule);
   return conds.length === 0 ? base : `${base} if ${conds.join(' or ')}`;
 }

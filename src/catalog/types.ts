@@ -89,6 +89,12 @@ export interface CatalogRule {
   /** For ranges: this rule is the dynamic RPC range, met by endpoint-mapper handed-out ports. */
   dynamicRpc?: boolean;
   /**
+   * The traffic happens only now and then (CRL and OCSP downloads: when a cached list expires), so
+   * its absence from a window proves nothing: never "missing", unless lookups of the destination
+   * role's names failed. Traffic that is seen is judged like any other, and counts as required.
+   */
+  occasional?: boolean;
+  /**
    * Met when the source reaches ANY host of the destination role (DNS: a Connect server asks its
    * configured resolvers, not every DC). Without it, every destination host is judged on its own.
    */

@@ -284,6 +284,40 @@ describe('evaluateAudit: ranges and the dynamic RPC rule', () => {
   });
 });
 
+describe('evaluateAudit: occasional rules (CRL downloads: lists are cached until they expire)', () => {
+  const CRL = rule({ id: 'connect-crl-http', to: 'crl', protocol: 'HTTP', ports: { from: 80, to: 80 }, occasional: true });
+  const CRL_HOST = '23.46.210.19';
+  const withCrl = roles({ [CONNECT]: ['connect'], [CRL_HOST]: ['crl'] });
+  const connectOnly = roles({ [CONNECT]: ['connect'], [DC1]: ['dc'] });
+  const busy = () => [agg({ respH: DC1, respP: 389, completed: 3 })];
+
+  it('no download in the window, no crl host known: not applicable, said why', () => {
+    const [f] = run([CRL], summary({ pairs: busy() }), connectOnly).findings;
+    expect(f.status).toBe('not-applicable');
+    expect(f.reason).toContain('HTTP 80/tcp happens only now and then (the catalog marks it occasional), and none was seen');
+  });
+
+  it('no download in the window, crl host known: not applicable either', () => {
+    const [f] = run([CRL], summary({ pairs: busy() }), withCrl).findings;
+    expect(f.status).toBe('not-applicable');
+    expect(f.reason).toContain('its absence proves nothing');
+    expect(f.reason).toContain(`contacted none of the 1 known crl host(s) (${CRL_HOST})`);
+  });
+
+  it('lookups of the crl names failed: missing, with the lookups as the reason (the data shows why)', () => {
+    const dns = [dnsStats({ name: 'crl.microsoft.com', queries: 2, nxdomain: 2 })];
+    const [f] = run([CRL], summary({ pairs: busy(), dns }), connectOnly).findings;
+    expect(f.status).toBe('missing');
+    expect(f.reason).toContain('crl.microsoft.com: 2 lookups, 2 NXDOMAIN');
+  });
+
+  it('a download that was tried and refused is blocked, and required', () => {
+    const pairs = [...busy(), agg({ respH: CRL_HOST, respP: 80, unanswered: 2 })];
+    const [f] = run([CRL], summary({ pairs }), withCrl).findings;
+    expect([f.status, f.required]).toEqual(['blocked', true]);
+  });
+});
+
 describe('evaluateAudit: roles without hosts', () => {
   const map = roles({ [CONNECT]: ['connect'] });
 

@@ -100,6 +100,11 @@ describe('built-in catalogs', () => {
     expect(rule(current, 'connect-azure-ad-sso-https')).toMatchObject({ condition: 'seamless-sso', ports: { from: 443, to: 443 } });
   });
 
+  it('CRL downloads are occasional in both tables (cached lists: a window without one proves nothing), and still required', () => {
+    for (const c of [current, old]) expect(rule(c, 'connect-crl-http')).toMatchObject({ occasional: true, required: true });
+    expect(current.rules.filter((r) => r.occasional).map((r) => r.id)).toEqual(['connect-crl-http']);
+  });
+
   it('445, 3268 and 9389 are only in the current table', () => {
     for (const port of [445, 3268, 9389]) {
       expect(rulesOnPort(current, port).length, `current ${port}`).toBe(1);
@@ -240,6 +245,8 @@ rules:
     expect(errorOf(withField('transports', '[tcp, sctp]'))).toBe("my.yaml: rule 2 (id 'b'): unknown transport 'sctp' (expected tcp or udp)");
     expect(errorOf(withField('transport', 'tcp'))).toMatch(/rule 2 \(id 'b'\): unknown field 'transport' \(expected one of id, table/);
     expect(errorOf(withField('required', 'yes please'))).toMatch(/`required` must be true or false/);
+    expect(errorOf(withField('occasional', 'sometimes'))).toMatch(/`occasional` must be true or false/);
+    expect(parseCatalog(withField('occasional', 'true'), 'my.yaml').rules[1].occasional).toBe(true);
   });
 
   it('validates endpoint entries', () => {
