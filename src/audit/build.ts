@@ -36,7 +36,7 @@ export interface BuildAuditArgs {
   observedHosts?: ReadonlySet<string>;
 }
 
-const SOURCE_STRENGTH: readonly RoleSource[] = ['inventory', 'cli', 'dns', 'sni', 'proxy', 'log', 'inferred'];
+const SOURCE_STRENGTH: readonly RoleSource[] = ['inventory', 'cli', 'dns', 'sni', 'http', 'proxy', 'log', 'inferred'];
 
 /** The strongest source among a host's role assignments (`inventory` beats `dns` beats `inferred`). */
 export function strongestRoleSource(host: HostInfo): string {

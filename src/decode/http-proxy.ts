@@ -7,8 +7,14 @@
  * (machine.config) reaches Entra ID only this way: its capture shows no DNS lookup and no flow to a
  * Microsoft address, only flows to the proxy, and the proxy's refusal is why sync fails.
  *
- * Only the first line of a segment is read, and only when the segment starts with one of these
- * methods or with `HTTP/1.`: the cheap first-byte tests keep this off the hot path.
+ * A request sent to the server itself (origin form, `GET /pki/crl/... HTTP/1.1`) names that
+ * server in its Host header: like a TLS ClientHello's SNI, that names the far side of the flow when
+ * the capture holds no DNS answer for it (Windows had the name cached), as it does for the CRL and
+ * OCSP downloads of the catalog's HTTP 80 rule.
+ *
+ * Only the first line of a segment is read (and, for a request in origin form, its headers up to
+ * MAX_HEADERS bytes), and only when the segment starts with one of these methods or with `HTTP/1.`:
+ * the cheap first-byte tests keep this off the hot path.
  */
 import { hostNameOf } from '../common/hostname.js';
 import type { HttpProxyFacts, Packet } from './types.js';
@@ -21,6 +27,8 @@ const HTTP1 = 'HTTP/1.';
 const METHODS = ['CONNECT ', 'GET ', 'HEAD ', 'POST '];
 /** Longest request or status line read: an absolute URL carries a path and a query (an OCSP GET puts its whole request in the path). */
 const MAX_LINE = 2048;
+/** Header bytes read after a request line in origin form, looking for Host. */
+const MAX_HEADERS = 2048;
 
 function startsWith(b: Uint8Array, off: number, end: number, text: string): boolean {
   if (off + text.length > end) return false;
@@ -78,12 +86,42 @@ export function decodeHttpProxyLine(b: Uint8Array, off: number, end: number, pkt
   }
   const method = METHODS.find((m) => startsWith(b, off, end, m));
   if (method === undefined) return;
-  const line = firstLine(b, off + method.length, end);
+  const lineStart = off + method.length;
+  const eol = lineEnd(b, lineStart, end);
+  const line = eol < 0 ? null : asciiText(b, lineStart, eol);
   const m = line === null ? null : /^(\S+) HTTP\/1\.[01]$/.exec(line);
   if (!m) return;
+  if (method !== 'CONNECT ' && m[1].startsWith('/')) {
+    const host = hostHeader(b, eol + 2, end);
+    if (host !== null) pkt.http = { method: method.trim(), target: null, status: 0, statusText: '', host };
+    return;
+  }
   const target = method === 'CONNECT ' ? parseConnectAuthority(m[1]) : absoluteTarget(m[1]);
   if (target === null) return;
   pkt.http = { method: method.trim(), target: `${target.host}:${target.port}`, status: 0, statusText: '' };
+}
+
+/**
+ * The host name of the Host header among the header lines from `off` (RFC 9112 section 3.2: one
+ * per request), within MAX_HEADERS bytes and before the empty line that ends them; null when there
+ * is none, or it is an address rather than a name.
+ */
+function hostHeader(b: Uint8Array, off: number, end: number): string | null {
+  const stop = Math.min(end, off + MAX_HEADERS);
+  for (let at = off; at < stop; ) {
+    const eol = lineEnd(b, at, stop);
+    if (eol <= at) return null; // the empty line (end of the headers), or a line cut short
+    if (eol - at > 5 && (b[at] | 0x20) === 0x68 && (b[at + 1] | 0x20) === 0x6f && (b[at + 2] | 0x20) === 0x73 && (b[at + 3] | 0x20) === 0x74 && b[at + 4] === 0x3a) {
+      const value = asciiText(b, at + 5, eol);
+      if (value === null) return null;
+      const text = value.trim();
+      // host[:port]; an IPv6 literal in brackets is an address, not a name.
+      const host = text.startsWith('[') ? null : hostNameOf(text.replace(/:\d{1,5}$/, ''));
+      return host;
+    }
+    at = eol + 2;
+  }
+  return null;
 }
 
 /** The printable first line of b[off .. end), without its CRLF; null when there is none within MAX_LINE bytes. */

@@ -164,6 +164,11 @@ export interface HttpProxyFacts {
   /** A response's status code and reason phrase; 0 and '' in a request. */
   status: number;
   statusText: string;
+  /**
+   * A request to the server itself (origin form, `GET /pki/crl/... HTTP/1.1`): its Host header, the
+   * name of the server (lowercased, without a port). `target` is null then: no proxy is involved.
+   */
+  host?: string;
 }
 
 export type PacketFields = Omit<Packet, 'reset' | 'src32' | 'dst32' | 'helloAssembly'>;

@@ -2,7 +2,8 @@
  * Newline-delimited JSON, one object per flow, with Zeek's JSON field names (`ts` as seconds,
  * `id.orig_h` ...) so that tools reading Zeek's JSON conn.log read ours, plus flowaudit's own fields
  * in snake_case: `file`, `frame` (captures) or `line` / `record` + `tuple` (logs), `outcome`,
- * `reason`, `observed_by`, and when present `syn_count`, `icmp`, `sni`, `dns`, `epm_ports`, `proxy`
+ * `reason`, `observed_by`, and when present `syn_count`, `icmp`, `sni`, `http_host` (the Host header of
+ * a plain-HTTP request to the server itself), `dns`, `epm_ports`, `proxy`
  * (a request to an explicit HTTP proxy: `method`, `target`, `status`, 0 when it never answered), `log`.
  *
  * Unlike Zeek, duration, orig_bytes and resp_bytes are always present (0 rather than absent).
@@ -53,6 +54,7 @@ export function flowToJsonObject(flow: Flow): Record<string, unknown> {
     };
   }
   if (flow.sni !== undefined) o.sni = flow.sni;
+  if (flow.httpHost !== undefined) o.http_host = flow.httpHost;
   if (flow.dns) o.dns = flow.dns;
   if (flow.epmPorts) o.epm_ports = flow.epmPorts;
   if (flow.proxy) o.proxy = { method: flow.proxy.method, target: flow.proxy.target, status: flow.proxy.status };

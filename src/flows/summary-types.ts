@@ -75,7 +75,7 @@ export const SAMPLES_PER_AGGREGATE = 5;
 export interface NameObservation {
   name: string;
   address: string;
-  source: 'dns' | 'sni' | 'proxy' | 'log';
+  source: 'dns' | 'sni' | 'http' | 'proxy' | 'log';
   /** `proxy` only: the proxy's address. */
   via?: string;
   /** Where it was seen first. */

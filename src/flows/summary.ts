@@ -144,6 +144,9 @@ export class FlowSummary {
     if (flow.sni && !flow.proxy) {
       this.observeName({ name: flow.sni, address: flow.respH, source: 'sni', evidence: copyEvidence(flow.evidence), ts: flow.ts });
     }
+    if (flow.httpHost) {
+      this.observeName({ name: flow.httpHost, address: flow.respH, source: 'http', evidence: copyEvidence(flow.evidence), ts: flow.ts });
+    }
     if (flow.proxy) this.addTunnel(flow, flow.proxy.target);
     if (flow.log?.dstName) {
       this.observeName({ name: flow.respH, address: flow.respH, source: 'log', evidence: copyEvidence(flow.evidence), ts: flow.ts });

@@ -171,6 +171,8 @@ class FlowRecord implements TcpConnection {
   frame = 0;
   fileOffset = 0;
   sni: string | null = null;
+  /** Host header of the first plain-HTTP request to the server itself (decode/http-proxy.ts). */
+  httpHost: string | null = null;
   dns: { queries: { name: string; type: string }[]; rcode: number | null; answers: DnsRecord[] } | null = null;
   epmPorts: number[] | null = null;
   /** The first request to an HTTP proxy from the originator (method, target), and the last status that answered (0: none seen). */
@@ -214,6 +216,7 @@ class FlowRecord implements TcpConnection {
     this.frame = 0;
     this.fileOffset = 0;
     this.sni = null;
+    this.httpHost = null;
     this.dns = null;
     this.epmPorts = null;
     this.proxyMethod = '';
@@ -699,7 +702,12 @@ export class FlowTable {
    */
   private addHttp(rec: FlowRecord, http: HttpProxyFacts, isOrig: boolean): void {
     if (isOrig) {
-      if (http.target !== null && rec.proxyTarget === null) {
+      if (http.host !== undefined) {
+        if (rec.httpHost === null && rec.proxyTarget === null) {
+          rec.httpHost = http.host;
+          this.addService(rec, 'http');
+        }
+      } else if (http.target !== null && rec.proxyTarget === null) {
         rec.proxyMethod = http.method;
         rec.proxyTarget = http.target;
         this.addService(rec, 'http');
@@ -830,6 +838,7 @@ export class FlowTable {
     if (proto === 'tcp' && rec.synCount > 0) flow.synCount = rec.synCount;
     if (rec.icmp !== null) flow.icmp = rec.icmp;
     if (rec.sni !== null) flow.sni = rec.sni;
+    if (rec.httpHost !== null) flow.httpHost = rec.httpHost;
     if (rec.dns !== null) flow.dns = rec.dns;
     if (rec.epmPorts !== null) flow.epmPorts = rec.epmPorts;
     if (rec.proxyTarget !== null) flow.proxy = { method: rec.proxyMethod, target: rec.proxyTarget, status: rec.proxyStatus };

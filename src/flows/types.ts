@@ -122,6 +122,8 @@ export interface Flow {
   icmp?: IcmpRefusal;
   /** TLS server name from the ClientHello. */
   sni?: string;
+  /** Host header of a plain-HTTP request to the server itself (not through a proxy): the server's name. */
+  httpHost?: string;
   /** DNS content of the flow: first questions, the answer code and the address/alias answers (capped). */
   dns?: { queries: { name: string; type: string }[]; rcode: number | null; answers: DnsRecord[] };
   /** Ports handed out by the RPC endpoint mapper in this (port 135) flow. */

@@ -59,7 +59,7 @@ const PORT_NAMES: Record<number, string> = {
 /** AMQP over TLS: the Connect Health agent's channel to Azure Service Bus. */
 const AMQP_PORT = 5671;
 
-const SOURCE_ORDER: Record<RoleSource, number> = { inventory: 0, cli: 1, dns: 2, sni: 3, proxy: 4, log: 5, inferred: 6 };
+const SOURCE_ORDER: Record<RoleSource, number> = { inventory: 0, cli: 1, dns: 2, sni: 3, http: 4, proxy: 5, log: 6, inferred: 7 };
 
 /** What one host answers on one port (all transports together). */
 interface ServedPort {
@@ -705,6 +705,7 @@ function observationText(obs: NameObservation, name: string, address: string): s
   if (obs.source === 'dns') return `DNS answer ${name} → ${addr}${where ? ` (${where})` : ''}`;
   if (obs.source === 'proxy') return `asked the proxy ${obs.via ?? '(unknown)'} for ${name}${where ? ` (${where})` : ''}`;
   if (obs.source === 'log') return `a firewall log names ${name} as the destination${where ? ` (${where})` : ''}`;
+  if (obs.source === 'http') return `HTTP Host ${name} in a request to ${addr}${where ? ` (${where})` : ''}`;
   return `TLS SNI ${name} in a connection to ${addr}${where ? ` (${where})` : ''}`;
 }
 

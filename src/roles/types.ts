@@ -1,7 +1,7 @@
 import type { Role } from '../catalog/types.js';
 
 /** Where a role assignment came from, strongest first. */
-export type RoleSource = 'inventory' | 'cli' | 'dns' | 'sni' | 'proxy' | 'log' | 'inferred';
+export type RoleSource = 'inventory' | 'cli' | 'dns' | 'sni' | 'http' | 'proxy' | 'log' | 'inferred';
 
 export type Confidence = 'high' | 'medium' | 'low';
 

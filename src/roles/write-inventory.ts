@@ -31,9 +31,9 @@ export function roleMapToInventoryYaml(map: RoleMap, opts: { generatedFrom?: str
   ];
   if (opts.generatedFrom) out.push(`# From: ${commentText(opts.generatedFrom)}`);
   out.push(
-    '# Check every entry before relying on it: "inferred" roles are guesses from behaviour; "dns" and',
-    '# "sni" roles name cloud addresses that change over time (the catalog\'s hostnames already cover',
-    '# them, so you may delete those lines). Format: docs/inventory.md',
+    '# Check every entry before relying on it: "inferred" roles are guesses from behaviour; "dns",',
+    '# "sni" and "http" roles name cloud addresses that change over time (the catalog\'s hostnames',
+    '# already cover them, so you may delete those lines). Format: docs/inventory.md',
     'roles:',
   );
   let any = false;

@@ -64,3 +64,25 @@ describe('requests to an explicit HTTP proxy', () => {
     expect(parseConnectAuthority('[zz]:443')).toBeNull();
   });
 });
+
+describe('requests to the server itself (origin form): the Host header names the server', () => {
+  it('reads Host, lowercased, without its port, in any letter case of the field name', () => {
+    const get = segment('GET /pki/crl/products/MicRooCerAut2011_2011_03_22.crl HTTP/1.1\r\nAccept: */*\r\nUser-Agent: Microsoft-CryptoAPI/10.0\r\nHost: CRL.Microsoft.com\r\n\r\n');
+    expect(get.http).toEqual({ method: 'GET', target: null, status: 0, statusText: '', host: 'crl.microsoft.com' });
+    expect(segment('POST /wsman HTTP/1.1\r\nhost: dc01.contoso.com:5985\r\nContent-Length: 0\r\n\r\n').http?.host).toBe('dc01.contoso.com');
+    expect(segment('HEAD / HTTP/1.0\r\nHOST: oneocsp.microsoft.com\r\n\r\n').http?.host).toBe('oneocsp.microsoft.com');
+  });
+
+  it('names nothing for an address, a missing or damaged Host, or a Host past the end of the headers', () => {
+    for (const text of [
+      'GET / HTTP/1.1\r\nHost: 20.190.151.68\r\n\r\n', // an address, not a name
+      'GET / HTTP/1.1\r\nHost: [2001:db8::1]:80\r\n\r\n',
+      'GET / HTTP/1.1\r\nAccept: */*\r\n\r\nHost: after.example\r\n\r\n', // a body, not a header
+      'GET / HTTP/1.1\r\nHost: bad_host!\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: crl.microsoft.com', // cut before its line end
+      `GET / HTTP/1.1\r\nX-Pad: ${'a'.repeat(2100)}\r\nHost: late.example\r\n\r\n`, // beyond 2,048 header bytes
+    ]) {
+      expect(segment(text).http, text.slice(0, 60)).toBeNull();
+    }
+  });
+});
