@@ -116,8 +116,7 @@ function hostHeader(b: Uint8Array, off: number, end: number): string | null {
       if (value === null) return null;
       const text = value.trim();
       // host[:port]; an IPv6 literal in brackets is an address, not a name.
-      const host = text.startsWith('[') ? null : hostNameOf(text.replace(/:\d{1,5}$/, ''));
-      return host;
+      return text.startsWith('[') ? null : hostNameOf(text.replace(/:\d{1,5}$/, ''));
     }
     at = eol + 2;
   }

@@ -504,17 +504,16 @@ export class PairTable {
     const captured = new Uint8Array(n);
     const { keys, tallies } = this;
     const samples = this.samples;
-    for (let k = 0; k < n; k++) {
-      const id = k;
-      pairs[k] = new StoredPair(this, id);
-      orig[k] = keys[3 * id];
-      resp[k] = keys[3 * id + 1];
-      port[k] = keys[3 * id + 2] >>> 2;
-      proto[k] = keys[3 * id + 2] & 3;
-      flows[k] = tallies[id * TALLY + T_FLOWS];
-      completed[k] = tallies[id * TALLY + T_OUTCOMES];
+    for (let id = 0; id < n; id++) {
+      pairs[id] = new StoredPair(this, id);
+      orig[id] = keys[3 * id];
+      resp[id] = keys[3 * id + 1];
+      port[id] = keys[3 * id + 2] >>> 2;
+      proto[id] = keys[3 * id + 2] & 3;
+      flows[id] = tallies[id * TALLY + T_FLOWS];
+      completed[id] = tallies[id * TALLY + T_OUTCOMES];
       for (let j = id * SLOTS; j < id * SLOTS + this.sampleCount[id]; j++) {
-        if (samples.hasFrame(j)) captured[k] = 1;
+        if (samples.hasFrame(j)) captured[id] = 1;
       }
     }
     const addresses = this.addrs;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { writePcap } from '../support/pcap-writer.js';
 
 /**
  * The installed command, run as a user runs it: `node dist/src/cli/bin.js` (npm test builds first).
@@ -206,13 +207,7 @@ describe('flowaudit flows', () => {
     expect(bad.stderr).toMatch(/notes\.pcap: not a format flowaudit reads/);
     // A classic pcap header (microseconds, little-endian, Ethernet) and no records.
     const empty = join(dir, 'empty.pcap');
-    const header = Buffer.alloc(24);
-    header.writeUInt32LE(0xa1b2c3d4, 0);
-    header.writeUInt16LE(2, 4);
-    header.writeUInt16LE(4, 6);
-    header.writeUInt32LE(65535, 16);
-    header.writeUInt32LE(1, 20);
-    writeFileSync(empty, header);
+    writeFileSync(empty, writePcap({ byteOrder: 'le', linkType: 1, records: [] }));
     const ok = run(['flows', empty, '--format', 'zeek']);
     expect(ok.code).toBe(0);
     const lines = ok.stdout.trim().split('\n');

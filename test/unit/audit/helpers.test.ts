@@ -8,6 +8,7 @@ import { mergeTimelines } from '../../../src/audit/evidence.js';
 import { compareAddresses } from '../../../src/audit/order.js';
 import { dnsNameMatches, ruleCoversPort } from '../../../src/audit/rule-match.js';
 import { KERBEROS, RPC_DYNAMIC } from '../../support/audit-fixtures.js';
+import { writePcap } from '../../support/pcap-writer.js';
 
 const S = 1_000_000;
 
@@ -42,14 +43,7 @@ describe('display filters', () => {
   it.skipIf(!existsSync(tshark))('every filter form compiles in tshark', () => {
     const dir = mkdtempSync(join(tmpdir(), 'flowaudit-dfilter-'));
     const empty = join(dir, 'empty.pcap');
-    // pcap file header: magic, version 2.4, thiszone 0, sigfigs 0, snaplen 65535, linktype 1 (Ethernet)
-    const h = Buffer.alloc(24);
-    h.writeUInt32LE(0xa1b2c3d4, 0);
-    h.writeUInt16LE(2, 4);
-    h.writeUInt16LE(4, 6);
-    h.writeUInt32LE(65535, 16);
-    h.writeUInt32LE(1, 20);
-    writeFileSync(empty, h);
+    writeFileSync(empty, writePcap({ byteOrder: 'le', linkType: 1, records: [] })); // Ethernet, no packets
     const filters = [
       filterForPorts('10.0.0.20', '10.0.0.10', KERBEROS.transports, [KERBEROS.ports]),
       filterForPorts('10.0.0.20', '10.0.0.10', RPC_DYNAMIC.transports, [RPC_DYNAMIC.ports]),

@@ -60,31 +60,39 @@ describe('FlowSummary.toData: pair order', () => {
   });
 });
 
+/** A flow-log flow from 10.0.0.22 to 10.0.1.10 that was refused (S0, nothing back); `fields` set the rest. */
+function refusedLogFlow(fields: Partial<Flow> & Pick<Flow, 'uid' | 'ts' | 'respP' | 'reason' | 'evidence'>): Flow {
+  return {
+    duration: 0,
+    proto: 'tcp',
+    origH: '10.0.0.22',
+    origP: 50000,
+    respH: '10.0.1.10',
+    connState: 'S0',
+    history: '',
+    origPkts: 1,
+    origBytes: 0,
+    origIpBytes: 0,
+    respPkts: 0,
+    respBytes: 0,
+    respIpBytes: 0,
+    outcome: 'refused',
+    observedBy: 'flowlog',
+    ...fields,
+  };
+}
+
 describe('FlowSummary: deny rules of refused flows', () => {
   function denyFlow(i: number, rule: string, respP: number): Flow {
-    return {
+    return refusedLogFlow({
       uid: `D${i}`,
       ts: 1_700_000_000_000_000 + i * 1000,
-      duration: 0,
-      proto: 'tcp',
-      origH: '10.0.0.22',
       origP: 50000 + (i % 1000),
-      respH: '10.0.1.10',
       respP,
-      connState: 'S0',
-      history: '',
-      origPkts: 1,
-      origBytes: 0,
-      origIpBytes: 0,
-      respPkts: 0,
-      respBytes: 0,
-      respIpBytes: 0,
-      outcome: 'refused',
       reason: `denied by ${rule}`,
-      observedBy: 'flowlog',
       evidence: { file: 'PT1H.json', record: 0, tuple: i },
       log: { action: 'D', rule },
-    };
+    });
   }
 
   it('keeps the smallest MAX_DENY_RULES names whatever the order, with more names than fast-path bits, across an adopted part', () => {
@@ -130,29 +138,15 @@ describe('FlowSummary: deny rules of refused flows', () => {
 
 describe('FlowSummary: lists of one text shared by pairs', () => {
   function refused(port: number, rule: string | undefined, icmp: boolean): Flow {
-    return {
+    return refusedLogFlow({
       uid: `L${port}${rule ?? ''}`,
       ts: 1_700_000_000_000_000 + port,
-      duration: 0,
-      proto: 'tcp',
-      origH: '10.0.0.22',
-      origP: 50000,
-      respH: '10.0.1.10',
       respP: port,
       connState: icmp ? 'REJ' : 'S0',
-      history: '',
-      origPkts: 1,
-      origBytes: 0,
-      origIpBytes: 0,
-      respPkts: 0,
-      respBytes: 0,
-      respIpBytes: 0,
-      outcome: 'refused',
       reason: rule ? `denied by ${rule}` : 'no rule named',
-      observedBy: 'flowlog',
       evidence: { file: 'PT1H.json', record: 0, tuple: port },
       ...(rule ? { log: { action: 'D', rule } } : {}),
-    };
+    });
   }
 
   it('a second text for one pair leaves the other pairs with the same first text unchanged, added, merged and adopted', () => {
