@@ -44,6 +44,7 @@ export type DiagnosticCode =
   | 'pcapng_bad_option'
   // link / network / transport decoding
   | 'link_unknown_type'
+  | 'frame_duplicate'
   | 'link_truncated'
   | 'ethernet_truncated'
   | 'vlan_truncated'

@@ -8,6 +8,7 @@
  */
 import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
+import { RecentPackets } from './duplicates.js';
 import { decodeEthernet } from './ethernet.js';
 import { decodeLoopback } from './loopback.js';
 import { decodeRawIp } from './network.js';
@@ -63,14 +64,21 @@ const reportedUnknownLinkTypes = new WeakMap<DiagnosticSink, Set<number>>();
  *
  * `frame.data` is only read during this call; nothing in `pkt` refers to it afterwards.
  *
- * @returns true when an IP packet was decoded (`pkt.ipVersion` is 4 or 6); its transport fields may
- *   still be partial, see `pkt.truncated`
+ * A second copy of a packet decoded just before (duplicates.ts) is skipped: counted as
+ * `frames_duplicate`, and the capture's first one reported (`frame_duplicate`).
+ *
+ * @returns true when an IP packet was decoded (`pkt.ipVersion` is 4 or 6) and is not such a copy;
+ *   its transport fields may still be partial, see `pkt.truncated`
  */
 export function decodeFrame(frame: Frame, pkt: Packet, diag: DiagnosticSink): boolean {
   pkt.reset();
   pkt.tsMicros = frame.tsMicros;
   pkt.frame = frame.origin.index;
   pkt.fileOffset = frame.origin.offset;
+  return decodeLink(frame, pkt, diag) && !isSecondCopy(frame, pkt, diag);
+}
+
+function decodeLink(frame: Frame, pkt: Packet, diag: DiagnosticSink): boolean {
   const b = frame.data;
   switch (frame.linkType) {
     case LINKTYPE_ETHERNET:
@@ -96,6 +104,27 @@ export function decodeFrame(frame: Frame, pkt: Packet, diag: DiagnosticSink): bo
       countUnknownLinkType(frame, diag);
       return false;
   }
+}
+
+/** True (counted, and reported the first time) when `pkt` is a copy of a packet decoded just before it. */
+function isSecondCopy(frame: Frame, pkt: Packet, diag: DiagnosticSink): boolean {
+  // A later fragment has no ports, and its offset is not kept: fragments of one datagram would look alike.
+  if (pkt.laterFragment) return false;
+  const recent = (pkt.recentPackets ??= new RecentPackets());
+  const earlier = recent.earlierCopy(pkt);
+  if (earlier < 0) return false;
+  diag.count('frames_duplicate');
+  if (!recent.reported) {
+    recent.reported = true;
+    diag.report(
+      'frame_duplicate',
+      frame.origin,
+      `frame ${pkt.frame} is a copy of frame ${earlier}: one packet logged twice (pktmon logs a packet at every component it passes, ` +
+        `Npcap logs sent packets twice on some hosts, a SPAN session can mirror a packet from two ports); such copies ` +
+        `are counted once in flows (frames_duplicate counts them)`,
+    );
+  }
+  return true;
 }
 
 /**

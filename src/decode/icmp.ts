@@ -81,6 +81,7 @@ function readIcmpHeader(
     reportCut('icmp_truncated', 'ICMP header', off, ICMP_HEADER_LEN, dataEnd - off, frame, pkt, diag);
     return false;
   }
+  pkt.l4Check = readU16(b, off + 2);
   return true;
 }
 

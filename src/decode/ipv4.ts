@@ -69,6 +69,8 @@ export function decodeIpv4(b: Uint8Array, off: number, pkt: Packet, frame: Frame
   pkt.dstV4 = readU32(b, off + 16);
   pkt.ipVersion = 4;
   pkt.ipLen = totalLen;
+  pkt.ipId = readU16(b, off + 4);
+  pkt.l4Check = -1; // a tunnel's inner packet: not the outer header's
   const proto = b[off + 9];
   pkt.proto = proto;
 

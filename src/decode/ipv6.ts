@@ -54,6 +54,8 @@ export function decodeIpv6(b: Uint8Array, off: number, pkt: Packet, frame: Frame
     dst[i] = b[off + 24 + i];
   }
   pkt.ipVersion = 6;
+  pkt.ipId = 0;
+  pkt.l4Check = -1; // a tunnel's inner packet: not the outer header's
   pkt.ipLen = IPV6_HEADER_LEN + payloadLen;
   pkt.proto = firstNext;
 

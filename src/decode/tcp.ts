@@ -47,6 +47,7 @@ export function decodeTcp(
   const headerLen = (b[off + 12] >> 4) << 2;
   pkt.tcpFlags = b[off + 13];
   pkt.tcpWindow = readU16(b, off + 14);
+  pkt.l4Check = readU16(b, off + 16);
   if (headerLen < TCP_MIN_HEADER_LEN || headerLen > declaredLen) {
     diag.report('tcp_bad_data_offset', frame.origin, `TCP data offset ${headerLen >> 2} (needs 5 .. ${declaredLen >> 2})`);
     return;

@@ -6,6 +6,7 @@
  * Addresses are kept as bytes (and as a 32-bit number for IPv4) so that the flow table can hash
  * them without formatting a string per packet. Use common/ip.ts to format them once per flow.
  */
+import type { RecentPackets } from './duplicates.js';
 import type { HelloAssembly } from './tls-sni.js';
 
 export const IPPROTO_ICMP = 1;
@@ -87,6 +88,10 @@ export class Packet {
   ipLen = 0;
   /** Transport payload bytes as the headers declare (not limited by the snap length). */
   payloadLen = 0;
+  /** IPv4 Identification (0 for IPv6): with the checksum below, what tells two copies of one packet from two packets (duplicates.ts). */
+  ipId = 0;
+  /** The TCP, UDP or ICMP checksum field as captured (-1: not captured). */
+  l4Check = -1;
   /** IPv4/IPv6 fragment: true for a fragment other than the first (it carries no ports). */
   laterFragment = false;
   /** ICMP/ICMPv6 type and code; -1 when not ICMP. */
@@ -110,6 +115,8 @@ export class Packet {
    * as long as that capture's decoding; {@link reset} leaves it alone.
    */
   helloAssembly: HelloAssembly | null = null;
+  /** The packets decoded just before, to recognise a second copy of one of them (duplicates.ts); same lifetime as helloAssembly. */
+  recentPackets: RecentPackets | null = null;
 
   /** Clears every field before the next frame is decoded into this object. */
   reset(): void {
@@ -137,6 +144,8 @@ export class Packet {
     this.tcpAck = 0;
     this.tcpWindow = 0;
     this.ipLen = 0;
+    this.ipId = 0;
+    this.l4Check = -1;
     this.payloadLen = 0;
     this.laterFragment = false;
     this.icmpType = -1;
@@ -171,4 +180,12 @@ export interface HttpProxyFacts {
   host?: string;
 }
 
-export type PacketFields = Omit<Packet, 'reset' | 'src32' | 'dst32' | 'helloAssembly'>;
+export type PacketFields = Omit<Packet, 'reset' | DecoderOnlyField>;
+
+/**
+ * Fields of {@link Packet} that only the decoder reads: the word views, the state of a capture's
+ * decoding, and what tells a packet from a copy of it (duplicates.ts). A packet handed to the flow
+ * table, or sent from the decoding thread, does without them.
+ */
+export const DECODER_ONLY_FIELDS = ['src32', 'dst32', 'helloAssembly', 'recentPackets', 'ipId', 'l4Check'] as const;
+type DecoderOnlyField = (typeof DECODER_ONLY_FIELDS)[number];

@@ -41,6 +41,7 @@ export function decodeUdp(
   const dstPort = readU16(b, off + 2);
   pkt.srcPort = srcPort;
   pkt.dstPort = dstPort;
+  pkt.l4Check = readU16(b, off + 6);
   let udpLen = readU16(b, off + 4);
   if (udpLen === 0) {
     udpLen = declaredLen;

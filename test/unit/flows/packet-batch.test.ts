@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BatchPacket, PACKET_SLOT_BYTES, PacketBatchWriter } from '../../../src/flows/packet-batch.js';
-import { Packet } from '../../../src/decode/types.js';
+import { DECODER_ONLY_FIELDS, Packet } from '../../../src/decode/types.js';
 
 function packet(fill: (p: Packet) => void): Packet {
   const p = new Packet();
@@ -65,8 +65,9 @@ describe('packet batches', () => {
     const batch = new BatchPacket(writer.buffer, writer.count, writer.extras);
     const fields = (p: object) => {
       const out: Record<string, unknown> = {};
-      // Every field but the word views and the per-capture decoding state (not part of a packet, see PacketFields).
-      for (const k of Object.keys(new Packet())) if (k !== 'src32' && k !== 'dst32' && k !== 'helloAssembly') out[k] = (p as Record<string, unknown>)[k];
+      // Every field but those only the decoder reads (not part of a packet, see PacketFields).
+      const decoderOnly: readonly string[] = DECODER_ONLY_FIELDS;
+      for (const k of Object.keys(new Packet())) if (!decoderOnly.includes(k)) out[k] = (p as Record<string, unknown>)[k];
       return out;
     };
     samples.forEach((expected, slot) => {
