@@ -157,7 +157,22 @@ export function listEvidenceGaps(summary: FlowSummaryData, dq: DataQuality, inpu
       `${plural(unknown, 'flow has', 'flows have')} an undetermined outcome (seen midstream, or a log without return counts)`,
     );
   }
-  const accounted = new Set(['log_events_lost', 'flow_evicted']);
+  const snapped = counter(dq, 'frames_snapped');
+  if (snapped > 0) {
+    gaps.push(
+      `${plural(snapped, 'frame was', 'frames were')} captured only in part (the capture's snap length): host names in DNS answers and ` +
+        `TLS ClientHellos past the cut are not read, so fewer hosts may be named (pktmon keeps 128 bytes of each packet unless started with --pkt-size 0)`,
+    );
+  }
+  const copies = counter(dq, 'frames_duplicate');
+  if (copies > 0) {
+    gaps.push(
+      `${plural(copies, 'frame was a second copy', 'frames were second copies')} of a packet logged just before (pktmon, Npcap or NFLOG log ` +
+        `one packet more than once): each packet is counted once`,
+    );
+  }
+  // Each of these has its own line above: not counted again as a problem.
+  const accounted = new Set(['log_events_lost', 'flow_evicted', 'frame_duplicate']);
   let damaged = 0;
   for (const d of dq.diagnostics) if (!accounted.has(d.code)) damaged += d.count;
   if (damaged > 0) gaps.push(`${plural(damaged, 'problem was', 'problems were')} reported while reading (see diagnostics): data there was skipped`);
@@ -185,7 +200,8 @@ function windowOf(summary: FlowSummaryData, inputs: readonly InputInfo[]): Audit
 /** Builds the complete result the renderers print and report.json holds. */
 export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   const { summary, roles, catalog, features } = args;
-  const evaluated = evaluateAudit(summary, roles, { catalog, features, observedHosts: args.observedHosts });
+  const snappedFrames = args.dataQuality.counters.frames_snapped ?? 0;
+  const evaluated = evaluateAudit(summary, roles, { catalog, features, observedHosts: args.observedHosts, snappedFrames });
   const verdict = computeVerdict(evaluated.findings, evaluated.unexpected_total, args.failOn);
   const hosts = hostsWithRoles(roles)
     .sort((a, b) => compareAddresses(a.address, b.address))

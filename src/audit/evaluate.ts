@@ -525,6 +525,17 @@ class Evaluator {
               `if ${role} is reached through that proxy, its requests were not readable here (a proxy spoken to over TLS, or a request split across segments); the proxy's log has its answers`,
           );
         }
+        const snapped = this.idx.opts.snappedFrames ?? 0;
+        if (snapped > 0 && SERVICE_ROLES.has(role)) {
+          // pktmon's default: 128 bytes of each packet, which cut DNS answers and TLS ClientHellos.
+          // After a proxy (the likelier cause where there is one), before the generic causes.
+          f.hints.splice(
+            proxy !== null ? 1 : 0,
+            0,
+            `the capture kept only the first bytes of ${snapped} packet${snapped === 1 ? '' : 's'} (its snap length): the DNS answers and TLS server names ` +
+              `that would name a host with role ${role} may be cut off; capture whole packets (pktmon start --capture --pkt-size 0, tcpdump -s 0)`,
+          );
+        }
         f.hints.push(`if a host with role ${role} exists, name it with --role ADDRESS=${role} or in an inventory`);
       }
     } else {

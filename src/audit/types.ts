@@ -111,6 +111,11 @@ export interface AuditOptions {
    * Undefined when any input is a capture or a log without direction: then any host may be seen.
    */
   observedHosts?: ReadonlySet<string>;
+  /**
+   * Frames the capture kept only in part (its snap length; data quality counter `frames_snapped`):
+   * names past the cut were not read, which a finding about a role no name identified says.
+   */
+  snappedFrames?: number;
 }
 
 /** Everything the renderers need; `report.json` is this object (plus the schema tag). */

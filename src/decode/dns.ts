@@ -64,13 +64,31 @@ function dnsCodecs(): DnsCodecs {
 }
 
 /**
- * Parses the DNS message at `b[off .. off+len)` (captured whole: the caller checked) into `pkt.dns`.
- * On a malformed message, reports `dns_malformed` and keeps what was read before the damage
- * (`pkt.dns` stays null when not even the header and first question could be read).
+ * Parses the DNS message of `len` bytes at `b[off ..]` into `pkt.dns`. On a malformed message,
+ * reports `dns_malformed` and keeps what was read before the damage (`pkt.dns` stays null when not
+ * even the header could be read).
+ *
+ * Only the first `captured` bytes may be there (default: all), when the snap length or IP
+ * fragmentation cut the message: then the header, the questions and the answers captured whole are
+ * kept (counted `dns_partial`). That is what a pktmon capture gives, which keeps 128 bytes of each
+ * packet by default: the response code and the name asked about, which say when a lookup failed,
+ * come first in the message.
  */
-export function decodeDnsMessage(b: Uint8Array, off: number, len: number, pkt: Packet, frame: Frame, diag: DiagnosticSink): void {
+export function decodeDnsMessage(
+  b: Uint8Array,
+  off: number,
+  len: number,
+  pkt: Packet,
+  frame: Frame,
+  diag: DiagnosticSink,
+  captured = len,
+): void {
   if (len < DNS_HEADER_LEN) {
     diag.report('dns_malformed', frame.origin, `DNS message of ${len} bytes is shorter than its 12-byte header`);
+    return;
+  }
+  if (captured < DNS_HEADER_LEN) {
+    diag.count('dns_cut_before_header');
     return;
   }
   // RFC 1035 section 4.1.1: ID, flags (QR bit 15, RCODE low 4 bits), QDCOUNT, ANCOUNT, NSCOUNT, ARCOUNT.
@@ -93,7 +111,8 @@ export function decodeDnsMessage(b: Uint8Array, off: number, len: number, pkt: P
     return;
   }
   // A view, not a copy: the Buffer shares the frame's memory and is dropped before we return.
-  const buf = Buffer.from(b.buffer, b.byteOffset + off, len);
+  const cut = captured < len;
+  const buf = Buffer.from(b.buffer, b.byteOffset + off, cut ? captured : len);
   const { question, answer } = dnsCodecs();
   let at = DNS_HEADER_LEN;
   let i = 0;
@@ -111,9 +130,13 @@ export function decodeDnsMessage(b: Uint8Array, off: number, len: number, pkt: P
       if (record && summary.answers.length < MAX_DNS_ANSWERS) summary.answers.push(record);
     }
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    diag.report('dns_malformed', frame.origin, `DNS message id ${summary.id}: ${why} (at byte ${at} of ${len})`);
+    if (!cut) {
+      const why = err instanceof Error ? err.message : String(err);
+      diag.report('dns_malformed', frame.origin, `DNS message id ${summary.id}: ${why} (at byte ${at} of ${len})`);
+    }
+    // Else the record ran into the bytes not captured: what was read before it is whole.
   }
+  if (cut) diag.count('dns_partial');
   pkt.dns = summary;
 }
 
@@ -142,12 +165,8 @@ export function decodeDnsOverTcp(
     diag.count('dns_tcp_incomplete');
     return;
   }
-  if (msgLen + 2 > captured) {
-    pkt.truncated = true;
-    diag.count('dns_truncated_skipped');
-    return;
-  }
-  decodeDnsMessage(b, off + 2, msgLen, pkt, frame, diag);
+  if (msgLen + 2 > captured) pkt.truncated = true;
+  decodeDnsMessage(b, off + 2, msgLen, pkt, frame, diag, Math.min(msgLen, captured - 2));
 }
 
 /** dns-packet names types it does not know `UNKNOWN_64`; RFC 3597 section 5 spells them `TYPE64`. */

@@ -75,6 +75,8 @@ export function decodeFrame(frame: Frame, pkt: Packet, diag: DiagnosticSink): bo
   pkt.tsMicros = frame.tsMicros;
   pkt.frame = frame.origin.index;
   pkt.fileOffset = frame.origin.offset;
+  // Said in the report: names past the cut are not read (a pktmon capture keeps 128 bytes by default).
+  if (frame.capturedLen < frame.originalLen) diag.count('frames_snapped');
   return decodeLink(frame, pkt, diag) && !isSecondCopy(frame, pkt, diag);
 }
 

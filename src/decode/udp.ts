@@ -61,14 +61,8 @@ export function decodeUdp(
   }
   if (payloadLen <= 0 || !(isDnsPort(srcPort) || isDnsPort(dstPort))) return;
 
-  if (payload + payloadLen > dataEnd) {
-    // The message continues in later fragments or past the snap length: never parse half a message.
-    if (fragmented) diag.count('dns_fragmented_skipped');
-    else {
-      pkt.truncated = true;
-      diag.count('dns_truncated_skipped');
-    }
-    return;
-  }
-  decodeDnsMessage(b, payload, payloadLen, pkt, frame, diag);
+  // The message may continue in later fragments or past the snap length: its start is read (dns.ts).
+  const captured = Math.min(payloadLen, dataEnd - payload);
+  if (captured < payloadLen && !fragmented) pkt.truncated = true;
+  decodeDnsMessage(b, payload, payloadLen, pkt, frame, diag, captured);
 }

@@ -129,10 +129,11 @@ describe('buildAuditResult: the rest of report.json', () => {
       overflowFlows: 12,
     });
     const dq: DataQuality = {
-      counters: { frames: 10, flows_evicted: 3 },
+      counters: { frames: 10, flows_evicted: 3, frames_snapped: 4, frames_duplicate: 5 },
       diagnostics: [
         { code: 'log_events_lost', count: 2, examples: [] },
         { code: 'pcap_record_truncated', count: 1, examples: [] },
+        { code: 'frame_duplicate', count: 1, examples: [] },
       ],
       failedFiles: [{ file: 'bad.pcap', code: 'input_unknown_format', offset: -1, message: 'not a capture' }],
     };
@@ -144,6 +145,8 @@ describe('buildAuditResult: the rest of report.json', () => {
       '3 flows were evicted from the full flow table before it ended: its outcome may be incomplete',
       '12 flows beyond the host-pair cap could not be attributed to a host pair: findings may undercount',
       '1 input file could not be read (see failed files)',
+      "4 frames were captured only in part (the capture's snap length): host names in DNS answers and TLS ClientHellos past the cut are not read, so fewer hosts may be named (pktmon keeps 128 bytes of each packet unless started with --pkt-size 0)",
+      '5 frames were second copies of a packet logged just before (pktmon, Npcap or NFLOG log one packet more than once): each packet is counted once',
       '1 problem was reported while reading (see diagnostics): data there was skipped',
     ]);
   });

@@ -357,6 +357,16 @@ describe('evaluateAudit: roles without hosts', () => {
     expect(f.display_filter).toBe('ip.addr==10.0.0.20 && tcp.port==443');
   });
 
+  it('no azure-ad host in a capture cut by its snap length (pktmon keeps 128 bytes): a hint says the names may be cut off', () => {
+    const snapped = (n: number) =>
+      evaluateAudit(summary(), map, { catalog: catalog([HTTPS_AAD]), features: new Set(), snappedFrames: n }).findings[0].hints;
+    expect(snapped(168)[0]).toBe(
+      'the capture kept only the first bytes of 168 packets (its snap length): the DNS answers and TLS server names that would name a host ' +
+        'with role azure-ad may be cut off; capture whole packets (pktmon start --capture --pkt-size 0, tcpdump -s 0)',
+    );
+    expect(snapped(0).some((h) => h.includes('snap length'))).toBe(false);
+  });
+
   it('no azure-ad host, but the Connect server talks to a host without a role on a proxy port: the hint names it', () => {
     const pairs = [
       agg({ respH: '10.0.0.30', respP: 8080, completed: 4 }),

@@ -128,11 +128,37 @@ describe('DNS', () => {
     expect(r.pkt.dns?.questions).toEqual([]);
   });
 
-  it('a message cut by the snap length is not parsed and the packet is flagged', () => {
-    const frame = overUdp(53, 53000, dnsResponse({ name: 'login.microsoftonline.com', answers: [{ type: 'A', data: '20.190.151.7' }] }));
+  it('a message cut by the snap length keeps its header, questions and the answers captured whole; the packet is flagged', () => {
+    const frame = overUdp(
+      53,
+      53000,
+      dnsResponse({
+        name: 'login.microsoftonline.com',
+        answers: [
+          { type: 'CNAME', data: 'login.mso.msidentity.com' },
+          { type: 'A', name: 'login.mso.msidentity.com', data: '20.190.151.7' },
+        ],
+      }),
+    );
     const r = decode(1, frame.subarray(0, frame.length - 6), { originalLen: frame.length });
-    expect([r.pkt.dns, r.pkt.truncated, r.pkt.srcPort]).toEqual([null, true, 53]);
+    expect([r.pkt.truncated, r.pkt.srcPort, r.pkt.dns?.rcode]).toEqual([true, 53, 0]);
+    expect(r.pkt.dns?.questions).toEqual([{ name: 'login.microsoftonline.com', type: 'A' }]);
+    expect(r.pkt.dns?.answers.map((a) => [a.type, a.data])).toEqual([['CNAME', 'login.mso.msidentity.com']]);
     expect(r.diag.codes()).toEqual([]);
+    expect(r.diag.counters.get('dns_partial')).toBe(1);
+  });
+
+  it("pktmon's default 128 bytes of a failed lookup's answer still say it failed, and for which name", () => {
+    for (const rcode of [2, 3]) {
+      const frame = overUdp(53, 53000, dnsResponse({ name: 'login.microsoftonline.com', rcode, answers: [{ type: 'CNAME', data: 'x'.repeat(60) + '.example' }] }));
+      const r = decode(1, frame.subarray(0, 128), { originalLen: frame.length });
+      expect([r.pkt.dns?.rcode, r.pkt.dns?.questions[0]?.name, r.pkt.dns?.answers.length]).toEqual([rcode, 'login.microsoftonline.com', 0]);
+    }
+    // Cut inside the header: nothing to read.
+    const frame = overUdp(53, 53000, dnsResponse({ name: 'login.microsoftonline.com', rcode: 3 }));
+    const cut = decode(1, frame.subarray(0, 14 + 20 + 8 + 6), { originalLen: frame.length });
+    expect(cut.pkt.dns).toBeNull();
+    expect(cut.diag.counters.get('dns_cut_before_header')).toBe(1);
   });
 });
 
