@@ -39,6 +39,7 @@ buf.writeUInt32LE(1, 20);
 pos = 24;
 
 let tsMicros = 1_714_557_600_000_000; // 2024-05-01T10:00:00Z
+let ipId = 0;
 
 function packet(f, fromOrig, flags, payloadLen) {
   const v6 = f.v6;
@@ -78,7 +79,11 @@ function packet(f, fromOrig, flags, payloadLen) {
     buf[p] = 0x45;
     buf[p + 1] = 0;
     buf.writeUInt16BE(ipLen, p + 2);
-    buf.writeUInt32BE(0x40000000, p + 4); // id 0, DF
+    // Identification numbered per packet, as Windows does (a copy of a packet keeps its number:
+    // decode/duplicates.ts tells them apart by it), DF.
+    ipId = (ipId + 1) & 0xffff;
+    buf.writeUInt16BE(ipId, p + 4);
+    buf.writeUInt16BE(0x4000, p + 6);
     buf[p + 8] = 64;
     buf[p + 9] = f.tcp ? 6 : 17;
     buf.writeUInt16BE(0, p + 10);
