@@ -17,7 +17,29 @@ export function unsupportedFormatHint(head: Uint8Array, path: string): string | 
   if (looksLikeEtl(head) || /\.etl$/i.test(path)) {
     return 'this looks like a Windows ETW trace (netsh trace, pktmon): convert it to pcapng first (a pktmon trace with `pktmon etl2pcap in.etl --out out.pcapng`, a netsh trace with Microsoft\'s etl2pcapng)';
   }
+  if (magic === 'MSCF') {
+    return "this is a cabinet (.cab): a netsh trace's .cab holds its reports, not the packets; convert the .etl next to it to pcapng (Microsoft's etl2pcapng)";
+  }
+  const archive = ARCHIVES.find((a) => startsWith(head, a.magic));
+  if (archive) return `this is ${archive.name}: unpack it (${archive.unpack}) and give flowaudit the files inside (gzip files are read as they are)`;
   return null;
+}
+
+/** Archives and compressors attachments to a ticket come in (gzip is read directly, see input.ts). */
+const ARCHIVES: readonly { magic: readonly number[]; name: string; unpack: string }[] = [
+  { magic: [0x50, 0x4b, 0x03, 0x04], name: 'a ZIP archive', unpack: 'Expand-Archive, unzip' },
+  { magic: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], name: 'a 7-Zip archive', unpack: '7z x' },
+  { magic: [0x52, 0x61, 0x72, 0x21, 0x1a, 0x07], name: 'a RAR archive', unpack: 'unrar x' },
+  { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], name: 'xz-compressed', unpack: 'xz -d' },
+  { magic: [0x28, 0xb5, 0x2f, 0xfd], name: 'zstd-compressed', unpack: 'zstd -d' },
+  { magic: [0x04, 0x22, 0x4d, 0x18], name: 'LZ4-compressed', unpack: 'lz4 -d' },
+  { magic: [0x42, 0x5a, 0x68], name: 'bzip2-compressed', unpack: 'bunzip2' },
+];
+
+function startsWith(head: Uint8Array, magic: readonly number[]): boolean {
+  if (head.length < magic.length) return false;
+  for (let i = 0; i < magic.length; i++) if (head[i] !== magic[i]) return false;
+  return true;
 }
 
 /**

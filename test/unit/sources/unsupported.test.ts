@@ -25,6 +25,17 @@ describe('unsupportedFormatHint', () => {
     expect(unsupportedFormatHint(bytes('garbage'), 'NetTrace.ETL')).toMatch(/ETW trace/);
   });
 
+  it('names the archives and compressors captures are sent in, with the way to unpack them', () => {
+    expect(unsupportedFormatHint(bytes('PK\x03\x04\x14\x00', 64), 'capture.zip')).toMatch(/^this is a ZIP archive: unpack it \(Expand-Archive, unzip\)/);
+    expect(unsupportedFormatHint(bytes('7z\xbc\xaf\x27\x1c', 64), 'x')).toMatch(/7-Zip archive.*7z x/);
+    expect(unsupportedFormatHint(bytes('Rar!\x1a\x07\x01', 64), 'x')).toMatch(/RAR archive/);
+    expect(unsupportedFormatHint(bytes('\xfd7zXZ\x00', 64), 'x')).toMatch(/xz-compressed.*xz -d/);
+    expect(unsupportedFormatHint(bytes('\x28\xb5\x2f\xfd', 64), 'c.pcapng.zst')).toMatch(/zstd-compressed.*zstd -d/);
+    expect(unsupportedFormatHint(bytes('\x04\x22\x4d\x18', 64), 'x')).toMatch(/LZ4/);
+    expect(unsupportedFormatHint(bytes('BZh91AY', 64), 'x')).toMatch(/bzip2/);
+    expect(unsupportedFormatHint(bytes('MSCF\x00\x00', 64), 'NetTrace.cab')).toMatch(/cabinet.*reports, not the packets.*etl2pcapng/);
+  });
+
   it('says nothing about other bytes', () => {
     expect(unsupportedFormatHint(bytes('hello world, not a capture', 200), 'notes.txt')).toBeNull();
     expect(unsupportedFormatHint(new Uint8Array(0), 'empty.pcap')).toBeNull();
