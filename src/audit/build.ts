@@ -171,8 +171,15 @@ export function listEvidenceGaps(summary: FlowSummaryData, dq: DataQuality, inpu
         `one packet more than once): each packet is counted once`,
     );
   }
+  const inspected = counter(dq, 'tls_inspected_certificates');
+  if (inspected > 0) {
+    gaps.push(
+      `TLS inspection: ${plural(inspected, 'certificate', 'certificates')} for Microsoft names came from an issuer Microsoft does not use ` +
+        `(see diagnostics tls_inspected): a proxy or firewall decrypts this traffic, which Entra Connect and its agents do not support`,
+    );
+  }
   // Each of these has its own line above: not counted again as a problem.
-  const accounted = new Set(['log_events_lost', 'flow_evicted', 'frame_duplicate']);
+  const accounted = new Set(['log_events_lost', 'flow_evicted', 'frame_duplicate', 'tls_inspected']);
   let damaged = 0;
   for (const d of dq.diagnostics) if (!accounted.has(d.code)) damaged += d.count;
   if (damaged > 0) gaps.push(`${plural(damaged, 'problem was', 'problems were')} reported while reading (see diagnostics): data there was skipped`);

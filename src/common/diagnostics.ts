@@ -70,6 +70,7 @@ export type DiagnosticCode =
   | 'transport_unsupported'
   | 'dns_malformed'
   | 'tls_malformed'
+  | 'tls_inspected'
   | 'dcerpc_malformed'
   | 'udp_bad_length'
   // flow assembly

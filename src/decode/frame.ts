@@ -16,6 +16,7 @@ import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
 import { decodeNflog } from './nflog.js';
 import { decodeSll, decodeSll2 } from './sll.js';
+import { endServerFlights } from './tls-certificate.js';
 import { endClientHellos } from './tls-sni.js';
 import type { Packet } from './types.js';
 
@@ -136,6 +137,7 @@ function isSecondCopy(frame: Frame, pkt: Packet, diag: DiagnosticSink): boolean 
  */
 export function endCapture(pkt: Packet, diag: DiagnosticSink): void {
   endClientHellos(pkt, diag);
+  endServerFlights(pkt);
 }
 
 function countUnknownLinkType(frame: Frame, diag: DiagnosticSink): void {

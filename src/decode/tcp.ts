@@ -10,6 +10,7 @@ import { decodeEpmResponse, DCERPC_EPM_PORT, looksLikeDcerpcResponse } from './d
 import { decodeDnsOverTcp, isDnsPort } from './dns.js';
 import { decodeHttpProxyLine } from './http-proxy.js';
 import { reportCut, reportShortTransportHeader } from './report.js';
+import { continueServerFlight, startServerFlight } from './tls-certificate.js';
 import { continueClientHello, decodeTlsClientHelloSni, TLS_CONTENT_HANDSHAKE } from './tls-sni.js';
 import type { Packet } from './types.js';
 
@@ -69,8 +70,12 @@ export function decodeTcp(
     if (looksLikeDcerpcResponse(b, payload, dataEnd)) decodeEpmResponse(b, payload, dataEnd, pkt, frame, diag);
   } else if (continueClientHello(b, payload, payloadLen, capturedPayload, pkt, frame, diag)) {
     // The next part of a ClientHello split across segments (tls-sni.ts).
+  } else if (continueServerFlight(b, payload, payloadLen, capturedPayload, pkt, frame, diag)) {
+    // The next part of a server's first flight, before its certificate (tls-certificate.ts).
   } else if (b[payload] === TLS_CONTENT_HANDSHAKE) {
-    decodeTlsClientHelloSni(b, payload, payload + payloadLen, dataEnd, pkt, frame, diag);
+    if (!startServerFlight(b, payload, payloadLen, capturedPayload, pkt, frame, diag)) {
+      decodeTlsClientHelloSni(b, payload, payload + payloadLen, dataEnd, pkt, frame, diag);
+    }
   } else if (b[payload] === 0x43 || b[payload] === 0x47 || b[payload] === 0x48 || b[payload] === 0x50) {
     // 'C', 'G', 'H' or 'P': perhaps a request to an explicit proxy, or an HTTP status line.
     decodeHttpProxyLine(b, payload, dataEnd, pkt);

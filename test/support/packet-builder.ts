@@ -606,6 +606,56 @@ export function tlsClientHello(sni: string | null, opts: ClientHelloOptions = {}
   return concat(Uint8Array.of(0x16, 3, opts.recordVersionMinor ?? 1), u16(handshake.length), handshake);
 }
 
+/** A DER element (X.690): tag, definite length, contents. */
+export function der(tag: number, ...contents: Uint8Array[]): Uint8Array {
+  const body = concat(...contents);
+  const n = body.length;
+  const len = n < 0x80 ? Uint8Array.of(n) : n < 0x100 ? Uint8Array.of(0x81, n) : Uint8Array.of(0x82, n >> 8, n & 0xff);
+  return concat(Uint8Array.of(tag), len, body);
+}
+
+/** An X.501 Name of the given attributes (CN, O, C), one RDN each, in order. */
+export function derName(attrs: { cn?: string; o?: string; c?: string }): Uint8Array {
+  const rdn = (attr: number, value: string, tag = 0x0c) => der(0x31, der(0x30, der(0x06, Uint8Array.of(0x55, 0x04, attr)), der(tag, ascii(value))));
+  const rdns: Uint8Array[] = [];
+  if (attrs.c !== undefined) rdns.push(rdn(6, attrs.c, 0x13));
+  if (attrs.o !== undefined) rdns.push(rdn(10, attrs.o));
+  if (attrs.cn !== undefined) rdns.push(rdn(3, attrs.cn));
+  return der(0x30, ...rdns);
+}
+
+/**
+ * A certificate's DER with the given issuer and subject (RFC 5280 section 4.1 layout: version,
+ * serial, signature algorithm, issuer, validity, subject, key), padded with a key and signature of
+ * `padding` bytes: its structure is real, its signature is not.
+ */
+export function derCertificate(issuer: { cn?: string; o?: string; c?: string }, subject: { cn?: string; o?: string }, padding = 300): Uint8Array {
+  const sha256Rsa = der(0x30, der(0x06, hex('2a864886f70d01010b')), Uint8Array.of(0x05, 0x00));
+  const validity = der(0x30, der(0x17, ascii('250101000000Z')), der(0x17, ascii('270101000000Z')));
+  const key = der(0x30, der(0x30, der(0x06, hex('2a864886f70d010101')), Uint8Array.of(0x05, 0x00)), der(0x03, new Uint8Array(padding).fill(0x5a)));
+  const tbs = der(0x30, der(0xa0, der(0x02, Uint8Array.of(2))), der(0x02, Uint8Array.of(0x01, 0x23)), sha256Rsa, derName(issuer), validity, derName(subject), key);
+  return der(0x30, tbs, sha256Rsa, der(0x03, new Uint8Array(padding).fill(0x33)));
+}
+
+/**
+ * A TLS 1.2 server's first flight (RFC 5246 section 7.4): ServerHello, Certificate (`certs`, the
+ * server's own first), ServerHelloDone, in one handshake record per message. With `tls13`, the
+ * ServerHello selects TLS 1.3 (supported_versions) and no certificate follows in clear.
+ */
+export function tlsServerFlight(certs: Uint8Array[], opts: { tls13?: boolean } = {}): Uint8Array {
+  const u16 = (v: number) => Uint8Array.of((v >> 8) & 0xff, v & 0xff);
+  const u24 = (v: number) => Uint8Array.of((v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
+  const record = (handshakeType: number, body: Uint8Array) => {
+    const msg = concat(Uint8Array.of(handshakeType), u24(body.length), body);
+    return concat(Uint8Array.of(0x16, 3, 3), u16(msg.length), msg);
+  };
+  const exts = opts.tls13 ? concat(hex('002b 0002 0304'), hex('0033 0024 001d 0020'), new Uint8Array(32).fill(7)) : hex('ff01 0001 00');
+  const hello = concat(hex('0303'), new Uint8Array(32).fill(0x44), Uint8Array.of(32), new Uint8Array(32).fill(0x55), hex(opts.tls13 ? '1301' : 'c02f'), Uint8Array.of(0), u16(exts.length), exts);
+  if (opts.tls13) return concat(record(2, hello), hex('140303 0001 01'), hex('170303 0020'), new Uint8Array(32).fill(9));
+  const list = concat(...certs.map((c) => concat(u24(c.length), c)));
+  return concat(record(2, hello), record(11, concat(u24(list.length), list)), record(14, new Uint8Array(0)));
+}
+
 /**
  * One protocol tower for ncacn_ip_tcp (C706 appendix L): 5 floors (interface UUID, transfer syntax
  * NDR, RPC CO, TCP port, IP address), floor count and lengths little-endian, port and address
