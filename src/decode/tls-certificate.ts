@@ -119,9 +119,10 @@ export function startServerFlight(
   if (captured < RECORD_HEADER_LEN + 1 || b[payload] !== TLS_CONTENT_HANDSHAKE || b[payload + 1] !== 3) return false;
   if (b[payload + RECORD_HEADER_LEN] !== TLS_HANDSHAKE_SERVER_HELLO) return false;
   const take = Math.min(payloadLen, captured, MAX_FLIGHT_BYTES);
-  const buf = new Uint8Array(MAX_FLIGHT_BYTES);
+  // Read in place first: a TLS 1.3 flight, or a whole TLS 1.2 one, needs no copy.
+  if (readFlight(b.subarray(payload, payload + take), take, pkt, frame, diag) === DONE || captured < payloadLen || take >= MAX_FLIGHT_BYTES) return true;
+  const buf = new Uint8Array(Math.min(MAX_FLIGHT_BYTES, 4 * take));
   buf.set(b.subarray(payload, payload + take));
-  if (readFlight(buf, take, pkt, frame, diag) === DONE || captured < payloadLen || take >= MAX_FLIGHT_BYTES) return true;
   const flights = (pkt.serverFlights ??= new ServerFlights());
   const known = flights.waiting.findIndex((f) => sameDirection(f, pkt));
   if (known >= 0) flights.waiting.splice(known, 1);
@@ -162,13 +163,19 @@ export function continueServerFlight(
   const ahead = (pkt.tcpSeq - f.nextSeq) | 0;
   const skip = -ahead;
   if (ahead <= 0 && skip >= payloadLen) return true; // data already taken (a retransmission)
-  const take = ahead > 0 ? 0 : Math.min(Math.min(payloadLen, captured) - skip, f.buf.length - f.have);
+  const take = ahead > 0 ? 0 : Math.min(Math.min(payloadLen, captured) - skip, MAX_FLIGHT_BYTES - f.have);
   if (take > 0) {
+    if (f.have + take > f.buf.length) {
+      // Grown as the flight comes (a certificate chain is a few KiB; most flights need no more).
+      const grown = new Uint8Array(Math.min(MAX_FLIGHT_BYTES, Math.max(2 * f.buf.length, f.have + take)));
+      grown.set(f.buf.subarray(0, f.have));
+      f.buf = grown;
+    }
     f.buf.set(b.subarray(payload + skip, payload + skip + take), f.have);
     f.have += take;
     f.nextSeq = (f.nextSeq + take) >>> 0;
   }
-  if (ahead > 0 || readFlight(f.buf, f.have, pkt, frame, diag) === DONE || captured < payloadLen || f.have >= f.buf.length) {
+  if (ahead > 0 || readFlight(f.buf, f.have, pkt, frame, diag) === DONE || captured < payloadLen || f.have >= MAX_FLIGHT_BYTES) {
     flights.waiting.splice(at, 1);
   }
   return true;

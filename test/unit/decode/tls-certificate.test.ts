@@ -11,6 +11,7 @@ import { isMicrosoftName, looksInspected, readCertificateNames } from '../../../
 import { Packet } from '../../../src/decode/types.js';
 import { derCertificate, ethernet, frameOf, IPPROTO_TCP, ipv4, tcp, TCP_ACK, TCP_PSH, tlsServerFlight } from '../../support/packet-builder.js';
 import { writePcap } from '../../support/pcap-writer.js';
+import { mulberry32 } from '../../support/rng.js';
 
 const T0 = 1_714_557_600_000_000;
 const CONNECT = '10.0.0.20';
@@ -113,6 +114,17 @@ describe("TLS inspection seen in a server's certificate (TLS 1.2 first flight)",
     decodeFrame(frameOf(1, parts[2], { tsMicros: T0 + 2000, index: 3 }), pkt, diag);
     expect(diag.countOf('tls_inspected')).toBe(0);
     expect(pkt.serverFlights?.waiting ?? []).toHaveLength(0);
+  });
+
+  it('damaged flights (any byte changed, lengths included) never throw, and are never reported for another subject', () => {
+    const flight = inspected();
+    const rnd = mulberry32(20261126);
+    for (let n = 0; n < 400; n++) {
+      const damaged = flight.slice();
+      for (let k = 0; k < 3; k++) damaged[Math.floor(rnd() * damaged.length)] = Math.floor(rnd() * 256);
+      const { reported } = decodeAll(segments(damaged));
+      for (const r of reported) expect(r.examples[0].detail).toMatch(/^the certificate presented for [^\x00-\x1f]+ in frame \d+ was issued by/);
+    }
   });
 
   it('analyze says it on the terminal and in the report', () => {
