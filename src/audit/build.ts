@@ -210,6 +210,11 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   const snappedFrames = args.dataQuality.counters.frames_snapped ?? 0;
   const evaluated = evaluateAudit(summary, roles, { catalog, features, observedHosts: args.observedHosts, snappedFrames });
   const verdict = computeVerdict(evaluated.findings, evaluated.unexpected_total, args.failOn);
+  const inspected = args.dataQuality.counters.tls_inspected_certificates ?? 0;
+  if (inspected > 0) {
+    // Not a flow's status (the connections may well complete), but what breaks a sync that "passes".
+    verdict.summary += `; TLS inspection of Microsoft endpoints seen (${plural(inspected, 'certificate', 'certificates')} from another issuer, see data quality)`;
+  }
   const hosts = hostsWithRoles(roles)
     .sort((a, b) => compareAddresses(a.address, b.address))
     .map((h) => ({
