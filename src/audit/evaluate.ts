@@ -32,7 +32,8 @@ const MAX_DNS_NAMES = 3;
 
 /** Said wherever a required flow is missing from a capture. */
 export const CAPTURE_BLIND_SPOT =
-  "a capture cannot see what the capturing host's own firewall drops before the capture point";
+  "a capture cannot see what the capturing host's own firewall drops before the capture point (a pktmon trace records Windows' drops: " +
+  '`pktmon etl2pcap trace.etl --drop-only --out drops.pcapng` writes them, to audit with the capture)';
 
 /**
  * Roles whose hosts are interchangeable cloud addresses (one DNS answer gives several): the source
