@@ -77,6 +77,18 @@ describe('outcomes of the failure captures', () => {
   });
 });
 
+describe('copies of one packet', () => {
+  it('NFLOG logs a packet once per matching rule: the SYN in frames 1-3 (tshark: one IP ID, 0xe8ef) counts once', async () => {
+    const { flows, diag, result } = await readCorpusFile('pcap-linktypes/nflog_http.pcap');
+    expect(result.summary!.records).toBe(13); // every frame is still read, as tshark reads it
+    expect(diag.counters.get('frames_duplicate')).toBe(2);
+    expect(flows).toHaveLength(1);
+    expect([flows[0].connState, flows[0].synCount, flows[0].history.startsWith('Sh')]).toEqual(['SF', 1, true]);
+    const copy = diag.toDataQuality().diagnostics.find((d) => d.code === 'frame_duplicate');
+    expect(copy?.examples[0].detail).toMatch(/^frame 2 is a copy of frame 1: /);
+  });
+});
+
 describe('application names', () => {
   it('reads the TLS SNI of the Chrome capture', async () => {
     const { flows } = await readCorpusFile('pcap-tls-dns/tls12_sni_google_chrome34.pcap');
