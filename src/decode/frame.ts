@@ -76,9 +76,11 @@ export function decodeFrame(frame: Frame, pkt: Packet, diag: DiagnosticSink): bo
   pkt.tsMicros = frame.tsMicros;
   pkt.frame = frame.origin.index;
   pkt.fileOffset = frame.origin.offset;
+  const decoded = decodeLink(frame, pkt, diag);
   // Said in the report: names past the cut are not read (a pktmon capture keeps 128 bytes by default).
-  if (frame.capturedLen < frame.originalLen) diag.count('frames_snapped');
-  return decodeLink(frame, pkt, diag) && !isSecondCopy(frame, pkt, diag);
+  // Also when the frame's own length was written as the cut one: the IP header still tells.
+  if (frame.capturedLen < frame.originalLen || pkt.truncated) diag.count('frames_snapped');
+  return decoded && !isSecondCopy(frame, pkt, diag);
 }
 
 function decodeLink(frame: Frame, pkt: Packet, diag: DiagnosticSink): boolean {

@@ -87,6 +87,13 @@ describe('truncation at every byte', () => {
     });
   }
 
+  it('frames kept only in part are counted as snapped, also when the capture wrote the cut length as the original one', () => {
+    const frame = ethernet({ pad: false }, syn4);
+    expect(decode(1, frame.subarray(0, 50), { originalLen: frame.length }).diag.counters.get('frames_snapped')).toBe(1);
+    expect(decode(1, frame.subarray(0, 50)).diag.counters.get('frames_snapped')).toBe(1); // the IP total length tells
+    expect(decode(1, frame).diag.counters.get('frames_snapped')).toBeUndefined();
+  });
+
   it('a cut inside the IPv4 options keeps the addresses and reports ipv4_truncated', () => {
     const r = decode(1, ethernet({ pad: false }, syn4).subarray(0, 14 + 22), { originalLen: 200 });
     expect([r.ok, r.pkt.ipVersion, r.pkt.srcPort, r.pkt.truncated]).toEqual([true, 4, 0, true]);
