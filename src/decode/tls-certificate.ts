@@ -84,11 +84,54 @@ interface PendingFlight {
   have: number;
 }
 
-/** The server flights of one capture that wait for their next TCP segments (Packet.serverFlights). */
+/**
+ * The server flights of one capture that wait for their next TCP segments (Packet.serverFlights),
+ * found by their port pair: every TCP segment with a payload asks, so the lookup must not walk them.
+ */
 export class ServerFlights {
-  readonly waiting: PendingFlight[] = [];
+  /** Waiting flights by port pair (srcPort * 65536 + dstPort), oldest first in insertion order. */
+  private readonly byPorts = new Map<number, PendingFlight[]>();
+  private count = 0;
   /** Issuers already reported in this capture. */
   readonly reported = new Set<string>();
+
+  get size(): number {
+    return this.count;
+  }
+
+  find(pkt: Packet): PendingFlight | null {
+    const list = this.byPorts.get(pkt.srcPort * 65536 + pkt.dstPort);
+    if (list === undefined) return null;
+    for (const f of list) if (sameDirection(f, pkt)) return f;
+    return null;
+  }
+
+  add(f: PendingFlight): void {
+    if (this.count >= MAX_PENDING_FLIGHTS) {
+      // The oldest port pair's oldest flight: Map keeps insertion order.
+      const [key, list] = this.byPorts.entries().next().value!;
+      this.removeFrom(key, list, list[0]);
+    }
+    const key = f.srcPort * 65536 + f.dstPort;
+    const list = this.byPorts.get(key);
+    if (list === undefined) this.byPorts.set(key, [f]);
+    else list.push(f);
+    this.count++;
+  }
+
+  remove(f: PendingFlight): void {
+    const key = f.srcPort * 65536 + f.dstPort;
+    const list = this.byPorts.get(key);
+    if (list !== undefined) this.removeFrom(key, list, f);
+  }
+
+  private removeFrom(key: number, list: PendingFlight[], f: PendingFlight): void {
+    const at = list.indexOf(f);
+    if (at < 0) return;
+    list.splice(at, 1);
+    if (list.length === 0) this.byPorts.delete(key);
+    this.count--;
+  }
 }
 
 function sameDirection(f: PendingFlight, pkt: Packet): boolean {
@@ -124,10 +167,9 @@ export function startServerFlight(
   const buf = new Uint8Array(Math.min(MAX_FLIGHT_BYTES, 4 * take));
   buf.set(b.subarray(payload, payload + take));
   const flights = (pkt.serverFlights ??= new ServerFlights());
-  const known = flights.waiting.findIndex((f) => sameDirection(f, pkt));
-  if (known >= 0) flights.waiting.splice(known, 1);
-  if (flights.waiting.length >= MAX_PENDING_FLIGHTS) flights.waiting.shift();
-  flights.waiting.push({
+  const known = flights.find(pkt);
+  if (known !== null) flights.remove(known);
+  flights.add({
     ipVersion: pkt.ipVersion,
     src: pkt.src.slice(),
     dst: pkt.dst.slice(),
@@ -155,10 +197,9 @@ export function continueServerFlight(
   diag: DiagnosticSink,
 ): boolean {
   const flights = pkt.serverFlights;
-  if (flights === null || flights.waiting.length === 0) return false;
-  const at = flights.waiting.findIndex((f) => sameDirection(f, pkt));
-  if (at < 0) return false;
-  const f = flights.waiting[at];
+  if (flights === null || flights.size === 0) return false;
+  const f = flights.find(pkt);
+  if (f === null) return false;
   // Signed distance in sequence space (it wraps at 2^32).
   const ahead = (pkt.tcpSeq - f.nextSeq) | 0;
   const skip = -ahead;
@@ -176,7 +217,7 @@ export function continueServerFlight(
     f.nextSeq = (f.nextSeq + take) >>> 0;
   }
   if (ahead > 0 || readFlight(f.buf, f.have, pkt, frame, diag) === DONE || captured < payloadLen || f.have >= MAX_FLIGHT_BYTES) {
-    flights.waiting.splice(at, 1);
+    flights.remove(f);
   }
   return true;
 }

@@ -85,7 +85,7 @@ describe("TLS inspection seen in a server's certificate (TLS 1.2 first flight)",
         'exempt the Microsoft endpoints from inspection)',
     );
     expect(diag.counters.get('tls_inspected_certificates')).toBe(1);
-    expect(pkt.serverFlights?.waiting ?? []).toHaveLength(0);
+    expect(pkt.serverFlights?.size ?? 0).toBe(0);
   });
 
   it('the same issuer on another connection is counted, not reported again', () => {
@@ -100,7 +100,7 @@ describe("TLS inspection seen in a server's certificate (TLS 1.2 first flight)",
     expect(decodeAll(segments(tlsServerFlight([derCertificate(ZSCALER, { cn: 'www.example.org' }, 900)]))).reported).toEqual([]);
     const tls13 = decodeAll(segments(tlsServerFlight([], { tls13: true })));
     expect(tls13.reported).toEqual([]);
-    expect(tls13.pkt.serverFlights?.waiting ?? []).toHaveLength(0);
+    expect(tls13.pkt.serverFlights?.size ?? 0).toBe(0);
   });
 
   it('a segment missing from the flight, or the snap length, gives it up; a retransmitted segment changes nothing', () => {
@@ -113,7 +113,15 @@ describe("TLS inspection seen in a server's certificate (TLS 1.2 first flight)",
     decodeFrame(frameOf(1, parts[1].subarray(0, 128), { tsMicros: T0 + 1000, index: 2, originalLen: parts[1].length }), pkt, diag);
     decodeFrame(frameOf(1, parts[2], { tsMicros: T0 + 2000, index: 3 }), pkt, diag);
     expect(diag.countOf('tls_inspected')).toBe(0);
-    expect(pkt.serverFlights?.waiting ?? []).toHaveLength(0);
+    expect(pkt.serverFlights?.size ?? 0).toBe(0);
+  });
+
+  it('at most 64 flights wait at once: the oldest give way, a recent one still completes', () => {
+    const starts = Array.from({ length: 70 }, (_, i) => segments(inspected(), 1200, 443, 51000 + i)[0]);
+    const last = segments(inspected(), 1200, 443, 51069);
+    const { pkt, reported } = decodeAll([...starts, ...last.slice(1)]);
+    expect(reported).toHaveLength(1);
+    expect(pkt.serverFlights!.size).toBe(63);
   });
 
   it('damaged flights (any byte changed, lengths included) never throw, and are never reported for another subject', () => {
