@@ -236,6 +236,7 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
     findings: evaluated.findings,
     unexpected: evaluated.unexpected,
     unexpected_total: evaluated.unexpected_total,
+    group_flows: evaluated.group_flows,
     unknown_endpoints: evaluated.unknown_endpoints,
     unknown_endpoints_total: evaluated.unknown_endpoints_total,
     dns_failures: dnsFailures(summary),

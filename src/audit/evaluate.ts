@@ -13,6 +13,7 @@ import { filterForDnsNames, filterForFlow, filterForPorts, type PortSpec } from 
 import { mergeTimelines, pickEvidence } from './evidence.js';
 import { judgeTraffic, tallyAggregates } from './judge.js';
 import { addressOrder } from '../common/ip.js';
+import { isGroupAddress } from '../roles/address-scope.js';
 import { hostsWithRoles, peekHost } from '../roles/host-map.js';
 import { pairIndexFor, PROTO_ICMP, PROTO_TCP, type PairIndex } from '../roles/pair-index.js';
 import { addressSortKey, compareAddresses, compareStatus, sortRoles } from './order.js';
@@ -61,6 +62,8 @@ export interface EvaluateResult {
   unexpected_total: number;
   /** Unknown endpoints before the cap. */
   unknown_endpoints_total: number;
+  /** Flows of role hosts to multicast and broadcast addresses, left out of `unexpected` (see Evaluator.isGroup). */
+  group_flows: number;
 }
 
 function pairKey(orig: string, resp: string): string {
@@ -310,6 +313,35 @@ class Evaluator {
   ) {
     this.idx = new AuditIndex(summary, roles, opts);
     this.features = opts.features;
+  }
+
+  private readonly groupMemo = new Map<number, boolean>();
+
+  /**
+   * True when pair-index id `id` addresses a group, not a host: multicast and the limited broadcast
+   * (isGroupAddress), or an IPv4 address ending in .255 that only ever received unanswered UDP and
+   * sent nothing, as a subnet's broadcast address does (NetBIOS 137/138, DHCP, Wake-on-LAN). Windows
+   * hosts send to them whatever the firewall (LLMNR, mDNS, SSDP, WS-Discovery): listed as unexpected
+   * traffic, they would fill every audit of a real capture, and fail any run with --fail-on unexpected.
+   */
+  private isGroup(id: number): boolean {
+    const { index } = this.idx;
+    const address = index.addresses[id];
+    // Asked of every address of a capture's tens of thousands: most are ruled out by their first character.
+    const c = address.charCodeAt(0);
+    if (c !== 0x32 && c !== 0x66 && c !== 0x46 && !address.endsWith('.255')) return false; // '2', 'f', 'F'
+    let group = this.groupMemo.get(id);
+    if (group !== undefined) return group;
+    group = isGroupAddress(address);
+    if (!group && address.endsWith('.255') && index.byOrig.start[id + 1] === index.byOrig.start[id]) {
+      group = true;
+      for (let k = index.byResp.start[id]; k < index.byResp.start[id + 1] && group; k++) {
+        const i = index.byResp.items[k];
+        if (index.proto[i] === PROTO_TCP || index.completed[i] > 0) group = false;
+      }
+    }
+    this.groupMemo.set(id, group);
+    return group;
   }
 
   /** True when the rule has no condition or any of its conditions is turned on. */
@@ -623,9 +655,10 @@ class Evaluator {
    * Flows between role hosts, or from a role host to an address without a role, on a (transport,
    * port) no rule names for those roles. ICMP only when refused (pings are not worth a line).
    */
-  unexpected(): { list: UnexpectedFlow[]; total: number } {
+  unexpected(): { list: UnexpectedFlow[]; total: number; groupFlows: number } {
     const all: PairAggregate[] = [];
-    const { byOrig } = this.idx.index;
+    let groupFlows = 0;
+    const { byOrig, resp } = this.idx.index;
     for (const address of this.idx.hostRoles.keys()) {
       const id = this.idx.index.idOf(address);
       if (id === undefined) continue;
@@ -636,6 +669,10 @@ class Evaluator {
         if (a.proto === 'icmp' && a.refused === 0) continue;
         if (looksLikeReversedReply(a)) continue;
         if (this.covered(a, srcRoles, this.idx.hostRoles.get(a.respH))) continue;
+        if (this.isGroup(resp[byOrig.items[k]])) {
+          groupFlows += a.flows;
+          continue;
+        }
         all.push(a);
       }
     }
@@ -661,7 +698,7 @@ class Evaluator {
         display_filter: filterForFlow(a.origH, a.respH, a.proto, a.respP),
       };
     });
-    return { list, total: all.length };
+    return { list, total: all.length, groupFlows };
   }
 
   /** Addresses seen in flows that hold no role, most flows first. */
@@ -671,7 +708,7 @@ class Evaluator {
     const { index, isRoleHost, flowsOf: flows, inPairs } = this.idx;
     const unknown = new Int32Array(inPairs.length);
     let total = 0;
-    for (let id = 0; id < inPairs.length; id++) if (inPairs[id] === 1 && isRoleHost[id] === 0) unknown[total++] = id;
+    for (let id = 0; id < inPairs.length; id++) if (inPairs[id] === 1 && isRoleHost[id] === 0 && !this.isGroup(id)) unknown[total++] = id;
     const kept = busiestFirst(unknown.subarray(0, total), flows, index.addresses, MAX_UNKNOWN_ENDPOINTS);
     // The smallest distinct ports of each kept address, its pairs on either side (whatever their
     // order). Bounded: a scanner touching every port must not grow this list without limit.
@@ -788,5 +825,6 @@ export function evaluateAudit(summary: FlowSummaryData, roles: RoleMap, opts: Au
     unknown_endpoints: unknown.list,
     unexpected_total: unexpected.total,
     unknown_endpoints_total: unknown.total,
+    group_flows: unexpected.groupFlows,
   };
 }

@@ -140,6 +140,11 @@ export interface AuditResult {
   unexpected: UnexpectedFlow[];
   /** Unexpected flows found before the cap on `unexpected[]` (added; absent in older results). */
   unexpected_total?: number;
+  /**
+   * Flows of role hosts to multicast and broadcast addresses (LLMNR, mDNS, SSDP, NetBIOS, DHCP ...),
+   * left out of `unexpected[]` and `unknown_endpoints[]`: they address no host (added; absent in older results).
+   */
+  group_flows?: number;
   unknown_endpoints: UnknownEndpoint[];
   /** Unknown endpoints found before the cap on `unknown_endpoints[]` (added; absent in older results). */
   unknown_endpoints_total?: number;

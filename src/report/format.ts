@@ -4,7 +4,7 @@
  */
 import { CONN_STATE_ORDER } from '../audit/judge.js';
 import { formatDurationMicros, formatEvidencePlace } from '../audit/text.js';
-import type { EvidenceRef, Finding } from '../audit/types.js';
+import type { AuditResult, EvidenceRef, Finding } from '../audit/types.js';
 import { formatIsoMicros } from '../common/time.js';
 import type { ConnState } from '../flows/types.js';
 
@@ -78,4 +78,14 @@ export function formatBytes(n: number): string {
     u++;
   }
   return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+/** The sentence saying what traffic to group addresses was left out of the list, or '' when none. */
+export function groupFlowsNote(r: AuditResult): string {
+  const n = r.group_flows ?? 0;
+  if (n === 0) return '';
+  return (
+    `Not listed: ${n} ${n === 1 ? 'flow' : 'flows'} of role hosts to multicast and broadcast addresses (local discovery such as ` +
+    'LLMNR 5355, mDNS 5353, SSDP 1900, NetBIOS 137, DHCP 67), which address no host.'
+  );
 }

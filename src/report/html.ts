@@ -14,7 +14,7 @@ import { ALL_ROLES, type Role } from '../catalog/types.js';
 import { formatCount } from '../common/count.js';
 import { formatIsoMicros } from '../common/time.js';
 import { escapeHtml, toSingleLine } from './escape.js';
-import { formatBytes, formatConnStates, formatEvidencePlace, formatTime, formatWindow } from './format.js';
+import { formatBytes, formatConnStates, formatEvidencePlace, formatTime, formatWindow, groupFlowsNote } from './format.js';
 import { REPORT_CSS, REPORT_SCRIPT } from './html-assets.js';
 import { renderHostBarsSvg } from './svg/host-bars.js';
 import { renderOutcomeLegend, renderStatusLegend } from './svg/legend.js';
@@ -429,7 +429,9 @@ function rolesText(roles: string[]): string {
 function renderUnexpected(result: AuditResult, ctx: RenderContext): string {
   // report.json may cap the list; the total is exact.
   const total = Math.max(result.unexpected_total ?? 0, result.unexpected.length);
-  if (total === 0) return '<p>None: all traffic of role hosts is on ports the catalog names.</p>';
+  const group = groupFlowsNote(result);
+  const groupHtml = group ? `<p class="muted">${esc(group)}</p>` : '';
+  if (total === 0) return `<p>None: all traffic of role hosts is on ports the catalog names.</p>${groupHtml}`;
   const names = hostNames(result);
   const shown: UnexpectedFlow[] = result.unexpected.slice(0, ctx.opts.maxRowsPerTable);
   const rows = shown.map((u) => [
@@ -442,6 +444,7 @@ function renderUnexpected(result: AuditResult, ctx: RenderContext): string {
   ]);
   return (
     `<p>${formatCount(total)} host pair/port combination${total === 1 ? '' : 's'} between role hosts (or from them to unknown hosts) on ports no rule names.</p>` +
+    groupHtml +
     renderTable(
       ctx,
       'Unexpected traffic',

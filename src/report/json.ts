@@ -24,6 +24,7 @@ const KEY_ORDER: readonly string[] = [
   'findings',
   'unexpected',
   'unexpected_total',
+  'group_flows',
   'unknown_endpoints',
   'unknown_endpoints_total',
   'dns_failures',

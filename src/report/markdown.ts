@@ -20,6 +20,7 @@ import {
   formatSide,
   formatTime,
   formatWindow,
+  groupFlowsNote,
 } from './format.js';
 
 /** Rows per findings table; the full list is in report.json / report.csv. */
@@ -214,7 +215,9 @@ function rolesText(roles: readonly string[]): string {
 function renderUnexpected(r: AuditResult): string[] {
   const total = r.unexpected_total ?? r.unexpected.length;
   const out = ['', '## Unexpected traffic', ''];
-  if (total === 0) return [...out, 'None: all traffic of role hosts is on ports the catalog names.'];
+  const group = groupFlowsNote(r);
+  if (total === 0) return [...out, 'None: all traffic of role hosts is on ports the catalog names.', ...(group ? ['', group] : [])];
+  if (group) out.push(group, '');
   out.push(
     `${total} ${total === 1 ? 'combination' : 'combinations'} of host pair and port between role hosts (or from them to unknown hosts) that no catalog rule names:`,
     '',

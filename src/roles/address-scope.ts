@@ -29,6 +29,20 @@ export function isPrivateAddress(address: string): boolean {
   return zeroUpTo15 && (b[15] === 0 || b[15] === 1); // :: and ::1
 }
 
+/**
+ * True for addresses that name a group, not a host: IPv4 multicast (224.0.0.0/4), the limited
+ * broadcast 255.255.255.255, IPv6 multicast (ff00::/8). Windows hosts send to them all the time
+ * (LLMNR, mDNS, SSDP, WS-Discovery, DHCP), whatever the firewall.
+ */
+export function isGroupAddress(address: string): boolean {
+  const v4 = ipv4Number(address);
+  if (v4 >= 0) return v4 >>> 28 === 0xe || v4 >>> 0 === 0xffffffff;
+  const b = parseIp(address);
+  if (!b) return false;
+  if (b.length === 4) return b[0] >>> 4 === 0xe || (b[0] & b[1] & b[2] & b[3]) === 0xff;
+  return b[0] === 0xff;
+}
+
 function isPrivateV4(a: number, b: number): boolean {
   return (
     a === 10 ||

@@ -444,6 +444,23 @@ describe('evaluateAudit: unexpected traffic and unknown endpoints', () => {
     expect(r.unexpected[0].display_filter).toBe('ip.addr==10.0.0.20 && ip.addr==10.0.0.10 && icmp');
   });
 
+  it("leaves out the multicast and broadcast noise of every Windows host (LLMNR, mDNS, SSDP, NetBIOS, DHCP), and says how much", () => {
+    const pairs = [
+      agg({ proto: 'udp', respH: '224.0.0.252', respP: 5355, unanswered: 4 }), // LLMNR
+      agg({ proto: 'udp', respH: '239.255.255.250', respP: 1900, unanswered: 3 }), // SSDP
+      agg({ proto: 'udp', respH: 'ff02::1:3', respP: 5355, unanswered: 2 }), // LLMNR over IPv6
+      agg({ proto: 'udp', respH: '255.255.255.255', respP: 67, unanswered: 1 }), // DHCP
+      agg({ proto: 'udp', respH: '10.0.0.255', respP: 137, unanswered: 5 }), // NetBIOS to the subnet's broadcast
+      // An address ending in .255 that answers (a host in a /23) is a host like any other.
+      agg({ respH: '10.0.1.255', respP: 3389, completed: 1 }),
+    ];
+    const r = run([LDAP], summary({ pairs }));
+    expect(r.unexpected.map((u) => `${u.dst}:${u.port}`)).toEqual(['10.0.1.255:3389']);
+    expect(r.unexpected_total).toBe(1);
+    expect(r.group_flows).toBe(15);
+    expect(r.unknown_endpoints.map((u) => u.address)).toEqual(['10.0.1.255']);
+  });
+
   it('caps the list and keeps the total', () => {
     const pairs = [];
     for (let p = 1; p <= MAX_UNEXPECTED + 20; p++) pairs.push(agg({ respH: DC1, respP: 10000 + p, completed: 1 }));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../../src/catalog/load.js';
 import { assignRoles, hostRoles, hostsWithRole, MAX_NAMES_PER_HOST, roleSourceSummary } from '../../../src/roles/assign.js';
-import { isPrivateAddress } from '../../../src/roles/address-scope.js';
+import { isGroupAddress, isPrivateAddress } from '../../../src/roles/address-scope.js';
 import { parseInventory, parseRoleFlag } from '../../../src/roles/inventory.js';
 import type { RoleEvidence, RoleMap } from '../../../src/roles/types.js';
 import { healthySync, SummaryBuilder } from './summary-builder.js';
@@ -324,6 +324,13 @@ describe('isPrivateAddress', () => {
     for (const a of ['172.32.0.1', '20.190.1.2', '8.8.8.8', '2001:db8::1', '2603:1006::1', '::ffff:8.8.8.8', 'not-an-ip']) {
       expect(isPrivateAddress(a), a).toBe(false);
     }
+  });
+});
+
+describe('isGroupAddress', () => {
+  it('knows multicast (IPv4 and IPv6) and the limited broadcast, and nothing else', () => {
+    for (const a of ['224.0.0.252', '239.255.255.250', '224.0.0.251', '255.255.255.255', 'ff02::1:3', 'ff02::fb', 'FF05::C']) expect(isGroupAddress(a), a).toBe(true);
+    for (const a of ['223.255.255.255', '240.0.0.1', '10.0.0.255', '20.190.151.68', 'fe80::1', '2001:db8::ff', 'not-an-ip']) expect(isGroupAddress(a), a).toBe(false);
   });
 });
 
