@@ -9,7 +9,8 @@
  * reads "sent again, never answered", which the audit judges blocked.
  *
  * A copy is a packet whose headers are identical to those of a packet decoded within
- * {@link COPY_WINDOW_MICROS} before it: addresses, IPv4 Identification, lengths, ports, TCP
+ * {@link COPY_WINDOW_MICROS} before it ({@link NUMBERED_COPY_WINDOW_MICROS} when it carries an IPv4
+ * Identification): addresses, IPv4 Identification, lengths, ports, TCP
  * sequence, acknowledgement, flags and window, ICMP type and code, and the transport checksum
  * (which covers the payload). A retransmission is not a copy: its IPv4 Identification differs
  * (Windows and Linux number every packet they send), and it comes a retransmission timeout later
@@ -21,6 +22,11 @@ import type { Packet } from './types.js';
 
 /** Copies come microseconds apart (the packet's way through one host's stack, or one switch). */
 export const COPY_WINDOW_MICROS = 2_000;
+/**
+ * With an IPv4 Identification (not 0), a packet sent again has another one: identical headers are a
+ * copy even when a loaded host logged it later (pktmon's components, queued behind other traffic).
+ */
+export const NUMBERED_COPY_WINDOW_MICROS = 100_000;
 /**
  * Remembered packets (a power of two): copies come within a few packets of each other, and a small
  * table stays in the processor's cache. A slot is overwritten by a later packet of the same slot.
@@ -61,7 +67,7 @@ export class RecentPackets {
     const dt = pkt.tsMicros - this.ts[slot];
     if (
       dt >= 0 &&
-      dt <= COPY_WINDOW_MICROS &&
+      dt <= (pkt.ipId !== 0 ? NUMBERED_COPY_WINDOW_MICROS : COPY_WINDOW_MICROS) &&
       m[at + 3] === w3 &&
       m[at + 4] === w4 &&
       m[at + 1] === w1 &&

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DiagnosticSink } from '../../../src/common/diagnostics.js';
-import { COPY_WINDOW_MICROS } from '../../../src/decode/duplicates.js';
+import { COPY_WINDOW_MICROS, NUMBERED_COPY_WINDOW_MICROS } from '../../../src/decode/duplicates.js';
 import { decodeFrame } from '../../../src/decode/frame.js';
 import { Packet } from '../../../src/decode/types.js';
 import {
@@ -59,10 +59,20 @@ describe('second copies of one packet (pktmon, Npcap, NFLOG, SPAN)', () => {
     const { kept, diag } = decodeAll([
       { data: syn(7), tsMicros: T0 },
       { data: syn(9), tsMicros: T0 + 5 }, // same segment, sent again (Windows numbers every packet)
-      { data: syn(9), tsMicros: T0 + 5 + COPY_WINDOW_MICROS + 1 }, // identical bytes, but too late to be a copy
+      { data: syn(9), tsMicros: T0 + 5 + NUMBERED_COPY_WINDOW_MICROS + 1 }, // identical, but too late to be a copy
+      { data: syn(0), tsMicros: T0 + 200_000 }, // no Identification (a stack that leaves it 0) ...
+      { data: syn(0), tsMicros: T0 + 200_000 + COPY_WINDOW_MICROS + 1 }, // ... so 2 ms later it is a packet sent again
     ]);
-    expect(kept).toEqual([true, true, true]);
+    expect(kept).toEqual([true, true, true, true, true]);
     expect(diag.counters.get('frames_duplicate')).toBeUndefined();
+  });
+
+  it('with an IPv4 Identification, a copy a loaded host logged later is still a copy', () => {
+    const { kept } = decodeAll([
+      { data: syn(7), tsMicros: T0 },
+      { data: syn(7), tsMicros: T0 + 30_000 },
+    ]);
+    expect(kept).toEqual([true, false]);
   });
 
   it('packets that differ only past the headers differ by their checksum; IPv6 copies are copies too', () => {
