@@ -145,6 +145,18 @@ describe('renderMarkdown', () => {
     expect(text).toContain('a\\|b.pcap @ offset 1234, record 17');
   });
 
+  it('says how much traffic to multicast and broadcast addresses it left out of the unexpected list, in Markdown and HTML', async () => {
+    const { renderHtml } = await import('../../../src/report/html.js');
+    const note = 'Not listed: 18 flows of role hosts to multicast and broadcast addresses (local discovery such as LLMNR 5355, mDNS 5353, SSDP 1900, NetBIOS 137, DHCP 67), which address no host.';
+    const withGroup = { ...auditResult(), group_flows: 18 };
+    expect(renderMarkdown(withGroup)).toContain(note);
+    expect(renderHtml(withGroup)).toContain(`<p class="muted">${note}</p>`);
+    expect(renderMarkdown(auditResult())).not.toContain('Not listed:');
+    // Without unexpected entries too.
+    const quiet = { ...withGroup, unexpected: [], unexpected_total: 0 };
+    expect(renderMarkdown(quiet)).toContain(`None: all traffic of role hosts is on ports the catalog names.\n\n${note}`);
+  });
+
   it('matches the reviewed snapshot of a small result', async () => {
     await expect(renderMarkdown(auditResult())).toMatchFileSnapshot('./__snapshots__/report-small.md');
   });
