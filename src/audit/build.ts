@@ -178,8 +178,15 @@ export function listEvidenceGaps(summary: FlowSummaryData, dq: DataQuality, inpu
         `(see diagnostics tls_inspected): a proxy or firewall decrypts this traffic, which Entra Connect and its agents do not support`,
     );
   }
+  const kerberos = counter(dq, 'kerberos_errors');
+  if (kerberos > 0) {
+    gaps.push(
+      `Kerberos: ${plural(kerberos, 'request', 'requests')} got an error that stops a logon (see diagnostics kerberos_error): ` +
+        'port 88 is open, but the account could not authenticate',
+    );
+  }
   // Each of these has its own line above: not counted again as a problem.
-  const accounted = new Set(['log_events_lost', 'flow_evicted', 'frame_duplicate', 'tls_inspected']);
+  const accounted = new Set(['log_events_lost', 'flow_evicted', 'frame_duplicate', 'tls_inspected', 'kerberos_error']);
   let damaged = 0;
   for (const d of dq.diagnostics) if (!accounted.has(d.code)) damaged += d.count;
   if (damaged > 0) gaps.push(`${plural(damaged, 'problem was', 'problems were')} reported while reading (see diagnostics): data there was skipped`);
@@ -210,11 +217,13 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   const snappedFrames = args.dataQuality.counters.frames_snapped ?? 0;
   const evaluated = evaluateAudit(summary, roles, { catalog, features, observedHosts: args.observedHosts, snappedFrames });
   const verdict = computeVerdict(evaluated.findings, evaluated.unexpected_total, args.failOn);
+  // Not a flow's status (the connections complete), but what breaks a sync that "passes".
   const inspected = args.dataQuality.counters.tls_inspected_certificates ?? 0;
   if (inspected > 0) {
-    // Not a flow's status (the connections may well complete), but what breaks a sync that "passes".
     verdict.summary += `; TLS inspection of Microsoft endpoints seen (${plural(inspected, 'certificate', 'certificates')} from another issuer, see data quality)`;
   }
+  const kerberos = args.dataQuality.counters.kerberos_errors ?? 0;
+  if (kerberos > 0) verdict.summary += `; Kerberos errors that stop a logon: ${kerberos} (see data quality)`;
   const hosts = hostsWithRoles(roles)
     .sort((a, b) => compareAddresses(a.address, b.address))
     .map((h) => ({

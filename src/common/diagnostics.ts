@@ -71,6 +71,7 @@ export type DiagnosticCode =
   | 'dns_malformed'
   | 'tls_malformed'
   | 'tls_inspected'
+  | 'kerberos_error'
   | 'dcerpc_malformed'
   | 'udp_bad_length'
   // flow assembly

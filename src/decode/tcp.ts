@@ -9,6 +9,7 @@ import { readU16, readU32 } from './cursor.js';
 import { decodeEpmResponse, DCERPC_EPM_PORT, looksLikeDcerpcResponse } from './dcerpc-epm.js';
 import { decodeDnsOverTcp, isDnsPort } from './dns.js';
 import { decodeHttpProxyLine } from './http-proxy.js';
+import { decodeKerberosOverTcp, KERBEROS_PORT } from './kerberos.js';
 import { reportCut, reportShortTransportHeader } from './report.js';
 import { continueServerFlight, startServerFlight } from './tls-certificate.js';
 import { continueClientHello, decodeTlsClientHelloSni, TLS_CONTENT_HANDSHAKE } from './tls-sni.js';
@@ -66,6 +67,8 @@ export function decodeTcp(
   const capturedPayload = dataEnd - payload;
   if (isDnsPort(srcPort) || isDnsPort(dstPort)) {
     decodeDnsOverTcp(b, payload, payloadLen, capturedPayload, pkt, frame, diag);
+  } else if (srcPort === KERBEROS_PORT) {
+    decodeKerberosOverTcp(b, payload, dataEnd, pkt, frame, diag);
   } else if (srcPort === DCERPC_EPM_PORT) {
     if (looksLikeDcerpcResponse(b, payload, dataEnd)) decodeEpmResponse(b, payload, dataEnd, pkt, frame, diag);
   } else if (continueClientHello(b, payload, payloadLen, capturedPayload, pkt, frame, diag)) {

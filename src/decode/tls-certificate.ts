@@ -20,6 +20,7 @@
 import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
 import { readU16 } from './cursor.js';
+import { derElement as element } from './der.js';
 import type { Packet } from './types.js';
 
 const TLS_CONTENT_HANDSHAKE = 0x16;
@@ -313,23 +314,6 @@ function judgeCertificate(names: CertificateNames, pkt: Packet, frame: Frame, di
 
 // ---------------------------------------------------------------------------------------------
 // DER (X.690), as far as a certificate's names need it
-
-/** Tag and content bounds of the DER element at `p`, or null when it runs past `end`. */
-function element(d: Uint8Array, p: number, end: number): { tag: number; start: number; end: number } | null {
-  if (p + 2 > end) return null;
-  const tag = d[p];
-  let len = d[p + 1];
-  let start = p + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 3 || start + n > end) return null;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + d[start + i];
-    start += n;
-  }
-  if (start + len > end) return null;
-  return { tag, start, end: start + len };
-}
 
 const SEQUENCE = 0x30;
 const SET = 0x31;

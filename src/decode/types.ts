@@ -7,6 +7,7 @@
  * them without formatting a string per packet. Use common/ip.ts to format them once per flow.
  */
 import type { RecentPackets } from './duplicates.js';
+import type { KerberosReported } from './kerberos.js';
 import type { ServerFlights } from './tls-certificate.js';
 import type { HelloAssembly } from './tls-sni.js';
 
@@ -120,6 +121,8 @@ export class Packet {
   recentPackets: RecentPackets | null = null;
   /** Servers' first TLS flights split across segments, until their certificate (tls-certificate.ts); same lifetime. */
   serverFlights: ServerFlights | null = null;
+  /** Kerberos errors this capture already reported (kerberos.ts); same lifetime. */
+  kerberosReported: KerberosReported | null = null;
 
   /** Clears every field before the next frame is decoded into this object. */
   reset(): void {
@@ -190,5 +193,5 @@ export type PacketFields = Omit<Packet, 'reset' | DecoderOnlyField>;
  * decoding, and what tells a packet from a copy of it (duplicates.ts). A packet handed to the flow
  * table, or sent from the decoding thread, does without them.
  */
-export const DECODER_ONLY_FIELDS = ['src32', 'dst32', 'helloAssembly', 'recentPackets', 'serverFlights', 'ipId', 'l4Check'] as const;
+export const DECODER_ONLY_FIELDS = ['src32', 'dst32', 'helloAssembly', 'recentPackets', 'serverFlights', 'kerberosReported', 'ipId', 'l4Check'] as const;
 type DecoderOnlyField = (typeof DECODER_ONLY_FIELDS)[number];

@@ -6,6 +6,7 @@ import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
 import { readU16 } from './cursor.js';
 import { decodeDnsMessage, isDnsPort } from './dns.js';
+import { decodeKerberosReply, KERBEROS_PORT } from './kerberos.js';
 import { decodeVxlan, VXLAN_PORT } from './tunnel.js';
 import { reportShortTransportHeader } from './report.js';
 import type { Packet } from './types.js';
@@ -58,6 +59,10 @@ export function decodeUdp(
   if (dstPort === VXLAN_PORT && payloadLen > 0) {
     // A VXLAN datagram: its Ethernet frame is the packet (or, undecodable, none: see tunnel.ts).
     if (decodeVxlan(b, payload, Math.min(dataEnd, payload + payloadLen), pkt, frame, diag) || pkt.ipVersion === 0) return;
+  }
+  if (srcPort === KERBEROS_PORT && payloadLen > 0) {
+    decodeKerberosReply(b, payload, Math.min(dataEnd, payload + payloadLen), pkt, frame, diag);
+    return;
   }
   if (payloadLen <= 0 || !(isDnsPort(srcPort) || isDnsPort(dstPort))) return;
 

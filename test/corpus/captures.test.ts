@@ -89,6 +89,19 @@ describe('copies of one packet', () => {
   });
 });
 
+describe('Kerberos errors', () => {
+  it('names those that stop a logon, as many as tshark finds (kerberos.error_code 6 ×19, 14 ×2, 18 ×2, 23 ×2); the normal ones (25, 52 …) are left alone', async () => {
+    const { diag } = await readCorpusFile('pcap-ad/krb5_kinit_as_tgs_exchanges.pcap');
+    expect(diag.counters.get('kerberos_errors')).toBe(19 + 2 + 2 + 2);
+    const reported = diag.toDataQuality().diagnostics.find((d) => d.code === 'kerberos_error')!;
+    const codes = reported.examples.map((e) => Number(/\((\d+)\)/.exec(e.detail)![1]));
+    expect(new Set(codes)).toEqual(new Set([6, 14, 18, 23]));
+    expect(reported.examples.map((e) => e.detail)).toContain(
+      "the KDC 192.168.1.32 answered 192.168.1.31 with KDC_ERR_KEY_EXPIRED (23) for expired_password_client_principal@VLADG.NET (service krbtgt/VLADG.NET): the account's password has expired",
+    );
+  });
+});
+
 describe('application names', () => {
   it('reads the TLS SNI of the Chrome capture', async () => {
     const { flows } = await readCorpusFile('pcap-tls-dns/tls12_sni_google_chrome34.pcap');
