@@ -185,8 +185,15 @@ export function listEvidenceGaps(summary: FlowSummaryData, dq: DataQuality, inpu
         'port 88 is open, but the account could not authenticate',
     );
   }
+  const binds = counter(dq, 'ldap_bind_errors');
+  if (binds > 0) {
+    gaps.push(
+      `LDAP: ${plural(binds, 'bind was', 'binds were')} refused by a domain controller (see diagnostics ldap_bind_error): ` +
+        'port 389 is open, but the account could not bind',
+    );
+  }
   // Each of these has its own line above: not counted again as a problem.
-  const accounted = new Set(['log_events_lost', 'flow_evicted', 'frame_duplicate', 'tls_inspected', 'kerberos_error']);
+  const accounted = new Set(['log_events_lost', 'flow_evicted', 'frame_duplicate', 'tls_inspected', 'kerberos_error', 'ldap_bind_error']);
   let damaged = 0;
   for (const d of dq.diagnostics) if (!accounted.has(d.code)) damaged += d.count;
   if (damaged > 0) gaps.push(`${plural(damaged, 'problem was', 'problems were')} reported while reading (see diagnostics): data there was skipped`);
@@ -224,6 +231,8 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   }
   const kerberos = args.dataQuality.counters.kerberos_errors ?? 0;
   if (kerberos > 0) verdict.summary += `; Kerberos errors that stop a logon: ${kerberos} (see data quality)`;
+  const binds = args.dataQuality.counters.ldap_bind_errors ?? 0;
+  if (binds > 0) verdict.summary += `; LDAP binds refused: ${binds} (see data quality)`;
   const hosts = hostsWithRoles(roles)
     .sort((a, b) => compareAddresses(a.address, b.address))
     .map((h) => ({

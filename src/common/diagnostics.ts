@@ -72,6 +72,7 @@ export type DiagnosticCode =
   | 'tls_malformed'
   | 'tls_inspected'
   | 'kerberos_error'
+  | 'ldap_bind_error'
   | 'dcerpc_malformed'
   | 'udp_bad_length'
   // flow assembly

@@ -1,10 +1,9 @@
 /**
- * DER (ITU-T X.690) elements, as far as reading a few fields of a certificate (tls-certificate.ts) or
- * a Kerberos message (kerberos.ts) needs: tag, definite length, contents. Lengths of more than three
- * bytes (16 MiB) are not real in either and are refused.
+ * DER and BER (ITU-T X.690) elements with definite lengths, as far as reading a few fields of a
+ * certificate (tls-certificate.ts), a Kerberos message (kerberos.ts) or an LDAP response (ldap.ts)
+ * needs: tag, length, contents. Active Directory writes LDAP lengths in four bytes (0x84 ...);
+ * longer length fields are refused.
  */
-import { readU16 } from './cursor.js';
-
 export interface DerElement {
   tag: number;
   /** Contents: b[start .. end). */
@@ -24,8 +23,9 @@ export function derElement(b: Uint8Array, p: number, end: number, cut = false): 
   let start = p + 2;
   if (len & 0x80) {
     const n = len & 0x7f;
-    if (n === 0 || n > 3 || start + n > end) return null;
-    len = n === 1 ? b[start] : n === 2 ? readU16(b, start) : b[start] * 65536 + readU16(b, start + 1);
+    if (n === 0 || n > 4 || start + n > end) return null;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + b[start + i];
     start += n;
   }
   if (start + len > end) return cut ? { tag, start, end } : null;

@@ -10,6 +10,7 @@ import { decodeEpmResponse, DCERPC_EPM_PORT, looksLikeDcerpcResponse } from './d
 import { decodeDnsOverTcp, isDnsPort } from './dns.js';
 import { decodeHttpProxyLine } from './http-proxy.js';
 import { decodeKerberosOverTcp, KERBEROS_PORT } from './kerberos.js';
+import { decodeLdapResponse, GLOBAL_CATALOG_PORT, LDAP_PORT } from './ldap.js';
 import { reportCut, reportShortTransportHeader } from './report.js';
 import { continueServerFlight, startServerFlight } from './tls-certificate.js';
 import { continueClientHello, decodeTlsClientHelloSni, TLS_CONTENT_HANDSHAKE } from './tls-sni.js';
@@ -69,6 +70,8 @@ export function decodeTcp(
     decodeDnsOverTcp(b, payload, payloadLen, capturedPayload, pkt, frame, diag);
   } else if (srcPort === KERBEROS_PORT) {
     decodeKerberosOverTcp(b, payload, dataEnd, pkt, frame, diag);
+  } else if (srcPort === LDAP_PORT || srcPort === GLOBAL_CATALOG_PORT) {
+    decodeLdapResponse(b, payload, dataEnd, pkt, frame, diag);
   } else if (srcPort === DCERPC_EPM_PORT) {
     if (looksLikeDcerpcResponse(b, payload, dataEnd)) decodeEpmResponse(b, payload, dataEnd, pkt, frame, diag);
   } else if (continueClientHello(b, payload, payloadLen, capturedPayload, pkt, frame, diag)) {

@@ -8,6 +8,7 @@
  */
 import type { RecentPackets } from './duplicates.js';
 import type { KerberosReported } from './kerberos.js';
+import type { LdapReported } from './ldap.js';
 import type { ServerFlights } from './tls-certificate.js';
 import type { HelloAssembly } from './tls-sni.js';
 
@@ -123,6 +124,8 @@ export class Packet {
   serverFlights: ServerFlights | null = null;
   /** Kerberos errors this capture already reported (kerberos.ts); same lifetime. */
   kerberosReported: KerberosReported | null = null;
+  /** Refused LDAP binds this capture already reported (ldap.ts); same lifetime. */
+  ldapReported: LdapReported | null = null;
 
   /** Clears every field before the next frame is decoded into this object. */
   reset(): void {
@@ -193,5 +196,5 @@ export type PacketFields = Omit<Packet, 'reset' | DecoderOnlyField>;
  * decoding, and what tells a packet from a copy of it (duplicates.ts). A packet handed to the flow
  * table, or sent from the decoding thread, does without them.
  */
-export const DECODER_ONLY_FIELDS = ['src32', 'dst32', 'helloAssembly', 'recentPackets', 'serverFlights', 'kerberosReported', 'ipId', 'l4Check'] as const;
+export const DECODER_ONLY_FIELDS = ['src32', 'dst32', 'helloAssembly', 'recentPackets', 'serverFlights', 'kerberosReported', 'ldapReported', 'ipId', 'l4Check'] as const;
 type DecoderOnlyField = (typeof DECODER_ONLY_FIELDS)[number];

@@ -151,6 +151,19 @@ describe('buildAuditResult: the rest of report.json', () => {
     ]);
   });
 
+  it('names what breaks a sync while the ports work (TLS inspection, Kerberos errors, refused binds) on the verdict line and in the gaps', () => {
+    const dq: DataQuality = { counters: { tls_inspected_certificates: 1, kerberos_errors: 2, ldap_bind_errors: 3 }, diagnostics: [], failedFiles: [] };
+    const r = build({ summary: healthy, dataQuality: dq });
+    expect(r.verdict.summary).toMatch(
+      /; TLS inspection of Microsoft endpoints seen \(1 certificate from another issuer, see data quality\); Kerberos errors that stop a logon: 2 \(see data quality\); LDAP binds refused: 3 \(see data quality\)$/,
+    );
+    expect(r.data_quality.evidence_gaps).toEqual([
+      'TLS inspection: 1 certificate for Microsoft names came from an issuer Microsoft does not use (see diagnostics tls_inspected): a proxy or firewall decrypts this traffic, which Entra Connect and its agents do not support',
+      'Kerberos: 2 requests got an error that stops a logon (see diagnostics kerberos_error): port 88 is open, but the account could not authenticate',
+      'LDAP: 3 binds were refused by a domain controller (see diagnostics ldap_bind_error): port 389 is open, but the account could not bind',
+    ]);
+  });
+
   it('reports no gaps for clean data', () => {
     expect(build({ summary: healthy }).data_quality.evidence_gaps).toEqual([]);
   });

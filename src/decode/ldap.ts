@@ -1,0 +1,92 @@
+/**
+ * LDAP binds a domain controller refuses (BindResponse, RFC 4511 section 4.2.2), on TCP 389 and 3268.
+ *
+ * The Connect server's AD DS connector binds to the DCs with its account. When the bind fails the
+ * sync fails, while every port is open: a wrong or expired password, a disabled or locked account
+ * (Active Directory says which in the diagnostic message: "AcceptSecurityContext error, data 52e"),
+ * or a DC that requires LDAP signing or channel binding the client does not offer
+ * (strongerAuthRequired). The bind response travels in clear, before any security layer.
+ *
+ * Each refusal is reported once per result, DC and client in a capture (`ldap_bind_error`), and
+ * counted (`ldap_bind_errors`).
+ */
+import { formatIpv4, formatIpv6 } from '../common/ip.js';
+import type { DiagnosticSink } from '../common/diagnostics.js';
+import type { Frame } from '../sources/types.js';
+import { derElement as element, type DerElement } from './der.js';
+import type { Packet } from './types.js';
+
+export const LDAP_PORT = 389;
+export const GLOBAL_CATALOG_PORT = 3268;
+
+/** Result codes of a refused bind (RFC 4511 appendix A), with what they mean for a sync. */
+const REFUSALS: ReadonlyMap<number, { name: string; meaning: string }> = new Map([
+  [7, { name: 'authMethodNotSupported', meaning: 'the DC does not accept this way of binding' }],
+  [8, { name: 'strongerAuthRequired', meaning: 'the DC requires LDAP signing or channel binding that the client did not offer' }],
+  [48, { name: 'inappropriateAuthentication', meaning: 'the DC does not accept this kind of bind for the account' }],
+  [49, { name: 'invalidCredentials', meaning: 'the DC did not accept the credentials' }],
+  [50, { name: 'insufficientAccessRights', meaning: 'the account may not bind' }],
+  [53, { name: 'unwillingToPerform', meaning: 'the DC refused the bind (a simple bind without TLS, or a policy)' }],
+]);
+
+/** Active Directory's "data NNN" in a refused bind's message: the Windows reason (hexadecimal). */
+const AD_REASONS: ReadonlyMap<string, string> = new Map([
+  ['525', 'the account does not exist'],
+  ['52e', 'the password is wrong'],
+  ['530', 'the account may not log on at this time'],
+  ['531', 'the account may not log on from this computer'],
+  ['532', "the account's password has expired"],
+  ['533', 'the account is disabled'],
+  ['701', 'the account has expired'],
+  ['773', "the account's password must be changed"],
+  ['775', 'the account is locked out'],
+]);
+
+/** The refusals of one capture already reported, on Packet.ldapReported. */
+export type LdapReported = Set<string>;
+
+/**
+ * A DC's TCP payload at b[off .. end): reports it when it begins with a BindResponse that refuses
+ * the bind. Anything else (other responses, a sealed message, part of one) is left.
+ */
+export function decodeLdapResponse(b: Uint8Array, off: number, end: number, pkt: Packet, frame: Frame, diag: DiagnosticSink): void {
+  if (off >= end || b[off] !== 0x30) return;
+  const msg = element(b, off, end, true);
+  if (msg === null) return;
+  const id = element(b, msg.start, msg.end);
+  if (id === null || id.tag !== 0x02) return;
+  const op = element(b, id.end, msg.end, true);
+  if (op === null || op.tag !== 0x61) return; // [APPLICATION 1]: BindResponse
+  const code = element(b, op.start, op.end);
+  if (code === null || code.tag !== 0x0a || code.end - code.start !== 1) return;
+  const refusal = REFUSALS.get(b[code.start]);
+  if (refusal === undefined) return; // success, saslBindInProgress (a step of the exchange), others
+  const matched = element(b, code.end, op.end, true);
+  const message = matched === null ? null : element(b, matched.end, op.end, true);
+  const text = message !== null && message.tag === 0x04 ? printable(b, message) : '';
+  const data = /\bdata ([0-9a-f]{3,4})\b/i.exec(text)?.[1].toLowerCase();
+  const reason = (data !== undefined && AD_REASONS.get(data)) || refusal.meaning;
+  diag.count('ldap_bind_errors');
+  const dc = pkt.ipVersion === 6 ? formatIpv6(pkt.src) : formatIpv4(pkt.src);
+  const client = pkt.ipVersion === 6 ? formatIpv6(pkt.dst) : formatIpv4(pkt.dst);
+  const reported = (pkt.ldapReported ??= new Set());
+  const key = `${b[code.start]}|${data ?? ''}|${dc}|${client}`;
+  if (reported.has(key)) return;
+  reported.add(key);
+  diag.report(
+    'ldap_bind_error',
+    frame.origin,
+    `the DC ${dc} refused a bind from ${client}: ${refusal.name} (${b[code.start]})${data !== undefined ? `, data ${data}` : ''}: ${reason}` +
+      (text ? ` ("${text}")` : ''),
+  );
+}
+
+/** The message as printable text, at most 200 characters (it is data from the capture). */
+function printable(b: Uint8Array, e: DerElement): string {
+  let s = '';
+  for (let i = e.start; i < e.end && s.length < 200; i++) {
+    const c = b[i];
+    if (c >= 0x20 && c < 0x7f) s += String.fromCharCode(c);
+  }
+  return s.trim();
+}
