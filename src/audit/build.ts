@@ -175,20 +175,20 @@ export function listEvidenceGaps(summary: FlowSummaryData, dq: DataQuality, inpu
   if (inspected > 0) {
     gaps.push(
       `TLS inspection: ${plural(inspected, 'certificate', 'certificates')} for Microsoft names came from an issuer Microsoft does not use ` +
-        `(see diagnostics tls_inspected): a proxy or firewall decrypts this traffic, which Entra Connect and its agents do not support`,
+        `(see Answers that stop a sync): a proxy or firewall decrypts this traffic, which Entra Connect and its agents do not support`,
     );
   }
   const kerberos = counter(dq, 'kerberos_errors');
   if (kerberos > 0) {
     gaps.push(
-      `Kerberos: ${plural(kerberos, 'request', 'requests')} got an error that stops a logon (see diagnostics kerberos_error): ` +
+      `Kerberos: ${plural(kerberos, 'request', 'requests')} got an error that stops a logon (see Answers that stop a sync): ` +
         'port 88 is open, but the account could not authenticate',
     );
   }
   const binds = counter(dq, 'ldap_bind_errors');
   if (binds > 0) {
     gaps.push(
-      `LDAP: ${plural(binds, 'bind was', 'binds were')} refused by a domain controller (see diagnostics ldap_bind_error): ` +
+      `LDAP: ${plural(binds, 'bind was', 'binds were')} refused by a domain controller (see Answers that stop a sync): ` +
         'port 389 is open, but the account could not bind',
     );
   }
@@ -227,12 +227,12 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   // Not a flow's status (the connections complete), but what breaks a sync that "passes".
   const inspected = args.dataQuality.counters.tls_inspected_certificates ?? 0;
   if (inspected > 0) {
-    verdict.summary += `; TLS inspection of Microsoft endpoints seen (${plural(inspected, 'certificate', 'certificates')} from another issuer, see data quality)`;
+    verdict.summary += `; TLS inspection of Microsoft endpoints seen (${plural(inspected, 'certificate', 'certificates')} from another issuer, see the report)`;
   }
   const kerberos = args.dataQuality.counters.kerberos_errors ?? 0;
-  if (kerberos > 0) verdict.summary += `; Kerberos errors that stop a logon: ${kerberos} (see data quality)`;
+  if (kerberos > 0) verdict.summary += `; Kerberos errors that stop a logon: ${kerberos} (see the report)`;
   const binds = args.dataQuality.counters.ldap_bind_errors ?? 0;
-  if (binds > 0) verdict.summary += `; LDAP binds refused: ${binds} (see data quality)`;
+  if (binds > 0) verdict.summary += `; LDAP binds refused: ${binds} (see the report)`;
   const hosts = hostsWithRoles(roles)
     .sort((a, b) => compareAddresses(a.address, b.address))
     .map((h) => ({

@@ -14,7 +14,7 @@ import { ALL_ROLES, type Role } from '../catalog/types.js';
 import { formatCount } from '../common/count.js';
 import { formatIsoMicros } from '../common/time.js';
 import { escapeHtml, toSingleLine } from './escape.js';
-import { formatBytes, formatConnStates, formatEvidencePlace, formatTime, formatWindow, groupFlowsNote } from './format.js';
+import { dataDiagnostics, formatBytes, formatConnStates, formatEvidencePlace, formatTime, formatWindow, groupFlowsNote, serverAnswers } from './format.js';
 import { REPORT_CSS, REPORT_SCRIPT } from './html-assets.js';
 import { renderHostBarsSvg } from './svg/host-bars.js';
 import { renderOutcomeLegend, renderStatusLegend } from './svg/legend.js';
@@ -83,6 +83,7 @@ export function renderHtml(result: AuditResult, options: HtmlOptions = {}): stri
     ['unexpected', 'Unexpected traffic', renderUnexpected(result, ctx)],
     ['unknown', 'Unknown endpoints', renderUnknown(result, ctx)],
     ['dns', 'DNS failures', renderDnsFailures(result, ctx)],
+    ...(serverAnswers(result).length > 0 ? [['answers', 'Answers that stop a sync', renderAnswers(result, ctx)] as [string, string, string]] : []),
     ['data-quality', 'Data quality', renderDataQuality(result, ctx)],
     ['catalog', 'Catalog', renderCatalog(result, ctx)],
   ];
@@ -497,21 +498,35 @@ function renderDnsFailures(result: AuditResult, ctx: RenderContext): string {
   );
 }
 
+/** What servers answered that stops a sync while the ports work (TLS inspection, Kerberos, LDAP). */
+function renderAnswers(result: AuditResult, ctx: RenderContext): string {
+  const out = ['<p>The ports were open, but these answers stop a sync (one line per kind):</p>'];
+  for (const { title, d } of serverAnswers(result)) {
+    out.push(`<h3>${esc(title)}</h3>`);
+    const lines = d.examples
+      .slice(0, ctx.opts.maxDiagnosticExamples)
+      .map((e) => `<li>${esc(e.detail)} <span class="muted">(<code>${esc(e.origin.file)}</code> offset ${esc(e.origin.offset)} record ${esc(e.origin.index)})</span></li>`);
+    out.push(`<ul>${lines.join('')}</ul>`);
+  }
+  return out.join('\n');
+}
+
 function renderDataQuality(result: AuditResult, ctx: RenderContext): string {
   const dq = result.data_quality;
+  const diagnostics = dataDiagnostics(result);
   const out: string[] = [];
-  const problems = dq.diagnostics.reduce((a, d) => a + d.count, 0);
+  const problems = diagnostics.reduce((a, d) => a + d.count, 0);
   out.push(
-    `<p>${formatCount(dq.flows)} flows; ${formatCount(problems)} diagnostic${problems === 1 ? '' : 's'} in ${formatCount(dq.diagnostics.length)} code${dq.diagnostics.length === 1 ? '' : 's'}; ${formatCount(dq.failedFiles.length)} failed file${dq.failedFiles.length === 1 ? '' : 's'}.</p>`,
+    `<p>${formatCount(dq.flows)} flows; ${formatCount(problems)} diagnostic${problems === 1 ? '' : 's'} in ${formatCount(diagnostics.length)} code${diagnostics.length === 1 ? '' : 's'}; ${formatCount(dq.failedFiles.length)} failed file${dq.failedFiles.length === 1 ? '' : 's'}.</p>`,
   );
   out.push('<h3>Counters</h3>');
   const counters = Object.entries(dq.counters);
   out.push(counters.length ? renderTable(ctx, 'Counters', [{ label: 'Counter' }, { label: 'Value', numeric: true }], counters.map(([k, v]) => [{ html: `<code>${esc(k)}</code>`, sort: k }, num(v)])) : '<p>No counters.</p>');
   out.push('<h3>Diagnostics</h3>');
-  if (dq.diagnostics.length === 0) out.push('<p>No problems found in the input.</p>');
+  if (diagnostics.length === 0) out.push('<p>No problems found in the input.</p>');
   else {
     const max = ctx.opts.maxDiagnosticExamples;
-    const rows = dq.diagnostics.map((d) => {
+    const rows = diagnostics.map((d) => {
       const examples = d.examples.slice(0, max).map((e) => `<li><code>${esc(e.origin.file)}</code> offset ${esc(e.origin.offset)} record ${esc(e.origin.index)}: ${esc(e.detail)}</li>`);
       const notShown = d.count - Math.min(d.examples.length, max);
       if (notShown > 0) examples.push(`<li class="more">and ${formatCount(notShown)} more${d.examples.length > max ? ` (${formatCount(d.examples.length - max)} more examples in report.json)` : ''}</li>`);

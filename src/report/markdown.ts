@@ -21,6 +21,8 @@ import {
   formatTime,
   formatWindow,
   groupFlowsNote,
+  dataDiagnostics,
+  serverAnswers,
 } from './format.js';
 
 /** Rows per findings table; the full list is in report.json / report.csv. */
@@ -29,6 +31,8 @@ export const MAX_ROWS_PER_TABLE = 200;
 export const MAX_ATTENTION = 100;
 /** Diagnostic examples shown per code. */
 const EXAMPLES_PER_CODE = 3;
+/** Lines per kind of answer that stops a sync (each a distinct server, account and reason). */
+const ANSWER_LINES = 10;
 /** Names shown per host. */
 const NAMES_PER_HOST = 5;
 
@@ -286,8 +290,22 @@ function renderDns(r: AuditResult): string[] {
   return out;
 }
 
+/** What servers answered that stops a sync while the ports work; nothing when there is none. */
+function renderAnswers(r: AuditResult): string[] {
+  const answers = serverAnswers(r);
+  if (answers.length === 0) return [];
+  const out = ['', '## Answers that stop a sync', '', 'The ports were open, but these answers stop a sync (one line per kind):'];
+  for (const { title, d } of answers) {
+    out.push('', `### ${title}`, '');
+    for (const e of d.examples.slice(0, ANSWER_LINES)) out.push(`- ${md(e.detail)} (${md(e.origin.file)} @ offset ${e.origin.offset}, record ${e.origin.index})`);
+    if (d.examples.length > ANSWER_LINES) out.push(`- … and ${d.examples.length - ANSWER_LINES} more kinds in report.json`);
+  }
+  return out;
+}
+
 function renderDataQuality(r: AuditResult): string[] {
   const dq = r.data_quality;
+  const diagnostics = dataDiagnostics(r);
   const out = ['', '## Data quality', '', `Flows: ${dq.flows}`];
   out.push('', '### Evidence gaps', '');
   if (dq.evidence_gaps.length === 0) out.push('None known.');
@@ -297,12 +315,12 @@ function renderDataQuality(r: AuditResult): string[] {
   if (counters.length === 0) out.push('None.');
   else out.push(...table(['Counter', 'Value'], counters.map(([k, v]) => [md(k), String(v)])));
   out.push('', '### Diagnostics', '');
-  if (dq.diagnostics.length === 0) out.push('None: the inputs read cleanly.');
+  if (diagnostics.length === 0) out.push('None: the inputs read cleanly.');
   else {
     out.push(
       ...table(
         ['Code', 'Count', 'Examples (file, byte offset, record)'],
-        dq.diagnostics.map((d) => [
+        diagnostics.map((d) => [
           md(d.code),
           String(d.count),
           d.examples
@@ -351,6 +369,7 @@ export function renderMarkdown(r: AuditResult): string {
     ...renderUnexpected(r),
     ...renderUnknown(r),
     ...renderDns(r),
+    ...renderAnswers(r),
     ...renderDataQuality(r),
     ...renderCatalog(r),
     '',

@@ -143,10 +143,10 @@ describe("TLS inspection seen in a server's certificate (TLS 1.2 first flight)",
     const r = spawnSync(process.execPath, [bin, 'analyze', file, '--out', join(dir, 'out'), '--format', 'json'], { encoding: 'utf8' });
     expect(r.stderr).toMatch(/warning: .*inspected\.pcap: byte \d+: tls_inspected: the certificate presented for login\.microsoftonline\.com/);
     const report = JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8'));
-    expect(report.verdict.summary).toMatch(/; TLS inspection of Microsoft endpoints seen \(1 certificate from another issuer, see data quality\)$/);
+    expect(report.verdict.summary).toMatch(/; TLS inspection of Microsoft endpoints seen \(1 certificate from another issuer, see the report\)$/);
     expect(r.stdout.split('\n')[0]).toBe(report.verdict.summary);
     expect(report.data_quality.evidence_gaps).toContain(
-      'TLS inspection: 1 certificate for Microsoft names came from an issuer Microsoft does not use (see diagnostics tls_inspected): ' +
+      'TLS inspection: 1 certificate for Microsoft names came from an issuer Microsoft does not use (see Answers that stop a sync): ' +
         'a proxy or firewall decrypts this traffic, which Entra Connect and its agents do not support',
     );
   });

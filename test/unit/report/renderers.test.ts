@@ -157,6 +157,31 @@ describe('renderMarkdown', () => {
     expect(renderMarkdown(quiet)).toContain(`None: all traffic of role hosts is on ports the catalog names.\n\n${note}`);
   });
 
+  it('shows what servers answered (Kerberos, LDAP, TLS inspection) in a section of its own, not among the data problems', async () => {
+    const { renderHtml } = await import('../../../src/report/html.js');
+    const base = auditResult();
+    const detail = 'the KDC 10.0.0.10 answered 10.0.0.20 with KDC_ERR_PREAUTH_FAILED (24) for svc_aadc@CONTOSO.COM: the password is wrong';
+    const r: AuditResult = {
+      ...base,
+      data_quality: {
+        ...base.data_quality,
+        counters: { ...base.data_quality.counters, kerberos_errors: 7 },
+        diagnostics: [...base.data_quality.diagnostics, { code: 'kerberos_error', count: 1, examples: [{ code: 'kerberos_error', origin: { file: 'c.pcap', offset: 500, index: 9 }, detail }] }],
+      },
+    };
+    const mdText = renderMarkdown(r);
+    const section = mdText.slice(mdText.indexOf('## Answers that stop a sync'), mdText.indexOf('## Data quality'));
+    expect(section).toContain('### Kerberos errors: 7 errors of 1 kind');
+    expect(section).toContain('KDC\\_ERR\\_PREAUTH\\_FAILED (24) for svc\\_aadc@CONTOSO.COM');
+    expect(mdText.slice(mdText.indexOf('### Diagnostics'))).not.toContain('kerberos');
+    expect(mdText.indexOf('## DNS failures')).toBeLessThan(mdText.indexOf('## Answers that stop a sync'));
+    const html = renderHtml(r);
+    expect(html).toContain('<h3>Kerberos errors: 7 errors of 1 kind</h3>');
+    expect(html).toContain(detail);
+    // Without such answers, no section.
+    expect(renderMarkdown(base)).not.toContain('## Answers that stop a sync');
+  });
+
   it('matches the reviewed snapshot of a small result', async () => {
     await expect(renderMarkdown(auditResult())).toMatchFileSnapshot('./__snapshots__/report-small.md');
   });
