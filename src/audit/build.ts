@@ -192,8 +192,15 @@ export function listEvidenceGaps(summary: FlowSummaryData, dq: DataQuality, inpu
         'port 389 is open, but the account could not bind',
     );
   }
+  const alerts = counter(dq, 'tls_alerts');
+  if (alerts > 0) {
+    gaps.push(
+      `TLS: ${plural(alerts, 'handshake', 'handshakes')} ended with a fatal alert (see Answers that stop a sync): ` +
+        'the connection opened, but no protocol, cipher or certificate was accepted',
+    );
+  }
   // Each of these has its own line above: not counted again as a problem.
-  const accounted = new Set(['log_events_lost', 'flow_evicted', 'frame_duplicate', 'tls_inspected', 'kerberos_error', 'ldap_bind_error']);
+  const accounted = new Set(['log_events_lost', 'flow_evicted', 'frame_duplicate', 'tls_inspected', 'kerberos_error', 'ldap_bind_error', 'tls_alert']);
   let damaged = 0;
   for (const d of dq.diagnostics) if (!accounted.has(d.code)) damaged += d.count;
   if (damaged > 0) gaps.push(`${plural(damaged, 'problem was', 'problems were')} reported while reading (see diagnostics): data there was skipped`);
@@ -233,6 +240,8 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   if (kerberos > 0) verdict.summary += `; Kerberos errors that stop a logon: ${kerberos} (see the report)`;
   const binds = args.dataQuality.counters.ldap_bind_errors ?? 0;
   if (binds > 0) verdict.summary += `; LDAP binds refused: ${binds} (see the report)`;
+  const alerts = args.dataQuality.counters.tls_alerts ?? 0;
+  if (alerts > 0) verdict.summary += `; TLS handshakes failed: ${alerts} (see the report)`;
   const hosts = hostsWithRoles(roles)
     .sort((a, b) => compareAddresses(a.address, b.address))
     .map((h) => ({

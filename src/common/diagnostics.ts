@@ -73,6 +73,7 @@ export type DiagnosticCode =
   | 'tls_inspected'
   | 'kerberos_error'
   | 'ldap_bind_error'
+  | 'tls_alert'
   | 'dcerpc_malformed'
   | 'udp_bad_length'
   // flow assembly

@@ -12,6 +12,7 @@ import { decodeHttpProxyLine } from './http-proxy.js';
 import { decodeKerberosOverTcp, KERBEROS_PORT } from './kerberos.js';
 import { decodeLdapResponse, GLOBAL_CATALOG_PORT, LDAP_PORT } from './ldap.js';
 import { reportCut, reportShortTransportHeader } from './report.js';
+import { decodeTlsAlert, TLS_CONTENT_ALERT } from './tls-alert.js';
 import { continueServerFlight, startServerFlight } from './tls-certificate.js';
 import { continueClientHello, decodeTlsClientHelloSni, TLS_CONTENT_HANDSHAKE } from './tls-sni.js';
 import type { Packet } from './types.js';
@@ -78,6 +79,8 @@ export function decodeTcp(
     // The next part of a ClientHello split across segments (tls-sni.ts).
   } else if (continueServerFlight(b, payload, payloadLen, capturedPayload, pkt, frame, diag)) {
     // The next part of a server's first flight, before its certificate (tls-certificate.ts).
+  } else if (b[payload] === TLS_CONTENT_ALERT) {
+    decodeTlsAlert(b, payload, dataEnd, pkt, frame, diag);
   } else if (b[payload] === TLS_CONTENT_HANDSHAKE) {
     if (!startServerFlight(b, payload, payloadLen, capturedPayload, pkt, frame, diag)) {
       decodeTlsClientHelloSni(b, payload, payload + payloadLen, dataEnd, pkt, frame, diag);

@@ -9,6 +9,7 @@
 import type { RecentPackets } from './duplicates.js';
 import type { KerberosReported } from './kerberos.js';
 import type { LdapReported } from './ldap.js';
+import type { TlsAlertsReported } from './tls-alert.js';
 import type { ServerFlights } from './tls-certificate.js';
 import type { HelloAssembly } from './tls-sni.js';
 
@@ -126,6 +127,8 @@ export class Packet {
   kerberosReported: KerberosReported | null = null;
   /** Refused LDAP binds this capture already reported (ldap.ts); same lifetime. */
   ldapReported: LdapReported | null = null;
+  /** Fatal TLS alerts this capture already reported (tls-alert.ts); same lifetime. */
+  tlsAlertsReported: TlsAlertsReported | null = null;
 
   /** Clears every field before the next frame is decoded into this object. */
   reset(): void {
@@ -196,5 +199,5 @@ export type PacketFields = Omit<Packet, 'reset' | DecoderOnlyField>;
  * decoding, and what tells a packet from a copy of it (duplicates.ts). A packet handed to the flow
  * table, or sent from the decoding thread, does without them.
  */
-export const DECODER_ONLY_FIELDS = ['src32', 'dst32', 'helloAssembly', 'recentPackets', 'serverFlights', 'kerberosReported', 'ldapReported', 'ipId', 'l4Check'] as const;
+export const DECODER_ONLY_FIELDS = ['src32', 'dst32', 'helloAssembly', 'recentPackets', 'serverFlights', 'kerberosReported', 'ldapReported', 'tlsAlertsReported', 'ipId', 'l4Check'] as const;
 type DecoderOnlyField = (typeof DECODER_ONLY_FIELDS)[number];

@@ -99,6 +99,7 @@ const ANSWER_CODES: ReadonlyMap<string, { title: string; counter: string; noun: 
   ['tls_inspected', { title: 'TLS inspection', counter: 'tls_inspected_certificates', noun: 'certificate' }],
   ['kerberos_error', { title: 'Kerberos errors', counter: 'kerberos_errors', noun: 'error' }],
   ['ldap_bind_error', { title: 'Refused LDAP binds', counter: 'ldap_bind_errors', noun: 'refusal' }],
+  ['tls_alert', { title: 'Failed TLS handshakes', counter: 'tls_alerts', noun: 'alert' }],
 ]);
 
 type Diagnostic = AuditResult['data_quality']['diagnostics'][number];

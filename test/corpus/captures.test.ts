@@ -102,6 +102,15 @@ describe('Kerberos errors', () => {
   });
 });
 
+describe('TLS handshakes that fail', () => {
+  it("names the server's fatal alert, as tshark finds it (tls.alert_message.desc 40)", async () => {
+    const { diag } = await readCorpusFile('pcap-tls-dns/tls12_handshake_failure_alert.pcap');
+    expect(diag.counters.get('tls_alerts')).toBe(1);
+    const reported = diag.toDataQuality().diagnostics.find((d) => d.code === 'tls_alert')!;
+    expect(reported.examples[0].detail).toMatch(/^74\.125\.239\.37:443 ended the TLS handshake with 192\.168\.4\.149:53525: fatal alert handshake_failure \(40\)/);
+  });
+});
+
 describe('application names', () => {
   it('reads the TLS SNI of the Chrome capture', async () => {
     const { flows } = await readCorpusFile('pcap-tls-dns/tls12_sni_google_chrome34.pcap');
