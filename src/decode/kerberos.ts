@@ -10,10 +10,10 @@
  * Each error that stops a logon is reported once per code, KDC and client principal in a capture
  * (`kerberos_error`), and counted (`kerberos_errors`).
  */
-import { formatIpv4, formatIpv6 } from '../common/ip.js';
 import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
 import { derElement as element, type DerElement } from './der.js';
+import { endsOf } from './direction.js';
 import type { Packet } from './types.js';
 
 export const KERBEROS_PORT = 88;
@@ -44,8 +44,7 @@ export function decodeKerberosReply(b: Uint8Array, off: number, end: number, pkt
   const known = LOGON_STOPPING_ERRORS.get(err.code);
   if (known === undefined) return;
   diag.count('kerberos_errors');
-  const kdc = pkt.ipVersion === 6 ? formatIpv6(pkt.src) : formatIpv4(pkt.src);
-  const client = pkt.ipVersion === 6 ? formatIpv6(pkt.dst) : formatIpv4(pkt.dst);
+  const { from: kdc, to: client } = endsOf(pkt);
   const principal = err.cname ? `${err.cname}${err.crealm ? `@${err.crealm}` : ''}` : '';
   const reported = (pkt.kerberosReported ??= new Set());
   const key = `${err.code}|${kdc}|${principal}`;

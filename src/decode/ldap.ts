@@ -10,10 +10,10 @@
  * Each refusal is reported once per result, DC and client in a capture (`ldap_bind_error`), and
  * counted (`ldap_bind_errors`).
  */
-import { formatIpv4, formatIpv6 } from '../common/ip.js';
 import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
 import { derElement as element, type DerElement } from './der.js';
+import { endsOf } from './direction.js';
 import type { Packet } from './types.js';
 
 export const LDAP_PORT = 389;
@@ -67,8 +67,7 @@ export function decodeLdapResponse(b: Uint8Array, off: number, end: number, pkt:
   const data = /\bdata ([0-9a-f]{3,4})\b/i.exec(text)?.[1].toLowerCase();
   const reason = (data !== undefined && AD_REASONS.get(data)) || refusal.meaning;
   diag.count('ldap_bind_errors');
-  const dc = pkt.ipVersion === 6 ? formatIpv6(pkt.src) : formatIpv4(pkt.src);
-  const client = pkt.ipVersion === 6 ? formatIpv6(pkt.dst) : formatIpv4(pkt.dst);
+  const { from: dc, to: client } = endsOf(pkt);
   const reported = (pkt.ldapReported ??= new Set());
   const key = `${b[code.start]}|${data ?? ''}|${dc}|${client}`;
   if (reported.has(key)) return;

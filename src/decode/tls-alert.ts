@@ -11,9 +11,9 @@
  * Each fatal alert is reported once per description, sender and receiver in a capture (`tls_alert`),
  * and counted (`tls_alerts`).
  */
-import { formatIpv4, formatIpv6 } from '../common/ip.js';
 import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
+import { endsOf } from './direction.js';
 import type { Packet } from './types.js';
 
 export const TLS_CONTENT_ALERT = 0x15;
@@ -51,8 +51,7 @@ export function decodeTlsAlert(b: Uint8Array, off: number, end: number, pkt: Pac
   const known = DESCRIPTIONS.get(code);
   if (known === undefined) return true;
   diag.count('tls_alerts');
-  const from = pkt.ipVersion === 6 ? formatIpv6(pkt.src) : formatIpv4(pkt.src);
-  const to = pkt.ipVersion === 6 ? formatIpv6(pkt.dst) : formatIpv4(pkt.dst);
+  const { from, to } = endsOf(pkt);
   const reported = (pkt.tlsAlertsReported ??= new Set());
   const key = `${code}|${from}|${to}`;
   if (reported.has(key)) return true;

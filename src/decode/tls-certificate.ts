@@ -21,6 +21,7 @@ import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
 import { readU16 } from './cursor.js';
 import { derElement as element } from './der.js';
+import { directionOf, sameDirection, type Direction } from './direction.js';
 import type { Packet } from './types.js';
 
 const TLS_CONTENT_HANDSHAKE = 0x16;
@@ -73,12 +74,7 @@ export function looksInspected(c: CertificateNames): boolean {
   return !MICROSOFT_CA_ORGANIZATIONS.includes(org);
 }
 
-interface PendingFlight {
-  ipVersion: 4 | 6 | 0;
-  src: Uint8Array;
-  dst: Uint8Array;
-  srcPort: number;
-  dstPort: number;
+interface PendingFlight extends Direction {
   startSeq: number;
   nextSeq: number;
   buf: Uint8Array;
@@ -135,13 +131,6 @@ export class ServerFlights {
   }
 }
 
-function sameDirection(f: PendingFlight, pkt: Packet): boolean {
-  if (f.ipVersion !== pkt.ipVersion || f.srcPort !== pkt.srcPort || f.dstPort !== pkt.dstPort) return false;
-  const n = pkt.ipVersion === 6 ? 16 : 4;
-  for (let i = 0; i < n; i++) if (f.src[i] !== pkt.src[i] || f.dst[i] !== pkt.dst[i]) return false;
-  return true;
-}
-
 /** Result of reading a flight so far. */
 const DONE = 1;
 const MORE = 0;
@@ -171,11 +160,7 @@ export function startServerFlight(
   const known = flights.find(pkt);
   if (known !== null) flights.remove(known);
   flights.add({
-    ipVersion: pkt.ipVersion,
-    src: pkt.src.slice(),
-    dst: pkt.dst.slice(),
-    srcPort: pkt.srcPort,
-    dstPort: pkt.dstPort,
+    ...directionOf(pkt),
     startSeq: pkt.tcpSeq,
     nextSeq: (pkt.tcpSeq + take) >>> 0,
     buf,

@@ -14,6 +14,7 @@
 import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
 import { readU16 } from './cursor.js';
+import { directionOf, sameDirection, type Direction } from './direction.js';
 import type { Packet } from './types.js';
 
 /** TLSPlaintext.type handshake (RFC 8446 section 5.1). */
@@ -74,12 +75,7 @@ const MAX_RECORD_LEN = TLS_RECORD_HEADER_LEN + (1 << 14);
 const MAX_PENDING_HELLOS = 256;
 
 /** A ClientHello record begun in one TCP segment, waiting for the rest (client to server direction). */
-interface PendingHello {
-  ipVersion: 4 | 6 | 0;
-  src: Uint8Array;
-  dst: Uint8Array;
-  srcPort: number;
-  dstPort: number;
+interface PendingHello extends Direction {
   /** Sequence number of the segment that began the record, and of the next byte expected. */
   startSeq: number;
   nextSeq: number;
@@ -107,13 +103,6 @@ export class HelloAssembly {
 
 function portKey(pkt: Packet): number {
   return pkt.srcPort * 65536 + pkt.dstPort;
-}
-
-function sameDirection(h: PendingHello, pkt: Packet): boolean {
-  if (h.ipVersion !== pkt.ipVersion || h.srcPort !== pkt.srcPort || h.dstPort !== pkt.dstPort) return false;
-  const n = pkt.ipVersion === 6 ? 16 : 4;
-  for (let i = 0; i < n; i++) if (h.src[i] !== pkt.src[i] || h.dst[i] !== pkt.dst[i]) return false;
-  return true;
 }
 
 function findPending(a: HelloAssembly, pkt: Packet): PendingHello | null {
@@ -157,11 +146,7 @@ function startHello(b: Uint8Array, off: number, segmentEnd: number, recordLen: n
   buf.set(b.subarray(off, segmentEnd));
   const key = portKey(pkt);
   const h: PendingHello = {
-    ipVersion: pkt.ipVersion,
-    src: pkt.src.slice(),
-    dst: pkt.dst.slice(),
-    srcPort: pkt.srcPort,
-    dstPort: pkt.dstPort,
+    ...directionOf(pkt),
     startSeq: pkt.tcpSeq,
     nextSeq: (pkt.tcpSeq + have) >>> 0,
     buf,
