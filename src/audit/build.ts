@@ -175,27 +175,27 @@ export function listEvidenceGaps(summary: FlowSummaryData, dq: DataQuality, inpu
   if (inspected > 0) {
     gaps.push(
       `TLS inspection: ${plural(inspected, 'certificate', 'certificates')} for Microsoft names came from an issuer Microsoft does not use ` +
-        `(see Answers that stop a sync): a proxy or firewall decrypts this traffic, which Entra Connect and its agents do not support`,
+        `(see Answers that can stop a sync): a proxy or firewall decrypts this traffic, which Entra Connect and its agents do not support`,
     );
   }
   const kerberos = counter(dq, 'kerberos_errors');
   if (kerberos > 0) {
     gaps.push(
-      `Kerberos: ${plural(kerberos, 'request', 'requests')} got an error that stops a logon (see Answers that stop a sync): ` +
+      `Kerberos: ${plural(kerberos, 'request', 'requests')} got an error that stops a logon (see Answers that can stop a sync): ` +
         'port 88 is open, but the account could not authenticate',
     );
   }
   const binds = counter(dq, 'ldap_bind_errors');
   if (binds > 0) {
     gaps.push(
-      `LDAP: ${plural(binds, 'bind was', 'binds were')} refused by a domain controller (see Answers that stop a sync): ` +
+      `LDAP: ${plural(binds, 'bind was', 'binds were')} refused by a domain controller (see Answers that can stop a sync): ` +
         'port 389 is open, but the account could not bind',
     );
   }
   const alerts = counter(dq, 'tls_alerts');
   if (alerts > 0) {
     gaps.push(
-      `TLS: ${plural(alerts, 'handshake', 'handshakes')} ended with a fatal alert (see Answers that stop a sync): ` +
+      `TLS: ${plural(alerts, 'handshake', 'handshakes')} ended with a fatal alert (see Answers that can stop a sync): ` +
         'the connection opened, but no protocol, cipher or certificate was accepted',
     );
   }

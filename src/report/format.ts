@@ -92,7 +92,7 @@ export function groupFlowsNote(r: AuditResult): string {
 
 /**
  * Diagnostics that are not damage in the data but what servers answered (TLS inspection, Kerberos
- * errors, refused LDAP binds): the reports show them in a section of their own, "Answers that stop
+ * errors, refused LDAP binds): the reports show them in a section of their own, "Answers that can stop
  * a sync", not among the data's problems. report.json keeps them in data_quality.diagnostics.
  */
 const ANSWER_CODES: ReadonlyMap<string, { title: string; counter: string; noun: string }> = new Map([

@@ -83,7 +83,7 @@ export function renderHtml(result: AuditResult, options: HtmlOptions = {}): stri
     ['unexpected', 'Unexpected traffic', renderUnexpected(result, ctx)],
     ['unknown', 'Unknown endpoints', renderUnknown(result, ctx)],
     ['dns', 'DNS failures', renderDnsFailures(result, ctx)],
-    ...(serverAnswers(result).length > 0 ? [['answers', 'Answers that stop a sync', renderAnswers(result, ctx)] as [string, string, string]] : []),
+    ...(serverAnswers(result).length > 0 ? [['answers', 'Answers that can stop a sync', renderAnswers(result, ctx)] as [string, string, string]] : []),
     ['data-quality', 'Data quality', renderDataQuality(result, ctx)],
     ['catalog', 'Catalog', renderCatalog(result, ctx)],
   ];
@@ -500,7 +500,7 @@ function renderDnsFailures(result: AuditResult, ctx: RenderContext): string {
 
 /** What servers answered that stops a sync while the ports work (TLS inspection, Kerberos, LDAP). */
 function renderAnswers(result: AuditResult, ctx: RenderContext): string {
-  const out = ['<p>The ports were open, but these answers stop a sync (one line per kind):</p>'];
+  const out = ['<p>The ports were open, but these answers can stop a sync (one line per kind):</p>'];
   for (const { title, d } of serverAnswers(result)) {
     out.push(`<h3>${esc(title)}</h3>`);
     const lines = d.examples

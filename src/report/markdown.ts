@@ -294,7 +294,7 @@ function renderDns(r: AuditResult): string[] {
 function renderAnswers(r: AuditResult): string[] {
   const answers = serverAnswers(r);
   if (answers.length === 0) return [];
-  const out = ['', '## Answers that stop a sync', '', 'The ports were open, but these answers stop a sync (one line per kind):'];
+  const out = ['', '## Answers that can stop a sync', '', 'The ports were open, but these answers can stop a sync (one line per kind):'];
   for (const { title, d } of answers) {
     out.push('', `### ${title}`, '');
     for (const e of d.examples.slice(0, ANSWER_LINES)) out.push(`- ${md(e.detail)} (${md(e.origin.file)} @ offset ${e.origin.offset}, record ${e.origin.index})`);

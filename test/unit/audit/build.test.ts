@@ -158,9 +158,9 @@ describe('buildAuditResult: the rest of report.json', () => {
       /; TLS inspection of Microsoft endpoints seen \(1 certificate from another issuer, see the report\); Kerberos errors that stop a logon: 2 \(see the report\); LDAP binds refused: 3 \(see the report\)$/,
     );
     expect(r.data_quality.evidence_gaps).toEqual([
-      'TLS inspection: 1 certificate for Microsoft names came from an issuer Microsoft does not use (see Answers that stop a sync): a proxy or firewall decrypts this traffic, which Entra Connect and its agents do not support',
-      'Kerberos: 2 requests got an error that stops a logon (see Answers that stop a sync): port 88 is open, but the account could not authenticate',
-      'LDAP: 3 binds were refused by a domain controller (see Answers that stop a sync): port 389 is open, but the account could not bind',
+      'TLS inspection: 1 certificate for Microsoft names came from an issuer Microsoft does not use (see Answers that can stop a sync): a proxy or firewall decrypts this traffic, which Entra Connect and its agents do not support',
+      'Kerberos: 2 requests got an error that stops a logon (see Answers that can stop a sync): port 88 is open, but the account could not authenticate',
+      'LDAP: 3 binds were refused by a domain controller (see Answers that can stop a sync): port 389 is open, but the account could not bind',
     ]);
   });
 

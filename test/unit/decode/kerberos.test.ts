@@ -102,7 +102,7 @@ describe('Kerberos errors that stop a logon', () => {
     expect(report.verdict.summary).toMatch(/; Kerberos errors that stop a logon: 1 \(see the report\)$/);
     expect(r.stderr).toMatch(/kerberos_error: the KDC 10\.0\.0\.10 answered 10\.0\.0\.20 with KDC_ERR_PREAUTH_FAILED/);
     expect(report.data_quality.evidence_gaps).toContain(
-      'Kerberos: 1 request got an error that stops a logon (see Answers that stop a sync): port 88 is open, but the account could not authenticate',
+      'Kerberos: 1 request got an error that stops a logon (see Answers that can stop a sync): port 88 is open, but the account could not authenticate',
     );
     // The port itself was answered: the finding for Kerberos is ok.
     expect(report.findings.find((f: { rule_id: string; protocol: string }) => /kerberos/i.test(f.protocol))?.status).toBe('ok');

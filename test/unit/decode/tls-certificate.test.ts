@@ -146,7 +146,7 @@ describe("TLS inspection seen in a server's certificate (TLS 1.2 first flight)",
     expect(report.verdict.summary).toMatch(/; TLS inspection of Microsoft endpoints seen \(1 certificate from another issuer, see the report\)$/);
     expect(r.stdout.split('\n')[0]).toBe(report.verdict.summary);
     expect(report.data_quality.evidence_gaps).toContain(
-      'TLS inspection: 1 certificate for Microsoft names came from an issuer Microsoft does not use (see Answers that stop a sync): ' +
+      'TLS inspection: 1 certificate for Microsoft names came from an issuer Microsoft does not use (see Answers that can stop a sync): ' +
         'a proxy or firewall decrypts this traffic, which Entra Connect and its agents do not support',
     );
   });
