@@ -9,7 +9,8 @@ import { hostsWithRoles } from '../roles/host-map.js';
 import type { HostInfo, RoleMap, RoleSource } from '../roles/types.js';
 import { evaluateAudit } from './evaluate.js';
 import { compareAddresses, compareStatus, STATUS_ORDER } from './order.js';
-import { failedLookups } from './text.js';
+import { ANSWER_KINDS } from './answers.js';
+import { failedLookups, plural } from './text.js';
 import type { AuditResult, Finding, FindingStatus, InputInfo } from './types.js';
 
 /** What fails the run unless `--fail-on` says otherwise. */
@@ -48,9 +49,6 @@ export function strongestRoleSource(host: HostInfo): string {
   return best < 0 ? 'none' : SOURCE_STRENGTH[best];
 }
 
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
 
 /** `connect 10.0.0.20 → dc 10.0.0.10 LDAP 389/tcp blocked`. */
 export function describeFindingShort(f: Finding): string {
@@ -171,36 +169,12 @@ export function listEvidenceGaps(summary: FlowSummaryData, dq: DataQuality, inpu
         `one packet more than once): each packet is counted once`,
     );
   }
-  const inspected = counter(dq, 'tls_inspected_certificates');
-  if (inspected > 0) {
-    gaps.push(
-      `TLS inspection: ${plural(inspected, 'certificate', 'certificates')} for Microsoft names came from an issuer Microsoft does not use ` +
-        `(see Answers that can stop a sync): a proxy or firewall decrypts this traffic, which Entra Connect and its agents do not support`,
-    );
-  }
-  const kerberos = counter(dq, 'kerberos_errors');
-  if (kerberos > 0) {
-    gaps.push(
-      `Kerberos: ${plural(kerberos, 'request', 'requests')} got an error that stops a logon (see Answers that can stop a sync): ` +
-        'port 88 is open, but the account could not authenticate',
-    );
-  }
-  const binds = counter(dq, 'ldap_bind_errors');
-  if (binds > 0) {
-    gaps.push(
-      `LDAP: ${plural(binds, 'bind was', 'binds were')} refused by a domain controller (see Answers that can stop a sync): ` +
-        'port 389 is open, but the account could not bind',
-    );
-  }
-  const alerts = counter(dq, 'tls_alerts');
-  if (alerts > 0) {
-    gaps.push(
-      `TLS: ${plural(alerts, 'handshake', 'handshakes')} ended with a fatal alert (see Answers that can stop a sync): ` +
-        'the connection opened, but no protocol, cipher or certificate was accepted',
-    );
+  for (const a of ANSWER_KINDS) {
+    const n = counter(dq, a.counter);
+    if (n > 0) gaps.push(a.gap(n));
   }
   // Each of these has its own line above: not counted again as a problem.
-  const accounted = new Set(['log_events_lost', 'flow_evicted', 'frame_duplicate', 'tls_inspected', 'kerberos_error', 'ldap_bind_error', 'tls_alert']);
+  const accounted = new Set(['log_events_lost', 'flow_evicted', 'frame_duplicate', ...ANSWER_KINDS.map((a) => a.code)]);
   let damaged = 0;
   for (const d of dq.diagnostics) if (!accounted.has(d.code)) damaged += d.count;
   if (damaged > 0) gaps.push(`${plural(damaged, 'problem was', 'problems were')} reported while reading (see diagnostics): data there was skipped`);
@@ -232,16 +206,10 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   const evaluated = evaluateAudit(summary, roles, { catalog, features, observedHosts: args.observedHosts, snappedFrames });
   const verdict = computeVerdict(evaluated.findings, evaluated.unexpected_total, args.failOn);
   // Not a flow's status (the connections complete), but what breaks a sync that "passes".
-  const inspected = args.dataQuality.counters.tls_inspected_certificates ?? 0;
-  if (inspected > 0) {
-    verdict.summary += `; TLS inspection of Microsoft endpoints seen (${plural(inspected, 'certificate', 'certificates')} from another issuer, see the report)`;
+  for (const a of ANSWER_KINDS) {
+    const n = args.dataQuality.counters[a.counter] ?? 0;
+    if (n > 0) verdict.summary += a.verdict(n);
   }
-  const kerberos = args.dataQuality.counters.kerberos_errors ?? 0;
-  if (kerberos > 0) verdict.summary += `; Kerberos errors that stop a logon: ${kerberos} (see the report)`;
-  const binds = args.dataQuality.counters.ldap_bind_errors ?? 0;
-  if (binds > 0) verdict.summary += `; LDAP binds refused: ${binds} (see the report)`;
-  const alerts = args.dataQuality.counters.tls_alerts ?? 0;
-  if (alerts > 0) verdict.summary += `; TLS handshakes failed: ${alerts} (see the report)`;
   const hosts = hostsWithRoles(roles)
     .sort((a, b) => compareAddresses(a.address, b.address))
     .map((h) => ({

@@ -47,3 +47,8 @@ export function describeLookups(s: DnsLookupStats): string {
   const first = s.firstEvidence ? ` (first: ${formatEvidencePlace(s.firstEvidence)})` : '';
   return `${s.name}: ${s.queries} lookup${s.queries === 1 ? '' : 's'}, ${parts.join(', ')}${servers}${first}`;
 }
+
+/** `n` and the noun that goes with it: `1 flow`, `3 flows`. */
+export function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

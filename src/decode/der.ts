@@ -31,3 +31,16 @@ export function derElement(b: Uint8Array, p: number, end: number, cut = false): 
   if (start + len > end) return cut ? { tag, start, end } : null;
   return { tag, start, end: start + len };
 }
+
+/**
+ * A string element's bytes as printable ASCII, at most `max` characters: names and messages from a
+ * capture are data, shown in reports and on the terminal, so control and 8-bit bytes are dropped.
+ */
+export function derText(b: Uint8Array, e: DerElement, max: number): string {
+  let s = '';
+  for (let i = e.start; i < e.end && s.length < max; i++) {
+    const c = b[i];
+    if (c >= 0x20 && c < 0x7f) s += String.fromCharCode(c);
+  }
+  return s;
+}

@@ -12,11 +12,14 @@
  */
 import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
-import { derElement as element, type DerElement } from './der.js';
+import { derElement as element, derText, type DerElement } from './der.js';
+import { firstOfKind } from './first-of-kind.js';
 import { endsOf } from './direction.js';
 import type { Packet } from './types.js';
 
 export const KERBEROS_PORT = 88;
+/** Characters kept of a realm or a name part (KerberosString). */
+const MAX_NAME = 100;
 
 /** The error codes that stop a logon, with their RFC 4120 names and what they mean for a sync. */
 export const LOGON_STOPPING_ERRORS: ReadonlyMap<number, { name: string; meaning: string }> = new Map([
@@ -29,9 +32,6 @@ export const LOGON_STOPPING_ERRORS: ReadonlyMap<number, { name: string; meaning:
   [37, { name: 'KRB_AP_ERR_SKEW', meaning: 'the clocks of the client and the KDC differ by more than five minutes' }],
   [41, { name: 'KRB_AP_ERR_MODIFIED', meaning: "the service ticket does not decrypt: a duplicate SPN, or the service account's password changed" }],
 ]);
-
-/** The errors of one capture already reported (code, KDC, client), on Packet.kerberosReported. */
-export type KerberosReported = Set<string>;
 
 /**
  * A KDC's message at b[off .. end) (UDP payload, or TCP after its 4-byte length): reports it when
@@ -46,10 +46,7 @@ export function decodeKerberosReply(b: Uint8Array, off: number, end: number, pkt
   diag.count('kerberos_errors');
   const { from: kdc, to: client } = endsOf(pkt);
   const principal = err.cname ? `${err.cname}${err.crealm ? `@${err.crealm}` : ''}` : '';
-  const reported = (pkt.kerberosReported ??= new Set());
-  const key = `${err.code}|${kdc}|${principal}`;
-  if (reported.has(key)) return;
-  reported.add(key);
+  if (!firstOfKind(pkt, `kerberos|${err.code}|${kdc}|${principal}`)) return;
   const forWhom = principal ? ` for ${principal}` : '';
   const service = err.sname ? ` (service ${err.sname})` : '';
   diag.report(
@@ -94,7 +91,7 @@ function readKrbError(b: Uint8Array, off: number, end: number): KrbError | null 
           out.code = integer(b, inner);
           break;
         case 0xa7:
-          out.crealm = text(b, inner);
+          out.crealm = derText(b, inner, MAX_NAME);
           break;
         case 0xa8:
           out.cname = principalName(b, inner);
@@ -122,7 +119,7 @@ function principalName(b: Uint8Array, seq: DerElement): string | null {
       for (let q = list.start; q < list.end && parts.length < 4; ) {
         const s = element(b, q, list.end);
         if (s === null) break;
-        parts.push(text(b, s));
+        parts.push(derText(b, s, MAX_NAME));
         q = s.end;
       }
       return parts.length > 0 ? parts.join('/') : null;
@@ -137,14 +134,4 @@ function integer(b: Uint8Array, e: DerElement): number {
   let v = b[e.start] & 0x80 ? -1 : 0;
   for (let i = e.start; i < e.end; i++) v = v * 256 + b[i];
   return v;
-}
-
-/** A KerberosString (GeneralString, IA5String) as printable text, at most 100 characters. */
-function text(b: Uint8Array, e: DerElement): string {
-  let s = '';
-  for (let i = e.start; i < e.end && s.length < 100; i++) {
-    const c = b[i];
-    if (c >= 0x20 && c < 0x7f) s += String.fromCharCode(c);
-  }
-  return s;
 }

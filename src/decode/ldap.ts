@@ -12,7 +12,8 @@
  */
 import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
-import { derElement as element, type DerElement } from './der.js';
+import { firstOfKind } from './first-of-kind.js';
+import { derElement as element, derText } from './der.js';
 import { endsOf } from './direction.js';
 import type { Packet } from './types.js';
 
@@ -42,9 +43,6 @@ const AD_REASONS: ReadonlyMap<string, string> = new Map([
   ['775', 'the account is locked out'],
 ]);
 
-/** The refusals of one capture already reported, on Packet.ldapReported. */
-export type LdapReported = Set<string>;
-
 /**
  * A DC's TCP payload at b[off .. end): reports it when it begins with a BindResponse that refuses
  * the bind. Anything else (other responses, a sealed message, part of one) is left.
@@ -63,29 +61,16 @@ export function decodeLdapResponse(b: Uint8Array, off: number, end: number, pkt:
   if (refusal === undefined) return; // success, saslBindInProgress (a step of the exchange), others
   const matched = element(b, code.end, op.end, true);
   const message = matched === null ? null : element(b, matched.end, op.end, true);
-  const text = message !== null && message.tag === 0x04 ? printable(b, message) : '';
+  const text = message !== null && message.tag === 0x04 ? derText(b, message, 200).trim() : '';
   const data = /\bdata ([0-9a-f]{3,4})\b/i.exec(text)?.[1].toLowerCase();
   const reason = (data !== undefined && AD_REASONS.get(data)) || refusal.meaning;
   diag.count('ldap_bind_errors');
   const { from: dc, to: client } = endsOf(pkt);
-  const reported = (pkt.ldapReported ??= new Set());
-  const key = `${b[code.start]}|${data ?? ''}|${dc}|${client}`;
-  if (reported.has(key)) return;
-  reported.add(key);
+  if (!firstOfKind(pkt, `ldap|${b[code.start]}|${data ?? ''}|${dc}|${client}`)) return;
   diag.report(
     'ldap_bind_error',
     frame.origin,
     `the DC ${dc} refused a bind from ${client}: ${refusal.name} (${b[code.start]})${data !== undefined ? `, data ${data}` : ''}: ${reason}` +
       (text ? ` ("${text}")` : ''),
   );
-}
-
-/** The message as printable text, at most 200 characters (it is data from the capture). */
-function printable(b: Uint8Array, e: DerElement): string {
-  let s = '';
-  for (let i = e.start; i < e.end && s.length < 200; i++) {
-    const c = b[i];
-    if (c >= 0x20 && c < 0x7f) s += String.fromCharCode(c);
-  }
-  return s.trim();
 }

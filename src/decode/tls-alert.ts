@@ -13,6 +13,7 @@
  */
 import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
+import { firstOfKind } from './first-of-kind.js';
 import { endsOf } from './direction.js';
 import type { Packet } from './types.js';
 
@@ -36,9 +37,6 @@ const DESCRIPTIONS: ReadonlyMap<number, { name: string; meaning: string }> = new
   [112, { name: 'unrecognized_name', meaning: 'the server knows no site of the name asked for' }],
 ]);
 
-/** The alerts of one capture already reported, on Packet.tlsAlertsReported. */
-export type TlsAlertsReported = Set<string>;
-
 /**
  * A TCP payload at b[off .. end): reports it when it begins with a fatal alert in clear. Returns
  * false when it is not an alert record (the caller decodes it as usual).
@@ -52,10 +50,7 @@ export function decodeTlsAlert(b: Uint8Array, off: number, end: number, pkt: Pac
   if (known === undefined) return true;
   diag.count('tls_alerts');
   const { from, to } = endsOf(pkt);
-  const reported = (pkt.tlsAlertsReported ??= new Set());
-  const key = `${code}|${from}|${to}`;
-  if (reported.has(key)) return true;
-  reported.add(key);
+  if (!firstOfKind(pkt, `alert|${code}|${from}|${to}`)) return true;
   diag.report(
     'tls_alert',
     frame.origin,

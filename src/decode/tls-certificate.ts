@@ -20,6 +20,7 @@
 import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
 import { readU16 } from './cursor.js';
+import { firstOfKind } from './first-of-kind.js';
 import { derElement as element } from './der.js';
 import { directionOf, sameDirection, type Direction } from './direction.js';
 import type { Packet } from './types.js';
@@ -89,8 +90,6 @@ export class ServerFlights {
   /** Waiting flights by port pair (srcPort * 65536 + dstPort), oldest first in insertion order. */
   private readonly byPorts = new Map<number, PendingFlight[]>();
   private count = 0;
-  /** Issuers already reported in this capture. */
-  readonly reported = new Set<string>();
 
   get size(): number {
     return this.count;
@@ -285,9 +284,7 @@ function judgeCertificate(names: CertificateNames, pkt: Packet, frame: Frame, di
   if (!looksInspected(names)) return;
   diag.count('tls_inspected_certificates');
   const issuer = [names.issuerCn && `CN=${names.issuerCn}`, names.issuerO && `O=${names.issuerO}`].filter(Boolean).join(', ') || 'no name';
-  const flights = (pkt.serverFlights ??= new ServerFlights());
-  if (flights.reported.has(issuer)) return;
-  flights.reported.add(issuer);
+  if (!firstOfKind(pkt, `issuer|${issuer}`)) return;
   diag.report(
     'tls_inspected',
     frame.origin,

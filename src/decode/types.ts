@@ -7,9 +7,6 @@
  * them without formatting a string per packet. Use common/ip.ts to format them once per flow.
  */
 import type { RecentPackets } from './duplicates.js';
-import type { KerberosReported } from './kerberos.js';
-import type { LdapReported } from './ldap.js';
-import type { TlsAlertsReported } from './tls-alert.js';
 import type { ServerFlights } from './tls-certificate.js';
 import type { HelloAssembly } from './tls-sni.js';
 
@@ -123,12 +120,8 @@ export class Packet {
   recentPackets: RecentPackets | null = null;
   /** Servers' first TLS flights split across segments, until their certificate (tls-certificate.ts); same lifetime. */
   serverFlights: ServerFlights | null = null;
-  /** Kerberos errors this capture already reported (kerberos.ts); same lifetime. */
-  kerberosReported: KerberosReported | null = null;
-  /** Refused LDAP binds this capture already reported (ldap.ts); same lifetime. */
-  ldapReported: LdapReported | null = null;
-  /** Fatal TLS alerts this capture already reported (tls-alert.ts); same lifetime. */
-  tlsAlertsReported: TlsAlertsReported | null = null;
+  /** The kinds of server answer this capture already reported (answers.ts); same lifetime. */
+  answersReported: Set<string> | null = null;
 
   /** Clears every field before the next frame is decoded into this object. */
   reset(): void {
@@ -199,5 +192,5 @@ export type PacketFields = Omit<Packet, 'reset' | DecoderOnlyField>;
  * decoding, and what tells a packet from a copy of it (duplicates.ts). A packet handed to the flow
  * table, or sent from the decoding thread, does without them.
  */
-export const DECODER_ONLY_FIELDS = ['src32', 'dst32', 'helloAssembly', 'recentPackets', 'serverFlights', 'kerberosReported', 'ldapReported', 'tlsAlertsReported', 'ipId', 'l4Check'] as const;
+export const DECODER_ONLY_FIELDS = ['src32', 'dst32', 'helloAssembly', 'recentPackets', 'serverFlights', 'answersReported', 'ipId', 'l4Check'] as const;
 type DecoderOnlyField = (typeof DECODER_ONLY_FIELDS)[number];

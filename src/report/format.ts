@@ -2,6 +2,7 @@
  * Formatting shared by the renderers (Markdown, CSV, HTML). Returns plain text: callers escape it
  * for their output language.
  */
+import { ANSWER_KINDS } from '../audit/answers.js';
 import { CONN_STATE_ORDER } from '../audit/judge.js';
 import { formatDurationMicros, formatEvidencePlace } from '../audit/text.js';
 import type { AuditResult, EvidenceRef, Finding } from '../audit/types.js';
@@ -90,28 +91,18 @@ export function groupFlowsNote(r: AuditResult): string {
   );
 }
 
-/**
- * Diagnostics that are not damage in the data but what servers answered (TLS inspection, Kerberos
- * errors, refused LDAP binds): the reports show them in a section of their own, "Answers that can stop
- * a sync", not among the data's problems. report.json keeps them in data_quality.diagnostics.
- */
-const ANSWER_CODES: ReadonlyMap<string, { title: string; counter: string; noun: string }> = new Map([
-  ['tls_inspected', { title: 'TLS inspection', counter: 'tls_inspected_certificates', noun: 'certificate' }],
-  ['kerberos_error', { title: 'Kerberos errors', counter: 'kerberos_errors', noun: 'error' }],
-  ['ldap_bind_error', { title: 'Refused LDAP binds', counter: 'ldap_bind_errors', noun: 'refusal' }],
-  ['tls_alert', { title: 'Failed TLS handshakes', counter: 'tls_alerts', noun: 'alert' }],
-]);
-
 type Diagnostic = AuditResult['data_quality']['diagnostics'][number];
 
 /**
- * The answer diagnostics of a result, in the order above, each with its heading: how many answers
- * (its counter) and of how many kinds (each reported once per server, account and reason).
+ * The diagnostics that are what servers answered (audit/answers.ts), in that list's order, each with
+ * its heading: how many answers (its counter) and of how many kinds (each reported once per server,
+ * account and reason). The reports show them in a section of their own, "Answers that can stop a
+ * sync", not among the data's problems; report.json keeps them in data_quality.diagnostics.
  */
 export function serverAnswers(r: AuditResult): { title: string; d: Diagnostic }[] {
   const out: { title: string; d: Diagnostic }[] = [];
-  for (const [code, a] of ANSWER_CODES) {
-    const d = r.data_quality.diagnostics.find((x) => x.code === code);
+  for (const a of ANSWER_KINDS) {
+    const d = r.data_quality.diagnostics.find((x) => x.code === a.code);
     if (!d) continue;
     const n = r.data_quality.counters[a.counter] ?? d.count;
     out.push({ title: `${a.title}: ${n} ${n === 1 ? a.noun : `${a.noun}s`} of ${d.count} ${d.count === 1 ? 'kind' : 'kinds'}`, d });
@@ -121,5 +112,5 @@ export function serverAnswers(r: AuditResult): { title: string; d: Diagnostic }[
 
 /** The diagnostics that are problems of the data (all but {@link serverAnswers}). */
 export function dataDiagnostics(r: AuditResult): AuditResult['data_quality']['diagnostics'] {
-  return r.data_quality.diagnostics.filter((d) => !ANSWER_CODES.has(d.code));
+  return r.data_quality.diagnostics.filter((d) => !ANSWER_KINDS.some((a) => a.code === d.code));
 }

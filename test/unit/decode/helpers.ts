@@ -22,3 +22,17 @@ export function addrs(pkt: Packet): [string, string] {
 export function quotedAddr(version: 4 | 6, b: Uint8Array): string {
   return version === 4 ? formatIpv4(b) : formatIpv6(b);
 }
+
+/**
+ * Decodes Ethernet frames in order into one Packet, as one capture is (1 ms apart, numbered from 1;
+ * `originalLen` for frames cut short): the state that lives across frames (reassembly, copies,
+ * answers reported once) is exercised. Returns the packet and the sink.
+ */
+export function decodeSequence(frames: Uint8Array[], originalLen?: number): { pkt: Packet; diag: DiagnosticSink } {
+  const pkt = new Packet();
+  const diag = new DiagnosticSink();
+  frames.forEach((data, i) => decodeFrame(frameOf(1, data, { tsMicros: SEQUENCE_T0 + i * 1000, index: i + 1, originalLen }), pkt, diag));
+  return { pkt, diag };
+}
+
+const SEQUENCE_T0 = 1_714_557_600_000_000;

@@ -3,10 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DiagnosticSink } from '../../../src/common/diagnostics.js';
-import { decodeFrame } from '../../../src/decode/frame.js';
-import { Packet } from '../../../src/decode/types.js';
-import { ascii, concat, der, ethernet, frameOf, IPPROTO_TCP, IPPROTO_UDP, ipv4, tcp, TCP_ACK, TCP_PSH, udp } from '../../support/packet-builder.js';
+import { decodeSequence } from './helpers.js';
+import { ascii, concat, der, ethernet, IPPROTO_TCP, IPPROTO_UDP, ipv4, tcp, TCP_ACK, TCP_PSH, udp } from '../../support/packet-builder.js';
 import { writePcap } from '../../support/pcap-writer.js';
 import { mulberry32 } from '../../support/rng.js';
 
@@ -43,9 +41,7 @@ const overTcp = (msg: Uint8Array) => {
 };
 
 function decodeAll(frames: Uint8Array[], originalLen?: number) {
-  const pkt = new Packet();
-  const diag = new DiagnosticSink();
-  frames.forEach((data, i) => decodeFrame(frameOf(1, data, { tsMicros: T0 + i * 1000, index: i + 1, originalLen }), pkt, diag));
+  const { diag } = decodeSequence(frames, originalLen);
   return { diag, reported: diag.toDataQuality().diagnostics.filter((d) => d.code === 'kerberos_error') };
 }
 

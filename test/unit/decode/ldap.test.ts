@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DiagnosticSink } from '../../../src/common/diagnostics.js';
-import { decodeFrame } from '../../../src/decode/frame.js';
-import { Packet } from '../../../src/decode/types.js';
-import { ascii, concat, der, ethernet, frameOf, IPPROTO_TCP, ipv4, tcp, TCP_ACK, TCP_PSH } from '../../support/packet-builder.js';
+import { decodeSequence } from './helpers.js';
+import { ascii, concat, der, ethernet, IPPROTO_TCP, ipv4, tcp, TCP_ACK, TCP_PSH } from '../../support/packet-builder.js';
 import { mulberry32 } from '../../support/rng.js';
 
-const T0 = 1_714_557_600_000_000;
 const CONNECT = '10.0.0.20';
 const DC = '10.0.0.10';
 
@@ -28,9 +25,7 @@ const fromDc = (payload: Uint8Array, sport = 389, id = 1) =>
   ethernet({}, ipv4({ src: DC, dst: CONNECT, proto: IPPROTO_TCP, id }, tcp({ sport, dport: 52100, flags: TCP_ACK | TCP_PSH, seq: 1, ack: 1 }, payload)));
 
 function decodeAll(frames: Uint8Array[]) {
-  const pkt = new Packet();
-  const diag = new DiagnosticSink();
-  frames.forEach((data, i) => decodeFrame(frameOf(1, data, { tsMicros: T0 + i * 1000, index: i + 1 }), pkt, diag));
+  const { diag } = decodeSequence(frames);
   return { diag, reported: diag.toDataQuality().diagnostics.find((d) => d.code === 'ldap_bind_error') };
 }
 

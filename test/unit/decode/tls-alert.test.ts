@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DiagnosticSink } from '../../../src/common/diagnostics.js';
-import { decodeFrame } from '../../../src/decode/frame.js';
-import { Packet } from '../../../src/decode/types.js';
-import { ethernet, frameOf, hex, IPPROTO_TCP, ipv4, tcp, TCP_ACK, TCP_PSH } from '../../support/packet-builder.js';
+import { decodeSequence } from './helpers.js';
+import { ethernet, hex, IPPROTO_TCP, ipv4, tcp, TCP_ACK, TCP_PSH } from '../../support/packet-builder.js';
 
-const T0 = 1_714_557_600_000_000;
 const CONNECT = '10.0.0.20';
 const LOGIN = '20.190.151.68';
 
@@ -12,9 +9,7 @@ const segment = (src: string, dst: string, sport: number, dport: number, payload
   ethernet({}, ipv4({ src, dst, proto: IPPROTO_TCP, id }, tcp({ sport, dport, flags: TCP_ACK | TCP_PSH, seq: 1, ack: 1 }, payload)));
 
 function decodeAll(frames: Uint8Array[]) {
-  const pkt = new Packet();
-  const diag = new DiagnosticSink();
-  frames.forEach((data, i) => decodeFrame(frameOf(1, data, { tsMicros: T0 + i * 1000, index: i + 1 }), pkt, diag));
+  const { diag } = decodeSequence(frames);
   return { diag, reported: diag.toDataQuality().diagnostics.find((d) => d.code === 'tls_alert') };
 }
 

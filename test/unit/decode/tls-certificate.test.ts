@@ -9,6 +9,7 @@ import { DiagnosticSink } from '../../../src/common/diagnostics.js';
 import { decodeFrame } from '../../../src/decode/frame.js';
 import { isMicrosoftName, looksInspected, readCertificateNames } from '../../../src/decode/tls-certificate.js';
 import { Packet } from '../../../src/decode/types.js';
+import { decodeSequence } from './helpers.js';
 import { derCertificate, ethernet, frameOf, IPPROTO_TCP, ipv4, tcp, TCP_ACK, TCP_PSH, tlsServerFlight } from '../../support/packet-builder.js';
 import { writePcap } from '../../support/pcap-writer.js';
 import { mulberry32 } from '../../support/rng.js';
@@ -31,9 +32,7 @@ function segments(flight: Uint8Array, mss = 1200, sport = 443, dport = 50000, se
 }
 
 function decodeAll(frames: Uint8Array[]) {
-  const pkt = new Packet();
-  const diag = new DiagnosticSink();
-  frames.forEach((data, i) => decodeFrame(frameOf(1, data, { tsMicros: T0 + i * 1000, index: i + 1 }), pkt, diag));
+  const { pkt, diag } = decodeSequence(frames);
   return { pkt, diag, reported: diag.toDataQuality().diagnostics.filter((d) => d.code === 'tls_inspected') };
 }
 
