@@ -254,13 +254,15 @@ export class PairTable {
       this.digestSamples(id);
     }
     if (flow.icmp) this.addIcmpReason(id, describeIcmpRefusal(flow.icmp));
-    if (flow.outcome === 'refused' && flow.log?.rule) {
+    // A reset from the destination that a firewall logged is no firewall's refusal: its REJ says it all.
+    const firewallRefused = flow.outcome === 'refused' && flow.log?.refusedByServer !== true;
+    if (firewallRefused && flow.log?.rule) {
       const bit = this.ruleBit(flow.log.rule);
       if ((this.tallies[t + T_DENY_SEEN] & bit) === 0) {
         this.addDenyRule(id, flow.log.rule);
         this.tallies[t + T_DENY_SEEN] |= bit;
       }
-    } else if (flow.outcome === 'refused' && (flow.observedBy === 'flowlog' || (flow.proxy !== undefined && flow.proxy.status > 0))) {
+    } else if (firewallRefused && (flow.observedBy === 'flowlog' || (flow.proxy !== undefined && flow.proxy.status > 0))) {
       // A firewall DROP with no rule name (Windows Firewall, CSV exports), or a proxy's answer
       // refusing a request: its reason says who refused it; without it the audit would read the S0
       // of a deny as "SYN unanswered", and the refused tunnel's SF as nothing at all.

@@ -70,6 +70,11 @@ export interface FlowLogFacts {
   encryption?: string;
   /** Number of log records merged into this flow. */
   records?: number;
+  /**
+   * The log says the destination refused the flow (it reset the connection), not the firewall: its
+   * rule let the flow through, so the rule is no deny rule and the refusal no firewall's.
+   */
+  refusedByServer?: boolean;
   /** pfirewall: id of the process that made or accepted the connection (the optional pid column). */
   pid?: number;
   /**

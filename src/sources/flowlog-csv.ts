@@ -14,14 +14,22 @@
  *
  * | row says                                              | outcome    | connState | reason                                      |
  * |-------------------------------------------------------|------------|-----------|---------------------------------------------|
- * | action Deny/Denied/D/Drop/Block/Reject                | refused    | S0        | denied by rule X (Deny)                      |
+ * | action Deny/Denied/D/Drop/Block/Reject, drop-icmp     | refused    | S0        | denied by rule X (Deny)                      |
+ * | action reset-client/reset-server/reset-both (PAN-OS)  | refused    | REJ       | reset by the firewall by rule X (reset-both) |
+ * | action ip-conn (FortiGate: the attempt failed)        | unanswered | S0        | allowed, but the connection attempt failed   |
+ * | allowed, TCP reset by the server, ≤ 3 sent and ≤ 1 back (FortiGate server-rst, PAN-OS end reason tcp-rst-from-server) | refused | REJ | allowed, but the server reset it before any data |
  * | allowed (or no action) and packets back > 0           | completed  | SF        | allowed; n packets sent, m back              |
  * | allowed (or no action), packets-back column says 0    | unanswered | S0        | allowed, but no packets came back (n sent)   |
  * | action Allow/Allowed/A/Accept/Permit, no counts       | completed  | OTH       | allowed (Allow); the export carries no reply counts |
  * | no action, no counts; or an action not recognised     | unknown    | OTH       | ...                                          |
  *
- * Times: ISO 8601 (with `Z` or an offset, or without a zone), `M/D/YYYY, h:mm:ss[.fff] AM/PM`
- * (the Azure portal's export), or epoch seconds / milliseconds / microseconds. Times without a
+ * Allowed also covers the ways FortiGate logs an allowed session's end (start, close, timeout,
+ * client-rst, server-rst). Palo Alto and FortiGate exports are matched by their field names
+ * (Source Address, Packets Received, Session End Reason; srcip, rcvdpkt, policyname).
+ *
+ * Times: ISO 8601 (with `Z` or an offset, or without a zone; `YYYY/MM/DD hh:mm:ss` too, as Palo
+ * Alto writes it), `M/D/YYYY, h:mm:ss[.fff] AM/PM`
+ * (the Azure portal's export), or epoch seconds / milliseconds / microseconds / nanoseconds. Times without a
  * zone are read in `tz` (UTC when not given, and the summary says it was assumed) unless the
  * header names the zone (`TimeGenerated [UTC]`).
  */
@@ -60,7 +68,8 @@ export type CsvColumn =
  * Analytics type suffix removed). Earlier names win when a header has several.
  */
 export const CSV_COLUMN_NAMES: Record<CsvColumn, string[]> = {
-  time: ['flowstarttime', 'flowstart', 'starttime', 'timestamp', 'time', 'timeutc', 'datetime', 'eventtime', 'timegenerated', 'timegeneratedutc', 'ts', 'generatedtime'],
+  // Last, the times a firewall wrote its log line (Palo Alto: Generate Time, Receive Time) when no start time is exported.
+  time: ['flowstarttime', 'flowstart', 'starttime', 'timestamp', 'time', 'timeutc', 'datetime', 'eventtime', 'timegenerated', 'timegeneratedutc', 'ts', 'generatedtime', 'generatetime', 'receivetime'],
   date: ['date'],
   src: ['srcip', 'sourceip', 'srcaddr', 'srcaddress', 'sourceaddress', 'sourceipaddress', 'srcipaddress', 'src', 'source', 'clientip', 'ipsrc', 'saddr', 'idorigh', 'origh'],
   // Last, the host-name columns of firewalls that filter by name (see DESTINATION_NAME_COLUMNS).
@@ -70,13 +79,13 @@ export const CSV_COLUMN_NAMES: Record<CsvColumn, string[]> = {
   proto: ['protocol', 'proto', 'l4protocol', 'transport', 'transportprotocol', 'ipprotocol'],
   action: ['action', 'decision', 'flowstatus', 'verdict', 'disposition', 'status'],
   direction: ['direction', 'flowdirection', 'trafficdirection', 'dir'],
-  rule: ['rule', 'rulename', 'nsgrule', 'nsgrulename', 'aclrule', 'policy'],
+  rule: ['rule', 'rulename', 'nsgrule', 'nsgrulename', 'aclrule', 'policy', 'policyname', 'policyid'],
   /** Why the firewall decided so, in words (Azure Firewall: ActionReason, "No rule matched. Proceeding with default action"). */
-  action_reason: ['actionreason', 'denyreason', 'reasontext'],
-  pkts_out: ['packetssrctodest', 'packetssent', 'srcpackets', 'sentpackets', 'packetsout', 'outpackets', 'pktssent', 'origpkts', 'packetss2d', 'pktss2d'],
-  bytes_out: ['bytessrctodest', 'bytessent', 'srcbytes', 'sentbytes', 'bytesout', 'outbytes', 'origbytes', 'bytess2d'],
-  pkts_in: ['packetsdesttosrc', 'packetsreceived', 'dstpackets', 'destpackets', 'receivedpackets', 'packetsin', 'inpackets', 'pktsreceived', 'pktsrecv', 'resppkts', 'packetsd2s', 'pktsd2s'],
-  bytes_in: ['bytesdesttosrc', 'bytesreceived', 'dstbytes', 'destbytes', 'receivedbytes', 'bytesin', 'inbytes', 'respbytes', 'bytesd2s'],
+  action_reason: ['actionreason', 'denyreason', 'reasontext', 'sessionendreason'],
+  pkts_out: ['packetssrctodest', 'packetssent', 'srcpackets', 'sentpackets', 'packetsout', 'outpackets', 'pktssent', 'origpkts', 'packetss2d', 'pktss2d', 'sentpkt', 'sentpkts'],
+  bytes_out: ['bytessrctodest', 'bytessent', 'srcbytes', 'sentbytes', 'bytesout', 'outbytes', 'origbytes', 'bytess2d', 'sentbyte'],
+  pkts_in: ['packetsdesttosrc', 'packetsreceived', 'dstpackets', 'destpackets', 'receivedpackets', 'packetsin', 'inpackets', 'pktsreceived', 'pktsrecv', 'resppkts', 'packetsd2s', 'pktsd2s', 'rcvdpkt', 'rcvdpkts'],
+  bytes_in: ['bytesdesttosrc', 'bytesreceived', 'dstbytes', 'destbytes', 'receivedbytes', 'bytesin', 'inbytes', 'respbytes', 'bytesd2s', 'rcvdbyte'],
 };
 
 const REQUIRED: CsvColumn[] = ['time', 'src', 'dst', 'dport', 'proto'];
@@ -200,7 +209,7 @@ function mapColumns(
   return { index, utcHeader: /\butc\b|\(z\)|\[z\]/i.test(timeHeader), dstNames: dstNames || fromMessage, messageColumn: fromMessage ? messageColumn : -1 };
 }
 
-const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
+const ISO_TIME = /^(\d{4})[-/](\d{2})[-/](\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/i;
 const US_TIME = /^(\d{1,2})\/(\d{1,2})\/(\d{4}),?\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(AM|PM)?\s*(Z|UTC)?$/i;
 
 /**
@@ -213,7 +222,8 @@ export function parseCsvTime(text: string, zone: LocalTimeZone): number {
     const v = Number(s);
     if (v < 1e11) return Math.round(v * 1_000_000); // seconds
     if (v < 1e14) return Math.round(v * 1000); // milliseconds
-    return Math.round(v); // microseconds
+    if (v < 1e17) return Math.round(v); // microseconds
+    return Math.round(v / 1000); // nanoseconds (FortiGate's eventtime)
   }
   let y: number;
   let mo: number;
@@ -273,8 +283,31 @@ function countNewlines(s: string, from: number, to: number): number {
   return n;
 }
 
-const DENY = new Set(['deny', 'denied', 'd', 'drop', 'dropped', 'block', 'blocked', 'reject', 'rejected', 'refuse', 'refused']);
-const ALLOW = new Set(['allow', 'allowed', 'a', 'accept', 'accepted', 'permit', 'permitted', 'pass', 'passed']);
+/**
+ * Actions that refuse the flow. Palo Alto's `drop-icmp` drops it and answers ICMP unreachable
+ * (administratively prohibited); its `reset-*` actions answer with a TCP reset (see {@link RESET}).
+ */
+const DENY = new Set(['deny', 'denied', 'd', 'drop', 'dropped', 'block', 'blocked', 'reject', 'rejected', 'refuse', 'refused', 'drop-icmp']);
+/** Palo Alto's reset actions: refused, and the client is sent a TCP reset (REJ). */
+const RESET = new Set(['reset-client', 'reset-server', 'reset-both']);
+/**
+ * Actions that let the flow through. FortiGate logs an allowed session with the way it ended:
+ * `start`, `close`, `timeout`, `client-rst`, `server-rst` (its `deny` is a policy's refusal); the
+ * packet counts then say whether the server answered.
+ */
+const ALLOW = new Set(['allow', 'allowed', 'a', 'accept', 'accepted', 'permit', 'permitted', 'pass', 'passed', 'start', 'close', 'timeout', 'client-rst', 'server-rst']);
+/** FortiGate: allowed by policy, but the connection attempt failed. */
+const FAILED_ATTEMPT = 'ip-conn';
+
+/**
+ * A TCP session the server reset before any data: FortiGate's `server-rst` action, or Palo Alto's
+ * session end reason `tcp-rst-from-server`, with at most one packet back (the reset) for a few
+ * sent (the SYN and its retransmissions). Port closed, or a host firewall rejecting: REJ.
+ */
+function resetByServer(proto: Transport, actionKey: string, endReason: string, pktsOut: number, pktsIn: number): boolean {
+  if (proto !== 'tcp' || (actionKey !== 'server-rst' && endReason.toLowerCase() !== 'tcp-rst-from-server')) return false;
+  return pktsIn >= 0 && pktsIn <= 1 && pktsOut >= 0 && pktsOut <= 3;
+}
 
 function directionOf(text: string): string | undefined {
   const t = text.trim().toLowerCase();
@@ -438,14 +471,28 @@ export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, o
       const direction = directionOf(cell('direction') ?? '');
       const by = rule === '' ? '' : ` by rule ${rule}`;
 
+      const why = (cell('action_reason') ?? '').trim().slice(0, 160);
       let outcome: Outcome;
       let connState: ConnState;
       let reason: string;
+      let refusedByServer = false;
       if (DENY.has(actionKey)) {
         outcome = 'refused';
         connState = 'S0';
-        const why = (cell('action_reason') ?? '').trim().slice(0, 160);
         reason = `denied${by} (${actionRaw}${why ? `: ${why}` : ''})`;
+      } else if (RESET.has(actionKey)) {
+        outcome = 'refused';
+        connState = 'REJ';
+        reason = `reset by the firewall${by} (${actionRaw}${why ? `: ${why}` : ''})`;
+      } else if (actionKey === FAILED_ATTEMPT) {
+        outcome = 'unanswered';
+        connState = 'S0';
+        reason = `allowed${by}, but the connection attempt failed (${actionRaw})`;
+      } else if (ALLOW.has(actionKey) && resetByServer(proto, actionKey, why, pktsOut, pktsIn)) {
+        refusedByServer = true;
+        outcome = 'refused';
+        connState = 'REJ';
+        reason = `allowed${by}, but the server reset it before any data (${actionKey === 'server-rst' ? actionRaw : why}; ${pktsOut} sent, ${pktsIn} back)`;
       } else if ((actionKey === '' || ALLOW.has(actionKey)) && pktsIn >= 0) {
         if (pktsIn > 0) {
           outcome = 'completed';
@@ -468,7 +515,7 @@ export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, o
         outcome = 'unknown';
         connState = 'OTH';
         reason = `action ${JSON.stringify(actionRaw.slice(0, 30))} not recognised`;
-        diag.report('log_bad_field', { file, offset, index: lineNo }, `line ${lineNo}: action ${JSON.stringify(actionRaw.slice(0, 30))} not recognised (expected Allow/Deny, A/D, Drop, Block ...)`);
+        diag.report('log_bad_field', { file, offset, index: lineNo }, `line ${lineNo}: action ${JSON.stringify(actionRaw.slice(0, 30))} not recognised (expected Allow/Deny, A/D, Drop, Block, reset-both ...)`);
       }
       if (firstTs === null || ts < firstTs) firstTs = ts;
       if (lastTs === null || ts > lastTs) lastTs = ts;
@@ -476,6 +523,7 @@ export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, o
       if (rule !== '') log.rule = rule;
       if (direction !== undefined) log.direction = direction;
       if (dstName !== null) log.dstName = true;
+      if (refusedByServer) log.refusedByServer = true;
       onFlow(
         makeLogFlow({
           uid: flowLogUid(fileHash, lineNo),

@@ -48,6 +48,32 @@ describe('flowaudit analyze', () => {
     expect(existsSync(join(out, 'report.csv'))).toBe(false);
   });
 
+  it("reads a Palo Alto export: the firewall's reset names its rule, a server's reset does not blame the rule that allowed it", () => {
+    const dir = tmp();
+    const csv = join(dir, 'panos-traffic.csv');
+    const header = 'Receive Time,Type,Source address,Destination address,Rule Name,Source Port,Destination Port,Protocol,Action,Start Time,Packets Sent,Packets Received,Session End Reason';
+    const rows = [
+      '2024/05/01 10:00:09,TRAFFIC,10.1.0.4,10.1.0.10,DC-Access,50000,88,tcp,allow,2024/05/01 10:00:00,6,5,tcp-fin',
+      '2024/05/01 10:00:09,TRAFFIC,10.1.0.4,10.1.0.10,DC-Access,50001,389,tcp,allow,2024/05/01 10:00:01,1,1,tcp-rst-from-server',
+      '2024/05/01 10:00:09,TRAFFIC,10.1.0.4,10.1.0.10,Block-RPC,50002,135,tcp,reset-both,2024/05/01 10:00:02,3,0,policy-deny',
+    ];
+    writeFileSync(csv, [header, ...rows].join('\r\n') + '\r\n');
+    const out = join(dir, 'out');
+    const r = run(['analyze', csv, '--role', '10.1.0.4=connect', '--role', '10.1.0.10=dc', '--out', out, '--format', 'json']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    const finding = (rule: string) => report.findings.find((f: { rule_id: string }) => f.rule_id === rule);
+    expect(finding('connect-dc-kerberos').status).toBe('ok');
+    const ldap = finding('connect-dc-ldap');
+    expect(ldap).toMatchObject({ status: 'blocked', refused: 1, conn_states: { REJ: 1 } });
+    expect(ldap.hints.join('\n')).toMatch(/port closed or a reject rule/);
+    expect(ldap.hints.join('\n')).not.toMatch(/deny rule|firewall deny/);
+    const rpc = finding('connect-dc-msrpc');
+    expect(rpc).toMatchObject({ status: 'blocked', refused: 1, conn_states: { REJ: 1 } });
+    expect(rpc.reason).toMatch(/Block-RPC/);
+    expect(rpc.hints.join('\n')).toMatch(/deny rule/);
+  });
+
   it('a bad catalog, inventory, --role or --feature fails at once, before any input is opened', () => {
     // The input is a named pipe nobody writes to: opening it would block, so exit 2 with the
     // option's message proves the options were checked before reading began.

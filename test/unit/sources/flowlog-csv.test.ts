@@ -60,6 +60,48 @@ describe('readCsv', () => {
     expect(diag.countOf('csv_bad_row')).toBe(1);
   });
 
+  it('reads a Palo Alto traffic log export: reset actions are REJ, a server reset before any data is refused', async () => {
+    const header = ['Receive Time', 'Type', 'Source address', 'Destination address', 'Rule Name', 'Source Port', 'Destination Port', 'Protocol', 'Action', 'Bytes Sent', 'Bytes Received', 'Start Time', 'Packets Sent', 'Packets Received', 'Session End Reason'];
+    const row = (sport: number, dport: number, proto: string, action: string, sent: number, back: number, end: string, rule = 'DC-Access') =>
+      ['2024/05/01 10:00:09', 'TRAFFIC', CONNECT, DC, rule, sport, dport, proto, action, sent * 100, back * 100, '2024/05/01 10:00:00', sent, back, end];
+    const rows = [
+      row(50000, 389, 'tcp', 'allow', 10, 8, 'tcp-fin'),
+      row(50001, 636, 'tcp', 'reset-both', 4, 0, 'policy-deny', 'Block-LDAPS'),
+      row(50002, 3268, 'tcp', 'allow', 1, 1, 'tcp-rst-from-server'),
+      row(50003, 88, 'udp', 'allow', 2, 0, 'aged-out'),
+      row(50004, 445, 'tcp', 'drop-icmp', 1, 0, 'policy-deny', 'Block-SMB'),
+      row(50005, 9389, 'tcp', 'allow', 12, 9, 'tcp-rst-from-server'),
+    ];
+    const { flows, diag } = await collect(readCsv, byteInputFrom('panos.csv', csvText(header, rows)));
+    expect(diag.countOf('log_bad_field')).toBe(0);
+    // Start Time is the flow's start (Receive Time is when the log was written).
+    expect(flows[0]).toMatchObject({ ts: TS, respP: 389, outcome: 'completed', connState: 'SF', origPkts: 10, respPkts: 8, log: { rule: 'DC-Access' } });
+    expect(flows.slice(1).map((f) => [f.respP, f.outcome, f.connState, f.reason])).toEqual([
+      [636, 'refused', 'REJ', 'reset by the firewall by rule Block-LDAPS (reset-both: policy-deny)'],
+      [3268, 'refused', 'REJ', 'allowed by rule DC-Access, but the server reset it before any data (tcp-rst-from-server; 1 sent, 1 back)'],
+      [88, 'unanswered', 'S0', 'allowed by rule DC-Access, but no packets came back (2 sent)'],
+      [445, 'refused', 'S0', 'denied by rule Block-SMB (drop-icmp: policy-deny)'],
+      // A reset after data is an ended session, not a refusal.
+      [9389, 'completed', 'SF', 'allowed by rule DC-Access; 12 packets sent, 9 back'],
+    ]);
+  });
+
+  it('reads a FortiGate traffic log export: allowed sessions by how they ended, deny and failed attempts', async () => {
+    const header = ['date', 'time', 'srcip', 'srcport', 'dstip', 'dstport', 'proto', 'action', 'policyid', 'policyname', 'sentbyte', 'rcvdbyte', 'sentpkt', 'rcvdpkt'];
+    const row = (sport: number, dport: number, proto: number, action: string, sent: number, back: number) =>
+      ['2024-05-01', '12:00:00', CONNECT, sport, DC, dport, proto, action, 7, 'to-dcs', sent * 60, back * 60, sent, back];
+    const rows = [row(50000, 389, 6, 'close', 10, 8), row(50001, 88, 17, 'timeout', 3, 0), row(50002, 636, 6, 'server-rst', 1, 1), row(50003, 445, 6, 'deny', 1, 0), row(50004, 135, 6, 'ip-conn', 3, 0)];
+    const { flows, diag } = await collect(readCsv, byteInputFrom('fortigate.csv', csvText(header, rows)), { tz: '+02:00' });
+    expect(diag.countOf('log_bad_field')).toBe(0);
+    expect(flows[0]).toMatchObject({ ts: TS, proto: 'tcp', respP: 389, outcome: 'completed', connState: 'SF', origBytes: 600, respBytes: 480, log: { rule: 'to-dcs' } });
+    expect(flows.slice(1).map((f) => [f.proto, f.respP, f.outcome, f.connState, f.reason])).toEqual([
+      ['udp', 88, 'unanswered', 'S0', 'allowed by rule to-dcs, but no packets came back (3 sent)'],
+      ['tcp', 636, 'refused', 'REJ', 'allowed by rule to-dcs, but the server reset it before any data (server-rst; 1 sent, 1 back)'],
+      ['tcp', 445, 'refused', 'S0', 'denied by rule to-dcs (deny)'],
+      ['tcp', 135, 'unanswered', 'S0', 'allowed by rule to-dcs, but the connection attempt failed (ip-conn)'],
+    ]);
+  });
+
   it('matches header variants: Log Analytics suffixes, spaces, underscores, case; semicolons and tabs', async () => {
     const variants: { header: string[]; delimiter: string }[] = [
       { header: ['FlowStartTime_t', 'SrcIP_s', 'DestIP_s', 'SrcPort_d', 'DestPort_d', 'L4Protocol_s', 'FlowStatus_s'], delimiter: ',' },
@@ -221,6 +263,8 @@ describe('readCsv', () => {
     expect(parseCsvTime('5/1/2024 10:00:00 PM', ASSUMED_UTC)).toBe(TS + 12 * 3600e6);
     expect(parseCsvTime('1714557600000', ASSUMED_UTC)).toBe(TS);
     expect(parseCsvTime('1714557600.5', ASSUMED_UTC)).toBe(TS + 500_000);
+    expect(parseCsvTime('1714557600123456789', ASSUMED_UTC)).toBe(TS + 123_457); // nanoseconds (FortiGate eventtime)
+    expect(parseCsvTime('2024/05/01 10:00:00', ASSUMED_UTC)).toBe(TS); // Palo Alto
     expect(parseCsvTime('2024-05-01 12:00:00', parseTimezone('Europe/Berlin'))).toBe(TS);
     expect(parseCsvTime('2024-02-30 10:00:00', ASSUMED_UTC)).toBeNaN();
     expect(parseCsvTime('soon', ASSUMED_UTC)).toBeNaN();
