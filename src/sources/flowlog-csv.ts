@@ -23,8 +23,9 @@
  * | action Allow/Allowed/A/Accept/Permit, no counts       | completed  | OTH       | allowed (Allow); the export carries no reply counts |
  * | no action, no counts; or an action not recognised     | unknown    | OTH       | ...                                          |
  *
- * Allowed also covers the ways FortiGate logs an allowed session's end (start, close, timeout,
- * client-rst, server-rst). Palo Alto and FortiGate exports are matched by their field names
+ * Allowed also covers the ways FortiGate logs an allowed session's end (close, timeout,
+ * client-rst, server-rst). A line logged when a session began (FortiGate's action start, Palo Alto's
+ * subtype start) is allowed with an unknown outcome: it was written before any answer. Palo Alto and FortiGate exports are matched by their field names
  * (Source Address, Packets Received, Session End Reason; srcip, rcvdpkt, policyname).
  *
  * Times: ISO 8601 (with `Z` or an offset, or without a zone; `YYYY/MM/DD hh:mm:ss` too, as Palo
@@ -58,6 +59,7 @@ export type CsvColumn =
   | 'direction'
   | 'rule'
   | 'action_reason'
+  | 'subtype'
   | 'pkts_out'
   | 'bytes_out'
   | 'pkts_in'
@@ -82,6 +84,8 @@ export const CSV_COLUMN_NAMES: Record<CsvColumn, string[]> = {
   rule: ['rule', 'rulename', 'nsgrule', 'nsgrulename', 'aclrule', 'policy', 'policyname', 'policyid'],
   /** Why the firewall decided so, in words (Azure Firewall: ActionReason, "No rule matched. Proceeding with default action"). */
   action_reason: ['actionreason', 'denyreason', 'reasontext', 'sessionendreason'],
+  /** The kind of log line (Palo Alto: start, end, drop, deny), read for session-start lines only. */
+  subtype: ['subtype', 'threatcontenttype'],
   pkts_out: ['packetssrctodest', 'packetssent', 'srcpackets', 'sentpackets', 'packetsout', 'outpackets', 'pktssent', 'origpkts', 'packetss2d', 'pktss2d', 'sentpkt', 'sentpkts'],
   bytes_out: ['bytessrctodest', 'bytessent', 'srcbytes', 'sentbytes', 'bytesout', 'outbytes', 'origbytes', 'bytess2d', 'sentbyte'],
   pkts_in: ['packetsdesttosrc', 'packetsreceived', 'dstpackets', 'destpackets', 'receivedpackets', 'packetsin', 'inpackets', 'pktsreceived', 'pktsrecv', 'resppkts', 'packetsd2s', 'pktsd2s', 'rcvdpkt', 'rcvdpkts'],
@@ -296,6 +300,12 @@ const RESET = new Set(['reset-client', 'reset-server', 'reset-both']);
  * packet counts then say whether the server answered.
  */
 const ALLOW = new Set(['allow', 'allowed', 'a', 'accept', 'accepted', 'permit', 'permitted', 'pass', 'passed', 'start', 'close', 'timeout', 'client-rst', 'server-rst']);
+/**
+ * A line logged when the session began (FortiGate's action `start`, Palo Alto's subtype `start`,
+ * with logging at session start turned on): allowed, but written before any answer could come, so
+ * its counts say nothing of the outcome. The session's end line, when exported, does.
+ */
+const SESSION_START = 'start';
 /** FortiGate: allowed by policy, but the connection attempt failed. */
 const FAILED_ATTEMPT = 'ip-conn';
 
@@ -488,6 +498,10 @@ export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, o
         outcome = 'unanswered';
         connState = 'S0';
         reason = `allowed${by}, but the connection attempt failed (${actionRaw})`;
+      } else if ((actionKey === '' || ALLOW.has(actionKey)) && (actionKey === SESSION_START || (cell('subtype') ?? '').trim().toLowerCase() === SESSION_START)) {
+        outcome = 'unknown';
+        connState = 'OTH';
+        reason = `allowed${by}; logged when the session began, before any answer`;
       } else if (ALLOW.has(actionKey) && resetByServer(proto, actionKey, why, pktsOut, pktsIn)) {
         refusedByServer = true;
         outcome = 'refused';

@@ -61,9 +61,9 @@ describe('readCsv', () => {
   });
 
   it('reads a Palo Alto traffic log export: reset actions are REJ, a server reset before any data is refused', async () => {
-    const header = ['Receive Time', 'Type', 'Source address', 'Destination address', 'Rule Name', 'Source Port', 'Destination Port', 'Protocol', 'Action', 'Bytes Sent', 'Bytes Received', 'Start Time', 'Packets Sent', 'Packets Received', 'Session End Reason'];
-    const row = (sport: number, dport: number, proto: string, action: string, sent: number, back: number, end: string, rule = 'DC-Access') =>
-      ['2024/05/01 10:00:09', 'TRAFFIC', CONNECT, DC, rule, sport, dport, proto, action, sent * 100, back * 100, '2024/05/01 10:00:00', sent, back, end];
+    const header = ['Receive Time', 'Type', 'Threat/Content Type', 'Source address', 'Destination address', 'Rule Name', 'Source Port', 'Destination Port', 'Protocol', 'Action', 'Bytes Sent', 'Bytes Received', 'Start Time', 'Packets Sent', 'Packets Received', 'Session End Reason'];
+    const row = (sport: number, dport: number, proto: string, action: string, sent: number, back: number, end: string, rule = 'DC-Access', subtype = 'end') =>
+      ['2024/05/01 10:00:09', 'TRAFFIC', subtype, CONNECT, DC, rule, sport, dport, proto, action, sent * 100, back * 100, '2024/05/01 10:00:00', sent, back, end];
     const rows = [
       row(50000, 389, 'tcp', 'allow', 10, 8, 'tcp-fin'),
       row(50001, 636, 'tcp', 'reset-both', 4, 0, 'policy-deny', 'Block-LDAPS'),
@@ -71,6 +71,7 @@ describe('readCsv', () => {
       row(50003, 88, 'udp', 'allow', 2, 0, 'aged-out'),
       row(50004, 445, 'tcp', 'drop-icmp', 1, 0, 'policy-deny', 'Block-SMB'),
       row(50005, 9389, 'tcp', 'allow', 12, 9, 'tcp-rst-from-server'),
+      row(50006, 135, 'tcp', 'allow', 1, 0, 'n/a', 'DC-Access', 'start'),
     ];
     const { flows, diag } = await collect(readCsv, byteInputFrom('panos.csv', csvText(header, rows)));
     expect(diag.countOf('log_bad_field')).toBe(0);
@@ -83,6 +84,8 @@ describe('readCsv', () => {
       [445, 'refused', 'S0', 'denied by rule Block-SMB (drop-icmp: policy-deny)'],
       // A reset after data is an ended session, not a refusal.
       [9389, 'completed', 'SF', 'allowed by rule DC-Access; 12 packets sent, 9 back'],
+      // Logged when the session began (log at session start): no outcome yet.
+      [135, 'unknown', 'OTH', 'allowed by rule DC-Access; logged when the session began, before any answer'],
     ]);
   });
 
@@ -90,7 +93,14 @@ describe('readCsv', () => {
     const header = ['date', 'time', 'srcip', 'srcport', 'dstip', 'dstport', 'proto', 'action', 'policyid', 'policyname', 'sentbyte', 'rcvdbyte', 'sentpkt', 'rcvdpkt'];
     const row = (sport: number, dport: number, proto: number, action: string, sent: number, back: number) =>
       ['2024-05-01', '12:00:00', CONNECT, sport, DC, dport, proto, action, 7, 'to-dcs', sent * 60, back * 60, sent, back];
-    const rows = [row(50000, 389, 6, 'close', 10, 8), row(50001, 88, 17, 'timeout', 3, 0), row(50002, 636, 6, 'server-rst', 1, 1), row(50003, 445, 6, 'deny', 1, 0), row(50004, 135, 6, 'ip-conn', 3, 0)];
+    const rows = [
+      row(50000, 389, 6, 'close', 10, 8),
+      row(50001, 88, 17, 'timeout', 3, 0),
+      row(50002, 636, 6, 'server-rst', 1, 1),
+      row(50003, 445, 6, 'deny', 1, 0),
+      row(50004, 135, 6, 'ip-conn', 3, 0),
+      row(50005, 3268, 6, 'start', 1, 0),
+    ];
     const { flows, diag } = await collect(readCsv, byteInputFrom('fortigate.csv', csvText(header, rows)), { tz: '+02:00' });
     expect(diag.countOf('log_bad_field')).toBe(0);
     expect(flows[0]).toMatchObject({ ts: TS, proto: 'tcp', respP: 389, outcome: 'completed', connState: 'SF', origBytes: 600, respBytes: 480, log: { rule: 'to-dcs' } });
@@ -99,6 +109,8 @@ describe('readCsv', () => {
       ['tcp', 636, 'refused', 'REJ', 'allowed by rule to-dcs, but the server reset it before any data (server-rst; 1 sent, 1 back)'],
       ['tcp', 445, 'refused', 'S0', 'denied by rule to-dcs (deny)'],
       ['tcp', 135, 'unanswered', 'S0', 'allowed by rule to-dcs, but the connection attempt failed (ip-conn)'],
+      // Logged at the session's start, before any answer: no outcome.
+      ['tcp', 3268, 'unknown', 'OTH', 'allowed by rule to-dcs; logged when the session began, before any answer'],
     ]);
   });
 
