@@ -299,7 +299,8 @@ class Assigner {
   }
 
   canInfer(id: number): boolean {
-    return this.explicit[id] === 0 && (this.isPrivate(id) || this.addresses[id].includes(':'));
+    // IPv6 first: deciding it needs no parse.
+    return this.explicit[id] === 0 && (this.addresses[id].includes(':') || this.isPrivate(id));
   }
 
   /** Adds an inferred role, unless the inventory or --role named the host or it holds the role already. */

@@ -451,14 +451,20 @@ describe('evaluateAudit: unexpected traffic and unknown endpoints', () => {
       agg({ proto: 'udp', respH: 'ff02::1:3', respP: 5355, unanswered: 2 }), // LLMNR over IPv6
       agg({ proto: 'udp', respH: '255.255.255.255', respP: 67, unanswered: 1 }), // DHCP
       agg({ proto: 'udp', respH: '10.0.0.255', respP: 137, unanswered: 5 }), // NetBIOS to the subnet's broadcast
-      // An address ending in .255 that answers (a host in a /23) is a host like any other.
+      agg({ proto: 'udp', respH: '233.252.0.1', respP: 5000, unanswered: 1 }), // the top of 224/4's range
+      agg({ proto: 'udp', respH: 'FF05::1:3', respP: 547, unanswered: 1 }), // DHCPv6, written in capitals
+      // An address ending in .255 that answers (a host in a /23) is a host like any other; so are
+      // the neighbours of the multicast range and an IPv6 address that starts with 2.
       agg({ respH: '10.0.1.255', respP: 3389, completed: 1 }),
+      agg({ respH: '223.255.255.1', respP: 3389, completed: 1 }),
+      agg({ respH: '240.0.0.1', respP: 3389, completed: 1 }),
+      agg({ respH: '2001:db8::5', respP: 3389, completed: 1 }),
     ];
     const r = run([LDAP], summary({ pairs }));
-    expect(r.unexpected.map((u) => `${u.dst}:${u.port}`)).toEqual(['10.0.1.255:3389']);
-    expect(r.unexpected_total).toBe(1);
-    expect(r.group_flows).toBe(15);
-    expect(r.unknown_endpoints.map((u) => u.address)).toEqual(['10.0.1.255']);
+    expect(r.unexpected.map((u) => `${u.dst}:${u.port}`).sort()).toEqual(['10.0.1.255:3389', '2001:db8::5:3389', '223.255.255.1:3389', '240.0.0.1:3389']);
+    expect(r.unexpected_total).toBe(4);
+    expect(r.group_flows).toBe(17);
+    expect(r.unknown_endpoints.map((u) => u.address).sort()).toEqual(['10.0.1.255', '2001:db8::5', '223.255.255.1', '240.0.0.1']);
   });
 
   it('caps the list and keeps the total', () => {
