@@ -5,7 +5,9 @@
  * verdict line (build.ts), and the reports' section "Answers that can stop a sync" (report/format.ts).
  */
 
+import type { DataQuality } from '../common/diagnostics.js';
 import { plural } from './text.js';
+import type { Finding } from './types.js';
 
 export interface AnswerKind {
   /** The diagnostic code each kind is reported under (once per server, account and reason). */
@@ -60,3 +62,33 @@ export const ANSWER_KINDS: readonly AnswerKind[] = [
     verdict: (n) => `; TLS handshakes failed: ${n} (see the report)`,
   },
 ];
+
+const ANSWER_CODES = new Set(ANSWER_KINDS.map((k) => k.code));
+
+/**
+ * Names each server answer kept as an example beside the findings of its exchange: same client
+ * and server, the answer's transport among the finding's, its port in the finding's ports. So the
+ * Kerberos finding of a host whose logons the KDC refused says so, not only "ok". Answers are kept
+ * once per kind, server and account (at most MAX_EXAMPLES_PER_CODE per kind), and so are these.
+ */
+export function tieAnswersToFindings(findings: readonly Finding[], dq: DataQuality): void {
+  for (const d of dq.diagnostics) {
+    if (!ANSWER_CODES.has(d.code)) continue;
+    for (const e of d.examples) {
+      const s = e.subject;
+      if (s === undefined) continue;
+      for (const f of findings) {
+        if (f.status === 'not-applicable' || f.src !== s.client || f.dst !== s.server) continue;
+        if (!f.transport.split('/').includes(s.transport) || !portIn(f.ports, s.port)) continue;
+        (f.answers ??= []).push({ code: d.code, detail: e.detail, file: e.origin.file, frame: e.origin.index });
+      }
+    }
+  }
+}
+
+/** True when `port` is in a finding's `ports` text (`389` or `49152-65535`). */
+function portIn(ports: string, port: number): boolean {
+  const dash = ports.indexOf('-');
+  if (dash < 0) return Number(ports) === port;
+  return Number(ports.slice(0, dash)) <= port && port <= Number(ports.slice(dash + 1));
+}

@@ -9,7 +9,7 @@ import { hostsWithRoles } from '../roles/host-map.js';
 import type { HostInfo, RoleMap, RoleSource } from '../roles/types.js';
 import { evaluateAudit } from './evaluate.js';
 import { compareAddresses, compareStatus, STATUS_ORDER } from './order.js';
-import { ANSWER_KINDS } from './answers.js';
+import { ANSWER_KINDS, tieAnswersToFindings } from './answers.js';
 import { failedLookups, plural } from './text.js';
 import type { AuditResult, Finding, FindingStatus, InputInfo } from './types.js';
 
@@ -204,6 +204,7 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   const { summary, roles, catalog, features } = args;
   const snappedFrames = args.dataQuality.counters.frames_snapped ?? 0;
   const evaluated = evaluateAudit(summary, roles, { catalog, features, observedHosts: args.observedHosts, snappedFrames });
+  tieAnswersToFindings(evaluated.findings, args.dataQuality);
   const verdict = computeVerdict(evaluated.findings, evaluated.unexpected_total, args.failOn);
   // Not a flow's status (the connections complete), but what breaks a sync that "passes".
   for (const a of ANSWER_KINDS) {

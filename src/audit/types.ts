@@ -59,8 +59,23 @@ export interface Finding {
   display_filter: string;
   /** Possible causes worth checking (capture-point blind spot, failed DNS lookups ...). */
   hints: string[];
+  /**
+   * What the server answered on this traffic that can stop a sync although the port works (a
+   * Kerberos error, a refused bind, a fatal TLS alert, an inspecting proxy's certificate); only
+   * when there are some. Each is also listed under "Answers that can stop a sync".
+   */
+  answers?: FindingAnswer[];
   /** Attempts over time (sum of the matching aggregates), for the HTML timeline. */
   timeline: Timeline;
+}
+
+/** A server's answer beside the finding of the traffic that carried it (see audit/answers.ts). */
+export interface FindingAnswer {
+  /** The answer's diagnostic code: kerberos_error, ldap_bind_error, tls_alert, tls_inspected. */
+  code: string;
+  detail: string;
+  file: string;
+  frame: number;
 }
 
 /** Traffic between role hosts (or from them to unknown hosts) on ports that no rule names. */

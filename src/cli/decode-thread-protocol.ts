@@ -1,4 +1,4 @@
-import { DiagnosticSink, type DiagnosticCode, type FailedFile, type Origin } from '../common/diagnostics.js';
+import { DiagnosticSink, type AnswerSubject, type DiagnosticCode, type FailedFile, type Origin } from '../common/diagnostics.js';
 import type { PacketBatchExtras } from '../flows/packet-batch.js';
 import type { FileSummary } from '../sources/types.js';
 
@@ -46,7 +46,7 @@ export interface ThreadError {
  */
 export type DiagnosticEvent =
   | { slot: number; kind: 'count'; name: string; n: number }
-  | { slot: number; kind: 'report'; code: DiagnosticCode; origin: Origin; detail: string }
+  | { slot: number; kind: 'report'; code: DiagnosticCode; origin: Origin; detail: string; subject?: AnswerSubject }
   | { slot: number; kind: 'fail'; failed: FailedFile };
 
 /** A sink that records every call as an event instead of keeping it (see {@link replayEvents}). */
@@ -74,8 +74,10 @@ export class RecordingDiagnostics extends DiagnosticSink {
     this.events.push(e);
   }
 
-  override report(code: DiagnosticCode, origin: Origin, detail: string): void {
-    this.events.push({ slot: this.slot, kind: 'report', code, origin: { file: origin.file, offset: origin.offset, index: origin.index }, detail });
+  override report(code: DiagnosticCode, origin: Origin, detail: string, subject?: AnswerSubject): void {
+    const e: DiagnosticEvent = { slot: this.slot, kind: 'report', code, origin: { file: origin.file, offset: origin.offset, index: origin.index }, detail };
+    if (subject !== undefined) e.subject = { ...subject };
+    this.events.push(e);
   }
 
   override fail(failed: FailedFile): void {
@@ -94,6 +96,6 @@ export class RecordingDiagnostics extends DiagnosticSink {
 /** Replays one recorded event into `diag`. */
 export function replayEvent(diag: DiagnosticSink, e: DiagnosticEvent): void {
   if (e.kind === 'count') diag.count(e.name, e.n);
-  else if (e.kind === 'report') diag.report(e.code, e.origin, e.detail);
+  else if (e.kind === 'report') diag.report(e.code, e.origin, e.detail, e.subject);
   else diag.fail(e.failed);
 }

@@ -93,12 +93,27 @@ export type DiagnosticCode =
   | 'csv_missing_column'
   | 'json_malformed';
 
+/**
+ * The exchange a server's answer belongs to (a Kerberos error, a refused bind, a TLS alert or an
+ * inspected certificate: audit/answers.ts), so the audit can name it beside the finding of the
+ * host pair and port whose traffic carried it.
+ */
+export interface AnswerSubject {
+  client: string;
+  server: string;
+  transport: 'tcp' | 'udp';
+  /** The server's port. */
+  port: number;
+}
+
 /** A named problem in the input, with its place. */
 export interface Diagnostic {
   code: DiagnosticCode;
   origin: Origin;
   /** One human sentence, no trailing period. Untrusted data in it is escaped by the renderers. */
   detail: string;
+  /** For a server's answer: the exchange it belongs to. */
+  subject?: AnswerSubject;
 }
 
 /** A file that could not be read at all (or stopped early), as the report's data-quality section lists it. */
@@ -138,7 +153,7 @@ export class DiagnosticSink {
   }
 
   /** Records a problem: counts it under its code and keeps it as an example while there is room. */
-  report(code: DiagnosticCode, origin: Origin, detail: string): void {
+  report(code: DiagnosticCode, origin: Origin, detail: string, subject?: AnswerSubject): void {
     let entry = this.byCode.get(code);
     if (!entry) {
       entry = { count: 0, examples: [] };
@@ -146,6 +161,7 @@ export class DiagnosticSink {
     }
     entry.count++;
     const d: Diagnostic = { code, origin: { file: origin.file, offset: origin.offset, index: origin.index }, detail };
+    if (subject !== undefined) d.subject = { ...subject };
     if (entry.examples.length < MAX_EXAMPLES_PER_CODE) entry.examples.push(d);
     this.onReport?.(d);
   }

@@ -3,6 +3,7 @@
  * that follow a message across the segments of one direction (tls-sni.ts, tls-certificate.ts), and
  * the text of a packet's two ends for those that name them (kerberos.ts, ldap.ts, tls-alert.ts).
  */
+import type { AnswerSubject } from '../common/diagnostics.js';
 import { formatIpv4, formatIpv6 } from '../common/ip.js';
 import type { Packet } from './types.js';
 
@@ -30,4 +31,17 @@ export function sameDirection(d: Direction, pkt: Packet): boolean {
 /** The source and destination addresses of `pkt` as text. */
 export function endsOf(pkt: Packet): { from: string; to: string } {
   return pkt.ipVersion === 6 ? { from: formatIpv6(pkt.src), to: formatIpv6(pkt.dst) } : { from: formatIpv4(pkt.src), to: formatIpv4(pkt.dst) };
+}
+
+/** UDP's IANA protocol number (anything else the answer decoders see is TCP). */
+const IPPROTO_UDP = 17;
+
+/**
+ * The exchange a server's answer in `pkt` belongs to (see AnswerSubject), `pkt` sent by the server
+ * (`fromServer`) or by its client.
+ */
+export function answerSubject(pkt: Packet, fromServer: boolean): AnswerSubject {
+  const { from, to } = endsOf(pkt);
+  const transport = pkt.proto === IPPROTO_UDP ? 'udp' : 'tcp';
+  return fromServer ? { client: to, server: from, transport, port: pkt.srcPort } : { client: from, server: to, transport, port: pkt.dstPort };
 }

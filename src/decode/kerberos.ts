@@ -14,7 +14,7 @@ import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
 import { derElement as element, derText, type DerElement } from './der.js';
 import { firstOfKind } from './first-of-kind.js';
-import { endsOf } from './direction.js';
+import { answerSubject } from './direction.js';
 import type { Packet } from './types.js';
 
 export const KERBEROS_PORT = 88;
@@ -44,7 +44,8 @@ export function decodeKerberosReply(b: Uint8Array, off: number, end: number, pkt
   const known = LOGON_STOPPING_ERRORS.get(err.code);
   if (known === undefined) return;
   diag.count('kerberos_errors');
-  const { from: kdc, to: client } = endsOf(pkt);
+  const subject = answerSubject(pkt, true);
+  const { server: kdc, client } = subject;
   const principal = err.cname ? `${err.cname}${err.crealm ? `@${err.crealm}` : ''}` : '';
   if (!firstOfKind(pkt, `kerberos|${err.code}|${kdc}|${principal}`)) return;
   const forWhom = principal ? ` for ${principal}` : '';
@@ -53,6 +54,7 @@ export function decodeKerberosReply(b: Uint8Array, off: number, end: number, pkt
     'kerberos_error',
     frame.origin,
     `the KDC ${kdc} answered ${client} with ${known.name} (${err.code})${forWhom}${service}: ${known.meaning}`,
+    subject,
   );
 }
 

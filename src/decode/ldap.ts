@@ -14,7 +14,7 @@ import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
 import { firstOfKind } from './first-of-kind.js';
 import { derElement as element, derText } from './der.js';
-import { endsOf } from './direction.js';
+import { answerSubject } from './direction.js';
 import type { Packet } from './types.js';
 
 export const LDAP_PORT = 389;
@@ -65,12 +65,14 @@ export function decodeLdapResponse(b: Uint8Array, off: number, end: number, pkt:
   const data = /\bdata ([0-9a-f]{3,4})\b/i.exec(text)?.[1].toLowerCase();
   const reason = (data !== undefined && AD_REASONS.get(data)) || refusal.meaning;
   diag.count('ldap_bind_errors');
-  const { from: dc, to: client } = endsOf(pkt);
+  const subject = answerSubject(pkt, true);
+  const { server: dc, client } = subject;
   if (!firstOfKind(pkt, `ldap|${b[code.start]}|${data ?? ''}|${dc}|${client}`)) return;
   diag.report(
     'ldap_bind_error',
     frame.origin,
     `the DC ${dc} refused a bind from ${client}: ${refusal.name} (${b[code.start]})${data !== undefined ? `, data ${data}` : ''}: ${reason}` +
       (text ? ` ("${text}")` : ''),
+    subject,
   );
 }

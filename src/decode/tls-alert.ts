@@ -14,7 +14,7 @@
 import type { DiagnosticSink } from '../common/diagnostics.js';
 import type { Frame } from '../sources/types.js';
 import { firstOfKind } from './first-of-kind.js';
-import { endsOf } from './direction.js';
+import { answerSubject, endsOf } from './direction.js';
 import type { Packet } from './types.js';
 
 export const TLS_CONTENT_ALERT = 0x15;
@@ -51,10 +51,13 @@ export function decodeTlsAlert(b: Uint8Array, off: number, end: number, pkt: Pac
   diag.count('tls_alerts');
   const { from, to } = endsOf(pkt);
   if (!firstOfKind(pkt, `alert|${code}|${from}|${to}`)) return true;
+  // Either side may send the alert; the server is the side on the service port (the lower one).
+  const subject = answerSubject(pkt, pkt.srcPort < pkt.dstPort);
   diag.report(
     'tls_alert',
     frame.origin,
     `${from}:${pkt.srcPort} ended the TLS handshake with ${to}:${pkt.dstPort}: fatal alert ${known.name} (${code}): ${known.meaning}`,
+    subject,
   );
   return true;
 }

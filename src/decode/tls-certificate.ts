@@ -22,7 +22,7 @@ import type { Frame } from '../sources/types.js';
 import { readU16 } from './cursor.js';
 import { firstOfKind } from './first-of-kind.js';
 import { derElement as element } from './der.js';
-import { directionOf, sameDirection, type Direction } from './direction.js';
+import { answerSubject, directionOf, sameDirection, type Direction } from './direction.js';
 import type { Packet } from './types.js';
 
 const TLS_CONTENT_HANDSHAKE = 0x16;
@@ -284,13 +284,16 @@ function judgeCertificate(names: CertificateNames, pkt: Packet, frame: Frame, di
   if (!looksInspected(names)) return;
   diag.count('tls_inspected_certificates');
   const issuer = [names.issuerCn && `CN=${names.issuerCn}`, names.issuerO && `O=${names.issuerO}`].filter(Boolean).join(', ') || 'no name';
-  if (!firstOfKind(pkt, `issuer|${issuer}`)) return;
+  // Once per issuer and server: each inspected endpoint is named beside its finding.
+  const subject = answerSubject(pkt, true);
+  if (!firstOfKind(pkt, `issuer|${issuer}|${subject.server}:${subject.port}`)) return;
   diag.report(
     'tls_inspected',
     frame.origin,
     `the certificate presented for ${names.subjectCn} in frame ${pkt.frame} was issued by "${issuer}", not by a CA Microsoft uses ` +
       `for its endpoints: a proxy or firewall inspects this TLS traffic (Entra Connect and its agents do not support that; ` +
       `exempt the Microsoft endpoints from inspection)`,
+    subject,
   );
 }
 

@@ -35,6 +35,7 @@ export const CSV_COLUMNS = [
   'display_filter',
   'evidence',
   'hints',
+  'answers',
 ] as const;
 
 const BOM = '\uFEFF';
@@ -65,6 +66,7 @@ function row(f: Finding): (string | number | boolean | null)[] {
     f.display_filter,
     f.evidence.map(formatEvidenceToken).join('; '),
     f.hints.join('; '),
+    (f.answers ?? []).map((a) => `${a.detail} (${a.file} frame ${a.frame})`).join('; '),
   ];
 }
 

@@ -68,6 +68,7 @@ table.sortable.ready th[aria-sort="descending"]::after { content: " ▼"; color:
 ul.plain { list-style: none; margin: 0; padding: 0; }
 ul.plain li + li { margin-top: .15rem; }
 .hints { margin: .25rem 0 0; padding-left: 1.1rem; color: var(--muted); }
+.answers { margin: .25rem 0 0; padding-left: 1.1rem; font-weight: 600; }
 .more { color: var(--muted); font-style: italic; }
 .filter-cell { min-width: 16rem; }
 .filter-cell code { display: block; }

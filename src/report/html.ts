@@ -321,7 +321,10 @@ function ruleCell(f: Finding): Cell {
 
 function reasonCell(f: Finding): Cell {
   const hints = f.hints.length ? `<ul class="hints">${f.hints.map((h) => `<li>${esc(h)}</li>`).join('')}</ul>` : '';
-  return { html: `${esc(f.reason)}${hints}` };
+  const answers = f.answers?.length
+    ? `<ul class="answers">${f.answers.map((a) => `<li>The server answered: ${esc(a.detail)} <span class="muted">(<code>${esc(a.file)}</code> frame ${esc(a.frame)})</span></li>`).join('')}</ul>`
+    : '';
+  return { html: `${esc(f.reason)}${answers}${hints}` };
 }
 
 /** Attempts, their split, conn_states and the first–last time of day. */

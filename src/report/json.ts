@@ -62,6 +62,7 @@ const KEY_ORDER: readonly string[] = [
   'conn_states',
   'display_filter',
   'hints',
+  'answers',
   'evidence',
   'timeline',
   'width',

@@ -51,8 +51,9 @@ function moreNote(shown: number, total: number, where: string): string[] {
 
 /** Required problems in bold; optional rules marked, so a reader sees at once what fails the run. */
 function statusCell(f: Finding): string {
-  if (!f.required) return `${f.status} (optional)`;
-  return ATTENTION.has(f.status) ? `**${f.status}**` : f.status;
+  const status = !f.required ? `${f.status} (optional)` : ATTENTION.has(f.status) ? `**${f.status}**` : f.status;
+  // A port that works while its server refuses the logon or the handshake: said where the eye is.
+  return f.answers?.length ? `${status}, **but see the server's ${f.answers.length === 1 ? 'answer' : `${f.answers.length} answers`}** in Answers that can stop a sync` : status;
 }
 
 function roleRank(r: string): number {
@@ -137,6 +138,7 @@ function renderAttention(r: AuditResult): string[] {
     if (f.display_filter) out.push(`  - Display filter: ${code(f.display_filter)}`);
     if (f.evidence.length > 0) out.push(`  - Evidence: ${f.evidence.map((e) => md(formatEvidence(e))).join('; ')}`);
     if (f.hints.length > 0) out.push(`  - Possible causes: ${f.hints.map(md).join('; ')}`);
+    if (f.answers?.length) out.push(`  - The server answered: ${f.answers.map((a) => `${md(a.detail)} (${md(a.file)} frame ${a.frame})`).join('; ')}`);
   }
   out.push(...moreNote(Math.min(list.length, MAX_ATTENTION), list.length, 'the rest are in report.json and report.csv'));
   return out;

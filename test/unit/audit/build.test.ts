@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { buildAuditResult, DEFAULT_FAIL_ON, exitCodeFor, type BuildAuditArgs } from '../../../src/audit/build.js';
 import type { FindingStatus } from '../../../src/audit/types.js';
-import type { DataQuality } from '../../../src/common/diagnostics.js';
+import type { DataQuality, Diagnostic } from '../../../src/common/diagnostics.js';
+import { tieAnswersToFindings } from '../../../src/audit/answers.js';
 import {
   agg,
   catalog,
   CONNECT,
   DC1,
   dnsStats,
+  finding,
   KERBEROS,
   LDAP,
   LDAPS,
@@ -162,6 +164,50 @@ describe('buildAuditResult: the rest of report.json', () => {
       'Kerberos: 2 requests got an error that stops a logon (see Answers that can stop a sync): port 88 is open, but the account could not authenticate',
       'LDAP: 3 binds were refused by a domain controller (see Answers that can stop a sync): port 389 is open, but the account could not bind',
     ]);
+  });
+
+  it("names each server answer beside the finding of its client, server, transport and port, and nowhere else", () => {
+    const example = (code: 'kerberos_error' | 'ldap_bind_error' | 'tls_alert', index: number, subject?: Diagnostic['subject']) => ({
+      code,
+      count: 1,
+      examples: [{ code, origin: { file: 'c.pcap', offset: 100 * index, index }, detail: `answer ${index}`, ...(subject ? { subject } : {}) }],
+    });
+    const dq: DataQuality = {
+      counters: { kerberos_errors: 1, ldap_bind_errors: 2, tls_alerts: 2 },
+      diagnostics: [
+        example('kerberos_error', 1, { client: CONNECT, server: DC1, transport: 'udp', port: 88 }),
+        example('ldap_bind_error', 2, { client: CONNECT, server: DC1, transport: 'tcp', port: 389 }),
+        // Another client's, one on a port of a rule that does not apply (LDAPS is off), one without its exchange.
+        example('tls_alert', 3, { client: '10.0.0.99', server: DC1, transport: 'tcp', port: 389 }),
+        example('tls_alert', 4, { client: CONNECT, server: DC1, transport: 'tcp', port: 636 }),
+        example('ldap_bind_error', 5),
+        // LDAP's rule is TCP only: a UDP answer on 389 is not its own.
+        example('ldap_bind_error', 6, { client: CONNECT, server: DC1, transport: 'udp', port: 389 }),
+      ],
+      failedFiles: [],
+    };
+    const r = build({ summary: healthy, dataQuality: dq });
+    const answers = Object.fromEntries(r.findings.map((f) => [f.rule_id, f.answers?.map((a) => `${a.code} ${a.detail} ${a.file}#${a.frame}`)]));
+    expect(answers).toEqual({
+      [KERBEROS.id]: ['kerberos_error answer 1 c.pcap#1'],
+      [LDAP.id]: ['ldap_bind_error answer 2 c.pcap#2'],
+      [LDAPS.id]: undefined,
+    });
+    expect(r.findings.find((f) => f.rule_id === KERBEROS.id)?.status).toBe('ok');
+  });
+
+  it("matches an answer's port inside a finding's range (dynamic RPC)", () => {
+    const rpc = finding({ rule_id: 'connect-dc-rpc-dynamic', transport: 'tcp', ports: '49152-65535', status: 'ok' });
+    const other = finding({ rule_id: 'connect-dc-ldap', transport: 'tcp', ports: '389', status: 'ok' });
+    const subject = { client: rpc.src!, server: rpc.dst!, transport: 'tcp' as const, port: 49668 };
+    const dq: DataQuality = {
+      counters: {},
+      diagnostics: [{ code: 'tls_alert', count: 1, examples: [{ code: 'tls_alert', origin: { file: 'c.pcap', offset: 0, index: 7 }, detail: 'alert', subject }] }],
+      failedFiles: [],
+    };
+    tieAnswersToFindings([rpc, other], dq);
+    expect(rpc.answers).toEqual([{ code: 'tls_alert', detail: 'alert', file: 'c.pcap', frame: 7 }]);
+    expect(other.answers).toBeUndefined();
   });
 
   it('reports no gaps for clean data', () => {

@@ -100,7 +100,13 @@ describe('Kerberos errors that stop a logon', () => {
     expect(report.data_quality.evidence_gaps).toContain(
       'Kerberos: 1 request got an error that stops a logon (see Answers that can stop a sync): port 88 is open, but the account could not authenticate',
     );
-    // The port itself was answered: the finding for Kerberos is ok.
-    expect(report.findings.find((f: { rule_id: string; protocol: string }) => /kerberos/i.test(f.protocol))?.status).toBe('ok');
+    // The port itself was answered: the finding for Kerberos is ok, and names the KDC's answer.
+    const kerberos = report.findings.find((f: { rule_id: string; protocol: string }) => /kerberos/i.test(f.protocol));
+    expect(kerberos.status).toBe('ok');
+    expect(kerberos.answers).toEqual([
+      { code: 'kerberos_error', detail: expect.stringMatching(/^the KDC 10\.0\.0\.10 answered 10\.0\.0\.20 with KDC_ERR_PREAUTH_FAILED \(24\)/), file, frame: 2 },
+    ]);
+    // Other findings of the pair (LDAP, missing here) carry none.
+    expect(report.findings.filter((f: { answers?: unknown[] }) => f.answers !== undefined)).toHaveLength(1);
   });
 });

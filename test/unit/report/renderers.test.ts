@@ -26,6 +26,7 @@ function hostileResult(): AuditResult {
       finding({
         reason: `denied by flow-log rule Deny|All\`<img src=x onerror=alert(1)>\n## injected heading`,
         evidence: [{ ...finding().evidence[0], file: '=HYPERLINK("http://x")|.pcap' }],
+        answers: [{ code: 'ldap_bind_error', detail: `=1+1 the DC refused a bind: ${SCRIPT}|x`, file: 'c|ap.pcap', frame: 3 }],
       }),
       finding({
         rule_id: "=cmd|' /C calc'!A0",
@@ -157,6 +158,23 @@ describe('renderMarkdown', () => {
     expect(renderMarkdown(quiet)).toContain(`None: all traffic of role hosts is on ports the catalog names.\n\n${note}`);
   });
 
+  it("names a server's answer beside its finding: in the findings table, the attention list, the HTML reason cell and the CSV", async () => {
+    const { renderHtml } = await import('../../../src/report/html.js');
+    const detail = 'the KDC 10.0.0.10 answered 10.0.0.20 with KDC_ERR_PREAUTH_FAILED (24): the password is wrong';
+    const base = auditResult();
+    const ok = finding({ status: 'ok', reason: '4 of 4 attempts completed', completed: 4, unanswered: 0, conn_states: { SF: 4 }, answers: [{ code: 'kerberos_error', detail, file: 'c.pcap', frame: 9 }] });
+    const r: AuditResult = { ...base, findings: [ok, { ...ok, status: 'partial', answers: [ok.answers![0], ok.answers![0]] }] };
+    const mdText = renderMarkdown(r);
+    expect(mdText).toContain("| ok, **but see the server's answer** in Answers that can stop a sync |");
+    expect(mdText).toContain("| **partial**, **but see the server's 2 answers** in Answers that can stop a sync |");
+    expect(mdText).toContain(`  - The server answered: ${detail.replace(/_/g, '\\_')} (c.pcap frame 9)`);
+    expect(renderHtml(r)).toContain(`<ul class="answers"><li>The server answered: ${detail} <span class="muted">(<code>c.pcap</code> frame 9)</span></li></ul>`);
+    const rows: string[][] = parse(renderCsv(r), { bom: true });
+    expect(rows[1][CSV_COLUMNS.indexOf('answers')]).toBe(`${detail} (c.pcap frame 9)`);
+    // A finding without answers says nothing more.
+    expect(renderMarkdown(base)).not.toContain("the server's answer");
+  });
+
   it('shows what servers answered (Kerberos, LDAP, TLS inspection) in a section of its own, not among the data problems', async () => {
     const { renderHtml } = await import('../../../src/report/html.js');
     const base = auditResult();
@@ -204,6 +222,7 @@ describe('renderCsv', () => {
     expect(missing[col('rule_id')]).toBe("'=cmd|' /C calc'!A0");
     expect(missing[col('reason')]).toBe("'-2+3 lookups failed");
     expect(missing[col('hints')]).toBe("'@SUM(1+1)");
+    expect(rows[1][col('answers')]).toBe(`'=1+1 the DC refused a bind: ${SCRIPT}|x (c|ap.pcap frame 3)`);
     expect(missing[col('dst')]).toBe('');
     expect(rows[1][col('evidence')]).toBe(`'=HYPERLINK("http://x")|.pcap#17`);
     for (const row of rows.slice(1)) for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
