@@ -169,12 +169,20 @@ export function listEvidenceGaps(summary: FlowSummaryData, dq: DataQuality, inpu
         `one packet more than once): each packet is counted once`,
     );
   }
+  const oneWay = counter(dq, 'flows_one_way');
+  if (oneWay > 0) {
+    gaps.push(
+      `${plural(oneWay, 'TCP connection was', 'TCP connections were')} captured one way only: the originator acknowledged answers the capture ` +
+        `does not hold (a one-way SPAN or tap, asymmetric routing past the capture point, a capture filter). They count as completed; ` +
+        `requests between the same hosts that look unanswered may have been answered too (see flow_one_way under diagnostics)`,
+    );
+  }
   for (const a of ANSWER_KINDS) {
     const n = counter(dq, a.counter);
     if (n > 0) gaps.push(a.gap(n));
   }
   // Each of these has its own line above: not counted again as a problem.
-  const accounted = new Set(['log_events_lost', 'flow_evicted', 'frame_duplicate', ...ANSWER_KINDS.map((a) => a.code)]);
+  const accounted = new Set(['log_events_lost', 'flow_evicted', 'frame_duplicate', 'flow_one_way', ...ANSWER_KINDS.map((a) => a.code)]);
   let damaged = 0;
   for (const d of dq.diagnostics) if (!accounted.has(d.code)) damaged += d.count;
   if (damaged > 0) gaps.push(`${plural(damaged, 'problem was', 'problems were')} reported while reading (see diagnostics): data there was skipped`);
@@ -199,13 +207,36 @@ function windowOf(summary: FlowSummaryData, inputs: readonly InputInfo[]): Audit
   return { first_ts: first, last_ts: last };
 }
 
+/**
+ * Failed findings between a client and a server whose other connections were captured one way
+ * only (`flow_one_way`): their requests may have been answered where the capture could not see.
+ */
+function hintOneWayCapture(findings: readonly Finding[], dq: DataQuality): void {
+  const oneWay = new Set<string>();
+  for (const d of dq.diagnostics) {
+    if (d.code !== 'flow_one_way') continue;
+    for (const e of d.examples) if (e.subject) oneWay.add(`${e.subject.client} ${e.subject.server}`);
+  }
+  if (oneWay.size === 0) return;
+  for (const f of findings) {
+    if ((f.status !== 'blocked' && f.status !== 'partial') || !oneWay.has(`${f.src} ${f.dst}`)) continue;
+    f.hints.unshift(
+      `the capture holds no answer of ${f.dst} to ${f.src} even on connections ${f.src} shows were answered: it sees one direction only between them, so these requests may have been answered`,
+    );
+  }
+}
+
 /** Builds the complete result the renderers print and report.json holds. */
 export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   const { summary, roles, catalog, features } = args;
   const snappedFrames = args.dataQuality.counters.frames_snapped ?? 0;
   const evaluated = evaluateAudit(summary, roles, { catalog, features, observedHosts: args.observedHosts, snappedFrames });
   tieAnswersToFindings(evaluated.findings, args.dataQuality);
+  hintOneWayCapture(evaluated.findings, args.dataQuality);
   const verdict = computeVerdict(evaluated.findings, evaluated.unexpected_total, args.failOn);
+  const oneWay = args.dataQuality.counters.flows_one_way ?? 0;
+  // A capture that lacks one direction makes requests look unanswered: said before anyone acts on a failure.
+  if (oneWay > 0) verdict.summary += `; the capture lacks the answers of ${plural(oneWay, 'TCP connection', 'TCP connections')} (one direction only, see the report)`;
   // Not a flow's status (the connections complete), but what breaks a sync that "passes".
   for (const a of ANSWER_KINDS) {
     const n = args.dataQuality.counters[a.counter] ?? 0;

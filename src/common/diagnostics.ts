@@ -79,6 +79,7 @@ export type DiagnosticCode =
   // flow assembly
   | 'flow_evicted'
   | 'flow_icmp_error_unmatched'
+  | 'flow_one_way'
   // flow logs
   | 'log_bad_line'
   | 'log_bad_field'

@@ -118,8 +118,28 @@ function noAnswerAfterHandshake(f: OutcomeFacts): { outcome: Outcome; reason: st
   }
 }
 
+/**
+ * True when the originator's own packets prove an answer the capture does not hold: after its SYN
+ * it acknowledged something or sent data (history `A`, `D`), which a TCP client only does once the
+ * responder's SYN-ACK has reached it, yet no packet of the responder was captured. The capture sees
+ * one direction only (a one-way SPAN or tap, asymmetric routing past the capture point, a filter).
+ */
+export function replyNotCaptured(f: Pick<OutcomeFacts, 'proto' | 'respPkts' | 'history'>): boolean {
+  if (f.proto !== 'tcp' || f.respPkts !== 0) return false;
+  const h = f.history ?? '';
+  return h.startsWith('S') && (h.includes('A') || h.includes('D'));
+}
+
 function tcpOutcome(f: OutcomeFacts): { outcome: Outcome; reason: string } {
   const syns = f.synCount;
+  if (replyNotCaptured(f)) {
+    return {
+      outcome: 'completed',
+      reason:
+        `${f.connState}: no packet of the responder was captured, but the originator acknowledged its SYN-ACK` +
+        `${f.history?.includes('D') ? ' and sent data' : ''}: established (the capture sees one direction only)`,
+    };
+  }
   const silent = noAnswerAfterHandshake(f);
   if (silent) return silent;
   switch (f.connState) {

@@ -59,7 +59,7 @@ import {
   isIcmpEchoRequest,
   isLikelyServerPort,
 } from './key.js';
-import { decideOutcome, proxyOutcome } from './outcome.js';
+import { decideOutcome, proxyOutcome, replyNotCaptured } from './outcome.js';
 import {
   processTcpPacket,
   TCP_CLOSED,
@@ -85,6 +85,8 @@ export const MAX_EPM_PORTS_PER_FLOW = 64;
 
 /** Bound of the IPv4 address-text cache (cleared when full: ~5 MB at most). */
 const MAX_INTERNED_ADDRESSES = 65536;
+/** Client and server pairs named in `flow_one_way` diagnostics (the sink keeps 20 examples a code anyway). */
+const MAX_ONE_WAY_PAIRS = 1024;
 
 /** Packet-time interval between expiry sweeps. */
 const SWEEP_INTERVAL_MICROS = 1_000_000;
@@ -289,6 +291,8 @@ export class FlowTable {
   private readonly heads = new Int32Array(LIST_COUNT).fill(-1);
   private readonly tails = new Int32Array(LIST_COUNT).fill(-1);
 
+  /** Client and server pairs already named as seen one way only (see {@link noteOneWay}). */
+  private readonly oneWayPairs = new Set<string>();
   /** Interned IPv4 address texts, see {@link addressText}. */
   private readonly v4Texts = new Map<number, string>();
   /** Interned IPv6 address texts, see {@link v6Text}. */
@@ -842,7 +846,27 @@ export class FlowTable {
     if (rec.dns !== null) flow.dns = rec.dns;
     if (rec.epmPorts !== null) flow.epmPorts = rec.epmPorts;
     if (rec.proxyTarget !== null) flow.proxy = { method: rec.proxyMethod, target: rec.proxyTarget, status: rec.proxyStatus };
+    if (proto === 'tcp' && replyNotCaptured(flow)) this.noteOneWay(flow, rec.frame, rec.fileOffset);
     return flow;
+  }
+
+  /**
+   * Counts a connection whose responder's packets the capture lacks though the originator's prove
+   * they came (see replyNotCaptured), and names each client and server pair once: requests between
+   * them that look unanswered may have been answered too (audit/build.ts hints so).
+   */
+  private noteOneWay(flow: Flow, frame: number, offset: number): void {
+    this.diag.count('flows_one_way');
+    const pair = `${flow.origH} ${flow.respH}`;
+    if (this.oneWayPairs.has(pair) || this.oneWayPairs.size >= MAX_ONE_WAY_PAIRS) return;
+    this.oneWayPairs.add(pair);
+    this.diag.report(
+      'flow_one_way',
+      { file: flow.evidence.file, offset, index: frame },
+      `no packet from ${flow.respH} to ${flow.origH} was captured, though ${flow.origH} acknowledged its answer on ${flow.proto} ${flow.respP}: ` +
+        `the capture sees only one direction between them`,
+      { client: flow.origH, server: flow.respH, transport: 'tcp', port: flow.respP },
+    );
   }
 
   // ---------------------------------------------------------------- key and hash table

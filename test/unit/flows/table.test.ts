@@ -80,6 +80,34 @@ describe('TCP conn_state and history (Zeek semantics)', () => {
     expect(f.outcome).toBe('unanswered');
   });
 
+  it("one way only: a client that acknowledged an unseen SYN-ACK and sent data proves the answer came (completed, counted, named once per pair)", () => {
+    const oneWay = (sport: number, t: number): PacketSpec[] => [
+      { t, src: C, dst: S, sport, dport: 389, proto: 'tcp', flags: 'S', seq: 1 },
+      { t: t + 0.01, src: C, dst: S, sport, dport: 389, proto: 'tcp', flags: 'A', seq: 2, ack: 1001 },
+      { t: t + 0.02, src: C, dst: S, sport, dport: 389, proto: 'tcp', flags: 'AP', seq: 2, ack: 1001, len: 300 },
+      { t: t + 0.03, src: C, dst: S, sport, dport: 389, proto: 'tcp', flags: 'AF', seq: 302, ack: 1001 },
+    ];
+    const { flows, diag } = runPackets([...oneWay(50010, T0), ...oneWay(50011, T0 + 1)]);
+    expect(flows).toHaveLength(2);
+    for (const f of flows) {
+      // Zeek's state (no SYN-ACK was seen) is kept; the outcome reads the client's own packets.
+      expect(f).toMatchObject({ connState: 'SH', history: 'SADF', respPkts: 0, outcome: 'completed' });
+      expect(f.reason).toBe('SH: no packet of the responder was captured, but the originator acknowledged its SYN-ACK and sent data: established (the capture sees one direction only)');
+    }
+    expect(diag.counters.get('flows_one_way')).toBe(2);
+    const reported = diag.toDataQuality().diagnostics.find((d) => d.code === 'flow_one_way')!;
+    expect(reported.count).toBe(1);
+    expect(reported.examples[0].subject).toEqual({ client: C, server: S, transport: 'tcp', port: 389 });
+    // A client that only sent SYNs (and a FIN) proves nothing: still unanswered, nothing counted.
+    const silent = runPackets([
+      { t: T0, src: C, dst: S, sport: 50012, dport: 389, proto: 'tcp', flags: 'S', seq: 1 },
+      { t: T0 + 3, src: C, dst: S, sport: 50012, dport: 389, proto: 'tcp', flags: 'S', seq: 1 },
+      { t: T0 + 9, src: C, dst: S, sport: 50012, dport: 389, proto: 'tcp', flags: 'F', seq: 2 },
+    ]);
+    expect(silent.flows[0]).toMatchObject({ connState: 'SH', outcome: 'unanswered' });
+    expect(silent.diag.counters.get('flows_one_way')).toBeUndefined();
+  });
+
   it('SHR and RSTRH: a lone SYN-ACK flips the direction (^) and names the receiver as originator', () => {
     const shr = one([
       { t: T0, src: S, dst: C, sport: 389, dport: 50007, proto: 'tcp', flags: 'SA', seq: 500, ack: 101 },
