@@ -166,7 +166,7 @@ export async function readOneFile(
       result.summary = await readFlowLog(
         format,
         input,
-        { diag, tz: opts.tz, localAddress: opts.localAddress, columns: opts.columns, transientFlows: opts.transientFlows },
+        { diag, tz: opts.tz, localAddress: opts.localAddress, columns: opts.columns, transientFlows: opts.transientFlows, timeouts: opts.timeouts },
         emit,
       );
     }

@@ -10,7 +10,12 @@
  * whether it was assumed).
  *
  * One line is one flow with orig = src-ip:src-port and resp = dst-ip:dst-port (the log writes
- * the packet's own direction, so src is the originator). ICMP lines carry their type and code in
+ * the packet's own direction, so src is the originator), with one exception: the firewall logs a
+ * DROP per packet, so the dropped packets of one attempt (a SYN and its retransmissions, a UDP
+ * request sent again) are one flow, as a capture of them would be. DROP lines with the same
+ * 5-tuple and path make one flow while each comes within the transport's inactivity timeout of
+ * the one before (Zeek's defaults: TCP 5 min, UDP and ICMP 1 min; `--tcp-timeout`, `--udp-timeout`),
+ * with their count (`log.records`, the originator's packets and bytes, `synCount`). ICMP lines carry their type and code in
  * origP and respP (Zeek conn.log's convention for ICMP). `path` gives the direction relative to
  * the logging host: SEND = src is this host, RECEIVE = dst is this host, FORWARD = neither.
  *
@@ -36,10 +41,11 @@
 
 import type { DiagnosticCode } from '../common/diagnostics.js';
 import { InputError } from '../common/diagnostics.js';
-import type { ConnState, Flow, Outcome, Transport } from '../flows/types.js';
+import { DEFAULT_TIMEOUTS, type ConnState, type Flow, type FlowTimeouts, type Outcome, type Transport } from '../flows/types.js';
 import { AddressCache, AddressSlots, flowLogUid, forEachLineRange, hashString, parseUint, sameChars, transportOf } from './flowlog-common.js';
 import { ASSUMED_UTC, civilToMillis, daysInMonth, parseTimezone } from './flowlog-time.js';
 import type { LocalTimeZone } from './flowlog-time.js';
+import { DropRuns } from './drop-runs.js';
 import type { ByteInput, FileSummary, FlowSink, ReadContext } from './types.js';
 
 export { parseTimezone } from './flowlog-time.js';
@@ -49,6 +55,8 @@ export type { LocalTimeZone } from './flowlog-time.js';
 export interface PfirewallOptions {
   /** Zone of the log's local times: an IANA name, an offset, or a parsed zone. Default: UTC (assumed). */
   tz?: string | LocalTimeZone;
+  /** Inactivity timeouts that end a run of DROP lines of one 5-tuple (default: DEFAULT_TIMEOUTS). */
+  timeouts?: Partial<FlowTimeouts>;
   /** The logging host's own address, when known; otherwise it is inferred. */
   localAddress?: string;
 }
@@ -173,6 +181,9 @@ const PATH_SEND = 1;
 const PATH_RECEIVE = 2;
 const PATH_FORWARD = 3;
 const PATH_NAMES = ['-', 'SEND', 'RECEIVE', 'FORWARD'];
+const TRANSPORTS: readonly Transport[] = ['tcp', 'udp', 'icmp'];
+/** DropRuns state code of a run whose first line dropped a packet that opens nothing (OTH). */
+const DROP_MIDSTREAM = 1;
 
 /**
  * Reads one pfirewall.log and pushes one flow per line (an OPEN and its CLOSE make one flow) to
@@ -197,6 +208,35 @@ export async function readPfirewall(
   const dropReasons = PATH_NAMES.map((p) => reasonFor('DROP', p, givenLocal));
   const localVotes = new Map<string, number>();
   const held = new Map<string, HeldOpen>();
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...ctx.timeouts };
+  const drops = new DropRuns([timeouts.tcpInactivity, timeouts.udpInactivity, timeouts.icmpInactivity], (run, firstTs, lastTs, bytes) => {
+    const flow: Flow = {
+      uid: flowLogUid(fileHash, run.line),
+      ts: firstTs,
+      duration: lastTs - firstTs,
+      proto: TRANSPORTS[run.transport],
+      origH: run.src,
+      origP: run.sport,
+      respH: run.dst,
+      respP: run.dport,
+      connState: run.state === DROP_MIDSTREAM ? 'OTH' : 'S0',
+      history: '',
+      origPkts: run.lines,
+      origBytes: bytes,
+      origIpBytes: bytes,
+      respPkts: 0,
+      respBytes: 0,
+      respIpBytes: 0,
+      outcome: 'refused',
+      reason: dropReasons[run.path],
+      observedBy: 'flowlog',
+      evidence: { file, line: run.line },
+      log: run.path === PATH_NONE ? { action: 'DROP', records: run.lines } : { action: 'DROP', direction: PATH_NAMES[run.path], records: run.lines },
+    };
+    if (run.pid >= 0) flow.log!.pid = run.pid;
+    if (run.syns > 1) flow.synCount = run.syns;
+    onFlow(flow);
+  });
 
   let layout: Layout | null = null;
   let warnedNoFields = false;
@@ -213,6 +253,8 @@ export async function readPfirewall(
 
   const emitHeld = (h: HeldOpen): void => onFlow(h.flow);
 
+  // The reason stays the line's own (the audit lists the distinct refusal texts of a pair): the
+  // run's size is in its counts, log.records and synCount.
   // Field boundaries of the current line (reused: no array of strings per line). The line is the
   // range [lineStart, lineEnd) of `line`, which is usually the whole decoded chunk: characters are
   // read in place, and only the columns that become values are cut out as strings.
@@ -357,12 +399,16 @@ export async function readPfirewall(
         why = allowReasons[pathCode];
         break;
       case 'DROP': {
-        outcome = 'refused';
         // A dropped TCP packet without SYN (or with SYN+ACK) is midstream, not an attempt.
         const flags = proto === 'tcp' && !isEmpty(L.tcpflags) ? text(L.tcpflags) : '';
-        connState = flags !== '' && (flags.indexOf('S') < 0 || flags.indexOf('A') >= 0) ? 'OTH' : 'S0';
-        why = dropReasons[pathCode];
-        break;
+        const midstream = flags !== '' && (flags.indexOf('S') < 0 || flags.indexOf('A') >= 0);
+        // Held in its run (see DropRuns): the run's flow is made when it ends.
+        noteTs(ts);
+        if (pathCode === PATH_SEND) vote(src);
+        else if (pathCode === PATH_RECEIVE) vote(dst);
+        const transport = proto === 'tcp' ? 0 : proto === 'udp' ? 1 : 2;
+        drops.add(transport, src, origP, dst, respP, pathCode, midstream ? DROP_MIDSTREAM : 0, ts, size > 0 ? size : 0, flags === 'S', pid, lineNo, offset);
+        return;
       }
       case 'OPEN':
       case 'OPEN-INBOUND':
@@ -467,6 +513,7 @@ export async function readPfirewall(
   flushVotes();
   for (const h of held.values()) emitHeld(h);
   held.clear();
+  drops.flush();
   diag.count('log_lines', dataLines);
 
   const summary: FileSummary = {

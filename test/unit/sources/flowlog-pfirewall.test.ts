@@ -22,7 +22,8 @@ describe('readPfirewall', () => {
     const text = pfirewallLog(DAY, { pid: true });
     const { flows, summary, diag } = await collect(readPfirewall, byteInputFrom('pfirewall.log', text));
     expect(flows).toHaveLength(5);
-    const [ldap, kerberos, rdp, ping, midstream] = flows;
+    // DROP lines are held for the rest of their run (see the merging test): in line order here.
+    const [ldap, kerberos, rdp, ping, midstream] = [...flows].sort((a, b) => a.evidence.line! - b.evidence.line!);
     expect(ldap).toMatchObject({
       proto: 'tcp', origH: CONNECT, origP: 50001, respH: DC, respP: 389,
       outcome: 'completed', connState: 'OTH', observedBy: 'flowlog',
@@ -117,7 +118,43 @@ describe('readPfirewall', () => {
     expect(inferred.summary.localAddress).toBe('10.0.0.10');
     const given = await collect(readPfirewall, byteInputFrom('fw.log', pfirewallLog(lines)), { localAddress: '10.0.0.11' });
     expect(given.summary.localAddress).toBe('10.0.0.11');
-    expect(given.flows[5].reason).toContain('on 10.0.0.11');
+    // The five multicast DROPs make one flow (one run of one 5-tuple); the third ALLOW names the host.
+    expect(given.flows).toHaveLength(4);
+    expect(given.flows.find((f) => f.evidence.line === 12)!.reason).toContain('on 10.0.0.11');
+  });
+
+  it('makes the dropped packets of one attempt one flow: same 5-tuple and path, each within the inactivity timeout of the last', async () => {
+    const drop = (time: string, sport: number, extra: Partial<PfLine> = {}): PfLine => ({
+      date: '2024-05-01', time, action: 'DROP', protocol: 'TCP', src: CONNECT, dst: DC, sport, dport: 389, size: 52, tcpflags: 'S', path: 'SEND', ...extra,
+    });
+    const lines: PfLine[] = [
+      // A SYN and its two retransmissions (Windows: after 1 s and 2 s more), then an ALLOW between.
+      drop('10:00:00', 50001),
+      { date: '2024-05-01', time: '10:00:00', action: 'ALLOW', protocol: 'UDP', src: CONNECT, dst: DC, sport: 50002, dport: 53, path: 'SEND' },
+      drop('10:00:01', 50001),
+      drop('10:00:03', 50001),
+      // Another source port: another attempt.
+      drop('10:00:30', 50003),
+      // The same 5-tuple after more than 5 minutes of silence: a new attempt (port reuse).
+      drop('10:06:00', 50001),
+      // A dropped UDP request sent again 70 s later: past UDP's 1 minute, two flows.
+      drop('10:07:00', 50004, { protocol: 'UDP', dport: 88, tcpflags: '-' }),
+      drop('10:08:10', 50004, { protocol: 'UDP', dport: 88, tcpflags: '-' }),
+    ];
+    const { flows } = await collect(readPfirewall, byteInputFrom('fw.log', pfirewallLog(lines)));
+    const dropped = flows.filter((f) => f.log?.action === 'DROP').sort((a, b) => a.ts - b.ts);
+    expect(dropped.map((f) => [f.proto, f.origP, f.log!.records, f.origPkts, f.synCount, f.evidence.line])).toEqual([
+      ['tcp', 50001, 3, 3, 3, 6],
+      ['tcp', 50003, 1, 1, undefined, 10],
+      ['tcp', 50001, 1, 1, undefined, 11],
+      ['udp', 50004, 1, 1, undefined, 12],
+      ['udp', 50004, 1, 1, undefined, 13],
+    ]);
+    expect(dropped[0]).toMatchObject({ ts: Date.UTC(2024, 4, 1, 10, 0, 0) * 1000, duration: 3_000_000, origBytes: 156, outcome: 'refused', connState: 'S0' });
+    expect(dropped[0].reason).toBe('DROP by the Windows Firewall of the sending host (SEND)');
+    // --tcp-timeout shorter than the gap between retransmissions splits the run.
+    const short = await collect(readPfirewall, byteInputFrom('fw.log', pfirewallLog(lines)), { timeouts: { tcpInactivity: 1_500_000 } });
+    expect(short.flows.filter((f) => f.log?.action === 'DROP' && f.origP === 50001).map((f) => f.log!.records)).toEqual([2, 1, 1]);
   });
 
   it('merges an OPEN with its CLOSE, and keeps unmatched ones as their own flows', async () => {
