@@ -30,9 +30,8 @@ export class DropRun {
   /** Caller's code for the connection state of the run's first line. */
   state = 0;
   pid = -1;
-  /** Line number and byte offset of the first line. */
+  /** Line number of the first line. */
   line = 0;
-  offset = 0;
   lines = 0;
   syns = 0;
 }
@@ -81,7 +80,7 @@ export class DropRuns {
   ) {}
 
   /** Adds one DROP line: to the live run of its 5-tuple and path, or as a new run. */
-  add(transport: TransportCode, src: string, sport: number, dst: string, dport: number, path: number, state: number, ts: number, bytes: number, syn: boolean, pid: number, line: number, offset: number): void {
+  add(transport: TransportCode, src: string, sport: number, dst: string, dport: number, path: number, state: number, ts: number, bytes: number, syn: boolean, pid: number, line: number): void {
     const timeout = this.timeouts[transport];
     if (ts >= this.nextSweep[transport]) {
       this.nextSweep[transport] = ts + SWEEP_MICROS;
@@ -118,7 +117,6 @@ export class DropRuns {
     r.state = state;
     r.pid = pid;
     r.line = line;
-    r.offset = offset;
     r.lines = 1;
     r.syns = syn ? 1 : 0;
     const at = r.index * 3;

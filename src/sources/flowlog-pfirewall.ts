@@ -14,10 +14,11 @@
  * DROP per packet, so the dropped packets of one attempt (a SYN and its retransmissions, a UDP
  * request sent again) are one flow, as a capture of them would be. DROP lines with the same
  * 5-tuple and path make one flow while each comes within the transport's inactivity timeout of
- * the one before (Zeek's defaults: TCP 5 min, UDP and ICMP 1 min; `--tcp-timeout`, `--udp-timeout`),
- * with their count (`log.records`, the originator's packets and bytes, `synCount`). ICMP lines carry their type and code in
- * origP and respP (Zeek conn.log's convention for ICMP). `path` gives the direction relative to
- * the logging host: SEND = src is this host, RECEIVE = dst is this host, FORWARD = neither.
+ * the one before (Zeek's defaults: TCP 5 min, UDP and ICMP 1 min; `--tcp-timeout`,
+ * `--udp-timeout`), with their count (`log.records`, the originator's packets and bytes,
+ * `synCount`); see drop-runs.ts. ICMP lines carry their type and code in origP and respP (Zeek
+ * conn.log's convention for ICMP). `path` gives the direction relative to the logging host:
+ * SEND = src is this host, RECEIVE = dst is this host, FORWARD = neither.
  *
  * Outcome mapping:
  *
@@ -186,7 +187,8 @@ const TRANSPORTS: readonly Transport[] = ['tcp', 'udp', 'icmp'];
 const DROP_MIDSTREAM = 1;
 
 /**
- * Reads one pfirewall.log and pushes one flow per line (an OPEN and its CLOSE make one flow) to
+ * Reads one pfirewall.log and pushes one flow per line (an OPEN and its CLOSE make one flow, the
+ * DROP lines of one attempt too) to
  * `onFlow`, synchronously. `FileSummary.records` counts data lines (every non-blank line that is
  * not a `#` header, INFO-EVENTS-LOST and bad lines included); `timeZone` and `localAddress` say
  * how times were read and which host wrote the log.
@@ -228,6 +230,8 @@ export async function readPfirewall(
       respBytes: 0,
       respIpBytes: 0,
       outcome: 'refused',
+      // The line's own reason, whatever the run's size (the audit lists a pair's distinct refusal
+      // texts): the size is in the counts, log.records and synCount.
       reason: dropReasons[run.path],
       observedBy: 'flowlog',
       evidence: { file, line: run.line },
@@ -253,8 +257,6 @@ export async function readPfirewall(
 
   const emitHeld = (h: HeldOpen): void => onFlow(h.flow);
 
-  // The reason stays the line's own (the audit lists the distinct refusal texts of a pair): the
-  // run's size is in its counts, log.records and synCount.
   // Field boundaries of the current line (reused: no array of strings per line). The line is the
   // range [lineStart, lineEnd) of `line`, which is usually the whole decoded chunk: characters are
   // read in place, and only the columns that become values are cut out as strings.
@@ -407,7 +409,7 @@ export async function readPfirewall(
         if (pathCode === PATH_SEND) vote(src);
         else if (pathCode === PATH_RECEIVE) vote(dst);
         const transport = proto === 'tcp' ? 0 : proto === 'udp' ? 1 : 2;
-        drops.add(transport, src, origP, dst, respP, pathCode, midstream ? DROP_MIDSTREAM : 0, ts, size > 0 ? size : 0, flags === 'S', pid, lineNo, offset);
+        drops.add(transport, src, origP, dst, respP, pathCode, midstream ? DROP_MIDSTREAM : 0, ts, size > 0 ? size : 0, flags === 'S', pid, lineNo);
         return;
       }
       case 'OPEN':

@@ -46,7 +46,7 @@ function runAll(lines: Line[], timeouts: [number, number, number]): { sizes: num
     sizes.push(run.lines);
     firstLines.push(run.line);
   });
-  lines.forEach((l, i) => runs.add(l.transport, l.src, l.sport, l.dst, l.dport, l.path, 0, l.ts, 60, false, -1, i + 1, 0));
+  lines.forEach((l, i) => runs.add(l.transport, l.src, l.sport, l.dst, l.dport, l.path, 0, l.ts, 60, false, -1, i + 1));
   runs.flush();
   return { sizes: sizes.sort((a, b) => a - b), firstLines };
 }
