@@ -188,10 +188,9 @@ const DROP_MIDSTREAM = 1;
 
 /**
  * Reads one pfirewall.log and pushes one flow per line (an OPEN and its CLOSE make one flow, the
- * DROP lines of one attempt too) to
- * `onFlow`, synchronously. `FileSummary.records` counts data lines (every non-blank line that is
- * not a `#` header, INFO-EVENTS-LOST and bad lines included); `timeZone` and `localAddress` say
- * how times were read and which host wrote the log.
+ * DROP lines of one attempt too) to `onFlow`, synchronously. `FileSummary.records` counts data
+ * lines (every non-blank line that is not a `#` header, INFO-EVENTS-LOST and bad lines included);
+ * `timeZone` and `localAddress` say how times were read and which host wrote the log.
  * @throws InputError (`log_no_fields_header`) when a #Fields line lacks a required column.
  * @throws UsageError when `ctx.tz` is not a zone.
  */
