@@ -3,6 +3,7 @@ import { DiagnosticSink } from '../../../src/common/diagnostics.js';
 import { decodeFrame } from '../../../src/decode/frame.js';
 import { Packet } from '../../../src/decode/types.js';
 import {
+  concat,
   ETHERTYPE_ARP,
   ethernet,
   ethernet8023Llc,
@@ -65,6 +66,38 @@ describe('Ethernet (1)', () => {
   it('skips stacked 802.1ad + 802.1Q tags (QinQ), and the pre-standard 0x9100 outer tag', () => {
     expectV6Udp(decode(1, ethernet({ vlan: [200, 100], qinq: true }, v6Udp())));
     expectV4Syn(decode(1, ethernet({ vlan: [300, 200, 100], qinq: 0x9100 }, v4Syn())));
+  });
+
+  it('follows an MPLS label stack to the IP packet under its bottom label, and a PPPoE session to its IP packet', () => {
+    const labels = (n: number) => {
+      const out = new Uint8Array(4 * n);
+      for (let i = 0; i < n; i++) {
+        out[4 * i] = 0x01; // label 4096 + i
+        out[4 * i + 1] = i;
+        out[4 * i + 2] = i === n - 1 ? 0x01 : 0x00; // bottom of stack on the last
+        out[4 * i + 3] = 64; // TTL
+      }
+      return out;
+    };
+    expectV4Syn(decode(1, ethernet({ etherType: 0x8847 }, concat(labels(1), v4Syn()))));
+    expectV6Udp(decode(1, ethernet({ vlan: [10], etherType: 0x8847 }, concat(labels(3), v6Udp()))));
+    // A pseudowire's control word (first nibble 0) carries Ethernet, not IP: counted, not decoded.
+    const pw = decode(1, ethernet({ etherType: 0x8847 }, concat(labels(1), new Uint8Array(40))));
+    expect(pw.ok).toBe(false);
+    expect(pw.diag.counters.get('non_ip_frames')).toBe(1);
+    // A stack cut by the capture is reported, not walked past the end.
+    const cut = decode(1, ethernet({ etherType: 0x8847, pad: false }, labels(2).subarray(0, 6)));
+    expect(cut.ok).toBe(false);
+    expect(cut.diag.countOf('link_truncated')).toBe(1);
+    const pppoe = (protocol: number, ip: Uint8Array) => {
+      const head = new Uint8Array([0x11, 0x00, 0x12, 0x34, (ip.length + 2) >> 8, (ip.length + 2) & 0xff, protocol >> 8, protocol & 0xff]);
+      return ethernet({ etherType: 0x8864 }, concat(head, ip));
+    };
+    expectV4Syn(decode(1, pppoe(0x0021, v4Syn())));
+    expectV6Udp(decode(1, pppoe(0x0057, v6Udp())));
+    const lcp = decode(1, pppoe(0xc021, new Uint8Array(20)));
+    expect(lcp.ok).toBe(false);
+    expect(lcp.diag.counters.get('non_ip_frames')).toBe(1);
   });
 
   it('refuses an absurd stack of VLAN tags without walking garbage', () => {
