@@ -38,8 +38,8 @@
 import { parse } from 'csv-parse';
 import type { CsvError } from 'csv-parse';
 import { hostNameOf } from '../common/hostname.js';
-import { InputError, UsageError } from '../common/diagnostics.js';
-import type { ConnState, Flow, Outcome, Transport } from '../flows/types.js';
+import { InputError, UsageError, type DiagnosticSink } from '../common/diagnostics.js';
+import type { ConnState, Flow, FlowEvidence, Outcome, Transport } from '../flows/types.js';
 import { parseFirewallMessage, type FirewallMessageFields } from './azure-firewall-message.js';
 import { AddressCache, flowLogUid, hashString, makeLogFlow, transportOf } from './flowlog-common.js';
 import { ASSUMED_UTC, civilToMillis, daysInMonth, parseTimezone } from './flowlog-time.js';
@@ -351,8 +351,6 @@ export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, o
   const headText = Buffer.from(input.head.buffer, input.head.byteOffset, input.head.length).toString('utf8').replace(/^\uFEFF/, '');
   const firstLine = headText.split(/\r?\n/, 1)[0] ?? '';
   const delimiter = sniffDelimiter(firstLine);
-  const fileHash = hashString(file);
-  const addresses = new AddressCache();
 
   // csv-parse reports the line where a record ENDS (`info.lines`); a quoted field can span lines,
   // so the start line is that minus the newlines inside the record's raw text. Byte offsets are
@@ -396,8 +394,7 @@ export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, o
   /** The column of Azure Firewall messages to read the flow from, or -1 (see azure-firewall-message.ts). */
   let messageColumn = -1;
   let rows = 0;
-  let firstTs: number | null = null;
-  let lastTs: number | null = null;
+  const toFlow = new RowFlows(file, diag, 'csv_bad_row', onFlow);
 
   try {
     for await (const item of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number; bytes: number } }>) {
@@ -432,133 +429,7 @@ export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, o
       const m = message;
       const cell = (k: CsvColumn): string | undefined =>
         m !== null && k in m ? m[k as keyof FirewallMessageFields] : c[k] >= 0 ? record[c[k]] : undefined;
-      const badRow = (why: string): void => {
-        diag.report('csv_bad_row', { file, offset, index: lineNo }, `line ${lineNo}: ${why}; skipped`);
-      };
-      let timeText = cell('time') ?? '';
-      const dateText = cell('date');
-      if (dateText !== undefined && /^\d{1,2}:\d{2}/.test(timeText.trim())) timeText = `${dateText.trim()} ${timeText.trim()}`;
-      const ts = parseCsvTime(timeText, zone);
-      if (Number.isNaN(ts)) {
-        badRow(`bad time ${JSON.stringify(timeText.slice(0, 40))}`);
-        continue;
-      }
-      const src = addresses.canonical(cell('src')?.trim() ?? '');
-      const dstText = cell('dst')?.trim() ?? '';
-      let dst = addresses.canonical(dstText);
-      // A firewall that filters by name logs the name it was asked for, not an address.
-      const dstName = dst === null && dstNames ? hostNameOf(dstText) : null;
-      if (dstName !== null) dst = dstName;
-      if (src === null || dst === null) {
-        badRow(`bad address ${JSON.stringify((src === null ? cell('src') : cell('dst'))?.slice(0, 60) ?? '')}`);
-        continue;
-      }
-      const protoText = cell('proto')?.trim() ?? '';
-      const proto = transportOf(protoText) ?? transportOf(protoText.toUpperCase()) ?? applicationTransport(protoText);
-      if (proto === null) {
-        diag.report('log_unsupported_protocol', { file, offset, index: lineNo }, `line ${lineNo}: protocol ${JSON.stringify(protoText.slice(0, 20))} is not TCP, UDP or ICMP; not a flow`);
-        continue;
-      }
-      const sportText = cell('sport')?.trim() ?? '';
-      const dportText = cell('dport')?.trim() ?? '';
-      const sport = sportText === '' || sportText === '-' ? 0 : Number(sportText);
-      const dport = dportText === '' || dportText === '-' ? 0 : Number(dportText);
-      if (!Number.isInteger(sport) || sport < 0 || sport > 65535 || !Number.isInteger(dport) || dport < 0 || dport > 65535) {
-        badRow(`bad port ${JSON.stringify(`${sportText} -> ${dportText}`.slice(0, 40))}`);
-        continue;
-      }
-      const pktsOut = countOf(cell('pkts_out'));
-      const bytesOut = countOf(cell('bytes_out'));
-      const pktsIn = countOf(cell('pkts_in'));
-      const bytesIn = countOf(cell('bytes_in'));
-      if (Number.isNaN(pktsOut) || Number.isNaN(bytesOut) || Number.isNaN(pktsIn) || Number.isNaN(bytesIn)) {
-        badRow('bad packet or byte count');
-        continue;
-      }
-      const actionRaw = (cell('action') ?? '').trim();
-      const actionKey = actionRaw.toLowerCase();
-      const rule = (cell('rule') ?? '').trim();
-      const direction = directionOf(cell('direction') ?? '');
-      const by = rule === '' ? '' : ` by rule ${rule}`;
-
-      const why = (cell('action_reason') ?? '').trim().slice(0, 160);
-      let outcome: Outcome;
-      let connState: ConnState;
-      let reason: string;
-      let refusedByServer = false;
-      if (DENY.has(actionKey)) {
-        outcome = 'refused';
-        connState = 'S0';
-        reason = `denied${by} (${actionRaw}${why ? `: ${why}` : ''})`;
-      } else if (RESET.has(actionKey)) {
-        outcome = 'refused';
-        connState = 'REJ';
-        reason = `reset by the firewall${by} (${actionRaw}${why ? `: ${why}` : ''})`;
-      } else if (actionKey === FAILED_ATTEMPT) {
-        outcome = 'unanswered';
-        connState = 'S0';
-        reason = `allowed${by}, but the connection attempt failed (${actionRaw})`;
-      } else if ((actionKey === '' || ALLOW.has(actionKey)) && (actionKey === SESSION_START || (cell('subtype') ?? '').trim().toLowerCase() === SESSION_START)) {
-        outcome = 'unknown';
-        connState = 'OTH';
-        reason = `allowed${by}; logged when the session began, before any answer`;
-      } else if (ALLOW.has(actionKey) && resetByServer(proto, actionKey, why, pktsOut, pktsIn)) {
-        refusedByServer = true;
-        outcome = 'refused';
-        connState = 'REJ';
-        reason = `allowed${by}, but the server reset it before any data (${actionKey === 'server-rst' ? actionRaw : why}; ${pktsOut} sent, ${pktsIn} back)`;
-      } else if ((actionKey === '' || ALLOW.has(actionKey)) && pktsIn >= 0) {
-        if (pktsIn > 0) {
-          outcome = 'completed';
-          connState = 'SF';
-          reason = `allowed${by}; ${pktsOut >= 0 ? pktsOut : '?'} packets sent, ${pktsIn} back`;
-        } else {
-          outcome = 'unanswered';
-          connState = 'S0';
-          reason = `allowed${by}, but no packets came back (${pktsOut >= 0 ? pktsOut : '?'} sent)`;
-        }
-      } else if (ALLOW.has(actionKey)) {
-        outcome = 'completed';
-        connState = 'OTH';
-        reason = `allowed${by} (${actionRaw}); the export carries no reply counts`;
-      } else if (actionKey === '') {
-        outcome = 'unknown';
-        connState = 'OTH';
-        reason = 'the export has no action and no reply counts for this flow';
-      } else {
-        outcome = 'unknown';
-        connState = 'OTH';
-        reason = `action ${JSON.stringify(actionRaw.slice(0, 30))} not recognised`;
-        diag.report('log_bad_field', { file, offset, index: lineNo }, `line ${lineNo}: action ${JSON.stringify(actionRaw.slice(0, 30))} not recognised (expected Allow/Deny, A/D, Drop, Block, reset-both ...)`);
-      }
-      if (firstTs === null || ts < firstTs) firstTs = ts;
-      if (lastTs === null || ts > lastTs) lastTs = ts;
-      const log: Flow['log'] = { action: actionRaw, records: 1 };
-      if (rule !== '') log.rule = rule;
-      if (direction !== undefined) log.direction = direction;
-      if (dstName !== null) log.dstName = true;
-      if (refusedByServer) log.refusedByServer = true;
-      onFlow(
-        makeLogFlow({
-          uid: flowLogUid(fileHash, lineNo),
-          ts,
-          duration: 0,
-          proto,
-          origH: src,
-          origP: sport,
-          respH: dst,
-          respP: dport,
-          connState,
-          origPkts: pktsOut >= 0 ? pktsOut : 0,
-          origBytes: bytesOut >= 0 ? bytesOut : 0,
-          respPkts: pktsIn >= 0 ? pktsIn : 0,
-          respBytes: bytesIn >= 0 ? bytesIn : 0,
-          outcome,
-          reason,
-          evidence: { file, line: lineNo },
-          log,
-        }),
-      );
+      toFlow.add(cell, zone, dstNames, { offset, index: lineNo, place: `line ${lineNo}`, evidence: { file, line: lineNo } });
     }
   } catch (e) {
     parser.destroy();
@@ -576,9 +447,173 @@ export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, o
     format: 'csv',
     records: rows,
     bytes,
-    firstTs,
-    lastTs,
+    firstTs: toFlow.firstTs,
+    lastTs: toFlow.lastTs,
     complete: true,
     timeZone: { name: zone.name, assumed: zone.assumed },
   };
+}
+
+/** Where a row or record sits, for its evidence, uid and diagnostics. */
+export interface RowPlace {
+  offset: number;
+  /** Line number, or record index (the uid is made from it). */
+  index: number;
+  /** `line 12`, `record 3`: how diagnostics name it. */
+  place: string;
+  evidence: FlowEvidence;
+}
+
+/**
+ * Turns the logical columns of one row (CsvColumn → text) into a flow, as the table at the top
+ * says: shared by CSV exports and the JSON records of Azure Firewall logs (flowlog-azfw.ts).
+ * Rows it cannot read are reported under `badCode` with their place, and skipped.
+ */
+export class RowFlows {
+  private readonly fileHash: number;
+  private readonly addresses = new AddressCache();
+  firstTs: number | null = null;
+  lastTs: number | null = null;
+
+  constructor(
+    private readonly file: string,
+    private readonly diag: DiagnosticSink,
+    private readonly badCode: 'csv_bad_row' | 'log_bad_line',
+    private readonly onFlow: FlowSink,
+  ) {
+    this.fileHash = hashString(file);
+  }
+
+  /** `dstNames`: the destination column may hold a host name (a firewall that filters by name). */
+  add(cell: (k: CsvColumn) => string | undefined, zone: LocalTimeZone, dstNames: boolean, at: RowPlace): void {
+    const { file, diag, addresses } = this;
+    const { offset, index: lineNo } = at;
+    const badRow = (why: string): void => {
+      diag.report(this.badCode, { file, offset, index: lineNo }, `${at.place}: ${why}; skipped`);
+    };
+    let timeText = cell('time') ?? '';
+    const dateText = cell('date');
+    if (dateText !== undefined && /^\d{1,2}:\d{2}/.test(timeText.trim())) timeText = `${dateText.trim()} ${timeText.trim()}`;
+    const ts = parseCsvTime(timeText, zone);
+    if (Number.isNaN(ts)) {
+      badRow(`bad time ${JSON.stringify(timeText.slice(0, 40))}`);
+      return;
+    }
+    const src = addresses.canonical(cell('src')?.trim() ?? '');
+    const dstText = cell('dst')?.trim() ?? '';
+    let dst = addresses.canonical(dstText);
+    // A firewall that filters by name logs the name it was asked for, not an address.
+    const dstName = dst === null && dstNames ? hostNameOf(dstText) : null;
+    if (dstName !== null) dst = dstName;
+    if (src === null || dst === null) {
+      badRow(`bad address ${JSON.stringify((src === null ? cell('src') : cell('dst'))?.slice(0, 60) ?? '')}`);
+      return;
+    }
+    const protoText = cell('proto')?.trim() ?? '';
+    const proto = transportOf(protoText) ?? transportOf(protoText.toUpperCase()) ?? applicationTransport(protoText);
+    if (proto === null) {
+      diag.report('log_unsupported_protocol', { file, offset, index: lineNo }, `${at.place}: protocol ${JSON.stringify(protoText.slice(0, 20))} is not TCP, UDP or ICMP; not a flow`);
+      return;
+    }
+    const sportText = cell('sport')?.trim() ?? '';
+    const dportText = cell('dport')?.trim() ?? '';
+    const sport = sportText === '' || sportText === '-' ? 0 : Number(sportText);
+    const dport = dportText === '' || dportText === '-' ? 0 : Number(dportText);
+    if (!Number.isInteger(sport) || sport < 0 || sport > 65535 || !Number.isInteger(dport) || dport < 0 || dport > 65535) {
+      badRow(`bad port ${JSON.stringify(`${sportText} -> ${dportText}`.slice(0, 40))}`);
+      return;
+    }
+    const pktsOut = countOf(cell('pkts_out'));
+    const bytesOut = countOf(cell('bytes_out'));
+    const pktsIn = countOf(cell('pkts_in'));
+    const bytesIn = countOf(cell('bytes_in'));
+    if (Number.isNaN(pktsOut) || Number.isNaN(bytesOut) || Number.isNaN(pktsIn) || Number.isNaN(bytesIn)) {
+      badRow('bad packet or byte count');
+      return;
+    }
+    const actionRaw = (cell('action') ?? '').trim();
+    const actionKey = actionRaw.toLowerCase();
+    const rule = (cell('rule') ?? '').trim();
+    const direction = directionOf(cell('direction') ?? '');
+    const by = rule === '' ? '' : ` by rule ${rule}`;
+
+    const why = (cell('action_reason') ?? '').trim().slice(0, 160);
+    let outcome: Outcome;
+    let connState: ConnState;
+    let reason: string;
+    let refusedByServer = false;
+    if (DENY.has(actionKey)) {
+      outcome = 'refused';
+      connState = 'S0';
+      reason = `denied${by} (${actionRaw}${why ? `: ${why}` : ''})`;
+    } else if (RESET.has(actionKey)) {
+      outcome = 'refused';
+      connState = 'REJ';
+      reason = `reset by the firewall${by} (${actionRaw}${why ? `: ${why}` : ''})`;
+    } else if (actionKey === FAILED_ATTEMPT) {
+      outcome = 'unanswered';
+      connState = 'S0';
+      reason = `allowed${by}, but the connection attempt failed (${actionRaw})`;
+    } else if ((actionKey === '' || ALLOW.has(actionKey)) && (actionKey === SESSION_START || (cell('subtype') ?? '').trim().toLowerCase() === SESSION_START)) {
+      outcome = 'unknown';
+      connState = 'OTH';
+      reason = `allowed${by}; logged when the session began, before any answer`;
+    } else if (ALLOW.has(actionKey) && resetByServer(proto, actionKey, why, pktsOut, pktsIn)) {
+      refusedByServer = true;
+      outcome = 'refused';
+      connState = 'REJ';
+      reason = `allowed${by}, but the server reset it before any data (${actionKey === 'server-rst' ? actionRaw : why}; ${pktsOut} sent, ${pktsIn} back)`;
+    } else if ((actionKey === '' || ALLOW.has(actionKey)) && pktsIn >= 0) {
+      if (pktsIn > 0) {
+        outcome = 'completed';
+        connState = 'SF';
+        reason = `allowed${by}; ${pktsOut >= 0 ? pktsOut : '?'} packets sent, ${pktsIn} back`;
+      } else {
+        outcome = 'unanswered';
+        connState = 'S0';
+        reason = `allowed${by}, but no packets came back (${pktsOut >= 0 ? pktsOut : '?'} sent)`;
+      }
+    } else if (ALLOW.has(actionKey)) {
+      outcome = 'completed';
+      connState = 'OTH';
+      reason = `allowed${by} (${actionRaw}); the export carries no reply counts`;
+    } else if (actionKey === '') {
+      outcome = 'unknown';
+      connState = 'OTH';
+      reason = 'the export has no action and no reply counts for this flow';
+    } else {
+      outcome = 'unknown';
+      connState = 'OTH';
+      reason = `action ${JSON.stringify(actionRaw.slice(0, 30))} not recognised`;
+      diag.report('log_bad_field', { file, offset, index: lineNo }, `${at.place}: action ${JSON.stringify(actionRaw.slice(0, 30))} not recognised (expected Allow/Deny, A/D, Drop, Block, reset-both ...)`);
+    }
+    if (this.firstTs === null || ts < this.firstTs) this.firstTs = ts;
+    if (this.lastTs === null || ts > this.lastTs) this.lastTs = ts;
+    const log: Flow['log'] = { action: actionRaw, records: 1 };
+    if (rule !== '') log.rule = rule;
+    if (direction !== undefined) log.direction = direction;
+    if (dstName !== null) log.dstName = true;
+    if (refusedByServer) log.refusedByServer = true;
+    this.onFlow(
+      makeLogFlow({
+        uid: flowLogUid(this.fileHash, lineNo),
+        ts,
+        duration: 0,
+        proto,
+        origH: src,
+        origP: sport,
+        respH: dst,
+        respP: dport,
+        connState,
+        origPkts: pktsOut >= 0 ? pktsOut : 0,
+        origBytes: bytesOut >= 0 ? bytesOut : 0,
+        respPkts: pktsIn >= 0 ? pktsIn : 0,
+        respBytes: bytesIn >= 0 ? bytesIn : 0,
+        outcome,
+        reason,
+        evidence: at.evidence,
+        log,
+      }),
+    );
+  }
 }
