@@ -19,6 +19,7 @@ function addReadOptions(cmd: Command): Command {
         'pfirewall',
         'nsg',
         'vnet',
+        'azfw',
         'csv',
       ]),
     )
@@ -49,7 +50,8 @@ function buildProgram(setExit: (code: ExitCode) => void): Command {
       'after',
       `
 Inputs: pcap and pcapng captures, Windows Firewall pfirewall.log, Azure NSG flow logs (v1, v2),
-VNet flow logs (v4) and CSV exports; files, folders (walked recursively), .gz, or - for stdin.
+VNet flow logs (v4), Azure Firewall logs (JSON, as archived to storage) and CSV exports; files,
+folders (walked recursively), .gz, or - for stdin.
 The format is sniffed from the bytes, never from the file name.
 
 Examples:

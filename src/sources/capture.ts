@@ -27,6 +27,7 @@ const FORMAT_NAMES: Record<InputFormat, string> = {
   pfirewall: 'a Windows Firewall log',
   nsg: 'an Azure NSG flow log',
   vnet: 'an Azure VNet flow log',
+  azfw: 'an Azure Firewall log',
   csv: 'a CSV file',
   unknown: '',
 };

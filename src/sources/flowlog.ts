@@ -5,6 +5,7 @@
  */
 
 import { InputError } from '../common/diagnostics.js';
+import { readAzureFirewall } from './flowlog-azfw.js';
 import { readCsv } from './flowlog-csv.js';
 import type { CsvOptions } from './flowlog-csv.js';
 import { readNsg } from './flowlog-nsg.js';
@@ -38,11 +39,13 @@ export function readFlowLog(
       return readNsg(input, ctx, onFlow);
     case 'vnet':
       return readVnet(input, ctx, onFlow);
+    case 'azfw':
+      return readAzureFirewall(input, ctx, onFlow);
     case 'csv':
       return readCsv(input, ctx, onFlow);
     default:
       return Promise.reject(
-        new InputError('input_unknown_format', input.name, 0, `${input.name}: ${format} is not a flow-log format (expected pfirewall, nsg, vnet or csv)`),
+        new InputError('input_unknown_format', input.name, 0, `${input.name}: ${format} is not a flow-log format (expected pfirewall, nsg, vnet, azfw or csv)`),
       );
   }
 }

@@ -476,6 +476,9 @@ export function sniffFormat(head: Uint8Array): InputFormat {
 }
 
 function sniffJson(text: string): InputFormat {
+  // Azure Firewall first: its records have a "properties" object too, and its application rules
+  // name no address. Told by its resource id or its log categories.
+  if (/\/AZUREFIREWALLS\//i.test(text) || /"category"\s*:\s*"(?:AZFW|AzureFirewall)/.test(text)) return 'azfw';
   // VNet first: its records hold "flowTuples" too (flowRecords.flows[].flowGroups[].flowTuples).
   if (text.includes('"flowLogVersion"') || text.includes('"flowRecords"') || text.includes('"FlowLogFlowEvent"')) return 'vnet';
   if (text.includes('NetworkSecurityGroupFlowEvent') || text.includes('"flowTuples"')) return 'nsg';

@@ -56,6 +56,7 @@ export type InputFormat =
   | 'pfirewall'
   | 'nsg'
   | 'vnet'
+  | 'azfw'
   | 'csv'
   | 'unknown';
 
