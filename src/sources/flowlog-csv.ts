@@ -32,7 +32,8 @@
  * Alto writes it), `M/D/YYYY, h:mm:ss[.fff] AM/PM`
  * (the Azure portal's export), or epoch seconds / milliseconds / microseconds / nanoseconds. Times without a
  * zone are read in `tz` (UTC when not given, and the summary says it was assumed) unless the
- * header names the zone (`TimeGenerated [UTC]`).
+ * header names the zone (`TimeGenerated [UTC]`). A FortiGate export's epoch column (eventtime) is
+ * read instead of its local date and time.
  */
 
 import { parse } from 'csv-parse';
@@ -192,6 +193,13 @@ function mapColumns(
         break;
       }
     }
+  }
+  // FortiGate writes the device's local date and time, and the same moment as an epoch (eventtime,
+  // UTC, in s, µs or ns by version): the epoch needs no --tz.
+  const eventTime = normalized.indexOf('eventtime');
+  if (mapping?.time === undefined && index.date >= 0 && eventTime >= 0) {
+    index.time = eventTime;
+    index.date = -1;
   }
   // Azure Firewall's legacy diagnostics say it all in one message column (msg_s): only the time is needed beside it.
   const messageColumn = normalized.indexOf('msg');

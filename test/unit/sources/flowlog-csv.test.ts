@@ -104,6 +104,12 @@ describe('readCsv', () => {
     const { flows, diag } = await collect(readCsv, byteInputFrom('fortigate.csv', csvText(header, rows)), { tz: '+02:00' });
     expect(diag.countOf('log_bad_field')).toBe(0);
     expect(flows[0]).toMatchObject({ ts: TS, proto: 'tcp', respP: 389, outcome: 'completed', connState: 'SF', origBytes: 600, respBytes: 480, log: { rule: 'to-dcs' } });
+    // With its epoch column (eventtime, nanoseconds since FortiOS 6.2), the local date and time are not needed.
+    const withEpoch = await collect(
+      readCsv,
+      byteInputFrom('fortigate.csv', csvText([...header, 'eventtime'], rows.map((r) => [...r, '1714557600000000000']))),
+    );
+    expect(withEpoch.flows[0].ts).toBe(TS);
     expect(flows.slice(1).map((f) => [f.proto, f.respP, f.outcome, f.connState, f.reason])).toEqual([
       ['udp', 88, 'unanswered', 'S0', 'allowed by rule to-dcs, but no packets came back (3 sent)'],
       ['tcp', 636, 'refused', 'REJ', 'allowed by rule to-dcs, but the server reset it before any data (server-rst; 1 sent, 1 back)'],
