@@ -508,7 +508,8 @@ function renderAnswers(result: AuditResult, ctx: RenderContext): string {
     out.push(`<h3>${esc(title)}</h3>`);
     const lines = d.examples
       .slice(0, ctx.opts.maxDiagnosticExamples)
-      .map((e) => `<li>${esc(e.detail)} <span class="muted">(<code>${esc(e.origin.file)}</code> offset ${esc(e.origin.offset)} record ${esc(e.origin.index)})</span></li>`);
+      // Answers are read from captures: their record is a frame, as Wireshark numbers it.
+      .map((e) => `<li>${esc(e.detail)} <span class="muted">(<code>${esc(e.origin.file)}</code> frame ${esc(e.origin.index)})</span></li>`);
     out.push(`<ul>${lines.join('')}</ul>`);
   }
   return out.join('\n');

@@ -299,7 +299,8 @@ function renderAnswers(r: AuditResult): string[] {
   const out = ['', '## Answers that can stop a sync', '', 'The ports were open, but these answers can stop a sync (one line per kind):'];
   for (const { title, d } of answers) {
     out.push('', `### ${title}`, '');
-    for (const e of d.examples.slice(0, ANSWER_LINES)) out.push(`- ${md(e.detail)} (${md(e.origin.file)} @ offset ${e.origin.offset}, record ${e.origin.index})`);
+    // Answers are read from captures: their record is a frame, as Wireshark numbers it.
+    for (const e of d.examples.slice(0, ANSWER_LINES)) out.push(`- ${md(e.detail)} (${md(e.origin.file)} frame ${e.origin.index})`);
     if (d.examples.length > ANSWER_LINES) out.push(`- … and ${d.examples.length - ANSWER_LINES} more kinds in report.json`);
   }
   return out;

@@ -191,10 +191,13 @@ describe('renderMarkdown', () => {
     const section = mdText.slice(mdText.indexOf('## Answers that can stop a sync'), mdText.indexOf('## Data quality'));
     expect(section).toContain('### Kerberos errors: 7 errors of 1 kind');
     expect(section).toContain('KDC\\_ERR\\_PREAUTH\\_FAILED (24) for svc\\_aadc@CONTOSO.COM');
+    // Named by frame, as Wireshark numbers it (answers come from captures).
+    expect(section).toContain('(c.pcap frame 9)');
     expect(mdText.slice(mdText.indexOf('### Diagnostics'))).not.toContain('kerberos');
     expect(mdText.indexOf('## DNS failures')).toBeLessThan(mdText.indexOf('## Answers that can stop a sync'));
     const html = renderHtml(r);
     expect(html).toContain('<h3>Kerberos errors: 7 errors of 1 kind</h3>');
+    expect(html).toContain('(<code>c.pcap</code> frame 9)');
     expect(html).toContain(detail);
     // Without such answers, no section.
     expect(renderMarkdown(base)).not.toContain('## Answers that can stop a sync');
