@@ -16,6 +16,7 @@ import type { Inventory, InventoryEntry } from '../roles/types.js';
 import { DiagnosticSink } from '../common/diagnostics.js';
 import { parseTimezone } from '../sources/flowlog-time.js';
 import type { Collected } from './collect.js';
+import { flowFilter } from './flow-filter.js';
 import { expandInputs, type InputFile } from './inputs.js';
 import { makeDir, removeMadeDirs } from './make-dir.js';
 import {
@@ -175,10 +176,16 @@ function nothingRead(results: FileReadResult[]): boolean {
 export interface FlowsFlags extends ReadFlags {
   format?: string;
   output?: string;
+  /** Only flows with one of these hosts (address, CIDR block, name) at either end. */
+  host?: string[];
+  /** Only TCP/UDP flows with one of these ports at either end. */
+  port?: string[];
 }
 
 export async function runFlows(inputs: string[], f: FlowsFlags, con: Console = processConsole): Promise<ExitCode> {
   const read = toReadOptions(f);
+  // Checked before any input is opened, like every other option.
+  const wanted = flowFilter(f.host ?? [], f.port ?? []);
   const files = await resolveInputs(inputs, f);
   const toFile = f.output !== undefined && f.output !== '-';
   const format = f.format ?? (toFile || !con.stdoutIsTTY ? 'zeek' : 'table');
@@ -228,7 +235,7 @@ export async function runFlows(inputs: string[], f: FlowsFlags, con: Console = p
       try {
         r = await readOneFile(file, read, diag, (fl) => {
           progress.flows++;
-          write(fl);
+          if (wanted === null || wanted(fl)) write(fl);
         }, (i) => (input = i));
       } finally {
         clearInterval(tick);

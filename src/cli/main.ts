@@ -100,7 +100,9 @@ nothing readable.`,
       .description('print the flows found in the inputs, with Zeek conn.log states and outcomes')
       .argument('<input...>', 'capture or log files, folders, or -')
       .option('-f, --format <format>', 'table (default on a terminal), zeek (conn.log TSV, default when redirected) or ndjson')
-      .option('-o, --output <file>', 'write to a file instead of standard output'),
+      .option('-o, --output <file>', 'write to a file instead of standard output')
+      .option('--host <address>', 'only flows with this address, CIDR block or host name at either end (repeatable)', repeatable, [])
+      .option('--port <n>', 'only TCP and UDP flows with this port at either end (repeatable)', repeatable, []),
   ).action(async (inputs: string[], opts) => setExit(await runFlows(inputs, opts)));
 
   addReadOptions(

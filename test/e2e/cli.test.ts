@@ -171,6 +171,20 @@ describe('flowaudit analyze', () => {
 });
 
 describe('flowaudit flows', () => {
+  it('--host and --port keep the flows a support engineer asks for, as ip.addr and tcp.port filters would', () => {
+    const r = run(['flows', fixture('ldap-dropped.pcapng'), '--format', 'ndjson', '--host', '10.0.0.11', '--port', '389']);
+    expect(r.code).toBe(0);
+    const flows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(flows.map((f) => [f['id.resp_h'], f['id.resp_p'], f.conn_state])).toEqual([
+      ['10.0.0.11', 389, 'S0'],
+      ['10.0.0.11', 389, 'S0'],
+    ]);
+    const bad = run(['flows', fixture('ldap-dropped.pcapng'), '--host', '10.0.0.0/33']);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/--host "10\.0\.0\.0\/33": not a valid CIDR block/);
+  });
+
   it('writes a Zeek conn.log that names every field zeek-cut needs', () => {
     const r = run(['flows', fixture('ldap-dropped.pcapng'), '--format', 'zeek']);
     expect(r.code).toBe(0);
