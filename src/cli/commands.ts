@@ -16,6 +16,7 @@ import type { Inventory, InventoryEntry } from '../roles/types.js';
 import { DiagnosticSink } from '../common/diagnostics.js';
 import { parseTimezone } from '../sources/flowlog-time.js';
 import type { Collected } from './collect.js';
+import { sanitizeTerminal } from '../catalog/text.js';
 import { flowFilter } from './flow-filter.js';
 import { expandInputs, type InputFile } from './inputs.js';
 import { makeDir, removeMadeDirs } from './make-dir.js';
@@ -464,9 +465,12 @@ export async function runAnalyze(inputs: string[], f: AnalyzeFlags, con: Console
   return exitCodeFor(result);
 }
 
+/** Findings with a server's answer named on the terminal (the rest are in the report). */
+const MAX_ANSWERED_LINES = 10;
+
 /** The short terminal verdict: blocked and missing required flows first, then the counts. */
 export function printVerdict(con: Console, r: AuditResult, written: string[], formatEvidencePlace: (e: AuditResult['findings'][number]['evidence'][number]) => string): void {
-  con.out(r.verdict.summary);
+  con.out(sanitizeTerminal(r.verdict.summary));
   const window =
     r.window.first_ts !== null && r.window.last_ts !== null
       ? `${formatIsoMicros(r.window.first_ts)} .. ${formatIsoMicros(r.window.last_ts)}`
@@ -474,13 +478,22 @@ export function printVerdict(con: Console, r: AuditResult, written: string[], fo
   con.out(`  data: ${r.inputs.length} file(s), ${formatCount(r.data_quality.flows)} flows, ${window}`);
   const bad = r.findings.filter((x) => x.required && (x.status === 'blocked' || x.status === 'missing' || x.status === 'partial'));
   const shown = bad.slice(0, 20);
+  // Reasons and places hold text from the data: no control character reaches the terminal.
   for (const x of shown) {
-    con.out(`  ${x.status.toUpperCase().padEnd(8)} ${describeFinding(x)}`);
+    con.out(`  ${x.status.toUpperCase().padEnd(8)} ${sanitizeTerminal(describeFinding(x))}`);
     const ev = x.evidence[0];
-    if (ev) con.out(`           evidence: ${formatEvidencePlace(ev)} (${ev.conn_state})${x.evidence.length > 1 ? ` and ${x.evidence.length - 1} more` : ''}`);
+    if (ev) con.out(`           evidence: ${sanitizeTerminal(formatEvidencePlace(ev))} (${ev.conn_state})${x.evidence.length > 1 ? ` and ${x.evidence.length - 1} more` : ''}`);
     con.out(`           wireshark: ${x.display_filter}`);
   }
   if (bad.length > shown.length) con.out(`  ... and ${bad.length - shown.length} more in the report`);
+  // Ports that work while the server refuses the logon or the handshake: the answer, on the terminal too.
+  const answered = r.findings.filter((x) => x.answers !== undefined && x.answers.length > 0);
+  for (const x of answered.slice(0, MAX_ANSWERED_LINES)) {
+    const a = x.answers![0];
+    con.out(`  ANSWERED ${sanitizeTerminal(`${x.src_role} ${x.src} -> ${x.dst_role} ${x.dst} ${x.protocol} ${x.ports}/${x.transport} (${x.status})`)}`);
+    con.out(`           ${sanitizeTerminal(a.detail)} (${sanitizeTerminal(a.file)} frame ${a.frame})${x.answers!.length > 1 ? ` and ${x.answers!.length - 1} more` : ''}`);
+  }
+  if (answered.length > MAX_ANSWERED_LINES) con.out(`  ... and ${answered.length - MAX_ANSWERED_LINES} more answered findings in the report`);
   const counts = Object.entries(r.verdict.counts)
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${n} ${s as FindingStatus}`)

@@ -97,6 +97,8 @@ describe('Kerberos errors that stop a logon', () => {
     const report = JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8'));
     expect(report.verdict.summary).toMatch(/; Kerberos errors that stop a logon: 1 \(see the report\)$/);
     expect(r.stderr).toMatch(/kerberos_error: the KDC 10\.0\.0\.10 answered 10\.0\.0\.20 with KDC_ERR_PREAUTH_FAILED/);
+    // The terminal names it under the finding whose port works.
+    expect(r.stdout).toMatch(/ {2}ANSWERED connect 10\.0\.0\.20 -> dc 10\.0\.0\.10 Kerberos 88\/tcp\/udp \(ok\)\n {11}the KDC 10\.0\.0\.10 answered 10\.0\.0\.20 with KDC_ERR_PREAUTH_FAILED \(24\).* frame 2\)\n/);
     expect(report.data_quality.evidence_gaps).toContain(
       'Kerberos: 1 request got an error that stops a logon (see Answers that can stop a sync): port 88 is open, but the account could not authenticate',
     );
