@@ -10,6 +10,8 @@
  *   - AZFWApplicationRule: the same with Fqdn (the name the client asked for) as the destination:
  *     the name stands for the host, with the roles it gives (as in a CSV export);
  *   - AZFWNatRule: the request goes on to TranslatedIp:TranslatedPort, the host behind the firewall;
+ *   - AZFWIdpsSignature and AZFWThreatIntel: the requests they denied (refused, with the signature
+ *     or the threat named); their alerts are no flow;
  * - the legacy categories AzureFirewallNetworkRule, AzureFirewallApplicationRule and
  *   AzureFirewallNatRule, whose `properties.msg` is one line (azure-firewall-message.ts).
  *
@@ -45,6 +47,28 @@ function columnsOf(record: Props, diagCount: (name: string) => void): { cell: (k
     }
     const fields: Partial<Record<CsvColumn, string>> = { ...m, time };
     return { cell: (k) => fields[k], dstNames: /^HTTPS?$/i.test(m.proto) };
+  }
+  if (category === 'AZFWIdpsSignature' || category === 'AZFWThreatIntel') {
+    // Intrusion prevention and threat intelligence: a request they blocked is refused (an IDPS
+    // false positive on Microsoft endpoints stops a sync as surely as a rule); alerts are no flow.
+    const action = text(props, 'Action');
+    if (!/^(deny|drop|block)$/i.test(action)) {
+      diagCount('log_record_not_a_flow');
+      return null;
+    }
+    const idps = category === 'AZFWIdpsSignature';
+    const fields: Partial<Record<CsvColumn, string>> = {
+      time,
+      src: text(props, 'SourceIp'),
+      sport: text(props, 'SourcePort'),
+      dst: text(props, 'DestinationIp'),
+      dport: text(props, 'DestinationPort'),
+      proto: text(props, 'Protocol'),
+      action,
+      rule: idps ? `IDPS signature ${text(props, 'SignatureId')}`.trim() : 'threat intelligence',
+      action_reason: idps ? text(props, 'Description') : text(props, 'ThreatDescription'),
+    };
+    return { cell: (k) => fields[k], dstNames: false };
   }
   if (category !== 'AZFWNetworkRule' && category !== 'AZFWApplicationRule' && category !== 'AZFWNatRule') {
     diagCount('log_record_not_a_flow');
