@@ -305,9 +305,10 @@ const RESET = new Set(['reset-client', 'reset-server', 'reset-both']);
 /**
  * Actions that let the flow through. FortiGate logs an allowed session with the way it ended:
  * `start`, `close`, `timeout`, `client-rst`, `server-rst` (its `deny` is a policy's refusal); the
- * packet counts then say whether the server answered.
+ * packet counts then say whether the server answered. An intrusion prevention `alert` (Azure
+ * Firewall IDPS, Palo Alto threat logs) flagged traffic it let through.
  */
-const ALLOW = new Set(['allow', 'allowed', 'a', 'accept', 'accepted', 'permit', 'permitted', 'pass', 'passed', 'start', 'close', 'timeout', 'client-rst', 'server-rst']);
+const ALLOW = new Set(['allow', 'allowed', 'a', 'accept', 'accepted', 'permit', 'permitted', 'pass', 'passed', 'start', 'close', 'timeout', 'client-rst', 'server-rst', 'alert']);
 /**
  * A line logged when the session began (FortiGate's action `start`, Palo Alto's subtype `start`,
  * with logging at session start turned on): allowed, but written before any answer could come, so
