@@ -207,32 +207,12 @@ function windowOf(summary: FlowSummaryData, inputs: readonly InputInfo[]): Audit
   return { first_ts: first, last_ts: last };
 }
 
-/**
- * Failed findings between a client and a server whose other connections were captured one way
- * only (`flow_one_way`): their requests may have been answered where the capture could not see.
- */
-function hintOneWayCapture(findings: readonly Finding[], dq: DataQuality): void {
-  const oneWay = new Set<string>();
-  for (const d of dq.diagnostics) {
-    if (d.code !== 'flow_one_way') continue;
-    for (const e of d.examples) if (e.subject) oneWay.add(`${e.subject.client} ${e.subject.server}`);
-  }
-  if (oneWay.size === 0) return;
-  for (const f of findings) {
-    if ((f.status !== 'blocked' && f.status !== 'partial') || !oneWay.has(`${f.src} ${f.dst}`)) continue;
-    f.hints.unshift(
-      `the capture holds no answer of ${f.dst} to ${f.src} even on connections ${f.src} shows were answered: it sees one direction only between them, so these requests may have been answered`,
-    );
-  }
-}
-
 /** Builds the complete result the renderers print and report.json holds. */
 export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   const { summary, roles, catalog, features } = args;
   const snappedFrames = args.dataQuality.counters.frames_snapped ?? 0;
   const evaluated = evaluateAudit(summary, roles, { catalog, features, observedHosts: args.observedHosts, snappedFrames });
   tieAnswersToFindings(evaluated.findings, args.dataQuality);
-  hintOneWayCapture(evaluated.findings, args.dataQuality);
   const verdict = computeVerdict(evaluated.findings, evaluated.unexpected_total, args.failOn);
   const oneWay = args.dataQuality.counters.flows_one_way ?? 0;
   // A capture that lacks one direction makes requests look unanswered: said before anyone acts on a failure.

@@ -354,6 +354,29 @@ class Evaluator {
     return ruleApplies(rule, this.features);
   }
 
+  private readonly oneWayMemo = new Map<string, boolean>();
+
+  /**
+   * True when TCP connections from `src` to `dst` were captured one way only: completed although
+   * no packet of `dst` was captured (flows/outcome.ts replyNotCaptured), which only that gives:
+   * a completed sample with Zeek's S0 or SH.
+   */
+  private capturedOneWay(src: string, dst: string): boolean {
+    const key = pairKey(src, dst);
+    let oneWay = this.oneWayMemo.get(key);
+    if (oneWay === undefined) {
+      oneWay = (this.idx.pairs.get(key) ?? []).some(
+        (a) =>
+          a.proto === 'tcp' &&
+          a.completed > 0 &&
+          (a.connStates.S0 !== undefined || a.connStates.SH !== undefined) &&
+          a.samples.some((s) => s.outcome === 'completed' && (s.connState === 'S0' || s.connState === 'SH')),
+      );
+      this.oneWayMemo.set(key, oneWay);
+    }
+    return oneWay;
+  }
+
   /** One rule and one pair that had traffic. */
   private judged(rule: CatalogRule, src: string, dst: string, aggs: PairAggregate[], epmPorts: number[]): Finding {
     const f = blankFinding(rule, src, dst);
@@ -379,6 +402,11 @@ class Evaluator {
     }
     f.reason = reason;
     f.hints = j.hints;
+    if ((f.status === 'blocked' || f.status === 'partial') && this.capturedOneWay(src, dst)) {
+      f.hints.unshift(
+        `the capture holds no answer of ${dst} to ${src} even on connections ${src} shows were answered: it sees one direction only between them, so these requests may have been answered`,
+      );
+    }
     f.evidence = pickEvidence(aggs);
     f.display_filter = filterForPorts(src, dst, ruleTransports(rule), portSpecFor(rule, epmPorts));
     f.timeline = mergeTimelines(aggs.map((a) => a.timeline));

@@ -444,6 +444,21 @@ describe('evaluateAudit: unexpected traffic and unknown endpoints', () => {
     expect(r.unexpected[0].display_filter).toBe('ip.addr==10.0.0.20 && ip.addr==10.0.0.10 && icmp');
   });
 
+  it('names a one-way capture first among the causes of a failure between hosts whose TCP answers it lacks', () => {
+    // TCP completed without one packet of the DC captured (Zeek's SH, see replyNotCaptured), UDP unanswered.
+    const oneWayTcp = agg({ respH: DC1, respP: 88, completed: 2, connStates: { SH: 2 } });
+    for (const s of oneWayTcp.samples) s.connState = 'SH';
+    const udp = agg({ proto: 'udp', respH: DC1, respP: 88, unanswered: 2 });
+    const kerberos = (pairs: ReturnType<typeof agg>[]) => run([KERBEROS], summary({ pairs })).findings.find((f) => f.rule_id === KERBEROS.id)!;
+    const f = kerberos([oneWayTcp, udp]);
+    expect(f.status).toBe('partial');
+    expect(f.hints[0]).toBe(
+      `the capture holds no answer of ${DC1} to ${CONNECT} even on connections ${CONNECT} shows were answered: it sees one direction only between them, so these requests may have been answered`,
+    );
+    // A capture that holds the answers of the TCP connections says nothing of the kind.
+    expect(kerberos([agg({ respH: DC1, respP: 88, completed: 2 }), udp]).hints.join('\n')).not.toMatch(/one direction/);
+  });
+
   it("leaves out the multicast and broadcast noise of every Windows host (LLMNR, mDNS, SSDP, NetBIOS, DHCP), and says how much", () => {
     const pairs = [
       agg({ proto: 'udp', respH: '224.0.0.252', respP: 5355, unanswered: 4 }), // LLMNR
