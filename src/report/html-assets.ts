@@ -69,6 +69,7 @@ ul.plain { list-style: none; margin: 0; padding: 0; }
 ul.plain li + li { margin-top: .15rem; }
 .hints { margin: .25rem 0 0; padding-left: 1.1rem; color: var(--muted); }
 .answers { margin: .25rem 0 0; padding-left: 1.1rem; font-weight: 600; }
+.answers .muted { font-weight: normal; }
 .more { color: var(--muted); font-style: italic; }
 .filter-cell { min-width: 16rem; }
 .filter-cell code { display: block; }
