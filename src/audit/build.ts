@@ -10,6 +10,7 @@ import type { HostInfo, RoleMap, RoleSource } from '../roles/types.js';
 import { evaluateAudit } from './evaluate.js';
 import { compareAddresses, compareStatus, STATUS_ORDER } from './order.js';
 import { ANSWER_KINDS, tieAnswersToFindings } from './answers.js';
+import { withOneWayDns } from './one-way.js';
 import { failedLookups, plural } from './text.js';
 import type { AuditResult, Finding, FindingStatus, InputInfo } from './types.js';
 
@@ -209,7 +210,9 @@ function windowOf(summary: FlowSummaryData, inputs: readonly InputInfo[]): Audit
 
 /** Builds the complete result the renderers print and report.json holds. */
 export function buildAuditResult(args: BuildAuditArgs): AuditResult {
-  const { summary, roles, catalog, features } = args;
+  const { roles, catalog, features } = args;
+  // Lookups to a DNS server whose answers the capture lacks are not failures (see one-way.ts).
+  const summary = withOneWayDns(args.summary);
   const snappedFrames = args.dataQuality.counters.frames_snapped ?? 0;
   const evaluated = evaluateAudit(summary, roles, { catalog, features, observedHosts: args.observedHosts, snappedFrames });
   tieAnswersToFindings(evaluated.findings, args.dataQuality);

@@ -19,6 +19,7 @@ import { pairIndexFor, PROTO_ICMP, PROTO_TCP, type PairIndex } from '../roles/pa
 import { addressSortKey, compareAddresses, compareStatus, sortRoles } from './order.js';
 import { ruleApplies, ruleConditions } from '../catalog/match.js';
 import { formatRulePorts, formatRuleTransport, nameBelongsToRole, ruleCoversPort } from './rule-match.js';
+import { completedOneWay, undetermined } from './one-way.js';
 import { describeLookups, failedLookups, formatDurationMicros } from './text.js';
 import type { AuditOptions, Finding, FindingStatus, UnexpectedFlow, UnknownEndpoint } from './types.js';
 
@@ -356,22 +357,12 @@ class Evaluator {
 
   private readonly oneWayMemo = new Map<string, boolean>();
 
-  /**
-   * True when TCP connections from `src` to `dst` were captured one way only: completed although
-   * no packet of `dst` was captured (flows/outcome.ts replyNotCaptured), which only that gives:
-   * a completed sample with Zeek's S0 or SH.
-   */
+  /** True when TCP connections from `src` to `dst` were captured one way only (see one-way.ts). */
   private capturedOneWay(src: string, dst: string): boolean {
     const key = pairKey(src, dst);
     let oneWay = this.oneWayMemo.get(key);
     if (oneWay === undefined) {
-      oneWay = (this.idx.pairs.get(key) ?? []).some(
-        (a) =>
-          a.proto === 'tcp' &&
-          a.completed > 0 &&
-          (a.connStates.S0 !== undefined || a.connStates.SH !== undefined) &&
-          a.samples.some((s) => s.outcome === 'completed' && (s.connState === 'S0' || s.connState === 'SH')),
-      );
+      oneWay = (this.idx.pairs.get(key) ?? []).some(completedOneWay);
       this.oneWayMemo.set(key, oneWay);
     }
     return oneWay;
@@ -380,7 +371,10 @@ class Evaluator {
   /** One rule and one pair that had traffic. */
   private judged(rule: CatalogRule, src: string, dst: string, aggs: PairAggregate[], epmPorts: number[]): Finding {
     const f = blankFinding(rule, src, dst);
-    const j = judgeTraffic(ruleTransports(rule), aggs);
+    // A capture that lacks dst's answers to src proves no UDP request between them unanswered.
+    const oneWay = this.capturedOneWay(src, dst);
+    const unprovable = oneWay && aggs.some((a) => a.proto === 'udp' && a.unanswered > 0);
+    const j = judgeTraffic(ruleTransports(rule), unprovable ? aggs.map((a) => (a.proto === 'udp' ? undetermined(a) : a)) : aggs);
     f.status = j.status;
     f.attempts = j.tally.attempts;
     f.completed = j.tally.completed;
@@ -402,7 +396,7 @@ class Evaluator {
     }
     f.reason = reason;
     f.hints = j.hints;
-    if ((f.status === 'blocked' || f.status === 'partial') && this.capturedOneWay(src, dst)) {
+    if (oneWay && (unprovable || f.status === 'blocked' || f.status === 'partial')) {
       f.hints.unshift(
         `the capture holds no answer of ${dst} to ${src} even on connections ${src} shows were answered: it sees one direction only between them, so these requests may have been answered`,
       );

@@ -444,19 +444,24 @@ describe('evaluateAudit: unexpected traffic and unknown endpoints', () => {
     expect(r.unexpected[0].display_filter).toBe('ip.addr==10.0.0.20 && ip.addr==10.0.0.10 && icmp');
   });
 
-  it('names a one-way capture first among the causes of a failure between hosts whose TCP answers it lacks', () => {
-    // TCP completed without one packet of the DC captured (Zeek's SH, see replyNotCaptured), UDP unanswered.
+  it('between hosts whose TCP answers a capture lacks, counts UDP requests as undetermined and names the capture first', () => {
+    // TCP completed without one packet of the DC captured (Zeek's SH, see replyNotCaptured), UDP with no answer seen.
     const oneWayTcp = agg({ respH: DC1, respP: 88, completed: 2, connStates: { SH: 2 } });
     for (const s of oneWayTcp.samples) s.connState = 'SH';
     const udp = agg({ proto: 'udp', respH: DC1, respP: 88, unanswered: 2 });
-    const kerberos = (pairs: ReturnType<typeof agg>[]) => run([KERBEROS], summary({ pairs })).findings.find((f) => f.rule_id === KERBEROS.id)!;
-    const f = kerberos([oneWayTcp, udp]);
-    expect(f.status).toBe('partial');
-    expect(f.hints[0]).toBe(
-      `the capture holds no answer of ${DC1} to ${CONNECT} even on connections ${CONNECT} shows were answered: it sees one direction only between them, so these requests may have been answered`,
-    );
-    // A capture that holds the answers of the TCP connections says nothing of the kind.
-    expect(kerberos([agg({ respH: DC1, respP: 88, completed: 2 }), udp]).hints.join('\n')).not.toMatch(/one direction/);
+    const ldapDropped = agg({ respH: DC1, respP: 389, unanswered: 3 });
+    const findings = (pairs: ReturnType<typeof agg>[]) => run([KERBEROS, LDAP], summary({ pairs })).findings;
+    const oneWayHint = `the capture holds no answer of ${DC1} to ${CONNECT} even on connections ${CONNECT} shows were answered: it sees one direction only between them, so these requests may have been answered`;
+    const [kerberos, ldap] = [KERBEROS, LDAP].map((r) => findings([oneWayTcp, udp, ldapDropped]).find((f) => f.rule_id === r.id)!);
+    expect(kerberos).toMatchObject({ status: 'ok', attempts: 4, completed: 2, unanswered: 0, reason: 'TCP: 2 of 2 attempts completed; UDP: 2 of 2 attempts undetermined' });
+    expect(kerberos.hints[0]).toBe(oneWayHint);
+    // A TCP attempt that got nowhere is still blocked (its client never acknowledged anything), with the hint.
+    expect(ldap.status).toBe('blocked');
+    expect(ldap.hints[0]).toBe(oneWayHint);
+    // A capture that holds the answers of the TCP connections judges UDP as it is.
+    const twoWay = findings([agg({ respH: DC1, respP: 88, completed: 2 }), udp]).find((f) => f.rule_id === KERBEROS.id)!;
+    expect(twoWay.status).toBe('partial');
+    expect(twoWay.hints.join('\n')).not.toMatch(/one direction/);
   });
 
   it("leaves out the multicast and broadcast noise of every Windows host (LLMNR, mDNS, SSDP, NetBIOS, DHCP), and says how much", () => {
