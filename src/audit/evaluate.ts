@@ -302,9 +302,6 @@ function ruleTransports(rule: CatalogRule): RuleTransport[] {
   return (['tcp', 'udp'] as const).filter((t) => rule.transports.includes(t));
 }
 
-/** The start of a dotted-quad IPv4 multicast address, 224. to 239. (an IPv6 text starting with 2 is global unicast). */
-const IPV4_MULTICAST_TEXT = /^2(?:2[4-9]|3\d)\./;
-
 /** Evaluates every rule; see the module comment. */
 class Evaluator {
   private readonly idx: AuditIndex;
@@ -331,15 +328,13 @@ class Evaluator {
   private isGroup(id: number): boolean {
     const { index } = this.idx;
     const address = index.addresses[id];
-    // Asked of every address of a capture's tens of thousands: most are ruled out by their first
-    // characters, unparsed. Multicast is ff00::/8 ('f', 'F') or 224-239.x.y.z; the rest end in .255.
-    const c = address.charCodeAt(0);
-    const maybeMulticast = c === 0x66 || c === 0x46 || (c === 0x32 && IPV4_MULTICAST_TEXT.test(address));
-    if (!maybeMulticast && !address.endsWith('.255')) return false;
+    // Asked of every address of a capture's tens of thousands: only a subnet's broadcast address
+    // needs its pairs looked at (and remembered); isGroupAddress is cheap on the rest.
+    if (!address.endsWith('.255')) return isGroupAddress(address);
     let group = this.groupMemo.get(id);
     if (group !== undefined) return group;
     group = isGroupAddress(address);
-    if (!group && address.endsWith('.255') && index.byOrig.start[id + 1] === index.byOrig.start[id]) {
+    if (!group && index.byOrig.start[id + 1] === index.byOrig.start[id]) {
       group = true;
       for (let k = index.byResp.start[id]; k < index.byResp.start[id + 1] && group; k++) {
         const i = index.byResp.items[k];

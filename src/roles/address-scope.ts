@@ -37,6 +37,9 @@ export function isPrivateAddress(address: string): boolean {
 export function isGroupAddress(address: string): boolean {
   const v4 = ipv4Number(address);
   if (v4 >= 0) return v4 >>> 28 === 0xe || v4 >>> 0 === 0xffffffff;
+  // An IPv6 text names a group only in ff00::/8, whose first group is written ffXX: the rest of a
+  // capture's IPv6 hosts are ruled out without parsing them.
+  if (address.includes(':') && !/^ff[0-9a-f]{2}:/i.test(address)) return false;
   const b = parseIp(address);
   if (!b) return false;
   if (b.length === 4) return b[0] >>> 4 === 0xe || (b[0] & b[1] & b[2] & b[3]) === 0xff;
