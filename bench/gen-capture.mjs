@@ -66,12 +66,14 @@ function packet(f, fromOrig, flags, payloadLen) {
     buf.writeUInt16BE(l4 + payloadLen, p + 4);
     buf[p + 6] = f.tcp ? 6 : 17;
     buf[p + 7] = 64;
+    // Each host keeps its address whichever way a packet goes: clients in 2001:db8:0:0::/64,
+    // servers in 2001:db8:0:1::/64 (the subnet is the IPv4 address's second byte).
     buf.writeUInt32BE(0x20010db8, p + 8);
-    buf.writeUInt32BE(0, p + 12);
+    buf.writeUInt32BE((src >>> 16) & 0xff, p + 12);
     buf.writeUInt32BE(0, p + 16);
     buf.writeUInt32BE(src >>> 0, p + 20);
     buf.writeUInt32BE(0x20010db8, p + 24);
-    buf.writeUInt32BE(1, p + 28);
+    buf.writeUInt32BE((dst >>> 16) & 0xff, p + 28);
     buf.writeUInt32BE(0, p + 32);
     buf.writeUInt32BE(dst >>> 0, p + 36);
     p += 40;
