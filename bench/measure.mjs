@@ -21,4 +21,7 @@ if (mode === 'plain-read') {
   code = await main([mode, ...args]);
 }
 const ms = performance.now() - t0;
-process.stderr.write('\n' + JSON.stringify({ ms, maxRssMiB: process.resourceUsage().maxRSS / 1024, code }) + '\n');
+// CPU time of every thread of the process (the decoding thread too), user and system.
+const usage = process.resourceUsage();
+const cpuMs = (usage.userCPUTime + usage.systemCPUTime) / 1000;
+process.stderr.write('\n' + JSON.stringify({ ms, cpuMs, maxRssMiB: usage.maxRSS / 1024, code }) + '\n');

@@ -197,21 +197,38 @@ function renderRolePairs(r: AuditResult): string[] {
     out.push(...moreNote(Math.min(list.length, MAX_ROWS_PER_TABLE), list.length, 'the rest are in report.json and report.csv'));
     if (skipped.length > 0) {
       out.push('', 'Not applicable here:');
-      out.push(...notApplicableLines(skipped));
+      out.push(...notApplicableLines(skipped, new Set(list.map((f) => f.rule_id))));
     }
   }
   return out;
 }
 
-/** `- connect-dc-ldaps (×2): condition ldaps is off ...`: one line per rule, its first reason. */
-function notApplicableLines(findings: readonly Finding[]): string[] {
-  const byRule = new Map<string, { count: number; reason: string }>();
+/** Host pairs named in a not-applicable line before "and N more". */
+const MAX_PAIRS_NAMED = 3;
+
+/**
+ * `- connect-dc-ldaps (×2): condition ldaps is off ...`: one line per rule, its first reason. A
+ * rule that the table above also lists (judged for another host pair) names the pairs it does not
+ * apply to, so "connect-dc-smb ok" above and "connect-dc-smb not applicable" here do not read as
+ * a contradiction.
+ */
+function notApplicableLines(findings: readonly Finding[], judgedRules: ReadonlySet<string> = new Set()): string[] {
+  const byRule = new Map<string, { count: number; reason: string; pairs: string[]; reasonNamesPair: boolean }>();
   for (const f of findings) {
-    const e = byRule.get(f.rule_id);
-    if (e) e.count++;
-    else byRule.set(f.rule_id, { count: 1, reason: f.reason });
+    let e = byRule.get(f.rule_id);
+    const pairNamed = f.src !== null && f.dst !== null && f.reason.includes(f.src) && f.reason.includes(f.dst);
+    if (!e) byRule.set(f.rule_id, (e = { count: 0, reason: f.reason, pairs: [], reasonNamesPair: pairNamed }));
+    e.count++;
+    if (f.src !== null && f.dst !== null) e.pairs.push(`${f.src} → ${f.dst}`);
   }
-  return [...byRule].map(([rule, e]) => `- ${md(rule)}${e.count > 1 ? ` (×${e.count})` : ''}: ${md(e.reason)}`);
+  return [...byRule].map(([rule, e]) => {
+    let which = e.count > 1 ? ` (×${e.count})` : '';
+    if (judgedRules.has(rule) && e.pairs.length === e.count && !(e.count === 1 && e.reasonNamesPair)) {
+      const named = e.pairs.slice(0, MAX_PAIRS_NAMED).join(', ');
+      which = ` (${md(named)}${e.count > MAX_PAIRS_NAMED ? ` and ${e.count - MAX_PAIRS_NAMED} more` : ''})`;
+    }
+    return `- ${md(rule)}${which}: ${md(e.reason)}`;
+  });
 }
 
 function rolesText(roles: readonly string[]): string {

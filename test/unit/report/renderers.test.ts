@@ -4,7 +4,7 @@ import type { AuditResult } from '../../../src/audit/types.js';
 import { CSV_COLUMNS, renderCsv } from '../../../src/report/csv.js';
 import { renderJson } from '../../../src/report/json.js';
 import { renderMarkdown } from '../../../src/report/markdown.js';
-import { auditResult, CONNECT, DC1, finding, T0 } from '../../support/audit-fixtures.js';
+import { auditResult, CONNECT, DC1, DC2, finding, T0 } from '../../support/audit-fixtures.js';
 
 const SCRIPT = '<script>alert(1)</script>';
 const PIPE_HOST = 'evil|host`name`.contoso.local';
@@ -156,6 +156,18 @@ describe('renderMarkdown', () => {
     // Without unexpected entries too.
     const quiet = { ...withGroup, unexpected: [], unexpected_total: 0 };
     expect(renderMarkdown(quiet)).toContain(`None: all traffic of role hosts is on ports the catalog names.\n\n${note}`);
+  });
+
+  it('names the host pairs a rule does not apply to when the table above judges it for another pair', () => {
+    const off = 'condition seamless-sso is off (turn it on with --feature seamless-sso) and no traffic was seen';
+    const ok = finding({ rule_id: 'connect-dc-smb', status: 'ok', reason: '1 of 1 attempt completed', completed: 1, unanswered: 0 });
+    const skipped = (dst: string) => finding({ rule_id: 'connect-dc-smb', status: 'not-applicable', dst, reason: off, attempts: 0, unanswered: 0, evidence: [] });
+    const others = ['10.0.0.12', '10.0.0.13', '10.0.0.14'].map(skipped);
+    const text = renderMarkdown({ ...auditResult(), findings: [ok, skipped(DC2), ...others] });
+    expect(text).toContain(`- connect-dc-smb (${CONNECT} → ${DC2}, ${CONNECT} → 10.0.0.12, ${CONNECT} → 10.0.0.13 and 1 more): ${off}`);
+    // Judged for no pair of the section: the count says enough.
+    const none = renderMarkdown({ ...auditResult(), findings: [finding(), skipped(DC2), skipped('10.0.0.12')] });
+    expect(none).toContain(`- connect-dc-smb (×2): ${off}`);
   });
 
   it("names a server's answer beside its finding: in the findings table, the attention list, the HTML reason cell and the CSV", async () => {
