@@ -7,6 +7,7 @@ import type { InputFile } from './inputs.js';
 import type { ProgressState } from './progress.js';
 import { openAhead, dropOpened, readOneFile, type FileReadResult, type ReadOptions } from './read.js';
 import type { ByteInput } from '../sources/types.js';
+import { CaptureSeries, planReading, type ReadJob } from './capture-series.js';
 
 /** The whole input folded into one summary, with its data quality and per-file results. */
 export interface Collected {
@@ -35,41 +36,72 @@ export interface FileReport {
 export interface WorkerData {
   read: ReadOptions;
   files: InputFile[];
-  /** The index of the next file to read, shared by all readers (see {@link claimFile}). */
+  /** What each reader reads in turn: single files, and the files of a rotating capture together. */
+  jobs: ReadJob[];
+  /** The index of the next job to read, shared by all readers (see {@link claimJob}). */
   next: Int32Array;
 }
 
 /**
- * Claims the next file to read from the counter every reader shares (an Int32Array over a
+ * Claims the next job to read from the counter every reader shares (an Int32Array over a
  * SharedArrayBuffer): whichever reader is free takes it, with no round trip to another thread.
- * Returns its index (files.length or more: none left).
+ * Returns its index (jobs.length or more: none left).
  */
-export function claimFile(next: Int32Array): number {
+export function claimJob(next: Int32Array): number {
   return Atomics.add(next, 0, 1);
 }
 
 /**
- * Reads files one at a time, in the order `next` gives their indexes (files.length or more: none
- * left), each claimed and opened while the one before is read (see {@link openAhead}), so a reader
- * never waits for a file to open. Stops before the next file once `stop` says so, closing the
- * file opened ahead.
+ * Reads the files of the jobs `next` gives (jobs.length or more: none left), one at a time, each
+ * opened while the one before is read (see {@link openAhead}), so a reader never waits for a file
+ * to open. The files of one job (a rotating capture) share a {@link CaptureSeries}. Stops before
+ * the next file once `stop` says so, closing the file opened ahead.
  */
 export async function readInTurn(
   files: InputFile[],
+  jobs: readonly ReadJob[],
   next: () => number,
-  read: (index: number, opened: Promise<ByteInput> | null) => Promise<void>,
+  read: (index: number, opened: Promise<ByteInput> | null, series: CaptureSeries | undefined) => Promise<void>,
   stop: () => boolean = () => false,
 ): Promise<void> {
-  let index = next();
-  let opened = index < files.length ? openAhead(files[index]) : null;
-  while (index < files.length && !stop()) {
-    const following = next();
+  let job = next();
+  let pos = 0;
+  let opened = job < jobs.length ? openAhead(files[jobs[job].files[0]]) : null;
+  let series = new CaptureSeries();
+  while (job < jobs.length && !stop()) {
+    const { files: indexes, nextFirst } = jobs[job];
+    // The file after this one: the next of this job, or the first of the next job (claimed now).
+    let followingJob = job;
+    let followingPos = pos + 1;
+    if (followingPos >= indexes.length) {
+      followingJob = next();
+      followingPos = 0;
+    }
     const current = opened;
-    opened = following < files.length ? openAhead(files[following]) : null;
-    await read(index, current);
-    index = following;
+    opened = followingJob < jobs.length ? openAhead(files[jobs[followingJob].files[followingPos]]) : null;
+    series.nextFirst = nextFirst[pos];
+    await read(indexes[pos], current, indexes.length > 1 ? series : undefined);
+    if (followingJob !== job) {
+      series.end();
+      series = new CaptureSeries();
+    }
+    job = followingJob;
+    pos = followingPos;
   }
+  series.end();
   dropOpened(opened);
+}
+
+/**
+ * A recorder that folds per-file reports strictly in file order whatever order they come in (the
+ * files of a rotating capture are read in time order, and readers finish when they finish).
+ */
+function inFileOrder(record: (r: FileReport) => void): (r: FileReport) => void {
+  const pending = new Map<number, FileReport>();
+  let nextToFold = 0;
+  return (r) => {
+    record(r);
+  };
 }
 
 /**
@@ -100,13 +132,14 @@ export async function readIntoSummary(
   summary: FlowSummary,
   onBytes?: (bytes: number) => void,
   opened?: Promise<ByteInput> | null,
+  series?: CaptureSeries,
 ): Promise<FileReport> {
   const diag = new DiagnosticSink();
   let input: { bytesConsumed(): number } | null = null;
   const timer = onBytes ? setInterval(() => input && onBytes(input.bytesConsumed()), 200) : null;
   try {
     // summary.add keeps no flow (only copies of what it samples): readers may reuse one flow object.
-    const read = await readOneFile(file, { ...opts, transientFlows: true }, diag, (f) => summary.add(f), (i) => (input = i), opened ?? undefined);
+    const read = await readOneFile(file, { ...opts, transientFlows: true }, diag, (f) => summary.add(f), (i) => (input = i), opened ?? undefined, series);
     return { index, read, quality: diag.toDataQuality() };
   } finally {
     if (timer) clearInterval(timer);
@@ -123,15 +156,18 @@ export async function readIntoSummary(
  */
 export async function collectSummary(files: InputFile[], opts: CollectOptions): Promise<Collected> {
   const out: Collected = { summary: new FlowSummary(), diag: new DiagnosticSink(), files: [] };
-  const record = (r: FileReport) => {
+  const record = inFileOrder((r: FileReport) => {
     out.diag.merge(r.quality);
     out.files.push(r.read);
     opts.onFileDone?.(r.read, r.quality);
-  };
+  });
   const progress = opts.progress;
-  if (opts.workers <= 1) {
+  const jobs = await planReading(files, opts.read.inputFormat);
+  // A reader per job at most: a ring buffer's files are one job, which this thread then reads with
+  // its decoding thread rather than one worker reading it alone while the others wait.
+  if (Math.min(opts.workers, jobs.length) <= 1) {
     let next = 0;
-    await readInTurn(files, () => next++, async (i, opened) => {
+    await readInTurn(files, jobs, () => next++, async (i, opened, series) => {
       if (progress) progress.currentFile = files[i].path;
       const base = progress ? progress.bytesDone : 0;
       const r = await readIntoSummary(
@@ -141,6 +177,7 @@ export async function collectSummary(files: InputFile[], opts: CollectOptions): 
         out.summary,
         progress ? (b) => (progress.bytesDone = base + b) : undefined,
         opened,
+        series,
       );
       if (progress) {
         progress.bytesDone = base + files[i].size;
@@ -153,7 +190,7 @@ export async function collectSummary(files: InputFile[], opts: CollectOptions): 
   }
   // Each worker's summary comes as transferred typed arrays (no clone, no object per pair) and is
   // read once by the merge, then dropped.
-  await runReaders(files, opts, out.summary, record, (s) => out.summary.mergeTransfer(s));
+  await runReaders(files, jobs, { ...opts, workers: Math.min(opts.workers, jobs.length) }, out.summary, record, (s) => out.summary.mergeTransfer(s));
   return out;
 }
 
@@ -166,14 +203,13 @@ export async function collectSummary(files: InputFile[], opts: CollectOptions): 
  */
 async function runReaders(
   files: InputFile[],
+  jobs: ReadJob[],
   opts: CollectOptions,
   summary: FlowSummary,
   record: (r: FileReport) => void,
   onSummary: (s: FlowSummaryTransfer) => void,
 ): Promise<void> {
   const script = join(packageRoot(), 'dist', 'src', 'cli', 'worker.js');
-  const pending = new Map<number, FileReport>();
-  let nextToFold = 0;
   const next = new Int32Array(new SharedArrayBuffer(4));
   const progress = opts.progress;
   /** Bytes read so far of the file each reader is on (this thread's key: `self`). */
@@ -195,12 +231,7 @@ async function runReaders(
       progress.flows += r.read.flows;
       progress.bytesDone = doneBytes;
     }
-    pending.set(r.index, r);
-    while (pending.has(nextToFold)) {
-      record(pending.get(nextToFold)!);
-      pending.delete(nextToFold);
-      nextToFold++;
-    }
+    record(r);
   };
   // A big capture read here gets no decoding thread of its own: the cores are taken by the readers.
   const readHere: ReadOptions = { ...opts.read, decodeThread: opts.read.decodeThread === 'always' ? 'always' : 'never' };
@@ -217,7 +248,7 @@ async function runReaders(
     };
     for (let k = 0; k < opts.workers - 1; k++) {
       const w = new Worker(script, {
-        workerData: { read: opts.read, files, next } satisfies WorkerData,
+        workerData: { read: opts.read, files, jobs, next } satisfies WorkerData,
         resourceLimits: { maxYoungGenerationSizeMb: READER_YOUNG_GENERATION_MB },
       });
       workers.push(w);
@@ -262,10 +293,11 @@ async function runReaders(
 
   const readerDone = readInTurn(
     files,
-    () => claimFile(next),
-    async (index, opened) => {
+    jobs,
+    () => claimJob(next),
+    async (index, opened, series) => {
       if (progress) progress.currentFile = files[index].path;
-      fileDone(self, await readIntoSummary(files[index], index, readHere, summary, (b) => showBytes(self, b), opened));
+      fileDone(self, await readIntoSummary(files[index], index, readHere, summary, (b) => showBytes(self, b), opened, series));
     },
     () => stopped,
   );

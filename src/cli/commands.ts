@@ -226,18 +226,34 @@ export async function runFlows(inputs: string[], f: FlowsFlags, con: Console = p
   const bar = ProgressBar.wanted(!!f.quiet) && con.stderrIsTTY && (toFile || !con.stdoutIsTTY) ? new ProgressBar(progress) : null;
   bar?.start();
   const results: FileReadResult[] = [];
+  // The files of a rotating capture in time order, through one flow table (capture-series.ts).
+  const { planReading, CaptureSeries } = await import('./capture-series.js');
+  const reading = (await planReading(files, read.inputFormat)).flatMap((job) => {
+    const series = job.files.length > 1 ? new CaptureSeries() : undefined;
+    return job.files.map((index, k) => ({ file: files[index], series, nextFirst: job.nextFirst[k], last: k === job.files.length - 1 }));
+  });
   try {
-    for (const file of files) {
+    for (const { file, series, nextFirst, last } of reading) {
+      if (series) series.nextFirst = nextFirst;
       const diag = new DiagnosticSink();
       const base = progress.bytesDone;
       let input: { bytesConsumed(): number } | null = null;
       const tick = setInterval(() => input && (progress.bytesDone = base + input.bytesConsumed()), 200);
       let r: FileReadResult;
       try {
-        r = await readOneFile(file, read, diag, (fl) => {
-          progress.flows++;
-          if (wanted === null || wanted(fl)) write(fl);
-        }, (i) => (input = i));
+        r = await readOneFile(
+          file,
+          read,
+          diag,
+          (fl) => {
+            progress.flows++;
+            if (wanted === null || wanted(fl)) write(fl);
+          },
+          (i) => (input = i),
+          undefined,
+          series,
+        );
+        if (last) series?.end();
       } finally {
         clearInterval(tick);
       }

@@ -9,6 +9,7 @@ import { closeInput, openInput, sniffFormat } from '../sources/input.js';
 import type { ByteInput, FileSummary, InputFormat } from '../sources/types.js';
 import { unsupportedFormatHint } from '../sources/unsupported.js';
 import { CaptureDecodeThread, DECODE_THREAD_MIN_BYTES } from './capture-pipeline.js';
+import type { CaptureSeries } from './capture-series.js';
 import type { InputFile } from './inputs.js';
 
 /** Options that shape how every file is read; the same in the main thread and in workers. */
@@ -64,9 +65,10 @@ const MAX_OBSERVED_HOSTS = 4096;
  * Reads one input file of any supported format and hands every flow in the window to `onFlow`
  * (`opening`: the file already being opened, see {@link openAhead}).
  * File-level failures (unreadable, unknown format) are recorded in `diag` as failed files and the
- * function returns normally, so the caller goes on with the other files. Captures get a flow
- * table of their own: a flow never spans two files, which keeps single- and multi-threaded runs
- * identical (a rotating capture split at a file boundary shows as two flows, as in tshark).
+ * function returns normally, so the caller goes on with the other files. A capture gets a flow
+ * table of its own, unless it is a file of a rotating capture (`series`, see capture-series.ts):
+ * then the table of the file before goes on into it, and on into the next file when that one
+ * starts no earlier than this one's last packet.
  */
 export async function readOneFile(
   file: InputFile,
@@ -75,6 +77,7 @@ export async function readOneFile(
   onFlow: (flow: Flow) => void,
   onInput?: (input: { bytesConsumed(): number }) => void,
   opening?: Promise<ByteInput>,
+  series?: CaptureSeries,
 ): Promise<FileReadResult> {
   const result: FileReadResult = { file: file.path, summary: null, flows: 0, outsideWindow: 0, observed: null };
   const observed = new Set<string>();
@@ -102,6 +105,7 @@ export async function readOneFile(
   try {
     input = await (opening ?? openInput(file.path));
   } catch (e) {
+    series?.end();
     recordFailure(diag, file.path, e);
     return result;
   }
@@ -111,9 +115,17 @@ export async function readOneFile(
   onInput?.({ bytesConsumed: () => (threadBytes >= 0 ? threadBytes : opened.bytesConsumed()) });
   try {
     const format = opts.inputFormat ?? sniffFormat(input.head);
+    if (format !== 'pcap' && format !== 'pcapng') series?.end();
     if (format === 'pcap' || format === 'pcapng') {
-      const table = new FlowTable({ onFlow: emit, diag, timeouts: opts.timeouts, maxFlows: opts.maxFlows, orderedFlush: opts.orderedFlows !== false });
-      table.setFile(file.path);
+      let table: FlowTable;
+      if (series) {
+        series.route = emit;
+        table = series.table ?? new FlowTable({ onFlow: (flow) => series.route(flow), diag, timeouts: opts.timeouts, maxFlows: opts.maxFlows, orderedFlush: opts.orderedFlows !== false });
+        series.table = null;
+      } else {
+        table = new FlowTable({ onFlow: emit, diag, timeouts: opts.timeouts, maxFlows: opts.maxFlows, orderedFlush: opts.orderedFlows !== false });
+      }
+      table.setFile(file.path, diag);
       try {
         const thread = useDecodeThread(file, opts) ? CaptureDecodeThread.tryShared() : null;
         let delivered = 0;
@@ -148,8 +160,10 @@ export async function readOneFile(
           }
         }
       } finally {
-        // Whatever stopped the file, the flows read before it are reported.
-        table.flush();
+        // Whatever stopped the file, the flows read before it are reported, unless the next file
+        // of a rotating capture goes on with them.
+        if (series?.continuesAfter(table)) series.table = table;
+        else table.flush();
       }
     } else if (format === 'unknown') {
       const hint = unsupportedFormatHint(input.head, file.path);

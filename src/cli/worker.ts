@@ -1,21 +1,21 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FlowSummary, transferList } from '../flows/summary.js';
-import { claimFile, readInTurn, readIntoSummary, type WorkerData, type WorkerMessage } from './collect.js';
+import { claimJob, readInTurn, readIntoSummary, type WorkerData, type WorkerMessage } from './collect.js';
 
 /**
- * A reading thread: claims files one at a time from the counter it shares with the other readers
+ * A reading thread: claims jobs (a file, or the files of a rotating capture) one at a time from the counter it shares with the other readers
  * (see collect.ts) and folds their flows into one summary of its own, reporting each file as it
  * finishes; when no file is left it sends the summary and exits. The main thread merges the
  * summaries: the result equals a single-threaded run.
  */
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run as a worker thread');
-const { read, files, next } = workerData as WorkerData;
+const { read, files, jobs, next } = workerData as WorkerData;
 const summary = new FlowSummary();
 
 void (async () => {
   try {
-    await readInTurn(files, () => claimFile(next), async (index, opened) => {
+    await readInTurn(files, jobs, () => claimJob(next), async (index, opened, series) => {
       const report = await readIntoSummary(
         files[index],
         index,
@@ -23,6 +23,7 @@ void (async () => {
         summary,
         (bytes) => port.postMessage({ type: 'progress', bytes } satisfies WorkerMessage),
         opened,
+        series,
       );
       port.postMessage({ type: 'file', report } satisfies WorkerMessage);
     });

@@ -170,6 +170,8 @@ class FlowRecord implements TcpConnection {
   icmpEcho = false;
   icmp: IcmpRefusal | null = null;
   file = '';
+  /** Packets of this flow came from a later file than its first (a rotating capture): counted once. */
+  acrossFiles = false;
   frame = 0;
   fileOffset = 0;
   sni: string | null = null;
@@ -264,7 +266,7 @@ export interface FlowTableOptions {
  */
 export class FlowTable {
   private readonly onFlow: (f: Flow) => void;
-  private readonly diag: DiagnosticSink;
+  private diag: DiagnosticSink;
   private readonly orderedFlush: boolean;
   private readonly tcpTimeout: number;
   private readonly udpTimeout: number;
@@ -336,10 +338,20 @@ export class FlowTable {
     this.grow(Math.min(INITIAL_CAPACITY, maxFlows));
   }
 
-  /** Names the evidence file for flows that start from now on (the path as the user gave it). */
-  setFile(name: string): void {
+  /**
+   * Names the evidence file for flows that start from now on (the path as the user gave it), and,
+   * when given, the sink for what the table reports from now on (the next file of a rotating
+   * capture has its own, see cli/capture-series.ts).
+   */
+  setFile(name: string, diag?: DiagnosticSink): void {
     this.file = name;
     this.fileSalt = hashString(name);
+    if (diag) this.diag = diag;
+  }
+
+  /** The latest packet time seen, microseconds (-Infinity before the first packet). */
+  get latestTime(): number {
+    return this.now;
   }
 
   /** Number of flows currently held. */
@@ -406,6 +418,10 @@ export class FlowTable {
       if (this.mustSplit(rec, pkt, isOrig)) {
         this.emit(rec);
         rec = null;
+      } else if (rec.file !== this.file && !rec.acrossFiles) {
+        // A connection of a rotating capture that goes on in the next file (see setFile).
+        rec.acrossFiles = true;
+        this.diag.count('flows_across_files');
       }
     }
     if (rec === null) {
@@ -960,6 +976,7 @@ export class FlowTable {
     this.times[rec.id * TIME_STRIDE + T_LAST_SEEN] = ts;
     this.queuedAt[rec.id] = ts;
     rec.file = this.file;
+    rec.acrossFiles = false;
     rec.frame = frame;
     rec.fileOffset = fileOffset;
     rec.uid = makeUid(++this.created, hashStep(hashStep(hashStep(this.kHash, this.fileSalt), ts | 0), Math.floor(ts / 4294967296)));

@@ -1,0 +1,135 @@
+/**
+ * Rotating captures. A capture left running for hours to catch an intermittent sync failure is
+ * written as a ring buffer: `dumpcap -b filesize:…` (`aadc_00001_20240501100000.pcapng`,
+ * `aadc_00002_…`), `tcpdump -C` (`trace.pcap`, `trace.pcap1` …), `tcpdump -G`. A connection that
+ * spans the moment one file ends and the next begins is one connection: read file by file, a
+ * SYN at the end of one file and its SYN-ACK at the start of the next read as an attempt nobody
+ * answered (S0, blocked) and an answer nobody asked for.
+ *
+ * So the files of one series are read in time order by one reader, through one flow table that
+ * goes on from a file into the next. Files are of a series when their names differ only in their
+ * digits, in one folder (the ring buffer's own naming), each is a pcap or pcapng file whose first
+ * packet time its first bytes give (sources/capture-start.ts), and the next one starts no earlier
+ * than the last packet of the one before: two captures of the same time (two hosts at once) never
+ * continue each other, since one connection would then be counted twice. Everything else is read
+ * file by file, as before.
+ */
+import { open } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import type { FlowTable } from '../flows/table.js';
+import type { Flow } from '../flows/types.js';
+import { firstPacketMicros } from '../sources/capture-start.js';
+import type { InputFormat } from '../sources/types.js';
+import type { InputFile } from './inputs.js';
+
+/** Files one reader reads in turn: a capture series, or a single file. */
+export interface ReadJob {
+  /** Indexes into the input files, in reading order. */
+  files: number[];
+  /**
+   * Per position: the first packet time (µs) of the next file of the series, which the flow table
+   * may go on into; null after the last file (and for a single file).
+   */
+  nextFirst: (number | null)[];
+}
+
+/** Bytes read from each candidate file to find its first packet time. */
+const PEEK_BYTES = 64 * 1024;
+/** Files peeked at once. */
+const PEEK_CONCURRENCY = 16;
+
+/**
+ * The name a ring buffer's files share: their folder and their name with every run of digits
+ * replaced (`aadc_#_#.pcapng`), a number at the very end left out: `tcpdump -C` names its files
+ * `trace.pcap`, `trace.pcap1`, `trace.pcap2` …
+ */
+export function seriesKey(path: string): string {
+  return `${dirname(path)}\u0000${basename(path).replace(/\d+$/, '').replace(/\d+/g, '#')}`;
+}
+
+/**
+ * Groups the inputs into jobs (see the module comment), in the order of the first input of each
+ * job. Only files whose names make a group of two or more are opened here, for their first bytes:
+ * a tree of hourly flow-log files costs nothing.
+ */
+export async function planReading(files: readonly InputFile[], inputFormat?: InputFormat): Promise<ReadJob[]> {
+  const single = (i: number): ReadJob => ({ files: [i], nextFirst: [null] });
+  const canBeCapture = inputFormat === undefined || inputFormat === 'pcap' || inputFormat === 'pcapng';
+  const groups = new Map<string, number[]>();
+  if (canBeCapture) {
+    files.forEach((f, i) => {
+      if (f.path === '-' || /\.gz$/i.test(f.path)) return;
+      const key = seriesKey(f.path);
+      const g = groups.get(key);
+      if (g) g.push(i);
+      else groups.set(key, [i]);
+    });
+  }
+  const candidates = [...groups.values()].filter((g) => g.length >= 2).flat();
+  const first = new Map<number, number>();
+  await forEachLimited(candidates, PEEK_CONCURRENCY, async (i) => {
+    const t = await peekFirstPacket(files[i].path);
+    if (t !== null) first.set(i, t);
+  });
+  const jobs: ReadJob[] = [];
+  const inSeries = new Set<number>();
+  for (const g of groups.values()) {
+    const timed = g.filter((i) => first.has(i)).sort((a, b) => first.get(a)! - first.get(b)! || a - b);
+    if (timed.length < 2) continue;
+    for (const i of timed) inSeries.add(i);
+    jobs.push({ files: timed, nextFirst: timed.map((_, k) => (k + 1 < timed.length ? first.get(timed[k + 1])! : null)) });
+  }
+  files.forEach((_, i) => {
+    if (!inSeries.has(i)) jobs.push(single(i));
+  });
+  const firstOf = (j: ReadJob) => j.files.reduce((m, i) => Math.min(m, i), Infinity);
+  return jobs.sort((a, b) => firstOf(a) - firstOf(b));
+}
+
+/** The first packet time of a capture file, from its first bytes; null when it is not one, or does not say. */
+async function peekFirstPacket(path: string): Promise<number | null> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+    const buf = Buffer.alloc(PEEK_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, PEEK_BYTES, 0);
+    return firstPacketMicros(buf.subarray(0, bytesRead));
+  } catch {
+    return null; // the reader will say what is wrong with the file
+  } finally {
+    await fh?.close();
+  }
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  });
+  await Promise.all(lanes);
+}
+
+/**
+ * The flow table a series shares while one reader reads its files in turn (read.ts). Flows are
+ * handed to the current file's sink (`route`), so each file's counts stay its own.
+ */
+export class CaptureSeries {
+  /** The table still holding the flows of the file before, when this file continues it. */
+  table: FlowTable | null = null;
+  /** The current file's flow sink. */
+  route: (flow: Flow) => void = () => undefined;
+  /** The next file's first packet time, set by the reader before each file; null: none. */
+  nextFirst: number | null = null;
+
+  /** True when `table` goes on into the next file: it starts no earlier than this one's last packet. */
+  continuesAfter(table: FlowTable): boolean {
+    return this.nextFirst !== null && this.nextFirst >= table.latestTime;
+  }
+
+  /** Emits the flows still held (a file of the series was not read as a capture, or the series ended). */
+  end(): void {
+    const t = this.table;
+    this.table = null;
+    t?.flush();
+  }
+}

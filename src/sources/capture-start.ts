@@ -1,0 +1,100 @@
+/**
+ * The time of a capture's first packet, read from the file's first bytes (`ByteInput.head`)
+ * without reading the file: enough to put the files of a rotating capture (a ring buffer) in
+ * order before reading them (cli/capture-series.ts).
+ *
+ * pcap: the file header's magic (microsecond or nanosecond, either byte order), then the first
+ * record's time. pcapng: the section header's byte order, the interface descriptions before the
+ * first packet (if_tsresol, if_tsoffset), then the first Enhanced Packet Block's time. Anything
+ * else (a first packet beyond the head, a Simple Packet Block, which carries no time, damage)
+ * gives null: the file is then read on its own, as any file.
+ */
+import { PCAP_MAGIC_MICROS, PCAP_MAGIC_MICROS_SWAPPED, PCAP_MAGIC_NANOS, PCAP_MAGIC_NANOS_SWAPPED } from './pcap.js';
+import { toMicrosExact } from './pcapng.js';
+
+const SHB = 0x0a0d0d0a;
+const IDB = 0x00000001;
+const EPB = 0x00000006;
+const SPB = 0x00000003;
+const OBSOLETE_PB = 0x00000002;
+const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+const IF_TSRESOL = 9;
+const IF_TSOFFSET = 14;
+const OPT_END = 0;
+
+/** Microseconds since the epoch of the first packet, or null when the head does not tell. */
+export function firstPacketMicros(head: Uint8Array): number | null {
+  if (head.length < 4) return null;
+  const view = new DataView(head.buffer, head.byteOffset, head.length);
+  const magicBE = view.getUint32(0, false);
+  switch (magicBE) {
+    case PCAP_MAGIC_MICROS:
+    case PCAP_MAGIC_NANOS:
+      return pcapFirst(view, false, magicBE === PCAP_MAGIC_NANOS);
+    case PCAP_MAGIC_MICROS_SWAPPED:
+    case PCAP_MAGIC_NANOS_SWAPPED:
+      return pcapFirst(view, true, magicBE === PCAP_MAGIC_NANOS_SWAPPED);
+    case SHB:
+      return pcapngFirst(view);
+    default:
+      return null;
+  }
+}
+
+function pcapFirst(view: DataView, le: boolean, nanos: boolean): number | null {
+  // 24-byte file header, then the first record header: ts_sec, ts_usec (or ts_nsec), lengths.
+  if (view.byteLength < 24 + 16) return null;
+  const sec = view.getUint32(24, le);
+  const frac = view.getUint32(28, le);
+  if (frac >= (nanos ? 1e9 : 1e6)) return null;
+  return sec * 1_000_000 + (nanos ? Math.floor(frac / 1000) : frac);
+}
+
+interface InterfaceTime {
+  tsresol: number;
+  offsetSeconds: number;
+}
+
+function pcapngFirst(view: DataView): number | null {
+  if (view.byteLength < 12) return null;
+  const orderLE = view.getUint32(8, true) === BYTE_ORDER_MAGIC;
+  if (!orderLE && view.getUint32(8, false) !== BYTE_ORDER_MAGIC) return null;
+  const interfaces: InterfaceTime[] = [];
+  let at = 0;
+  while (at + 12 <= view.byteLength) {
+    const type = view.getUint32(at, orderLE);
+    const length = view.getUint32(at + 4, orderLE);
+    if (length < 12 || length % 4 !== 0 || at + length > view.byteLength) return null;
+    if (type === SHB && at > 0) return null; // a second section before any packet: not worth the guess
+    if (type === IDB) interfaces.push(interfaceTime(view, at + 16, at + length - 4, orderLE));
+    else if (type === EPB) {
+      if (length < 32) return null;
+      const iface = interfaces[view.getUint32(at + 8, orderLE)];
+      if (iface === undefined) return null;
+      const high = view.getUint32(at + 12, orderLE);
+      const low = view.getUint32(at + 16, orderLE);
+      try {
+        return toMicrosExact({ high, low }, iface.tsresol, iface.offsetSeconds);
+      } catch {
+        return null; // an if_tsresol the reader cannot represent either
+      }
+    } else if (type === SPB || type === OBSOLETE_PB) return null;
+    at += length;
+  }
+  return null;
+}
+
+/** if_tsresol and if_tsoffset among the IDB options at `from .. to`. */
+function interfaceTime(view: DataView, from: number, to: number, le: boolean): InterfaceTime {
+  const out: InterfaceTime = { tsresol: 6, offsetSeconds: 0 };
+  let at = from;
+  while (at + 4 <= to) {
+    const code = view.getUint16(at, le);
+    const len = view.getUint16(at + 2, le);
+    if (code === OPT_END || at + 4 + len > to) break;
+    if (code === IF_TSRESOL && len >= 1) out.tsresol = view.getUint8(at + 4);
+    else if (code === IF_TSOFFSET && len === 8) out.offsetSeconds = Number(view.getBigInt64(at + 4, le));
+    at += 4 + ((len + 3) & ~3);
+  }
+  return out;
+}

@@ -1,0 +1,64 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planReading, seriesKey } from '../../../src/cli/capture-series.js';
+import type { InputFile } from '../../../src/cli/inputs.js';
+import { writePcap } from '../../support/pcap-writer.js';
+
+const T = 1_714_557_600_000_000;
+
+let dir = '';
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'flowaudit-series-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function capture(name: string, firstMicros: number | null): Promise<InputFile> {
+  const path = join(dir, name);
+  const records = firstMicros === null ? [] : [{ tsMicros: firstMicros, data: new Uint8Array(60) }];
+  const bytes = writePcap({ byteOrder: 'le', linkType: 1, records });
+  await writeFile(path, bytes);
+  return { path, size: bytes.length };
+}
+
+describe('seriesKey', () => {
+  it('is the folder and the name with its digits left out, as ring buffers number their files', () => {
+    expect(seriesKey('/c/aadc_00001_20240501100000.pcapng')).toBe(seriesKey('/c/aadc_00002_20240501100512.pcapng'));
+    // tcpdump -C: the first file has no number.
+    expect(seriesKey('/c/trace.pcap')).toBe(seriesKey('/c/trace.pcap1'));
+    expect(seriesKey('/c/trace.pcap1')).toBe(seriesKey('/c/trace.pcap12'));
+    expect(seriesKey('/c/trace.pcap')).not.toBe(seriesKey('/c/trace.pcapng'));
+    expect(seriesKey('/c/aadc_1.pcap')).not.toBe(seriesKey('/d/aadc_2.pcap'));
+    expect(seriesKey('/c/aadc_1.pcap')).not.toBe(seriesKey('/c/dc_1.pcap'));
+  });
+});
+
+describe('planReading', () => {
+  it('puts the files of a series in time order as one job, and every other file in a job of its own, in input order', async () => {
+    const files = [
+      await capture('ring_00003.pcap', T + 20_000_000),
+      await capture('other.pcap', T),
+      await capture('ring_00001.pcap', T),
+      await capture('ring_00002.pcap', T + 10_000_000),
+      await capture('ring_00009.pcap', null), // no packet: its time is unknown, read on its own
+      { path: join(dir, 'ring_00010.pcap'), size: 0 }, // missing: the reader reports it
+    ];
+    await writeFile(join(dir, 'log_1.log'), '#Fields: date time\n');
+    files.push({ path: join(dir, 'log_1.log'), size: 19 }, { path: join(dir, 'log_2.log'), size: 0 });
+    const jobs = await planReading(files);
+    expect(jobs.map((j) => j.files)).toEqual([[2, 3, 0], [1], [4], [5], [6], [7]]);
+    expect(jobs[0].nextFirst).toEqual([T + 10_000_000, T + 20_000_000, null]);
+    expect(jobs.slice(1).every((j) => j.nextFirst.length === 1 && j.nextFirst[0] === null)).toBe(true);
+  });
+
+  it('makes no series when the input format is forced to a log format, nor of compressed files and standard input', async () => {
+    const files = [await capture('a_1.pcap', T), await capture('a_2.pcap', T + 1)];
+    expect((await planReading(files, 'pfirewall')).map((j) => j.files)).toEqual([[0], [1]]);
+    expect((await planReading(files, 'pcap')).map((j) => j.files)).toEqual([[0, 1]]);
+    const gz = files.map((f) => ({ ...f, path: `${f.path}.gz` }));
+    expect((await planReading([...gz, { path: '-', size: 0 }])).map((j) => j.files)).toEqual([[0], [1], [2]]);
+  });
+});
