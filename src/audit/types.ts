@@ -113,6 +113,8 @@ export interface InputInfo {
   first_ts: number | null;
   last_ts: number | null;
   complete: boolean;
+  /** A file of a rotating capture read as one: the file before it, whose connections went on into this one. */
+  continues?: string;
 }
 
 export interface AuditOptions {

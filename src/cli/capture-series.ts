@@ -120,6 +120,8 @@ export class CaptureSeries {
   route: (flow: Flow) => void = () => undefined;
   /** The next file's first packet time, set by the reader before each file; null: none. */
   nextFirst: number | null = null;
+  /** The file whose flows {@link table} holds. */
+  lastFile: string | null = null;
 
   /** True when `table` goes on into the next file: it starts no earlier than this one's last packet. */
   continuesAfter(table: FlowTable): boolean {

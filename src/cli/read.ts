@@ -56,6 +56,8 @@ export interface FileReadResult {
    * O: the source). Null for captures, and for logs whose records carry no direction.
    */
   observed: string[] | null;
+  /** A file of a rotating capture: the file before it, whose flow table went on into this one (capture-series.ts). */
+  continues?: string;
 }
 
 /** Past this many observed hosts a log is treated as seeing everything (a busy NSG). */
@@ -120,6 +122,7 @@ export async function readOneFile(
       let table: FlowTable;
       if (series) {
         series.route = emit;
+        if (series.table && series.lastFile !== null) result.continues = series.lastFile;
         table = series.table ?? new FlowTable({ onFlow: (flow) => series.route(flow), diag, timeouts: opts.timeouts, maxFlows: opts.maxFlows, orderedFlush: opts.orderedFlows !== false });
         series.table = null;
       } else {
@@ -162,8 +165,10 @@ export async function readOneFile(
       } finally {
         // Whatever stopped the file, the flows read before it are reported, unless the next file
         // of a rotating capture goes on with them.
-        if (series?.continuesAfter(table)) series.table = table;
-        else table.flush();
+        if (series?.continuesAfter(table)) {
+          series.table = table;
+          series.lastFile = file.path;
+        } else table.flush();
       }
     } else if (format === 'unknown') {
       const hint = unsupportedFormatHint(input.head, file.path);

@@ -81,6 +81,36 @@ export function formatBytes(n: number): string {
   return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
+/** A rotating capture read as one (cli/capture-series.ts): its first and last file in time order. */
+export interface RotatingCapture {
+  first: string;
+  last: string;
+  files: number;
+}
+
+/** The rotating captures among the inputs, from their `continues` links, in the order of their first file. */
+export function rotatingCaptures(inputs: AuditResult['inputs']): RotatingCapture[] {
+  const next = new Map<string, string>();
+  const continuing = new Set<string>();
+  for (const i of inputs) {
+    if (i.continues === undefined) continue;
+    next.set(i.continues, i.file);
+    continuing.add(i.file);
+  }
+  const out: RotatingCapture[] = [];
+  for (const i of inputs) {
+    if (continuing.has(i.file) || !next.has(i.file)) continue;
+    let last = i.file;
+    let files = 1;
+    for (let n = next.get(last); n !== undefined && files <= inputs.length; n = next.get(last)) {
+      last = n;
+      files++;
+    }
+    out.push({ first: i.file, last, files });
+  }
+  return out;
+}
+
 /** The sentence saying what traffic to group addresses was left out of the list, or '' when none. */
 export function groupFlowsNote(r: AuditResult): string {
   const n = r.group_flows ?? 0;

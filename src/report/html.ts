@@ -14,7 +14,7 @@ import { ALL_ROLES, type Role } from '../catalog/types.js';
 import { formatCount } from '../common/count.js';
 import { formatIsoMicros } from '../common/time.js';
 import { escapeHtml, toSingleLine } from './escape.js';
-import { dataDiagnostics, formatBytes, formatConnStates, formatEvidencePlace, formatTime, formatWindow, groupFlowsNote, serverAnswers } from './format.js';
+import { dataDiagnostics, formatBytes, formatConnStates, formatEvidencePlace, formatTime, formatWindow, groupFlowsNote, rotatingCaptures, serverAnswers } from './format.js';
 import { REPORT_CSS, REPORT_SCRIPT } from './html-assets.js';
 import { renderHostBarsSvg } from './svg/host-bars.js';
 import { renderOutcomeLegend, renderStatusLegend } from './svg/legend.js';
@@ -268,7 +268,10 @@ function renderInputs(result: AuditResult): string {
   const rows = result.inputs.map((i) => `<tr><td><code>${esc(i.file)}</code></td><td>${esc(i.format)}</td><td class="num" data-v="${i.records}">${formatCount(i.records)}</td><td class="num" data-v="${i.bytes}">${esc(formatBytes(i.bytes))}</td><td data-v="${i.first_ts ?? ''}">${esc(formatTime(i.first_ts))}</td><td data-v="${i.last_ts ?? ''}">${esc(formatTime(i.last_ts))}</td><td>${i.complete ? 'yes' : '<strong>no</strong> (see data quality)'}</td></tr>`);
   return (
     `<dl class="facts">${facts.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>` +
-    `<div class="table-wrap"><table class="inputs"><thead><tr><th>File</th><th>Format</th><th class="num">Records</th><th class="num">Size</th><th>First</th><th>Last</th><th>Read completely</th></tr></thead><tbody>${rows.join('\n')}</tbody></table></div>`
+    `<div class="table-wrap"><table class="inputs"><thead><tr><th>File</th><th>Format</th><th class="num">Records</th><th class="num">Size</th><th>First</th><th>Last</th><th>Read completely</th></tr></thead><tbody>${rows.join('\n')}</tbody></table></div>` +
+    rotatingCaptures(result.inputs)
+      .map((c) => `<p class="muted"><code>${esc(c.first)}</code> to <code>${esc(c.last)}</code>: ${c.files} files of one rotating capture, read in time order as one capture (a connection cut at a file boundary is one connection).</p>`)
+      .join('')
   );
 }
 

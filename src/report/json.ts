@@ -84,6 +84,7 @@ const KEY_ORDER: readonly string[] = [
   'records',
   'bytes',
   'complete',
+  'continues',
   // catalog
   'title',
   'source',

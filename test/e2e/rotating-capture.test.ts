@@ -53,8 +53,8 @@ function run(args: string[]) {
 
 function analyze(inputs: string[], extra: string[] = []) {
   const out = mkdtempSync(join(tmpdir(), 'flowaudit-ring-out-'));
-  const r = run(['analyze', ...inputs, '--out', out, '--format', 'json', '--inventory', inventory, ...extra]);
-  return { ...r, report: JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) };
+  const r = run(['analyze', ...inputs, '--out', out, '--format', 'json,md', '--inventory', inventory, ...extra]);
+  return { ...r, report: JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')), markdown: readFileSync(join(out, 'report.md'), 'utf8') };
 }
 
 /** Each flow's identity and state, without its uid (which depends on the file it started in). */
@@ -103,6 +103,10 @@ describe('a rotating capture (a ring buffer of files)', () => {
     expect(one.status).toBe(0);
     expect(verdicts(one.report)).toEqual(verdicts(wholeReport));
     expect(one.report.data_quality.counters.flows_across_files).toBeGreaterThanOrEqual(syns.length - 2);
+    // Each file names the one before it; the report says which files were read as one.
+    expect(one.report.inputs.map((i: { continues?: string }) => i.continues)).toEqual([undefined, ...ring.slice(0, -1)]);
+    const md = (p: string) => p.replace(/_/g, '\\_');
+    expect(one.markdown).toContain(`${md(ring[0])} to ${md(ring[ring.length - 1])}: ${ring.length} files of one rotating capture`);
     // With other files beside it, the series is one reading thread's job, whichever thread takes it.
     const other = join(root, 'fixtures/federation.pcapng');
     const alone = analyze([other, ...ring], ['--workers', '0']);

@@ -153,6 +153,15 @@ describe('renderHtml escapes everything from the data', () => {
     expect(html).toContain(`broken${PAYLOAD_ESCAPED}.pcap`);
   });
 
+  it('keeps file names from the data as text in the note on a rotating capture too', () => {
+    const result = buildSampleAudit({ payload: PAYLOAD });
+    const first = result.inputs[0];
+    result.inputs.push({ ...first, file: `ring_2${PAYLOAD}.pcap`, continues: first.file });
+    const html = renderHtml(result);
+    expect(html).toContain(`<code>ring_2${PAYLOAD_ESCAPED}.pcap</code>: 2 files of one rotating capture`);
+    expect(count(html, /<script\b/gi)).toBe(1);
+  });
+
   it('keeps quotes in attribute values from breaking out', () => {
     const attack = `" onmouseover="alert(1)" x="`;
     const result = buildSampleAudit({ payload: attack });

@@ -13,7 +13,8 @@ const PIPE_HOST = 'evil|host`name`.contoso.local';
 function hostileResult(): AuditResult {
   const base = auditResult();
   return auditResult({
-    inputs: [{ ...base.inputs[0], file: 'cap|ture`.pcapng' }],
+    // The second file continues the first (a rotating capture): its note names both.
+    inputs: [{ ...base.inputs[0], file: 'cap|ture`.pcapng' }, { ...base.inputs[0], file: `${SCRIPT}_2|.pcapng`, continues: 'cap|ture`.pcapng' }],
     hosts: [
       {
         address: DC1,
@@ -156,6 +157,18 @@ describe('renderMarkdown', () => {
     // Without unexpected entries too.
     const quiet = { ...withGroup, unexpected: [], unexpected_total: 0 };
     expect(renderMarkdown(quiet)).toContain(`None: all traffic of role hosts is on ports the catalog names.\n\n${note}`);
+  });
+
+  it('says which files were read as one rotating capture, in Markdown and HTML', async () => {
+    const { renderHtml } = await import('../../../src/report/html.js');
+    const base = auditResult();
+    const file = (k: number) => `ring_0000${k}.pcapng`;
+    const inputs = [0, 1, 2].map((k) => ({ ...base.inputs[0], file: file(k), continues: k > 0 ? file(k - 1) : undefined }));
+    const r = { ...base, inputs: [...inputs, { ...base.inputs[0], file: 'other.pcapng' }] };
+    const note = 'files of one rotating capture, read in time order as one capture (a connection cut at a file boundary is one connection).';
+    expect(renderMarkdown(r)).toContain(`ring\\_00000.pcapng to ring\\_00002.pcapng: 3 ${note}`);
+    expect(renderHtml(r)).toContain(`<p class="muted"><code>ring_00000.pcapng</code> to <code>ring_00002.pcapng</code>: 3 ${note}</p>`);
+    expect(renderMarkdown(base)).not.toContain('rotating capture');
   });
 
   it('names the host pairs a rule does not apply to when the table above judges it for another pair', () => {
