@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planReading, seriesKey } from '../../../src/cli/capture-series.js';
 import type { InputFile } from '../../../src/cli/inputs.js';
 import { writePcap } from '../../support/pcap-writer.js';
+import { mulberry32 } from '../../support/rng.js';
 
 const T = 1_714_557_600_000_000;
 
@@ -60,5 +61,35 @@ describe('planReading', () => {
     expect((await planReading(files, 'pcap')).map((j) => j.files)).toEqual([[0, 1]]);
     const gz = files.map((f) => ({ ...f, path: `${f.path}.gz` }));
     expect((await planReading([...gz, { path: '-', size: 0 }])).map((j) => j.files)).toEqual([[0], [1], [2]]);
+  });
+
+  it('puts every input in exactly one job, once, whatever the names, times and damage', async () => {
+    const rand = mulberry32(7);
+    const sub = join(dir, 'many');
+    await rm(sub, { recursive: true, force: true });
+    await import('node:fs/promises').then((fs) => fs.mkdir(sub));
+    const files: InputFile[] = [];
+    for (let k = 0; k < 60; k++) {
+      const name = `${['cap', 'dc', 'x'][Math.floor(rand() * 3)]}_${Math.floor(rand() * 5)}.${rand() < 0.8 ? 'pcap' : 'pcapng'}${k}`;
+      const path = join(sub, name);
+      const kind = rand();
+      const bytes =
+        kind < 0.6
+          ? writePcap({ byteOrder: rand() < 0.5 ? 'le' : 'be', linkType: 1, records: [{ tsMicros: T + Math.floor(rand() * 5) * 1_000_000, data: new Uint8Array(60) }] })
+          : kind < 0.8
+            ? writePcap({ byteOrder: 'le', linkType: 1, records: [{ tsMicros: T, data: new Uint8Array(60) }] }).subarray(0, Math.floor(rand() * 44))
+            : new TextEncoder().encode('not a capture');
+      await writeFile(path, bytes);
+      files.push({ path, size: bytes.length });
+    }
+    files.push(files[3]); // the same file twice (expandInputs drops repeats; a job list must not break on one)
+    const jobs = await planReading(files);
+    const seen = jobs.flatMap((j) => j.files).sort((a, b) => a - b);
+    expect(seen).toEqual(files.map((_, i) => i));
+    for (const j of jobs) {
+      expect(j.nextFirst.length).toBe(j.files.length);
+      expect(j.nextFirst[j.files.length - 1]).toBeNull();
+    }
+    expect(jobs.some((j) => j.files.length > 1)).toBe(true);
   });
 });
