@@ -31,6 +31,7 @@ import {
 } from './options.js';
 import { TextOutput } from './output.js';
 import { ProgressBar, type ProgressState } from './progress.js';
+import { filesInWindow } from './path-time.js';
 import { readOneFile, type FileReadResult, type ReadOptions } from './read.js';
 import { chooseWorkers } from './reading-threads.js';
 
@@ -108,11 +109,19 @@ export function parseColumns(text: string): Record<string, string> {
   return out;
 }
 
-async function resolveInputs(inputs: string[], f: ReadFlags): Promise<InputFile[]> {
+/**
+ * The files to read, and how many of those found were left out because their path (Azure's hourly
+ * `y=/m=/d=/h=` folders) dates them outside --since/--until (path-time.ts).
+ */
+async function resolveInputs(inputs: string[], f: ReadFlags, read: ReadOptions): Promise<{ files: InputFile[]; outsideWindow: number }> {
   if (inputs.length === 0) throw new UsageError('no input given: name capture or log files, folders, or - for standard input');
-  const files = await expandInputs(inputs, { include: splitList(f.include), exclude: splitList(f.exclude) });
-  if (files.length === 0) throw new UsageError(`no input files found in ${inputs.join(', ')} (check --include/--exclude)`);
-  return files;
+  const found = await expandInputs(inputs, { include: splitList(f.include), exclude: splitList(f.exclude) });
+  if (found.length === 0) throw new UsageError(`no input files found in ${inputs.join(', ')} (check --include/--exclude)`);
+  const { kept, skipped } = filesInWindow(found, read.since, read.until);
+  if (kept.length === 0) {
+    throw new UsageError(`all ${found.length} input files are dated outside --since/--until by their folders (y=/m=/d=/h=): nothing to read`);
+  }
+  return { files: kept, outsideWindow: skipped };
 }
 
 /** Prints a file's problems as they are found: the first few per code, then a count. */
@@ -144,7 +153,7 @@ function newProgress(files: InputFile[]): ProgressState {
 export async function collect(inputs: string[], f: ReadFlags, con: Console): Promise<{ collected: Collected; files: InputFile[] }> {
   // Into a summary: the order flows come in changes nothing (flows/summary.ts).
   const read: ReadOptions = { ...toReadOptions(f), orderedFlows: false };
-  const files = await resolveInputs(inputs, f);
+  const { files, outsideWindow } = await resolveInputs(inputs, f, read);
   const progress = newProgress(files);
   const bar = ProgressBar.wanted(!!f.quiet) && con.stderrIsTTY ? new ProgressBar(progress) : null;
   bar?.start();
@@ -161,6 +170,7 @@ export async function collect(inputs: string[], f: ReadFlags, con: Console): Pro
         reportFileProblems(con, r, q);
       },
     });
+    if (outsideWindow > 0) collected.diag.count('files_outside_window', outsideWindow);
     return { collected, files };
   } finally {
     bar?.stop();
@@ -187,7 +197,8 @@ export async function runFlows(inputs: string[], f: FlowsFlags, con: Console = p
   const read = toReadOptions(f);
   // Checked before any input is opened, like every other option.
   const wanted = flowFilter(f.host ?? [], f.port ?? []);
-  const files = await resolveInputs(inputs, f);
+  const { files, outsideWindow } = await resolveInputs(inputs, f, read);
+  if (outsideWindow > 0 && !f.quiet) con.err(`flowaudit: ${outsideWindow} of the input files left out: their folders (y=/m=/d=/h=) date them outside --since/--until`);
   const toFile = f.output !== undefined && f.output !== '-';
   const format = f.format ?? (toFile || !con.stdoutIsTTY ? 'zeek' : 'table');
   if (!['table', 'zeek', 'ndjson'].includes(format)) {

@@ -25,7 +25,10 @@ function addReadOptions(cmd: Command): Command {
     )
     .option('--include <glob>', 'only files matching this glob when walking folders (repeatable), e.g. "PT1H.json"', repeatable, [])
     .option('--exclude <glob>', 'skip files matching this glob when walking folders (repeatable)', repeatable, [])
-    .option('--since <time>', 'leave out flows that end before this time (ISO 8601, UTC unless a zone is given, or Unix seconds)')
+    .option(
+      '--since <time>',
+      'leave out flows that end before this time (ISO 8601, UTC unless a zone is given, or Unix seconds); hourly flow-log files (y=/m=/d=/h= folders) outside the window are not read',
+    )
     .option('--until <time>', 'leave out flows that start after this time')
     .option('--tz <zone>', 'time zone of Windows Firewall logs, which hold local times: IANA name (Europe/Berlin) or offset (+02:00); default UTC')
     .option('--local-address <ip>', "the Windows Firewall log's own host address (inferred when not given)")

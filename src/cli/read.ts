@@ -198,6 +198,7 @@ export async function readOneFile(
   } catch (e) {
     recordFailure(diag, file.path, e);
   } finally {
+    if (result.outsideWindow > 0) diag.count('flows_outside_window', result.outsideWindow);
     // Readers close what they read to the end; this covers the early exits (unknown format).
     await closeInput(input);
   }
