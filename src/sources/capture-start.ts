@@ -10,17 +10,12 @@
  * gives null: the file is then read on its own, as any file.
  */
 import { PCAP_MAGIC_MICROS, PCAP_MAGIC_MICROS_SWAPPED, PCAP_MAGIC_NANOS, PCAP_MAGIC_NANOS_SWAPPED } from './pcap.js';
-import { toMicrosExact } from './pcapng.js';
+import { BT_EPB, BT_IDB, BT_PB, BT_SHB, BT_SPB, BYTE_ORDER_MAGIC, toMicrosExact } from './pcapng.js';
 
-const SHB = 0x0a0d0d0a;
-const IDB = 0x00000001;
-const EPB = 0x00000006;
-const SPB = 0x00000003;
-const OBSOLETE_PB = 0x00000002;
-const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+// IDB options (pcapng section 4.2).
+const OPT_END = 0;
 const IF_TSRESOL = 9;
 const IF_TSOFFSET = 14;
-const OPT_END = 0;
 
 /** Microseconds since the epoch of the first packet, or null when the head does not tell. */
 export function firstPacketMicros(head: Uint8Array): number | null {
@@ -34,7 +29,7 @@ export function firstPacketMicros(head: Uint8Array): number | null {
     case PCAP_MAGIC_MICROS_SWAPPED:
     case PCAP_MAGIC_NANOS_SWAPPED:
       return pcapFirst(view, true, magicBE === PCAP_MAGIC_NANOS_SWAPPED);
-    case SHB:
+    case BT_SHB:
       return pcapngFirst(view);
     default:
       return null;
@@ -65,9 +60,9 @@ function pcapngFirst(view: DataView): number | null {
     const type = view.getUint32(at, orderLE);
     const length = view.getUint32(at + 4, orderLE);
     if (length < 12 || length % 4 !== 0 || at + length > view.byteLength) return null;
-    if (type === SHB && at > 0) return null; // a second section before any packet: not worth the guess
-    if (type === IDB) interfaces.push(interfaceTime(view, at + 16, at + length - 4, orderLE));
-    else if (type === EPB) {
+    if (type === BT_SHB && at > 0) return null; // a second section before any packet: not worth the guess
+    if (type === BT_IDB) interfaces.push(interfaceTime(view, at + 16, at + length - 4, orderLE));
+    else if (type === BT_EPB) {
       if (length < 32) return null;
       const iface = interfaces[view.getUint32(at + 8, orderLE)];
       if (iface === undefined) return null;
@@ -78,7 +73,7 @@ function pcapngFirst(view: DataView): number | null {
       } catch {
         return null; // an if_tsresol the reader cannot represent either
       }
-    } else if (type === SPB || type === OBSOLETE_PB) return null;
+    } else if (type === BT_SPB || type === BT_PB) return null;
     at += length;
   }
   return null;
