@@ -503,7 +503,12 @@ export function printVerdict(con: Console, r: AuditResult, written: string[], fo
     r.window.first_ts !== null && r.window.last_ts !== null
       ? `${formatIsoMicros(r.window.first_ts)} .. ${formatIsoMicros(r.window.last_ts)}`
       : 'no timestamps';
-  con.out(`  data: ${r.inputs.length} file(s), ${formatCount(r.data_quality.flows)} flows, ${window}`);
+  // Files of a rotating capture read as one (capture-series.ts): each continues the one before.
+  const continuing = r.inputs.filter((i) => i.continues !== undefined).length;
+  const series = continuing > 0 ? ` (${continuing} continue the file before them: a rotating capture read as one)` : '';
+  const outside = r.data_quality.counters.files_outside_window ?? 0;
+  const skipped = outside > 0 ? `, ${formatCount(outside)} more outside --since/--until not read` : '';
+  con.out(`  data: ${r.inputs.length} file(s)${series}${skipped}, ${formatCount(r.data_quality.flows)} flows, ${window}`);
   const bad = r.findings.filter((x) => x.required && (x.status === 'blocked' || x.status === 'missing' || x.status === 'partial'));
   const shown = bad.slice(0, 20);
   // Reasons and places hold text from the data: no control character reaches the terminal.

@@ -107,6 +107,7 @@ describe('a rotating capture (a ring buffer of files)', () => {
     expect(one.report.inputs.map((i: { continues?: string }) => i.continues)).toEqual([undefined, ...ring.slice(0, -1)]);
     const md = (p: string) => p.replace(/_/g, '\\_');
     expect(one.markdown).toContain(`${md(ring[0])} to ${md(ring[ring.length - 1])}: ${ring.length} files of one rotating capture`);
+    expect(one.stdout).toContain(`data: ${ring.length} file(s) (${ring.length - 1} continue the file before them: a rotating capture read as one)`);
     // With other files beside it, the series is one reading thread's job, whichever thread takes it.
     const other = join(root, 'fixtures/federation.pcapng');
     const alone = analyze([other, ...ring], ['--workers', '0']);

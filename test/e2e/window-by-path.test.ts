@@ -40,6 +40,7 @@ describe('--since / --until over an hourly flow-log tree', () => {
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.inputs.map((i: { file: string }) => i.file.match(/h=(\d+)/)![1])).toEqual(['05']);
     expect(report.data_quality.counters.files_outside_window).toBe(2);
+    expect(r.stdout).toContain('data: 1 file(s), 2 more outside --since/--until not read, 3 flows');
     expect(report.data_quality.flows).toBe(3);
     const ldap = report.findings.find((f: { rule_id: string; dst: string }) => f.rule_id === 'connect-dc-ldap' && f.dst === '10.0.0.10');
     expect(ldap.attempts).toBe(3);
