@@ -100,7 +100,12 @@ function inFileOrder(record: (r: FileReport) => void): (r: FileReport) => void {
   const pending = new Map<number, FileReport>();
   let nextToFold = 0;
   return (r) => {
-    record(r);
+    pending.set(r.index, r);
+    while (pending.has(nextToFold)) {
+      record(pending.get(nextToFold)!);
+      pending.delete(nextToFold);
+      nextToFold++;
+    }
   };
 }
 

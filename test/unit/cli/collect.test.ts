@@ -9,6 +9,7 @@ import { chooseWorkers } from '../../../src/cli/reading-threads.js';
 import { DiagnosticSink } from '../../../src/common/diagnostics.js';
 import { openInput } from '../../../src/sources/input.js';
 import { nsgRecord, recordsFile } from '../../support/flowlog-builder.js';
+import { writePcap } from '../../support/pcap-writer.js';
 
 // Opening a file goes through this spy (the real openInput unless a test says otherwise).
 vi.mock('../../../src/sources/input.js', async (importOriginal) => {
@@ -70,6 +71,31 @@ describe('collectSummary in one thread', () => {
     let flows = 0;
     for (const f of files) flows += (await readOneFile(f, {}, new DiagnosticSink(), () => undefined)).flows;
     expect(out.summary.toData().flows).toBe(flows);
+  });
+});
+
+describe('collectSummary over a rotating capture', () => {
+  it('reads its files in time order but reports every file in input order, in one thread or several', async () => {
+    // Given newest first: the series is read oldest first, the reports still come in input order.
+    const files: InputFile[] = [];
+    for (const k of [3, 2, 1]) {
+      const path = join(dir, `ring_${k}.pcap`);
+      const bytes = writePcap({ byteOrder: 'le', linkType: 1, records: [{ tsMicros: (T0 + k) * 1_000_000, data: new Uint8Array(60) }] });
+      await writeFile(path, bytes);
+      files.push({ path, size: bytes.length });
+    }
+    const log = await nsgFile('hour0.json', 0);
+    for (const workers of [0, 2]) {
+      const done: string[] = [];
+      const out = await collectSummary([log, ...files], { read: {}, workers, onFileDone: (r) => done.push(basename(r.file)) });
+      expect(done).toEqual(['hour0.json', 'ring_3.pcap', 'ring_2.pcap', 'ring_1.pcap']);
+      expect(out.files.map((f) => [basename(f.file), f.continues && basename(f.continues)])).toEqual([
+        ['hour0.json', undefined],
+        ['ring_3.pcap', 'ring_2.pcap'],
+        ['ring_2.pcap', 'ring_1.pcap'],
+        ['ring_1.pcap', undefined],
+      ]);
+    }
   });
 });
 
