@@ -104,7 +104,10 @@ describe('a rotating capture (a ring buffer of files)', () => {
     expect(verdicts(one.report)).toEqual(verdicts(wholeReport));
     expect(one.report.data_quality.counters.flows_across_files).toBeGreaterThanOrEqual(syns.length - 2);
     // Each file names the one before it; the report says which files were read as one.
-    expect(one.report.inputs.map((i: { continues?: string }) => i.continues)).toEqual([undefined, ...ring.slice(0, -1)]);
+    // (Inputs are listed as given, newest first here.)
+    const continues = Object.fromEntries(one.report.inputs.map((i: { file: string; continues?: string }) => [i.file, i.continues]));
+    expect(one.report.inputs.map((i: { file: string }) => i.file)).toEqual([...ring].reverse());
+    expect(ring.map((f) => continues[f])).toEqual([undefined, ...ring.slice(0, -1)]);
     const md = (p: string) => p.replace(/_/g, '\\_');
     expect(one.markdown).toContain(`${md(ring[0])} to ${md(ring[ring.length - 1])}: ${ring.length} files of one rotating capture`);
     expect(one.stdout).toContain(`data: ${ring.length} file(s) (${ring.length - 1} continue the file before them: a rotating capture read as one)`);
