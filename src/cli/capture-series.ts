@@ -15,6 +15,7 @@
  * file by file, as before.
  */
 import { open } from 'node:fs/promises';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { basename, dirname } from 'node:path';
 import type { FlowTable } from '../flows/table.js';
 import type { Flow } from '../flows/types.js';
@@ -58,7 +59,7 @@ export async function planReading(files: readonly InputFile[], inputFormat?: Inp
   const groups = new Map<string, number[]>();
   if (canBeCapture) {
     files.forEach((f, i) => {
-      if (f.path === '-' || /\.gz$/i.test(f.path)) return;
+      if (f.path === '-') return;
       const key = seriesKey(f.path);
       const g = groups.get(key);
       if (g) g.push(i);
@@ -86,14 +87,20 @@ export async function planReading(files: readonly InputFile[], inputFormat?: Inp
   return jobs.sort((a, b) => firstOf(a) - firstOf(b));
 }
 
-/** The first packet time of a capture file, from its first bytes; null when it is not one, or does not say. */
+/**
+ * The first packet time of a capture file, from its first bytes (of a gzip file, what they
+ * decompress to); null when it is not one, or does not say.
+ */
 async function peekFirstPacket(path: string): Promise<number | null> {
   let fh;
   try {
     fh = await open(path, 'r');
     const buf = Buffer.alloc(PEEK_BYTES);
     const { bytesRead } = await fh.read(buf, 0, PEEK_BYTES, 0);
-    return firstPacketMicros(buf.subarray(0, bytesRead));
+    let head: Uint8Array = buf.subarray(0, bytesRead);
+    // A gzip stream cut short decompresses as far as it goes with a sync flush (no error).
+    if (head[0] === 0x1f && head[1] === 0x8b) head = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    return firstPacketMicros(head);
   } catch {
     return null; // the reader will say what is wrong with the file
   } finally {

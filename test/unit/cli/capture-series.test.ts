@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,12 +57,26 @@ describe('planReading', () => {
     expect(jobs.slice(1).every((j) => j.nextFirst.length === 1 && j.nextFirst[0] === null)).toBe(true);
   });
 
-  it('makes no series when the input format is forced to a log format, nor of compressed files and standard input', async () => {
+  it('makes no series when the input format is forced to a log format, nor of standard input', async () => {
     const files = [await capture('a_1.pcap', T), await capture('a_2.pcap', T + 1)];
     expect((await planReading(files, 'pfirewall')).map((j) => j.files)).toEqual([[0], [1]]);
     expect((await planReading(files, 'pcap')).map((j) => j.files)).toEqual([[0, 1]]);
-    const gz = files.map((f) => ({ ...f, path: `${f.path}.gz` }));
-    expect((await planReading([...gz, { path: '-', size: 0 }])).map((j) => j.files)).toEqual([[0], [1], [2]]);
+    expect((await planReading([{ path: '-', size: 0 }, ...files])).map((j) => j.files)).toEqual([[0], [1, 2]]);
+  });
+
+  it('reads the first packet time of gzip-compressed captures too, from their first bytes only', async () => {
+    const gz = async (name: string, t: number): Promise<InputFile> => {
+      // Enough packets that the first 64 KiB hold only part of the compressed stream.
+      const records = Array.from({ length: 400 }, (_, k) => ({ tsMicros: t + k, data: randomBytes(600) }));
+      const bytes = gzipSync(writePcap({ byteOrder: 'le', linkType: 1, records }));
+      const path = join(dir, name);
+      await writeFile(path, bytes);
+      return { path, size: bytes.length };
+    };
+    const files = [await gz('z_2.pcap.gz', T + 60_000_000), await gz('z_1.pcap.gz', T)];
+    expect(files[0].size).toBeGreaterThan(64 * 1024);
+    const jobs = await planReading(files);
+    expect(jobs).toEqual([{ files: [1, 0], nextFirst: [T + 60_000_000, null] }]);
   });
 
   it('puts every input in exactly one job, once, whatever the names, times and damage', async () => {
