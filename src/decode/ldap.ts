@@ -3,7 +3,8 @@
  *
  * The Connect server's AD DS connector binds to the DCs with its account. When the bind fails the
  * sync fails, while every port is open: a wrong or expired password, a disabled or locked account
- * (Active Directory says which in the diagnostic message: "AcceptSecurityContext error, data 52e"),
+ * (Active Directory says which in the diagnostic message: "AcceptSecurityContext error, data 52e";
+ * a Samba DC with its NT status: "Simple Bind Failed: NT_STATUS_ACCOUNT_LOCKED_OUT"),
  * or a DC that requires LDAP signing or channel binding the client does not offer
  * (strongerAuthRequired). The bind response travels in clear, before any security layer.
  *
@@ -44,6 +45,24 @@ const AD_REASONS: ReadonlyMap<string, string> = new Map([
 ]);
 
 /**
+ * A Samba DC's NT status in a refused bind's message ("Simple Bind Failed: NT_STATUS_LOGON_FAILURE",
+ * "SASL:[GSS-SPNEGO]: NT_STATUS_…"; source4/ldap_server/ldap_bind.c). Samba folds an unknown account
+ * and a wrong password into NT_STATUS_LOGON_FAILURE, so as not to tell which.
+ */
+const SAMBA_REASONS: ReadonlyMap<string, string> = new Map([
+  ['NT_STATUS_LOGON_FAILURE', 'the account does not exist or the password is wrong'],
+  ['NT_STATUS_NO_SUCH_USER', 'the account does not exist'],
+  ['NT_STATUS_WRONG_PASSWORD', 'the password is wrong'],
+  ['NT_STATUS_INVALID_LOGON_HOURS', 'the account may not log on at this time'],
+  ['NT_STATUS_INVALID_WORKSTATION', 'the account may not log on from this computer'],
+  ['NT_STATUS_PASSWORD_EXPIRED', "the account's password has expired"],
+  ['NT_STATUS_PASSWORD_MUST_CHANGE', "the account's password must be changed"],
+  ['NT_STATUS_ACCOUNT_DISABLED', 'the account is disabled'],
+  ['NT_STATUS_ACCOUNT_EXPIRED', 'the account has expired'],
+  ['NT_STATUS_ACCOUNT_LOCKED_OUT', 'the account is locked out'],
+]);
+
+/**
  * A DC's TCP payload at b[off .. end): reports it when it begins with a BindResponse that refuses
  * the bind. Anything else (other responses, a sealed message, part of one) is left.
  */
@@ -63,11 +82,12 @@ export function decodeLdapResponse(b: Uint8Array, off: number, end: number, pkt:
   const message = matched === null ? null : element(b, matched.end, op.end, true);
   const text = message !== null && message.tag === 0x04 ? derText(b, message, 200).trim() : '';
   const data = /\bdata ([0-9a-f]{3,4})\b/i.exec(text)?.[1].toLowerCase();
-  const reason = (data !== undefined && AD_REASONS.get(data)) || refusal.meaning;
+  const ntStatus = /\bNT_STATUS_[A-Z_]+/.exec(text)?.[0];
+  const reason = (data !== undefined && AD_REASONS.get(data)) || (ntStatus !== undefined && SAMBA_REASONS.get(ntStatus)) || refusal.meaning;
   diag.count('ldap_bind_errors');
   const subject = answerSubject(pkt, true);
   const { server: dc, client } = subject;
-  if (!firstOfKind(pkt, `ldap|${b[code.start]}|${data ?? ''}|${dc}|${client}`)) return;
+  if (!firstOfKind(pkt, `ldap|${b[code.start]}|${data ?? ntStatus ?? ''}|${dc}|${client}`)) return;
   diag.report(
     'ldap_bind_error',
     frame.origin,

@@ -54,6 +54,21 @@ describe('LDAP binds a domain controller refuses', () => {
     expect(diag.counters.get('ldap_bind_errors')).toBe(4);
   });
 
+  it("a Samba DC: its NT status is named, each kind once (it folds an unknown account and a wrong password into one)", () => {
+    const { reported, diag } = decodeAll([
+      fromDc(bindResponse(49, 'Simple Bind Failed: NT_STATUS_LOGON_FAILURE', false)),
+      fromDc(bindResponse(49, 'SASL:[GSS-SPNEGO]: NT_STATUS_ACCOUNT_LOCKED_OUT', false), 389, 2),
+      fromDc(bindResponse(49, 'Simple Bind Failed: NT_STATUS_LOGON_FAILURE', false), 389, 3),
+      fromDc(bindResponse(49, 'Simple Bind Failed: NT_STATUS_SOMETHING_NEW', false), 389, 4),
+    ]);
+    expect(reported?.examples.map((e) => e.detail)).toEqual([
+      'the DC 10.0.0.10 refused a bind from 10.0.0.20: invalidCredentials (49): the account does not exist or the password is wrong ("Simple Bind Failed: NT_STATUS_LOGON_FAILURE")',
+      'the DC 10.0.0.10 refused a bind from 10.0.0.20: invalidCredentials (49): the account is locked out ("SASL:[GSS-SPNEGO]: NT_STATUS_ACCOUNT_LOCKED_OUT")',
+      'the DC 10.0.0.10 refused a bind from 10.0.0.20: invalidCredentials (49): the DC did not accept the credentials ("Simple Bind Failed: NT_STATUS_SOMETHING_NEW")',
+    ]);
+    expect(diag.counters.get('ldap_bind_errors')).toBe(4);
+  });
+
   it('successful binds, steps of a SASL exchange, other responses and sealed messages are left alone', () => {
     const search = ber84(0x30, der(0x02, Uint8Array.of(4)), ber84(0x65, der(0x0a, Uint8Array.of(0)), der(0x04, new Uint8Array(0)), der(0x04, new Uint8Array(0))));
     const sealed = concat(Uint8Array.of(0, 0, 0, 40), new Uint8Array(40).fill(0x9c));
