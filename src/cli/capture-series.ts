@@ -19,7 +19,7 @@ import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { basename, dirname } from 'node:path';
 import type { FlowTable } from '../flows/table.js';
 import type { Flow } from '../flows/types.js';
-import { firstPacketMicros } from '../sources/capture-start.js';
+import { firstPacketMicros, lastPacketMicros } from '../sources/capture-start.js';
 import type { InputFormat } from '../sources/types.js';
 import type { InputFile } from './inputs.js';
 
@@ -67,18 +67,20 @@ export async function planReading(files: readonly InputFile[], inputFormat?: Inp
     });
   }
   const candidates = [...groups.values()].filter((g) => g.length >= 2).flat();
-  const first = new Map<number, number>();
+  const spans = new Map<number, { first: number; last: number | null }>();
   await forEachLimited(candidates, PEEK_CONCURRENCY, async (i) => {
-    const t = await peekFirstPacket(files[i].path);
-    if (t !== null) first.set(i, t);
+    const span = await peekSpan(files[i].path);
+    if (span !== null) spans.set(i, span);
   });
   const jobs: ReadJob[] = [];
   const inSeries = new Set<number>();
   for (const g of groups.values()) {
-    const timed = g.filter((i) => first.has(i)).sort((a, b) => first.get(a)! - first.get(b)! || a - b);
-    if (timed.length < 2) continue;
-    for (const i of timed) inSeries.add(i);
-    jobs.push({ files: timed, nextFirst: timed.map((_, k) => (k + 1 < timed.length ? first.get(timed[k + 1])! : null)) });
+    const timed = g.filter((i) => spans.has(i)).sort((a, b) => spans.get(a)!.first - spans.get(b)!.first || a - b);
+    for (const chain of chainsOf(timed, spans)) {
+      if (chain.length < 2) continue;
+      for (const i of chain) inSeries.add(i);
+      jobs.push({ files: chain, nextFirst: chain.map((_, k) => (k + 1 < chain.length ? spans.get(chain[k + 1])!.first : null)) });
+    }
   }
   files.forEach((_, i) => {
     if (!inSeries.has(i)) jobs.push(single(i));
@@ -88,19 +90,60 @@ export async function planReading(files: readonly InputFile[], inputFormat?: Inp
 }
 
 /**
- * The first packet time of a capture file, from its first bytes (of a gzip file, what they
- * decompress to); null when it is not one, or does not say.
+ * The files of one name group (in first-packet order) split into chains of files that follow each
+ * other. When every file's last packet time is known (pcapng), a file goes after the chain whose
+ * last file ended latest at or before its first packet: captures of the same time (two hosts at
+ * once) each make a chain of their own, and are read in parallel. Otherwise the group stays one
+ * chain, and the reader tells at each file whether the next one follows (CaptureSeries).
  */
-async function peekFirstPacket(path: string): Promise<number | null> {
+function chainsOf(timed: readonly number[], spans: ReadonlyMap<number, { first: number; last: number | null }>): number[][] {
+  if (timed.length < 2) return [timed.slice()];
+  if (timed.some((i) => spans.get(i)!.last === null)) return [timed.slice()];
+  const chains: number[][] = [];
+  for (const i of timed) {
+    const first = spans.get(i)!.first;
+    let best = -1;
+    let bestLast = -Infinity;
+    for (let c = 0; c < chains.length; c++) {
+      const last = spans.get(chains[c][chains[c].length - 1])!.last!;
+      if (last <= first && last > bestLast) {
+        best = c;
+        bestLast = last;
+      }
+    }
+    if (best >= 0) chains[best].push(i);
+    else chains.push([i]);
+  }
+  return chains;
+}
+
+/**
+ * The first packet time of a capture file, from its first bytes (of a gzip file, what they
+ * decompress to), and the last one from its last bytes when it is a pcapng file (null otherwise);
+ * null when the file is not a capture, or its first bytes do not say.
+ */
+async function peekSpan(path: string): Promise<{ first: number; last: number | null } | null> {
   let fh;
   try {
     fh = await open(path, 'r');
     const buf = Buffer.alloc(PEEK_BYTES);
     const { bytesRead } = await fh.read(buf, 0, PEEK_BYTES, 0);
     let head: Uint8Array = buf.subarray(0, bytesRead);
-    // A gzip stream cut short decompresses as far as it goes with a sync flush (no error).
-    if (head[0] === 0x1f && head[1] === 0x8b) head = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-    return firstPacketMicros(head);
+    if (head[0] === 0x1f && head[1] === 0x8b) {
+      // A gzip stream cut short decompresses as far as it goes with a sync flush (no error); its end cannot be read alone.
+      const first = firstPacketMicros(gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH }));
+      return first === null ? null : { first, last: null };
+    }
+    const first = firstPacketMicros(head);
+    if (first === null) return null;
+    const { size } = await fh.stat();
+    let tail: Uint8Array = head;
+    if (size > bytesRead) {
+      head = Buffer.from(head); // the tail is read into the same buffer
+      const { bytesRead: n } = await fh.read(buf, 0, PEEK_BYTES, size - PEEK_BYTES);
+      tail = buf.subarray(0, n);
+    }
+    return { first, last: lastPacketMicros(head, tail) };
   } catch {
     return null; // the reader will say what is wrong with the file
   } finally {

@@ -50,31 +50,73 @@ interface InterfaceTime {
   offsetSeconds: number;
 }
 
-function pcapngFirst(view: DataView): number | null {
-  if (view.byteLength < 12) return null;
-  const orderLE = view.getUint32(8, true) === BYTE_ORDER_MAGIC;
-  if (!orderLE && view.getUint32(8, false) !== BYTE_ORDER_MAGIC) return null;
+/** A pcapng file's first section, as far as its head shows it: byte order and the interfaces described before the first packet. */
+interface SectionHead {
+  le: boolean;
+  interfaces: InterfaceTime[];
+  /** Where the first packet block starts in the head, or -1 when the head holds none. */
+  firstPacketAt: number;
+}
+
+function pcapngSection(view: DataView): SectionHead | null {
+  if (view.byteLength < 12 || view.getUint32(0, false) !== BT_SHB) return null;
+  const le = view.getUint32(8, true) === BYTE_ORDER_MAGIC;
+  if (!le && view.getUint32(8, false) !== BYTE_ORDER_MAGIC) return null;
   const interfaces: InterfaceTime[] = [];
   let at = 0;
   while (at + 12 <= view.byteLength) {
-    const type = view.getUint32(at, orderLE);
-    const length = view.getUint32(at + 4, orderLE);
-    if (length < 12 || length % 4 !== 0 || at + length > view.byteLength) return null;
+    const type = view.getUint32(at, le);
+    const length = view.getUint32(at + 4, le);
+    if (length < 12 || length % 4 !== 0 || at + length > view.byteLength) break;
     if (type === BT_SHB && at > 0) return null; // a second section before any packet: not worth the guess
-    if (type === BT_IDB) interfaces.push(interfaceTime(view, at + 16, at + length - 4, orderLE));
-    else if (type === BT_EPB) {
-      if (length < 32) return null;
-      const iface = interfaces[view.getUint32(at + 8, orderLE)];
-      if (iface === undefined) return null;
-      const high = view.getUint32(at + 12, orderLE);
-      const low = view.getUint32(at + 16, orderLE);
-      try {
-        return toMicrosExact({ high, low }, iface.tsresol, iface.offsetSeconds);
-      } catch {
-        return null; // an if_tsresol the reader cannot represent either
-      }
-    } else if (type === BT_SPB || type === BT_PB) return null;
+    if (type === BT_IDB) interfaces.push(interfaceTime(view, at + 16, at + length - 4, le));
+    else if (type === BT_EPB || type === BT_SPB || type === BT_PB) return { le, interfaces, firstPacketAt: at };
     at += length;
+  }
+  return { le, interfaces, firstPacketAt: -1 };
+}
+
+/** The time of the Enhanced Packet Block at `at` (its length already checked); null when it cannot be told. */
+function epbTime(view: DataView, at: number, section: SectionHead): number | null {
+  const le = section.le;
+  if (view.getUint32(at, le) !== BT_EPB || view.getUint32(at + 4, le) < 32) return null;
+  const iface = section.interfaces[view.getUint32(at + 8, le)];
+  if (iface === undefined) return null;
+  try {
+    return toMicrosExact({ high: view.getUint32(at + 12, le), low: view.getUint32(at + 16, le) }, iface.tsresol, iface.offsetSeconds);
+  } catch {
+    return null; // an if_tsresol the reader cannot represent either
+  }
+}
+
+function pcapngFirst(view: DataView): number | null {
+  const section = pcapngSection(view);
+  if (section === null || section.firstPacketAt < 0) return null;
+  return epbTime(view, section.firstPacketAt, section);
+}
+
+/**
+ * The time of a pcapng file's last packet, from its first bytes (`head`, for the section's byte
+ * order and interfaces) and its last bytes (`tail`, ending where the file ends): blocks end with
+ * their length repeated (pcapng section 3.1), so they can be walked back from the end to the last
+ * Enhanced Packet Block. Null for a pcap (its records cannot be walked back), a file cut inside a
+ * block, a second section, or anything else that does not add up.
+ */
+export function lastPacketMicros(head: Uint8Array, tail: Uint8Array): number | null {
+  const section = pcapngSection(new DataView(head.buffer, head.byteOffset, head.length));
+  if (section === null) return null;
+  const view = new DataView(tail.buffer, tail.byteOffset, tail.length);
+  let end = tail.length;
+  while (end >= 12) {
+    const length = view.getUint32(end - 4, section.le);
+    if (length < 12 || length % 4 !== 0 || length > end) return null;
+    const at = end - length;
+    if (view.getUint32(at + 4, section.le) !== length) return null;
+    const type = view.getUint32(at, section.le);
+    if (type === BT_EPB) return epbTime(view, at, section);
+    // A section or interface the head did not describe; a packet without a time, later than the last that has one.
+    if (type === BT_SHB || type === BT_IDB || type === BT_SPB || type === BT_PB) return null;
+    end = at;
   }
   return null;
 }

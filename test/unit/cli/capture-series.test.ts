@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planReading, seriesKey } from '../../../src/cli/capture-series.js';
 import type { InputFile } from '../../../src/cli/inputs.js';
 import { writePcap } from '../../support/pcap-writer.js';
+import { PcapngWriter } from '../../support/pcapng-writer.js';
 import { mulberry32 } from '../../support/rng.js';
 
 const T = 1_714_557_600_000_000;
@@ -55,6 +56,29 @@ describe('planReading', () => {
     expect(jobs.map((j) => j.files)).toEqual([[2, 3, 0], [1], [4], [5], [6], [7]]);
     expect(jobs[0].nextFirst).toEqual([T + 10_000_000, T + 20_000_000, null]);
     expect(jobs.slice(1).every((j) => j.nextFirst.length === 1 && j.nextFirst[0] === null)).toBe(true);
+  });
+
+  it('splits pcapng files by their last packet time: two hosts capturing at once make two series, read apart', async () => {
+    const pcapng = async (name: string, from: number, to: number): Promise<InputFile> => {
+      const w = new PcapngWriter().shb('le').idb({ linkType: 1 });
+      for (let t = from; t <= to; t += 1_000_000) w.epb({ interfaceId: 0, tsMicros: t, data: new Uint8Array(60) });
+      const bytes = w.isb(0).finish();
+      const path = join(dir, name);
+      await writeFile(path, bytes);
+      return { path, size: bytes.length };
+    };
+    const S = 1_000_000;
+    // Host 1's ring (h1_*) and host 2's (h2_*) cover the same minutes; their names differ only in digits.
+    const files = [
+      await pcapng('h1_00001.pcapng', T, T + 59 * S),
+      await pcapng('h1_00002.pcapng', T + 60 * S, T + 119 * S),
+      await pcapng('h2_00001.pcapng', T + 2 * S, T + 61 * S),
+      await pcapng('h2_00002.pcapng', T + 62 * S, T + 121 * S),
+      await pcapng('h3_00001.pcapng', T + 30 * S, T + 40 * S), // a third host, one file
+    ];
+    const jobs = await planReading(files);
+    expect(jobs.map((j) => j.files)).toEqual([[0, 1], [2, 3], [4]]);
+    expect(jobs[0].nextFirst).toEqual([T + 60 * S, null]);
   });
 
   it('makes no series when the input format is forced to a log format, nor of standard input', async () => {

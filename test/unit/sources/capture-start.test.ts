@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstPacketMicros } from '../../../src/sources/capture-start.js';
+import { firstPacketMicros, lastPacketMicros } from '../../../src/sources/capture-start.js';
 import { writePcap } from '../../support/pcap-writer.js';
 import { PcapngWriter } from '../../support/pcapng-writer.js';
 
@@ -42,5 +42,30 @@ describe('firstPacketMicros', () => {
     const big = new PcapngWriter().shb('le').idb({ linkType: 1 }).epb({ interfaceId: 0, tsMicros: T, data: new Uint8Array(9000) }).finish();
     expect(firstPacketMicros(big.subarray(0, 4096))).toBeNull();
     expect(firstPacketMicros(big)).toBe(T);
+  });
+});
+
+describe('lastPacketMicros', () => {
+  const build = (order: 'le' | 'be', end: (w: PcapngWriter) => PcapngWriter) =>
+    end(new PcapngWriter().shb(order).idb({ linkType: 1, tsresol: 9 }).epb({ interfaceId: 0, tsMicros: T, data: FRAME }).epb({ interfaceId: 0, tsMicros: T + 7, data: new Uint8Array(61) })).finish();
+
+  it("walks a pcapng file back from its end to the last packet's time, past statistics and name blocks", () => {
+    for (const order of ['le', 'be'] as const) {
+      const file = build(order, (w) => w.nrb([10, 0, 0, 10], 'dc01').isb(0));
+      expect(lastPacketMicros(file, file)).toBe(T + 7);
+      // Only the file's last bytes are needed (and its head, for the interfaces).
+      expect(lastPacketMicros(file.subarray(0, 60), file.subarray(file.length - 160))).toBe(T + 7);
+    }
+  });
+
+  it('gives null when the end does not add up: a cut file, a packet without a time last, a pcap', () => {
+    const file = build('le', (w) => w);
+    expect(lastPacketMicros(file, file.subarray(0, file.length - 2))).toBeNull();
+    const simpleLast = build('le', (w) => w.spb(FRAME));
+    expect(lastPacketMicros(simpleLast, simpleLast)).toBeNull();
+    const pcap = writePcap({ byteOrder: 'le', linkType: 1, records: [{ tsMicros: T, data: FRAME }] });
+    expect(lastPacketMicros(pcap, pcap)).toBeNull();
+    const noPacket = new PcapngWriter().shb('le').idb({ linkType: 1 }).finish();
+    expect(lastPacketMicros(noPacket, noPacket)).toBeNull();
   });
 });
