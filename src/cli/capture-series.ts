@@ -13,6 +13,9 @@
  * than the last packet of the one before: two captures of the same time (two hosts at once) never
  * continue each other, since one connection would then be counted twice. Everything else is read
  * file by file, as before.
+ *
+ * Every reader (flows, the main thread and the reading threads of analyze and roles) goes through
+ * the files the same way, job by job: {@link planReading}, then {@link readInTurn}.
  */
 import { open } from 'node:fs/promises';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
@@ -20,8 +23,9 @@ import { basename, dirname } from 'node:path';
 import type { FlowTable } from '../flows/table.js';
 import type { Flow } from '../flows/types.js';
 import { firstPacketMicros, lastPacketMicros } from '../sources/capture-start.js';
-import type { InputFormat } from '../sources/types.js';
+import type { ByteInput, InputFormat } from '../sources/types.js';
 import type { InputFile } from './inputs.js';
+import { dropOpened, openAhead } from './read.js';
 
 /** Files one reader reads in turn: a capture series, or a single file. */
 export interface ReadJob {
@@ -184,4 +188,45 @@ export class CaptureSeries {
     this.table = null;
     t?.flush();
   }
+}
+
+/**
+ * Reads the files of the jobs `next` gives (jobs.length or more: none left), one at a time, each
+ * opened while the one before is read (see {@link openAhead}), so a reader never waits for a file
+ * to open. The files of one job (a rotating capture) share a {@link CaptureSeries}. Stops before
+ * the next file once `stop` says so, closing the file opened ahead.
+ */
+export async function readInTurn(
+  files: InputFile[],
+  jobs: readonly ReadJob[],
+  next: () => number,
+  read: (index: number, opened: Promise<ByteInput> | null, series: CaptureSeries | undefined) => Promise<void>,
+  stop: () => boolean = () => false,
+): Promise<void> {
+  let job = next();
+  let pos = 0;
+  let opened = job < jobs.length ? openAhead(files[jobs[job].files[0]]) : null;
+  let series = new CaptureSeries();
+  while (job < jobs.length && !stop()) {
+    const { files: indexes, nextFirst } = jobs[job];
+    // The file after this one: the next of this job, or the first of the next job (claimed now).
+    let followingJob = job;
+    let followingPos = pos + 1;
+    if (followingPos >= indexes.length) {
+      followingJob = next();
+      followingPos = 0;
+    }
+    const current = opened;
+    opened = followingJob < jobs.length ? openAhead(files[jobs[followingJob].files[followingPos]]) : null;
+    series.nextFirst = nextFirst[pos];
+    await read(indexes[pos], current, indexes.length > 1 ? series : undefined);
+    if (followingJob !== job) {
+      series.end();
+      series = new CaptureSeries();
+    }
+    job = followingJob;
+    pos = followingPos;
+  }
+  series.end();
+  dropOpened(opened);
 }

@@ -5,9 +5,9 @@ import { packageRoot } from '../common/package-root.js';
 import { FlowSummary, type FlowSummaryTransfer } from '../flows/summary.js';
 import type { InputFile } from './inputs.js';
 import type { ProgressState } from './progress.js';
-import { openAhead, dropOpened, readOneFile, type FileReadResult, type ReadOptions } from './read.js';
+import { readOneFile, type FileReadResult, type ReadOptions } from './read.js';
 import type { ByteInput } from '../sources/types.js';
-import { CaptureSeries, planReading, type ReadJob } from './capture-series.js';
+import { planReading, readInTurn, type CaptureSeries, type ReadJob } from './capture-series.js';
 
 /** The whole input folded into one summary, with its data quality and per-file results. */
 export interface Collected {
@@ -49,47 +49,6 @@ export interface WorkerData {
  */
 export function claimJob(next: Int32Array): number {
   return Atomics.add(next, 0, 1);
-}
-
-/**
- * Reads the files of the jobs `next` gives (jobs.length or more: none left), one at a time, each
- * opened while the one before is read (see {@link openAhead}), so a reader never waits for a file
- * to open. The files of one job (a rotating capture) share a {@link CaptureSeries}. Stops before
- * the next file once `stop` says so, closing the file opened ahead.
- */
-export async function readInTurn(
-  files: InputFile[],
-  jobs: readonly ReadJob[],
-  next: () => number,
-  read: (index: number, opened: Promise<ByteInput> | null, series: CaptureSeries | undefined) => Promise<void>,
-  stop: () => boolean = () => false,
-): Promise<void> {
-  let job = next();
-  let pos = 0;
-  let opened = job < jobs.length ? openAhead(files[jobs[job].files[0]]) : null;
-  let series = new CaptureSeries();
-  while (job < jobs.length && !stop()) {
-    const { files: indexes, nextFirst } = jobs[job];
-    // The file after this one: the next of this job, or the first of the next job (claimed now).
-    let followingJob = job;
-    let followingPos = pos + 1;
-    if (followingPos >= indexes.length) {
-      followingJob = next();
-      followingPos = 0;
-    }
-    const current = opened;
-    opened = followingJob < jobs.length ? openAhead(files[jobs[followingJob].files[followingPos]]) : null;
-    series.nextFirst = nextFirst[pos];
-    await read(indexes[pos], current, indexes.length > 1 ? series : undefined);
-    if (followingJob !== job) {
-      series.end();
-      series = new CaptureSeries();
-    }
-    job = followingJob;
-    pos = followingPos;
-  }
-  series.end();
-  dropOpened(opened);
 }
 
 /**

@@ -238,14 +238,12 @@ export async function runFlows(inputs: string[], f: FlowsFlags, con: Console = p
   bar?.start();
   const results: FileReadResult[] = [];
   // The files of a rotating capture in time order, through one flow table (capture-series.ts).
-  const { planReading, CaptureSeries } = await import('./capture-series.js');
-  const reading = (await planReading(files, read.inputFormat)).flatMap((job) => {
-    const series = job.files.length > 1 ? new CaptureSeries() : undefined;
-    return job.files.map((index, k) => ({ file: files[index], series, nextFirst: job.nextFirst[k], last: k === job.files.length - 1 }));
-  });
+  const { planReading, readInTurn } = await import('./capture-series.js');
+  const jobs = await planReading(files, read.inputFormat);
+  let nextJob = 0;
   try {
-    for (const { file, series, nextFirst, last } of reading) {
-      if (series) series.nextFirst = nextFirst;
+    await readInTurn(files, jobs, () => nextJob++, async (index, opened, series) => {
+      const file = files[index];
       const diag = new DiagnosticSink();
       const base = progress.bytesDone;
       let input: { bytesConsumed(): number } | null = null;
@@ -261,10 +259,9 @@ export async function runFlows(inputs: string[], f: FlowsFlags, con: Console = p
             if (wanted === null || wanted(fl)) write(fl);
           },
           (i) => (input = i),
-          undefined,
+          opened ?? undefined,
           series,
         );
-        if (last) series?.end();
       } finally {
         clearInterval(tick);
       }
@@ -274,8 +271,7 @@ export async function runFlows(inputs: string[], f: FlowsFlags, con: Console = p
       bar?.clear();
       out.flush();
       if (!f.quiet || diag.failedFiles.length > 0) reportFileProblems(con, r, diag.toDataQuality());
-      if (out.closedPipe) break;
-    }
+    }, () => out.closedPipe);
   } finally {
     bar?.stop();
     if (!headerWritten && !nothingRead(results)) writeHeader();

@@ -5,6 +5,7 @@
  * `--since` / `--until`, the files of the other hours hold no flow in the window: they are left out
  * before anything is opened instead of being read for nothing.
  */
+import { civilToMillis, daysInMonth } from '../sources/flowlog-time.js';
 import type { InputFile } from './inputs.js';
 
 /** `y=YYYY/m=MM/d=DD/h=HH` as folders (either slash). */
@@ -21,11 +22,8 @@ export function hourOfPath(path: string): number | null {
   const m = HOURLY_FOLDERS.exec(path);
   if (!m) return null;
   const [y, mo, d, h] = m.slice(1).map(Number);
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23) return null;
-  const ms = Date.UTC(y, mo - 1, d, h);
-  // Date.UTC rolls 2024-02-31 over into March: such a path names no hour.
-  if (new Date(ms).getUTCDate() !== d) return null;
-  return ms * 1000;
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23) return null;
+  return civilToMillis(y, mo, d, h, 0, 0) * 1000;
 }
 
 /**

@@ -119,14 +119,16 @@ export async function readOneFile(
     const format = opts.inputFormat ?? sniffFormat(input.head);
     if (format !== 'pcap' && format !== 'pcapng') series?.end();
     if (format === 'pcap' || format === 'pcapng') {
+      const newTable = (onFlow: (flow: Flow) => void) =>
+        new FlowTable({ onFlow, diag, timeouts: opts.timeouts, maxFlows: opts.maxFlows, orderedFlush: opts.orderedFlows !== false });
       let table: FlowTable;
       if (series) {
         series.route = emit;
         if (series.table && series.lastFile !== null) result.continues = series.lastFile;
-        table = series.table ?? new FlowTable({ onFlow: (flow) => series.route(flow), diag, timeouts: opts.timeouts, maxFlows: opts.maxFlows, orderedFlush: opts.orderedFlows !== false });
+        table = series.table ?? newTable((flow) => series.route(flow));
         series.table = null;
       } else {
-        table = new FlowTable({ onFlow: emit, diag, timeouts: opts.timeouts, maxFlows: opts.maxFlows, orderedFlush: opts.orderedFlows !== false });
+        table = newTable(emit);
       }
       table.setFile(file.path, diag);
       try {

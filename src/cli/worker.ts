@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FlowSummary, transferList } from '../flows/summary.js';
-import { claimJob, readInTurn, readIntoSummary, type WorkerData, type WorkerMessage } from './collect.js';
+import { readInTurn } from './capture-series.js';
+import { claimJob, readIntoSummary, type WorkerData, type WorkerMessage } from './collect.js';
 
 /**
  * A reading thread: claims jobs (a file, or the files of a rotating capture) one at a time from the counter it shares with the other readers
