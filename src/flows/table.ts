@@ -853,6 +853,19 @@ export class FlowTable {
       reason,
       observedBy: 'packets',
       evidence: { file: rec.file, frame: rec.frame },
+      // Every optional field, present or not: flows of one shape keep the code that reads them
+      // (the summary's fold, the writers) to one hidden class, where a shape per combination of
+      // optional fields made it megamorphic and deoptimised it again and again (~3 % of a large
+      // capture's CPU time). JSON leaves undefined fields out, as before.
+      service: undefined,
+      synCount: undefined,
+      icmp: undefined,
+      sni: undefined,
+      httpHost: undefined,
+      dns: undefined,
+      epmPorts: undefined,
+      proxy: undefined,
+      log: undefined,
     };
     if (rec.service !== '') flow.service = rec.service;
     if (proto === 'tcp' && rec.synCount > 0) flow.synCount = rec.synCount;
