@@ -6,6 +6,7 @@ import { ALL_CONDITIONS } from '../catalog/types.js';
 import type { DataQuality } from '../common/diagnostics.js';
 import type { DnsLookupStats, FlowSummaryData } from '../flows/summary-types.js';
 import { hostsWithRoles } from '../roles/host-map.js';
+import { connectCandidatesHint } from '../roles/render.js';
 import type { HostInfo, RoleMap, RoleSource } from '../roles/types.js';
 import { evaluateAudit } from './evaluate.js';
 import { compareAddresses, compareStatus, STATUS_ORDER } from './order.js';
@@ -115,6 +116,21 @@ export function computeVerdict(
   };
 }
 
+/**
+ * Why nothing was judged, when it is for want of a Connect server though domain controllers were
+ * found, and what to do: the hosts without a role that talk LDAP or Kerberos to the DCs (the role
+ * assigner's candidates, RoleMap.connectCandidates), with the --role that makes one of them the
+ * Connect server. Null in any other case.
+ */
+function connectServerHint(roles: RoleMap): string | null {
+  if (!roles.connectCandidates) return null;
+  const dcs = hostsWithRoles(roles).filter((h) => h.roles.some((r) => r.role === 'dc')).length;
+  return (
+    `${plural(dcs, 'domain controller', 'domain controllers')} found, but no Connect server, from which the required rules start; ` +
+    connectCandidatesHint(roles.connectCandidates)
+  );
+}
+
 /** Process exit code for a result: 1 when the verdict fails, else 0 (2 is the CLI's, for usage errors). */
 export function exitCodeFor(result: AuditResult): 0 | 1 {
   return result.verdict.status === 'fail' ? 1 : 0;
@@ -217,6 +233,10 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   const evaluated = evaluateAudit(summary, roles, { catalog, features, observedHosts: args.observedHosts, snappedFrames });
   tieAnswersToFindings(evaluated.findings, args.dataQuality);
   const verdict = computeVerdict(evaluated.findings, evaluated.unexpected_total, args.failOn);
+  if (verdict.status === 'pass' && verdict.counts['not-applicable'] === evaluated.findings.length) {
+    const hint = connectServerHint(roles);
+    if (hint !== null) verdict.summary = `PASS (nothing judged): ${hint}`;
+  }
   const oneWay = args.dataQuality.counters.flows_one_way ?? 0;
   // A capture that lacks one direction makes requests look unanswered: said before anyone acts on a failure.
   if (oneWay > 0) verdict.summary += `; the capture lacks the answers of ${plural(oneWay, 'TCP connection', 'TCP connections')} (one direction only, see the report)`;

@@ -29,6 +29,8 @@ export const MAX_NAMES_PER_HOST = 8;
 
 /** Completed LDAP flows a host needs before the weakest connect-server rule considers it. */
 export const MIN_LDAP_FLOWS_FOR_WEAK_CONNECT = 3;
+/** Hosts named as the Connect server there may be, when none was found (RoleMap.connectCandidates). */
+const MAX_CONNECT_CANDIDATES = 3;
 
 export interface AssignOptions {
   catalog: Catalog;
@@ -209,7 +211,11 @@ export function assignRoles(summary: FlowSummaryData, opts: AssignOptions): Role
     const id = a.idOfMaybe(address);
     return id === undefined ? undefined : (withRoles.get(id) ?? hostFor(id, []));
   };
-  return { hosts: new LazyHostMap([...withRoles.values()], everyHost, peek) };
+  const map: RoleMap = { hosts: new LazyHostMap([...withRoles.values()], everyHost, peek) };
+  // Later rules (users ...) may have given a candidate a role since.
+  const candidates = a.connectCandidates.filter((c) => !withRoles.has(c.id));
+  if (candidates.length > 0) map.connectCandidates = candidates.map((c) => ({ address: a.addresses[c.id], flows: c.flows }));
+  return map;
 }
 
 /**
@@ -233,6 +239,8 @@ class Assigner {
   private readonly scope: Uint8Array;
   /** Roles any address holds (mask). */
   private presentRoles = 0;
+  /** Set by inferConnectServer when it finds none (see RoleMap.connectCandidates), by id. */
+  connectCandidates: { id: number; flows: number }[] = [];
   /** Ids holding a role, in the order they got their first one. */
   private readonly withAnyRole: number[] = [];
   /** Originators of pairs to port 5671 (AMQP), gathered by inferServers for inferHealthAgent. */
@@ -553,6 +561,9 @@ class Assigner {
     }
     const strong: Candidate[] = [];
     const weak: Candidate[] = [];
+    // The clients with the most LDAP and Kerberos flows to the DCs, for the hint when no rule names
+    // a Connect server (see keepBusiest).
+    const busiest: { id: number; flows: number }[] = [];
     const dcBit = roleBit('dc');
     const cloudBit = roleBit('azure-ad');
     const { start, items } = this.index.byOrig;
@@ -560,6 +571,7 @@ class Assigner {
       if ((this.roleBits[id] & dcBit) !== 0) continue;
       let ldapFlows = 0;
       let ldapCompleted = 0;
+      let dcFlows = 0;
       let toDc = false;
       let toCloud = false;
       let toOtherHttps = false;
@@ -568,6 +580,7 @@ class Assigner {
         const p = port[i];
         if ((p === 389 || p === 88) && proto[i] !== PROTO_ICMP && (this.roleBits[resp[i]] & dcBit) !== 0) {
           toDc = true;
+          dcFlows += flows[i];
           if (p === 389) {
             ldapFlows += flows[i];
             ldapCompleted += completed[i];
@@ -577,6 +590,7 @@ class Assigner {
           else toOtherHttps = true;
         }
       }
+      if (toDc) this.keepBusiest(busiest, id, dcFlows);
       // Parsing an address (for its scope) costs more than the tally: only for hosts that qualify.
       if (toDc && toCloud) {
         if (this.canInfer(id)) strong.push({ id, ldapFlows, ldapCompleted });
@@ -598,6 +612,10 @@ class Assigner {
       }
       return;
     }
+    if (weak.length === 0) {
+      this.connectCandidates = busiest;
+      return;
+    }
     for (const c of topBy(weak, (x) => x.ldapCompleted)) {
       const d = this.connectDetail(c.id);
       this.infer(
@@ -607,6 +625,21 @@ class Assigner {
         `most completed LDAP flows to a DC (${c.ldapCompleted}, to ${joinWords(d.dcs.slice(0, 3))}) and HTTPS 443 to public addresses (${joinWords(d.publicHttps.slice(0, 3))}); no Entra ID name was seen to confirm`,
       );
     }
+  }
+
+  /**
+   * Keeps in `top` the MAX_CONNECT_CANDIDATES hosts with the most flows seen so far, ties in the
+   * text order of their addresses (a total order, so whichever thread read which file, the same
+   * hosts). A DC's clients run to tens of thousands with the same few flows each: only a host that
+   * beats the last one kept costs more than a comparison, and no address is parsed.
+   */
+  private keepBusiest(top: { id: number; flows: number }[], id: number, flows: number): void {
+    const before = (x: { id: number; flows: number }) => flows > x.flows || (flows === x.flows && this.addresses[id] < this.addresses[x.id]);
+    if (top.length === MAX_CONNECT_CANDIDATES && !before(top[top.length - 1])) return;
+    let at = top.length;
+    while (at > 0 && before(top[at - 1])) at--;
+    top.splice(at, 0, { id, flows });
+    if (top.length > MAX_CONNECT_CANDIDATES) top.pop();
   }
 
   /** The hosts a connect-server candidate talks to, distinct, in address order (for the sentence saying why). */

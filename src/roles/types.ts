@@ -25,6 +25,20 @@ export interface HostInfo {
 /** The result of role assignment: every address seen (or listed in the inventory) with its roles. */
 export interface RoleMap {
   hosts: Map<string, HostInfo>;
+  /**
+   * When domain controllers were found but no Connect server: the hosts without a role that talk
+   * LDAP or Kerberos to them, busiest first (at most three), with those flows. A hint for the user
+   * to confirm (every domain member talks to its DCs), not a role: the flow logs of a DC subnet
+   * and a DC's own firewall log never show the Connect server's HTTPS to Entra ID.
+   */
+  connectCandidates?: ConnectCandidate[];
+}
+
+/** A host that may be the Connect server (see RoleMap.connectCandidates). */
+export interface ConnectCandidate {
+  address: string;
+  /** Its LDAP and Kerberos flows to the dc hosts. */
+  flows: number;
 }
 
 /** An inventory entry: a role and what matches it. */

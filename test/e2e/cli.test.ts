@@ -31,6 +31,20 @@ describe('flowaudit analyze', () => {
     expect(readdirSync(out).sort()).toEqual(['report.csv', 'report.html', 'report.json', 'report.md']);
   });
 
+  it("a DC's own logs without an inventory: nothing judged, and the verdict names the likely Connect server and the --role to give", () => {
+    const out = tmp();
+    const r = run(['analyze', fixture('logs'), '--out', out, '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe(
+      'PASS (nothing judged): 2 domain controllers found, but no Connect server, from which the required rules start; ' +
+        'if it is 10.0.0.20 (16 LDAP and Kerberos flows to the DCs), say so: --role 10.0.0.20=connect (or in an inventory)',
+    );
+    // Given that way, it is audited.
+    const again = run(['analyze', fixture('logs'), '--role', '10.0.0.20=connect', '--out', out, '--format', 'json']);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toMatch(/^FAIL: /);
+  });
+
   it('fails when LDAP is dropped: exit 1, the blocked flow named first with its evidence', () => {
     const out = tmp();
     const r = run(['analyze', fixture('ldap-dropped.pcapng'), '--inventory', fixture('inventory.yaml'), '--out', out, '--format', 'json,md']);

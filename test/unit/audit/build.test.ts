@@ -99,6 +99,16 @@ describe('buildAuditResult: verdict and exit code', () => {
     expect(r.verdict.summary).toMatch(/^PASS \(nothing judged\)/);
   });
 
+  it('when nothing is judged for want of a Connect server, names the hosts that may be it and the --role to give', () => {
+    const r = build({ roles: { ...roles({ [DC1]: ['dc'] }), connectCandidates: [{ address: '10.0.0.20', flows: 16 }] } });
+    expect(r.verdict.status).toBe('pass');
+    expect(r.verdict.summary).toBe(
+      'PASS (nothing judged): 1 domain controller found, but no Connect server, from which the required rules start; ' +
+        'if it is 10.0.0.20 (16 LDAP and Kerberos flows to the DCs), say so: --role 10.0.0.20=connect (or in an inventory)',
+    );
+    expect(exitCodeFor(r)).toBe(0);
+  });
+
   it('a condition turned on makes its rule count', () => {
     const r = build({ summary: healthy, features: new Set(['ldaps']) });
     expect(r.features).toEqual(['ldaps']);

@@ -241,6 +241,50 @@ describe('inference from behaviour', () => {
     expect(rolesOf(map, '10.0.0.31')).toEqual([]);
   });
 
+  describe('no Connect server found, DCs found: its likely hosts are named for the user to confirm', () => {
+    // A DC subnet's flow log: the DC answers its clients; nobody's HTTPS to Entra ID is in it.
+    const dcSide = () =>
+      new SummaryBuilder()
+        .pair('10.0.0.20', '10.0.0.10', 'tcp', 389, { flows: 30 })
+        .pair('10.0.0.20', '10.0.0.10', 'udp', 88, { flows: 5 })
+        .pair('10.0.0.31', '10.0.0.10', 'tcp', 389, { flows: 4 })
+        .pair('10.0.0.5', '10.0.0.10', 'tcp', 88, { flows: 4 })
+        .pair('10.0.0.32', '10.0.0.10', 'tcp', 389, { flows: 4 })
+        .pair('10.0.0.40', '10.0.0.10', 'tcp', 389)
+        .pair('10.0.0.20', '10.0.0.10', 'tcp', 135, { flows: 2 })
+        .pair('10.0.0.31', '10.0.0.10', 'tcp', 445, { flows: 2 });
+
+    it('the busiest LDAP and Kerberos clients of the DCs, three at most, ties in address text order', () => {
+      const map = assignRoles(dcSide().build(), { catalog });
+      expect(roleNames(map, '10.0.0.10')).toEqual(['dc']);
+      expect(rolesOf(map, '10.0.0.20')).toEqual([]);
+      expect(map.connectCandidates).toEqual([
+        { address: '10.0.0.20', flows: 35 },
+        { address: '10.0.0.31', flows: 4 },
+        { address: '10.0.0.32', flows: 4 },
+      ]);
+    });
+
+    it('the same whatever the order of the pairs (threads merge their tables in any order)', () => {
+      const s = dcSide().build();
+      const reversed = { ...s, pairs: s.pairs.slice().reverse() };
+      expect(assignRoles(reversed, { catalog }).connectCandidates).toEqual(assignRoles(s, { catalog }).connectCandidates);
+    });
+
+    it('none once a Connect server is known: inferred, from the inventory, or from --role', () => {
+      expect(assignRoles(healthySync().build(), { catalog }).connectCandidates).toBeUndefined();
+      const cli = assignRoles(dcSide().build(), { catalog, cliRoles: parseRoleFlag('10.0.0.20=connect') });
+      expect(cli.connectCandidates).toBeUndefined();
+      const inv = parseInventory('roles:\n  connect: [10.0.0.99]\n', 'inv.yaml');
+      expect(assignRoles(dcSide().build(), { catalog, inventory: inv }).connectCandidates).toBeUndefined();
+    });
+
+    it('none without a DC', () => {
+      const s = new SummaryBuilder().pair('10.0.0.20', '10.0.0.10', 'tcp', 389, { flows: 3 }).build();
+      expect(assignRoles(s, { catalog }).connectCandidates).toBeUndefined();
+    });
+  });
+
   it('federation: WAP answering 443 and 49443 and forwarding to AD FS; its clients are users', () => {
     const s = new SummaryBuilder()
       .pair('198.51.100.7', '10.0.2.30', 'tcp', 443, { flows: 10 })

@@ -95,6 +95,23 @@ describe('renderRoles', () => {
     expect(renderRoles(map, 'table')).not.toMatch(/[\x1b\x07]/);
   });
 
+  it('without a Connect server, the hosts that may be it and the --role that says so, in every format', () => {
+    const map: RoleMap = {
+      hosts: new Map([['10.0.0.10', { address: '10.0.0.10', names: [], roles: [{ role: 'dc', source: 'inferred', confidence: 'medium', why: 'answers LDAP' }] }]]),
+      connectCandidates: [
+        { address: '10.0.0.20', flows: 35 },
+        { address: '10.0.0.31', flows: 4 },
+      ],
+    };
+    const hint = 'No Connect server found: if it is one of 10.0.0.20 (35 LDAP and Kerberos flows to the DCs), 10.0.0.31 (4), say so: --role ADDRESS=connect (or in an inventory).';
+    expect(renderRoles(map, 'table')).toContain(hint);
+    expect(renderRoles(map, 'md')).toContain(hint);
+    expect(JSON.parse(renderRoles(map, 'json')).connect_candidates).toEqual(map.connectCandidates);
+    const one = renderRoles({ ...map, connectCandidates: [{ address: '10.0.0.20', flows: 1 }] }, 'table');
+    expect(one).toContain('No Connect server found: if it is 10.0.0.20 (1 LDAP or Kerberos flow to the DCs), say so: --role 10.0.0.20=connect (or in an inventory).');
+    expect(renderRoles(federationMap(), 'table')).not.toContain('No Connect server found');
+  });
+
   it('json lists every host with its evidence', () => {
     const back = JSON.parse(renderRoles(federationMap(), 'json'));
     const wap = back.hosts.find((h: { address: string }) => h.address === '10.0.2.30');
