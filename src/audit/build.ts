@@ -230,12 +230,17 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   // Lookups to a DNS server whose answers the capture lacks are not failures (see one-way.ts).
   const summary = withOneWayDns(args.summary);
   const snappedFrames = args.dataQuality.counters.frames_snapped ?? 0;
-  const evaluated = evaluateAudit(summary, roles, { catalog, features, observedHosts: args.observedHosts, snappedFrames });
+  const captureFilters = [...new Set(args.inputs.flatMap((i) => i.capture_filters ?? []))];
+  const evaluated = evaluateAudit(summary, roles, { catalog, features, observedHosts: args.observedHosts, snappedFrames, captureFilters });
   tieAnswersToFindings(evaluated.findings, args.dataQuality);
   const verdict = computeVerdict(evaluated.findings, evaluated.unexpected_total, args.failOn);
   if (verdict.status === 'pass' && verdict.counts['not-applicable'] === evaluated.findings.length) {
     const hint = connectServerHint(roles);
     if (hint !== null) verdict.summary = `PASS (nothing judged): ${hint}`;
+  }
+  // A filter at capture time leaves out traffic for good: said before anyone opens a firewall for it.
+  if (captureFilters.length > 0 && verdict.counts.missing > 0) {
+    verdict.summary += `; the capture was taken with a capture filter (${captureFilters.join('; ')}): traffic it left out reads as missing`;
   }
   const oneWay = args.dataQuality.counters.flows_one_way ?? 0;
   // A capture that lacks one direction makes requests look unanswered: said before anyone acts on a failure.

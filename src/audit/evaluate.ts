@@ -467,7 +467,13 @@ class Evaluator {
 
   private missingHints(rule: CatalogRule, src: string | null, dst: string | null): string[] {
     const hints: string[] = [];
-    if (this.idx.fromCapture(src, dst)) hints.push(CAPTURE_BLIND_SPOT);
+    if (this.idx.fromCapture(src, dst)) {
+      const filters = this.idx.opts.captureFilters ?? [];
+      if (filters.length > 0) {
+        hints.push(`the capture was taken with a capture filter (${filters.join('; ')}): traffic it left out was never captured`);
+      }
+      hints.push(CAPTURE_BLIND_SPOT);
+    }
     if (src !== null && !this.idx.hostFlows.has(src)) {
       hints.push(`the data holds no traffic of ${src} at all: was the capture or log taken where its traffic passes?`);
     }

@@ -115,6 +115,8 @@ export interface InputInfo {
   complete: boolean;
   /** A file of a rotating capture read as one: the file before it, whose connections went on into this one. */
   continues?: string;
+  /** pcapng: the capture filters the file was captured with (if_filter); what they left out was never captured. */
+  capture_filters?: string[];
 }
 
 export interface AuditOptions {
@@ -133,6 +135,11 @@ export interface AuditOptions {
    * names past the cut were not read, which a finding about a role no name identified says.
    */
   snappedFrames?: number;
+  /**
+   * The capture filters the captures among the inputs were taken with (InputInfo.capture_filters):
+   * a required flow missing from such a capture may simply lie outside the filter.
+   */
+  captureFilters?: readonly string[];
 }
 
 /** Everything the renderers need; `report.json` is this object (plus the schema tag). */

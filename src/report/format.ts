@@ -82,6 +82,9 @@ export function formatBytes(n: number): string {
 }
 
 /** A rotating capture read as one (cli/capture-series.ts): its first and last file in time order. */
+/** Said of a capture taken with a capture filter (InputInfo.capture_filters), after the filters. */
+export const CAPTURE_FILTER_NOTE = 'what it left out was never captured, so a required flow outside it reads as missing here; the findings name the filter.';
+
 export interface RotatingCapture {
   first: string;
   last: string;

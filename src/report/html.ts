@@ -14,7 +14,7 @@ import { ALL_ROLES, type Role } from '../catalog/types.js';
 import { formatCount } from '../common/count.js';
 import { formatIsoMicros } from '../common/time.js';
 import { escapeHtml, toSingleLine } from './escape.js';
-import { dataDiagnostics, formatBytes, formatConnStates, formatEvidencePlace, formatTime, formatWindow, groupFlowsNote, rotatingCaptures, serverAnswers } from './format.js';
+import { CAPTURE_FILTER_NOTE, dataDiagnostics, formatBytes, formatConnStates, formatEvidencePlace, formatTime, formatWindow, groupFlowsNote, rotatingCaptures, serverAnswers } from './format.js';
 import { REPORT_CSS, REPORT_SCRIPT } from './html-assets.js';
 import { renderHostBarsSvg } from './svg/host-bars.js';
 import { renderOutcomeLegend, renderStatusLegend } from './svg/legend.js';
@@ -271,6 +271,10 @@ function renderInputs(result: AuditResult): string {
     `<div class="table-wrap"><table class="inputs"><thead><tr><th>File</th><th>Format</th><th class="num">Records</th><th class="num">Size</th><th>First</th><th>Last</th><th>Read completely</th></tr></thead><tbody>${rows.join('\n')}</tbody></table></div>` +
     rotatingCaptures(result.inputs)
       .map((c) => `<p class="muted"><code>${esc(c.first)}</code> to <code>${esc(c.last)}</code>: ${c.files} files of one rotating capture, read in time order as one capture (a connection cut at a file boundary is one connection).</p>`)
+      .join('') +
+    result.inputs
+      .filter((i) => i.capture_filters !== undefined)
+      .map((i) => `<p><code>${esc(i.file)}</code> was captured with a capture filter (${i.capture_filters!.map((f) => `<code>${esc(f)}</code>`).join('; ')}): ${esc(CAPTURE_FILTER_NOTE)}</p>`)
       .join('')
   );
 }

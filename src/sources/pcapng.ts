@@ -23,7 +23,14 @@ export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 /** Option codes (sections 3.5 and 4.2). */
 const OPT_ENDOFOPT = 0;
 const IF_TSRESOL = 9;
+const IF_FILTER = 11;
 const IF_TSOFFSET = 14;
+/** if_filter's first byte (section 4.2): a libpcap filter string follows, or BPF instructions (8 bytes each). */
+const FILTER_LIBPCAP = 0;
+const FILTER_BPF = 1;
+/** Capture filters kept per file, and characters per filter (a filter is one expression, not a document). */
+const MAX_CAPTURE_FILTERS = 8;
+const MAX_FILTER_CHARS = 500;
 
 /**
  * Largest block we accept. Wireshark's ceiling for ordinary captures is 16 MiB; a larger length
@@ -79,7 +86,8 @@ interface Interface {
  * - Sections: each Section Header Block sets the byte order of its section (a file may mix both)
  *   and resets the interface list.
  * - Interfaces (IDB): link type, snap length, if_tsresol (a power of ten, or of two when its top
- *   bit is set; default microseconds) and if_tsoffset (seconds added to every timestamp).
+ *   bit is set; default microseconds), if_tsoffset (seconds added to every timestamp) and
+ *   if_filter, the capture filter (`FileSummary.captureFilters`: what it excluded was never captured).
  * - Packets: Enhanced (EPB), Simple (SPB) and the obsolete Packet Block (PB) are frames, numbered
  *   from 1 across the file as Wireshark numbers them: Wireshark also gives custom blocks and
  *   systemd journal blocks a frame number, so those advance the count without being delivered
@@ -124,6 +132,8 @@ class PcapngReader {
   private minTs = Infinity;
   private maxTs = -Infinity;
   private complete = true;
+  /** The capture filters of the file's interfaces (if_filter), distinct, in the order first seen. */
+  private readonly filters: string[] = [];
   private readonly origin: Origin;
   private readonly frame: Frame;
 
@@ -194,6 +204,7 @@ class PcapngReader {
       firstTs: this.minTs === Infinity ? null : this.minTs,
       lastTs: this.maxTs === -Infinity ? null : this.maxTs,
       complete: this.complete,
+      ...(this.filters.length > 0 ? { captureFilters: this.filters.slice() } : {}),
     };
   }
 
@@ -423,6 +434,8 @@ class PcapngReader {
         if (olen !== 1 || !setResolution(iface, buf[v])) {
           this.badOption(blockAt, `if_tsresol value ${olen >= 1 ? buf[v] : '(empty)'} is not usable; microseconds assumed`);
         }
+      } else if (code === IF_FILTER) {
+        this.addFilter(buf, v, olen);
       } else if (code === IF_TSOFFSET) {
         if (olen !== 8) {
           this.badOption(blockAt, `if_tsoffset has length ${olen}, expected 8`);
@@ -435,6 +448,27 @@ class PcapngReader {
       }
       p = v + ((olen + 3) & ~3);
     }
+  }
+
+  /**
+   * Keeps an if_filter option's filter as text: a libpcap expression as written (dumpcap and
+   * Wireshark write the `-f` filter so), BPF instructions by their count. An empty filter is none.
+   */
+  private addFilter(buf: Uint8Array, v: number, olen: number): void {
+    if (olen < 1 || this.filters.length >= MAX_CAPTURE_FILTERS) return;
+    let text: string;
+    if (buf[v] === FILTER_LIBPCAP) {
+      let end = v + olen;
+      while (end > v + 1 && buf[end - 1] === 0) end--; // some writers add a terminating NUL
+      text = new TextDecoder().decode(buf.subarray(v + 1, end)).trim();
+      if (text.length > MAX_FILTER_CHARS) text = `${text.slice(0, MAX_FILTER_CHARS)}…`;
+    } else if (buf[v] === FILTER_BPF) {
+      const n = Math.floor((olen - 1) / 8);
+      text = `a compiled BPF program of ${n} instruction${n === 1 ? '' : 's'}`;
+    } else {
+      text = `a filter of type ${buf[v]}`;
+    }
+    if (text !== '' && !this.filters.includes(text)) this.filters.push(text);
   }
 
   /** EPB (section 4.3) or obsolete PB (appendix A): same layout but a 16-bit interface id. */

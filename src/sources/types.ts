@@ -83,6 +83,11 @@ export interface FileSummary {
    * address seen most often as the source of SEND lines and the destination of RECEIVE lines).
    */
   localAddress?: string;
+  /**
+   * pcapng: the capture filters the file's interfaces were captured with (if_filter), as text:
+   * traffic they excluded was never captured, so its absence proves nothing.
+   */
+  captureFilters?: string[];
 }
 
 /** Context every source reader receives. */

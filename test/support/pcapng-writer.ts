@@ -21,6 +21,11 @@ export interface InterfaceSpec {
   tsoffset?: bigint;
   /** Writes an if_name option too (an option the reader must skip). */
   name?: string;
+  /**
+   * if_filter (option 11): a libpcap filter string (type 0, as dumpcap writes `-f`), or raw option
+   * bytes (type byte first) for BPF programs and damage.
+   */
+  filter?: string | Uint8Array;
 }
 
 export interface PacketSpec {
@@ -88,6 +93,11 @@ export class PcapngWriter {
     let options = false;
     if (spec.name !== undefined) {
       body.option(2, new TextEncoder().encode(spec.name)); // if_name
+      options = true;
+    }
+    if (spec.filter !== undefined) {
+      const value = typeof spec.filter === 'string' ? Uint8Array.of(0, ...new TextEncoder().encode(spec.filter)) : spec.filter;
+      body.option(11, value); // if_filter
       options = true;
     }
     if (spec.tsresol !== undefined) {

@@ -343,3 +343,29 @@ describe('readPcapng fault matrix', () => {
     await expect(read(bytes)).rejects.toMatchObject({ code: 'input_unknown_format' });
   });
 });
+
+describe('capture filters (if_filter)', () => {
+  it('names the filters the interfaces were captured with, as text, each once', async () => {
+    const w = new PcapngWriter()
+      .shb('le')
+      .idb({ linkType: 1, filter: 'tcp port 389 or udp port 88' })
+      .idb({ linkType: 1, filter: 'tcp port 389 or udp port 88' })
+      .idb({ linkType: 1, filter: Uint8Array.of(0, ...new TextEncoder().encode('host 10.0.0.11'), 0) }) // a terminating NUL
+      .idb({ linkType: 1, filter: Uint8Array.of(1, ...new Uint8Array(32)) }) // four BPF instructions
+      .idb({ linkType: 1, filter: Uint8Array.of(0) }) // an empty filter is none
+      .epb({ interfaceId: 0, tsMicros: T0, data: fillerBytes(60, 1) });
+    const { summary, frames, diag } = await read(w.finish());
+    expect(frames).toHaveLength(1);
+    expect(diag.toDataQuality().diagnostics).toEqual([]);
+    expect(summary.captureFilters).toEqual(['tcp port 389 or udp port 88', 'host 10.0.0.11', 'a compiled BPF program of 4 instructions']);
+  });
+
+  it('none without the option, and an option too short to hold a filter is skipped', async () => {
+    const plain = await read(new PcapngWriter().shb('be').idb({ linkType: 1 }).epb({ interfaceId: 0, tsMicros: T0, data: fillerBytes(60, 1) }).finish());
+    expect(plain.summary.captureFilters).toBeUndefined();
+    const empty = await read(new PcapngWriter().shb('le').idb({ linkType: 1, filter: new Uint8Array(0) }).epb({ interfaceId: 0, tsMicros: T0, data: fillerBytes(60, 1) }).finish());
+    expect(empty.summary.captureFilters).toBeUndefined();
+    expect(empty.frames).toHaveLength(1);
+  });
+});
+
