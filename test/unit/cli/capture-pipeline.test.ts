@@ -10,8 +10,9 @@ import { readOneFile, type ReadOptions } from '../../../src/cli/read.js';
 import type { FromDecodeThread, ToDecodeThread } from '../../../src/cli/decode-thread-protocol.js';
 import { DiagnosticSink } from '../../../src/common/diagnostics.js';
 import type { Flow } from '../../../src/flows/types.js';
-import { ipv4, udp } from '../../support/packet-builder.js';
+import { ethernet, ipv4, udp } from '../../support/packet-builder.js';
 import { writePcap } from '../../support/pcap-writer.js';
+import { PcapngWriter } from '../../support/pcapng-writer.js';
 
 /**
  * A big capture is decoded in a second thread (capture-pipeline.ts). Users rely on getting the
@@ -67,6 +68,15 @@ describe('decoding in a second thread', () => {
 
   const dir = mkdtempSync(join(tmpdir(), 'flowaudit-pipeline-'));
   const bytes = readFileSync(join('fixtures', 'ldap-dropped.pcapng'));
+
+  it('hands on the capture filter the file names (if_filter) as a single-threaded read does', async () => {
+    const filtered = join(dir, 'filtered.pcapng');
+    const frame = ethernet({}, ipv4({ src: '10.0.0.20', dst: '10.0.0.10', proto: 17 }, udp({ sport: 50000, dport: 389 }, new Uint8Array(8))));
+    writeFileSync(filtered, new PcapngWriter().shb('le').idb({ linkType: 1, filter: 'udp port 389' }).epb({ interfaceId: 0, tsMicros: 1_714_557_600_000_000, data: frame }).finish());
+    const { single, threaded } = await readBothWays(filtered);
+    expect((threaded as { result: { summary: { captureFilters: string[] } } }).result.summary.captureFilters).toEqual(['udp port 389']);
+    expect(threaded).toEqual(single);
+  });
 
   it('keeps the flows read before a truncation and reports the damage at the same offset', async () => {
     const cut = join(dir, 'cut.pcapng');
