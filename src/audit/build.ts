@@ -136,6 +136,13 @@ export function exitCodeFor(result: AuditResult): 0 | 1 {
   return result.verdict.status === 'fail' ? 1 : 0;
 }
 
+/** Packets the capturing machines dropped, over all inputs (InputInfo.dropped_at_capture). */
+function droppedAtCapture(inputs: readonly InputInfo[]): number {
+  let n = 0;
+  for (const i of inputs) n += i.dropped_at_capture ?? 0;
+  return n;
+}
+
 /** Counter value, 0 when absent. */
 function counter(dq: DataQuality, name: string): number {
   return dq.counters[name] ?? 0;
@@ -184,6 +191,14 @@ export function listEvidenceGaps(summary: FlowSummaryData, dq: DataQuality, inpu
     gaps.push(
       `${plural(copies, 'frame was a second copy', 'frames were second copies')} of a packet logged just before (pktmon, Npcap or NFLOG log ` +
         `one packet more than once): each packet is counted once`,
+    );
+  }
+  const dropped = droppedAtCapture(inputs);
+  if (dropped > 0) {
+    gaps.push(
+      `the capturing machine dropped ${plural(dropped, 'packet', 'packets')}, by the capture's own interface statistics ` +
+        `(${inputs.filter((i) => (i.dropped_at_capture ?? 0) > 0).map((i) => i.file).join(', ')}): they are not in the capture, ` +
+        `so an attempt that looks unanswered may have been answered; capture with a larger buffer (dumpcap -B) or a narrower scope`,
     );
   }
   const oneWay = counter(dq, 'flows_one_way');
@@ -241,6 +256,11 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   // A filter at capture time leaves out traffic for good: said before anyone opens a firewall for it.
   if (captureFilters.length > 0 && verdict.counts.missing > 0) {
     verdict.summary += `; the capture was taken with a capture filter (${captureFilters.join('; ')}): traffic it left out reads as missing`;
+  }
+  // Packets the capturing machine could not keep: an answer among them makes its attempt look unanswered.
+  const dropped = droppedAtCapture(args.inputs);
+  if (dropped > 0 && verdict.counts.blocked + verdict.counts.partial > 0) {
+    verdict.summary += `; the capturing machine dropped ${plural(dropped, 'packet', 'packets')} (the capture's own statistics): an attempt that looks unanswered may have been answered`;
   }
   const oneWay = args.dataQuality.counters.flows_one_way ?? 0;
   // A capture that lacks one direction makes requests look unanswered: said before anyone acts on a failure.

@@ -424,6 +424,7 @@ export async function auditCollected(summaryData: FlowSummaryData, collected: Co
     complete: r.summary!.complete,
     continues: r.continues,
     capture_filters: r.summary!.captureFilters,
+    dropped_at_capture: r.summary!.droppedAtCapture,
   }));
   // Logs written on or for known hosts can only show those hosts' traffic (AuditOptions.observedHosts).
   // One set, filled in place: hundreds of hourly NSG files each list the same hosts.

@@ -31,6 +31,11 @@ const FILTER_BPF = 1;
 /** Capture filters kept per file, and characters per filter (a filter is one expression, not a document). */
 const MAX_CAPTURE_FILTERS = 8;
 const MAX_FILTER_CHARS = 500;
+/** ISB options (section 4.6): packets the interface, and the operating system, dropped since the capture began. */
+const ISB_IFDROP = 5;
+const ISB_OSDROP = 7;
+/** Interface id, timestamp high and low: the ISB's fixed part before its options. */
+const ISB_FIXED = 12;
 
 /**
  * Largest block we accept. Wireshark's ceiling for ordinary captures is 16 MiB; a larger length
@@ -88,6 +93,8 @@ interface Interface {
  * - Interfaces (IDB): link type, snap length, if_tsresol (a power of ten, or of two when its top
  *   bit is set; default microseconds), if_tsoffset (seconds added to every timestamp) and
  *   if_filter, the capture filter (`FileSummary.captureFilters`: what it excluded was never captured).
+ * - Interface statistics (ISB): isb_ifdrop and isb_osdrop, the packets the capturing machine could
+ *   not keep (`FileSummary.droppedAtCapture`: the last statistics of each interface, summed).
  * - Packets: Enhanced (EPB), Simple (SPB) and the obsolete Packet Block (PB) are frames, numbered
  *   from 1 across the file as Wireshark numbers them: Wireshark also gives custom blocks and
  *   systemd journal blocks a frame number, so those advance the count without being delivered
@@ -96,7 +103,7 @@ interface Interface {
  *   An SPB has no timestamp: it gets the last timestamp seen before it in the file (0 before any),
  *   which keeps packet time monotonic for flow timeouts; it belongs to interface 0 and its
  *   captured length is min(original length, snap length, block body).
- * - NRB, ISB, DSB, custom and unknown blocks are skipped by their length.
+ * - NRB, DSB, custom and unknown blocks are skipped by their length.
  *
  * Damage never throws: a block length that is below 12, not a multiple of 4, above
  * {@link PCAPNG_MAX_BLOCK_BYTES}, past the end of the file, or different from its trailing copy is
@@ -134,6 +141,9 @@ class PcapngReader {
   private complete = true;
   /** The capture filters of the file's interfaces (if_filter), distinct, in the order first seen. */
   private readonly filters: string[] = [];
+  /** Packets dropped at capture, per interface of each section (`section:id`), from its last statistics block. */
+  private readonly dropped = new Map<string, number>();
+  private section = 0;
   private readonly origin: Origin;
   private readonly frame: Frame;
 
@@ -205,6 +215,7 @@ class PcapngReader {
       lastTs: this.maxTs === -Infinity ? null : this.maxTs,
       complete: this.complete,
       ...(this.filters.length > 0 ? { captureFilters: this.filters.slice() } : {}),
+      ...this.droppedSummary(),
     };
   }
 
@@ -382,6 +393,9 @@ class PcapngReader {
       case BT_IDB:
         this.readInterface(buf, p, len, le);
         return;
+      case BT_ISB:
+        this.readStatistics(buf, p, len, le);
+        return;
       case BT_SHB:
         this.readSectionHeader(buf, p, len, le);
         return;
@@ -394,7 +408,7 @@ class PcapngReader {
         this.frameNo++;
         return;
       default:
-        // NRB, ISB, DSB and block types we do not know: skipped by their length (section 3.1).
+        // NRB, DSB and block types we do not know: skipped by their length (section 3.1).
         return;
     }
   }
@@ -403,6 +417,7 @@ class PcapngReader {
     // A new section: its own byte order, no interfaces yet (section 4.1).
     this.le = le;
     this.interfaces = [];
+    this.section++;
     if (len < SHB_MIN) this.tooShort(p, len, 'section header', SHB_MIN);
   }
 
@@ -448,6 +463,44 @@ class PcapngReader {
       }
       p = v + ((olen + 3) & ~3);
     }
+  }
+
+  /**
+   * An Interface Statistics Block (section 4.6): its drop counters count from the start of the
+   * capture, so the last block of an interface holds its total. Other options are skipped, and a
+   * block too damaged to read is only that: statistics are a note, not data.
+   */
+  private readStatistics(buf: Uint8Array, p: number, len: number, le: boolean): void {
+    const end = p + len - 4;
+    let q = p + 8 + ISB_FIXED;
+    if (q > end) return;
+    const key = `${this.section}:${rd32(buf, p + 8, le)}`;
+    let drops = 0;
+    let any = false;
+    while (end - q >= 4) {
+      const code = rd16(buf, q, le);
+      const olen = rd16(buf, q + 2, le);
+      if (code === OPT_ENDOFOPT || end - q - 4 < olen) break;
+      if ((code === ISB_IFDROP || code === ISB_OSDROP) && olen === 8) {
+        const v = q + 4;
+        const lo = rd32(buf, le ? v : v + 4, le);
+        const hi = rd32(buf, le ? v + 4 : v, le);
+        // All ones: the writer did not know (pcap_stats gave nothing).
+        if (!(lo === 0xffffffff && hi === 0xffffffff)) {
+          drops += hi * TWO_32 + lo;
+          any = true;
+        }
+      }
+      q += 4 + ((olen + 3) & ~3);
+    }
+    if (any) this.dropped.set(key, drops);
+  }
+
+  /** `droppedAtCapture` for the summary, when any interface's statistics counted a drop. */
+  private droppedSummary(): { droppedAtCapture?: number } {
+    let total = 0;
+    for (const n of this.dropped.values()) total += n;
+    return total > 0 ? { droppedAtCapture: total } : {};
   }
 
   /**

@@ -88,6 +88,11 @@ export interface FileSummary {
    * traffic they excluded was never captured, so its absence proves nothing.
    */
   captureFilters?: string[];
+  /**
+   * pcapng: packets the capturing machine dropped (isb_ifdrop + isb_osdrop of each interface's last
+   * statistics block), when more than none: answers among them are missing from the capture.
+   */
+  droppedAtCapture?: number;
 }
 
 /** Context every source reader receives. */

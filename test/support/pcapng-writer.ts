@@ -170,13 +170,21 @@ export class PcapngWriter {
     return this.block(4, body, 'NRB');
   }
 
-  /** Interface Statistics Block (section 4.6), no options. */
-  isb(interfaceId: number): this {
+  /** Interface Statistics Block (section 4.6), with isb_ifdrop / isb_osdrop when given. */
+  isb(interfaceId: number, counters: { ifdrop?: bigint; osdrop?: bigint } = {}): this {
     const s = this.requireSection();
     const body = new BodyBuilder(s.le);
     body.u32(interfaceId); // interface id
     body.u32(0); // timestamp upper
     body.u32(0); // timestamp lower
+    const u64 = (v: bigint) => {
+      const b = new BodyBuilder(s.le);
+      b.i64(BigInt.asIntN(64, v));
+      return b.bytes();
+    };
+    if (counters.ifdrop !== undefined) body.option(5, u64(counters.ifdrop)); // isb_ifdrop
+    if (counters.osdrop !== undefined) body.option(7, u64(counters.osdrop)); // isb_osdrop
+    if (counters.ifdrop !== undefined || counters.osdrop !== undefined) body.endOfOptions();
     return this.block(5, body, 'ISB');
   }
 

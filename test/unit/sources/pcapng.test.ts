@@ -369,3 +369,33 @@ describe('capture filters (if_filter)', () => {
   });
 });
 
+describe('interface statistics (ISB): packets dropped at capture', () => {
+  it("sums each interface's last isb_ifdrop and isb_osdrop (the counts run from the start of the capture)", async () => {
+    for (const order of ['le', 'be'] as const) {
+      const w = new PcapngWriter()
+        .shb(order)
+        .idb({ linkType: 1 })
+        .idb({ linkType: 1 })
+        .epb({ interfaceId: 0, tsMicros: T0, data: fillerBytes(60, 1) })
+        .isb(0, { ifdrop: 5n })
+        .isb(0, { ifdrop: 12n, osdrop: 1n })
+        .isb(1, { osdrop: 3n })
+        .isb(1, { ifdrop: 0xffffffffffffffffn }) // all ones: not known (the last block of interface 1 says nothing)
+        .shb(other(order))
+        .idb({ linkType: 1 })
+        .isb(0, { ifdrop: 4n }); // another section's interface 0
+      const { summary, frames, diag } = await read(w.finish());
+      expect(frames).toHaveLength(1);
+      expect(diag.toDataQuality().diagnostics).toEqual([]);
+      expect(summary.droppedAtCapture).toBe(12 + 1 + 3 + 4);
+    }
+  });
+
+  it('none when the statistics count no drop, or there are none', async () => {
+    const zero = await read(new PcapngWriter().shb('le').idb({ linkType: 1 }).isb(0, { ifdrop: 0n }).finish());
+    expect(zero.summary.droppedAtCapture).toBeUndefined();
+    const bare = await read(new PcapngWriter().shb('le').idb({ linkType: 1 }).isb(0).finish());
+    expect(bare.summary.droppedAtCapture).toBeUndefined();
+  });
+});
+

@@ -1,12 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DiagnosticSink } from '../../src/common/diagnostics.js';
-import { readCapture } from '../../src/sources/capture.js';
-import { openInput } from '../../src/sources/input.js';
-import { PcapngWriter } from '../support/pcapng-writer.js';
+import { ipv4Ports, rewriteFixture } from '../support/rewrite-capture.js';
 
 /**
  * A capture taken with a capture filter (dumpcap -f, Wireshark's capture filter: pcapng's if_filter)
@@ -17,27 +14,15 @@ import { PcapngWriter } from '../support/pcapng-writer.js';
 const root = resolve(__dirname, '../..');
 const bin = join(root, 'dist/src/cli/bin.js');
 
-/** The TCP or UDP ports of an Ethernet/IPv4 frame, else null. */
-function ports(d: Uint8Array): [number, number] | null {
-  if (d.length < 34 || d[12] !== 0x08 || d[13] !== 0x00) return null;
-  const ihl = (d[14] & 0x0f) * 4;
-  if (d[23] !== 6 && d[23] !== 17) return null;
-  const at = 14 + ihl;
-  return [(d[at] << 8) | d[at + 1], (d[at + 2] << 8) | d[at + 3]];
-}
-
 /** The healthy-sync fixture as `dumpcap -f "<filter>"` would have written it: only port 389, and the filter in the IDB. */
-async function filteredCapture(filter: string): Promise<string> {
-  const input = await openInput(join(root, 'fixtures/healthy-sync.pcapng'));
-  const w = new PcapngWriter().shb('le').idb({ linkType: 1, filter });
-  await readCapture(input, { diag: new DiagnosticSink() }, (f) => {
-    const p = ports(f.data);
-    if (p && (p[0] === 389 || p[1] === 389)) w.epb({ interfaceId: 0, tsMicros: f.tsMicros, data: new Uint8Array(f.data) });
+function filteredCapture(filter: string): Promise<string> {
+  return rewriteFixture('healthy-sync.pcapng', {
+    filter,
+    keep: (d) => {
+      const p = ipv4Ports(d);
+      return p !== null && (p[0] === 389 || p[1] === 389);
+    },
   });
-  const dir = mkdtempSync(join(tmpdir(), 'flowaudit-filter-'));
-  const path = join(dir, 'ldap-only.pcapng');
-  writeFileSync(path, w.finish());
-  return path;
 }
 
 function analyze(capture: string) {
@@ -74,3 +59,23 @@ describe('a capture taken with a capture filter', () => {
     expect(r.md).not.toContain('<script>');
   });
 });
+
+describe('a capture whose machine dropped packets (pcapng interface statistics)', () => {
+  it('its blocked flows are said to be possibly dropped answers: in the verdict, the data-quality gaps and the inputs', async () => {
+    const r = analyze(await rewriteFixture('ldap-dropped.pcapng', { dropped: 40n }));
+    expect(r.code).toBe(1);
+    expect(r.stdout.split('\n')[0]).toMatch(
+      /^FAIL: 1 required flow blocked .*; the capturing machine dropped 40 packets \(the capture's own statistics\): an attempt that looks unanswered may have been answered$/,
+    );
+    expect(r.json.inputs[0].dropped_at_capture).toBe(40);
+    expect(r.json.data_quality.evidence_gaps).toContainEqual(expect.stringMatching(/^the capturing machine dropped 40 packets, by the capture's own interface statistics \(.*ldap-dropped\.pcapng\)/));
+    expect(r.md).toContain('the capturing machine dropped 40 packets');
+  });
+
+  it('says nothing when the statistics count no drop', async () => {
+    const r = analyze(await rewriteFixture('ldap-dropped.pcapng', { dropped: 0n }));
+    expect(r.stdout).not.toContain('the capturing machine dropped');
+    expect(r.json.inputs[0].dropped_at_capture).toBeUndefined();
+  });
+});
+
