@@ -193,6 +193,14 @@ export function listEvidenceGaps(summary: FlowSummaryData, dq: DataQuality, inpu
         `one packet more than once): each packet is counted once`,
     );
   }
+  const deniedOnly = inputs.filter((i) => i.denied_only === true).map((i) => i.file);
+  if (deniedOnly.length > 0) {
+    gaps.push(
+      `${deniedOnly.length === 1 ? `${deniedOnly[0]} holds` : `${deniedOnly.length} logs (${deniedOnly.slice(0, 3).join(', ')}${deniedOnly.length > 3 ? ', …' : ''}) hold`} ` +
+        `only denied or dropped traffic: a Windows Firewall logs allowed connections only when "Log successful connections" is on, ` +
+        `and an export may have been filtered to denials. Traffic the firewall let through is not in it, so its absence proves nothing`,
+    );
+  }
   const dropped = droppedAtCapture(inputs);
   if (dropped > 0) {
     gaps.push(
@@ -246,7 +254,10 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   const summary = withOneWayDns(args.summary);
   const snappedFrames = args.dataQuality.counters.frames_snapped ?? 0;
   const captureFilters = [...new Set(args.inputs.flatMap((i) => i.capture_filters ?? []))];
-  const evaluated = evaluateAudit(summary, roles, { catalog, features, observedHosts: args.observedHosts, snappedFrames, captureFilters });
+  // Logs of denials only (and nothing else with flows): the traffic they let through is in none of them.
+  const withFlows = args.inputs.filter((i) => i.records > 0);
+  const deniedOnly = withFlows.length > 0 && withFlows.every((i) => i.denied_only === true);
+  const evaluated = evaluateAudit(summary, roles, { catalog, features, observedHosts: args.observedHosts, snappedFrames, captureFilters, deniedOnly });
   tieAnswersToFindings(evaluated.findings, args.dataQuality);
   const verdict = computeVerdict(evaluated.findings, evaluated.unexpected_total, args.failOn);
   if (verdict.status === 'pass' && verdict.counts['not-applicable'] === evaluated.findings.length) {
@@ -256,6 +267,9 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   // A filter at capture time leaves out traffic for good: said before anyone opens a firewall for it.
   if (captureFilters.length > 0 && verdict.counts.missing > 0) {
     verdict.summary += `; the capture was taken with a capture filter (${captureFilters.join('; ')}): traffic it left out reads as missing`;
+  }
+  if (deniedOnly) {
+    verdict.summary += `; the logs hold only denied traffic: what their firewalls let through cannot be judged (have allowed connections logged too)`;
   }
   // Packets the capturing machine could not keep: an answer among them makes its attempt look unanswered.
   const dropped = droppedAtCapture(args.inputs);

@@ -447,6 +447,12 @@ class Evaluator {
       };
     }
     if (!rule.required) return { status: 'not-applicable', why: 'optional rule, and no traffic was seen' };
+    if (this.idx.opts.deniedOnly) {
+      return {
+        status: 'not-applicable',
+        why: 'none was seen, and the logs hold only denied or dropped traffic: what their firewalls let through is not in them, so its absence proves nothing',
+      };
+    }
     return { status: 'missing', why: '' };
   }
 

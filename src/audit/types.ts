@@ -117,7 +117,8 @@ export interface InputInfo {
   continues?: string;
   /** pcapng: the capture filters the file was captured with (if_filter); what they left out was never captured. */
   capture_filters?: string[];  /** pcapng: packets the capturing machine dropped, by the file's own interface statistics (ISB); absent when none. */
-  dropped_at_capture?: number;
+  dropped_at_capture?: number;  /** A log that holds only denied or dropped traffic (every flow in it refused); absent otherwise. */
+  denied_only?: boolean;
 }
 
 export interface AuditOptions {
@@ -141,6 +142,11 @@ export interface AuditOptions {
    * a required flow missing from such a capture may simply lie outside the filter.
    */
   captureFilters?: readonly string[];
+  /**
+   * Every input is a log of denials only (InputInfo.denied_only): what its firewalls let through is
+   * in none of them, so no allowed flow can be judged missing.
+   */
+  deniedOnly?: boolean;
 }
 
 /** Everything the renderers need; `report.json` is this object (plus the schema tag). */

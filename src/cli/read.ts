@@ -58,6 +58,12 @@ export interface FileReadResult {
   observed: string[] | null;
   /** A file of a rotating capture: the file before it, whose flow table went on into this one (capture-series.ts). */
   continues?: string;
+  /**
+   * A log whose every flow was refused (denied or dropped): it records no traffic its firewall let
+   * through (Windows Firewall logging dropped packets only, an export filtered to denies), so the
+   * absence of allowed traffic in it proves nothing.
+   */
+  deniedOnly?: boolean;
 }
 
 /** Past this many observed hosts a log is treated as seeing everything (a busy NSG). */
@@ -93,13 +99,18 @@ export async function readOneFile(
   const since = opts.since ?? -Infinity;
   const until = opts.until ?? Infinity;
   const windowed = opts.since !== undefined || opts.until !== undefined;
+  /** A log's refused flows: when they are all its flows, it is a log of denials only (`deniedOnly`). */
+  let refusedFlows = 0;
   const emit = (flow: Flow) => {
     if (windowed && (flow.ts + flow.duration < since || flow.ts > until)) {
       result.outsideWindow++;
       return;
     }
     result.flows++;
-    if (flow.observedBy === 'flowlog' && !observedUnknown) observe(flow);
+    if (flow.observedBy === 'flowlog') {
+      if (flow.outcome === 'refused') refusedFlows++;
+      if (!observedUnknown) observe(flow);
+    }
     onFlow(flow);
   };
 
@@ -194,6 +205,7 @@ export async function readOneFile(
     if (format !== 'pcap' && format !== 'pcapng' && !observedUnknown && observed.size > 0 && observed.size <= MAX_OBSERVED_HOSTS) {
       result.observed = [...observed].sort();
     }
+    if (format !== 'pcap' && format !== 'pcapng' && result.flows > 0 && refusedFlows === result.flows) result.deniedOnly = true;
     if (result.summary && result.summary.records === 0 && result.flows === 0) {
       diag.report('input_empty', { file: file.path, offset: 0, index: 0 }, `${file.path}: no records`);
     }

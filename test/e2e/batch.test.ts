@@ -43,6 +43,21 @@ describe('analyze flow logs', () => {
     expect(report.window.first_ts).toBe(Date.UTC(2024, 4, 1, 11, 0, 1) * 1000);
   });
 
+  it("dc02's log with its DROP lines only (allowed connections not logged): LDAP still blocked, nothing allowed called missing", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowaudit-batch-'));
+    const drops = join(dir, 'dc02-drops.log');
+    const lines = readFileSync(join(root, 'fixtures/logs/dc02-pfirewall.log'), 'utf8').split('\n');
+    writeFileSync(drops, lines.filter((l) => !l.includes(' ALLOW ')).join('\n'));
+    const { code, stdout, report } = analyze([drops, '--tz', 'Europe/Berlin', '--inventory', 'fixtures/inventory.yaml']);
+    expect(code).toBe(1);
+    expect(finding(report, 'connect-dc-ldap', '10.0.0.11').status).toBe('blocked');
+    expect(report.findings.filter((f: { status: string }) => f.status === 'missing')).toEqual([]);
+    expect(report.inputs[0].denied_only).toBe(true);
+    expect(stdout.split('\n')[0]).toMatch(/; the logs hold only denied traffic: what their firewalls let through cannot be judged/);
+    // The whole log: what dc02 allowed is judged (and some of it found missing, as before).
+    expect(analyze(['fixtures/logs/dc02-pfirewall.log', '--tz', 'Europe/Berlin', '--inventory', 'fixtures/inventory.yaml']).report.inputs[0].denied_only).toBeUndefined();
+  });
+
   it('--since/--until restrict the window for logs as for captures', () => {
     const all = analyze(['fixtures/logs/dc02-pfirewall.log', '--tz', '+02:00', '--inventory', 'fixtures/inventory.yaml']).report;
     const late = analyze(['fixtures/logs/dc02-pfirewall.log', '--tz', '+02:00', '--inventory', 'fixtures/inventory.yaml', '--since', '2024-05-01T11:00:20Z']).report;

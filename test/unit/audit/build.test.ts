@@ -117,6 +117,30 @@ describe('buildAuditResult: verdict and exit code', () => {
   });
 });
 
+describe('logs of denials only', () => {
+  const dropLog = { file: 'dc01-pfirewall.log', format: 'pfirewall', records: 6, bytes: 600, first_ts: T0, last_ts: T0 + 1, complete: true, denied_only: true };
+  // LDAP was dropped; Kerberos, allowed, is in no log that records only drops.
+  const drops = summary({ pairs: [agg({ respH: DC1, respP: 389, refused: 2 })] });
+
+  it('what the firewall let through is not judged missing: its absence proves nothing, and the verdict and the gaps say why', () => {
+    const r = build({ summary: drops, inputs: [dropLog] });
+    expect(r.findings.find((f) => f.rule_id === 'connect-dc-ldap')).toMatchObject({ status: 'blocked' });
+    const kerberos = r.findings.find((f) => f.rule_id === KERBEROS.id)!;
+    expect(kerberos.status).toBe('not-applicable');
+    expect(kerberos.reason).toMatch(/the logs hold only denied or dropped traffic: what their firewalls let through is not in them/);
+    expect(r.verdict.status).toBe('fail');
+    expect(r.verdict.summary).toMatch(/; the logs hold only denied traffic: what their firewalls let through cannot be judged \(have allowed connections logged too\)$/);
+    expect(r.data_quality.evidence_gaps).toContainEqual(expect.stringMatching(/^dc01-pfirewall\.log holds only denied or dropped traffic: a Windows Firewall logs allowed connections only when "Log successful connections" is on/));
+  });
+
+  it('beside a capture or a log of allowed traffic, absence is judged as usual (the gap still names the log)', () => {
+    const r = build({ summary: drops, inputs: [dropLog, { file: 'capture.pcapng', format: 'pcapng', records: 10, bytes: 1000, first_ts: T0, last_ts: T0 + 1, complete: true }] });
+    expect(r.findings.find((f) => f.rule_id === KERBEROS.id)!.status).toBe('missing');
+    expect(r.verdict.summary).not.toMatch(/only denied traffic/);
+    expect(r.data_quality.evidence_gaps).toContainEqual(expect.stringMatching(/^dc01-pfirewall\.log holds only denied/));
+  });
+});
+
 describe('buildAuditResult: the rest of report.json', () => {
   it('fills schema, tool, window, catalog, hosts with their strongest role source', () => {
     const map = roles({ [CONNECT]: ['connect'], [DC1]: ['dc'] }, 'inferred');
