@@ -116,8 +116,10 @@ export interface InputInfo {
   /** A file of a rotating capture read as one: the file before it, whose connections went on into this one. */
   continues?: string;
   /** pcapng: the capture filters the file was captured with (if_filter); what they left out was never captured. */
-  capture_filters?: string[];  /** pcapng: packets the capturing machine dropped, by the file's own interface statistics (ISB); absent when none. */
-  dropped_at_capture?: number;  /** A log that holds only denied or dropped traffic (every flow in it refused); absent otherwise. */
+  capture_filters?: string[];
+  /** pcapng: packets the capturing machine dropped, by the file's own interface statistics (ISB); absent when none. */
+  dropped_at_capture?: number;
+  /** A log that holds only denied or dropped traffic (every flow in it refused); absent otherwise. */
   denied_only?: boolean;
 }
 
