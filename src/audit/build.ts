@@ -201,6 +201,13 @@ export function listEvidenceGaps(summary: FlowSummaryData, dq: DataQuality, inpu
         `and an export may have been filtered to denials. Traffic the firewall let through is not in it, so its absence proves nothing`,
     );
   }
+  const withoutDrops = inputs.filter((i) => i.no_drops_logged === true).map((i) => i.file);
+  if (withoutDrops.length > 0) {
+    gaps.push(
+      `${withoutDrops.length === 1 ? `${withoutDrops[0]} holds` : `${withoutDrops.length} Windows Firewall logs (${withoutDrops.slice(0, 3).join(', ')}${withoutDrops.length > 3 ? ', …' : ''}) hold`} ` +
+        `no DROP line: if "Log dropped packets" is off (the Windows default), an attempt the firewall dropped left no trace and reads as never made`,
+    );
+  }
   const dropped = droppedAtCapture(inputs);
   if (dropped > 0) {
     gaps.push(
@@ -257,7 +264,16 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   // Logs of denials only (and nothing else with flows): the traffic they let through is in none of them.
   const withFlows = args.inputs.filter((i) => i.records > 0);
   const deniedOnly = withFlows.length > 0 && withFlows.every((i) => i.denied_only === true);
-  const evaluated = evaluateAudit(summary, roles, { catalog, features, observedHosts: args.observedHosts, snappedFrames, captureFilters, deniedOnly });
+  const logsWithoutDrops = args.inputs.filter((i) => i.no_drops_logged === true).map((i) => i.file);
+  const evaluated = evaluateAudit(summary, roles, {
+    catalog,
+    features,
+    observedHosts: args.observedHosts,
+    snappedFrames,
+    captureFilters,
+    deniedOnly,
+    logsWithoutDrops,
+  });
   tieAnswersToFindings(evaluated.findings, args.dataQuality);
   const verdict = computeVerdict(evaluated.findings, evaluated.unexpected_total, args.failOn);
   if (verdict.status === 'pass' && verdict.counts['not-applicable'] === evaluated.findings.length) {
@@ -267,6 +283,9 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   // A filter at capture time leaves out traffic for good: said before anyone opens a firewall for it.
   if (captureFilters.length > 0 && verdict.counts.missing > 0) {
     verdict.summary += `; the capture was taken with a capture filter (${captureFilters.join('; ')}): traffic it left out reads as missing`;
+  }
+  if (logsWithoutDrops.length > 0 && verdict.counts.missing > 0) {
+    verdict.summary += `; ${logsWithoutDrops.length === 1 ? 'the Windows Firewall log holds' : 'the Windows Firewall logs hold'} no DROP line: if dropped packets are not logged, a missing flow may have been dropped`;
   }
   if (deniedOnly) {
     verdict.summary += `; the logs hold only denied traffic: what their firewalls let through cannot be judged (have allowed connections logged too)`;

@@ -480,6 +480,11 @@ class Evaluator {
       }
       hints.push(CAPTURE_BLIND_SPOT);
     }
+    const silent = this.idx.opts.logsWithoutDrops ?? [];
+    if (silent.length > 0) {
+      const which = silent.length === 1 ? silent[0] : `${silent.length} of the Windows Firewall logs (${silent.slice(0, 2).join(', ')}${silent.length > 2 ? ', …' : ''})`;
+      hints.push(`${which} logged no dropped packet: if "Log dropped packets" is off there (the Windows default), a dropped attempt left no trace`);
+    }
     if (src !== null && !this.idx.hostFlows.has(src)) {
       hints.push(`the data holds no traffic of ${src} at all: was the capture or log taken where its traffic passes?`);
     }

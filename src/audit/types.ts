@@ -121,6 +121,8 @@ export interface InputInfo {
   dropped_at_capture?: number;
   /** A log that holds only denied or dropped traffic (every flow in it refused); absent otherwise. */
   denied_only?: boolean;
+  /** A Windows Firewall log without a DROP line (its "Log dropped packets" setting may be off); absent otherwise. */
+  no_drops_logged?: boolean;
 }
 
 export interface AuditOptions {
@@ -149,6 +151,11 @@ export interface AuditOptions {
    * in none of them, so no allowed flow can be judged missing.
    */
   deniedOnly?: boolean;
+  /**
+   * Windows Firewall logs without a DROP line (InputInfo.no_drops_logged): if they do not log
+   * dropped packets, an attempt their firewall dropped left no trace, and reads as never made.
+   */
+  logsWithoutDrops?: readonly string[];
 }
 
 /** Everything the renderers need; `report.json` is this object (plus the schema tag). */

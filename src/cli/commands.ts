@@ -426,6 +426,7 @@ export async function auditCollected(summaryData: FlowSummaryData, collected: Co
     capture_filters: r.summary!.captureFilters,
     dropped_at_capture: r.summary!.droppedAtCapture,
     denied_only: r.deniedOnly,
+    no_drops_logged: r.noDropsLogged,
   }));
   // Logs written on or for known hosts can only show those hosts' traffic (AuditOptions.observedHosts).
   // One set, filled in place: hundreds of hourly NSG files each list the same hosts.

@@ -64,6 +64,11 @@ export interface FileReadResult {
    * absence of allowed traffic in it proves nothing.
    */
   deniedOnly?: boolean;
+  /**
+   * A Windows Firewall log without a single DROP line. Its "Log dropped packets" setting may be off
+   * (the Windows default), and then an attempt its firewall dropped left no trace in it.
+   */
+  noDropsLogged?: boolean;
 }
 
 /** Past this many observed hosts a log is treated as seeing everything (a busy NSG). */
@@ -206,6 +211,7 @@ export async function readOneFile(
       result.observed = [...observed].sort();
     }
     if (format !== 'pcap' && format !== 'pcapng' && result.flows > 0 && refusedFlows === result.flows) result.deniedOnly = true;
+    if (format === 'pfirewall' && result.flows > 0 && refusedFlows === 0) result.noDropsLogged = true;
     if (result.summary && result.summary.records === 0 && result.flows === 0) {
       diag.report('input_empty', { file: file.path, offset: 0, index: 0 }, `${file.path}: no records`);
     }

@@ -58,6 +58,20 @@ describe('analyze flow logs', () => {
     expect(analyze(['fixtures/logs/dc02-pfirewall.log', '--tz', 'Europe/Berlin', '--inventory', 'fixtures/inventory.yaml']).report.inputs[0].denied_only).toBeUndefined();
   });
 
+  it("dc02's log without its DROP lines (dropped packets not logged): LDAP reads missing, and the report says it may have been dropped", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowaudit-batch-'));
+    const allows = join(dir, 'dc02-allows.log');
+    const lines = readFileSync(join(root, 'fixtures/logs/dc02-pfirewall.log'), 'utf8').split('\n');
+    writeFileSync(allows, lines.filter((l) => !l.includes(' DROP ')).join('\n'));
+    const { code, stdout, report } = analyze([allows, '--tz', 'Europe/Berlin', '--inventory', 'fixtures/inventory.yaml']);
+    expect(code).toBe(1);
+    const ldap = finding(report, 'connect-dc-ldap', '10.0.0.11') as unknown as { status: string; hints: string[] };
+    expect(ldap.status).toBe('missing');
+    expect(ldap.hints[0]).toMatch(/dc02-allows\.log logged no dropped packet/);
+    expect(report.inputs[0].no_drops_logged).toBe(true);
+    expect(stdout.split('\n')[0]).toMatch(/a missing flow may have been dropped$/);
+  });
+
   it('--since/--until restrict the window for logs as for captures', () => {
     const all = analyze(['fixtures/logs/dc02-pfirewall.log', '--tz', '+02:00', '--inventory', 'fixtures/inventory.yaml']).report;
     const late = analyze(['fixtures/logs/dc02-pfirewall.log', '--tz', '+02:00', '--inventory', 'fixtures/inventory.yaml', '--since', '2024-05-01T11:00:20Z']).report;

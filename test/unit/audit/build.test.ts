@@ -141,6 +141,18 @@ describe('logs of denials only', () => {
   });
 });
 
+describe('Windows Firewall logs without a DROP line', () => {
+  it('a missing flow may have been dropped unlogged: said in its possible causes, the verdict and the gaps', () => {
+    const allowLog = { file: 'dc01-pfirewall.log', format: 'pfirewall', records: 6, bytes: 600, first_ts: T0, last_ts: T0 + 1, complete: true, no_drops_logged: true };
+    const r = build({ summary: summary({ pairs: [agg({ respH: DC1, respP: 88, completed: 2 })] }), inputs: [allowLog] });
+    const ldap = r.findings.find((f) => f.rule_id === LDAP.id)!;
+    expect(ldap.status).toBe('missing');
+    expect(ldap.hints).toContain('dc01-pfirewall.log logged no dropped packet: if "Log dropped packets" is off there (the Windows default), a dropped attempt left no trace');
+    expect(r.verdict.summary).toMatch(/; the Windows Firewall log holds no DROP line: if dropped packets are not logged, a missing flow may have been dropped$/);
+    expect(r.data_quality.evidence_gaps).toContainEqual(expect.stringMatching(/^dc01-pfirewall\.log holds no DROP line/));
+  });
+});
+
 describe('buildAuditResult: the rest of report.json', () => {
   it('fills schema, tool, window, catalog, hosts with their strongest role source', () => {
     const map = roles({ [CONNECT]: ['connect'], [DC1]: ['dc'] }, 'inferred');

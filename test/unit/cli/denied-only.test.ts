@@ -39,6 +39,17 @@ describe('logs of denials only', () => {
     expect(r.deniedOnly).toBeUndefined();
   });
 
+  it('a Windows Firewall log without a DROP line is marked too: its drops may not be logged', async () => {
+    const allows = full
+      .split('\n')
+      .filter((l) => !l.includes(' DROP '))
+      .join('\n');
+    const r = await read('allows.log', allows);
+    expect(r.noDropsLogged).toBe(true);
+    expect(r.deniedOnly).toBeUndefined();
+    expect((await read('full2.log', full)).noDropsLogged).toBeUndefined();
+  });
+
   it('not a log with nothing in it', async () => {
     const header = full.split('\n').filter((l) => l.startsWith('#')).join('\n') + '\n';
     const r = await read('empty.log', header);
