@@ -8,12 +8,12 @@ import type { DnsLookupStats, FlowSummaryData } from '../flows/summary-types.js'
 import { hostsWithRoles } from '../roles/host-map.js';
 import { connectCandidatesHint } from '../roles/render.js';
 import type { HostInfo, RoleMap, RoleSource } from '../roles/types.js';
-import { evaluateAudit } from './evaluate.js';
+import { couldHaveDropped, evaluateAudit } from './evaluate.js';
 import { compareAddresses, compareStatus, STATUS_ORDER } from './order.js';
 import { ANSWER_KINDS, tieAnswersToFindings } from './answers.js';
 import { withOneWayDns } from './one-way.js';
 import { failedLookups, plural } from './text.js';
-import type { AuditResult, Finding, FindingStatus, InputInfo } from './types.js';
+import type { AuditResult, Finding, FindingStatus, InputInfo, LogWithoutDrops } from './types.js';
 
 /** What fails the run unless `--fail-on` says otherwise. */
 export const DEFAULT_FAIL_ON: readonly FindingStatus[] = ['blocked', 'missing'];
@@ -37,6 +37,8 @@ export interface BuildAuditArgs {
   assumedTimezone?: string;
   /** See AuditOptions.observedHosts. */
   observedHosts?: ReadonlySet<string>;
+  /** See AuditOptions.logsWithoutDrops; by default the inputs marked no_drops_logged, each seeing any host. */
+  logsWithoutDrops?: LogWithoutDrops[];
 }
 
 const SOURCE_STRENGTH: readonly RoleSource[] = ['inventory', 'cli', 'dns', 'sni', 'http', 'proxy', 'log', 'inferred'];
@@ -264,7 +266,7 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   // Logs of denials only (and nothing else with flows): the traffic they let through is in none of them.
   const withFlows = args.inputs.filter((i) => i.records > 0);
   const deniedOnly = withFlows.length > 0 && withFlows.every((i) => i.denied_only === true);
-  const logsWithoutDrops = args.inputs.filter((i) => i.no_drops_logged === true).map((i) => i.file);
+  const logsWithoutDrops = args.logsWithoutDrops ?? args.inputs.filter((i) => i.no_drops_logged === true).map((i) => ({ file: i.file, hosts: null }));
   const evaluated = evaluateAudit(summary, roles, {
     catalog,
     features,
@@ -284,7 +286,7 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   if (captureFilters.length > 0 && verdict.counts.missing > 0) {
     verdict.summary += `; the capture was taken with a capture filter (${captureFilters.join('; ')}): traffic it left out reads as missing`;
   }
-  if (logsWithoutDrops.length > 0 && verdict.counts.missing > 0) {
+  if (evaluated.findings.some((f) => f.status === 'missing' && logsWithoutDrops.some((l) => couldHaveDropped(l, f.src, f.dst)))) {
     verdict.summary += `; ${logsWithoutDrops.length === 1 ? 'the Windows Firewall log holds' : 'the Windows Firewall logs hold'} no DROP line: if dropped packets are not logged, a missing flow may have been dropped`;
   }
   if (deniedOnly) {

@@ -21,7 +21,7 @@ import { ruleApplies, ruleConditions } from '../catalog/match.js';
 import { formatRulePorts, formatRuleTransport, nameBelongsToRole, ruleCoversPort } from './rule-match.js';
 import { completedOneWay, undetermined } from './one-way.js';
 import { describeLookups, failedLookups, formatDurationMicros } from './text.js';
-import type { AuditOptions, Finding, FindingStatus, UnexpectedFlow, UnknownEndpoint } from './types.js';
+import type { AuditOptions, Finding, FindingStatus, LogWithoutDrops, UnexpectedFlow, UnknownEndpoint } from './types.js';
 
 /** Unexpected flows kept in the result (the total is kept too). */
 export const MAX_UNEXPECTED = 500;
@@ -36,6 +36,14 @@ const MAX_DNS_NAMES = 3;
 export const CAPTURE_BLIND_SPOT =
   "a capture cannot see what the capturing host's own firewall drops before the capture point (a pktmon trace records Windows' drops: " +
   '`pktmon etl2pcap trace.etl --drop-only --out drops.pcapng` writes them, to audit with the capture)';
+
+/**
+ * Whether the firewall of a log without a DROP line (AuditOptions.logsWithoutDrops) could have
+ * dropped traffic between `src` and `dst` unlogged: it is on one of them, or its host is not known.
+ */
+export function couldHaveDropped(log: LogWithoutDrops, src: string | null, dst: string | null): boolean {
+  return log.hosts === null || (src !== null && log.hosts.includes(src)) || (dst !== null && log.hosts.includes(dst));
+}
 
 /**
  * Roles whose hosts are interchangeable cloud addresses (one DNS answer gives several): the source
@@ -480,7 +488,7 @@ class Evaluator {
       }
       hints.push(CAPTURE_BLIND_SPOT);
     }
-    const silent = this.idx.opts.logsWithoutDrops ?? [];
+    const silent = (this.idx.opts.logsWithoutDrops ?? []).filter((l) => couldHaveDropped(l, src, dst)).map((l) => l.file);
     if (silent.length > 0) {
       const which = silent.length === 1 ? silent[0] : `${silent.length} of the Windows Firewall logs (${silent.slice(0, 2).join(', ')}${silent.length > 2 ? ', …' : ''})`;
       hints.push(`${which} logged no dropped packet: if "Log dropped packets" is off there (the Windows default), a dropped attempt left no trace`);

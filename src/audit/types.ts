@@ -152,10 +152,18 @@ export interface AuditOptions {
    */
   deniedOnly?: boolean;
   /**
-   * Windows Firewall logs without a DROP line (InputInfo.no_drops_logged): if they do not log
-   * dropped packets, an attempt their firewall dropped left no trace, and reads as never made.
+   * Windows Firewall logs without a DROP line (InputInfo.no_drops_logged), with the hosts each
+   * observes (null: not known): if a log does not record dropped packets, an attempt its firewall
+   * dropped left no trace, and reads as never made.
    */
-  logsWithoutDrops?: readonly string[];
+  logsWithoutDrops?: readonly LogWithoutDrops[];
+}
+
+/** A Windows Firewall log without a DROP line, and its own host(s) (AuditOptions.logsWithoutDrops). */
+export interface LogWithoutDrops {
+  file: string;
+  /** The hosts the log is written on or for; null when not known (the log is then taken to see any). */
+  hosts: readonly string[] | null;
 }
 
 /** Everything the renderers need; `report.json` is this object (plus the schema tag). */

@@ -449,6 +449,7 @@ export async function auditCollected(summaryData: FlowSummaryData, collected: Co
     failOn,
     assumedTimezone: zones.length > 0 ? zones.join(', ') : undefined,
     observedHosts,
+    logsWithoutDrops: read.filter((r) => r.noDropsLogged).map((r) => ({ file: r.file, hosts: r.observed })),
   });
 }
 

@@ -151,6 +151,19 @@ describe('Windows Firewall logs without a DROP line', () => {
     expect(r.verdict.summary).toMatch(/; the Windows Firewall log holds no DROP line: if dropped packets are not logged, a missing flow may have been dropped$/);
     expect(r.data_quality.evidence_gaps).toContainEqual(expect.stringMatching(/^dc01-pfirewall\.log holds no DROP line/));
   });
+
+  it("only for traffic to or from the log's own host: another host's firewall is not in it", () => {
+    const allowLog = { file: 'dc09-pfirewall.log', format: 'pfirewall', records: 6, bytes: 600, first_ts: T0, last_ts: T0 + 1, complete: true, no_drops_logged: true };
+    const r = build({
+      summary: summary({ pairs: [agg({ respH: DC1, respP: 88, completed: 2 })] }),
+      inputs: [allowLog],
+      logsWithoutDrops: [{ file: 'dc09-pfirewall.log', hosts: ['10.0.0.99'] }],
+    });
+    const ldap = r.findings.find((f) => f.rule_id === LDAP.id)!;
+    expect(ldap.status).toBe('missing');
+    expect(ldap.hints!.join(' ')).not.toMatch(/logged no dropped packet/);
+    expect(r.verdict.summary).not.toMatch(/no DROP line/);
+  });
 });
 
 describe('buildAuditResult: the rest of report.json', () => {
