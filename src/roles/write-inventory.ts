@@ -47,6 +47,17 @@ export function roleMapToInventoryYaml(map: RoleMap, opts: { generatedFrom?: str
     }
   }
   if (!any) out.push('  # no roles were found; add entries such as:  dc: [10.0.0.10]');
+  if (map.connectCandidates && map.connectCandidates.length > 0) {
+    // Hosts that may be the Connect server (RoleMap.connectCandidates): for the user to confirm, commented out.
+    out.push(
+      '  # No Connect server was found. If it is one of these hosts (the most LDAP and Kerberos flows',
+      '  # to the DCs), uncomment "connect:" and the line of that host:',
+      '  # connect:',
+    );
+    for (const c of map.connectCandidates) {
+      out.push(`  #   - ${yamlAddress(c.address)}  # ${commentText(`${c.flows} LDAP and Kerberos flows to the DCs`)}`);
+    }
+  }
 
   const hostLines: string[] = [];
   for (const host of map.hosts.values()) {

@@ -21,9 +21,13 @@ describe('documented examples load', () => {
 
   it('docs/inventory.md: every example inventory is valid', () => {
     const blocks = yamlBlocks('docs/inventory.md');
-    expect(blocks.length).toBe(2);
+    expect(blocks.length).toBe(3);
     const inv = parseInventory(blocks[0], 'example');
     expect(inv.entries.map((e) => e.role)).toEqual(['connect', 'dc', 'adfs', 'wap', 'azure-ad', 'health-agent']);
     expect(parseInventory(blocks[1], 'written').entries.map((e) => e.role)).toEqual(['connect', 'dc', 'azure-ad']);
+    // The likely Connect server, commented out: loads without it, and with it once uncommented.
+    expect(parseInventory(blocks[2], 'candidates').entries.map((e) => e.role)).toEqual(['dc']);
+    const uncommented = blocks[2].replace('  # connect:', '  connect:').replace('  #   - 10.0.0.20', '    - 10.0.0.20');
+    expect(parseInventory(uncommented, 'chosen').entries.map((e) => e.role)).toEqual(['dc', 'connect']);
   });
 });

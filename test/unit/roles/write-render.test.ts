@@ -60,6 +60,21 @@ describe('roleMapToInventoryYaml', () => {
     expect(inv.hosts).toEqual([{ name: 'ok.contoso.local', address: '10.0.0.9' }]);
   });
 
+  it('without a Connect server, its likely hosts are written commented out: the file loads as is, and with one uncommented', () => {
+    const map: RoleMap = {
+      hosts: new Map([['10.0.0.10', { address: '10.0.0.10', names: [], roles: [{ role: 'dc', source: 'inferred', confidence: 'medium', why: 'answers LDAP' }] }]]),
+      connectCandidates: [
+        { address: '10.0.0.20', flows: 16 },
+        { address: 'fd00::20', flows: 4 },
+      ],
+    };
+    const yaml = roleMapToInventoryYaml(map);
+    expect(yaml).toContain('  # connect:\n  #   - 10.0.0.20  # 16 LDAP and Kerberos flows to the DCs\n  #   - "fd00::20"  # 4 LDAP and Kerberos flows to the DCs\n');
+    expect(parseInventory(yaml, 'i.yaml').entries.map((e) => e.role)).toEqual(['dc']);
+    const chosen = yaml.replace('  # connect:', '  connect:').replace('  #   - 10.0.0.20', '    - 10.0.0.20');
+    expect(parseInventory(chosen, 'i.yaml').entries).toContainEqual({ role: 'connect', match: ['10.0.0.20'] });
+  });
+
   it('an empty map still writes a loadable file with a hint', () => {
     const yaml = roleMapToInventoryYaml({ hosts: new Map() });
     expect(yaml).toContain('# no roles were found');
