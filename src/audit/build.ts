@@ -138,6 +138,12 @@ export function exitCodeFor(result: AuditResult): 0 | 1 {
   return result.verdict.status === 'fail' ? 1 : 0;
 }
 
+/** `a.log holds`, or `5 logs (a.log, b.log, c.log, …) hold`: the subject of an evidence gap about some files. */
+function logsHold(files: readonly string[], kind: string): string {
+  if (files.length === 1) return `${files[0]} holds`;
+  return `${files.length} ${kind} (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}) hold`;
+}
+
 /** Packets the capturing machines dropped, over all inputs (InputInfo.dropped_at_capture). */
 function droppedAtCapture(inputs: readonly InputInfo[]): number {
   let n = 0;
@@ -198,7 +204,7 @@ export function listEvidenceGaps(summary: FlowSummaryData, dq: DataQuality, inpu
   const deniedOnly = inputs.filter((i) => i.denied_only === true).map((i) => i.file);
   if (deniedOnly.length > 0) {
     gaps.push(
-      `${deniedOnly.length === 1 ? `${deniedOnly[0]} holds` : `${deniedOnly.length} logs (${deniedOnly.slice(0, 3).join(', ')}${deniedOnly.length > 3 ? ', …' : ''}) hold`} ` +
+      `${logsHold(deniedOnly, 'logs')} ` +
         `only denied or dropped traffic: a Windows Firewall logs allowed connections only when "Log successful connections" is on, ` +
         `and an export may have been filtered to denials. Traffic the firewall let through is not in it, so its absence proves nothing`,
     );
@@ -206,7 +212,7 @@ export function listEvidenceGaps(summary: FlowSummaryData, dq: DataQuality, inpu
   const withoutDrops = inputs.filter((i) => i.no_drops_logged === true).map((i) => i.file);
   if (withoutDrops.length > 0) {
     gaps.push(
-      `${withoutDrops.length === 1 ? `${withoutDrops[0]} holds` : `${withoutDrops.length} Windows Firewall logs (${withoutDrops.slice(0, 3).join(', ')}${withoutDrops.length > 3 ? ', …' : ''}) hold`} ` +
+      `${logsHold(withoutDrops, 'Windows Firewall logs')} ` +
         `no DROP line: if "Log dropped packets" is off (the Windows default), an attempt the firewall dropped left no trace and reads as never made`,
     );
   }
@@ -263,9 +269,9 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   const summary = withOneWayDns(args.summary);
   const snappedFrames = args.dataQuality.counters.frames_snapped ?? 0;
   const captureFilters = [...new Set(args.inputs.flatMap((i) => i.capture_filters ?? []))];
-  // Logs of denials only (and nothing else with flows): the traffic they let through is in none of them.
-  const withFlows = args.inputs.filter((i) => i.records > 0);
-  const deniedOnly = withFlows.length > 0 && withFlows.every((i) => i.denied_only === true);
+  // Logs of denials only (and no other input with records): the traffic they let through is in none of them.
+  const withRecords = args.inputs.filter((i) => i.records > 0);
+  const deniedOnly = withRecords.length > 0 && withRecords.every((i) => i.denied_only === true);
   const logsWithoutDrops = args.logsWithoutDrops ?? args.inputs.filter((i) => i.no_drops_logged === true).map((i) => ({ file: i.file, hosts: null }));
   const evaluated = evaluateAudit(summary, roles, {
     catalog,

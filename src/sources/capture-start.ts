@@ -10,12 +10,7 @@
  * gives null: the file is then read on its own, as any file.
  */
 import { PCAP_MAGIC_MICROS, PCAP_MAGIC_MICROS_SWAPPED, PCAP_MAGIC_NANOS, PCAP_MAGIC_NANOS_SWAPPED } from './pcap.js';
-import { BT_EPB, BT_IDB, BT_PB, BT_SHB, BT_SPB, BYTE_ORDER_MAGIC, toMicrosExact } from './pcapng.js';
-
-// IDB options (pcapng section 4.2).
-const OPT_END = 0;
-const IF_TSRESOL = 9;
-const IF_TSOFFSET = 14;
+import { BT_EPB, BT_IDB, BT_PB, BT_SHB, BT_SPB, BYTE_ORDER_MAGIC, IF_TSOFFSET, IF_TSRESOL, rd64, toMicrosExact, walkOptions } from './pcapng.js';
 
 /** Microseconds since the epoch of the first packet, or null when the head does not tell. */
 export function firstPacketMicros(head: Uint8Array): number | null {
@@ -121,17 +116,13 @@ export function lastPacketMicros(head: Uint8Array, tail: Uint8Array): number | n
   return null;
 }
 
-/** if_tsresol and if_tsoffset among the IDB options at `from .. to`. */
+/** if_tsresol and if_tsoffset among the IDB options at `from .. to` (walked as the reader walks them). */
 function interfaceTime(view: DataView, from: number, to: number, le: boolean): InterfaceTime {
   const out: InterfaceTime = { tsresol: 6, offsetSeconds: 0 };
-  let at = from;
-  while (at + 4 <= to) {
-    const code = view.getUint16(at, le);
-    const len = view.getUint16(at + 2, le);
-    if (code === OPT_END || at + 4 + len > to) break;
-    if (code === IF_TSRESOL && len >= 1) out.tsresol = view.getUint8(at + 4);
-    else if (code === IF_TSOFFSET && len === 8) out.offsetSeconds = Number(view.getBigInt64(at + 4, le));
-    at += 4 + ((len + 3) & ~3);
-  }
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  walkOptions(bytes, from, to, le, (code, at, len) => {
+    if (code === IF_TSRESOL && len >= 1) out.tsresol = bytes[at];
+    else if (code === IF_TSOFFSET && len === 8) out.offsetSeconds = rd64(bytes, at, le, true);
+  });
   return out;
 }

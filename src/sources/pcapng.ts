@@ -22,9 +22,9 @@ export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 
 /** Option codes (sections 3.5 and 4.2). */
 const OPT_ENDOFOPT = 0;
-const IF_TSRESOL = 9;
+export const IF_TSRESOL = 9;
 const IF_FILTER = 11;
-const IF_TSOFFSET = 14;
+export const IF_TSOFFSET = 14;
 /** if_filter's first byte (section 4.2): a libpcap filter string follows, or BPF instructions (8 bytes each). */
 const FILTER_LIBPCAP = 0;
 const FILTER_BPF = 1;
@@ -433,18 +433,9 @@ class PcapngReader {
     this.interfaces.push(iface);
   }
 
-  /** Section 4.2 options: code (16), length (16), value padded to 32 bits; opt_endofopt ends them. */
+  /** Section 4.2 options (see {@link walkOptions}). */
   private readInterfaceOptions(buf: Uint8Array, start: number, end: number, le: boolean, iface: Interface, blockAt: number): void {
-    let p = start;
-    while (end - p >= 4) {
-      const code = rd16(buf, p, le);
-      const olen = rd16(buf, p + 2, le);
-      if (code === OPT_ENDOFOPT) return;
-      if (end - p - 4 < olen) {
-        this.badOption(blockAt, `option ${code} at byte ${this.r.offsetOf(p)} claims ${olen} bytes, ${end - p - 4} left in the block`);
-        return;
-      }
-      const v = p + 4;
+    const overrun = walkOptions(buf, start, end, le, (code, v, olen) => {
       if (code === IF_TSRESOL) {
         if (olen !== 1 || !setResolution(iface, buf[v])) {
           this.badOption(blockAt, `if_tsresol value ${olen >= 1 ? buf[v] : '(empty)'} is not usable; microseconds assumed`);
@@ -452,16 +443,12 @@ class PcapngReader {
       } else if (code === IF_FILTER) {
         this.addFilter(buf, v, olen);
       } else if (code === IF_TSOFFSET) {
-        if (olen !== 8) {
-          this.badOption(blockAt, `if_tsoffset has length ${olen}, expected 8`);
-        } else {
-          // Signed 64-bit seconds (section 4.2); two 32-bit halves in the section's byte order.
-          const lo = rd32(buf, le ? v : v + 4, le);
-          const hi = rd32(buf, le ? v + 4 : v, le) | 0;
-          iface.offsetMicros = (hi * TWO_32 + lo) * 1_000_000;
-        }
+        if (olen !== 8) this.badOption(blockAt, `if_tsoffset has length ${olen}, expected 8`);
+        else iface.offsetMicros = rd64(buf, v, le, true) * 1_000_000; // signed seconds (section 4.2)
       }
-      p = v + ((olen + 3) & ~3);
+    });
+    if (overrun >= 0) {
+      this.badOption(blockAt, `option ${rd16(buf, overrun, le)} at byte ${this.r.offsetOf(overrun)} claims ${rd16(buf, overrun + 2, le)} bytes, ${end - overrun - 4} left in the block`);
     }
   }
 
@@ -472,27 +459,19 @@ class PcapngReader {
    */
   private readStatistics(buf: Uint8Array, p: number, len: number, le: boolean): void {
     const end = p + len - 4;
-    let q = p + 8 + ISB_FIXED;
+    const q = p + 8 + ISB_FIXED;
     if (q > end) return;
     const key = `${this.section}:${rd32(buf, p + 8, le)}`;
     let drops = 0;
     let any = false;
-    while (end - q >= 4) {
-      const code = rd16(buf, q, le);
-      const olen = rd16(buf, q + 2, le);
-      if (code === OPT_ENDOFOPT || end - q - 4 < olen) break;
-      if ((code === ISB_IFDROP || code === ISB_OSDROP) && olen === 8) {
-        const v = q + 4;
-        const lo = rd32(buf, le ? v : v + 4, le);
-        const hi = rd32(buf, le ? v + 4 : v, le);
-        // All ones: the writer did not know (pcap_stats gave nothing).
-        if (!(lo === 0xffffffff && hi === 0xffffffff)) {
-          drops += hi * TWO_32 + lo;
-          any = true;
-        }
-      }
-      q += 4 + ((olen + 3) & ~3);
-    }
+    walkOptions(buf, q, end, le, (code, v, olen) => {
+      if ((code !== ISB_IFDROP && code !== ISB_OSDROP) || olen !== 8) return;
+      const n = rd64(buf, v, le, false);
+      // All ones: the writer did not know (pcap_stats gave nothing).
+      if (n === UNKNOWN_U64) return;
+      drops += n;
+      any = true;
+    });
     if (any) this.dropped.set(key, drops);
   }
 
@@ -735,4 +714,35 @@ function rd32(b: Uint8Array, p: number, le: boolean): number {
 
 function rd16(b: Uint8Array, p: number, le: boolean): number {
   return le ? b[p] | (b[p + 1] << 8) : (b[p] << 8) | b[p + 1];
+}
+
+/**
+ * A 64-bit option value in the section's byte order (two 32-bit halves), as a number: exact up to
+ * 2^53, beyond that the nearest double (counts and seconds never get there). `signed`: int64.
+ */
+export function rd64(b: Uint8Array, p: number, le: boolean, signed: boolean): number {
+  const lo = rd32(b, le ? p : p + 4, le);
+  const hi = rd32(b, le ? p + 4 : p, le);
+  return (signed ? hi | 0 : hi) * TWO_32 + lo;
+}
+
+/** 0xffffffffffffffff as {@link rd64} reads it (the nearest double, 2^64): "not known" in ISB counters. */
+const UNKNOWN_U64 = 2 ** 64;
+
+/**
+ * Walks the options at `b[from .. to)` (section 3.5: code and length in 16 bits each, the value
+ * padded to 32 bits), handing each to `visit` with its value's offset, until opt_endofopt or the end.
+ * Returns -1, or the offset of an option that claims more bytes than remain (the walk stops there).
+ */
+export function walkOptions(b: Uint8Array, from: number, to: number, le: boolean, visit: (code: number, at: number, len: number) => void): number {
+  let p = from;
+  while (to - p >= 4) {
+    const code = rd16(b, p, le);
+    const len = rd16(b, p + 2, le);
+    if (code === OPT_ENDOFOPT) return -1;
+    if (to - p - 4 < len) return p;
+    visit(code, p + 4, len);
+    p += 4 + ((len + 3) & ~3);
+  }
+  return -1;
 }

@@ -19,6 +19,14 @@ function analyze(args: string[]) {
 const finding = (report: { findings: { rule_id: string; dst: string | null; status: string; reason: string; evidence: { file: string; line?: number; record?: number; tuple?: number }[] }[] }, rule: string, dst: string) =>
   report.findings.find((f) => f.rule_id === rule && f.dst === dst)!;
 
+/** dc02's Windows Firewall log without its lines of one action, as a log written with that kind of logging off. */
+function dc02Without(action: 'ALLOW' | 'DROP', name: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'flowaudit-batch-')), name);
+  const lines = readFileSync(join(root, 'fixtures/logs/dc02-pfirewall.log'), 'utf8').split('\n');
+  writeFileSync(path, lines.filter((l) => !l.includes(` ${action} `)).join('\n'));
+  return path;
+}
+
 describe('analyze flow logs', () => {
   it('the NSG tree: the deny rule blocks the dynamic RPC port, with the rule name and record/tuple evidence', () => {
     const { code, report } = analyze(['fixtures/logs/nsg-dc-subnet', '--include', 'PT1H.json', '--inventory', 'fixtures/inventory.yaml']);
@@ -44,10 +52,7 @@ describe('analyze flow logs', () => {
   });
 
   it("dc02's log with its DROP lines only (allowed connections not logged): LDAP still blocked, nothing allowed called missing", () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flowaudit-batch-'));
-    const drops = join(dir, 'dc02-drops.log');
-    const lines = readFileSync(join(root, 'fixtures/logs/dc02-pfirewall.log'), 'utf8').split('\n');
-    writeFileSync(drops, lines.filter((l) => !l.includes(' ALLOW ')).join('\n'));
+    const drops = dc02Without('ALLOW', 'dc02-drops.log');
     const { code, stdout, report } = analyze([drops, '--tz', 'Europe/Berlin', '--inventory', 'fixtures/inventory.yaml']);
     expect(code).toBe(1);
     expect(finding(report, 'connect-dc-ldap', '10.0.0.11').status).toBe('blocked');
@@ -59,10 +64,7 @@ describe('analyze flow logs', () => {
   });
 
   it("dc02's log without its DROP lines (dropped packets not logged): LDAP reads missing, and the report says it may have been dropped", () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flowaudit-batch-'));
-    const allows = join(dir, 'dc02-allows.log');
-    const lines = readFileSync(join(root, 'fixtures/logs/dc02-pfirewall.log'), 'utf8').split('\n');
-    writeFileSync(allows, lines.filter((l) => !l.includes(' DROP ')).join('\n'));
+    const allows = dc02Without('DROP', 'dc02-allows.log');
     const { code, stdout, report } = analyze([allows, '--tz', 'Europe/Berlin', '--inventory', 'fixtures/inventory.yaml']);
     expect(code).toBe(1);
     const ldap = finding(report, 'connect-dc-ldap', '10.0.0.11') as unknown as { status: string; hints: string[] };

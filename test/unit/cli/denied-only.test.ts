@@ -15,6 +15,13 @@ const root = resolve(__dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'flowaudit-denied-'));
 const full = readFileSync(join(root, 'fixtures/logs/dc02-pfirewall.log'), 'utf8');
 
+/** The fixture log without its lines of one action: as written with that kind of logging off. */
+const without = (action: 'ALLOW' | 'DROP') =>
+  full
+    .split('\n')
+    .filter((l) => !l.includes(` ${action} `))
+    .join('\n');
+
 async function read(name: string, text: string) {
   const path = join(dir, name);
   writeFileSync(path, text);
@@ -23,11 +30,7 @@ async function read(name: string, text: string) {
 
 describe('logs of denials only', () => {
   it('a Windows Firewall log of its DROP lines only', async () => {
-    const drops = full
-      .split('\n')
-      .filter((l) => !l.includes(' ALLOW '))
-      .join('\n');
-    const r = await read('drops.log', drops);
+    const r = await read('drops.log', without('ALLOW'));
     expect(r.flows).toBeGreaterThan(0);
     expect(r.deniedOnly).toBe(true);
   });
@@ -40,11 +43,7 @@ describe('logs of denials only', () => {
   });
 
   it('a Windows Firewall log without a DROP line is marked too: its drops may not be logged', async () => {
-    const allows = full
-      .split('\n')
-      .filter((l) => !l.includes(' DROP '))
-      .join('\n');
-    const r = await read('allows.log', allows);
+    const r = await read('allows.log', without('DROP'));
     expect(r.noDropsLogged).toBe(true);
     expect(r.deniedOnly).toBeUndefined();
     expect((await read('full2.log', full)).noDropsLogged).toBeUndefined();

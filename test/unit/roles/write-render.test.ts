@@ -4,7 +4,7 @@ import { assignRoles } from '../../../src/roles/assign.js';
 import { InventoryMatcher, parseInventory, parseRoleFlag } from '../../../src/roles/inventory.js';
 import { renderRoles } from '../../../src/roles/render.js';
 import { roleMapToInventoryYaml } from '../../../src/roles/write-inventory.js';
-import type { RoleMap } from '../../../src/roles/types.js';
+import type { ConnectCandidate, RoleMap } from '../../../src/roles/types.js';
 import { healthySync } from './summary-builder.js';
 
 const catalog = loadCatalog('hybrid-identity');
@@ -18,6 +18,14 @@ function federationMap(): RoleMap {
     .pair('10.0.0.20', '93.184.216.34', 'tcp', 443)
     .build();
   return assignRoles(s, { catalog, cliRoles: parseRoleFlag('10.0.0.20=connect,health-agent') });
+}
+
+/** A map with one inferred DC and no Connect server, and the hosts that may be it. */
+function dcWithoutConnect(connectCandidates: ConnectCandidate[]): RoleMap {
+  return {
+    hosts: new Map([['10.0.0.10', { address: '10.0.0.10', names: [], roles: [{ role: 'dc', source: 'inferred', confidence: 'medium', why: 'answers LDAP' }] }]]),
+    connectCandidates,
+  };
 }
 
 describe('roleMapToInventoryYaml', () => {
@@ -61,13 +69,10 @@ describe('roleMapToInventoryYaml', () => {
   });
 
   it('without a Connect server, its likely hosts are written commented out: the file loads as is, and with one uncommented', () => {
-    const map: RoleMap = {
-      hosts: new Map([['10.0.0.10', { address: '10.0.0.10', names: [], roles: [{ role: 'dc', source: 'inferred', confidence: 'medium', why: 'answers LDAP' }] }]]),
-      connectCandidates: [
-        { address: '10.0.0.20', flows: 16 },
-        { address: 'fd00::20', flows: 4 },
-      ],
-    };
+    const map = dcWithoutConnect([
+      { address: '10.0.0.20', flows: 16 },
+      { address: 'fd00::20', flows: 4 },
+    ]);
     const yaml = roleMapToInventoryYaml(map);
     expect(yaml).toContain('  # connect:\n  #   - 10.0.0.20  # 16 LDAP and Kerberos flows to the DCs\n  #   - "fd00::20"  # 4 LDAP and Kerberos flows to the DCs\n');
     expect(parseInventory(yaml, 'i.yaml').entries.map((e) => e.role)).toEqual(['dc']);
@@ -111,13 +116,10 @@ describe('renderRoles', () => {
   });
 
   it('without a Connect server, the hosts that may be it and the --role that says so, in every format', () => {
-    const map: RoleMap = {
-      hosts: new Map([['10.0.0.10', { address: '10.0.0.10', names: [], roles: [{ role: 'dc', source: 'inferred', confidence: 'medium', why: 'answers LDAP' }] }]]),
-      connectCandidates: [
-        { address: '10.0.0.20', flows: 35 },
-        { address: '10.0.0.31', flows: 4 },
-      ],
-    };
+    const map = dcWithoutConnect([
+      { address: '10.0.0.20', flows: 35 },
+      { address: '10.0.0.31', flows: 4 },
+    ]);
     const hint = 'No Connect server found: if it is one of 10.0.0.20 (35 LDAP and Kerberos flows to the DCs), 10.0.0.31 (4), say so: --role ADDRESS=connect (or in an inventory).';
     expect(renderRoles(map, 'table')).toContain(hint);
     expect(renderRoles(map, 'md')).toContain(hint);
