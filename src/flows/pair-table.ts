@@ -150,8 +150,19 @@ function addCapped(list: string[], value: string, cap: number): void {
 
 export { addCapped };
 
+/**
+ * Transport codes by name. A lookup, not a chain of comparisons: the fold is optimised on the
+ * capture's first flows, and a comparison that had never run (the first UDP or ICMP flow, minutes
+ * in) threw that code away and had it compiled again.
+ */
+const TRANSPORT_CODES: ReadonlyMap<Transport, number> = new Map([
+  ['tcp', 0],
+  ['udp', 1],
+  ['icmp', 2],
+]);
+
 function transportCode(proto: Transport): number {
-  return proto === 'tcp' ? 0 : proto === 'udp' ? 1 : 2;
+  return TRANSPORT_CODES.get(proto) ?? 2;
 }
 
 export class PairTable {
@@ -244,8 +255,9 @@ export class PairTable {
         outcome = 3;
     }
     this.addTally(t + T_OUTCOMES + outcome, 1);
-    if (flow.ts < rows[row + R_FIRST_TS]) rows[row + R_FIRST_TS] = flow.ts;
-    if (end > rows[row + R_LAST_TS]) rows[row + R_LAST_TS] = end;
+    // Math.min and max, not branches taken only by a pair's later flows: see TRANSPORT_CODES.
+    rows[row + R_FIRST_TS] = Math.min(rows[row + R_FIRST_TS], flow.ts);
+    rows[row + R_LAST_TS] = Math.max(rows[row + R_LAST_TS], end);
     const state = connStateCode(flow.connState);
     if (state >= 0) this.addTally(t + T_STATES + state, 1);
     rows[row + R_BYTES] += flow.origBytes + flow.respBytes;

@@ -104,9 +104,12 @@ const MAX_INTERNED_REASONS = 20_000;
  * 9 packets sent, 36 back`): without sharing, every sample would hold its own copy.
  */
 export function internReason(reasons: Map<string, string>, reason: string): string {
+  // The size is read on every call, not only for a new text: a read that first runs minutes into a
+  // capture (its first new reason) threw away the optimised fold around it.
+  const room = reasons.size < MAX_INTERNED_REASONS;
   const known = reasons.get(reason);
   if (known !== undefined) return known;
-  if (reasons.size < MAX_INTERNED_REASONS) reasons.set(reason, reason);
+  if (room) reasons.set(reason, reason);
   return reason;
 }
 
@@ -118,6 +121,19 @@ export const SN = 6;
 const SLOT_BLOCK = SAMPLES_PER_AGGREGATE;
 
 /**
+ * An empty array that already holds any value kind. A `[]` starts as an array of small integers
+ * and changes its hidden class at its first string; the columns at positions a pair's later samples
+ * use stay empty for long, and their first write, minutes into a capture, threw away the
+ * optimised code that reads the columns.
+ */
+function emptyObjectArray<T>(): T[] {
+  const list: T[] = [];
+  list.push(undefined as T);
+  list.length = 0;
+  return list;
+}
+
+/**
  * One string column of {@link SampleColumns}, kept by position in the block: one array per
  * position, indexed by block. A pair table gives each pair a block of SAMPLES_PER_AGGREGATE slots,
  * and most pairs of a capture never get a second sample: their first samples fill one dense array
@@ -126,7 +142,7 @@ const SLOT_BLOCK = SAMPLES_PER_AGGREGATE;
  * A slot never written reads as undefined.
  */
 class SlotStrings<T extends string | undefined> {
-  private readonly byPosition: T[][] = Array.from({ length: SLOT_BLOCK }, () => []);
+  private readonly byPosition: T[][] = Array.from({ length: SLOT_BLOCK }, () => emptyObjectArray<T>());
 
   get(j: number): T {
     const k = j % SLOT_BLOCK;

@@ -67,8 +67,12 @@ function columnsOf(pairs: readonly PairAggregate[]): PairColumns {
 }
 
 export class PairIndex {
-  /** Address text per id; ids are given in pair order (originator, then responder, of each pair). */
-  readonly addresses: string[] = [];
+  /**
+   * Address text per id: the columns' own numbering (a table's: the order addresses were first
+   * seen; {@link columnsOf}: pair order). Nothing read from the index depends on that order: every
+   * listing is in address order, and addresses are distinct texts.
+   */
+  readonly addresses: readonly string[];
   /** Originator id per pair position. */
   readonly orig: Int32Array;
   /** Responder id per pair position. */
@@ -83,9 +87,7 @@ export class PairIndex {
   readonly completed: Float64Array;
   /** The columns' {@link PairColumns.captured}, when they have it. */
   private readonly captured: Uint8Array | undefined;
-  /** The columns' address numbering, and our id per column address (-1: in no pair). */
-  private readonly columnIds: ReadonlyMap<string, number>;
-  private readonly idOfColumn: Int32Array;
+  private readonly ids: ReadonlyMap<string, number>;
   /** The first and last pair objects indexed (to notice a changed array). */
   private readonly first: PairAggregate | undefined;
   private readonly last: PairAggregate | undefined;
@@ -94,6 +96,8 @@ export class PairIndex {
   /** The pair objects must not change while the index is in use (their fields are copied here). */
   constructor(readonly pairs: readonly PairAggregate[]) {
     const n = pairs.length;
+    // A table's columns are taken as they are: renumbering 50k addresses into pair order was a
+    // pass of its own after reading, for an order nothing reads.
     const c = pairColumns(pairs) ?? columnsOf(pairs);
     this.port = c.port;
     this.proto = c.proto;
@@ -102,32 +106,20 @@ export class PairIndex {
     this.captured = c.captured;
     this.first = pairs[0];
     this.last = pairs[n - 1];
-    this.columnIds = c.addressIds;
-    // Our ids in pair order (originator, then responder), whatever the columns' numbering.
-    const idOfColumn = (this.idOfColumn = new Int32Array(c.addresses.length).fill(-1));
-    const orig = (this.orig = new Int32Array(n));
-    const resp = (this.resp = new Int32Array(n));
-    // Pairs per originator and per responder, counted at [id + 1] (at most two addresses a pair).
-    const origStart = new Int32Array(2 * n + 2);
-    const respStart = new Int32Array(2 * n + 2);
+    this.ids = c.addressIds;
+    // A table's address list grows if the table is changed later: the index keeps its own copy.
+    const size = c.addresses.length;
+    this.addresses = c.addresses.slice(0, size);
+    const orig = (this.orig = c.orig);
+    const resp = (this.resp = c.resp);
+    // Pairs per originator and per responder, counted at [id + 1].
+    const origStart = new Int32Array(size + 1);
+    const respStart = new Int32Array(size + 1);
     for (let i = 0; i < n; i++) {
-      let o = idOfColumn[c.orig[i]];
-      if (o < 0) {
-        o = idOfColumn[c.orig[i]] = this.addresses.length;
-        this.addresses.push(c.addresses[c.orig[i]]);
-      }
-      let r = idOfColumn[c.resp[i]];
-      if (r < 0) {
-        r = idOfColumn[c.resp[i]] = this.addresses.length;
-        this.addresses.push(c.addresses[c.resp[i]]);
-      }
-      orig[i] = o;
-      resp[i] = r;
-      origStart[o + 1]++;
-      respStart[r + 1]++;
+      origStart[orig[i] + 1]++;
+      respStart[resp[i] + 1]++;
     }
     // Counting sort of the positions by originator and by responder (stable: pair order within each).
-    const size = this.addresses.length;
     for (let k = 1; k <= size; k++) {
       origStart[k] += origStart[k - 1];
       respStart[k] += respStart[k - 1];
@@ -140,8 +132,8 @@ export class PairIndex {
       origItems[origFill[orig[i]]++] = i;
       respItems[respFill[resp[i]]++] = i;
     }
-    this.byOrig = { start: origStart.subarray(0, size + 1), items: origItems };
-    this.byResp = { start: respStart.subarray(0, size + 1), items: respItems };
+    this.byOrig = { start: origStart, items: origItems };
+    this.byResp = { start: respStart, items: respItems };
   }
 
   /**
@@ -158,10 +150,8 @@ export class PairIndex {
 
   /** The id of an address, undefined when it is in no pair. */
   idOf(address: string): number | undefined {
-    const k = this.columnIds.get(address);
-    if (k === undefined) return undefined;
-    const id = this.idOfColumn[k];
-    return id < 0 ? undefined : id;
+    const id = this.ids.get(address);
+    return id !== undefined && id < this.addresses.length ? id : undefined;
   }
 
   /**

@@ -373,8 +373,8 @@ describe('isPrivateAddress', () => {
 
 describe('isGroupAddress', () => {
   it('knows multicast (IPv4 and IPv6) and the limited broadcast, and nothing else', () => {
-    for (const a of ['224.0.0.252', '239.255.255.250', '224.0.0.251', '255.255.255.255', 'ff02::1:3', 'ff02::fb', 'FF05::C']) expect(isGroupAddress(a), a).toBe(true);
-    for (const a of ['223.255.255.255', '240.0.0.1', '10.0.0.255', '20.190.151.68', 'fe80::1', '2001:db8::ff', 'not-an-ip']) expect(isGroupAddress(a), a).toBe(false);
+    for (const a of ['230.1.2.3', '224.0.0.252', '239.255.255.250', '224.0.0.251', '255.255.255.255', 'ff02::1:3', 'ff02::fb', 'FF05::C']) expect(isGroupAddress(a), a).toBe(true);
+    for (const a of ['1.2.3.4', '100.64.0.1', '9.9.9.9', '199.255.255.255', '1::ff', '223.255.255.255', '240.0.0.1', '10.0.0.255', '20.190.151.68', 'fe80::1', '2001:db8::ff', 'not-an-ip']) expect(isGroupAddress(a), a).toBe(false);
   });
 });
 
