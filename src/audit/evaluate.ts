@@ -15,7 +15,7 @@ import { judgeTraffic, tallyAggregates } from './judge.js';
 import { addressOrder } from '../common/ip.js';
 import { isGroupAddress } from '../roles/address-scope.js';
 import { hostsWithRoles, peekHost } from '../roles/host-map.js';
-import { pairIndexFor, PROTO_ICMP, PROTO_TCP, type PairIndex } from '../roles/pair-index.js';
+import { pairIndexFor, PROTO_ICMP, PROTO_TCP, type PairGroups, type PairIndex } from '../roles/pair-index.js';
 import { addressSortKey, compareAddresses, compareStatus, sortRoles } from './order.js';
 import { ruleApplies, ruleConditions } from '../catalog/match.js';
 import { formatRulePorts, formatRuleTransport, nameBelongsToRole, ruleCoversPort } from './rule-match.js';
@@ -90,10 +90,6 @@ class AuditIndex {
   readonly index: PairIndex;
   /** 1 for the ids of hosts with roles. */
   readonly isRoleHost: Uint8Array;
-  /** Flows per id, summed over both sides of every pair (a pair from a host to itself once). */
-  readonly flowsOf: Float64Array;
-  /** 1 for the ids that appear in a pair. */
-  readonly inPairs: Uint8Array;
   readonly roleHosts = new Map<Role, string[]>();
   /** Aggregates between two role hosts (the only pairs rules ask about), by pairKey. */
   readonly pairs = new Map<string, PairAggregate[]>();
@@ -132,46 +128,27 @@ class AuditIndex {
       const id = index.idOf(address);
       if (id !== undefined) isRoleHost[id] = 1;
     }
-    // One pass over the pairs, by id and column: flows per address (role hosts for the findings,
-    // the others for the unknown endpoints), and which role hosts a capture shows.
-    const flows = (this.flowsOf = new Float64Array(index.size));
-    const seen = (this.inPairs = new Uint8Array(index.size));
-    const inCapture = new Uint8Array(index.size);
+    // Only the role hosts' own pairs are walked (their flows come from the index, every address of
+    // which is in a pair): a pass over every pair after reading cost as much as the rules.
     const pairs = summary.pairs;
-    const { orig, resp } = index;
-    const pairFlows = index.flows;
-    for (let i = 0; i < pairs.length; i++) {
-      const o = orig[i];
-      const r = resp[i];
-      flows[o] += pairFlows[i];
-      seen[o] = 1;
-      if (r !== o) {
-        flows[r] += pairFlows[i];
-        seen[r] = 1;
-      }
-      const origIsRoleHost = isRoleHost[o] === 1;
-      const respIsRoleHost = isRoleHost[r] === 1;
-      if (!origIsRoleHost && !respIsRoleHost) continue;
-      if ((origIsRoleHost && inCapture[o] === 0) || (respIsRoleHost && inCapture[r] === 0)) {
-        if (index.hasCaptureSample(i)) {
-          if (origIsRoleHost) inCapture[o] = 1;
-          if (respIsRoleHost) inCapture[r] = 1;
-        }
-      }
-      if (!origIsRoleHost || !respIsRoleHost) continue;
-      const a = pairs[i];
-      const key = pairKey(a.origH, a.respH);
-      let list = this.pairs.get(key);
-      if (!list) this.pairs.set(key, (list = []));
-      list.push(a);
-    }
+    const { byOrig, byResp, resp } = index;
     for (const address of this.hostRoles.keys()) {
       const id = index.idOf(address);
       if (id === undefined) continue;
-      if (seen[id] === 1) this.hostFlows.set(address, flows[id]);
-      if (inCapture[id] === 1) {
+      this.hostFlows.set(address, index.flowsPerAddress[id]);
+      if (this.seenInCapture(byOrig, id) || this.seenInCapture(byResp, id)) {
         this.hostInCapture.add(address);
         this.anyCapture = true;
+      }
+      // Pairs between two role hosts, each from its originator's list (in pair order).
+      for (let k = byOrig.start[id]; k < byOrig.start[id + 1]; k++) {
+        const i = byOrig.items[k];
+        if (isRoleHost[resp[i]] === 0) continue;
+        const a = pairs[i];
+        const key = pairKey(a.origH, a.respH);
+        let list = this.pairs.get(key);
+        if (!list) this.pairs.set(key, (list = []));
+        list.push(a);
       }
     }
     // Data from a capture at all? (a capture whose role hosts are not in it still is one)
@@ -184,6 +161,12 @@ class AuditIndex {
       if (!set) this.epm.set(key, (set = new Set()));
       for (const p of e.ports) set.add(p);
     }
+  }
+
+  /** True when one of the pairs of `id` in `groups` has a sample from a packet capture. */
+  private seenInCapture(groups: PairGroups, id: number): boolean {
+    for (let k = groups.start[id]; k < groups.start[id + 1]; k++) if (this.index.hasCaptureSample(groups.items[k])) return true;
+    return false;
   }
 
   hostsOf(role: Role): string[] {
@@ -752,10 +735,11 @@ class Evaluator {
   unknownEndpoints(roles: RoleMap): { list: UnknownEndpoint[]; total: number } {
     // Tens of thousands of client addresses on a large capture: tally them by id in typed arrays,
     // and look closer (ports, names, address order) only at the few that are listed.
-    const { index, isRoleHost, flowsOf: flows, inPairs } = this.idx;
-    const unknown = new Int32Array(inPairs.length);
+    const { index, isRoleHost } = this.idx;
+    const flows = index.flowsPerAddress;
+    const unknown = new Int32Array(index.size);
     let total = 0;
-    for (let id = 0; id < inPairs.length; id++) if (inPairs[id] === 1 && isRoleHost[id] === 0 && !this.isGroup(id)) unknown[total++] = id;
+    for (let id = 0; id < index.size; id++) if (isRoleHost[id] === 0 && !this.isGroup(id)) unknown[total++] = id;
     const kept = busiestFirst(unknown.subarray(0, total), flows, index.addresses, MAX_UNKNOWN_ENDPOINTS);
     // The smallest distinct ports of each kept address, its pairs on either side (whatever their
     // order). Bounded: a scanner touching every port must not grow this list without limit.

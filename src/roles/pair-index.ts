@@ -85,6 +85,8 @@ export class PairIndex {
   readonly flows: Float64Array;
   /** Completed flows per pair position. */
   readonly completed: Float64Array;
+  /** Flows per address id, over both sides of its pairs (a pair from a host to itself once). */
+  readonly flowsPerAddress: Float64Array;
   /** The columns' {@link PairColumns.captured}, when they have it. */
   private readonly captured: Uint8Array | undefined;
   private readonly ids: ReadonlyMap<string, number>;
@@ -112,12 +114,18 @@ export class PairIndex {
     this.addresses = c.addresses.slice(0, size);
     const orig = (this.orig = c.orig);
     const resp = (this.resp = c.resp);
-    // Pairs per originator and per responder, counted at [id + 1].
+    // Pairs per originator and per responder, counted at [id + 1]; flows per address in the same pass.
     const origStart = new Int32Array(size + 1);
     const respStart = new Int32Array(size + 1);
+    const flowsPerAddress = (this.flowsPerAddress = new Float64Array(size));
+    const flows = c.flows;
     for (let i = 0; i < n; i++) {
-      origStart[orig[i] + 1]++;
-      respStart[resp[i] + 1]++;
+      const o = orig[i];
+      const r = resp[i];
+      origStart[o + 1]++;
+      respStart[r + 1]++;
+      flowsPerAddress[o] += flows[i];
+      if (r !== o) flowsPerAddress[r] += flows[i];
     }
     // Counting sort of the positions by originator and by responder (stable: pair order within each).
     for (let k = 1; k <= size; k++) {
