@@ -12,7 +12,7 @@ import type { RoleMap } from '../roles/types.js';
 import { filterForDnsNames, filterForFlow, filterForPorts, type PortSpec } from './display-filter.js';
 import { mergeTimelines, pickEvidence } from './evidence.js';
 import { judgeTraffic, tallyAggregates } from './judge.js';
-import { addressOrder } from '../common/ip.js';
+import { addressOrder, sortAddresses } from '../common/ip.js';
 import { isGroupAddress } from '../roles/address-scope.js';
 import { hostsWithRoles, peekHost } from '../roles/host-map.js';
 import { pairIndexFor, PROTO_ICMP, PROTO_TCP, type PairGroups, type PairIndex } from '../roles/pair-index.js';
@@ -120,7 +120,8 @@ class AuditIndex {
         list.push(address);
       }
     }
-    for (const list of this.roleHosts.values()) list.sort(compareAddresses);
+    // Parsed once per address, not in every comparison (hundreds of DCs, IPv6 ones among them).
+    for (const [role, list] of this.roleHosts) this.roleHosts.set(role, sortAddresses(list));
     // Per-pair work by address id (see PairIndex): role hosts are few, pairs and clients many.
     const index = (this.index = pairIndexFor(summary.pairs));
     const isRoleHost = (this.isRoleHost = new Uint8Array(index.size));
