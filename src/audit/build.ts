@@ -9,7 +9,8 @@ import { hostsWithRoles } from '../roles/host-map.js';
 import { connectCandidatesHint } from '../roles/render.js';
 import type { HostInfo, RoleMap, RoleSource } from '../roles/types.js';
 import { couldHaveDropped, evaluateAudit } from './evaluate.js';
-import { compareAddresses, compareStatus, STATUS_ORDER } from './order.js';
+import { compareStatus, STATUS_ORDER } from './order.js';
+import { addressOrder } from '../common/ip.js';
 import { ANSWER_KINDS, tieAnswersToFindings } from './answers.js';
 import { withOneWayDns } from './one-way.js';
 import { failedLookups, plural } from './text.js';
@@ -311,9 +312,9 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
     const n = args.dataQuality.counters[a.counter] ?? 0;
     if (n > 0) verdict.summary += a.verdict(n);
   }
-  const hosts = hostsWithRoles(roles)
-    .sort((a, b) => compareAddresses(a.address, b.address))
-    .map((h) => ({
+  // In address order, each address parsed once (a comparator parsed both per comparison).
+  const withRoles = hostsWithRoles(roles);
+  const hosts = Array.from(addressOrder(withRoles.map((h) => h.address)), (k) => withRoles[k]).map((h) => ({
       address: h.address,
       names: h.names.slice(),
       roles: h.roles.map((r) => ({ ...r })),
