@@ -107,8 +107,12 @@ export class TimelineStore {
   private used = 0;
   /** Offsets of free blocks, per size class. */
   private free: number[][] = Array.from({ length: MAX_CLASS + 1 }, () => []);
-  /** Buckets in free blocks. */
-  private freeBuckets = 0;
+  /**
+   * Buckets in blocks in use (the rest of `used` is free blocks). Counted as blocks are handed out
+   * and given back, not as free blocks are reused: a count on that path, first taken minutes into
+   * a capture, threw away the optimised code that allocates (the pair table's insert).
+   */
+  private liveBuckets = 0;
   private scratch: MergeScratch = emptyScratch();
 
   /** Timelines in the store; ids are 0 .. size - 1 in creation order. */
@@ -355,7 +359,7 @@ export class TimelineStore {
     }
     // Free blocks of the other store are not known here: count them as free space, reclaimed by the next compaction.
     this.used = end;
-    this.freeBuckets = end - live;
+    this.liveBuckets = live;
   }
 
   /** Folds timeline `other` of `src` into timeline `id` of this store. */
@@ -516,8 +520,11 @@ export class TimelineStore {
     const len = meta[m + M_LEN];
     this.starts.copyWithin(to, from, from + len);
     this.counts.copyWithin(2 * to, 2 * from, 2 * (from + len));
-    this.free[meta[m + M_CLASS]].push(from);
-    this.freeBuckets += 1 << meta[m + M_CLASS];
+    // An integer (`| 0`; offsets are far below 2^31): `meta` is a Float64Array, and a double pushed
+    // turned the free list into an array of doubles, whose new hidden class threw away the
+    // optimised code that allocates blocks (the pair table's insert, where it is inlined).
+    this.free[meta[m + M_CLASS]].push(from | 0);
+    this.liveBuckets -= 1 << meta[m + M_CLASS];
     meta[m + M_OFF] = to;
     meta[m + M_CLASS] = cls;
   }
@@ -558,20 +565,17 @@ export class TimelineStore {
     }
     this.used = at;
     this.free = Array.from({ length: MAX_CLASS + 1 }, () => []);
-    this.freeBuckets = 0;
   }
 
   /** Offset of a free block of class `cls`. */
   private alloc(cls: number): number {
-    const reused = this.free[cls].pop();
-    if (reused !== undefined) {
-      this.freeBuckets -= 1 << cls;
-      return reused;
-    }
     const size = 1 << cls;
+    this.liveBuckets += size;
+    const reused = this.free[cls].pop();
+    if (reused !== undefined) return reused;
     if (this.used + size > this.starts.length) {
       // Full: compact when a sixth of the pool is free blocks, else grow.
-      if (this.freeBuckets * 6 >= this.starts.length) this.compact();
+      if ((this.used - this.liveBuckets) * 6 >= this.starts.length) this.compact();
       if (this.used + size > this.starts.length) {
         this.starts = grow(this.starts, this.used + size);
         this.counts = grow(this.counts, 2 * this.starts.length); // always two counts per start
