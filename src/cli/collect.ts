@@ -103,7 +103,16 @@ export async function readIntoSummary(
   const timer = onBytes ? setInterval(() => input && onBytes(input.bytesConsumed()), 200) : null;
   try {
     // summary.add keeps no flow (only copies of what it samples): readers may reuse one flow object.
-    const read = await readOneFile(file, { ...opts, transientFlows: true }, diag, (f) => summary.add(f), (i) => (input = i), opened ?? undefined, series);
+    const read = await readOneFile(
+      file,
+      { ...opts, transientFlows: true },
+      diag,
+      (f) => summary.add(f),
+      (i) => (input = i),
+      opened ?? undefined,
+      series,
+      (open) => summary.reserveFor(open),
+    );
     return { index, read, quality: diag.toDataQuality() };
   } finally {
     if (timer) clearInterval(timer);

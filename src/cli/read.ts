@@ -81,7 +81,8 @@ const MAX_OBSERVED_HOSTS = 4096;
  * function returns normally, so the caller goes on with the other files. A capture gets a flow
  * table of its own, unless it is a file of a rotating capture (`series`, see capture-series.ts):
  * then the table of the file before goes on into it, and on into the next file when that one
- * starts no earlier than this one's last packet.
+ * starts no earlier than this one's last packet. A capture's flow table tells `onOpenFlows` how many
+ * flows it holds open, once a second of packet time (FlowTableOptions.onOpenFlows).
  */
 export async function readOneFile(
   file: InputFile,
@@ -91,6 +92,7 @@ export async function readOneFile(
   onInput?: (input: { bytesConsumed(): number }) => void,
   opening?: Promise<ByteInput>,
   series?: CaptureSeries,
+  onOpenFlows?: (open: number) => void,
 ): Promise<FileReadResult> {
   const result: FileReadResult = { file: file.path, summary: null, flows: 0, outsideWindow: 0, observed: null };
   const observed = new Set<string>();
@@ -136,7 +138,7 @@ export async function readOneFile(
     if (format !== 'pcap' && format !== 'pcapng') series?.end();
     if (format === 'pcap' || format === 'pcapng') {
       const newTable = (onFlow: (flow: Flow) => void) =>
-        new FlowTable({ onFlow, diag, timeouts: opts.timeouts, maxFlows: opts.maxFlows, orderedFlush: opts.orderedFlows !== false });
+        new FlowTable({ onFlow, diag, timeouts: opts.timeouts, maxFlows: opts.maxFlows, orderedFlush: opts.orderedFlows !== false, onOpenFlows });
       let table: FlowTable;
       if (series) {
         series.route = emit;

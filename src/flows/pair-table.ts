@@ -815,7 +815,23 @@ export class PairTable {
   }
 
   private rehash(): void {
-    this.index = new Int32Array(this.index.length * 2);
+    this.resizeIndex((this.index.length >>> 2) * 2);
+  }
+
+  /**
+   * Room in the hash index for `pairs` pairs (at most the table's cap), so that adding that many
+   * rebuilds nothing. The index only: its slots cost 16 bytes, the rest of a pair ~450.
+   */
+  reserve(pairs: number): void {
+    const want = Math.min(pairs, this.maxPairs);
+    let slots = this.index.length >>> 2;
+    if (2 * want <= slots) return;
+    while (2 * want > slots) slots *= 2;
+    this.resizeIndex(slots);
+  }
+
+  private resizeIndex(slots: number): void {
+    this.index = new Int32Array(4 * slots);
     for (let id = 0; id < this.count; id++) this.place(id);
   }
 }

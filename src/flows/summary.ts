@@ -112,6 +112,15 @@ export class FlowSummary {
     this.pairs = new PairTable(opts.maxPairs ?? DEFAULT_MAX_PAIRS);
   }
 
+  /**
+   * `openFlows` flows are on their way (a flow table's open flows, FlowTableOptions.onOpenFlows):
+   * the pair index makes room for them now, while a capture is read, rather than being rebuilt
+   * during the flush of the flows still open at its end, when nothing else runs.
+   */
+  reserveFor(openFlows: number): void {
+    this.pairs.reserve(this.pairs.size + openFlows);
+  }
+
   /** Folds one flow in. The flow is not kept (only copies of the parts that are sampled). */
   add(flow: Flow): void {
     this.flows++;

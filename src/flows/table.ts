@@ -257,6 +257,11 @@ export interface FlowTableOptions {
    * at the end of a large capture is then saved.
    */
   orderedFlush?: boolean;
+  /**
+   * Told, once a second of packet time, how many flows are open: each of them will reach `onFlow`
+   * (a summary makes room for them, see FlowSummary.reserveFor).
+   */
+  onOpenFlows?: (open: number) => void;
 }
 
 /**
@@ -268,6 +273,7 @@ export class FlowTable {
   private readonly onFlow: (f: Flow) => void;
   private diag: DiagnosticSink;
   private readonly orderedFlush: boolean;
+  private readonly onOpenFlows: ((open: number) => void) | undefined;
   private readonly tcpTimeout: number;
   private readonly udpTimeout: number;
   private readonly icmpTimeout: number;
@@ -327,6 +333,7 @@ export class FlowTable {
     this.onFlow = opts.onFlow;
     this.diag = opts.diag;
     this.orderedFlush = opts.orderedFlush !== false;
+    this.onOpenFlows = opts.onOpenFlows;
     const t = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
     this.tcpTimeout = t.tcpInactivity;
     this.udpTimeout = t.udpInactivity;
@@ -770,6 +777,7 @@ export class FlowTable {
         else this.emit(rec);
       }
     }
+    if (this.onOpenFlows !== undefined) this.onOpenFlows(this.live);
   }
 
   private emitAll(): void {

@@ -221,6 +221,29 @@ describe('FlowSummary', () => {
     }
   });
 
+  it('room made for open flows (reserveFor) changes nothing in what it holds', () => {
+    // 700 pairs of ~4 flows each: the pair index is rebuilt larger while it holds pairs, which
+    // their later flows must still find (a lost pair would show up twice, with fewer flows each).
+    const flows = Array.from({ length: 3000 }, (_, i) => mkFlow({ uid: `R${i}`, respP: 1000 + (i % 700), origH: `10.1.0.${i % 5}` }));
+    const plain = new FlowSummary();
+    const told = new FlowSummary();
+    flows.forEach((f, i) => {
+      plain.add(f);
+      if (i % 500 === 0) told.reserveFor(1000 * (i + 1));
+      told.add(f);
+    });
+    told.reserveFor(10);
+    expect(told.toData()).toEqual(plain.toData());
+    expect(told.toData().pairs).toHaveLength(700);
+  });
+
+  it('caps what it makes room for at its pair cap', () => {
+    const s = new FlowSummary({ maxPairs: 2 });
+    s.reserveFor(1e9); // an index for 2 pairs, not for a billion
+    for (let i = 0; i < 5; i++) s.add(mkFlow({ respP: 1000 + i }));
+    expect(s.toData().pairs).toHaveLength(2);
+  });
+
   it('toData is a snapshot: mutating it does not change the summary', () => {
     const s = new FlowSummary();
     s.add(mkFlow());
