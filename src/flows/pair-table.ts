@@ -255,9 +255,12 @@ export class PairTable {
         outcome = 3;
     }
     this.addTally(t + T_OUTCOMES + outcome, 1);
-    // Math.min and max, not branches taken only by a pair's later flows: see TRANSPORT_CODES.
-    rows[row + R_FIRST_TS] = Math.min(rows[row + R_FIRST_TS], flow.ts);
-    rows[row + R_LAST_TS] = Math.max(rows[row + R_LAST_TS], end);
+    // Stored on every flow, not in branches that only a pair's later flows take (see TRANSPORT_CODES).
+    // A comparison, not Math.min/max: a time that is not a number leaves the window as it was.
+    const first = rows[row + R_FIRST_TS];
+    const last = rows[row + R_LAST_TS];
+    rows[row + R_FIRST_TS] = flow.ts < first ? flow.ts : first;
+    rows[row + R_LAST_TS] = end > last ? end : last;
     const state = connStateCode(flow.connState);
     if (state >= 0) this.addTally(t + T_STATES + state, 1);
     rows[row + R_BYTES] += flow.origBytes + flow.respBytes;
