@@ -13,7 +13,7 @@ import { filterForDnsNames, filterForFlow, filterForPorts, type PortSpec } from 
 import { mergeTimelines, pickEvidence } from './evidence.js';
 import { judgeTraffic, tallyAggregates } from './judge.js';
 import { addressOrder, sortAddresses } from '../common/ip.js';
-import { isGroupAddress } from '../roles/address-scope.js';
+import { isGroupAddress, plainlyOneHost } from '../roles/address-scope.js';
 import { hostsWithRoles, peekHost } from '../roles/host-map.js';
 import { pairIndexFor, PROTO_ICMP, PROTO_TCP, type PairGroups, type PairIndex } from '../roles/pair-index.js';
 import { addressSortKey, compareAddresses, compareStatus, sortRoles } from './order.js';
@@ -125,16 +125,16 @@ class AuditIndex {
     // Per-pair work by address id (see PairIndex): role hosts are few, pairs and clients many.
     const index = (this.index = pairIndexFor(summary.pairs));
     const isRoleHost = (this.isRoleHost = new Uint8Array(index.size));
-    for (const address of this.hostRoles.keys()) {
-      const id = index.idOf(address);
-      if (id !== undefined) isRoleHost[id] = 1;
-    }
+    // The id of each role host, looked up once (undefined: in no pair).
+    const roleHostIds = Array.from(this.hostRoles.keys(), (address) => index.idOf(address));
+    for (const id of roleHostIds) if (id !== undefined) isRoleHost[id] = 1;
     // Only the role hosts' own pairs are walked (their flows come from the index, every address of
     // which is in a pair): a pass over every pair after reading cost as much as the rules.
     const pairs = summary.pairs;
     const { byOrig, byResp, resp } = index;
+    let nth = 0;
     for (const address of this.hostRoles.keys()) {
-      const id = index.idOf(address);
+      const id = roleHostIds[nth++];
       if (id === undefined) continue;
       this.hostFlows.set(address, index.flowsPerAddress[id]);
       if (this.seenInCapture(byOrig, id) || this.seenInCapture(byResp, id)) {
@@ -738,9 +738,12 @@ class Evaluator {
     // and look closer (ports, names, address order) only at the few that are listed.
     const { index, isRoleHost } = this.idx;
     const flows = index.flowsPerAddress;
-    const unknown = new Int32Array(index.size);
+    const { size, addresses } = index;
+    const unknown = new Int32Array(size);
     let total = 0;
-    for (let id = 0; id < index.size; id++) if (isRoleHost[id] === 0 && !this.isGroup(id)) unknown[total++] = id;
+    for (let id = 0; id < size; id++) {
+      if (isRoleHost[id] === 0 && (plainlyOneHost(addresses[id]) || !this.isGroup(id))) unknown[total++] = id;
+    }
     const kept = busiestFirst(unknown.subarray(0, total), flows, index.addresses, MAX_UNKNOWN_ENDPOINTS);
     // The smallest distinct ports of each kept address, its pairs on either side (whatever their
     // order). Bounded: a scanner touching every port must not grow this list without limit.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../../src/catalog/load.js';
 import { assignRoles, hostRoles, hostsWithRole, MAX_NAMES_PER_HOST, roleSourceSummary } from '../../../src/roles/assign.js';
-import { isGroupAddress, isPrivateAddress } from '../../../src/roles/address-scope.js';
+import { isGroupAddress, isPrivateAddress, plainlyOneHost } from '../../../src/roles/address-scope.js';
 import { parseInventory, parseRoleFlag } from '../../../src/roles/inventory.js';
 import type { RoleEvidence, RoleMap } from '../../../src/roles/types.js';
 import { healthySync, SummaryBuilder } from './summary-builder.js';
@@ -367,6 +367,20 @@ describe('isPrivateAddress', () => {
     }
     for (const a of ['172.32.0.1', '20.190.1.2', '8.8.8.8', '2001:db8::1', '2603:1006::1', '::ffff:8.8.8.8', 'not-an-ip']) {
       expect(isPrivateAddress(a), a).toBe(false);
+    }
+  });
+});
+
+describe('plainlyOneHost', () => {
+  it('passes only addresses that are neither a group nor a possible subnet broadcast, and sends the rest to a closer look', () => {
+    for (const a of ['10.0.0.1', '192.168.1.20', '172.16.0.254', '1.2.3.4', '9.9.9.9', '3ffe::1']) expect(plainlyOneHost(a), a).toBe(true);
+    for (const a of ['10.0.0.255', '10.0.0.5', '224.0.0.252', '255.255.255.255', '239.1.2.3', 'ff02::1:3', '2001:db8::1', '0224.0.0.1', ' 10.0.0.1', 'fe80::1', '']) {
+      expect(plainlyOneHost(a), a).toBe(false);
+    }
+    // Whatever it passes is no group and no x.x.x.255.
+    for (let i = 0; i < 2000; i++) {
+      const a = `${(i * 37) % 256}.${i % 256}.${(i * 7) % 256}.${(i * 13) % 256}`;
+      if (plainlyOneHost(a)) expect(isGroupAddress(a) || a.endsWith('.255'), a).toBe(false);
     }
   });
 });
