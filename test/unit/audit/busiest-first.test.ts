@@ -26,6 +26,19 @@ describe('busiestFirst', () => {
     }
   });
 
+  it('equals a full sort on many addresses, small counts, large ones (4096 and more) and both', () => {
+    let seed = 11;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const many = Array.from({ length: 400 }, (_, i) => (i % 7 === 0 ? `2001:db8::${i.toString(16)}` : `10.${i % 3}.${(i * 7) % 256}.${(i * 13) % 256}`));
+    const manyIds = many.map((_, i) => i);
+    for (const spread of [(x: number) => Math.floor(x * 6), (x: number) => 4000 + Math.floor(x * 300), (x: number) => (x < 0.9 ? Math.floor(x * 4) : 5000 + Math.floor(x * 9))]) {
+      const counts = Float64Array.from(many, () => spread(rnd()));
+      for (const limit of [1, 5, 40, 200, 399, 400]) {
+        expect(busiestFirst(manyIds, counts, many, limit)).toEqual(reference(manyIds, counts, many, limit));
+      }
+    }
+  });
+
   it('looks only at the ids it is given', () => {
     const some = Int32Array.from([1, 3, 6]);
     expect(busiestFirst(some, flows, addresses, 10)).toEqual([3, 1, 6]);
