@@ -13,7 +13,7 @@ import { filterForDnsNames, filterForFlow, filterForPorts, type PortSpec } from 
 import { mergeTimelines, pickEvidence } from './evidence.js';
 import { judgeTraffic, tallyAggregates } from './judge.js';
 import { addressOrder, sortAddresses } from '../common/ip.js';
-import { isGroupAddress, plainlyOneHost } from '../roles/address-scope.js';
+import { isGroupAddress } from '../roles/address-scope.js';
 import { hostsWithRoles, peekHost } from '../roles/host-map.js';
 import { pairIndexFor, PROTO_ICMP, PROTO_TCP, type PairGroups, type PairIndex } from '../roles/pair-index.js';
 import { addressSortKey, compareAddresses, compareStatus, sortRoles } from './order.js';
@@ -738,11 +738,11 @@ class Evaluator {
     // and look closer (ports, names, address order) only at the few that are listed.
     const { index, isRoleHost } = this.idx;
     const flows = index.flowsPerAddress;
-    const { size, addresses } = index;
+    const { size, plainHost } = index;
     const unknown = new Int32Array(size);
     let total = 0;
     for (let id = 0; id < size; id++) {
-      if (isRoleHost[id] === 0 && (plainlyOneHost(addresses[id]) || !this.isGroup(id))) unknown[total++] = id;
+      if (isRoleHost[id] === 0 && (plainHost[id] === 1 || !this.isGroup(id))) unknown[total++] = id;
     }
     const kept = busiestFirst(unknown.subarray(0, total), flows, index.addresses, MAX_UNKNOWN_ENDPOINTS);
     // The smallest distinct ports of each kept address, its pairs on either side (whatever their

@@ -256,6 +256,24 @@ export function cidrContains(cidr: Cidr, addr: string): boolean {
 }
 
 /**
+ * True for a text starting 1 or 3-9: as a dotted quad its first group is below 224, as IPv6 it is
+ * not ffXX, so it names no group (multicast or broadcast). Decided without parsing.
+ */
+export function startsBelowGroups(address: string): boolean {
+  const c = address.charCodeAt(0);
+  return c === 49 || (c >= 51 && c <= 57);
+}
+
+/**
+ * True when `address` is plainly one host's: no group (roles/address-scope.ts isGroupAddress) and
+ * not a subnet's broadcast address either (x.x.x.255, which the audit judges by its traffic). From
+ * its first and last characters alone; false means "look closer", not "a group".
+ */
+export function plainlyOneHost(address: string): boolean {
+  return startsBelowGroups(address) && address.charCodeAt(address.length - 1) !== 53; // not ...5
+}
+
+/**
  * A canonical dotted-quad IPv4 address (`10.0.0.1`: four decimal parts 0-255, no leading zeros,
  * nothing else) as an unsigned 32-bit number; -1 for anything else. A fast path for the common
  * case: callers fall back to parseIp for the rest (which agrees on every address accepted here).

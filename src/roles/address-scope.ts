@@ -2,7 +2,7 @@
  * Is an address private (on-premises or a VNet) or public (the internet)? Role inference only
  * runs on private addresses: a public address is named by DNS/SNI, an inventory, or nothing.
  */
-import { ipv4Number, parseIp } from '../common/ip.js';
+import { ipv4Number, parseIp, startsBelowGroups } from '../common/ip.js';
 
 export { ipv4Number };
 
@@ -27,26 +27,6 @@ export function isPrivateAddress(address: string): boolean {
   let zeroUpTo15 = true;
   for (let i = 0; i < 15; i++) if (b[i] !== 0) zeroUpTo15 = false;
   return zeroUpTo15 && (b[15] === 0 || b[15] === 1); // :: and ::1
-}
-
-/**
- * True for a text starting 1 or 3-9: as a dotted quad its first group is below 224, as IPv6 it is
- * not ffXX, so it names no group. Asked of every client address of a large capture: decided
- * without parsing.
- */
-function startsBelowGroups(address: string): boolean {
-  const c = address.charCodeAt(0);
-  return c === 49 || (c >= 51 && c <= 57);
-}
-
-/**
- * True when `address` is plainly one host's: no group (isGroupAddress) and not a subnet's broadcast
- * address either (x.x.x.255, which the audit judges by its traffic). From its first and last
- * characters alone, for the tens of thousands of client addresses of a large capture; false means
- * "look closer", not "a group".
- */
-export function plainlyOneHost(address: string): boolean {
-  return startsBelowGroups(address) && address.charCodeAt(address.length - 1) !== 53; // not ...5
 }
 
 /**

@@ -9,7 +9,7 @@
  * asked. Callers keep per-address tallies in typed arrays by these ids. A summary's own shared
  * pairs come with their columns (flows/pair-table.ts pairColumns): then no pair object is read.
  */
-import { addressOrder } from '../common/ip.js';
+import { addressOrder, plainlyOneHost } from '../common/ip.js';
 import { textId } from '../common/text-ids.js';
 import { pairColumns, type PairColumns } from '../flows/pair-table.js';
 import type { PairAggregate } from '../flows/summary-types.js';
@@ -87,6 +87,8 @@ export class PairIndex {
   readonly completed: Float64Array;
   /** Flows per address id, over both sides of its pairs (a pair from a host to itself once). */
   readonly flowsPerAddress: Float64Array;
+  /** Per address id: 1 when it is plainly one host's (common/ip.ts plainlyOneHost). */
+  readonly plainHost: Uint8Array;
   /** The columns' {@link PairColumns.captured}, when they have it. */
   private readonly captured: Uint8Array | undefined;
   private readonly ids: ReadonlyMap<string, number>;
@@ -112,6 +114,7 @@ export class PairIndex {
     // A table's address list grows if the table is changed later: the index keeps its own copy.
     const size = c.addresses.length;
     this.addresses = c.addresses.slice(0, size);
+    this.plainHost = c.plainHost ?? Uint8Array.from(this.addresses, (a) => (plainlyOneHost(a) ? 1 : 0));
     const orig = (this.orig = c.orig);
     const resp = (this.resp = c.resp);
     // Pairs per originator and per responder, counted at [id + 1]; flows per address in the same pass.

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../../src/catalog/load.js';
 import { assignRoles, hostRoles, hostsWithRole, MAX_NAMES_PER_HOST, roleSourceSummary } from '../../../src/roles/assign.js';
-import { isGroupAddress, isPrivateAddress, plainlyOneHost } from '../../../src/roles/address-scope.js';
+import { plainlyOneHost } from '../../../src/common/ip.js';
+import { isGroupAddress, isPrivateAddress } from '../../../src/roles/address-scope.js';
 import { parseInventory, parseRoleFlag } from '../../../src/roles/inventory.js';
 import type { RoleEvidence, RoleMap } from '../../../src/roles/types.js';
 import { healthySync, SummaryBuilder } from './summary-builder.js';
