@@ -125,16 +125,14 @@ class AuditIndex {
     // Per-pair work by address id (see PairIndex): role hosts are few, pairs and clients many.
     const index = (this.index = pairIndexFor(summary.pairs));
     const isRoleHost = (this.isRoleHost = new Uint8Array(index.size));
-    // The id of each role host, looked up once (undefined: in no pair).
-    const roleHostIds = Array.from(this.hostRoles.keys(), (address) => index.idOf(address));
-    for (const id of roleHostIds) if (id !== undefined) isRoleHost[id] = 1;
+    // Each role host with its id, looked up once (undefined: in no pair).
+    const roleHostIds = Array.from(this.hostRoles.keys(), (address) => ({ address, id: index.idOf(address) }));
+    for (const { id } of roleHostIds) if (id !== undefined) isRoleHost[id] = 1;
     // Only the role hosts' own pairs are walked (their flows come from the index, every address of
     // which is in a pair): a pass over every pair after reading cost as much as the rules.
     const pairs = summary.pairs;
     const { byOrig, byResp, resp } = index;
-    let nth = 0;
-    for (const address of this.hostRoles.keys()) {
-      const id = roleHostIds[nth++];
+    for (const { address, id } of roleHostIds) {
       if (id === undefined) continue;
       this.hostFlows.set(address, index.flowsPerAddress[id]);
       if (this.seenInCapture(byOrig, id) || this.seenInCapture(byResp, id)) {
