@@ -82,7 +82,7 @@ const MAX_OBSERVED_HOSTS = 4096;
  * table of its own, unless it is a file of a rotating capture (`series`, see capture-series.ts):
  * then the table of the file before goes on into it, and on into the next file when that one
  * starts no earlier than this one's last packet. A capture's flow table tells `onOpenFlows` how many
- * flows it holds open, once a second of packet time (FlowTableOptions.onOpenFlows).
+ * flows it holds open, as each flow starts (FlowTableOptions.onOpenFlows).
  */
 export async function readOneFile(
   file: InputFile,

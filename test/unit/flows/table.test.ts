@@ -545,13 +545,14 @@ describe('flush: flows still open at the end', () => {
 });
 
 describe('onOpenFlows', () => {
-  it('tells, once a second of packet time, how many flows are open (each will be emitted)', () => {
+  it('tells, as each flow starts, how many flows are open (each will be emitted)', () => {
     const told: number[] = [];
-    // A new UDP flow every 0.25 s for 3 s: none times out within the run (1 minute).
+    // A new UDP flow every 0.25 s for 3 s; then one two minutes later, when the first twelve have
+    // timed out (UDP: 1 minute) and been emitted.
     const specs: PacketSpec[] = Array.from({ length: 12 }, (_, i) => ({ t: T0 + i * 0.25, src: C, dst: S, proto: 'udp', sport: 50000 + i, dport: 53, len: 30 }));
+    specs.push({ t: T0 + 120, src: C, dst: S, proto: 'udp', sport: 49999, dport: 53, len: 30 });
     const { flows } = runPackets(specs, { onOpenFlows: (n) => told.push(n) });
-    // Sweeps at the first packet and then each second: the flows open at each (the new one not yet counted at the first).
-    expect(told).toEqual([0, 4, 8]);
-    expect(flows).toHaveLength(12);
+    expect(told).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 1]);
+    expect(flows).toHaveLength(13);
   });
 });
