@@ -154,7 +154,10 @@ class SlotStrings<T extends string | undefined> {
     const list = this.byPosition[k];
     const at = (j - k) / SLOT_BLOCK;
     // Filled up to `at` first: a write far past the end would turn the array into a slow dictionary.
-    while (list.length < at) list.push(undefined as T);
+    // Up to and with `at`: the common append (a new pair's first sample) goes through the same push
+    // as the rare fill, so V8 knows that push before it optimises this (a push first run minutes
+    // into a capture threw the optimised fold away).
+    while (list.length <= at) list.push(undefined as T);
     list[at] = value;
   }
 
