@@ -176,45 +176,43 @@ export class TimelineStore {
         this.widenStarts();
         start = Math.floor(ts / width) * width;
       }
-      // Flows often arrive in time order: the last bucket first.
+      // Where the bucket of `start` is, or goes. Flows often arrive in time order: in or after the
+      // last bucket (known from the meta copy, without reading the pool); else a binary search.
       const last = meta[m + M_LAST];
-      if (start === last) {
-        const a = meta[m + M_LAST_COMPLETED] + completed;
-        const b = meta[m + M_LAST_FAILED] + failed;
-        meta[m + M_LAST_COMPLETED] = a;
-        meta[m + M_LAST_FAILED] = b;
-        this.setCounts(off + len - 1, a, b);
-        return;
-      }
-      if (start > last) {
-        if (len < MAX_TIMELINE_BUCKETS) {
-          this.insertAt(id, len, start, completed, failed);
-          return;
+      let at: number;
+      let found: boolean;
+      if (start >= last) {
+        found = start === last;
+        at = len - (found ? 1 : 0); // one subtraction for both, not one run only for a repeat
+      } else {
+        const starts = this.starts;
+        let lo = off;
+        let hi = off + len - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (starts[mid] < start) lo = mid + 1;
+          else hi = mid;
         }
-        this.coarsen(id, this.doublingsToFit(id, start, off + len));
-        continue;
+        found = lo < off + len && starts[lo] === start;
+        at = lo - off;
       }
-      const starts = this.starts;
-      let lo = off;
-      let hi = off + len - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (starts[mid] < start) lo = mid + 1;
-        else hi = mid;
+      if (!found) {
+        if (len >= MAX_TIMELINE_BUCKETS) {
+          // Full: coarsening first and then placing the attempt gives the same timeline as placing it
+          // and coarsening (folding is exact), without ever needing a block above the largest class.
+          this.coarsen(id, this.doublingsToFit(id, start, off + at));
+          continue;
+        }
+        this.insertEmpty(id, at, start);
       }
-      if (lo < off + len && starts[lo] === start) {
-        this.bump(lo, completed, failed);
-        return;
-      }
-      if (len < MAX_TIMELINE_BUCKETS) {
-        this.insertAt(id, lo - off, start, completed, failed);
-        return;
-      }
-      // Full: coarsening first and then placing the attempt gives the same timeline as placing it
-      // and coarsening (folding is exact), without ever needing a block above the largest class.
-      this.coarsen(id, this.doublingsToFit(id, start, lo));
+      // One path for a new bucket and an existing one, a pair's first flow and its later ones: V8
+      // optimises the fold on a capture's first flows, and a path first taken minutes later (a
+      // pair's second flow, in a capture where most pairs have one) threw that code away.
+      this.addAt(id, at, completed, failed);
+      return;
     }
   }
+
 
   /**
    * How many doublings of full timeline `id`'s width it takes for its buckets and a new one at
@@ -394,33 +392,49 @@ export class TimelineStore {
     this.setCounts(i, c[2 * i] + completed, c[2 * i + 1] + failed);
   }
 
-  /** Inserts a bucket at position `at` of timeline `id` (room must exist for one more bucket below the cap). */
-  private insertAt(id: number, at: number, start: number, completed: number, failed: number): void {
+  /**
+   * Makes bucket `at` of timeline `id` a new, empty one starting at `start`, after moving the
+   * buckets from `at` on up by one (room must exist for one more bucket below the cap).
+   */
+  private insertEmpty(id: number, at: number, start: number): void {
     const meta = this.meta;
     const m = id * META;
     const len = meta[m + M_LEN];
     if (len === 1 << meta[m + M_CLASS]) this.moveToClass(id, meta[m + M_CLASS] + 1);
     const off = meta[m + M_OFF];
-    const s = this.starts;
-    const c = this.counts;
-    for (let k = off + len; k > off + at; k--) {
-      s[k] = s[k - 1];
-      c[2 * k] = c[2 * k - 2];
-      c[2 * k + 1] = c[2 * k - 1];
-    }
     const p = off + at;
-    s[p] = start;
-    this.setCounts(p, completed, failed);
+    // copyWithin, not a loop: an append runs it too (moving nothing), so it is no path of its own.
+    this.starts.copyWithin(p + 1, p, off + len);
+    this.counts.copyWithin(2 * p + 2, 2 * p, 2 * (off + len));
+    this.starts[p] = start;
+    this.counts[2 * p] = 0;
+    this.counts[2 * p + 1] = 0;
     meta[m + M_LEN] = len + 1;
     if (at === len) {
-      // The meta copy of the last bucket (see META), from the arguments rather than read back from
-      // the pool: the same values, and a read of the pool line just written waits for that line
-      // when it is not in the cache, where the write did not.
       meta[m + M_LAST] = start;
-      meta[m + M_LAST_COMPLETED] = completed;
-      meta[m + M_LAST_FAILED] = failed;
+      meta[m + M_LAST_COMPLETED] = 0;
+      meta[m + M_LAST_FAILED] = 0;
     }
   }
+
+  /** Adds attempts to bucket `at` of timeline `id`. */
+  private addAt(id: number, at: number, completed: number, failed: number): void {
+    const meta = this.meta;
+    const m = id * META;
+    const i = meta[m + M_OFF] + at;
+    if (at === meta[m + M_LEN] - 1) {
+      // The last bucket: its counts come from the meta copy (see META), and the pool is only
+      // written (a read of its line, when not in the cache, waits for it).
+      const a = meta[m + M_LAST_COMPLETED] + completed;
+      const b = meta[m + M_LAST_FAILED] + failed;
+      meta[m + M_LAST_COMPLETED] = a;
+      meta[m + M_LAST_FAILED] = b;
+      this.setCounts(i, a, b);
+    } else {
+      this.bump(i, completed, failed);
+    }
+  }
+
 
   /** Copies timeline `id`'s last bucket to its meta (after its buckets changed). */
   private noteLast(id: number): void {
