@@ -197,6 +197,29 @@ export class PairTable {
    */
   private shared: PairAggregate[] | null = null;
   /**
+   * One StoredPair per pair, made as the pair is inserted, and the columns of the shared arrays
+   * (PairColumns), kept up as flows are folded: while a capture is read the main thread waits for
+   * the decoding thread now and then, and this work costs nothing there. After the last packet a
+   * loop over 50k pairs making them cost ~7 ms, cold, with nothing else running. A shared array
+   * and its columns are then copies (slices) of these.
+   */
+  private readonly pairObjects: StoredPair[] = [];
+  private colOrig = new Int32Array(256);
+  private colResp = new Int32Array(256);
+  private colPort = new Int32Array(256);
+  private colProto = new Uint8Array(256);
+  private colFlows = new Float64Array(256);
+  private colCompleted = new Float64Array(256);
+  /** False once a merge or an adopted table changed counts the columns do not follow (they are then rebuilt). */
+  private columnsKept = true;
+  /**
+   * Changes of the table since it was first shared: a StoredPair's parts built at an earlier
+   * generation describe the table as it was, and are built again (see StoredPair.parts).
+   */
+  generation = 0;
+  /** A shared array or a pair's parts were handed out since the last change (see {@link unshare}). */
+  private handedOut = false;
+  /**
    * Open addressing, at most half full: per slot the key (originator id, responder id, port slot)
    * and the pair id + 1 (0: empty), so a probe reads one cache line.
    */
@@ -220,7 +243,7 @@ export class PairTable {
    * is new and the table is full (the caller counts the flow as overflow). `reasons` shares reason texts.
    */
   addFlow(flow: Flow, reasons: Map<string, string>): boolean {
-    if (this.shared !== null) this.unshare();
+    if (this.handedOut) this.unshare();
     const respP = flow.proto === 'icmp' ? 0 : flow.respP;
     const slot = respP * 4 + transportCode(flow.proto);
     const o = this.addrIds.get(flow.origH);
@@ -262,6 +285,8 @@ export class PairTable {
         outcome = 3;
     }
     this.addTally(t + T_OUTCOMES + outcome, 1);
+    this.colFlows[id] += 1;
+    this.colCompleted[id] += completed;
     // Stored on every flow, not in branches that only a pair's later flows take (see TRANSPORT_CODES).
     // A comparison, not Math.min/max: a time that is not a number leaves the window as it was.
     const first = rows[row + R_FIRST_TS];
@@ -299,7 +324,7 @@ export class PairTable {
    * pair is new and the table is full), else 0. `p` is only read.
    */
   mergeAggregate(p: PairAggregate): number {
-    if (this.shared !== null) this.unshare();
+    if (this.handedOut) this.unshare();
     const slot = (p.proto === 'icmp' ? 0 : p.respP) * 4 + transportCode(p.proto);
     const o = this.addrIds.get(p.origH);
     const r = this.addrIds.get(p.respH);
@@ -311,6 +336,7 @@ export class PairTable {
       this.rows[row + R_FIRST_TS] = p.firstTs;
       this.rows[row + R_LAST_TS] = p.lastTs;
     }
+    this.columnsKept = false;
     const n = this.fillScratch(id, p.samples.length);
     for (let k = 0; k < p.samples.length; k++) this.scratch.setSample(n + k, p.samples[k]);
     this.sampleCount[id] = selectSlots(this.scratch, n + p.samples.length, this.samples, id * SLOTS);
@@ -397,11 +423,12 @@ export class PairTable {
    * new to this table once it is full). `d` is only read.
    */
   mergeData(d: PairTableData, reasons: Map<string, string>, opts: { adopt?: boolean } = {}): number {
-    if (this.shared !== null) this.unshare();
+    if (this.handedOut) this.unshare();
     if (opts.adopt && this.count === 0 && d.count <= this.maxPairs) {
       this.adoptData(d, reasons);
       return 0;
     }
+    this.columnsKept = false;
     let overflow = 0;
     // Their address ids → ours (-1: not interned yet).
     const addrMap = new Int32Array(d.addrs.length);
@@ -491,6 +518,8 @@ export class PairTable {
       this.denyRules.push(this.listOf(d.listIds, d.denyStart[i], d.denyStart[i + 1], strings));
     }
     this.timelines.adopt(d.timelines);
+    this.columnsKept = false;
+    this.resizeColumns();
     let size = this.index.length >>> 2;
     while (2 * this.count > size) size *= 2;
     this.index = new Int32Array(4 * size);
@@ -508,7 +537,10 @@ export class PairTable {
    * fixture with its pairs shuffled and gets the same reports.
    */
   aggregates(share: boolean): PairAggregate[] {
-    if (share) return (this.shared ??= this.sharedPairs());
+    if (share) {
+      this.handedOut = true;
+      return (this.shared ??= this.sharedPairs());
+    }
     const order = this.sortedIds();
     const out: PairAggregate[] = new Array<PairAggregate>(order.length);
     for (let k = 0; k < order.length; k++) out[k] = this.aggregate(order[k]);
@@ -518,34 +550,59 @@ export class PairTable {
   /** {@link aggregates} with `share`: a StoredPair per pair, and the columns of the array. */
   private sharedPairs(): PairAggregate[] {
     const n = this.count;
-    const pairs: PairAggregate[] = new Array<PairAggregate>(n);
-    const orig = new Int32Array(n);
-    const resp = new Int32Array(n);
-    const port = new Int32Array(n);
-    const proto = new Uint8Array(n);
-    const flows = new Float64Array(n);
-    const completed = new Float64Array(n);
-    const captured = new Uint8Array(n);
-    const { keys, tallies } = this;
-    const samples = this.samples;
-    for (let id = 0; id < n; id++) {
-      pairs[id] = new StoredPair(this, id);
-      orig[id] = keys[3 * id];
-      resp[id] = keys[3 * id + 1];
-      port[id] = keys[3 * id + 2] >>> 2;
-      proto[id] = keys[3 * id + 2] & 3;
-      flows[id] = tallies[id * TALLY + T_FLOWS];
-      completed[id] = tallies[id * TALLY + T_OUTCOMES];
-      for (let j = id * SLOTS; j < id * SLOTS + this.sampleCount[id]; j++) {
-        if (samples.hasFrame(j)) captured[id] = 1;
-      }
-    }
-    const addresses = this.addrs;
-    const addressIds = this.addrIds;
-    const plainHost = this.plainHost.slice(0, addresses.length);
-    sharedColumns.set(pairs, { first: pairs[0], last: pairs[n - 1], addresses, addressIds, orig, resp, port, proto, flows, completed, captured, plainHost });
+    // Pairs of an adopted table have no object yet.
+    for (let id = this.pairObjects.length; id < n; id++) this.pairObjects.push(new StoredPair(this, id));
+    if (!this.columnsKept) this.rebuildColumns();
+    const pairs: PairAggregate[] = this.pairObjects.slice(0, n);
+    sharedColumns.set(pairs, {
+      first: pairs[0],
+      last: pairs[n - 1],
+      addresses: this.addrs,
+      addressIds: this.addrIds,
+      orig: this.colOrig.slice(0, n),
+      resp: this.colResp.slice(0, n),
+      port: this.colPort.slice(0, n),
+      proto: this.colProto.slice(0, n),
+      flows: this.colFlows.slice(0, n),
+      completed: this.colCompleted.slice(0, n),
+      hasCaptureSample: (id) => this.hasFrameSample(id),
+      plainHost: this.plainHost.slice(0, this.addrs.length),
+    });
     return pairs;
   }
+
+  /** True when one of pair `id`'s samples has a frame number (it came from a packet capture). */
+  private hasFrameSample(id: number): boolean {
+    for (let j = id * SLOTS; j < id * SLOTS + this.sampleCount[id]; j++) if (this.samples.hasFrame(j)) return true;
+    return false;
+  }
+
+  /** The kept columns, at the current capacity (their values kept). */
+  private resizeColumns(): void {
+    const n = this.capacity;
+    if (this.colOrig.length >= n) return;
+    this.colOrig = resized(this.colOrig, n);
+    this.colResp = resized(this.colResp, n);
+    this.colPort = resized(this.colPort, n);
+    this.colProto = resized(this.colProto, n);
+    this.colFlows = resized(this.colFlows, n);
+    this.colCompleted = resized(this.colCompleted, n);
+  }
+
+  /** The kept columns read again from the keys and tallies, after a merge or an adoption. */
+  private rebuildColumns(): void {
+    const { keys, tallies } = this;
+    for (let id = 0; id < this.count; id++) {
+      this.colOrig[id] = keys[3 * id];
+      this.colResp[id] = keys[3 * id + 1];
+      this.colPort[id] = keys[3 * id + 2] >>> 2;
+      this.colProto[id] = keys[3 * id + 2] & 3;
+      this.colFlows[id] = tallies[id * TALLY + T_FLOWS];
+      this.colCompleted[id] = tallies[id * TALLY + T_OUTCOMES];
+    }
+    this.columnsKept = true;
+  }
+
 
   /** Pair `id` as a new PairAggregate (every part a copy). */
   private aggregate(id: number): PairAggregate {
@@ -669,9 +726,16 @@ export class PairTable {
    * once are kept, their columns are copies). The next {@link aggregates} with `share` builds new
    * ones, and the old array loses its columns, so that no reader takes those for current.
    */
+  /** A StoredPair built parts at the current generation: the next change must start a new one. */
+  partsHandedOut(): void {
+    this.handedOut = true;
+  }
+
   private unshare(): void {
-    sharedColumns.delete(this.shared!);
+    if (this.shared !== null) sharedColumns.delete(this.shared);
     this.shared = null;
+    this.generation++;
+    this.handedOut = false;
   }
 
   private addIcmpReason(id: number, text: string): void {
@@ -792,6 +856,7 @@ export class PairTable {
       this.rows = resized(this.rows, ROW * this.capacity);
       this.tallies = resized(this.tallies, TALLY * this.capacity);
       this.sampleCount = resized(this.sampleCount, this.capacity);
+      this.resizeColumns();
       this.samples.ensure(this.capacity * SLOTS);
       this.timelines.reserve(this.capacity);
     }
@@ -808,6 +873,11 @@ export class PairTable {
     this.icmpReasons.push(NO_STRINGS);
     this.denyRules.push(NO_STRINGS);
     this.timelines.create();
+    this.colOrig[id] = o;
+    this.colResp[id] = r;
+    this.colPort[id] = slot >>> 2;
+    this.colProto[id] = slot & 3;
+    if (this.pairObjects.length === id) this.pairObjects.push(new StoredPair(this, id));
     if (2 * this.count > this.index.length >>> 2) this.rehash();
     else this.place(id);
     return id;
@@ -859,7 +929,7 @@ class StoredPair implements PairAggregate {
    * The parts built on first read, in one object made when the first is: a table has tens of
    * thousands of these pairs, of which the audit reads a few (three fields each cost 1 MB more).
    */
-  private memo: { samples?: FlowSample[]; connStates?: Partial<Record<ConnState, number>>; timeline?: Timeline } | undefined;
+  private memo: { generation: number; samples?: FlowSample[]; connStates?: Partial<Record<ConnState, number>>; timeline?: Timeline } | undefined;
 
   constructor(
     private readonly table: PairTable,
@@ -902,11 +972,20 @@ class StoredPair implements PairAggregate {
   get bytes(): number {
     return this.table.rowValue(this.id, R_BYTES);
   }
+  /** The memoised parts, as of the table's current generation. */
+  private parts(): NonNullable<StoredPair['memo']> {
+    const generation = this.table.generation;
+    if (this.memo === undefined || this.memo.generation !== generation) {
+      this.memo = { generation };
+      this.table.partsHandedOut();
+    }
+    return this.memo;
+  }
   get connStates(): Partial<Record<ConnState, number>> {
-    return ((this.memo ??= {}).connStates ??= this.table.connStatesOf(this.id));
+    return (this.parts().connStates ??= this.table.connStatesOf(this.id));
   }
   get samples(): FlowSample[] {
-    return ((this.memo ??= {}).samples ??= this.table.samplesOf(this.id));
+    return (this.parts().samples ??= this.table.samplesOf(this.id));
   }
   get icmpReasons(): string[] {
     return this.table.icmpReasonsOf(this.id);
@@ -915,7 +994,7 @@ class StoredPair implements PairAggregate {
     return this.table.denyRulesOf(this.id);
   }
   get timeline(): Timeline {
-    return ((this.memo ??= {}).timeline ??= this.table.timelineOf(this.id));
+    return (this.parts().timeline ??= this.table.timelineOf(this.id));
   }
 
   /**
@@ -964,10 +1043,11 @@ export interface PairColumns {
   flows: Float64Array;
   completed: Float64Array;
   /**
-   * 1 when one of the pair's samples has a frame number (it came from a packet capture). Only in a
-   * table's columns: read from the objects, it would build every pair's samples (see PairIndex).
+   * True when one of the pair's samples at position `i` has a frame number (it came from a packet
+   * capture). Only in a table's columns: read from the objects, it would build every pair's
+   * samples (see PairIndex).
    */
-  captured?: Uint8Array;
+  hasCaptureSample?: (i: number) => boolean;
   /** Per address: 1 when it is plainly one host's (common/ip.ts plainlyOneHost). */
   plainHost?: Uint8Array;
 }

@@ -89,8 +89,8 @@ export class PairIndex {
   readonly flowsPerAddress: Float64Array;
   /** Per address id: 1 when it is plainly one host's (common/ip.ts plainlyOneHost). */
   readonly plainHost: Uint8Array;
-  /** The columns' {@link PairColumns.captured}, when they have it. */
-  private readonly captured: Uint8Array | undefined;
+  /** The columns' {@link PairColumns.hasCaptureSample}, when they have it. */
+  private readonly captured: ((i: number) => boolean) | undefined;
   private readonly ids: ReadonlyMap<string, number>;
   /** The first and last pair objects indexed (to notice a changed array). */
   private readonly first: PairAggregate | undefined;
@@ -107,7 +107,7 @@ export class PairIndex {
     this.proto = c.proto;
     this.flows = c.flows;
     this.completed = c.completed;
-    this.captured = c.captured;
+    this.captured = c.hasCaptureSample;
     this.first = pairs[0];
     this.last = pairs[n - 1];
     this.ids = c.addressIds;
@@ -154,7 +154,7 @@ export class PairIndex {
    * samples of all of them, ~45 MB for 44k pairs.
    */
   hasCaptureSample(i: number): boolean {
-    if (this.captured) return this.captured[i] === 1;
+    if (this.captured) return this.captured(i);
     for (const s of this.pairs[i].samples) if (s.frame !== undefined) return true;
     return false;
   }

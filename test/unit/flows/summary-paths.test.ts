@@ -282,6 +282,61 @@ describe('FlowSummary.toData with share: pairs read through the table', () => {
     expect(captured.filter((c) => !c)).toHaveLength(5);
   });
 
+  it('keeps its pair objects from one array to the next; read after any later change, a pair shows the table as it is then', () => {
+    const summary = randomSummary(15);
+    const r = rng(3);
+    const before = summary.toData({ share: true }).pairs;
+    const p = before[0];
+    const copyOf = () => summary.toData().pairs.find((c) => c.proto === p.proto && c.origH === p.origH && c.respH === p.respH && c.respP === p.respP)!;
+    const parts = (x: PairAggregate) => JSON.parse(JSON.stringify([x.flows, x.connStates, x.samples, x.timeline.buckets]));
+    expect(parts(p)).toEqual(parts(copyOf()));
+    // Changed twice with no shared array asked for in between: the parts read after the first
+    // change must not be kept through the second.
+    for (let k = 0; k < 2; k++) {
+      for (let i = 0; i < 6; i++) summary.add(flowOf(7000 + 10 * k + i, p.proto, p.origH, p.respH, p.respP, r));
+      expect(parts(p)).toEqual(parts(copyOf()));
+      expect(p.samples).toBe(p.samples);
+    }
+    const after = summary.toData({ share: true }).pairs;
+    expect(after).not.toBe(before);
+    expect(after.indexOf(p)).toBe(0);
+    expect(pairColumns(after)!.flows[0]).toBe(p.flows);
+  });
+
+  it('gives the same columns after merges and an adopted table as a table that folded the same flows', () => {
+    const flows: Flow[] = [];
+    const r = rng(21);
+    const hosts = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '2001:db8::9'];
+    for (let i = 0; i < 300; i++) flows.push(flowOf(i, (['tcp', 'udp'] as const)[i % 2], hosts[i % 3], hosts[3 - (i % 3)], [88, 389][i % 2], r));
+    const folded = new FlowSummary();
+    for (const f of flows) folded.add(f);
+    // A worker's table adopted (transferred), a table's data merged, a summary's data merged; then
+    // the rest of the flows folded in.
+    const ways: ((into: FlowSummary, part: FlowSummary) => void)[] = [
+      (into, part) => into.mergeTransfer(part.toTransfer({ transfer: true }), { adopt: true }),
+      (into, part) => into.mergeTransfer(part.toTransfer()),
+      (into, part) => into.merge(part.toData()),
+    ];
+    const parts = ways.map((join) => {
+      const part = new FlowSummary();
+      for (const f of flows.slice(0, 150)) part.add(f);
+      const into = new FlowSummary();
+      join(into, part);
+      for (const f of flows.slice(150)) into.add(f);
+      return into;
+    });
+    const columns = (s: FlowSummary) => {
+      const pairs = s.toData({ share: true }).pairs;
+      const c = pairColumns(pairs)!;
+      const index = new PairIndex(pairs);
+      // By pair key: the two tables number their pairs and addresses in their own orders.
+      return pairs
+        .map((p, i) => [p.proto, p.origH, p.respH, p.respP, c.addresses[c.orig[i]], c.addresses[c.resp[i]], c.port[i], c.proto[i], c.flows[i], c.completed[i], index.hasCaptureSample(i)].join(' '))
+        .sort();
+    };
+    for (const joined of parts) expect(columns(joined)).toEqual(columns(folded));
+  });
+
   it('gives a new array once a pair was added', () => {
     const summary = randomSummary(13);
     const before = summary.toData({ share: true }).pairs;
