@@ -603,7 +603,6 @@ export class PairTable {
     this.columnsKept = true;
   }
 
-
   /** Pair `id` as a new PairAggregate (every part a copy). */
   private aggregate(id: number): PairAggregate {
     return {
@@ -721,16 +720,17 @@ export class PairTable {
     return ids;
   }
 
-  /**
-   * The table is about to change: the shared pairs would no longer describe it (their parts read
-   * once are kept, their columns are copies). The next {@link aggregates} with `share` builds new
-   * ones, and the old array loses its columns, so that no reader takes those for current.
-   */
   /** A StoredPair built parts at the current generation: the next change must start a new one. */
   partsHandedOut(): void {
     this.handedOut = true;
   }
 
+  /**
+   * The table is about to change: the shared array would no longer describe it (its columns are
+   * copies), nor would the parts its pairs built. The next {@link aggregates} with `share` gives a
+   * new array (of the same pair objects, which read the table as it is then and build their parts
+   * again), and the old array loses its columns, so that no reader takes those for current.
+   */
   private unshare(): void {
     if (this.shared !== null) sharedColumns.delete(this.shared);
     this.shared = null;

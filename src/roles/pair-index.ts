@@ -149,9 +149,9 @@ export class PairIndex {
 
   /**
    * True when a sample of the pair at position `i` came from a packet capture (it has a frame
-   * number). From the columns when they have it: a table's pairs build their sample objects on
-   * first read and keep them, and asking every pair of a flow log (none has a frame) kept the
-   * samples of all of them, ~45 MB for 44k pairs.
+   * number). Asked of the table when the columns come from one: a table's pairs build their
+   * sample objects on first read and keep them, and asking every pair of a flow log (none has a
+   * frame) kept the samples of all of them, ~45 MB for 44k pairs.
    */
   hasCaptureSample(i: number): boolean {
     if (this.captured) return this.captured(i);
