@@ -13,7 +13,7 @@ import { compareStatus, STATUS_ORDER } from './order.js';
 import { addressOrder } from '../common/ip.js';
 import { ANSWER_KINDS, tieAnswersToFindings } from './answers.js';
 import { withOneWayDns } from './one-way.js';
-import { failedLookups, plural } from './text.js';
+import { failedLookups, firstFew, plural } from './text.js';
 import type { AuditResult, Finding, FindingStatus, InputInfo, LogWithoutDrops } from './types.js';
 
 /** What fails the run unless `--fail-on` says otherwise. */
@@ -142,7 +142,7 @@ export function exitCodeFor(result: AuditResult): 0 | 1 {
 /** `a.log holds`, or `5 logs (a.log, b.log, c.log, …) hold`: the subject of an evidence gap about some files. */
 function logsHold(files: readonly string[], kind: string): string {
   if (files.length === 1) return `${files[0]} holds`;
-  return `${files.length} ${kind} (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}) hold`;
+  return `${files.length} ${kind} (${firstFew(files, 3)}) hold`;
 }
 
 /** Packets the capturing machines dropped, over all inputs (InputInfo.dropped_at_capture). */

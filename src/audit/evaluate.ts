@@ -20,7 +20,7 @@ import { addressSortKey, compareAddresses, compareStatus, sortRoles } from './or
 import { ruleApplies, ruleConditions } from '../catalog/match.js';
 import { formatRulePorts, formatRuleTransport, nameBelongsToRole, ruleCoversPort } from './rule-match.js';
 import { completedOneWay, undetermined } from './one-way.js';
-import { describeLookups, failedLookups, formatDurationMicros } from './text.js';
+import { describeLookups, failedLookups, firstFew, formatDurationMicros } from './text.js';
 import type { AuditOptions, Finding, FindingStatus, LogWithoutDrops, UnexpectedFlow, UnknownEndpoint } from './types.js';
 
 /** Unexpected flows kept in the result (the total is kept too). */
@@ -472,7 +472,7 @@ class Evaluator {
     }
     const silent = (this.idx.opts.logsWithoutDrops ?? []).filter((l) => couldHaveDropped(l, src, dst)).map((l) => l.file);
     if (silent.length > 0) {
-      const which = silent.length === 1 ? silent[0] : `${silent.length} of the Windows Firewall logs (${silent.slice(0, 2).join(', ')}${silent.length > 2 ? ', …' : ''})`;
+      const which = silent.length === 1 ? silent[0] : `${silent.length} of the Windows Firewall logs (${firstFew(silent, 2)})`;
       hints.push(`${which} logged no dropped packet: if "Log dropped packets" is off there (the Windows default), a dropped attempt left no trace`);
     }
     if (src !== null && !this.idx.hostFlows.has(src)) {
@@ -567,7 +567,7 @@ class Evaluator {
       what = `no ${role} host is known in the data`;
       if (!dns.text) what += ' (no DNS answer, TLS SNI, inventory entry or behaviour names one)';
     } else {
-      const list = knownHosts.slice(0, 3).join(', ') + (knownHosts.length > 3 ? ', …' : '');
+      const list = firstFew(knownHosts, 3);
       const other = missingSide === 'dst' ? src : dst;
       what =
         missingSide === 'dst'

@@ -52,3 +52,8 @@ export function describeLookups(s: DnsLookupStats): string {
 export function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/** The first `max` of `items`, joined by commas, with `, …` when there are more. */
+export function firstFew(items: readonly string[], max: number): string {
+  return items.slice(0, max).join(', ') + (items.length > max ? ', …' : '');
+}

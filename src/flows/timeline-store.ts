@@ -213,7 +213,6 @@ export class TimelineStore {
     }
   }
 
-
   /**
    * How many doublings of full timeline `id`'s width it takes for its buckets and a new one at
    * `start` (not among them; it would go at position `at` of the pool) to fit in
@@ -434,7 +433,6 @@ export class TimelineStore {
       this.bump(i, completed, failed);
     }
   }
-
 
   /** Copies timeline `id`'s last bucket to its meta (after its buckets changed). */
   private noteLast(id: number): void {
