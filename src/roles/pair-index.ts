@@ -117,23 +117,35 @@ export class PairIndex {
     this.plainHost = c.plainHost ?? Uint8Array.from(this.addresses, (a) => (plainlyOneHost(a) ? 1 : 0));
     const orig = (this.orig = c.orig);
     const resp = (this.resp = c.resp);
-    // Pairs per originator and per responder, counted at [id + 1]; flows per address in the same pass.
+    // Counting sort of the positions by originator and by responder (stable: pair order within
+    // each). A table counted its pairs and flows per address as they came (flows/pair-table.ts);
+    // other columns are counted here, in one pass.
     const origStart = new Int32Array(size + 1);
     const respStart = new Int32Array(size + 1);
-    const flowsPerAddress = (this.flowsPerAddress = new Float64Array(size));
-    const flows = c.flows;
-    for (let i = 0; i < n; i++) {
-      const o = orig[i];
-      const r = resp[i];
-      origStart[o + 1]++;
-      respStart[r + 1]++;
-      flowsPerAddress[o] += flows[i];
-      if (r !== o) flowsPerAddress[r] += flows[i];
-    }
-    // Counting sort of the positions by originator and by responder (stable: pair order within each).
-    for (let k = 1; k <= size; k++) {
-      origStart[k] += origStart[k - 1];
-      respStart[k] += respStart[k - 1];
+    if (c.pairsAsOrig && c.pairsAsResp && c.flowsPerAddress) {
+      this.flowsPerAddress = c.flowsPerAddress;
+      const asOrig = c.pairsAsOrig;
+      const asResp = c.pairsAsResp;
+      for (let k = 1; k <= size; k++) {
+        origStart[k] = origStart[k - 1] + asOrig[k - 1];
+        respStart[k] = respStart[k - 1] + asResp[k - 1];
+      }
+    } else {
+      // Counted at [id + 1].
+      const flowsPerAddress = (this.flowsPerAddress = new Float64Array(size));
+      const flows = c.flows;
+      for (let i = 0; i < n; i++) {
+        const o = orig[i];
+        const r = resp[i];
+        origStart[o + 1]++;
+        respStart[r + 1]++;
+        flowsPerAddress[o] += flows[i];
+        if (r !== o) flowsPerAddress[r] += flows[i];
+      }
+      for (let k = 1; k <= size; k++) {
+        origStart[k] += origStart[k - 1];
+        respStart[k] += respStart[k - 1];
+      }
     }
     const origFill = origStart.slice(0, size);
     const respFill = respStart.slice(0, size);

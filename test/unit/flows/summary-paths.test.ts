@@ -253,7 +253,7 @@ describe('FlowSummary.toData with share: pairs read through the table', () => {
     const fromColumns = new PairIndex(shared);
     const fromObjects = new PairIndex(shared.slice()); // the same pairs, without columns
     expect(pairColumns(shared.slice())).toBeUndefined();
-    for (const key of ['addresses', 'orig', 'resp', 'port', 'proto', 'flows', 'completed', 'byOrig', 'byResp', 'order'] as const) {
+    for (const key of ['addresses', 'orig', 'resp', 'port', 'proto', 'flows', 'completed', 'byOrig', 'byResp', 'order', 'flowsPerAddress', 'plainHost'] as const) {
       expect(fromColumns[key]).toEqual(fromObjects[key]);
     }
     for (const a of fromObjects.addresses) expect(fromColumns.idOf(a)).toBe(fromObjects.idOf(a));
@@ -308,6 +308,8 @@ describe('FlowSummary.toData with share: pairs read through the table', () => {
     const r = rng(21);
     const hosts = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '2001:db8::9'];
     for (let i = 0; i < 300; i++) flows.push(flowOf(i, (['tcp', 'udp'] as const)[i % 2], hosts[i % 3], hosts[3 - (i % 3)], [88, 389][i % 2], r));
+    // A host talking to itself: its flows count once for it, on both sides of the merge.
+    for (let i = 0; i < 4; i++) flows.splice(100 * i, 0, flowOf(300 + i, 'udp', hosts[0], hosts[0], 137, r));
     const folded = new FlowSummary();
     for (const f of flows) folded.add(f);
     // A worker's table adopted (transferred), a table's data merged, a summary's data merged; then
@@ -330,9 +332,14 @@ describe('FlowSummary.toData with share: pairs read through the table', () => {
       const c = pairColumns(pairs)!;
       const index = new PairIndex(pairs);
       // By pair key: the two tables number their pairs and addresses in their own orders.
-      return pairs
+      const byPair = pairs
         .map((p, i) => [p.proto, p.origH, p.respH, p.respP, c.addresses[c.orig[i]], c.addresses[c.resp[i]], c.port[i], c.proto[i], c.flows[i], c.completed[i], index.hasCaptureSample(i)].join(' '))
         .sort();
+      // By address: its pairs on each side and its flows, as counted by the table, and as grouped by the index.
+      const byAddress = c.addresses
+        .map((a, id) => [a, c.pairsAsOrig![id], c.pairsAsResp![id], c.flowsPerAddress![id], index.byOrig.start[id + 1] - index.byOrig.start[id], index.byResp.start[id + 1] - index.byResp.start[id]].join(' '))
+        .sort();
+      return [...byPair, ...byAddress];
     };
     for (const joined of parts) expect(columns(joined)).toEqual(columns(folded));
   });
