@@ -547,32 +547,16 @@ class Assigner {
   inferConnectServer(): void {
     if (this.anyHas('connect')) return;
     if (!this.anyHas('dc')) return; // both rules need LDAP or Kerberos to a dc
-    // One pass over the pairs, tallying by originator what the rules read: flows to the DCs' LDAP
-    // and Kerberos, and HTTPS to Entra ID or elsewhere. (Walking each DC's clients, and then each
-    // client's pairs, cost three times as much, run once and cold, on a capture with 50k clients.)
-    const { proto, port, flows, completed, orig, resp } = this.index;
+    // One walk over each originator's pairs (the pair index's groups), tallying what the rules read:
+    // flows to the DCs' LDAP and Kerberos, and HTTPS to Entra ID or elsewhere; a host is judged as
+    // soon as its pairs are counted. (Walking each DC's clients, and then each client's pairs, cost
+    // three times as much, run once and cold, on a capture with 50k clients; tallying every pair
+    // into per-address arrays first, and then walking the addresses, took a pass more.)
+    const { proto, port, flows, completed, resp } = this.index;
+    const { start, items } = this.index.byOrig;
     const size = this.index.size;
-    const dcFlows = new Float64Array(size);
-    const ldapFlows = new Float64Array(size);
-    const ldapCompleted = new Float64Array(size);
-    const reaches = new Uint8Array(size); // REACHES_* bits
     const dcBit = roleBit('dc');
     const cloudBit = roleBit('azure-ad');
-    for (let i = 0; i < port.length; i++) {
-      const p = port[i];
-      if (p === 389 || p === 88) {
-        if (proto[i] === PROTO_ICMP || (this.roleBits[resp[i]] & dcBit) === 0) continue;
-        const o = orig[i];
-        reaches[o] |= REACHES_DC;
-        dcFlows[o] += flows[i];
-        if (p === 389) {
-          ldapFlows[o] += flows[i];
-          ldapCompleted[o] += completed[i];
-        }
-      } else if (p === 443 && proto[i] === PROTO_TCP) {
-        reaches[orig[i]] |= (this.roleBits[resp[i]] & cloudBit) !== 0 ? REACHES_CLOUD : REACHES_OTHER_HTTPS;
-      }
-    }
     interface Candidate {
       id: number;
       ldapFlows: number;
@@ -584,14 +568,34 @@ class Assigner {
     // a Connect server (see keepBusiest).
     const busiest: { id: number; flows: number }[] = [];
     for (let id = 0; id < size; id++) {
-      const r = reaches[id];
-      if ((r & REACHES_DC) === 0 || (this.roleBits[id] & dcBit) !== 0) continue;
-      this.keepBusiest(busiest, id, dcFlows[id]);
+      const end = start[id + 1];
+      if (start[id] === end || (this.roleBits[id] & dcBit) !== 0) continue;
+      let reaches = 0; // REACHES_* bits
+      let dcFlows = 0;
+      let ldapFlows = 0;
+      let ldapCompleted = 0;
+      for (let k = start[id]; k < end; k++) {
+        const i = items[k];
+        const p = port[i];
+        if (p === 389 || p === 88) {
+          if (proto[i] === PROTO_ICMP || (this.roleBits[resp[i]] & dcBit) === 0) continue;
+          reaches |= REACHES_DC;
+          dcFlows += flows[i];
+          if (p === 389) {
+            ldapFlows += flows[i];
+            ldapCompleted += completed[i];
+          }
+        } else if (p === 443 && proto[i] === PROTO_TCP) {
+          reaches |= (this.roleBits[resp[i]] & cloudBit) !== 0 ? REACHES_CLOUD : REACHES_OTHER_HTTPS;
+        }
+      }
+      if ((reaches & REACHES_DC) === 0) continue;
+      this.keepBusiest(busiest, id, dcFlows);
       // Parsing an address (for its scope) costs more than the tally: only for hosts that qualify.
-      if ((r & REACHES_CLOUD) !== 0) {
-        if (this.canInfer(id)) strong.push({ id, ldapFlows: ldapFlows[id], ldapCompleted: ldapCompleted[id] });
-      } else if (ldapCompleted[id] >= MIN_LDAP_FLOWS_FOR_WEAK_CONNECT && (r & REACHES_OTHER_HTTPS) !== 0 && this.canInfer(id)) {
-        if (this.connectDetail(id).publicHttps.length > 0) weak.push({ id, ldapFlows: ldapFlows[id], ldapCompleted: ldapCompleted[id] });
+      if ((reaches & REACHES_CLOUD) !== 0) {
+        if (this.canInfer(id)) strong.push({ id, ldapFlows, ldapCompleted });
+      } else if (ldapCompleted >= MIN_LDAP_FLOWS_FOR_WEAK_CONNECT && (reaches & REACHES_OTHER_HTTPS) !== 0 && this.canInfer(id)) {
+        if (this.connectDetail(id).publicHttps.length > 0) weak.push({ id, ldapFlows, ldapCompleted });
       }
     }
     const strongWhy = (c: Candidate) => {
