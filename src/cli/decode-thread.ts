@@ -31,7 +31,7 @@ if (!port) throw new Error('decode-thread.ts must run as a worker thread');
 // (frame, IPv4, IPv6, the key of a flow ...), compiled again at once. The first batch of a head
 // start is only transferred when the main thread asks for the file, which `analyze` (loading its
 // audit modules) did after that path was optimised, in 4 runs of 6 on the 1 GB bench capture:
-// ~0.2 s more compiling, on the core that decoding needs. Detaching an empty buffer now, before
+// 0.1-0.2 s more compiling, on the cores that decoding needs. Detaching an empty buffer now, before
 // any of that code runs, pays the invalidation while nothing depends on it.
 const detachedOnce = new ArrayBuffer(0);
 structuredClone(detachedOnce, { transfer: [detachedOnce] });

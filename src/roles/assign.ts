@@ -550,8 +550,8 @@ class Assigner {
     // One walk over each originator's pairs (the pair index's groups), tallying what the rules read:
     // flows to the DCs' LDAP and Kerberos, and HTTPS to Entra ID or elsewhere; a host is judged as
     // soon as its pairs are counted. (Walking each DC's clients, and then each client's pairs, cost
-    // three times as much, run once and cold, on a capture with 50k clients; tallying every pair
-    // into per-address arrays first, and then walking the addresses, took a pass more.)
+    // three times as much, run once and cold, on a capture with 50k clients. Tallying every pair
+    // into four per-address arrays first, and then walking the addresses, took about as long.)
     const { proto, port, flows, completed, resp } = this.index;
     const { start, items } = this.index.byOrig;
     const size = this.index.size;
