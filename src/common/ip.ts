@@ -266,11 +266,18 @@ export function startsBelowGroups(address: string): boolean {
 
 /**
  * True when `address` is plainly one host's: no group (roles/address-scope.ts isGroupAddress) and
- * not a subnet's broadcast address either (x.x.x.255, which the audit judges by its traffic). From
- * its first and last characters alone; false means "look closer", not "a group".
+ * not a subnet's broadcast address either (x.x.x.255, which the audit judges by its traffic).
+ * Decided from the text without parsing it: an IPv6 text names a group only in ff00::/8 (written
+ * ffXX:), a dotted quad starting 1 or 3-9 is below 224.0.0.0. False means "look closer", not "a
+ * group": the audit asks this of every address, and a capture's global IPv6 clients (2001:…)
+ * and its hosts ending in 5 were all looked at closer, cold, after the last packet.
  */
 export function plainlyOneHost(address: string): boolean {
-  return startsBelowGroups(address) && address.charCodeAt(address.length - 1) !== 53; // not ...5
+  if (address.includes(':')) {
+    const c = address.charCodeAt(0);
+    return c !== 102 && c !== 70; // not f or F
+  }
+  return startsBelowGroups(address) && !address.endsWith('.255');
 }
 
 /**

@@ -374,14 +374,19 @@ describe('isPrivateAddress', () => {
 
 describe('plainlyOneHost', () => {
   it('passes only addresses that are neither a group nor a possible subnet broadcast, and sends the rest to a closer look', () => {
-    for (const a of ['10.0.0.1', '192.168.1.20', '172.16.0.254', '1.2.3.4', '9.9.9.9', '3ffe::1']) expect(plainlyOneHost(a), a).toBe(true);
-    for (const a of ['10.0.0.255', '10.0.0.5', '224.0.0.252', '255.255.255.255', '239.1.2.3', 'ff02::1:3', '2001:db8::1', '0224.0.0.1', ' 10.0.0.1', 'fe80::1', '']) {
+    for (const a of ['10.0.0.1', '192.168.1.20', '172.16.0.254', '1.2.3.4', '9.9.9.9', '10.0.0.5', '10.0.0.25', '3ffe::1', '2001:db8::1', '2a01:110::ff', '::1', '::ffff:224.0.0.1']) {
+      expect(plainlyOneHost(a), a).toBe(true);
+    }
+    for (const a of ['10.0.0.255', '224.0.0.252', '255.255.255.255', '239.1.2.3', '20.190.1.2', 'ff02::1:3', 'FF05::C', '0224.0.0.1', ' 10.0.0.1', 'fe80::1', 'not-an-ip', '']) {
       expect(plainlyOneHost(a), a).toBe(false);
     }
     // Whatever it passes is no group and no x.x.x.255.
     for (let i = 0; i < 2000; i++) {
       const a = `${(i * 37) % 256}.${i % 256}.${(i * 7) % 256}.${(i * 13) % 256}`;
       if (plainlyOneHost(a)) expect(isGroupAddress(a) || a.endsWith('.255'), a).toBe(false);
+      const hex = ((i * 2654435761) >>> 0).toString(16).padStart(8, '0');
+      const v6 = `${hex.slice(0, 4)}:${hex.slice(4)}::${(i % 256).toString(16)}`;
+      if (plainlyOneHost(v6)) expect(isGroupAddress(v6), v6).toBe(false);
     }
   });
 });
