@@ -610,25 +610,19 @@ export class PairTable {
   /** The kept columns read again from the keys and tallies, after a merge or an adoption. */
   private rebuildColumns(): void {
     const { keys, tallies } = this;
+    for (let id = 0; id < this.count; id++) {
+      this.colOrig[id] = keys[3 * id];
+      this.colResp[id] = keys[3 * id + 1];
+      this.colPort[id] = keys[3 * id + 2] >>> 2;
+      this.colProto[id] = keys[3 * id + 2] & 3;
+      this.colFlows[id] = tallies[id * TALLY + T_FLOWS];
+      this.colCompleted[id] = tallies[id * TALLY + T_OUTCOMES];
+    }
     const addresses = this.addrs.length;
     this.pairsAsOrig.fill(0, 0, addresses);
     this.pairsAsResp.fill(0, 0, addresses);
     this.addrFlows.fill(0, 0, addresses);
-    for (let id = 0; id < this.count; id++) {
-      const o = keys[3 * id];
-      const r = keys[3 * id + 1];
-      const flows = tallies[id * TALLY + T_FLOWS];
-      this.colOrig[id] = o;
-      this.colResp[id] = r;
-      this.colPort[id] = keys[3 * id + 2] >>> 2;
-      this.colProto[id] = keys[3 * id + 2] & 3;
-      this.colFlows[id] = flows;
-      this.colCompleted[id] = tallies[id * TALLY + T_OUTCOMES];
-      this.pairsAsOrig[o]++;
-      this.pairsAsResp[r]++;
-      this.addrFlows[o] += flows;
-      if (r !== o) this.addrFlows[r] += flows;
-    }
+    countPerAddress(this.colOrig, this.colResp, this.colFlows, this.count, this.pairsAsOrig, this.pairsAsResp, this.addrFlows);
     this.columnsKept = true;
   }
 
@@ -1092,6 +1086,30 @@ export interface PairColumns {
   pairsAsResp?: Int32Array;
   /** Per address: its flows over both sides of its pairs (a pair from a host to itself once). */
   flowsPerAddress?: Float64Array;
+}
+
+/**
+ * Adds each pair's counts to its addresses: `asOrig` and `asResp` its pairs on each side,
+ * `addrFlows` its flows over both sides (a pair from a host to itself once). `pairs` positions of
+ * the columns are read; the per-address arrays are added to, not cleared.
+ */
+export function countPerAddress(
+  orig: Int32Array,
+  resp: Int32Array,
+  flows: Float64Array,
+  pairs: number,
+  asOrig: Int32Array,
+  asResp: Int32Array,
+  addrFlows: Float64Array,
+): void {
+  for (let i = 0; i < pairs; i++) {
+    const o = orig[i];
+    const r = resp[i];
+    asOrig[o]++;
+    asResp[r]++;
+    addrFlows[o] += flows[i];
+    if (r !== o) addrFlows[r] += flows[i];
+  }
 }
 
 const sharedColumns = new WeakMap<readonly PairAggregate[], PairColumns & { first: PairAggregate | undefined; last: PairAggregate | undefined }>();

@@ -11,7 +11,7 @@
  */
 import { addressOrder, plainlyOneHost } from '../common/ip.js';
 import { textId } from '../common/text-ids.js';
-import { pairColumns, type PairColumns } from '../flows/pair-table.js';
+import { countPerAddress, pairColumns, type PairColumns } from '../flows/pair-table.js';
 import type { PairAggregate } from '../flows/summary-types.js';
 
 /** Pair positions grouped by a key: the positions of key k are `items[start[k] .. start[k + 1])`, in pair order. */
@@ -119,33 +119,20 @@ export class PairIndex {
     const resp = (this.resp = c.resp);
     // Counting sort of the positions by originator and by responder (stable: pair order within
     // each). A table counted its pairs and flows per address as they came (flows/pair-table.ts);
-    // other columns are counted here, in one pass.
+    // other columns are counted here.
+    let { pairsAsOrig: asOrig, pairsAsResp: asResp, flowsPerAddress } = c;
+    if (!asOrig || !asResp || !flowsPerAddress) {
+      asOrig = new Int32Array(size);
+      asResp = new Int32Array(size);
+      flowsPerAddress = new Float64Array(size);
+      countPerAddress(orig, resp, c.flows, n, asOrig, asResp, flowsPerAddress);
+    }
+    this.flowsPerAddress = flowsPerAddress;
     const origStart = new Int32Array(size + 1);
     const respStart = new Int32Array(size + 1);
-    if (c.pairsAsOrig && c.pairsAsResp && c.flowsPerAddress) {
-      this.flowsPerAddress = c.flowsPerAddress;
-      const asOrig = c.pairsAsOrig;
-      const asResp = c.pairsAsResp;
-      for (let k = 1; k <= size; k++) {
-        origStart[k] = origStart[k - 1] + asOrig[k - 1];
-        respStart[k] = respStart[k - 1] + asResp[k - 1];
-      }
-    } else {
-      // Counted at [id + 1].
-      const flowsPerAddress = (this.flowsPerAddress = new Float64Array(size));
-      const flows = c.flows;
-      for (let i = 0; i < n; i++) {
-        const o = orig[i];
-        const r = resp[i];
-        origStart[o + 1]++;
-        respStart[r + 1]++;
-        flowsPerAddress[o] += flows[i];
-        if (r !== o) flowsPerAddress[r] += flows[i];
-      }
-      for (let k = 1; k <= size; k++) {
-        origStart[k] += origStart[k - 1];
-        respStart[k] += respStart[k - 1];
-      }
+    for (let k = 1; k <= size; k++) {
+      origStart[k] = origStart[k - 1] + asOrig[k - 1];
+      respStart[k] = respStart[k - 1] + asResp[k - 1];
     }
     const origFill = origStart.slice(0, size);
     const respFill = respStart.slice(0, size);
