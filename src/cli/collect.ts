@@ -3,6 +3,8 @@ import { Worker } from 'node:worker_threads';
 import { DiagnosticSink, type DataQuality } from '../common/diagnostics.js';
 import { packageRoot } from '../common/package-root.js';
 import { FlowSummary, type FlowSummaryTransfer } from '../flows/summary.js';
+import { timed, type StepTimes } from '../common/timing.js';
+import type { Flow } from '../flows/types.js';
 import type { InputFile } from './inputs.js';
 import type { ProgressState } from './progress.js';
 import { readOneFile, type FileReadResult, type ReadOptions } from './read.js';
@@ -23,6 +25,8 @@ export interface CollectOptions {
   progress?: ProgressState;
   /** Called in file order once each file is done (the CLI prints its problems). */
   onFileDone?: (result: FileReadResult, quality: DataQuality) => void;
+  /** FLOWAUDIT_TIMING: the time this thread spends folding flows, as part "fold" of step "read". */
+  times?: StepTimes | null;
 }
 
 /** What a worker reports for one file: how reading went (its flows went into the worker's summary). */
@@ -97,8 +101,10 @@ export async function readIntoSummary(
   onBytes?: (bytes: number) => void,
   opened?: Promise<ByteInput> | null,
   series?: CaptureSeries,
+  times?: StepTimes | null,
 ): Promise<FileReport> {
   const diag = new DiagnosticSink();
+  const fold = times ? timed(times, 'fold', 'read', (f: Flow) => summary.add(f)) : (f: Flow) => summary.add(f);
   let input: { bytesConsumed(): number } | null = null;
   const timer = onBytes ? setInterval(() => input && onBytes(input.bytesConsumed()), 200) : null;
   try {
@@ -107,7 +113,7 @@ export async function readIntoSummary(
       file,
       { ...opts, transientFlows: true },
       diag,
-      (f) => summary.add(f),
+      fold,
       (i) => (input = i),
       opened ?? undefined,
       series,
@@ -151,6 +157,7 @@ export async function collectSummary(files: InputFile[], opts: CollectOptions): 
         progress ? (b) => (progress.bytesDone = base + b) : undefined,
         opened,
         series,
+        opts.times,
       );
       if (progress) {
         progress.bytesDone = base + files[i].size;
@@ -270,7 +277,7 @@ async function runReaders(
     () => claimJob(next),
     async (index, opened, series) => {
       if (progress) progress.currentFile = files[index].path;
-      fileDone(self, await readIntoSummary(files[index], index, readHere, summary, (b) => showBytes(self, b), opened, series));
+      fileDone(self, await readIntoSummary(files[index], index, readHere, summary, (b) => showBytes(self, b), opened, series, opts.times));
     },
     () => stopped,
   );

@@ -6,6 +6,7 @@ import { UsageError } from '../common/diagnostics.js';
 import type { DataQuality } from '../common/diagnostics.js';
 import { packageVersion } from '../common/package-root.js';
 import { formatIsoMicros } from '../common/time.js';
+import { stepTimes, type StepTimes } from '../common/timing.js';
 import { formatNdjsonRow } from '../flows/format-ndjson.js';
 import { formatTableHeader, formatTableRow } from '../flows/format-table.js';
 import { writeZeekRow, zeekFooter, zeekHeader } from '../flows/format-zeek.js';
@@ -150,7 +151,7 @@ function newProgress(files: InputFile[]): ProgressState {
 }
 
 /** Reads all inputs into one summary (with a progress bar on a terminal). */
-export async function collect(inputs: string[], f: ReadFlags, con: Console): Promise<{ collected: Collected; files: InputFile[] }> {
+export async function collect(inputs: string[], f: ReadFlags, con: Console, times?: StepTimes | null): Promise<{ collected: Collected; files: InputFile[] }> {
   // Into a summary: the order flows come in changes nothing (flows/summary.ts).
   const read: ReadOptions = { ...toReadOptions(f), orderedFlows: false };
   const { files, outsideWindow } = await resolveInputs(inputs, f, read);
@@ -164,6 +165,7 @@ export async function collect(inputs: string[], f: ReadFlags, con: Console): Pro
       read,
       workers: chooseWorkers(files, f.workers !== undefined ? parsePositiveInt('--workers', f.workers) : undefined),
       progress,
+      times,
       onFileDone: (r, q) => {
         if (f.quiet && q.failedFiles.length === 0) return;
         bar?.clear();
@@ -376,7 +378,7 @@ export function defaultOutDir(inputs: string[], now: Date): string {
  * Reads the inputs and audits them: the whole analysis behind `analyze`, without writing files.
  * Returns null when nothing at all could be read.
  */
-export async function auditInputs(inputs: string[], f: AnalyzeFlags, con: Console, now: Date): Promise<AuditResult | null> {
+export async function auditInputs(inputs: string[], f: AnalyzeFlags, con: Console, now: Date, times?: StepTimes | null): Promise<AuditResult | null> {
   // Options first: a bad feature, catalog or inventory fails before an hour of reading.
   parseFeatures(f.feature);
   parseFailOn(f.failOn);
@@ -384,10 +386,13 @@ export async function auditInputs(inputs: string[], f: AnalyzeFlags, con: Consol
   const validated = userFiles ? await auditSetup(f) : null;
   // With nothing of the user's to check, the audit's modules and the built-in catalog load while
   // reading begins: the main thread waits for the first packets anyway.
-  const reading = collect(inputs, f, con);
+  const reading = collect(inputs, f, con, times);
   const [{ collected }, setup] = await Promise.all([reading, validated ?? auditSetup(f)]);
+  times?.mark('read');
   if (nothingRead(collected.files)) return null;
-  return auditCollected(collected.summary.toData({ share: true }), collected, setup, now);
+  const data = collected.summary.toData({ share: true });
+  times?.mark('summary');
+  return auditCollected(data, collected, setup, now, times);
 }
 
 /** What `analyze` audits against, from its options. */
@@ -409,10 +414,11 @@ export async function auditSetup(f: AnalyzeFlags): Promise<AuditSetup> {
 }
 
 /** The audit of what was read: `summaryData` is the summary of `collected` (its files and diagnostics). */
-export async function auditCollected(summaryData: FlowSummaryData, collected: Collected, setup: AuditSetup, now: Date): Promise<AuditResult> {
+export async function auditCollected(summaryData: FlowSummaryData, collected: Collected, setup: AuditSetup, now: Date, times?: StepTimes | null): Promise<AuditResult> {
   const { assignRoles, buildAuditResult } = await auditModules();
   const { catalog, features, failOn, inventory, cliRoles } = setup;
   const roles = assignRoles(summaryData, { catalog, inventory, cliRoles });
+  times?.mark('roles');
   const read = collected.files.filter((r) => r.summary !== null);
   const inputsInfo: InputInfo[] = read.map((r) => ({
     file: r.file,
@@ -437,7 +443,7 @@ export async function auditCollected(summaryData: FlowSummaryData, collected: Co
   }
   // Logs with local times (pfirewall) say which zone they were read in.
   const zones = [...new Set(read.map((r) => r.summary!.timeZone?.name).filter((z): z is string => !!z))];
-  return buildAuditResult({
+  const result = buildAuditResult({
     summary: summaryData,
     roles,
     catalog,
@@ -451,6 +457,8 @@ export async function auditCollected(summaryData: FlowSummaryData, collected: Co
     observedHosts,
     logsWithoutDrops: read.filter((r) => r.noDropsLogged).map((r) => ({ file: r.file, hosts: r.observed })),
   });
+  times?.mark('audit');
+  return result;
 }
 
 export async function runAnalyze(inputs: string[], f: AnalyzeFlags, con: Console = processConsole): Promise<ExitCode> {
@@ -461,6 +469,7 @@ export async function runAnalyze(inputs: string[], f: AnalyzeFlags, con: Console
     }
   }
   const now = reportClock();
+  const times = stepTimes();
   const outDir = f.out ?? defaultOutDir(inputs, now);
   // Made before reading, so a folder that cannot be written fails at once, not after an hour of
   // logs; removed again (when still empty) if no report comes of the run.
@@ -471,7 +480,7 @@ export async function runAnalyze(inputs: string[], f: AnalyzeFlags, con: Console
   renderers.catch(() => undefined);
   let result: AuditResult | null;
   try {
-    result = await auditInputs(inputs, f, con, now);
+    result = await auditInputs(inputs, f, con, now, times);
   } catch (e) {
     removeMadeDirs(made);
     throw e;
@@ -495,7 +504,9 @@ export async function runAnalyze(inputs: string[], f: AnalyzeFlags, con: Console
     }
     written.push(path);
   }
+  times?.mark('write');
   printVerdict(con, result, written, formatEvidencePlace);
+  if (times) con.err(times.line());
   return exitCodeFor(result);
 }
 

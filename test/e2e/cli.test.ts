@@ -14,14 +14,32 @@ const root = resolve(__dirname, '../..');
 const bin = join(root, 'dist/src/cli/bin.js');
 const fixture = (name: string) => join(root, 'fixtures', name);
 
-function run(args: string[], opts: { input?: Buffer | string; cwd?: string } = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: opts.cwd ?? root, input: opts.input, encoding: 'utf8', maxBuffer: 1 << 26 });
+function run(args: string[], opts: { input?: Buffer | string; cwd?: string; env?: Record<string, string> } = {}) {
+  const env = opts.env ? { ...process.env, ...opts.env } : process.env;
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: opts.cwd ?? root, input: opts.input, encoding: 'utf8', maxBuffer: 1 << 26, env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'flowaudit-e2e-'));
 
 describe('flowaudit analyze', () => {
+  it('FLOWAUDIT_TIMING=1 adds one line on stderr saying where the time went, and changes nothing else', () => {
+    const plain = tmp();
+    const timedOut = tmp();
+    const args = ['analyze', fixture('ldap-dropped.pcapng'), '--inventory', fixture('inventory.yaml'), '--format', 'json,md,csv'];
+    const a = run([...args, '--out', plain], { env: { SOURCE_DATE_EPOCH: '0', FLOWAUDIT_TIMING: '' } });
+    const b = run([...args, '--out', timedOut], { env: { SOURCE_DATE_EPOCH: '0', FLOWAUDIT_TIMING: '1' } });
+    expect(b.code).toBe(a.code);
+    expect(b.stdout.split(timedOut).join('OUT')).toBe(a.stdout.split(plain).join('OUT'));
+    expect(a.stderr).toBe('');
+    expect(b.stderr).toMatch(
+      /^flowaudit: timing: read [\d,]+ ms \(fold [\d,]+ ms, 40 calls\) · summary [\d,]+ ms · roles [\d,]+ ms · audit [\d,]+ ms · write [\d,]+ ms · total [\d,]+ ms\n$/,
+    );
+    for (const name of ['report.json', 'report.md', 'report.csv']) {
+      expect(readFileSync(join(timedOut, name), 'utf8')).toBe(readFileSync(join(plain, name), 'utf8'));
+    }
+  });
+
   it('passes a healthy sync: exit 0, all four reports written', () => {
     const out = tmp();
     const r = run(['analyze', fixture('healthy-sync.pcapng'), '--inventory', fixture('inventory.yaml'), '--out', out]);
