@@ -6,6 +6,8 @@
  * Off, it costs nothing: {@link stepTimes} returns null and callers skip every mark.
  */
 
+import { formatCount } from './count.js';
+
 /** Wall time per step of one run, in the order the steps ended. */
 export class StepTimes {
   private readonly started = performance.now();
@@ -32,9 +34,9 @@ export class StepTimes {
 
   /** `flowaudit: timing: read 2,612 ms (fold 271 ms, 50,000 calls) · roles 77 ms · … · total 2,750 ms` */
   line(): string {
-    const ms = (x: number) => `${Math.round(x).toLocaleString('en-US')} ms`;
+    const ms = (x: number) => `${formatCount(x)} ms`;
     const shown = this.steps.map(({ step, ms: t }) => {
-      const inner = [...this.parts].filter(([, p]) => p.within === step).map(([name, p]) => `${name} ${ms(p.ms)}, ${p.calls.toLocaleString('en-US')} ${p.calls === 1 ? 'call' : 'calls'}`);
+      const inner = [...this.parts].filter(([, p]) => p.within === step).map(([name, p]) => `${name} ${ms(p.ms)}, ${formatCount(p.calls)} ${p.calls === 1 ? 'call' : 'calls'}`);
       return inner.length > 0 ? `${step} ${ms(t)} (${inner.join('; ')})` : `${step} ${ms(t)}`;
     });
     shown.push(`total ${ms(this.last - this.started)}`);
