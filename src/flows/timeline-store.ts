@@ -28,6 +28,12 @@ import { TIMELINE_START_WIDTH } from './timeline.js';
  * copy: the pool is written through). With the last bucket here, the common attempt (in the last
  * bucket, or after it) is placed without reading the pool, only writing it: on a summary of tens
  * of thousands of pairs those reads were two cache misses per flow.
+ *
+ * A timeline of at most one bucket has no block (offset and class {@link NO_BLOCK}): that bucket is
+ * the last one, whole in `meta`. Most pairs of a large capture or log have one flow, or all their
+ * flows within a second; a block each cost them an allocation and writes to two more arrays
+ * (~0.5 µs a pair). A timeline gets its block at its second bucket, or when the pool must be read
+ * (see {@link TimelineStore.materialize}).
  */
 const META = 7;
 const M_WIDTH = 0;
@@ -37,6 +43,8 @@ const M_CLASS = 3;
 const M_LAST = 4;
 const M_LAST_COMPLETED = 5;
 const M_LAST_FAILED = 6;
+/** Offset and class of a timeline without a block (see META). */
+const NO_BLOCK = -1;
 
 /** Size classes: a block of class k holds 2^k buckets; the largest holds MAX_TIMELINE_BUCKETS. */
 const MAX_CLASS = Math.ceil(Math.log2(MAX_TIMELINE_BUCKETS));
@@ -114,6 +122,8 @@ export class TimelineStore {
    */
   private liveBuckets = 0;
   private scratch: MergeScratch = emptyScratch();
+  /** A bucket without a block, as (start, completed, failed), for {@link mergeFrom}. */
+  private readonly oneBucket = new Float64Array(3);
 
   /** Timelines in the store; ids are 0 .. size - 1 in creation order. */
   get size(): number {
@@ -121,8 +131,8 @@ export class TimelineStore {
   }
 
   /**
-   * Room for `timelines` timelines in all, each with its first bucket, so that creating them does
-   * not grow the arrays step by step (the pair table calls this when it grows).
+   * Room for `timelines` timelines in all, so that creating them does not grow `meta` step by step
+   * (the pair table calls this when it grows). The pool is not grown: a first bucket needs none.
    */
   reserve(timelines: number): void {
     if (this.meta.length < timelines * META) {
@@ -130,22 +140,17 @@ export class TimelineStore {
       meta.set(this.meta);
       this.meta = meta;
     }
-    const need = this.used + Math.max(0, timelines - this.count);
-    if (need > this.starts.length) {
-      this.starts = grow(this.starts, need);
-      this.counts = grow(this.counts, 2 * this.starts.length);
-    }
   }
 
-  /** A new empty timeline (width 1 s); returns its id. */
+  /** A new empty timeline (width 1 s, no block); returns its id. */
   create(): number {
     const id = this.count++;
     if (this.meta.length < this.count * META) this.meta = grow(this.meta, this.count * META);
     const m = id * META;
     this.meta[m + M_WIDTH] = TIMELINE_START_WIDTH;
     this.meta[m + M_LEN] = 0;
-    this.meta[m + M_OFF] = this.alloc(0);
-    this.meta[m + M_CLASS] = 0;
+    this.meta[m + M_OFF] = NO_BLOCK;
+    this.meta[m + M_CLASS] = NO_BLOCK;
     this.meta[m + M_LAST] = -Infinity;
     return id;
   }
@@ -159,6 +164,10 @@ export class TimelineStore {
     const len = this.meta[m + M_LEN];
     const off = this.meta[m + M_OFF];
     const out: [number, number, number][] = [];
+    if (off === NO_BLOCK) {
+      if (len === 1) out.push([this.meta[m + M_LAST] * this.unit, this.meta[m + M_LAST_COMPLETED], this.meta[m + M_LAST_FAILED]]);
+      return out;
+    }
     for (let i = off; i < off + len; i++) out.push([this.starts[i] * this.unit, this.counts[2 * i], this.counts[2 * i + 1]]);
     return out;
   }
@@ -185,6 +194,11 @@ export class TimelineStore {
         found = start === last;
         at = len - (found ? 1 : 0); // one subtraction for both, not one run only for a repeat
       } else {
+        // Before the last bucket, so there is one: read from the pool, where it must be.
+        if (off === NO_BLOCK) {
+          this.materialize(id);
+          continue;
+        }
         const starts = this.starts;
         let lo = off;
         let hi = off + len - 1;
@@ -262,6 +276,7 @@ export class TimelineStore {
   ): void {
     const m = id * META;
     const meta = this.meta;
+    this.materialize(id);
     while (meta[m + M_WIDTH] < width) this.coarsen(id, 1);
     const w = meta[m + M_WIDTH];
     const len = meta[m + M_LEN];
@@ -351,6 +366,7 @@ export class TimelineStore {
     let end = 0;
     for (let id = 0; id < d.count; id++) {
       const m = id * META;
+      if (d.meta[m + M_OFF] === NO_BLOCK) continue;
       live += 1 << d.meta[m + M_CLASS];
       end = Math.max(end, d.meta[m + M_OFF] + (1 << d.meta[m + M_CLASS]));
     }
@@ -362,7 +378,18 @@ export class TimelineStore {
   /** Folds timeline `other` of `src` into timeline `id` of this store. */
   mergeFrom(id: number, src: TimelineStoreData, other: number): void {
     const m = other * META;
-    this.mergeBuckets(id, src.meta[m + M_WIDTH], src.starts, src.counts, src.meta[m + M_OFF], src.meta[m + M_LEN], src.unit);
+    const meta = src.meta;
+    if (meta[m + M_OFF] === NO_BLOCK) {
+      // Its one bucket (if any) is in its meta (see META).
+      if (meta[m + M_LEN] === 0) return;
+      const one = this.oneBucket;
+      one[0] = meta[m + M_LAST];
+      one[1] = meta[m + M_LAST_COMPLETED];
+      one[2] = meta[m + M_LAST_FAILED];
+      this.mergeBuckets(id, meta[m + M_WIDTH], one, one.subarray(1), 0, 1, src.unit);
+      return;
+    }
+    this.mergeBuckets(id, meta[m + M_WIDTH], src.starts, src.counts, meta[m + M_OFF], meta[m + M_LEN], src.unit);
   }
 
   /** Folds a timeline in the plain form ({ width, buckets }) into timeline `id`. */
@@ -399,6 +426,17 @@ export class TimelineStore {
     const meta = this.meta;
     const m = id * META;
     const len = meta[m + M_LEN];
+    if (meta[m + M_OFF] === NO_BLOCK) {
+      if (len === 0) {
+        // The first bucket: in the meta only (see META).
+        meta[m + M_LEN] = 1;
+        meta[m + M_LAST] = start;
+        meta[m + M_LAST_COMPLETED] = 0;
+        meta[m + M_LAST_FAILED] = 0;
+        return;
+      }
+      this.materialize(id);
+    }
     if (len === 1 << meta[m + M_CLASS]) this.moveToClass(id, meta[m + M_CLASS] + 1);
     const off = meta[m + M_OFF];
     const p = off + at;
@@ -420,15 +458,16 @@ export class TimelineStore {
   private addAt(id: number, at: number, completed: number, failed: number): void {
     const meta = this.meta;
     const m = id * META;
-    const i = meta[m + M_OFF] + at;
+    const off = meta[m + M_OFF];
+    const i = off + at;
     if (at === meta[m + M_LEN] - 1) {
       // The last bucket: its counts come from the meta copy (see META), and the pool is only
-      // written (a read of its line, when not in the cache, waits for it).
+      // written (a read of its line, when not in the cache, waits for it), if it has a block.
       const a = meta[m + M_LAST_COMPLETED] + completed;
       const b = meta[m + M_LAST_FAILED] + failed;
       meta[m + M_LAST_COMPLETED] = a;
       meta[m + M_LAST_FAILED] = b;
-      this.setCounts(i, a, b);
+      if (off !== NO_BLOCK) this.setCounts(i, a, b);
     } else {
       this.bump(i, completed, failed);
     }
@@ -451,6 +490,7 @@ export class TimelineStore {
 
   /** Doubles the width of timeline `id` `doublings` times, folding neighbours together in place. */
   private coarsen(id: number, doublings: number): void {
+    this.materialize(id);
     const meta = this.meta;
     const m = id * META;
     const w = meta[m + M_WIDTH] * 2 ** doublings;
@@ -500,6 +540,7 @@ export class TimelineStore {
 
   /** Replaces timeline `id`'s buckets with the first `n` of (ms, mc, mf) at `width`. */
   private setBuckets(id: number, width: number, ms: Float64Array, mc: Float64Array, mf: Float64Array, n: number): void {
+    this.materialize(id);
     const m = id * META;
     let cls = 0;
     while (1 << cls < n) cls++;
@@ -521,6 +562,23 @@ export class TimelineStore {
     this.meta[m + M_WIDTH] = width;
     this.meta[m + M_LEN] = n;
     this.noteLast(id);
+  }
+
+  /**
+   * Gives timeline `id` a block, with its bucket (if any) in it, when it has none (see META): before
+   * anything that reads or rewrites its buckets in the pool.
+   */
+  private materialize(id: number): void {
+    const meta = this.meta;
+    const m = id * META;
+    if (meta[m + M_OFF] !== NO_BLOCK) return;
+    const off = this.alloc(0);
+    meta[m + M_OFF] = off;
+    meta[m + M_CLASS] = 0;
+    if (meta[m + M_LEN] === 1) {
+      this.starts[off] = meta[m + M_LAST];
+      this.setCounts(off, meta[m + M_LAST_COMPLETED], meta[m + M_LAST_FAILED]);
+    }
   }
 
   /** Moves timeline `id` to a block of class `cls` (larger than its own), freeing the old block. */
@@ -559,8 +617,13 @@ export class TimelineStore {
     const meta = this.meta;
     // Ids sorted by block offset, as offset * mul + id (exact in a double: offsets and mul are far below 2^26).
     const mul = 2 ** Math.ceil(Math.log2(this.count + 1));
-    const order = new Float64Array(this.count);
-    for (let id = 0; id < this.count; id++) order[id] = meta[id * META + M_OFF] * mul + id;
+    let blocks = 0;
+    for (let id = 0; id < this.count; id++) if (meta[id * META + M_OFF] !== NO_BLOCK) blocks++;
+    const order = new Float64Array(blocks);
+    for (let id = 0, k = 0; id < this.count; id++) {
+      const off = meta[id * META + M_OFF];
+      if (off !== NO_BLOCK) order[k++] = off * mul + id;
+    }
     order.sort();
     let at = 0;
     for (let k = 0; k < order.length; k++) {

@@ -22,3 +22,78 @@ describe('TimelineStore pool', () => {
     expect(store.exportData(false).starts.length).toBeLessThan(1.5 * live);
   });
 });
+
+describe('TimelineStore timelines of one bucket', () => {
+  it('keep their bucket without a block of the pool, and give it a block at the second bucket', () => {
+    const store = new TimelineStore();
+    const ids = Array.from({ length: 2000 }, () => store.create());
+    // Two attempts in the same second: still one bucket.
+    for (const id of ids) {
+      store.add(id, T0 + id * 1_000_000 + 10, 1, 0);
+      store.add(id, T0 + id * 1_000_000 + 20, 0, 1);
+    }
+    expect(store.exportData(false).starts.length).toBe(0);
+    expect(store.bucketsOf(7)).toEqual([[T0 + 7_000_000, 1, 1]]);
+    // An attempt a second earlier goes before the bucket, which must then be read from the pool.
+    store.add(7, T0 + 6_000_000, 1, 0);
+    expect(store.bucketsOf(7)).toEqual([
+      [T0 + 6_000_000, 1, 0],
+      [T0 + 7_000_000, 1, 1],
+    ]);
+    expect(store.bucketsOf(8)).toEqual([[T0 + 8_000_000, 1, 1]]);
+    expect(store.exportData(false).starts.length).toBeGreaterThan(0);
+  });
+
+  it('merge into another store and are adopted with their bucket', () => {
+    const src = new TimelineStore();
+    const empty = src.create();
+    const one = src.create();
+    src.add(one, T0 + 5_000_000, 2, 0);
+    src.add(one, T0 + 5_500_000, 0, 3);
+    const data = src.exportData(false);
+
+    const dst = new TimelineStore();
+    const a = dst.create();
+    dst.add(a, T0 + 4_000_000, 1, 0);
+    dst.mergeFrom(a, data, one);
+    dst.mergeFrom(a, data, empty);
+    expect(dst.bucketsOf(a)).toEqual([
+      [T0 + 4_000_000, 1, 0],
+      [T0 + 5_000_000, 2, 3],
+    ]);
+    const b = dst.create();
+    dst.mergeFrom(b, data, one);
+    expect(dst.bucketsOf(b)).toEqual([[T0 + 5_000_000, 2, 3]]);
+
+    const adopter = new TimelineStore();
+    adopter.adopt(src.exportData(true));
+    expect(adopter.bucketsOf(empty)).toEqual([]);
+    expect(adopter.bucketsOf(one)).toEqual([[T0 + 5_000_000, 2, 3]]);
+    adopter.add(one, T0 + 9_000_000, 1, 0);
+    expect(adopter.bucketsOf(one)).toEqual([
+      [T0 + 5_000_000, 2, 3],
+      [T0 + 9_000_000, 1, 0],
+    ]);
+  });
+
+  it('widen their counts and starts like any other', () => {
+    const store = new TimelineStore();
+    const id = store.create();
+    store.add(id, T0, 70_000, 0); // past a 16-bit count, kept in the meta
+    expect(store.bucketsOf(id)).toEqual([[T0, 70_000, 0]]);
+    store.add(id, T0 + 3_000_000, 1, 0); // the block now holds it
+    expect(store.bucketsOf(id)).toEqual([
+      [T0, 70_000, 0],
+      [T0 + 3_000_000, 1, 0],
+    ]);
+    const before1970 = store.create();
+    const plain = store.create();
+    store.add(plain, T0 + 8_000_000, 1, 0);
+    // A start before 1970 does not fit the pool's whole-second starts: every start, in a block or
+    // not, is then kept in microseconds.
+    store.add(before1970, -5_000_000, 0, 1);
+    expect(store.bucketsOf(before1970)).toEqual([[-5_000_000, 0, 1]]);
+    expect(store.bucketsOf(plain)).toEqual([[T0 + 8_000_000, 1, 0]]);
+    expect(store.bucketsOf(id)[1]).toEqual([T0 + 3_000_000, 1, 0]);
+  });
+});
