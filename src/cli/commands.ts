@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import type { AuditResult, Finding, FindingStatus, InputInfo } from '../audit/types.js';
 import { formatCount } from '../common/count.js';
 import { UsageError } from '../common/diagnostics.js';
-import type { DataQuality } from '../common/diagnostics.js';
+import type { DataQuality, Diagnostic, DiagnosticCode } from '../common/diagnostics.js';
 import { packageVersion } from '../common/package-root.js';
 import { formatIsoMicros } from '../common/time.js';
 import { stepTimes, type StepTimes } from '../common/timing.js';
@@ -125,16 +125,26 @@ async function resolveInputs(inputs: string[], f: ReadFlags, read: ReadOptions):
   return { files: kept, outsideWindow: skipped };
 }
 
+/**
+ * Codes of well-formed input that is simply not a flow (a Windows Firewall log's IGMP lines): one
+ * note per file, not warnings, which would read as damage to fix. The report counts them all the same.
+ */
+const NOTE_CODES: ReadonlySet<DiagnosticCode> = new Set<DiagnosticCode>(['log_unsupported_protocol']);
+
 /** Prints a file's problems as they are found: the first few per code, then a count. */
 function reportFileProblems(con: Console, result: FileReadResult, quality: DataQuality): void {
   for (const failed of quality.failedFiles) con.err(`flowaudit: ${failed.message}`);
+  const where = (ex: Diagnostic) => (ex.origin.offset >= 0 ? `byte ${ex.origin.offset}` : `record ${ex.origin.index}`);
   for (const d of quality.diagnostics) {
     if (d.code === 'input_empty') continue;
-    const shown = d.examples.slice(0, 3);
-    for (const ex of shown) {
-      const where = ex.origin.offset >= 0 ? `byte ${ex.origin.offset}` : `record ${ex.origin.index}`;
-      con.err(`flowaudit: warning: ${ex.origin.file}: ${where}: ${d.code}: ${ex.detail}`);
+    if (NOTE_CODES.has(d.code) && d.examples.length > 0) {
+      const ex = d.examples[0];
+      const more = d.count > 1 ? ` (and ${formatCount(d.count - 1)} more like it)` : '';
+      con.err(`flowaudit: note: ${ex.origin.file}: ${where(ex)}: ${d.code}: ${ex.detail}${more}`);
+      continue;
     }
+    const shown = d.examples.slice(0, 3);
+    for (const ex of shown) con.err(`flowaudit: warning: ${ex.origin.file}: ${where(ex)}: ${d.code}: ${ex.detail}`);
     if (d.count > shown.length) con.err(`flowaudit: warning: ${result.file}: ${d.code}: ${d.count - shown.length} more`);
   }
 }

@@ -337,6 +337,30 @@ export function makeLogFlow(f: LogFlowInit): Flow {
   };
 }
 
+/**
+ * Names of IANA protocol numbers that firewall logs show beside TCP, UDP and ICMP (Windows Firewall
+ * logs IGMP as "2"): a message can then say what the number is.
+ */
+const OTHER_PROTOCOL_NAMES: ReadonlyMap<string, string> = new Map([
+  ['0', 'IPv6 hop-by-hop'],
+  ['2', 'IGMP'],
+  ['4', 'IP-in-IP'],
+  ['41', 'IPv6-in-IPv4'],
+  ['47', 'GRE'],
+  ['50', 'ESP'],
+  ['51', 'AH'],
+  ['89', 'OSPF'],
+  ['103', 'PIM'],
+  ['112', 'VRRP'],
+  ['132', 'SCTP'],
+]);
+
+/** A log's protocol field for a message, quoted (at most 20 characters), with its name when it is a known number: `"2" (IGMP)`. */
+export function protocolForMessage(text: string): string {
+  const name = OTHER_PROTOCOL_NAMES.get(text);
+  return JSON.stringify(text.slice(0, 20)) + (name === undefined ? '' : ` (${name})`);
+}
+
 /** Maps an IANA protocol number or name from a log to a transport; null for anything else. */
 export function transportOf(text: string): Transport | null {
   switch (text) {

@@ -42,7 +42,7 @@ import { hostNameOf } from '../common/hostname.js';
 import { InputError, UsageError, type DiagnosticSink } from '../common/diagnostics.js';
 import type { ConnState, Flow, FlowEvidence, Outcome, Transport } from '../flows/types.js';
 import { parseFirewallMessage, type FirewallMessageFields } from './azure-firewall-message.js';
-import { AddressCache, flowLogUid, hashString, makeLogFlow, transportOf } from './flowlog-common.js';
+import { AddressCache, flowLogUid, hashString, makeLogFlow, protocolForMessage, transportOf } from './flowlog-common.js';
 import { ASSUMED_UTC, civilToMillis, daysInMonth, parseTimezone } from './flowlog-time.js';
 import type { LocalTimeZone } from './flowlog-time.js';
 import type { ByteInput, FileSummary, FlowSink, ReadContext } from './types.js';
@@ -521,7 +521,7 @@ export class RowFlows {
     const protoText = cell('proto')?.trim() ?? '';
     const proto = transportOf(protoText) ?? transportOf(protoText.toUpperCase()) ?? applicationTransport(protoText);
     if (proto === null) {
-      diag.report('log_unsupported_protocol', { file, offset, index: lineNo }, `${at.place}: protocol ${JSON.stringify(protoText.slice(0, 20))} is not TCP, UDP or ICMP; not a flow`);
+      diag.report('log_unsupported_protocol', { file, offset, index: lineNo }, `${at.place}: protocol ${protocolForMessage(protoText)} is not TCP, UDP or ICMP; not a flow`);
       return;
     }
     const sportText = cell('sport')?.trim() ?? '';

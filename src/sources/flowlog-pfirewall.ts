@@ -43,7 +43,17 @@
 import type { DiagnosticCode } from '../common/diagnostics.js';
 import { InputError } from '../common/diagnostics.js';
 import { DEFAULT_TIMEOUTS, type ConnState, type Flow, type FlowTimeouts, type Outcome, type Transport } from '../flows/types.js';
-import { AddressCache, AddressSlots, flowLogUid, forEachLineRange, hashString, parseUint, sameChars, transportOf } from './flowlog-common.js';
+import {
+  AddressCache,
+  AddressSlots,
+  flowLogUid,
+  forEachLineRange,
+  hashString,
+  parseUint,
+  protocolForMessage,
+  sameChars,
+  transportOf,
+} from './flowlog-common.js';
 import { ASSUMED_UTC, civilToMillis, daysInMonth, parseTimezone } from './flowlog-time.js';
 import type { LocalTimeZone } from './flowlog-time.js';
 import { DropRuns } from './drop-runs.js';
@@ -355,7 +365,7 @@ export async function readPfirewall(
       diag.report(
         'log_events_lost',
         { file, offset, index: lineNo },
-        `line ${lineNo}: the firewall lost ${lost >= 0 ? lost : 'an unknown number of'} events here: a gap in the evidence`,
+        `line ${lineNo}: the firewall lost ${lost === 1 ? '1 event' : `${lost >= 0 ? lost : 'an unknown number of'} events`} here: a gap in the evidence`,
       );
       diag.count('evidence_gap_events_lost', lost >= 0 ? lost : 0);
       diag.count('evidence_gaps');
@@ -364,7 +374,7 @@ export async function readPfirewall(
     }
     const proto: Transport | null = is(L.protocol, 'UDP') ? 'udp' : is(L.protocol, 'TCP') ? 'tcp' : transportOf(text(L.protocol));
     if (proto === null) {
-      bad('log_unsupported_protocol', lineNo, offset, `protocol ${JSON.stringify(text(L.protocol).slice(0, 20))} is not TCP, UDP or ICMP; not a flow`);
+      bad('log_unsupported_protocol', lineNo, offset, `protocol ${protocolForMessage(text(L.protocol))} is not TCP, UDP or ICMP; not a flow`);
       return;
     }
     const src = addressAt(L.src);

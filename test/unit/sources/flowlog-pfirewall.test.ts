@@ -196,6 +196,15 @@ describe('readPfirewall', () => {
     expect(lines('log_bad_time')).toEqual([5]);
     expect(lines('log_unsupported_protocol')).toEqual([6]);
     expect(lines('log_bad_field')).toEqual([8, 9]);
+    const igmp = diag.toDataQuality().diagnostics.find((d) => d.code === 'log_unsupported_protocol')!;
+    expect(igmp.examples[0].detail).toBe('line 6: protocol "2" (IGMP) is not TCP, UDP or ICMP; not a flow');
+  });
+
+  it('says "1 event" when the firewall lost one', async () => {
+    const day = DAY.map((l) => (l.action === 'INFO-EVENTS-LOST' ? { ...l, info: '1' } : l));
+    const { diag } = await collect(readPfirewall, byteInputFrom('fw.log', pfirewallLog(day)));
+    const gap = diag.toDataQuality().diagnostics.find((d) => d.code === 'log_events_lost')!;
+    expect(gap.examples[0].detail).toBe('line 9: the firewall lost 1 event here: a gap in the evidence');
   });
 
   it('gives exact byte offsets in diagnostics, also after multi-byte UTF-8 text', async () => {
