@@ -122,8 +122,9 @@ export class TimelineStore {
    */
   private liveBuckets = 0;
   private scratch: MergeScratch = emptyScratch();
-  /** A bucket without a block, as (start, completed, failed), for {@link mergeFrom}. */
+  /** A bucket without a block, as (start, completed, failed), for {@link mergeFrom}; and its counts. */
   private readonly oneBucket = new Float64Array(3);
+  private readonly oneBucketCounts = this.oneBucket.subarray(1);
 
   /** Timelines in the store; ids are 0 .. size - 1 in creation order. */
   get size(): number {
@@ -386,7 +387,7 @@ export class TimelineStore {
       one[0] = meta[m + M_LAST];
       one[1] = meta[m + M_LAST_COMPLETED];
       one[2] = meta[m + M_LAST_FAILED];
-      this.mergeBuckets(id, meta[m + M_WIDTH], one, one.subarray(1), 0, 1, src.unit);
+      this.mergeBuckets(id, meta[m + M_WIDTH], one, this.oneBucketCounts, 0, 1, src.unit);
       return;
     }
     this.mergeBuckets(id, meta[m + M_WIDTH], src.starts, src.counts, meta[m + M_OFF], meta[m + M_LEN], src.unit);
