@@ -237,8 +237,22 @@ export function listEvidenceGaps(summary: FlowSummaryData, dq: DataQuality, inpu
     const n = counter(dq, a.counter);
     if (n > 0) gaps.push(a.gap(n));
   }
+  const otherProtocols = dq.diagnostics.find((d) => d.code === 'log_unsupported_protocol')?.count ?? 0;
+  if (otherProtocols > 0) {
+    gaps.push(
+      `${plural(otherProtocols, 'log line was', 'log lines were')} of a protocol other than TCP, UDP and ICMP (a Windows Firewall ` +
+        `logs IGMP, protocol 2): not flows, so left out (see log_unsupported_protocol under diagnostics)`,
+    );
+  }
   // Each of these has its own line above: not counted again as a problem.
-  const accounted = new Set(['log_events_lost', 'flow_evicted', 'frame_duplicate', 'flow_one_way', ...ANSWER_KINDS.map((a) => a.code)]);
+  const accounted = new Set([
+    'log_events_lost',
+    'flow_evicted',
+    'frame_duplicate',
+    'flow_one_way',
+    'log_unsupported_protocol',
+    ...ANSWER_KINDS.map((a) => a.code),
+  ]);
   let damaged = 0;
   for (const d of dq.diagnostics) if (!accounted.has(d.code)) damaged += d.count;
   if (damaged > 0) gaps.push(`${plural(damaged, 'problem was', 'problems were')} reported while reading (see diagnostics): data there was skipped`);

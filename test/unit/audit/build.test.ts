@@ -195,6 +195,7 @@ describe('buildAuditResult: the rest of report.json', () => {
         { code: 'log_events_lost', count: 2, examples: [] },
         { code: 'pcap_record_truncated', count: 1, examples: [] },
         { code: 'frame_duplicate', count: 1, examples: [] },
+        { code: 'log_unsupported_protocol', count: 32, examples: [] },
       ],
       failedFiles: [{ file: 'bad.pcap', code: 'input_unknown_format', offset: -1, message: 'not a capture' }],
     };
@@ -208,6 +209,7 @@ describe('buildAuditResult: the rest of report.json', () => {
       '1 input file could not be read (see failed files)',
       "4 frames were captured only in part (the capture's snap length): host names in DNS answers and TLS ClientHellos past the cut are not read, so fewer hosts may be named (pktmon keeps 128 bytes of each packet unless started with --pkt-size 0)",
       '5 frames were second copies of a packet logged just before (pktmon, Npcap or NFLOG log one packet more than once): each packet is counted once',
+      '32 log lines were of a protocol other than TCP, UDP and ICMP (a Windows Firewall logs IGMP, protocol 2): not flows, so left out (see log_unsupported_protocol under diagnostics)',
       '1 problem was reported while reading (see diagnostics): data there was skipped',
     ]);
   });
