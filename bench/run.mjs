@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const data = join(root, 'bench', 'data');
-const only = process.argv.slice(2); // e.g. `npm run bench -- capture` or `-- logs`
+const only = process.argv.slice(2); // e.g. `npm run bench -- capture` or `-- logs`; `-- fold` only when named
 const want = (name) => only.length === 0 || only.includes(name);
 
 function ensure(file, generator, args) {
@@ -113,6 +113,15 @@ if (want('capture')) {
   const smallM = measure('flows 256 MB', ['flows', small, '--format', 'zeek', '--output', '/dev/null', '--quiet']);
   row('flowaudit flows on a 256 MB capture', statSync(small).size, 0, '', smallM);
   rmSync(out, { recursive: true, force: true });
+}
+
+// Only when asked (`npm run bench -- fold`): the fold of the capture's flows alone, which varies
+// far less than whole runs (see bench/fold.mjs).
+if (only.includes('fold')) {
+  const big = join(data, 'capture-1g.v2.pcap');
+  ensure(big, 'gen-capture.mjs', ['1024', '50000']);
+  console.log('');
+  execFileSync(process.execPath, [join(root, 'bench', 'fold.mjs'), big], { stdio: 'inherit' });
 }
 
 if (want('logs')) {

@@ -1,0 +1,58 @@
+// The cost of folding a capture's flows into the audit's summary (FlowSummary.add), alone: the
+// part of `analyze` that `flows` does not do while a capture is read. Whole `analyze` runs vary by
+// ±300 ms on a shared host; this varies by ~15 ms, so a change to the fold can be measured.
+//
+// The capture's flows are read once (with the current build) and written with v8.serialize; each
+// run is then a fresh process that reads them back, collects the garbage, and times one fold, cold
+// as in `analyze` (V8 optimises the fold while it runs).
+//
+// Usage: node bench/fold.mjs CAPTURE [RUNS]   (after `npm run build`; `npm run bench -- fold`)
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import v8 from 'node:v8';
+
+const root = new URL('..', import.meta.url).pathname;
+const dist = (path) => join(root, 'dist', 'src', path);
+
+if (process.argv[2] === '--child') {
+  // One run: fold the flows of the file once, print the milliseconds.
+  const { FlowSummary } = await import(dist('flows/summary.js'));
+  const flows = v8.deserialize(readFileSync(process.argv[3]));
+  globalThis.gc();
+  const summary = new FlowSummary();
+  const t0 = performance.now();
+  for (const flow of flows) summary.add(flow);
+  const ms = performance.now() - t0;
+  process.stdout.write(`${JSON.stringify({ ms, flows: flows.length, pairs: summary.toTransfer().pairs.count })}\n`);
+} else {
+  const [capture, runsArg] = process.argv.slice(2);
+  if (!capture) {
+    console.error('usage: node bench/fold.mjs CAPTURE [RUNS]');
+    process.exit(2);
+  }
+  const runs = Number(runsArg ?? 15);
+  const { readOneFile } = await import(dist('cli/read.js'));
+  const { DiagnosticSink } = await import(dist('common/diagnostics.js'));
+  const flows = [];
+  // structuredClone: the flows as plain data, as the fold receives them (no table state attached).
+  await readOneFile({ path: capture }, {}, new DiagnosticSink(), (flow) => flows.push(structuredClone(flow)));
+  const dir = mkdtempSync(join(tmpdir(), 'flowaudit-fold-'));
+  const file = join(dir, 'flows.v8');
+  writeFileSync(file, v8.serialize(flows));
+  const times = [];
+  let last;
+  for (let i = 0; i < runs; i++) {
+    const out = execFileSync(process.execPath, ['--expose-gc', new URL(import.meta.url).pathname, '--child', file], { encoding: 'utf8' });
+    last = JSON.parse(out);
+    times.push(last.ms);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  times.sort((a, b) => a - b);
+  const at = (q) => times[Math.floor(q * (times.length - 1))];
+  console.log(
+    `fold of ${last.flows.toLocaleString('en-US')} flows into ${last.pairs.toLocaleString('en-US')} host pairs, one cold run per process, ${runs} runs: ` +
+      `median ${at(0.5).toFixed(0)} ms (${((at(0.5) * 1000) / last.flows).toFixed(2)} µs a flow), lower quartile ${at(0.25).toFixed(0)} ms, fastest ${times[0].toFixed(0)} ms`,
+  );
+}
