@@ -6,7 +6,9 @@
 // run is then a fresh process that reads them back, collects the garbage, and times one fold, cold
 // as in `analyze` (V8 optimises the fold while it runs).
 //
-// Usage: node bench/fold.mjs CAPTURE [RUNS]   (after `npm run build`; `npm run bench -- fold`)
+// Usage: node bench/fold.mjs CAPTURE [RUNS] [--against ROOT]   (after `npm run build`; `npm run bench -- fold`)
+// With --against, the runs alternate between this build and the built checkout at ROOT (its
+// dist/), run by run: the host's speed drifts within minutes, so one series and then the other misleads.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,11 +16,11 @@ import { join } from 'node:path';
 import v8 from 'node:v8';
 
 const root = new URL('..', import.meta.url).pathname;
-const dist = (path) => join(root, 'dist', 'src', path);
+const dist = (path, base = root) => join(base, 'dist', 'src', path);
 
 if (process.argv[2] === '--child') {
-  // One run: fold the flows of the file once, print the milliseconds.
-  const { FlowSummary } = await import(dist('flows/summary.js'));
+  // One run: fold the flows of the file once with the build at the given root, print the milliseconds.
+  const { FlowSummary } = await import(dist('flows/summary.js', process.argv[4]));
   const flows = v8.deserialize(readFileSync(process.argv[3]));
   globalThis.gc();
   const summary = new FlowSummary();
@@ -27,12 +29,16 @@ if (process.argv[2] === '--child') {
   const ms = performance.now() - t0;
   process.stdout.write(`${JSON.stringify({ ms, flows: flows.length, pairs: summary.toTransfer().pairs.count })}\n`);
 } else {
-  const [capture, runsArg] = process.argv.slice(2);
-  if (!capture) {
-    console.error('usage: node bench/fold.mjs CAPTURE [RUNS]');
+  const args = process.argv.slice(2);
+  const against = args.indexOf('--against');
+  const other = against >= 0 ? args.splice(against, 2)[1] : undefined;
+  const [capture, runsArg] = args;
+  if (!capture || (against >= 0 && !other)) {
+    console.error('usage: node bench/fold.mjs CAPTURE [RUNS] [--against ROOT]');
     process.exit(2);
   }
   const runs = Number(runsArg ?? 15);
+  const builds = other === undefined ? [root] : [root, other];
   const { readOneFile } = await import(dist('cli/read.js'));
   const { DiagnosticSink } = await import(dist('common/diagnostics.js'));
   const flows = [];
@@ -41,18 +47,25 @@ if (process.argv[2] === '--child') {
   const dir = mkdtempSync(join(tmpdir(), 'flowaudit-fold-'));
   const file = join(dir, 'flows.v8');
   writeFileSync(file, v8.serialize(flows));
-  const times = [];
+  const times = builds.map(() => []);
   let last;
   for (let i = 0; i < runs; i++) {
-    const out = execFileSync(process.execPath, ['--expose-gc', new URL(import.meta.url).pathname, '--child', file], { encoding: 'utf8' });
-    last = JSON.parse(out);
-    times.push(last.ms);
+    // In turn, and in the other order every second run.
+    const order = i % 2 === 0 ? builds.keys() : [...builds.keys()].reverse();
+    for (const b of order) {
+      const out = execFileSync(process.execPath, ['--expose-gc', new URL(import.meta.url).pathname, '--child', file, builds[b]], { encoding: 'utf8' });
+      last = JSON.parse(out);
+      times[b].push(last.ms);
+    }
   }
   rmSync(dir, { recursive: true, force: true });
-  times.sort((a, b) => a - b);
-  const at = (q) => times[Math.floor(q * (times.length - 1))];
-  console.log(
-    `fold of ${last.flows.toLocaleString('en-US')} flows into ${last.pairs.toLocaleString('en-US')} host pairs, one cold run per process, ${runs} runs: ` +
-      `median ${at(0.5).toFixed(0)} ms (${((at(0.5) * 1000) / last.flows).toFixed(2)} µs a flow), lower quartile ${at(0.25).toFixed(0)} ms, fastest ${times[0].toFixed(0)} ms`,
-  );
+  console.log(`fold of ${last.flows.toLocaleString('en-US')} flows into ${last.pairs.toLocaleString('en-US')} host pairs, one cold run per process, ${runs} runs:`);
+  builds.forEach((build, b) => {
+    const t = times[b].sort((x, y) => x - y);
+    const at = (q) => t[Math.floor(q * (t.length - 1))];
+    console.log(
+      `  ${b === 0 ? 'this build' : build}: median ${at(0.5).toFixed(0)} ms (${((at(0.5) * 1000) / last.flows).toFixed(2)} µs a flow), ` +
+        `lower quartile ${at(0.25).toFixed(0)} ms, fastest ${t[0].toFixed(0)} ms`,
+    );
+  });
 }
