@@ -191,6 +191,24 @@ describe('flowaudit analyze', () => {
     expect(existsSync(join(dir, 'a'))).toBe(false);
   });
 
+  it('notes a log\'s lines of other protocols (IGMP) once per file, not as warnings, and counts them all in the report', () => {
+    const dir = tmp();
+    const log = join(dir, 'pfirewall.log');
+    const lines = readFileSync(fixture('logs/dc02-pfirewall.log'), 'utf8').split('\n').slice(0, 4);
+    for (let i = 0; i < 5; i++) lines.push(`2024-05-01 13:00:0${i} ALLOW 2 10.0.0.20 224.0.0.22 - - 40 - - - - - - - SEND`);
+    lines.push('2024-05-01 13:00:09 ALLOW TCP 10.0.0.20 10.0.0.11 50000 389 0 - - - - - - - SEND');
+    writeFileSync(log, lines.join('\n') + '\n');
+    const out = join(dir, 'out');
+    const r = run(['analyze', log, '--out', out, '--format', 'json']);
+    expect(r.stderr.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(
+        /^flowaudit: note: .*pfirewall\.log: byte \d+: log_unsupported_protocol: line 5: protocol "2" \(IGMP\) is not TCP, UDP or ICMP; not a flow \(and 4 more like it\)$/,
+      ),
+    ]);
+    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(json.data_quality.diagnostics.find((d: { code: string }) => d.code === 'log_unsupported_protocol').count).toBe(5);
+  });
+
   it('usage errors exit 2: unknown option, unknown feature, missing file', () => {
     expect(run(['analyze', fixture('healthy-sync.pcapng'), '--no-such-flag']).code).toBe(2);
     const bad = run(['analyze', fixture('healthy-sync.pcapng'), '--feature', 'ldapz', '--out', tmp()]);
@@ -309,24 +327,6 @@ describe('flowaudit flows', () => {
     const one = report('0');
     expect(one.data_quality.failedFiles).toEqual([]);
     expect(report('2')).toEqual(one);
-  });
-
-  it('notes a log\'s lines of other protocols (IGMP) once per file, not as warnings, and counts them all in the report', () => {
-    const dir = tmp();
-    const log = join(dir, 'pfirewall.log');
-    const lines = readFileSync(fixture('logs/dc02-pfirewall.log'), 'utf8').split('\n').slice(0, 4);
-    for (let i = 0; i < 5; i++) lines.push(`2024-05-01 13:00:0${i} ALLOW 2 10.0.0.20 224.0.0.22 - - 40 - - - - - - - SEND`);
-    lines.push('2024-05-01 13:00:09 ALLOW TCP 10.0.0.20 10.0.0.11 50000 389 0 - - - - - - - SEND');
-    writeFileSync(log, lines.join('\n') + '\n');
-    const out = join(dir, 'out');
-    const r = run(['analyze', log, '--out', out, '--format', 'json']);
-    expect(r.stderr.split('\n').filter(Boolean)).toEqual([
-      expect.stringMatching(
-        /^flowaudit: note: .*pfirewall\.log: byte \d+: log_unsupported_protocol: line 5: protocol "2" \(IGMP\) is not TCP, UDP or ICMP; not a flow \(and 4 more like it\)$/,
-      ),
-    ]);
-    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-    expect(json.data_quality.diagnostics.find((d: { code: string }) => d.code === 'log_unsupported_protocol').count).toBe(5);
   });
 
   it('--output writes a file', () => {
