@@ -126,10 +126,12 @@ async function resolveInputs(inputs: string[], f: ReadFlags, read: ReadOptions):
 }
 
 /**
- * Codes of well-formed input that is simply not a flow (a Windows Firewall log's IGMP lines): one
- * note per file, not warnings, which would read as damage to fix. The report counts them all the same.
+ * Codes of well-formed input that is handled as it should be and needs nothing from the user: a
+ * Windows Firewall log's IGMP lines (not flows), a packet that pktmon or Npcap logged twice
+ * (counted once). One note per file, not warnings, which would read as damage to fix. The report
+ * counts them all the same.
  */
-const NOTE_CODES: ReadonlySet<DiagnosticCode> = new Set<DiagnosticCode>(['log_unsupported_protocol']);
+const NOTE_CODES: ReadonlySet<DiagnosticCode> = new Set<DiagnosticCode>(['log_unsupported_protocol', 'frame_duplicate']);
 
 /** Prints a file's problems as they are found: the first few per code, then a count. */
 function reportFileProblems(con: Console, result: FileReadResult, quality: DataQuality): void {
