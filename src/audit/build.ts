@@ -237,7 +237,7 @@ export function listEvidenceGaps(summary: FlowSummaryData, dq: DataQuality, inpu
     const n = counter(dq, a.counter);
     if (n > 0) gaps.push(a.gap(n));
   }
-  const otherProtocols = dq.diagnostics.find((d) => d.code === 'log_unsupported_protocol')?.count ?? 0;
+  const otherProtocols = diagnosticCount(dq, 'log_unsupported_protocol');
   if (otherProtocols > 0) {
     gaps.push(
       `${plural(otherProtocols, 'log line was', 'log lines were')} of a protocol other than TCP, UDP and ICMP (a Windows Firewall ` +

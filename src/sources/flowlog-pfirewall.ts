@@ -365,7 +365,7 @@ export async function readPfirewall(
       diag.report(
         'log_events_lost',
         { file, offset, index: lineNo },
-        `line ${lineNo}: the firewall lost ${lost === 1 ? '1 event' : `${lost >= 0 ? lost : 'an unknown number of'} events`} here: a gap in the evidence`,
+        `line ${lineNo}: the firewall lost ${lost < 0 ? 'an unknown number of events' : lost === 1 ? '1 event' : `${lost} events`} here: a gap in the evidence`,
       );
       diag.count('evidence_gap_events_lost', lost >= 0 ? lost : 0);
       diag.count('evidence_gaps');
