@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { AuditResult, Finding, FindingStatus, InputInfo } from '../audit/types.js';
 import { formatCount } from '../common/count.js';
-import { UsageError } from '../common/diagnostics.js';
+import { SERVER_ANSWER_CODES, UsageError } from '../common/diagnostics.js';
 import type { DataQuality, Diagnostic, DiagnosticCode } from '../common/diagnostics.js';
 import { packageVersion } from '../common/package-root.js';
 import { formatIsoMicros } from '../common/time.js';
@@ -145,9 +145,13 @@ function reportFileProblems(con: Console, result: FileReadResult, quality: DataQ
       con.err(`flowaudit: note: ${ex.origin.file}: ${where(ex)}: ${d.code}: ${ex.detail}${more}`);
       continue;
     }
+    // A server's answer is read from a capture: its place is the frame, as Wireshark numbers it.
+    const answer = SERVER_ANSWER_CODES.has(d.code);
+    const label = answer ? 'answer' : 'warning';
+    const place = answer ? (ex: Diagnostic) => `frame ${ex.origin.index}` : where;
     const shown = d.examples.slice(0, 3);
-    for (const ex of shown) con.err(`flowaudit: warning: ${ex.origin.file}: ${where(ex)}: ${d.code}: ${ex.detail}`);
-    if (d.count > shown.length) con.err(`flowaudit: warning: ${result.file}: ${d.code}: ${d.count - shown.length} more`);
+    for (const ex of shown) con.err(`flowaudit: ${label}: ${ex.origin.file}: ${place(ex)}: ${d.code}: ${ex.detail}`);
+    if (d.count > shown.length) con.err(`flowaudit: ${label}: ${result.file}: ${d.code}: ${d.count - shown.length} more`);
   }
 }
 

@@ -95,6 +95,13 @@ export type DiagnosticCode =
   | 'json_malformed';
 
 /**
+ * Codes of what a server answered, read from well-formed traffic: a Kerberos error, a refused LDAP
+ * bind, a fatal TLS alert, a certificate from an inspecting proxy. They are evidence for the audit
+ * (audit/answers.ts), not damage to the input: the terminal prints them as answers, not warnings.
+ */
+export const SERVER_ANSWER_CODES: ReadonlySet<DiagnosticCode> = new Set<DiagnosticCode>(['tls_inspected', 'kerberos_error', 'ldap_bind_error', 'tls_alert']);
+
+/**
  * The exchange a server's answer belongs to (a Kerberos error, a refused bind, a TLS alert or an
  * inspected certificate: audit/answers.ts), so the audit can name it beside the finding of the
  * host pair and port whose traffic carried it.

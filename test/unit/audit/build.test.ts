@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildAuditResult, DEFAULT_FAIL_ON, exitCodeFor, type BuildAuditArgs } from '../../../src/audit/build.js';
 import type { FindingStatus } from '../../../src/audit/types.js';
-import type { DataQuality, Diagnostic } from '../../../src/common/diagnostics.js';
-import { tieAnswersToFindings } from '../../../src/audit/answers.js';
+import { SERVER_ANSWER_CODES, type DataQuality, type Diagnostic } from '../../../src/common/diagnostics.js';
+import { ANSWER_KINDS, tieAnswersToFindings } from '../../../src/audit/answers.js';
 import {
   agg,
   catalog,
@@ -225,6 +225,10 @@ describe('buildAuditResult: the rest of report.json', () => {
       'Kerberos: 2 requests got an error that stops a logon (see Answers that can stop a sync): port 88 is open, but the account could not authenticate',
       'LDAP: 3 binds were refused by a domain controller (see Answers that can stop a sync): port 389 is open, but the account could not bind',
     ]);
+  });
+
+  it('the answers the report lists are the codes the terminal prints as answers, not warnings', () => {
+    expect(new Set(ANSWER_KINDS.map((k) => k.code))).toEqual(SERVER_ANSWER_CODES);
   });
 
   it("names each server answer beside the finding of its client, server, transport and port, and nowhere else", () => {

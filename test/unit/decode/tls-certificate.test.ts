@@ -140,7 +140,7 @@ describe("TLS inspection seen in a server's certificate (TLS 1.2 first flight)",
     writeFileSync(file, writePcap({ byteOrder: 'le', linkType: 1, records: segments(inspected()).map((data, i) => ({ tsMicros: T0 + i * 1000, data })) }));
     const bin = join(__dirname, '../../../dist/src/cli/bin.js');
     const r = spawnSync(process.execPath, [bin, 'analyze', file, '--out', join(dir, 'out'), '--format', 'json'], { encoding: 'utf8' });
-    expect(r.stderr).toMatch(/warning: .*inspected\.pcap: byte \d+: tls_inspected: the certificate presented for login\.microsoftonline\.com/);
+    expect(r.stderr).toMatch(/^flowaudit: answer: .*inspected\.pcap: frame 2: tls_inspected: the certificate presented for login\.microsoftonline\.com/m);
     const report = JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8'));
     expect(report.verdict.summary).toMatch(/; TLS inspection of Microsoft endpoints seen \(1 certificate from another issuer, see the report\)$/);
     expect(r.stdout.split('\n')[0]).toBe(report.verdict.summary);
