@@ -97,6 +97,12 @@ export interface DnsLookupStats {
   unanswered: number;
   /** Servers asked. */
   servers: string[];
+  /**
+   * Hosts that asked (the smallest MAX_DNS_CLIENTS in text order): who tried to reach the name. A
+   * host that looks up Entra ID names and talks LDAP to a DC is a Connect server even when every
+   * lookup failed and no HTTPS followed (roles/assign.ts).
+   */
+  clients: string[];
   firstEvidence: FlowEvidence & { ts: number };
 }
 

@@ -24,6 +24,7 @@ export const DEFAULT_MAX_PAIRS = 200_000; // ~1 KB each: the audit state stays n
 export const MAX_NAMES = 200_000;
 export const MAX_DNS_NAMES = 100_000;
 export const MAX_DNS_SERVERS = 8;
+export const MAX_DNS_CLIENTS = 8;
 export const MAX_EPM_HANDOUTS = 10_000;
 /** Depth limit when following CNAME chains (guards against loops in hostile answers). */
 const MAX_CNAME_DEPTH = 10;
@@ -221,7 +222,7 @@ export class FlowSummary {
     if (opts.share) return this.sharedData(true);
     const names = [...this.names.values()].map((n) => ({ ...n, evidence: copyEvidence(n.evidence) }));
     names.sort((a, b) => cmpStr(a.name, b.name) || cmpStr(a.address, b.address) || cmpStr(a.source, b.source));
-    const dns = [...this.dns.values()].map((d) => ({ ...d, servers: d.servers.slice(), firstEvidence: { ...d.firstEvidence } }));
+    const dns = [...this.dns.values()].map((d) => ({ ...d, servers: d.servers.slice(), clients: d.clients.slice(), firstEvidence: { ...d.firstEvidence } }));
     dns.sort((a, b) => cmpStr(a.name, b.name));
     const epm = [...this.epm.values()].map((e) => ({ ...e, ports: e.ports.slice() }));
     epm.sort((a, b) => a.ts - b.ts || cmpStr(a.client, b.client) || cmpStr(a.server, b.server) || cmpStr(a.ports.join(','), b.ports.join(',')));
@@ -312,6 +313,7 @@ export class FlowSummary {
         otherError: rcode !== null && rcode !== 0 && rcode !== 2 && rcode !== 3 ? 1 : 0,
         unanswered: rcode === null ? 1 : 0,
         servers: [flow.respH],
+        clients: [flow.origH],
         firstEvidence: { ...copyEvidence(flow.evidence), ts: flow.ts },
       });
     }
@@ -321,8 +323,9 @@ export class FlowSummary {
     const mine = this.dns.get(d.name);
     if (!mine) {
       if (this.dns.size >= MAX_DNS_NAMES) return;
-      const copy: DnsLookupStats = { ...d, servers: [], firstEvidence: { ...d.firstEvidence } };
+      const copy: DnsLookupStats = { ...d, servers: [], clients: [], firstEvidence: { ...d.firstEvidence } };
       for (const s of d.servers) addCapped(copy.servers, s, MAX_DNS_SERVERS);
+      for (const c of d.clients) addCapped(copy.clients, c, MAX_DNS_CLIENTS);
       this.dns.set(d.name, copy);
       return;
     }
@@ -333,6 +336,7 @@ export class FlowSummary {
     mine.otherError += d.otherError;
     mine.unanswered += d.unanswered;
     for (const s of d.servers) addCapped(mine.servers, s, MAX_DNS_SERVERS);
+    for (const c of d.clients) addCapped(mine.clients, c, MAX_DNS_CLIENTS);
     if (compareEvidence(d.firstEvidence.ts, d.firstEvidence, mine.firstEvidence.ts, mine.firstEvidence) < 0) {
       mine.firstEvidence = { ...d.firstEvidence };
     }

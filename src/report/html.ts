@@ -490,6 +490,7 @@ function renderDnsFailures(result: AuditResult, ctx: RenderContext): string {
     num(d.servfail),
     num(d.otherError),
     num(d.unanswered),
+    { html: d.clients.map((c) => `<span class="mono">${esc(c)}</span>`).join('<br>') },
     { html: d.servers.map((s) => `<span class="mono">${esc(s)}</span>`).join('<br>') },
     d.firstEvidence
       ? { html: `<code>${esc(formatEvidencePlace(d.firstEvidence))}</code> ${esc(formatTime(d.firstEvidence.ts))}`, sort: d.firstEvidence.ts }
@@ -501,7 +502,7 @@ function renderDnsFailures(result: AuditResult, ctx: RenderContext): string {
     renderTable(
       ctx,
       'DNS lookups that failed',
-      [{ label: 'Name' }, { label: 'Queries', numeric: true }, { label: 'Answered', numeric: true }, { label: 'NXDOMAIN', numeric: true }, { label: 'SERVFAIL', numeric: true }, { label: 'Other error', numeric: true }, { label: 'Never answered', numeric: true }, { label: 'Servers' }, { label: 'First seen' }, { label: 'Display filter' }],
+      [{ label: 'Name' }, { label: 'Queries', numeric: true }, { label: 'Answered', numeric: true }, { label: 'NXDOMAIN', numeric: true }, { label: 'SERVFAIL', numeric: true }, { label: 'Other error', numeric: true }, { label: 'Never answered', numeric: true }, { label: 'Asked by' }, { label: 'Servers' }, { label: 'First seen' }, { label: 'Display filter' }],
       rows,
       result.dns_failures.length,
     )

@@ -106,6 +106,7 @@ const KEY_ORDER: readonly string[] = [
   'servfail',
   'otherError',
   'servers',
+  'clients',
   'firstEvidence',
   // data quality
   'counters',

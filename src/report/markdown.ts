@@ -285,7 +285,7 @@ function renderDns(r: AuditResult): string[] {
   if (r.dns_failures.length === 0) return [...out, 'None: every lookup seen got an answer.'];
   out.push(
     ...table(
-      ['Name', 'Lookups', 'Answered', 'NXDOMAIN', 'SERVFAIL', 'Other error', 'Never answered', 'Servers', 'First seen', 'Display filter'],
+      ['Name', 'Lookups', 'Answered', 'NXDOMAIN', 'SERVFAIL', 'Other error', 'Never answered', 'Asked by', 'Servers', 'First seen', 'Display filter'],
       r.dns_failures.map((d) => [
         md(d.name),
         String(d.queries),
@@ -294,6 +294,7 @@ function renderDns(r: AuditResult): string[] {
         String(d.servfail),
         String(d.otherError),
         String(d.unanswered),
+        d.clients.map(md).join(', '),
         d.servers.map(md).join(', '),
         d.firstEvidence ? md(`${formatEvidencePlace(d.firstEvidence)}, ${formatTime(d.firstEvidence.ts)}`) : '',
         code(filterForDnsNames([d.name]), true),

@@ -17,7 +17,7 @@ import { clientRolesForHostname, rolesForHostname } from '../catalog/match.js';
 import { ALL_ROLES, type Catalog, type Role } from '../catalog/types.js';
 import { addressOrder, compareAddresses, sortAddresses } from '../common/ip.js';
 import type { FlowEvidence } from '../flows/types.js';
-import type { FlowSummaryData, NameObservation, PairAggregate } from '../flows/summary-types.js';
+import type { DnsLookupStats, FlowSummaryData, NameObservation, PairAggregate } from '../flows/summary-types.js';
 import { isPrivateAddress } from './address-scope.js';
 import { InventoryMatcher, type InventoryHit } from './inventory.js';
 import { LazyHostMap } from './host-map.js';
@@ -140,7 +140,7 @@ export function assignRoles(summary: FlowSummaryData, opts: AssignOptions): Role
   for (const h of inventory?.hosts ?? []) addCandidate(h.address);
   for (const a of names.keys()) addCandidate(a);
 
-  const a = new Assigner(index, extraAddresses, extra, names, catalog, inventory ? 'low' : 'medium');
+  const a = new Assigner(index, extraAddresses, extra, names, catalog, inventory ? 'low' : 'medium', summary.dns);
 
   // --- 1. inventory and --role ---------------------------------------------------------------
   // Without an inventory or --role (the usual case) there is nothing to match, for any address.
@@ -259,6 +259,8 @@ class Assigner {
     private readonly names: ReadonlyMap<string, KnownName[]>,
     private readonly catalog: Catalog,
     private readonly inferredConfidenceCap: Confidence,
+    /** The summary's DNS lookups (who asked for which name, see inferConnectServer). */
+    private readonly lookups: readonly DnsLookupStats[] = [],
   ) {
     this.addresses = extraAddresses.length === 0 ? index.addresses : index.addresses.concat(extraAddresses);
     const n = this.addresses.length;
@@ -538,11 +540,14 @@ class Assigner {
   }
 
   /**
-   * connect: talks LDAP 389 or Kerberos 88 to a dc AND HTTPS 443 to azure-ad hosts. One such host:
-   * medium; several (domain members that browse to Microsoft 365 look the same): the one with the
-   * most LDAP flows to DCs, low. Failing that, the weakest rule: the host with the most completed
-   * LDAP flows to a dc (at least MIN_LDAP_FLOWS_FOR_WEAK_CONNECT) that also reaches 443 on public
-   * addresses, low. Skipped when a connect server is already known.
+   * connect: talks LDAP 389 or Kerberos 88 to a dc AND tries to reach Entra ID: HTTPS 443 to
+   * azure-ad hosts, or lookups of azure-ad names (a sync server whose lookups all fail, NXDOMAIN,
+   * SERVFAIL or no answer, never opens the HTTPS; its failed lookups are then the finding to show,
+   * see Evaluator.dnsOfRole). One such host: medium; several (domain members that browse to
+   * Microsoft 365 look the same): the one with the most LDAP flows to DCs, low. Failing that, the
+   * weakest rule: the host with the most completed LDAP flows to a dc (at least
+   * MIN_LDAP_FLOWS_FOR_WEAK_CONNECT) that also reaches 443 on public addresses, low. Skipped when a
+   * connect server is already known.
    */
   inferConnectServer(): void {
     if (this.anyHas('connect')) return;
@@ -567,6 +572,7 @@ class Assigner {
     // The clients with the most LDAP and Kerberos flows to the DCs, for the hint when no rule names
     // a Connect server (see keepBusiest).
     const busiest: { id: number; flows: number }[] = [];
+    const askedCloud = this.cloudNamesAsked();
     for (let id = 0; id < size; id++) {
       const end = start[id + 1];
       if (start[id] === end || (this.roleBits[id] & dcBit) !== 0) continue;
@@ -592,7 +598,7 @@ class Assigner {
       if ((reaches & REACHES_DC) === 0) continue;
       this.keepBusiest(busiest, id, dcFlows);
       // Parsing an address (for its scope) costs more than the tally: only for hosts that qualify.
-      if ((reaches & REACHES_CLOUD) !== 0) {
+      if ((reaches & REACHES_CLOUD) !== 0 || askedCloud.has(id)) {
         if (this.canInfer(id)) strong.push({ id, ldapFlows, ldapCompleted });
       } else if (ldapCompleted >= MIN_LDAP_FLOWS_FOR_WEAK_CONNECT && (reaches & REACHES_OTHER_HTTPS) !== 0 && this.canInfer(id)) {
         if (this.connectDetail(id).publicHttps.length > 0) weak.push({ id, ldapFlows, ldapCompleted });
@@ -600,7 +606,10 @@ class Assigner {
     }
     const strongWhy = (c: Candidate) => {
       const d = this.connectDetail(c.id);
-      return `talks LDAP/Kerberos to DC ${joinWords(d.dcs.slice(0, 3))} (${plural(c.ldapFlows, 'LDAP flow')}) and HTTPS 443 to azure-ad ${joinWords(d.cloud.slice(0, 3))} (${plural(d.cloudFlows, 'flow')})`;
+      const toDc = `talks LDAP/Kerberos to DC ${joinWords(d.dcs.slice(0, 3))} (${plural(c.ldapFlows, 'LDAP flow')})`;
+      if (d.cloud.length > 0) return `${toDc} and HTTPS 443 to azure-ad ${joinWords(d.cloud.slice(0, 3))} (${plural(d.cloudFlows, 'flow')})`;
+      const asked = askedCloud.get(c.id)!;
+      return `${toDc} and looks up Entra ID names (${joinWords(asked.slice(0, 3))}${asked.length > 3 ? ' …' : ''}), with no HTTPS to Entra ID seen`;
     };
     if (strong.length === 1) {
       this.infer(strong[0].id, 'connect', 'medium', strongWhy(strong[0]));
@@ -625,6 +634,29 @@ class Assigner {
         `most completed LDAP flows to a DC (${c.ldapCompleted}, to ${joinWords(d.dcs.slice(0, 3))}) and HTTPS 443 to public addresses (${joinWords(d.publicHttps.slice(0, 3))}); no Entra ID name was seen to confirm`,
       );
     }
+  }
+
+  /**
+   * The azure-ad names (catalog endpoints) each host looked up, by address id, in name order: a
+   * host asks for Entra ID's names before it opens HTTPS to them, so a lookup shows it tried even
+   * when none got an address. Only hosts of the pairs (those that also talk to someone).
+   */
+  private cloudNamesAsked(): Map<number, string[]> {
+    const out = new Map<number, string[]>();
+    for (const d of this.lookups) {
+      if (d.clients.length === 0) continue;
+      const name = d.name.toLowerCase().replace(/\.$/, '');
+      if (!rolesForHostname(this.catalog, name).includes('azure-ad')) continue;
+      for (const client of d.clients) {
+        const id = this.index.idOf(client);
+        if (id === undefined) continue;
+        const list = out.get(id);
+        if (list === undefined) out.set(id, [name]);
+        else if (!list.includes(name)) list.push(name);
+      }
+    }
+    for (const list of out.values()) list.sort();
+    return out;
   }
 
   /**

@@ -80,6 +80,21 @@ describe('flowaudit analyze', () => {
     expect(existsSync(join(out, 'report.csv'))).toBe(false);
   });
 
+  it("fails when Entra ID's names do not resolve, with no inventory: the Connect server is known by what it looked up", () => {
+    // Its lookups all got NXDOMAIN, so it never opened HTTPS to Entra ID: no flow names it as the
+    // sync server but its lookups and its LDAP to the DCs. The failed lookups are the finding.
+    const out = tmp();
+    const r = run(['analyze', fixture('entra-names-unresolved.pcapng'), '--out', out, '--format', 'json']);
+    expect(r.code).toBe(1);
+    expect(r.stdout.split('\n')[0]).toMatch(/^FAIL: 2 required flows missing \(.*connect 10\.0\.0\.20 → azure-ad \(no host\) HTTPS 443\/tcp missing\)$/);
+    expect(r.stdout).toMatch(/MISSING\s+connect 10\.0\.0\.20 -> azure-ad \(no azure-ad host\) HTTPS 443\/tcp: .*login\.microsoftonline\.com: 2 lookups, 2 NXDOMAIN from 10\.0\.0\.10/);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    const connect = report.hosts.find((h: { address: string }) => h.address === '10.0.0.20');
+    expect(connect.roles).toEqual([expect.objectContaining({ role: 'connect', source: 'inferred', why: expect.stringMatching(/looks up Entra ID names \(adminwebservice\.microsoftonline\.com and login\.microsoftonline\.com\)/) })]);
+    const login = report.dns_failures.find((d: { name: string }) => d.name === 'login.microsoftonline.com');
+    expect(login).toMatchObject({ queries: 2, nxdomain: 2, clients: ['10.0.0.20'], servers: ['10.0.0.10'] });
+  });
+
   it("reads a Palo Alto export: the firewall's reset names its rule, a server's reset does not blame the rule that allowed it", () => {
     const dir = tmp();
     const csv = join(dir, 'panos-traffic.csv');

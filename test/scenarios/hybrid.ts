@@ -156,6 +156,20 @@ export const SCENARIOS: Scenario[] = [
     expect: [],
   },
   {
+    name: 'entra-names-unresolved',
+    title: "Entra ID's names do not resolve",
+    description:
+      "The DNS server (dc01) answers NXDOMAIN for login.microsoftonline.com, adminwebservice.microsoftonline.com and crl.microsoft.com (a broken forwarder), so the Connect server never opens a connection to Entra ID. Everything on premises works.",
+    start: '2024-05-01T19:00:00Z',
+    hosts: HOSTS,
+    exchanges: [0, 30].flatMap((t0) =>
+      syncCycle(t0)
+        .filter((e) => !(e.kind === 'tcp' && ['login', 'adminws', 'crl'].includes(e.to)))
+        .map((e): Exchange => (e.kind === 'dns' && /microsoft/.test(e.name) ? { kind: 'dns', at: e.at, client: e.client, server: e.server, name: e.name, answer: 'NXDOMAIN' } : e)),
+    ),
+    expect: [],
+  },
+  {
     name: 'federation',
     title: 'Federation: WAP to AD FS, users on 443 and 49443',
     description: 'Users reach the WAP on 443; certificate authentication on 49443 is dropped for one network. The WAP reaches AD FS on 443; the Connect server manages the farm over 443 and WinRM 5985.',

@@ -172,6 +172,7 @@ export function dnsStats(p: Partial<DnsLookupStats> & Pick<DnsLookupStats, 'name
     otherError: 0,
     unanswered: 0,
     servers: [DNS_SERVER],
+    clients: [],
     firstEvidence: { file: 'capture.pcapng', frame: 7, ts: T0 },
     ...p,
   };

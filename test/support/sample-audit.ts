@@ -301,6 +301,7 @@ export function buildSampleAudit(options: SampleOptions = {}): AuditResult {
         otherError: 0,
         unanswered: 0,
         servers: [dcAddress(0)],
+        clients: [CONNECT],
         firstEvidence: { file: capture, frame: 33, ts: SAMPLE_START + 2_000_000 },
       },
     ],

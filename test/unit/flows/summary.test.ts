@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlowSummary, selectSamples } from '../../../src/flows/summary.js';
+import { FlowSummary, MAX_DNS_CLIENTS, selectSamples } from '../../../src/flows/summary.js';
 import { MAX_TIMELINE_BUCKETS, SAMPLES_PER_AGGREGATE } from '../../../src/flows/summary-types.js';
 import type { Flow } from '../../../src/flows/types.js';
 import { STATES_WITH_OUTCOMES as STATES } from '../../support/flow-samples.js';
@@ -175,6 +175,22 @@ describe('FlowSummary', () => {
     expect(d).toHaveLength(1);
     expect(d[0]).toMatchObject({ name: 'login.microsoftonline.com', queries: 6, answered: 1, nxdomain: 2, servfail: 1, otherError: 1, unanswered: 1, servers: ['10.0.0.10', '10.0.0.11'] });
     expect(d[0].firstEvidence.ts).toBe(T0 - 1);
+  });
+
+  it('keeps who asked for a name: the first MAX_DNS_CLIENTS in text order, the same however the lookups are split', () => {
+    const lookup = (s: FlowSummary, client: string) =>
+      s.add(mkFlow({ origH: client, proto: 'udp', respP: 53, connState: 'SF', dns: { queries: [{ name: 'login.microsoftonline.com', type: 'A' }], rcode: 3, answers: [] } }));
+    const clients = Array.from({ length: MAX_DNS_CLIENTS + 3 }, (_, i) => `10.0.0.${40 - i}`);
+    const whole = new FlowSummary();
+    for (const c of clients) lookup(whole, c);
+    lookup(whole, clients[0]);
+    const expected = clients.slice().sort().slice(0, MAX_DNS_CLIENTS);
+    expect(whole.toData().dns[0].clients).toEqual(expected);
+    const a = new FlowSummary();
+    const b = new FlowSummary();
+    clients.forEach((c, i) => lookup(i % 2 ? a : b, c));
+    a.merge(b.toData());
+    expect(a.toData().dns[0].clients).toEqual(expected);
   });
 
   it('records endpoint-mapper handouts (client, server, ports)', () => {

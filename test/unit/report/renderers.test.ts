@@ -57,6 +57,7 @@ function hostileResult(): AuditResult {
         otherError: 0,
         unanswered: 0,
         servers: ['10.0.0.10'],
+        clients: ['10.0.0.20'],
         firstEvidence: { file: 'capture.pcapng', frame: 9, ts: T0 },
       },
     ],

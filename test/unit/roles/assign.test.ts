@@ -207,6 +207,39 @@ describe('inference from behaviour', () => {
     expect(rolesOf(map, '10.0.0.77')).toEqual([]);
   });
 
+  it("Entra ID's names failing to resolve: the host that asked for them and talks LDAP to a DC is the connect server", () => {
+    // The sync server never opens HTTPS: every lookup of login.microsoftonline.com got NXDOMAIN.
+    const onPremises = () =>
+      new SummaryBuilder()
+        .pair('10.0.0.20', '10.0.0.10', 'udp', 53, { flows: 8 })
+        .pair('10.0.0.20', '10.0.0.10', 'tcp', 88, { flows: 6 })
+        .pair('10.0.0.20', '10.0.0.10', 'tcp', 135, { flows: 2 })
+        .pair('10.0.0.20', '10.0.0.10', 'tcp', 389, { flows: 40 });
+    const s = onPremises()
+      .nxdomain('login.microsoftonline.com', ['10.0.0.20'])
+      .nxdomain('Adminwebservice.microsoftonline.com.', ['10.0.0.20'])
+      .nxdomain('www.example.com', ['10.0.0.20'])
+      .build();
+    expect(rolesOf(assignRoles(s, { catalog }), '10.0.0.20')).toEqual([
+      {
+        role: 'connect',
+        source: 'inferred',
+        confidence: 'medium',
+        why: 'talks LDAP/Kerberos to DC 10.0.0.10 (40 LDAP flows) and looks up Entra ID names (adminwebservice.microsoftonline.com and login.microsoftonline.com), with no HTTPS to Entra ID seen',
+      },
+    ]);
+    // Lookups of other names say nothing; nor do lookups by a host that does not talk to a DC, or by the DC.
+    expect(rolesOf(assignRoles(onPremises().nxdomain('www.example.com', ['10.0.0.20']).build(), { catalog }), '10.0.0.20')).toEqual([]);
+    const others = onPremises()
+      .pair('10.0.0.40', '10.0.0.10', 'udp', 53)
+      .nxdomain('login.microsoftonline.com', ['10.0.0.10', '10.0.0.40'], '8.8.8.8')
+      .build();
+    const map = assignRoles(others, { catalog });
+    expect(rolesOf(map, '10.0.0.20')).toEqual([]);
+    expect(rolesOf(map, '10.0.0.40')).toEqual([]);
+    expect(roleNames(map, '10.0.0.10')).toEqual(['dc']);
+  });
+
   it('a name only the sync engine uses makes its client the connect server', () => {
     const s = new SummaryBuilder()
       .pair('10.0.0.20', '40.126.1.1', 'tcp', 443, { flows: 3 })

@@ -2,7 +2,7 @@
  * Hand-built FlowSummaryData for role tests: the aggregates a FlowSummary would produce, with
  * only the fields role assignment reads filled in meaningfully.
  */
-import type { FlowSummaryData, NameObservation, PairAggregate } from '../../../src/flows/summary-types.js';
+import type { DnsLookupStats, FlowSummaryData, NameObservation, PairAggregate } from '../../../src/flows/summary-types.js';
 import type { Transport } from '../../../src/flows/types.js';
 
 export interface PairSpec {
@@ -15,6 +15,7 @@ export interface PairSpec {
 export class SummaryBuilder {
   private readonly pairs: PairAggregate[] = [];
   private readonly names: NameObservation[] = [];
+  private readonly lookups: DnsLookupStats[] = [];
   private frame = 1;
 
   /** One aggregate: `orig` → `resp` on `proto`/`port`; by default 1 completed flow. */
@@ -51,6 +52,23 @@ export class SummaryBuilder {
     return this;
   }
 
+  /** Lookups of `name` by `clients` that all got NXDOMAIN from `server`. */
+  nxdomain(name: string, clients: string[], server = '10.0.0.10', queries = 2): this {
+    this.lookups.push({
+      name,
+      queries,
+      answered: 0,
+      nxdomain: queries,
+      servfail: 0,
+      otherError: 0,
+      unanswered: 0,
+      servers: [server],
+      clients,
+      firstEvidence: { file: 'capture.pcap', frame: this.frame++, ts: 1_700_000_000_000_000 },
+    });
+    return this;
+  }
+
   build(): FlowSummaryData {
     return {
       flows: this.pairs.reduce((s, p) => s + p.flows, 0),
@@ -58,7 +76,7 @@ export class SummaryBuilder {
       lastTs: this.pairs.length ? 1_700_000_060_000_000 : null,
       pairs: this.pairs.slice(),
       names: this.names.slice(),
-      dns: [],
+      dns: this.lookups.slice(),
       epm: [],
       overflowFlows: 0,
       outcomes: { completed: 0, refused: 0, unanswered: 0, unknown: 0 },
