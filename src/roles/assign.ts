@@ -178,6 +178,7 @@ export function assignRoles(summary: FlowSummaryData, opts: AssignOptions): Role
   a.inferAdfs();
   a.inferFromClientNames();
   a.inferConnectServer();
+  a.inferSilentDomainControllers();
   a.inferHealthAgent();
   a.inferUsers();
 
@@ -699,6 +700,43 @@ class Assigner {
       }
     }
     return { dcs: sortAddresses(dcs), cloud: sortAddresses(cloud), cloudFlows, publicHttps: sortAddresses(publicHttps) };
+  }
+
+  /**
+   * dc, low: a host the Connect server tries on both Kerberos 88 and LDAP 389 and that answers
+   * neither, to anyone. A DC behind a firewall that drops them (its own, or one on the way) looks
+   * exactly like this from the sync server, whatever else it answers (the endpoint mapper on 135
+   * ...), and no answer can say more: without this rule it held no role, its failed attempts judged
+   * nothing, and the audit passed. Only the Connect server's attempts count: it tries Kerberos and
+   * LDAP on the DCs its locator names, where a scanner tries every host.
+   */
+  inferSilentDomainControllers(): void {
+    if (!this.anyHas('connect')) return;
+    const { proto, port, flows, resp, completed } = this.index;
+    for (const c of this.holders('connect')) {
+      const tried = new Map<number, { kerberos: number; ldap: number }>();
+      for (const i of this.originated(c)) {
+        const p = port[i];
+        if ((p !== 88 && p !== 389) || proto[i] === PROTO_ICMP) continue;
+        const r = resp[i];
+        let t = tried.get(r);
+        if (t === undefined) tried.set(r, (t = { kerberos: 0, ldap: 0 }));
+        if (p === 88) t.kerberos += flows[i];
+        else t.ldap += flows[i];
+      }
+      for (const [r, t] of tried) {
+        if (t.kerberos === 0 || t.ldap === 0 || this.roleBits[r] !== 0 || !this.canInfer(r)) continue;
+        let answered = false;
+        for (const i of this.answered(r)) if ((port[i] === 88 || port[i] === 389) && proto[i] !== PROTO_ICMP && completed[i] > 0) answered = true;
+        if (answered) continue;
+        this.infer(
+          r,
+          'dc',
+          'low',
+          `the Connect server ${this.addresses[c]} tries it on Kerberos 88 (${plural(t.kerberos, 'attempt')}) and LDAP 389 (${plural(t.ldap, 'attempt')}), and it answers neither: a DC behind a firewall that drops them, or one that is down`,
+        );
+      }
+    }
   }
 
   /** health-agent: opens AMQP 5671 to a health-service host (medium) or to a public address (low). */

@@ -95,6 +95,19 @@ describe('flowaudit analyze', () => {
     expect(login).toMatchObject({ queries: 2, nxdomain: 2, clients: ['10.0.0.20'], servers: ['10.0.0.10'] });
   });
 
+  it('fails when a DC answers nothing, with no inventory: the DC is known by what the Connect server tries on it', () => {
+    const out = tmp();
+    const r = run(['analyze', fixture('dc-firewalled.pcapng'), '--out', out, '--format', 'json']);
+    const withInventory = run(['analyze', fixture('dc-firewalled.pcapng'), '--inventory', fixture('inventory.yaml'), '--out', tmp(), '--format', 'json']);
+    expect(r.code).toBe(1);
+    // The same verdict as with the inventory that names dc02.
+    expect(r.stdout.split('\n')[0]).toBe(withInventory.stdout.split('\n')[0]);
+    expect(r.stdout.split('\n')[0]).toMatch(/^FAIL: 3 required flows blocked \(connect 10\.0\.0\.20 → dc 10\.0\.0\.11 Kerberos 88\/tcp\/udp blocked; /);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    const dc2 = report.hosts.find((h: { address: string }) => h.address === '10.0.0.11');
+    expect(dc2.roles).toEqual([expect.objectContaining({ role: 'dc', source: 'inferred', confidence: 'low', why: expect.stringMatching(/^the Connect server 10\.0\.0\.20 tries it on Kerberos 88/) })]);
+  });
+
   it("reads a Palo Alto export: the firewall's reset names its rule, a server's reset does not blame the rule that allowed it", () => {
     const dir = tmp();
     const csv = join(dir, 'panos-traffic.csv');

@@ -156,6 +156,20 @@ export const SCENARIOS: Scenario[] = [
     expect: [],
   },
   {
+    name: 'dc-firewalled',
+    title: 'A domain controller that answers nothing',
+    description:
+      "dc02's firewall drops everything from the Connect server: Kerberos, LDAP (TCP and the CLDAP ping) and the endpoint mapper go unanswered, while dc01 works. Nothing dc02 sent says it is a DC; that the sync server tries it on Kerberos and LDAP does.",
+    start: '2024-05-01T20:00:00Z',
+    hosts: HOSTS,
+    exchanges: twoCycles({
+      'tcp:dc2:88': { fault: 'drop', synTries: 3 },
+      'tcp:dc2:389': { fault: 'drop', synTries: 3 },
+      'rpc:dc2:': { fault: 'drop' },
+    }),
+    expect: [],
+  },
+  {
     name: 'entra-names-unresolved',
     title: "Entra ID's names do not resolve",
     description:

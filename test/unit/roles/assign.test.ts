@@ -240,6 +240,34 @@ describe('inference from behaviour', () => {
     expect(roleNames(map, '10.0.0.10')).toEqual(['dc']);
   });
 
+  it('a host the Connect server tries on Kerberos and LDAP and that answers nothing is a DC behind a firewall, at low confidence', () => {
+    // dc02 drops everything from the sync server; dc01 answers.
+    const sync = () => healthySync().pair('10.0.0.20', '10.0.0.11', 'tcp', 88, { unanswered: 2 });
+    const map = assignRoles(sync().pair('10.0.0.20', '10.0.0.11', 'tcp', 389, { unanswered: 3 }).build(), { catalog });
+    expect(rolesOf(map, '10.0.0.11')).toEqual([
+      {
+        role: 'dc',
+        source: 'inferred',
+        confidence: 'low',
+        why: 'the Connect server 10.0.0.20 tries it on Kerberos 88 (2 attempts) and LDAP 389 (3 attempts), and it answers neither: a DC behind a firewall that drops them, or one that is down',
+      },
+    ]);
+    // What else it answers does not matter (its endpoint mapper may well work) ...
+    const answersEpm = sync().pair('10.0.0.20', '10.0.0.11', 'tcp', 389, { unanswered: 3 }).pair('10.0.0.20', '10.0.0.11', 'tcp', 135, { completed: 2 }).build();
+    expect(roleNames(assignRoles(answersEpm, { catalog }), '10.0.0.11')).toEqual(['dc']);
+    // ... but not for one of the two ports, nor a host that answers LDAP to anyone (the rules that
+    // read answers judge that one), nor a public address, nor without a Connect server.
+    expect(rolesOf(assignRoles(sync().build(), { catalog }), '10.0.0.11')).toEqual([]);
+    const answersLdap = sync().pair('10.0.0.20', '10.0.0.11', 'tcp', 389, { unanswered: 3 }).pair('10.0.0.30', '10.0.0.11', 'tcp', 389, { completed: 1 }).build();
+    expect(rolesOf(assignRoles(answersLdap, { catalog }), '10.0.0.11').map((e) => e.why)).toEqual([
+      'answers LDAP 389 (1 of 4 flows answered from 2 clients); contacted on Kerberos 88 (2 attempts, none answered)',
+    ]);
+    const publicHost = healthySync().pair('10.0.0.20', '198.51.100.10', 'tcp', 88, { unanswered: 2 }).pair('10.0.0.20', '198.51.100.10', 'tcp', 389, { unanswered: 2 }).build();
+    expect(rolesOf(assignRoles(publicHost, { catalog }), '198.51.100.10')).toEqual([]);
+    const noConnect = new SummaryBuilder().pair('10.0.0.20', '10.0.0.11', 'tcp', 88, { unanswered: 2 }).pair('10.0.0.20', '10.0.0.11', 'tcp', 389, { unanswered: 2 }).build();
+    expect(rolesOf(assignRoles(noConnect, { catalog }), '10.0.0.11')).toEqual([]);
+  });
+
   it('a name only the sync engine uses makes its client the connect server', () => {
     const s = new SummaryBuilder()
       .pair('10.0.0.20', '40.126.1.1', 'tcp', 443, { flows: 3 })
