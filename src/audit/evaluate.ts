@@ -353,6 +353,13 @@ class Evaluator {
     return oneWay;
   }
 
+  /** Flows from `src` to `dst` that completed, whatever their port. */
+  private completedBetween(src: string, dst: string): number {
+    let n = 0;
+    for (const a of this.idx.pairs.get(pairKey(src, dst)) ?? []) n += a.completed;
+    return n;
+  }
+
   /** One rule and one pair that had traffic. */
   private judged(rule: CatalogRule, src: string, dst: string, aggs: PairAggregate[], epmPorts: number[]): Finding {
     const f = blankFinding(rule, src, dst);
@@ -477,6 +484,21 @@ class Evaluator {
     }
     if (src !== null && !this.idx.hostFlows.has(src)) {
       hints.push(`the data holds no traffic of ${src} at all: was the capture or log taken where its traffic passes?`);
+    } else if (src !== null && dst !== null && !this.idx.hostFlows.has(dst)) {
+      // The client is in the data and this server is not: it had no need of it (a DC its locator
+      // did not pick), or could not reach it in a way the data shows. Only a test can tell.
+      const why = rule.to === 'dc' ? ' (a client talks to the DCs its locator picks, or to its preferred DCs)' : '';
+      // Test-NetConnection tries one TCP port: offered for rules of one port over TCP.
+      const test =
+        rule.ports.from === rule.ports.to && rule.transports.includes('tcp')
+          ? `a test from ${src} tells whether it can (Test-NetConnection ${dst} -Port ${rule.ports.from})`
+          : `a test from ${src} tells whether it can`;
+      hints.push(`the data holds no traffic of ${dst} at all, to or from anyone: ${src} may not have needed it in the window${why}; ${test}`);
+    } else if (src !== null && dst !== null && rule.ports.from === 88 && this.completedBetween(src, dst) > 0) {
+      hints.push(
+        `other traffic from ${src} to ${dst} completed: a client that holds Kerberos tickets (they last up to 10 hours) asks the KDC for none; ` +
+          `\`klist purge\` (and \`klist -li 0x3e7 purge\` for the machine's own tickets) on ${src} before capturing makes it ask again`,
+      );
     }
     if (ruleConditions(rule).length > 0) {
       hints.push(`this traffic happens only with ${conditionText(rule)}: it may not have occurred in the window`);

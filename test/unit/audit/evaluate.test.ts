@@ -132,6 +132,33 @@ describe('evaluateAudit: one status per rule and host pair', () => {
     expect(f.hints.some((h) => h.includes('the data covers only 2m 00s'))).toBe(true);
   });
 
+  it('missing to a DC that appears nowhere in the data: the client may not have needed it, and a test tells', () => {
+    const twoDcs = roles({ [CONNECT]: ['connect'], [DC1]: ['dc'], [DC2]: ['dc'] });
+    const pairs = [agg({ respH: DC1, respP: 389, completed: 2 })];
+    const byDst = new Map(run([LDAP, RPC_DYNAMIC], summary({ pairs }), twoDcs).findings.map((f) => [`${f.rule_id} ${f.dst}`, f]));
+    const hint = (f: { hints: string[] }) => f.hints.find((h) => h.startsWith('the data holds no traffic of'));
+    expect(hint(byDst.get(`connect-dc-ldap ${DC2}`)!)).toBe(
+      'the data holds no traffic of 10.0.0.11 at all, to or from anyone: 10.0.0.20 may not have needed it in the window (a client talks to the DCs its locator picks, or to its preferred DCs); ' +
+        'a test from 10.0.0.20 tells whether it can (Test-NetConnection 10.0.0.11 -Port 389)',
+    );
+    // A range is no port to test with Test-NetConnection; a DC in the data gets no such hint.
+    expect(hint(byDst.get(`connect-dc-rpc-dynamic ${DC2}`)!)).toMatch(/; a test from 10\.0\.0\.20 tells whether it can$/);
+    expect(hint(byDst.get(`connect-dc-rpc-dynamic ${DC1}`)!)).toBeUndefined();
+  });
+
+  it('Kerberos missing where other traffic to the DC completed: cached tickets, and how to make the client ask again', () => {
+    const pairs = [agg({ respH: DC1, respP: 389, completed: 2 })];
+    const f = run([KERBEROS], summary({ pairs })).findings[0];
+    expect(f.status).toBe('missing');
+    expect(f.hints).toContain(
+      'other traffic from 10.0.0.20 to 10.0.0.10 completed: a client that holds Kerberos tickets (they last up to 10 hours) asks the KDC for none; ' +
+        '`klist purge` (and `klist -li 0x3e7 purge` for the machine\'s own tickets) on 10.0.0.20 before capturing makes it ask again',
+    );
+    // Not when nothing to the DC completed.
+    const none = run([KERBEROS], summary({ pairs: [agg({ respH: DC1, respP: 389, unanswered: 2 })] })).findings[0];
+    expect(none.hints.some((h) => h.includes('Kerberos tickets'))).toBe(false);
+  });
+
   it('not-applicable when the condition is off and nothing was seen', () => {
     const f = run([LDAPS]).findings[0];
     expect(f.status).toBe('not-applicable');
