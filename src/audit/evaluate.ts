@@ -500,6 +500,12 @@ class Evaluator {
           `\`klist purge\` (and \`klist -li 0x3e7 purge\` for the machine's own tickets) on ${src} before capturing makes it ask again`,
       );
     }
+    if (rule.dynamicRpc && src !== null && dst !== null) {
+      const epm = (this.idx.pairs.get(pairKey(src, dst)) ?? []).filter((a) => a.proto === 'tcp' && a.respP === 135);
+      if (epm.length > 0 && epm.every((a) => a.completed === 0)) {
+        hints.push(`the endpoint mapper (MS-RPC 135) on ${dst} never answered ${src}: it hands out the dynamic port, so no port could be tried; 135 comes first`);
+      }
+    }
     if (ruleConditions(rule).length > 0) {
       hints.push(`this traffic happens only with ${conditionText(rule)}: it may not have occurred in the window`);
     }

@@ -146,6 +146,14 @@ describe('evaluateAudit: one status per rule and host pair', () => {
     expect(hint(byDst.get(`connect-dc-rpc-dynamic ${DC1}`)!)).toBeUndefined();
   });
 
+  it('dynamic RPC missing behind an endpoint mapper that never answered: 135 comes first', () => {
+    const blocked = run([RPC_DYNAMIC], summary({ pairs: [agg({ respH: DC1, respP: 135, unanswered: 2 })] })).findings[0];
+    expect(blocked.status).toBe('missing');
+    expect(blocked.hints).toContain('the endpoint mapper (MS-RPC 135) on 10.0.0.10 never answered 10.0.0.20: it hands out the dynamic port, so no port could be tried; 135 comes first');
+    const answered = run([RPC_DYNAMIC], summary({ pairs: [agg({ respH: DC1, respP: 135, completed: 1, unanswered: 1 })] })).findings[0];
+    expect(answered.hints.some((h) => h.startsWith('the endpoint mapper'))).toBe(false);
+  });
+
   it('Kerberos missing where other traffic to the DC completed: cached tickets, and how to make the client ask again', () => {
     const pairs = [agg({ respH: DC1, respP: 389, completed: 2 })];
     const f = run([KERBEROS], summary({ pairs })).findings[0];
