@@ -30,8 +30,8 @@ export function isDnsPort(port: number): boolean {
 /**
  * The per-record codecs that dns-packet exports at runtime (index.js: `exports.question`,
  * `exports.answer`) but its type definitions omit. Decoding record by record keeps the questions
- * and answers read before a damaged authority or additional record, and skips parsing those
- * sections at all (we do not need them).
+ * and answers read before a damaged authority or additional record, and reads those sections only
+ * for the addresses of SRV targets (see addSrvTargetAddresses).
  */
 interface RecordCodec<T> {
   decode: ((buf: Buffer, offset: number) => T) & { bytes: number };
@@ -129,6 +129,7 @@ export function decodeDnsMessage(
       const record = toDnsRecord(a);
       if (record && summary.answers.length < MAX_DNS_ANSWERS) summary.answers.push(record);
     }
+    addSrvTargetAddresses(buf, at, len, readU16(b, off + 8) + readU16(b, off + 10), summary, diag, cut);
   } catch (err) {
     if (!cut) {
       const why = err instanceof Error ? err.message : String(err);
@@ -194,5 +195,37 @@ function toDnsRecord(a: DecodedAnswer): DnsRecord | null {
     if (typeof a.data !== 'string') return null;
     return { name: normalizeName(a.name), type: 'CNAME', data: normalizeName(a.data), ttl };
   }
+  if (a.type === 'SRV') {
+    const target = (a.data as { target?: unknown } | undefined)?.target;
+    if (typeof target !== 'string') return null;
+    return { name: normalizeName(a.name), type: 'SRV', data: normalizeName(target), ttl };
+  }
   return null;
+}
+
+/**
+ * The addresses of an answer's SRV targets from the message's authority and additional sections,
+ * appended to `summary.answers`: a DNS server sends them along (RFC 2782: "the additional data
+ * section... may contain the addresses of the targets"; a Windows DNS server does), and the DC
+ * locator's SRV records name the domain controllers only through them. Those sections are read
+ * for nothing else; a damaged record there ends the reading, counted (`dns_additional_unreadable`),
+ * and what the answers gave stays.
+ */
+function addSrvTargetAddresses(buf: Buffer, at: number, len: number, records: number, summary: DnsSummary, diag: DiagnosticSink, cut: boolean): void {
+  const targets = new Set<string>();
+  for (const a of summary.answers) if (a.type === 'SRV') targets.add(a.data);
+  if (targets.size === 0) return;
+  const { answer } = dnsCodecs();
+  try {
+    for (let i = 0; i < records && summary.answers.length < MAX_DNS_ANSWERS; i++) {
+      const a = answer.decode(buf, at);
+      at += answer.decode.bytes;
+      if (at > len) throw new Error('record runs past the message');
+      const record = toDnsRecord(a);
+      if (record && (record.type === 'A' || record.type === 'AAAA') && targets.has(record.name)) summary.answers.push(record);
+    }
+  } catch {
+    // A message cut by the snap length ends where it ends: nothing damaged there.
+    if (!cut) diag.count('dns_additional_unreadable');
+  }
 }

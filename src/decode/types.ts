@@ -37,8 +37,8 @@ export interface QuotedHeader {
 /** One DNS resource record of interest: an address answer or an alias. */
 export interface DnsRecord {
   name: string; // lowercase, no trailing dot
-  type: 'A' | 'AAAA' | 'CNAME';
-  /** Address text (canonical) for A/AAAA, target name for CNAME. */
+  type: 'A' | 'AAAA' | 'CNAME' | 'SRV';
+  /** Address text (canonical) for A/AAAA, target name for CNAME and SRV. */
   data: string;
   ttl: number;
 }

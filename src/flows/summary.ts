@@ -62,11 +62,15 @@ function copyEvidence(e: FlowEvidence): FlowEvidence {
   return c;
 }
 
-/** Addresses named by each answer owner name, following CNAME chains backwards to every alias. */
+/**
+ * Addresses named by each answer owner name, following CNAME chains backwards to every alias. An
+ * SRV record names its target the same way: the DC locator's `_ldap._tcp.dc._msdcs.contoso.local`
+ * names the addresses of the DCs it lists (roles/dc-locator.ts).
+ */
 function namesFromAnswers(answers: { name: string; type: string; data: string }[]): { name: string; address: string }[] {
-  const aliasesOf = new Map<string, string[]>(); // CNAME target → owner names
+  const aliasesOf = new Map<string, string[]>(); // CNAME or SRV target → owner names
   for (const a of answers) {
-    if (a.type !== 'CNAME') continue;
+    if (a.type !== 'CNAME' && a.type !== 'SRV') continue;
     const list = aliasesOf.get(a.data);
     if (list) list.push(a.name);
     else aliasesOf.set(a.data, [a.name]);

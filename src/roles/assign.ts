@@ -19,6 +19,7 @@ import { addressOrder, compareAddresses, sortAddresses } from '../common/ip.js';
 import type { FlowEvidence } from '../flows/types.js';
 import type { DnsLookupStats, FlowSummaryData, NameObservation, PairAggregate } from '../flows/summary-types.js';
 import { isPrivateAddress } from './address-scope.js';
+import { isDcLocatorName } from './dc-locator.js';
 import { InventoryMatcher, type InventoryHit } from './inventory.js';
 import { LazyHostMap } from './host-map.js';
 import { pairIndexFor, PROTO_ICMP, PROTO_TCP, type PairIndex } from './pair-index.js';
@@ -166,7 +167,9 @@ export function assignRoles(summary: FlowSummaryData, opts: AssignOptions): Role
     if (a.explicit[id]) continue;
     for (const k of known) {
       if (!k.obs) continue;
-      for (const role of rolesForHostname(catalog, k.name)) {
+      const roles = rolesForHostname(catalog, k.name);
+      if (k.obs.source === 'dns' && isDcLocatorName(k.name) && !roles.includes('dc')) roles.push('dc');
+      for (const role of roles) {
         a.add(id, { role, source: k.obs.source, confidence: 'high', why: observationWhy(k.obs, k.name, address) });
       }
     }
@@ -192,7 +195,8 @@ export function assignRoles(summary: FlowSummaryData, opts: AssignOptions): Role
     const listed = id < index.size || a.explicit[id] === 1 || hinted.has(address);
     if (!listed && roles.length === 0) return undefined;
     const known = names.size > 0 ? names.get(address) : undefined;
-    const hostNames = known === undefined ? [] : known.slice(0, MAX_NAMES_PER_HOST).map((k) => k.name);
+    // A service's SRV name (`_ldap._tcp.dc._msdcs.…`) names what the host does, not the host: its why says so.
+    const hostNames = known === undefined ? [] : known.filter((k) => !k.name.startsWith('_')).slice(0, MAX_NAMES_PER_HOST).map((k) => k.name);
     return { address, names: hostNames, roles };
   };
   const withRoles = new Map<number, HostInfo>();
@@ -815,6 +819,7 @@ function observationWhy(obs: NameObservation, name: string, address: string): st
 function observationText(obs: NameObservation, name: string, address: string): string {
   const addr = address || obs.address;
   const where = describeEvidence(obs.evidence);
+  if (obs.source === 'dns' && isDcLocatorName(name)) return `DNS answer ${name} → ${addr}, a DC locator record${where ? ` (${where})` : ''}`;
   if (obs.source === 'dns') return `DNS answer ${name} → ${addr}${where ? ` (${where})` : ''}`;
   if (obs.source === 'proxy') return `asked the proxy ${obs.via ?? '(unknown)'} for ${name}${where ? ` (${where})` : ''}`;
   if (obs.source === 'log') return `a firewall log names ${name} as the destination${where ? ` (${where})` : ''}`;

@@ -524,8 +524,10 @@ export function dnsQuery(name: string, type: 'A' | 'AAAA' | 'SRV' | 'CNAME' | 'P
 /** An answer record for {@link dnsResponse}: A/AAAA data is an address, CNAME data a name. */
 export interface DnsAnswerSpec {
   name?: string;
-  type: 'A' | 'AAAA' | 'CNAME';
+  type: 'A' | 'AAAA' | 'CNAME' | 'SRV' | 'NS';
+  /** Address or name; for SRV the target (priority 0, weight 100, `port`). */
   data: string;
+  port?: number;
   ttl?: number;
 }
 
@@ -537,11 +539,21 @@ export interface DnsResponseOptions {
   /** RFC 1035 RCODE: 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN. */
   rcode?: number;
   answers?: DnsAnswerSpec[];
+  /** Records of the authority and additional sections (a Windows DNS server puts the A records of SRV targets in the latter). */
+  authorities?: DnsAnswerSpec[];
+  additionals?: DnsAnswerSpec[];
 }
 
 /** A DNS response, encoded by dns-packet (answers default to the question name). */
 export function dnsResponse(opts: DnsResponseOptions): Uint8Array {
-  const answers = (opts.answers ?? []).map((a) => ({ type: a.type, name: a.name ?? opts.name, ttl: a.ttl ?? 300, class: 'IN' as const, data: a.data }));
+  const record = (a: DnsAnswerSpec) => ({
+    type: a.type,
+    name: a.name ?? opts.name,
+    ttl: a.ttl ?? 300,
+    class: 'IN' as const,
+    data: a.type === 'SRV' ? { priority: 0, weight: 100, port: a.port ?? 389, target: a.data } : a.data,
+  });
+  const answers = (opts.answers ?? []).map(record);
   return new Uint8Array(
     dnsPacket.encode({
       type: 'response',
@@ -550,6 +562,8 @@ export function dnsResponse(opts: DnsResponseOptions): Uint8Array {
       flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | ((opts.rcode ?? 0) & 0x0f),
       questions: [{ type: opts.qtype ?? 'A', name: opts.name, class: 'IN' }],
       answers: answers as dnsPacket.Answer[],
+      authorities: (opts.authorities ?? []).map(record) as dnsPacket.Answer[],
+      additionals: (opts.additionals ?? []).map(record) as dnsPacket.Answer[],
     }),
   );
 }

@@ -82,6 +82,40 @@ describe('DNS', () => {
     ]);
   });
 
+  it("keeps SRV answers, and from the other sections only the addresses of their targets (the DC locator's answer names the DCs there)", () => {
+    const locator = {
+      name: '_ldap._tcp.dc._msdcs.contoso.local',
+      qtype: 'SRV' as const,
+      answers: [
+        { type: 'SRV' as const, data: 'DC01.contoso.local' },
+        { type: 'SRV' as const, data: 'dc02.contoso.local' },
+      ],
+      authorities: [{ type: 'NS' as const, name: 'contoso.local', data: 'dc01.contoso.local' }],
+      additionals: [
+        { type: 'A' as const, name: 'dc01.contoso.local', data: '10.0.0.10' },
+        { type: 'A' as const, name: 'ns.elsewhere.example', data: '192.0.2.53' },
+        { type: 'AAAA' as const, name: 'dc02.contoso.local', data: '2001:db8:0:0:0:0:0:11' },
+      ],
+    };
+    const r = decode(1, overUdp(53, 53000, dnsResponse(locator)));
+    expect(r.pkt.dns!.answers).toEqual([
+      { name: '_ldap._tcp.dc._msdcs.contoso.local', type: 'SRV', data: 'dc01.contoso.local', ttl: 300 },
+      { name: '_ldap._tcp.dc._msdcs.contoso.local', type: 'SRV', data: 'dc02.contoso.local', ttl: 300 },
+      { name: 'dc01.contoso.local', type: 'A', data: '10.0.0.10', ttl: 300 },
+      { name: 'dc02.contoso.local', type: 'AAAA', data: '2001:db8::11', ttl: 300 },
+    ]);
+    // A damaged additional section ends there, counted; the answers stay and nothing is called malformed.
+    const msg = dnsResponse(locator);
+    msg[11] += 1; // one more additional record than the message holds
+    const damaged = decode(1, overUdp(53, 53000, msg));
+    expect(damaged.pkt.dns!.answers.map((a) => a.data)).toEqual(['dc01.contoso.local', 'dc02.contoso.local', '10.0.0.10', '2001:db8::11']);
+    expect(damaged.diag.counters.get('dns_additional_unreadable')).toBe(1);
+    expect(damaged.diag.countOf('dns_malformed')).toBe(0);
+    // Without an SRV answer those sections are not read at all.
+    const plain = decode(1, overUdp(53, 53000, dnsResponse({ name: 'x.contoso.local', answers: [{ type: 'A', data: '10.0.0.9' }], additionals: [{ type: 'A', name: 'y.contoso.local', data: '10.0.0.8' }] })));
+    expect(plain.pkt.dns!.answers.map((a) => a.data)).toEqual(['10.0.0.9']);
+  });
+
   it('reads the RCODE from the flags: NXDOMAIN (3) and SERVFAIL (2)', () => {
     expect(decode(1, overUdp(53, 53000, dnsResponse({ name: 'adfs.contoso.com', rcode: 3 }))).pkt.dns?.rcode).toBe(3);
     expect(decode(1, overUdp(53, 53000, dnsResponse({ name: 'adfs.contoso.com', rcode: 2 }))).pkt.dns?.rcode).toBe(2);

@@ -161,6 +161,26 @@ describe('FlowSummary', () => {
     ]);
   });
 
+  it("names an SRV target's address by the SRV name too (the DC locator's answer)", () => {
+    const s = new FlowSummary();
+    s.add(
+      mkFlow({
+        proto: 'udp',
+        respP: 53,
+        dns: {
+          queries: [{ name: '_ldap._tcp.dc._msdcs.contoso.local', type: 'SRV' }],
+          rcode: 0,
+          answers: [
+            { name: '_ldap._tcp.dc._msdcs.contoso.local', type: 'SRV', data: 'dc02.contoso.local', ttl: 600 },
+            { name: '_ldap._tcp.dc._msdcs.contoso.local', type: 'SRV', data: 'dc03.contoso.local', ttl: 600 },
+            { name: 'dc02.contoso.local', type: 'A', data: '10.0.0.11', ttl: 3600 },
+          ],
+        },
+      }),
+    );
+    expect(s.toData().names.map((n) => `${n.name} ${n.address}`)).toEqual(['_ldap._tcp.dc._msdcs.contoso.local 10.0.0.11', 'dc02.contoso.local 10.0.0.11']);
+  });
+
   it('counts DNS lookups per name: answered, NXDOMAIN, SERVFAIL, other errors and unanswered', () => {
     const s = new FlowSummary();
     const lookup = (rcode: number | null, server = '10.0.0.10', ts = T0) =>

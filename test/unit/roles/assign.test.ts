@@ -27,6 +27,19 @@ describe('names from the data', () => {
     expect(map.hosts.get('20.190.1.2')!.names).toEqual(['login.microsoftonline.com']);
   });
 
+  it("the DC locator's answer names a DC, whatever its host name; the SRV name is no name of the host", () => {
+    const s = new SummaryBuilder()
+      .name('_ldap._tcp.dc._msdcs.contoso.local', '10.0.0.11')
+      .name('dc02.contoso.local', '10.0.0.11')
+      .pair('10.0.0.20', '10.0.0.11', 'tcp', 389, { unanswered: 2 })
+      .build();
+    const map = assignRoles(s, { catalog });
+    expect(rolesOf(map, '10.0.0.11')).toEqual([
+      { role: 'dc', source: 'dns', confidence: 'high', why: 'DNS answer _ldap._tcp.dc._msdcs.contoso.local → 10.0.0.11, a DC locator record (capture.pcap frame 1)' },
+    ]);
+    expect(map.hosts.get('10.0.0.11')!.names).toEqual(['dc02.contoso.local']);
+  });
+
   it('a TLS SNI names the far side too', () => {
     const s = new SummaryBuilder().pair('10.0.0.20', '52.1.2.3', 'tcp', 80).name('crl.microsoft.com', '52.1.2.3', 'sni', 'a.pcapng').build();
     expect(rolesOf(assignRoles(s, { catalog }), '52.1.2.3')).toEqual([
