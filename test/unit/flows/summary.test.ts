@@ -35,6 +35,11 @@ function mkFlow(p: Partial<Flow> = {}): Flow {
   };
 }
 
+/** A DNS flow whose response carried `answers` to `question`. */
+function answered(question: { name: string; type: string }, answers: NonNullable<Flow['dns']>['answers']): Flow {
+  return mkFlow({ proto: 'udp', respP: 53, dns: { queries: [question], rcode: 0, answers } });
+}
+
 function randomFlows(seed: number, n: number): Flow[] {
   const r = rng(seed);
   const hosts = ['10.0.0.10', '10.0.0.11', '10.0.0.20', '20.190.1.2', '2001:db8::5'];
@@ -131,23 +136,15 @@ describe('FlowSummary', () => {
   it('names addresses from DNS answers, following CNAME chains, and from SNI', () => {
     const s = new FlowSummary();
     s.add(
-      mkFlow({
-        proto: 'udp',
-        respP: 53,
-        dns: {
-          queries: [{ name: 'login.microsoftonline.com', type: 'A' }],
-          rcode: 0,
-          answers: [
-            { name: 'login.microsoftonline.com', type: 'CNAME', data: 'login.mso.msidentity.com', ttl: 60 },
-            { name: 'login.mso.msidentity.com', type: 'CNAME', data: 'ak.privatelink.msidentity.com', ttl: 60 },
-            { name: 'ak.privatelink.msidentity.com', type: 'A', data: '20.190.1.2', ttl: 60 },
-            // A hostile loop must not hang the summary.
-            { name: 'loop.a', type: 'CNAME', data: 'loop.b', ttl: 1 },
-            { name: 'loop.b', type: 'CNAME', data: 'loop.a', ttl: 1 },
-            { name: 'loop.a', type: 'A', data: '192.0.2.1', ttl: 1 },
-          ],
-        },
-      }),
+      answered({ name: 'login.microsoftonline.com', type: 'A' }, [
+        { name: 'login.microsoftonline.com', type: 'CNAME', data: 'login.mso.msidentity.com', ttl: 60 },
+        { name: 'login.mso.msidentity.com', type: 'CNAME', data: 'ak.privatelink.msidentity.com', ttl: 60 },
+        { name: 'ak.privatelink.msidentity.com', type: 'A', data: '20.190.1.2', ttl: 60 },
+        // A hostile loop must not hang the summary.
+        { name: 'loop.a', type: 'CNAME', data: 'loop.b', ttl: 1 },
+        { name: 'loop.b', type: 'CNAME', data: 'loop.a', ttl: 1 },
+        { name: 'loop.a', type: 'A', data: '192.0.2.1', ttl: 1 },
+      ]),
     );
     s.add(mkFlow({ respH: '20.190.1.3', respP: 443, sni: 'login.microsoftonline.com' }));
     const names = s.toData().names.map((n) => `${n.source} ${n.name} ${n.address}`);
@@ -164,19 +161,11 @@ describe('FlowSummary', () => {
   it("names an SRV target's address by the SRV name too (the DC locator's answer)", () => {
     const s = new FlowSummary();
     s.add(
-      mkFlow({
-        proto: 'udp',
-        respP: 53,
-        dns: {
-          queries: [{ name: '_ldap._tcp.dc._msdcs.contoso.local', type: 'SRV' }],
-          rcode: 0,
-          answers: [
-            { name: '_ldap._tcp.dc._msdcs.contoso.local', type: 'SRV', data: 'dc02.contoso.local', ttl: 600 },
-            { name: '_ldap._tcp.dc._msdcs.contoso.local', type: 'SRV', data: 'dc03.contoso.local', ttl: 600 },
-            { name: 'dc02.contoso.local', type: 'A', data: '10.0.0.11', ttl: 3600 },
-          ],
-        },
-      }),
+      answered({ name: '_ldap._tcp.dc._msdcs.contoso.local', type: 'SRV' }, [
+        { name: '_ldap._tcp.dc._msdcs.contoso.local', type: 'SRV', data: 'dc02.contoso.local', ttl: 600 },
+        { name: '_ldap._tcp.dc._msdcs.contoso.local', type: 'SRV', data: 'dc03.contoso.local', ttl: 600 },
+        { name: 'dc02.contoso.local', type: 'A', data: '10.0.0.11', ttl: 3600 },
+      ]),
     );
     expect(s.toData().names.map((n) => `${n.name} ${n.address}`)).toEqual(['_ldap._tcp.dc._msdcs.contoso.local 10.0.0.11', 'dc02.contoso.local 10.0.0.11']);
   });
