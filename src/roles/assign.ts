@@ -556,7 +556,11 @@ class Assigner {
    */
   inferConnectServer(): void {
     if (this.anyHas('connect')) return;
-    if (!this.anyHas('dc')) return; // both rules need LDAP or Kerberos to a dc
+    // Both rules need LDAP or Kerberos to a dc. With none known, a host tried on both Kerberos 88
+    // and LDAP 389 stands in for one: a DC that answers neither is what a sync server cut off from
+    // every DC sees, and no answer can name it (only the strong rule applies then, at low confidence).
+    const unanswering = this.anyHas('dc') ? null : this.triedOnKerberosAndLdap();
+    if (unanswering !== null && unanswering.size === 0) return;
     // One walk over each originator's pairs (the pair index's groups), tallying what the rules read:
     // flows to the DCs' LDAP and Kerberos, and HTTPS to Entra ID or elsewhere; a host is judged as
     // soon as its pairs are counted. (Walking each DC's clients, and then each client's pairs, cost
@@ -589,7 +593,8 @@ class Assigner {
         const i = items[k];
         const p = port[i];
         if (p === 389 || p === 88) {
-          if (proto[i] === PROTO_ICMP || (this.roleBits[resp[i]] & dcBit) === 0) continue;
+          if (proto[i] === PROTO_ICMP) continue;
+          if ((this.roleBits[resp[i]] & dcBit) === 0 && (unanswering === null || !unanswering.has(resp[i]))) continue;
           reaches |= REACHES_DC;
           dcFlows += flows[i];
           if (p === 389) {
@@ -601,6 +606,10 @@ class Assigner {
         }
       }
       if ((reaches & REACHES_DC) === 0) continue;
+      if (unanswering !== null) {
+        if (((reaches & REACHES_CLOUD) !== 0 || askedCloud.has(id)) && this.canInfer(id)) strong.push({ id, ldapFlows, ldapCompleted });
+        continue;
+      }
       this.keepBusiest(busiest, id, dcFlows);
       // Parsing an address (for its scope) costs more than the tally: only for hosts that qualify.
       if ((reaches & REACHES_CLOUD) !== 0 || askedCloud.has(id)) {
@@ -611,13 +620,16 @@ class Assigner {
     }
     const strongWhy = (c: Candidate) => {
       const d = this.connectDetail(c.id);
-      const toDc = `talks LDAP/Kerberos to DC ${joinWords(d.dcs.slice(0, 3))} (${plural(c.ldapFlows, 'LDAP flow')})`;
+      const toDc =
+        unanswering === null
+          ? `talks LDAP/Kerberos to DC ${joinWords(d.dcs.slice(0, 3))} (${plural(c.ldapFlows, 'LDAP flow')})`
+          : `tries Kerberos 88 and LDAP 389 on ${joinWords(this.triedOf(c.id, unanswering).slice(0, 3))} (${plural(c.ldapFlows, 'LDAP attempt')}, none answered)`;
       if (d.cloud.length > 0) return `${toDc} and HTTPS 443 to azure-ad ${joinWords(d.cloud.slice(0, 3))} (${plural(d.cloudFlows, 'flow')})`;
       const asked = askedCloud.get(c.id)!;
       return `${toDc} and looks up Entra ID names (${joinWords(asked.slice(0, 3))}${asked.length > 3 ? ' …' : ''}), with no HTTPS to Entra ID seen`;
     };
     if (strong.length === 1) {
-      this.infer(strong[0].id, 'connect', 'medium', strongWhy(strong[0]));
+      this.infer(strong[0].id, 'connect', unanswering === null ? 'medium' : 'low', strongWhy(strong[0]));
       return;
     }
     if (strong.length > 1) {
@@ -639,6 +651,35 @@ class Assigner {
         `most completed LDAP flows to a DC (${c.ldapCompleted}, to ${joinWords(d.dcs.slice(0, 3))}) and HTTPS 443 to public addresses (${joinWords(d.publicHttps.slice(0, 3))}); no Entra ID name was seen to confirm`,
       );
     }
+  }
+
+  /**
+   * Private hosts some host tries on both Kerberos 88 and LDAP 389 (TCP or UDP), by id; only read
+   * when no dc is known, so none of them answered either (an answer would have made it a dc).
+   */
+  private triedOnKerberosAndLdap(): Set<number> {
+    const { proto, port, resp, orig } = this.index;
+    const seen = new Map<string, number>(); // "orig resp" → bits: 1 Kerberos, 2 LDAP
+    const out = new Set<number>();
+    for (let i = 0; i < port.length; i++) {
+      const p = port[i];
+      if ((p !== 88 && p !== 389) || proto[i] === PROTO_ICMP) continue;
+      const key = `${orig[i]} ${resp[i]}`;
+      const bits = (seen.get(key) ?? 0) | (p === 88 ? 1 : 2);
+      seen.set(key, bits);
+      if (bits === 3 && this.canInfer(resp[i])) out.add(resp[i]);
+    }
+    return out;
+  }
+
+  /** The hosts of `among` that `id` tries on Kerberos or LDAP, in address order. */
+  private triedOf(id: number, among: ReadonlySet<number>): string[] {
+    const { proto, port, resp } = this.index;
+    const out = new Set<string>();
+    for (const i of this.originated(id)) {
+      if ((port[i] === 88 || port[i] === 389) && proto[i] !== PROTO_ICMP && among.has(resp[i])) out.add(this.addresses[resp[i]]);
+    }
+    return sortAddresses(out);
   }
 
   /**

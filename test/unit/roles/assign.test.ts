@@ -281,6 +281,28 @@ describe('inference from behaviour', () => {
     expect(rolesOf(assignRoles(noConnect, { catalog }), '10.0.0.11')).toEqual([]);
   });
 
+  it('no DC answers at all: the host that tries Kerberos and LDAP on one and reaches Entra ID is the connect server (low), and what it tries, DCs (low)', () => {
+    const cutOff = () =>
+      new SummaryBuilder()
+        .pair('10.0.0.20', '10.0.0.10', 'tcp', 88, { unanswered: 2 })
+        .pair('10.0.0.20', '10.0.0.10', 'tcp', 389, { unanswered: 3 })
+        .name('login.microsoftonline.com', '20.190.1.2');
+    const map = assignRoles(cutOff().pair('10.0.0.20', '20.190.1.2', 'tcp', 443, { flows: 5 }).build(), { catalog });
+    expect(rolesOf(map, '10.0.0.20')).toEqual([
+      {
+        role: 'connect',
+        source: 'inferred',
+        confidence: 'low',
+        why: 'tries Kerberos 88 and LDAP 389 on 10.0.0.10 (3 LDAP attempts, none answered) and HTTPS 443 to azure-ad 20.190.1.2 (5 flows)',
+      },
+    ]);
+    expect(rolesOf(map, '10.0.0.10')).toEqual([expect.objectContaining({ role: 'dc', confidence: 'low', why: expect.stringMatching(/^the Connect server 10\.0\.0\.20 tries it on Kerberos 88/) })]);
+    // Without the reach for Entra ID, nothing says which host is the sync server.
+    const noCloud = assignRoles(cutOff().pair('10.0.0.20', '198.51.100.7', 'tcp', 443, { flows: 5 }).build(), { catalog });
+    expect(rolesOf(noCloud, '10.0.0.20')).toEqual([]);
+    expect(rolesOf(noCloud, '10.0.0.10')).toEqual([]);
+  });
+
   it('a name only the sync engine uses makes its client the connect server', () => {
     const s = new SummaryBuilder()
       .pair('10.0.0.20', '40.126.1.1', 'tcp', 443, { flows: 3 })
