@@ -552,6 +552,10 @@ export function printVerdict(con: Console, r: AuditResult, written: string[], fo
     con.out(`           wireshark: ${x.display_filter}`);
   }
   if (bad.length > shown.length) con.out(`  ... and ${bad.length - shown.length} more in the report`);
+  const inferred = inferredRolesOf(r, bad);
+  if (inferred.length > 0) {
+    con.out(`  roles:   ${sanitizeTerminal(inferred.join(', '))} inferred from the data, not given: check them (flowaudit roles), or give them (--inventory, --role)`);
+  }
   // Ports that work while the server refuses the logon or the handshake: the answer, on the terminal too.
   const answered = r.findings.filter((x) => x.answers !== undefined && x.answers.length > 0);
   for (const x of answered.slice(0, MAX_ANSWERED_LINES)) {
@@ -567,6 +571,25 @@ export function printVerdict(con: Console, r: AuditResult, written: string[], fo
   con.out(`  findings: ${counts || 'none'}`);
   if (r.data_quality.failedFiles.length > 0) con.out(`  ${r.data_quality.failedFiles.length} file(s) could not be read: see Data quality`);
   for (const w of written) con.out(`  wrote ${w}`);
+}
+
+/**
+ * The roles the failing findings rest on that the data only suggested (`dc 10.0.0.11 (low)`): a
+ * verdict about a host whose role is a guess must say so where it is read, not only in the report.
+ */
+function inferredRolesOf(r: AuditResult, findings: readonly Finding[]): string[] {
+  const byAddress = new Map(r.hosts.map((h) => [h.address, h]));
+  const out: string[] = [];
+  for (const x of findings) {
+    for (const [address, role] of [[x.src, x.src_role], [x.dst, x.dst_role]] as const) {
+      if (address === null) continue;
+      const ev = byAddress.get(address)?.roles.find((e) => e.role === role);
+      if (ev === undefined || ev.source !== 'inferred') continue;
+      const text = `${role} ${address} (${ev.confidence})`;
+      if (!out.includes(text)) out.push(text);
+    }
+  }
+  return out;
 }
 
 function describeFinding(x: Finding): string {

@@ -103,6 +103,11 @@ describe('flowaudit analyze', () => {
     // The same verdict as with the inventory that names dc02.
     expect(r.stdout.split('\n')[0]).toBe(withInventory.stdout.split('\n')[0]);
     expect(r.stdout.split('\n')[0]).toMatch(/^FAIL: 3 required flows blocked \(connect 10\.0\.0\.20 → dc 10\.0\.0\.11 Kerberos 88\/tcp\/udp blocked; /);
+    // The terminal says which roles of the failing findings are guesses; with the inventory, none is.
+    expect(r.stdout).toContain(
+      '\n  roles:   connect 10.0.0.20 (medium), dc 10.0.0.11 (low) inferred from the data, not given: check them (flowaudit roles), or give them (--inventory, --role)\n',
+    );
+    expect(withInventory.stdout).not.toContain('  roles: ');
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     const dc2 = report.hosts.find((h: { address: string }) => h.address === '10.0.0.11');
     expect(dc2.roles).toEqual([expect.objectContaining({ role: 'dc', source: 'inferred', confidence: 'low', why: expect.stringMatching(/^the Connect server 10\.0\.0\.20 tries it on Kerberos 88/) })]);
