@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { writePcap } from '../support/pcap-writer.js';
+import { dnsResponse, ethernet, IPPROTO_TCP, IPPROTO_UDP, ipv4, tcp, TCP_SYN, udp } from '../support/packet-builder.js';
 
 /**
  * The installed command, run as a user runs it: `node dist/src/cli/bin.js` (npm test builds first).
@@ -111,6 +112,33 @@ describe('flowaudit analyze', () => {
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     const dc2 = report.hosts.find((h: { address: string }) => h.address === '10.0.0.11');
     expect(dc2.roles).toEqual([expect.objectContaining({ role: 'dc', source: 'inferred', confidence: 'low', why: expect.stringMatching(/^the Connect server 10\.0\.0\.20 tries it on Kerberos 88/) })]);
+  });
+
+  it("names a DC from the DC locator's answer in a capture: the SRV record and its target's address in the additional section", () => {
+    // The sync server asks for its domain's DCs, then tries LDAP on the one named: no answer.
+    const locator = dnsResponse({
+      name: '_ldap._tcp.dc._msdcs.contoso.local',
+      qtype: 'SRV',
+      answers: [{ type: 'SRV', data: 'dc02.contoso.local' }],
+      additionals: [{ type: 'A', name: 'dc02.contoso.local', data: '10.0.0.11' }],
+    });
+    const frames = [
+      ethernet({}, ipv4({ src: '10.0.0.10', dst: '10.0.0.20', proto: IPPROTO_UDP }, udp({ sport: 53, dport: 53001 }, locator))),
+      ethernet({}, ipv4({ src: '10.0.0.20', dst: '10.0.0.11', proto: IPPROTO_TCP }, tcp({ sport: 50000, dport: 389, flags: TCP_SYN }))),
+      ethernet({}, ipv4({ src: '10.0.0.20', dst: '10.0.0.11', proto: IPPROTO_TCP }, tcp({ sport: 50000, dport: 389, flags: TCP_SYN }))),
+    ];
+    const dir = tmp();
+    const file = join(dir, 'locator.pcap');
+    writeFileSync(file, writePcap({ byteOrder: 'le', linkType: 1, records: frames.map((data, i) => ({ tsMicros: 1_714_557_600_000_000 + i * 1_000_000, data })) }));
+    const r = run(['analyze', file, '--role', '10.0.0.20=connect', '--out', join(dir, 'out'), '--format', 'json']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/BLOCKED\s+connect 10\.0\.0\.20 -> dc 10\.0\.0\.11 LDAP 389/);
+    const report = JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8'));
+    const dc = report.hosts.find((h: { address: string }) => h.address === '10.0.0.11');
+    expect(dc.names).toEqual(['dc02.contoso.local']);
+    expect(dc.roles).toEqual([
+      { role: 'dc', source: 'dns', confidence: 'high', why: `DNS answer _ldap._tcp.dc._msdcs.contoso.local → 10.0.0.11, a DC locator record (${file} frame 1)` },
+    ]);
   });
 
   it("reads a Palo Alto export: the firewall's reset names its rule, a server's reset does not blame the rule that allowed it", () => {
