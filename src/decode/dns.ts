@@ -205,11 +205,12 @@ function toDnsRecord(a: DecodedAnswer): DnsRecord | null {
 
 /**
  * The addresses of an answer's SRV targets from the message's authority and additional sections,
- * appended to `summary.answers`: a DNS server sends them along (RFC 2782: "the additional data
- * section... may contain the addresses of the targets"; a Windows DNS server does), and the DC
- * locator's SRV records name the domain controllers only through them. Those sections are read
- * for nothing else; a damaged record there ends the reading, counted (`dns_additional_unreadable`),
- * and what the answers gave stays.
+ * appended to `summary.answers`. A DNS server commonly sends them along, and RFC 2782 has clients
+ * "query the DNS for address records for the Target or use any such records found in the
+ * Additional Data section of the earlier SRV response"; the DC locator's SRV records name the
+ * domain controllers through them. (A target whose address comes only in a lookup of its own is
+ * not joined to the SRV name.) Those sections are read for nothing else; a damaged record there
+ * ends the reading, counted (`dns_additional_unreadable`), and what the answers gave stays.
  */
 function addSrvTargetAddresses(buf: Buffer, at: number, len: number, records: number, summary: DnsSummary, diag: DiagnosticSink, cut: boolean): void {
   const targets = new Set<string>();

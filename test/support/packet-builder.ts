@@ -539,7 +539,7 @@ export interface DnsResponseOptions {
   /** RFC 1035 RCODE: 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN. */
   rcode?: number;
   answers?: DnsAnswerSpec[];
-  /** Records of the authority and additional sections (a Windows DNS server puts the A records of SRV targets in the latter). */
+  /** Records of the authority and additional sections (DNS servers commonly put the addresses of SRV targets in the latter). */
   authorities?: DnsAnswerSpec[];
   additionals?: DnsAnswerSpec[];
 }
