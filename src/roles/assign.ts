@@ -546,9 +546,9 @@ class Assigner {
 
   /**
    * connect: talks LDAP 389 or Kerberos 88 to a dc AND tries to reach Entra ID: HTTPS 443 to
-   * azure-ad hosts, or lookups of azure-ad names (a sync server whose lookups all fail, NXDOMAIN,
-   * SERVFAIL or no answer, never opens the HTTPS; its failed lookups are then the finding to show,
-   * see Evaluator.dnsOfRole). One such host: medium; several (domain members that browse to
+   * azure-ad hosts, or lookups of azure-ad names that never resolve (a sync server whose lookups
+   * all fail, NXDOMAIN, SERVFAIL or no answer, never opens the HTTPS; its failed lookups are then
+   * the finding to show, see Evaluator.dnsOfRole). One such host: medium; several (domain members that browse to
    * Microsoft 365 look the same): the one with the most LDAP flows to DCs, low. Failing that, the
    * weakest rule: the host with the most completed LDAP flows to a dc (at least
    * MIN_LDAP_FLOWS_FOR_WEAK_CONNECT) that also reaches 443 on public addresses, low. Skipped when a
@@ -626,7 +626,7 @@ class Assigner {
           : `tries Kerberos 88 and LDAP 389 on ${joinWords(this.triedOf(c.id, unanswering).slice(0, 3))} (${plural(c.ldapFlows, 'LDAP attempt')}, none answered)`;
       if (d.cloud.length > 0) return `${toDc} and HTTPS 443 to azure-ad ${joinWords(d.cloud.slice(0, 3))} (${plural(d.cloudFlows, 'flow')})`;
       const asked = askedCloud.get(c.id)!;
-      return `${toDc} and looks up Entra ID names (${joinWords(asked.slice(0, 3))}${asked.length > 3 ? ' …' : ''}), with no HTTPS to Entra ID seen`;
+      return `${toDc} and looks up Entra ID names that never resolve (${joinWords(asked.slice(0, 3))}${asked.length > 3 ? ' …' : ''}), with no HTTPS to Entra ID seen`;
     };
     if (strong.length === 1) {
       this.infer(strong[0].id, 'connect', unanswering === null ? 'medium' : 'low', strongWhy(strong[0]));
@@ -683,14 +683,17 @@ class Assigner {
   }
 
   /**
-   * The azure-ad names (catalog endpoints) each host looked up, by address id, in name order: a
-   * host asks for Entra ID's names before it opens HTTPS to them, so a lookup shows it tried even
-   * when none got an address. Only hosts of the pairs (those that also talk to someone).
+   * The azure-ad names (catalog endpoints) each host looked up and that never resolved, by address
+   * id, in name order: a host asks for Entra ID's names before it opens HTTPS to them, so a failed
+   * lookup shows it tried where no HTTPS could follow. Names that resolved are left out: a capture
+   * on a DC (the DNS server) sees every member's lookups of login.microsoftonline.com, but none of
+   * the HTTPS that follows them, and a member that resolved the name said nothing a workstation
+   * would not. Only hosts of the pairs (those that also talk to someone).
    */
   private cloudNamesAsked(): Map<number, string[]> {
     const out = new Map<number, string[]>();
     for (const d of this.lookups) {
-      if (d.clients.length === 0) continue;
+      if (d.clients.length === 0 || d.answered > 0 || d.nxdomain + d.servfail + d.otherError + d.unanswered === 0) continue;
       const name = d.name.toLowerCase().replace(/\.$/, '');
       if (!rolesForHostname(this.catalog, name).includes('azure-ad')) continue;
       for (const client of d.clients) {

@@ -238,11 +238,15 @@ describe('inference from behaviour', () => {
         role: 'connect',
         source: 'inferred',
         confidence: 'medium',
-        why: 'talks LDAP/Kerberos to DC 10.0.0.10 (40 LDAP flows) and looks up Entra ID names (adminwebservice.microsoftonline.com and login.microsoftonline.com), with no HTTPS to Entra ID seen',
+        why: 'talks LDAP/Kerberos to DC 10.0.0.10 (40 LDAP flows) and looks up Entra ID names that never resolve (adminwebservice.microsoftonline.com and login.microsoftonline.com), with no HTTPS to Entra ID seen',
       },
     ]);
     // Lookups of other names say nothing; nor do lookups by a host that does not talk to a DC, or by the DC.
     expect(rolesOf(assignRoles(onPremises().nxdomain('www.example.com', ['10.0.0.20']).build(), { catalog }), '10.0.0.20')).toEqual([]);
+    // Nor lookups that resolved: a capture on the DC sees every member's, and none of the HTTPS after them.
+    const resolved = onPremises().nxdomain('login.microsoftonline.com', ['10.0.0.20']).build();
+    resolved.dns[0] = { ...resolved.dns[0], answered: 1 };
+    expect(rolesOf(assignRoles(resolved, { catalog }), '10.0.0.20')).toEqual([]);
     const others = onPremises()
       .pair('10.0.0.40', '10.0.0.10', 'udp', 53)
       .nxdomain('login.microsoftonline.com', ['10.0.0.10', '10.0.0.40'], '8.8.8.8')
