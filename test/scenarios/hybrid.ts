@@ -159,7 +159,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'dc-firewalled',
     title: 'A domain controller that answers nothing',
     description:
-      "dc02's firewall drops everything from the Connect server: Kerberos, LDAP (TCP and the CLDAP ping) and the endpoint mapper go unanswered, while dc01 works. Nothing dc02 sent says it is a DC; that the sync server tries it on Kerberos and LDAP does.",
+      "dc02's firewall drops Kerberos, LDAP and the dynamic RPC port from the Connect server; only its endpoint mapper on 135 still answers, and dc01 works. Nothing dc02 answers says it is a DC; that the sync server tries it on Kerberos and LDAP does.",
     start: '2024-05-01T20:00:00Z',
     hosts: HOSTS,
     exchanges: twoCycles({
