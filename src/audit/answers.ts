@@ -5,7 +5,7 @@
  * verdict line (build.ts), and the reports' section "Answers that can stop a sync" (report/format.ts).
  */
 
-import type { DataQuality } from '../common/diagnostics.js';
+import { SERVER_ANSWER_CODES, type DataQuality } from '../common/diagnostics.js';
 import { plural } from './text.js';
 import type { Finding } from './types.js';
 
@@ -63,7 +63,8 @@ export const ANSWER_KINDS: readonly AnswerKind[] = [
   },
 ];
 
-const ANSWER_CODES = new Set(ANSWER_KINDS.map((k) => k.code));
+// The same codes as the terminal's (a unit test keeps the two lists equal).
+const ANSWER_CODES: ReadonlySet<string> = SERVER_ANSWER_CODES;
 
 /**
  * Names each server answer kept as an example beside the findings of its exchange: same client

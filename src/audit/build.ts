@@ -4,7 +4,7 @@
 import type { Catalog, Condition } from '../catalog/types.js';
 import { ALL_CONDITIONS } from '../catalog/types.js';
 import type { DataQuality } from '../common/diagnostics.js';
-import type { DnsLookupStats, FlowSummaryData } from '../flows/summary-types.js';
+import { failedLookups, type DnsLookupStats, type FlowSummaryData } from '../flows/summary-types.js';
 import { hostsWithRoles } from '../roles/host-map.js';
 import { connectCandidatesHint } from '../roles/render.js';
 import type { HostInfo, RoleMap, RoleSource } from '../roles/types.js';
@@ -13,7 +13,7 @@ import { compareStatus, STATUS_ORDER } from './order.js';
 import { addressOrder } from '../common/ip.js';
 import { ANSWER_KINDS, tieAnswersToFindings } from './answers.js';
 import { withOneWayDns } from './one-way.js';
-import { failedLookups, firstFew, plural } from './text.js';
+import { firstFew, plural } from './text.js';
 import type { AuditResult, Finding, FindingStatus, InputInfo, LogWithoutDrops } from './types.js';
 
 /** What fails the run unless `--fail-on` says otherwise. */

@@ -7,7 +7,7 @@
  */
 import type { CatalogRule, Condition, Role, RuleTransport } from '../catalog/types.js';
 import { formatIsoMicros } from '../common/time.js';
-import type { DnsLookupStats, FlowSummaryData, PairAggregate, Timeline } from '../flows/summary-types.js';
+import { failedLookups, type DnsLookupStats, type FlowSummaryData, type PairAggregate, type Timeline } from '../flows/summary-types.js';
 import type { RoleMap } from '../roles/types.js';
 import { filterForDnsNames, filterForFlow, filterForPorts, type PortSpec } from './display-filter.js';
 import { mergeTimelines, pickEvidence } from './evidence.js';
@@ -20,7 +20,7 @@ import { addressSortKey, compareAddresses, compareStatus, sortRoles } from './or
 import { ruleApplies, ruleConditions } from '../catalog/match.js';
 import { formatRulePorts, formatRuleTransport, nameBelongsToRole, ruleCoversPort } from './rule-match.js';
 import { completedOneWay, undetermined } from './one-way.js';
-import { describeLookups, failedLookups, firstFew, formatDurationMicros } from './text.js';
+import { describeLookups, firstFew, formatDurationMicros } from './text.js';
 import type { AuditOptions, Finding, FindingStatus, LogWithoutDrops, UnexpectedFlow, UnknownEndpoint } from './types.js';
 
 /** Unexpected flows kept in the result (the total is kept too). */

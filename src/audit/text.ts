@@ -30,11 +30,6 @@ export function formatEvidencePlace(e: FlowEvidence): string {
   return e.file;
 }
 
-/** Lookups of a name that did not get an address: NXDOMAIN, SERVFAIL, other errors, no answer. */
-export function failedLookups(s: DnsLookupStats): number {
-  return s.nxdomain + s.servfail + s.otherError + s.unanswered;
-}
-
 /** `login.microsoftonline.com: 4 lookups, 4 NXDOMAIN from 10.0.0.10 (first: a.pcap frame 12)`. */
 export function describeLookups(s: DnsLookupStats): string {
   const parts: string[] = [];

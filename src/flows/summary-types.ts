@@ -106,6 +106,11 @@ export interface DnsLookupStats {
   firstEvidence: FlowEvidence & { ts: number };
 }
 
+/** Lookups of a name that did not get an address: NXDOMAIN, SERVFAIL, other errors, no answer. */
+export function failedLookups(s: DnsLookupStats): number {
+  return s.nxdomain + s.servfail + s.otherError + s.unanswered;
+}
+
 /** Serialisable form of a FlowSummary (workers send it to the main thread). */
 export interface FlowSummaryData {
   flows: number;

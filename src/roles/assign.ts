@@ -17,7 +17,7 @@ import { clientRolesForHostname, rolesForHostname } from '../catalog/match.js';
 import { ALL_ROLES, type Catalog, type Role } from '../catalog/types.js';
 import { addressOrder, compareAddresses, sortAddresses } from '../common/ip.js';
 import type { FlowEvidence } from '../flows/types.js';
-import type { DnsLookupStats, FlowSummaryData, NameObservation, PairAggregate } from '../flows/summary-types.js';
+import { failedLookups, type DnsLookupStats, type FlowSummaryData, type NameObservation, type PairAggregate } from '../flows/summary-types.js';
 import { isPrivateAddress } from './address-scope.js';
 import { isDcLocatorName } from './dc-locator.js';
 import { InventoryMatcher, type InventoryHit } from './inventory.js';
@@ -658,28 +658,31 @@ class Assigner {
    * when no dc is known, so none of them answered either (an answer would have made it a dc).
    */
   private triedOnKerberosAndLdap(): Set<number> {
-    const { proto, port, resp, orig } = this.index;
-    const seen = new Map<string, number>(); // "orig resp" → bits: 1 Kerberos, 2 LDAP
     const out = new Set<number>();
-    for (let i = 0; i < port.length; i++) {
-      const p = port[i];
-      if ((p !== 88 && p !== 389) || proto[i] === PROTO_ICMP) continue;
-      const key = `${orig[i]} ${resp[i]}`;
-      const bits = (seen.get(key) ?? 0) | (p === 88 ? 1 : 2);
-      seen.set(key, bits);
-      if (bits === 3 && this.canInfer(resp[i])) out.add(resp[i]);
+    for (let id = 0; id < this.index.size; id++) {
+      for (const [r, t] of this.kerberosLdapTries(id)) if (t.kerberos > 0 && t.ldap > 0 && this.canInfer(r)) out.add(r);
     }
     return out;
   }
 
   /** The hosts of `among` that `id` tries on Kerberos or LDAP, in address order. */
   private triedOf(id: number, among: ReadonlySet<number>): string[] {
-    const { proto, port, resp } = this.index;
-    const out = new Set<string>();
+    return sortAddresses([...this.kerberosLdapTries(id).keys()].filter((r) => among.has(r)).map((r) => this.addresses[r]));
+  }
+
+  /** The hosts `id` tries on Kerberos 88 or LDAP 389 (TCP or UDP), with its flows to each port. */
+  private kerberosLdapTries(id: number): Map<number, { kerberos: number; ldap: number }> {
+    const { proto, port, flows, resp } = this.index;
+    const tried = new Map<number, { kerberos: number; ldap: number }>();
     for (const i of this.originated(id)) {
-      if ((port[i] === 88 || port[i] === 389) && proto[i] !== PROTO_ICMP && among.has(resp[i])) out.add(this.addresses[resp[i]]);
+      const p = port[i];
+      if ((p !== 88 && p !== 389) || proto[i] === PROTO_ICMP) continue;
+      let t = tried.get(resp[i]);
+      if (t === undefined) tried.set(resp[i], (t = { kerberos: 0, ldap: 0 }));
+      if (p === 88) t.kerberos += flows[i];
+      else t.ldap += flows[i];
     }
-    return sortAddresses(out);
+    return tried;
   }
 
   /**
@@ -693,7 +696,7 @@ class Assigner {
   private cloudNamesAsked(): Map<number, string[]> {
     const out = new Map<number, string[]>();
     for (const d of this.lookups) {
-      if (d.clients.length === 0 || d.answered > 0 || d.nxdomain + d.servfail + d.otherError + d.unanswered === 0) continue;
+      if (d.clients.length === 0 || d.answered > 0 || failedLookups(d) === 0) continue;
       const name = d.name.toLowerCase().replace(/\.$/, '');
       if (!rolesForHostname(this.catalog, name).includes('azure-ad')) continue;
       for (const client of d.clients) {
@@ -760,19 +763,9 @@ class Assigner {
    */
   inferSilentDomainControllers(): void {
     if (!this.anyHas('connect')) return;
-    const { proto, port, flows, resp, completed } = this.index;
+    const { proto, port, completed } = this.index;
     for (const c of this.holders('connect')) {
-      const tried = new Map<number, { kerberos: number; ldap: number }>();
-      for (const i of this.originated(c)) {
-        const p = port[i];
-        if ((p !== 88 && p !== 389) || proto[i] === PROTO_ICMP) continue;
-        const r = resp[i];
-        let t = tried.get(r);
-        if (t === undefined) tried.set(r, (t = { kerberos: 0, ldap: 0 }));
-        if (p === 88) t.kerberos += flows[i];
-        else t.ldap += flows[i];
-      }
-      for (const [r, t] of tried) {
+      for (const [r, t] of this.kerberosLdapTries(c)) {
         if (t.kerberos === 0 || t.ldap === 0 || this.roleBits[r] !== 0 || !this.canInfer(r)) continue;
         let answered = false;
         for (const i of this.answered(r)) if ((port[i] === 88 || port[i] === 389) && proto[i] !== PROTO_ICMP && completed[i] > 0) answered = true;
