@@ -14,7 +14,7 @@ import { addressOrder } from '../common/ip.js';
 import { ANSWER_KINDS, tieAnswersToFindings } from './answers.js';
 import { withOneWayDns } from './one-way.js';
 import { firstFew, plural } from './text.js';
-import type { AuditResult, Finding, FindingStatus, InputInfo, LogWithoutDrops } from './types.js';
+import type { AuditResult, Finding, FindingStatus, InputInfo, LogWithoutDrops, ObservedFrom } from './types.js';
 
 /** What fails the run unless `--fail-on` says otherwise. */
 export const DEFAULT_FAIL_ON: readonly FindingStatus[] = ['blocked', 'missing'];
@@ -38,6 +38,8 @@ export interface BuildAuditArgs {
   assumedTimezone?: string;
   /** See AuditOptions.observedHosts. */
   observedHosts?: ReadonlySet<string>;
+  /** See AuditOptions.observedFrom. */
+  observedFrom?: ObservedFrom;
   /** See AuditOptions.logsWithoutDrops; by default the inputs marked no_drops_logged, each seeing any host. */
   logsWithoutDrops?: LogWithoutDrops[];
 }
@@ -292,6 +294,7 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
     catalog,
     features,
     observedHosts: args.observedHosts,
+    observedFrom: args.observedFrom,
     snappedFrames,
     captureFilters,
     deniedOnly,

@@ -21,7 +21,7 @@ import { ruleApplies, ruleConditions } from '../catalog/match.js';
 import { formatRulePorts, formatRuleTransport, nameBelongsToRole, ruleCoversPort } from './rule-match.js';
 import { completedOneWay, undetermined } from './one-way.js';
 import { describeLookups, firstFew, formatDurationMicros } from './text.js';
-import type { AuditOptions, Finding, FindingStatus, LogWithoutDrops, UnexpectedFlow, UnknownEndpoint } from './types.js';
+import type { AuditOptions, Finding, ObservedFrom, FindingStatus, LogWithoutDrops, UnexpectedFlow, UnknownEndpoint } from './types.js';
 
 /** Unexpected flows kept in the result (the total is kept too). */
 export const MAX_UNEXPECTED = 500;
@@ -62,6 +62,14 @@ const PROXY_PORTS: ReadonlySet<number> = new Set([3128, 8000, 8080, 8081, 8118, 
 
 /** Connect's default sync cycle: data shorter than this may simply not contain a sync. */
 const SYNC_CYCLE_MICROS = 30 * 60 * 1_000_000;
+
+/** How reasons name the inputs that observe from known hosts (AuditOptions.observedFrom). */
+const OBSERVERS: Record<ObservedFrom, { host: string; observe: string; they: string }> = {
+  logs: { host: 'a host the logs observe', observe: 'the logs observe', they: 'they' },
+  capture: { host: 'the host whose traffic the capture holds', observe: 'the capture holds only the traffic of', they: 'it' },
+  captures: { host: 'a host whose traffic the captures hold', observe: 'the captures hold only the traffic of', they: 'they' },
+  'captures and logs': { host: 'a host the captures and logs observe', observe: 'the captures and logs observe', they: 'they' },
+};
 
 export interface EvaluateResult {
   findings: Finding[];
@@ -420,6 +428,11 @@ class Evaluator {
     return hosts.slice(0, 3).join(', ') + (hosts.length > 3 ? `, and ${hosts.length - 3} more` : '');
   }
 
+  /** How the reasons name the inputs that observe from known hosts. */
+  private get observers(): (typeof OBSERVERS)[ObservedFrom] {
+    return OBSERVERS[this.idx.opts.observedFrom ?? 'logs'];
+  }
+
   /** An applicable rule for the same role pair that covers the same transport and ports, if any. */
   private applicableTwin(rule: CatalogRule): CatalogRule | undefined {
     return this.idx.opts.catalog.rules.find(
@@ -529,7 +542,7 @@ class Evaluator {
       // A capture on the sync server cannot see WAP-to-AD FS traffic: absence proves nothing.
       f.status = 'not-applicable';
       f.reason = this.idx.opts.observedHosts
-        ? `neither ${src} nor ${dst} is a host the logs observe (${this.observedText()}): they cannot show traffic between them`
+        ? `neither ${src} nor ${dst} is ${this.observers.host} (${this.observedText()}): ${this.observers.they} cannot show traffic between them`
         : `neither ${src} nor ${dst} appears anywhere in the data: the capture or logs were not taken where their traffic passes`;
     } else if (occasional !== null) {
       f.status = 'not-applicable';
@@ -580,7 +593,7 @@ class Evaluator {
     if (status === 'missing' && other !== null && !this.visible(other) && !hostsSeen) {
       status = 'not-applicable';
       why = this.idx.opts.observedHosts
-        ? `the logs observe ${this.observedText()}: not ${other}, and not every ${role} host, so they cannot show whether this traffic happened`
+        ? `${this.observers.observe} ${this.observedText()}: not ${other}, and not every ${role} host, so ${this.observers.they} cannot show whether this traffic happened`
         : `${other} appears nowhere in the data, and neither does any ${role} host: the capture or logs were not taken where their traffic passes`;
     }
     const occasional = status === 'missing' ? this.occasionalAbsence(rule) : null;

@@ -123,7 +123,16 @@ export interface InputInfo {
   denied_only?: boolean;
   /** A Windows Firewall log without a DROP line (its "Log dropped packets" setting may be off); absent otherwise. */
   no_drops_logged?: boolean;
+  /**
+   * A capture taken on one host: the address on a side of every host-to-host flow in it (two for a
+   * capture of one conversation, taken on either side). Traffic between other hosts cannot be in
+   * it. Absent for logs, and for captures that see traffic of many hosts (a mirror port).
+   */
+  captured_on?: string[];
 }
+
+/** The kinds of inputs that observe from known hosts (AuditOptions.observedHosts). */
+export type ObservedFrom = 'logs' | 'capture' | 'captures' | 'captures and logs';
 
 export interface AuditOptions {
   catalog: Catalog;
@@ -131,11 +140,15 @@ export interface AuditOptions {
   features: Set<Condition>;
   /**
    * The hosts the inputs observe from, when every input is a log written on or for known hosts
-   * (a Windows Firewall log: its own host; an NSG or VNet flow log: the addresses behind it).
-   * Traffic between two other hosts cannot appear in such logs, so its absence proves nothing.
-   * Undefined when any input is a capture or a log without direction: then any host may be seen.
+   * (a Windows Firewall log: its own host; an NSG or VNet flow log: the addresses behind it) or a
+   * capture taken on one host (cli/capture-point.ts: the address on a side of its every
+   * host-to-host flow). Traffic between two other hosts cannot appear in such inputs, so its
+   * absence proves nothing. Undefined when any input is a log without direction or a capture that
+   * no one address takes part in throughout (a mirror port's): then any host may be seen.
    */
   observedHosts?: ReadonlySet<string>;
+  /** What {@link observedHosts} came from, for the reasons that name it (default: logs). */
+  observedFrom?: ObservedFrom;
   /**
    * Frames the capture kept only in part (its snap length; data quality counter `frames_snapped`):
    * names past the cut were not read, which a finding about a role no name identified says.

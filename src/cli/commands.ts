@@ -429,6 +429,10 @@ export async function auditSetup(f: AnalyzeFlags): Promise<AuditSetup> {
   return { catalog, features, failOn, inventory, cliRoles };
 }
 
+function isCapture(r: FileReadResult): boolean {
+  return r.summary!.format === 'pcap' || r.summary!.format === 'pcapng';
+}
+
 /** The audit of what was read: `summaryData` is the summary of `collected` (its files and diagnostics). */
 export async function auditCollected(summaryData: FlowSummaryData, collected: Collected, setup: AuditSetup, now: Date, times?: StepTimes | null): Promise<AuditResult> {
   const { assignRoles, buildAuditResult } = await auditModules();
@@ -449,14 +453,18 @@ export async function auditCollected(summaryData: FlowSummaryData, collected: Co
     dropped_at_capture: r.summary!.droppedAtCapture,
     denied_only: r.deniedOnly,
     no_drops_logged: r.noDropsLogged,
+    captured_on: isCapture(r) && r.observed !== null ? r.observed : undefined,
   }));
-  // Logs written on or for known hosts can only show those hosts' traffic (AuditOptions.observedHosts).
-  // One set, filled in place: hundreds of hourly NSG files each list the same hosts.
+  // Logs written on or for known hosts, and captures taken on one host, can only show those hosts'
+  // traffic (AuditOptions.observedHosts). One set, filled in place: hundreds of hourly NSG files
+  // each list the same hosts.
   let observedHosts: Set<string> | undefined;
   if (read.every((r) => r.observed !== null)) {
     observedHosts = new Set();
     for (const r of read) for (const h of r.observed!) observedHosts.add(h);
   }
+  const captures = read.filter(isCapture).length;
+  const logs = read.length > captures;
   // Logs with local times (pfirewall) say which zone they were read in.
   const zones = [...new Set(read.map((r) => r.summary!.timeZone?.name).filter((z): z is string => !!z))];
   const result = buildAuditResult({
@@ -471,6 +479,7 @@ export async function auditCollected(summaryData: FlowSummaryData, collected: Co
     failOn,
     assumedTimezone: zones.length > 0 ? zones.join(', ') : undefined,
     observedHosts,
+    observedFrom: captures > 0 && logs ? 'captures and logs' : captures > 1 ? 'captures' : captures === 1 ? 'capture' : 'logs',
     logsWithoutDrops: read.filter((r) => r.noDropsLogged).map((r) => ({ file: r.file, hosts: r.observed })),
   });
   times?.mark('audit');
@@ -541,7 +550,10 @@ export function printVerdict(con: Console, r: AuditResult, written: string[], fo
   const series = continuing > 0 ? ` (${continuing} continue the file before them: a rotating capture read as one)` : '';
   const outside = r.data_quality.counters.files_outside_window ?? 0;
   const skipped = outside > 0 ? `, ${formatCount(outside)} more outside --since/--until not read` : '';
-  con.out(`  data: ${r.inputs.length} file(s)${series}${skipped}, ${formatCount(r.data_quality.flows)} flows, ${window}`);
+  // Captures taken on one host (InputInfo.captured_on): rules between other hosts were not judged.
+  const points = [...new Set(r.inputs.flatMap((i) => (i.captured_on ? [i.captured_on.join(' or ')] : [])))];
+  const takenOn = points.length > 0 ? `, captured on ${sanitizeTerminal(points.join('; '))}` : '';
+  con.out(`  data: ${r.inputs.length} file(s)${series}${skipped}, ${formatCount(r.data_quality.flows)} flows, ${window}${takenOn}`);
   const bad = r.findings.filter((x) => x.required && (x.status === 'blocked' || x.status === 'missing' || x.status === 'partial'));
   const shown = bad.slice(0, 20);
   // Reasons and places hold text from the data: no control character reaches the terminal.

@@ -9,6 +9,7 @@ import { closeInput, openInput, sniffFormat } from '../sources/input.js';
 import type { ByteInput, FileSummary, InputFormat } from '../sources/types.js';
 import { unsupportedFormatHint } from '../sources/unsupported.js';
 import { CaptureDecodeThread, DECODE_THREAD_MIN_BYTES } from './capture-pipeline.js';
+import { CapturePoint } from './capture-point.js';
 import type { CaptureSeries } from './capture-series.js';
 import type { InputFile } from './inputs.js';
 
@@ -53,7 +54,9 @@ export interface FileReadResult {
   /**
    * The hosts this file observes from: a Windows Firewall log's own host (SEND: the source,
    * RECEIVE: the destination), an NSG or VNet flow log's protected addresses (I: the destination,
-   * O: the source). Null for captures, and for logs whose records carry no direction.
+   * O: the source), a capture's capturing host (capture-point.ts: the address on a side of every
+   * host-to-host flow in it). Null for logs whose records carry no direction, and for captures
+   * whose flows no one address takes part in (a mirror port's).
    */
   observed: string[] | null;
   /** A file of a rotating capture: the file before it, whose flow table went on into this one (capture-series.ts). */
@@ -97,6 +100,7 @@ export async function readOneFile(
   const result: FileReadResult = { file: file.path, summary: null, flows: 0, outsideWindow: 0, observed: null };
   const observed = new Set<string>();
   let observedUnknown = false;
+  const capturePoint = new CapturePoint();
   const observe = (flow: Flow) => {
     const dir = flow.log?.direction;
     if (dir === 'I' || dir === 'RECEIVE') observed.add(flow.respH);
@@ -117,7 +121,7 @@ export async function readOneFile(
     if (flow.observedBy === 'flowlog') {
       if (flow.outcome === 'refused') refusedFlows++;
       if (!observedUnknown) observe(flow);
-    }
+    } else capturePoint.add(flow);
     onFlow(flow);
   };
 
@@ -212,6 +216,7 @@ export async function readOneFile(
     if (format !== 'pcap' && format !== 'pcapng' && !observedUnknown && observed.size > 0 && observed.size <= MAX_OBSERVED_HOSTS) {
       result.observed = [...observed].sort();
     }
+    if (format === 'pcap' || format === 'pcapng') result.observed = capturePoint.hosts();
     if (format !== 'pcap' && format !== 'pcapng' && result.flows > 0 && refusedFlows === result.flows) result.deniedOnly = true;
     if (format === 'pfirewall' && result.flows > 0 && refusedFlows === 0) result.noDropsLogged = true;
     if (result.summary && result.summary.records === 0 && result.flows === 0) {

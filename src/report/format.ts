@@ -5,7 +5,7 @@
 import { ANSWER_KINDS } from '../audit/answers.js';
 import { CONN_STATE_ORDER } from '../audit/judge.js';
 import { formatDurationMicros, formatEvidencePlace } from '../audit/text.js';
-import type { AuditResult, EvidenceRef, Finding } from '../audit/types.js';
+import type { AuditResult, EvidenceRef, Finding, InputInfo } from '../audit/types.js';
 import { formatIsoMicros } from '../common/time.js';
 import type { ConnState } from '../flows/types.js';
 
@@ -84,6 +84,41 @@ export function formatBytes(n: number): string {
 /** A rotating capture read as one (cli/capture-series.ts): its first and last file in time order. */
 /** Said of a capture taken with a capture filter (InputInfo.capture_filters), after the filters. */
 export const CAPTURE_FILTER_NOTE = 'what it left out was never captured, so a required flow outside it reads as missing here; the findings name the filter.';
+
+/** Captures taken on the same host or hosts (InputInfo.captured_on), one entry per distinct set, files in input order. */
+export interface CapturePoint {
+  files: string[];
+  hosts: string[];
+}
+
+/** The inputs' capture points: a rotating capture's hundred files taken on one host make one entry. */
+export function capturePoints(inputs: readonly InputInfo[]): CapturePoint[] {
+  const byHosts = new Map<string, CapturePoint>();
+  for (const i of inputs) {
+    if (i.captured_on === undefined) continue;
+    const key = i.captured_on.join(' ');
+    let p = byHosts.get(key);
+    if (!p) byHosts.set(key, (p = { files: [], hosts: i.captured_on }));
+    p.files.push(i.file);
+  }
+  return [...byHosts.values()];
+}
+
+/**
+ * What a capture point means for the findings, after the files' names: `hosts` are plain text (the
+ * caller escapes them for its format, each with `code`).
+ */
+export function capturePointNote(hosts: readonly string[], code: (text: string) => string): string {
+  if (hosts.length === 1) {
+    return `every flow between two hosts in it has ${code(hosts[0])} on one side: it was taken on that host (or filtered to its traffic), so traffic between other hosts cannot be in it and rules between them are not judged (not-applicable).`;
+  }
+  return `every flow between two hosts in it is between ${hosts.map(code).join(' and ')}: it was taken on one of them, or filtered to their traffic, so traffic between other hosts cannot be in it and rules between them are not judged (not-applicable).`;
+}
+
+/** `a.pcapng`, or `a.pcapng and 3 more files`. */
+export function filesText(files: readonly string[], code: (text: string) => string): string {
+  return files.length === 1 ? code(files[0]) : `${code(files[0])} and ${files.length - 1} more file${files.length > 2 ? 's' : ''}`;
+}
 
 export interface RotatingCapture {
   first: string;

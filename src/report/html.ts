@@ -14,7 +14,7 @@ import { ALL_ROLES, type Role } from '../catalog/types.js';
 import { formatCount } from '../common/count.js';
 import { formatIsoMicros } from '../common/time.js';
 import { escapeHtml, toSingleLine } from './escape.js';
-import { CAPTURE_FILTER_NOTE, dataDiagnostics, formatBytes, formatConnStates, formatEvidencePlace, formatTime, formatWindow, groupFlowsNote, rotatingCaptures, serverAnswers } from './format.js';
+import { CAPTURE_FILTER_NOTE, capturePointNote, capturePoints, dataDiagnostics, filesText, formatBytes, formatConnStates, formatEvidencePlace, formatTime, formatWindow, groupFlowsNote, rotatingCaptures, serverAnswers } from './format.js';
 import { REPORT_CSS, REPORT_SCRIPT } from './html-assets.js';
 import { renderHostBarsSvg } from './svg/host-bars.js';
 import { renderOutcomeLegend, renderStatusLegend } from './svg/legend.js';
@@ -275,9 +275,15 @@ function renderInputs(result: AuditResult): string {
     result.inputs
       .filter((i) => i.capture_filters !== undefined)
       .map((i) => `<p><code>${esc(i.file)}</code> was captured with a capture filter (${i.capture_filters!.map((f) => `<code>${esc(f)}</code>`).join('; ')}): ${esc(CAPTURE_FILTER_NOTE)}</p>`)
+      .join('') +
+    capturePoints(result.inputs)
+      .map((p) => `<p>${filesText(p.files, codeHtml)}: ${capturePointNote(p.hosts, codeHtml)}</p>`)
       .join('')
   );
 }
+
+/** Text from the data as inline code. */
+const codeHtml = (text: string): string => `<code>${esc(text)}</code>`;
 
 function renderCatalogUsed(result: AuditResult): string {
   const c = result.catalog;

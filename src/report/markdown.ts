@@ -10,7 +10,7 @@ import type { AuditResult, Finding, UnexpectedFlow } from '../audit/types.js';
 import { filterForDnsNames } from '../audit/display-filter.js';
 import { STATUS_ORDER } from '../audit/order.js';
 import { escapeMarkdown as md, markdownCode as code } from './escape.js';
-import { CAPTURE_FILTER_NOTE, dataDiagnostics, formatAttempts, formatBytes, formatConnStates, formatEvidence, formatEvidencePlace, formatPortText, formatSide, formatTime, formatWindow, groupFlowsNote, rotatingCaptures, serverAnswers } from './format.js';
+import { CAPTURE_FILTER_NOTE, capturePointNote, capturePoints, dataDiagnostics, filesText, formatAttempts, formatBytes, formatConnStates, formatEvidence, formatEvidencePlace, formatPortText, formatSide, formatTime, formatWindow, groupFlowsNote, rotatingCaptures, serverAnswers } from './format.js';
 
 /** Rows per findings table; the full list is in report.json / report.csv. */
 export const MAX_ROWS_PER_TABLE = 200;
@@ -89,6 +89,9 @@ function renderInputs(r: AuditResult): string[] {
   for (const i of r.inputs) {
     if (i.capture_filters === undefined) continue;
     out.push('', `${md(i.file)} was captured with a capture filter (${i.capture_filters.map(md).join('; ')}): ${CAPTURE_FILTER_NOTE}`);
+  }
+  for (const p of capturePoints(r.inputs)) {
+    out.push('', `${filesText(p.files, code)}: ${capturePointNote(p.hosts, code)}`);
   }
   return out;
 }

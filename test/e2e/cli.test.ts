@@ -6,6 +6,10 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { writePcap } from '../support/pcap-writer.js';
 import { dnsResponse, ethernet, IPPROTO_TCP, IPPROTO_UDP, ipv4, tcp, TCP_SYN, udp } from '../support/packet-builder.js';
+import { PcapngWriter } from '../support/pcapng-writer.js';
+import { compileScenario } from '../scenarios/compile.js';
+import { SCENARIOS as HYBRID_SCENARIOS } from '../scenarios/hybrid.js';
+import type { Exchange } from '../scenarios/model.js';
 
 /**
  * The installed command, run as a user runs it: `node dist/src/cli/bin.js` (npm test builds first).
@@ -278,6 +282,52 @@ describe('flowaudit analyze', () => {
     const missing = run(['analyze', '/no/such/file.pcap']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/\/no\/such\/file\.pcap: no such file/);
+  });
+
+  it('a capture taken on a DC judges what passes it, and not the sync server\'s traffic elsewhere (to dc02, to Entra ID)', () => {
+    const out = tmp();
+    const r = run(['analyze', fixture('dc-side-capture.pcapng'), '--inventory', fixture('inventory.yaml'), '--out', out, '--format', 'json,md']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('PASS: all 7 required flows seen and completed');
+    expect(r.stdout.split('\n')[1]).toMatch(/^  data: 1 file\(s\), 36 flows, .*, captured on 10\.0\.0\.10$/);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.inputs[0].captured_on).toEqual(['10.0.0.10']);
+    type F = { rule_id: string; dst: string | null; dst_role: string; status: string; reason: string };
+    const toDc2 = report.findings.filter((f: F) => f.rule_id === 'connect-dc-ldap' && f.dst === '10.0.0.11');
+    expect(toDc2).toEqual([
+      expect.objectContaining({ status: 'not-applicable', reason: 'neither 10.0.0.20 nor 10.0.0.11 is the host whose traffic the capture holds (10.0.0.10): it cannot show traffic between them' }),
+    ]);
+    const toEntra = report.findings.filter((f: F) => f.rule_id === 'connect-azure-ad-https');
+    expect(toEntra).toHaveLength(1);
+    for (const f of toEntra) expect(f).toMatchObject({ status: 'not-applicable', reason: expect.stringMatching(/^the capture holds only the traffic of 10\.0\.0\.10: not 10\.0\.0\.20/) });
+    // What passes dc01 is judged as usual.
+    expect(report.findings.find((f: F) => f.rule_id === 'connect-dc-ldap' && f.dst === '10.0.0.10').status).toBe('ok');
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('every flow between two hosts in it has `10.0.0.10` on one side: it was taken on that host (or filtered to its traffic)');
+  });
+
+  it("a capture taken on the sync server of a federation farm: WAP-to-AD FS and the users' traffic never pass it, so none is missing", () => {
+    // The federation scenario as the Connect server's own capture holds it: its traffic only.
+    const fed = HYBRID_SCENARIOS.find((s) => s.name === 'federation')!;
+    const own = (e: Exchange) => (e.kind === 'dns' || e.kind === 'rpc' ? [e.client, e.server] : [e.from, e.to]).includes('aadc');
+    const { packets } = compileScenario({ ...fed, exchanges: fed.exchanges.filter(own) });
+    const w = new PcapngWriter().shb('le').idb({ linkType: 1 });
+    for (const p of packets) w.epb({ interfaceId: 0, tsMicros: p.tsMicros, data: p.data });
+    const dir = tmp();
+    const file = join(dir, 'aadc01.pcapng');
+    writeFileSync(file, w.finish());
+    const out = tmp();
+    const r = run(['analyze', file, '--inventory', fixture('inventory.yaml'), '--feature', 'federation', '--out', out, '--format', 'json']);
+    expect(r.stdout.split('\n')[0]).toMatch(/^PASS: all \d+ required flows seen and completed$/);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    const wapAdfs = report.findings.find((f: { rule_id: string }) => f.rule_id === 'wap-adfs-https');
+    expect(wapAdfs).toMatchObject({ status: 'not-applicable', reason: 'neither 172.16.0.10 nor 10.0.2.10 is the host whose traffic the capture holds (10.0.0.20): it cannot show traffic between them' });
+    // The whole farm's capture (a mirror port's: WAP, AD FS and users too) has no capture point, and judges them.
+    const whole = tmp();
+    run(['analyze', fixture('federation.pcapng'), '--inventory', fixture('inventory.yaml'), '--feature', 'federation', '--out', whole, '--format', 'json']);
+    const all = JSON.parse(readFileSync(join(whole, 'report.json'), 'utf8'));
+    expect(all.inputs[0].captured_on).toBeUndefined();
+    expect(all.findings.find((f: { rule_id: string }) => f.rule_id === 'wap-adfs-https').status).toBe('ok');
   });
 });
 

@@ -34,6 +34,7 @@ export const SCENARIOS: GoldenScenario[] = [
   { name: 'proxy-auth-required', inputs: ['fixtures/proxy-auth-required.pcapng'] },
   { name: 'entra-names-unresolved', inputs: ['fixtures/entra-names-unresolved.pcapng'] },
   { name: 'dc-firewalled', inputs: ['fixtures/dc-firewalled.pcapng'] },
+  { name: 'dc-side-capture', inputs: ['fixtures/dc-side-capture.pcapng'] },
   { name: 'federation', inputs: ['fixtures/federation.pcapng'], feature: ['federation'] },
   { name: 'dc02-firewall-log', inputs: ['fixtures/logs/dc02-pfirewall.log'], tz: 'Europe/Berlin' },
   { name: 'nsg-dc-subnet', inputs: ['fixtures/logs/nsg-dc-subnet'] },

@@ -29,6 +29,23 @@ export const FEDERATION_HOSTS: Record<string, ScenarioHost> = {
   user3: { ip: '203.0.113.80', roles: ['users'] },
 };
 
+/** Two workstations of the domain, with no role in hybrid identity: they log on at dc01. */
+export const WORKSTATIONS: Record<string, ScenarioHost> = {
+  ws1: { ip: '10.0.1.51', name: 'ws051.contoso.local' },
+  ws2: { ip: '10.0.1.52', name: 'ws052.contoso.local' },
+};
+
+/** What a workstation's logon puts on the wire to its DC, starting at `t0` seconds. */
+function workstationLogon(t0: number, ws: string): Exchange[] {
+  return [
+    { kind: 'dns', at: t0, client: ws, server: 'dc1', name: 'dc01.contoso.local', answer: ['10.0.0.10'] },
+    { kind: 'udp', at: t0 + 0.05, from: ws, to: 'dc1', port: 389, bytes: [180, 320] },
+    { kind: 'tcp', at: t0 + 0.1, from: ws, to: 'dc1', port: 88, bytes: [1480, 1620] },
+    { kind: 'tcp', at: t0 + 0.3, from: ws, to: 'dc1', port: 389, bytes: [1800, 6000] },
+    { kind: 'tcp', at: t0 + 0.5, from: ws, to: 'dc1', port: 445, bytes: [1200, 8000] },
+  ];
+}
+
 /** What a healthy sync cycle puts on the wire from the Connect server, starting at `t0` seconds. */
 function syncCycle(t0: number, faults: CycleFaults = {}): Exchange[] {
   const ex: Exchange[] = [
@@ -205,6 +222,20 @@ export const SCENARIOS: Scenario[] = [
       { kind: 'tcp', at: 8.5, from: 'aadc', to: 'wap', port: 443, bytes: [800, 2800] },
       { kind: 'tcp', at: 8.6, from: 'aadc', to: 'wap', port: 80, bytes: [380, 1400] },
       { kind: 'tcp', at: 8.7, from: 'aadc', to: 'wap', port: 5985, bytes: [3600, 2200] },
+    ],
+    expect: [],
+  },
+  {
+    name: 'dc-side-capture',
+    title: 'A capture taken on a domain controller',
+    description:
+      "Captured on dc01 during two healthy sync cycles: the Connect server's Kerberos, LDAP, RPC, SMB and GC traffic to dc01 and its DNS lookups there, and two workstations logging on. Its traffic to dc02 and to Entra ID never passes dc01: every flow has dc01 on one side.",
+    start: '2024-05-01T21:00:00Z',
+    hosts: { ...HOSTS, ...WORKSTATIONS },
+    exchanges: [
+      ...twoCycles().filter((e) => (e.kind === 'dns' ? e.server === 'dc1' : e.kind === 'rpc' ? e.server === 'dc1' : e.to === 'dc1')),
+      ...workstationLogon(4.0, 'ws1'),
+      ...workstationLogon(12.0, 'ws2'),
     ],
     expect: [],
   },

@@ -14,7 +14,7 @@ function hostileResult(): AuditResult {
   const base = auditResult();
   return auditResult({
     // The second file continues the first (a rotating capture): its note names both.
-    inputs: [{ ...base.inputs[0], file: 'cap|ture`.pcapng' }, { ...base.inputs[0], file: `${SCRIPT}_2|.pcapng`, continues: 'cap|ture`.pcapng' }],
+    inputs: [{ ...base.inputs[0], file: 'cap|ture`.pcapng' }, { ...base.inputs[0], file: `${SCRIPT}_2|.pcapng`, continues: 'cap|ture`.pcapng', captured_on: ['10.0.0.20'] }],
     hosts: [
       {
         address: DC1,
@@ -170,6 +170,25 @@ describe('renderMarkdown', () => {
     expect(renderMarkdown(r)).toContain(`ring\\_00000.pcapng to ring\\_00002.pcapng: 3 ${note}`);
     expect(renderHtml(r)).toContain(`<p class="muted"><code>ring_00000.pcapng</code> to <code>ring_00002.pcapng</code>: 3 ${note}</p>`);
     expect(renderMarkdown(base)).not.toContain('rotating capture');
+  });
+
+  it('says which host a capture holds the traffic of, one line for all the files of each, in Markdown and HTML', async () => {
+    const { renderHtml } = await import('../../../src/report/html.js');
+    const base = auditResult();
+    const inputs = [
+      ...[0, 1, 2].map((k) => ({ ...base.inputs[0], file: `aadc_0000${k}.pcapng`, captured_on: ['10.0.0.20'] })),
+      { ...base.inputs[0], file: 'dc01<b>.pcapng', captured_on: ['10.0.0.10', '10.0.0.20'] },
+      { ...base.inputs[0], file: 'span.pcapng' },
+    ];
+    const r = { ...base, inputs };
+    const md = renderMarkdown(r);
+    expect(md).toContain('`aadc_00000.pcapng` and 2 more files: every flow between two hosts in it has `10.0.0.20` on one side: it was taken on that host (or filtered to its traffic)');
+    expect(md).toContain('`dc01<b>.pcapng`: every flow between two hosts in it is between `10.0.0.10` and `10.0.0.20`: it was taken on one of them');
+    expect(md).not.toContain('span.pcapng`:');
+    const html = renderHtml(r);
+    expect(html).toContain('<p><code>aadc_00000.pcapng</code> and 2 more files: every flow between two hosts in it has <code>10.0.0.20</code> on one side');
+    expect(html).toContain('<p><code>dc01&lt;b&gt;.pcapng</code>: every flow between two hosts in it is between <code>10.0.0.10</code> and <code>10.0.0.20</code>');
+    expect(renderMarkdown(base)).not.toContain('every flow between two hosts');
   });
 
   it('names the host pairs a rule does not apply to when the table above judges it for another pair', () => {

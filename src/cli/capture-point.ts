@@ -1,0 +1,57 @@
+/**
+ * Where a capture was taken. A capture made on a host (Wireshark, pktmon or netsh trace on the
+ * sync server, on a DC) holds that host's own traffic and, beside it, only what is sent to a group
+ * (broadcasts, LLMNR, mDNS). So when one address is on a side of every host-to-host flow in a
+ * capture, the capture was taken on that host, or where only its traffic passes: traffic between
+ * two other hosts cannot be in it, and its absence proves nothing (AuditOptions.observedHosts).
+ * A capture at a switch's mirror port holds flows between many hosts: then no address is on a
+ * side of all of them, and nothing is concluded.
+ */
+import type { Flow } from '../flows/types.js';
+import { isGroupAddress } from '../roles/address-scope.js';
+
+/**
+ * The addresses on one side of every host-to-host flow given to {@link add}: one (the capturing
+ * host), two (a capture of one conversation, taken on either side), or none. Left out, as a host
+ * capture holds them whoever sent them: flows to groups, from or to the unspecified address (DHCP),
+ * on loopback or link-local addresses, and UDP or ICMP that nothing answered (a broadcast to a
+ * subnet, such as NetBIOS name queries to 10.0.0.255, names no group by its address, and the mask
+ * that would tell is not in the capture). A TCP SYN is never broadcast: unanswered, it still counts.
+ */
+export class CapturePoint {
+  private first: string | null = null;
+  private second: string | null = null;
+  private started = false;
+
+  add(flow: Pick<Flow, 'origH' | 'respH' | 'proto' | 'respPkts'>): void {
+    const { origH: orig, respH: resp } = flow;
+    if (flow.proto !== 'tcp' && flow.respPkts === 0) return;
+    if (orig === resp || !hostToHost(orig) || !hostToHost(resp)) return;
+    if (!this.started) {
+      this.started = true;
+      this.first = orig;
+      this.second = resp;
+      return;
+    }
+    // Interned address texts (flows/table.ts): a repeat is the same string, compared at once.
+    if (this.first !== null && this.first !== orig && this.first !== resp) this.first = null;
+    if (this.second !== null && this.second !== orig && this.second !== resp) this.second = null;
+  }
+
+  /** The addresses on a side of every host-to-host flow; null when there is none, or no such flow. */
+  hosts(): string[] | null {
+    const out = [this.first, this.second].filter((a): a is string => a !== null);
+    return out.length > 0 ? out : null;
+  }
+}
+
+/**
+ * False for groups, the unspecified address, loopback and link-local addresses (IPv6 neighbour
+ * discovery between fe80:: addresses, APIPA): traffic to or from them tells nothing of where a
+ * capture was taken, and the capturing host's link-local address is not the one it audits from.
+ */
+function hostToHost(address: string): boolean {
+  if (address === '0.0.0.0' || address === '::' || address === '::1' || address.startsWith('127.') || address.startsWith('169.254.')) return false;
+  if (/^fe[89ab]/i.test(address)) return false;
+  return !isGroupAddress(address);
+}
