@@ -52,6 +52,7 @@ export class CapturePoint {
  */
 function hostToHost(address: string): boolean {
   if (address === '0.0.0.0' || address === '::' || address === '::1' || address.startsWith('127.') || address.startsWith('169.254.')) return false;
-  if (/^fe[89ab]/i.test(address)) return false;
+  const c = address.charCodeAt(0);
+  if ((c === 102 || c === 70) && /^fe[89ab]/i.test(address)) return false; // f or F: ask the pattern only then
   return !isGroupAddress(address);
 }
