@@ -12,6 +12,7 @@ import { couldHaveDropped, evaluateAudit } from './evaluate.js';
 import { compareStatus, STATUS_ORDER } from './order.js';
 import { addressOrder } from '../common/ip.js';
 import { ANSWER_KINDS, tieAnswersToFindings } from './answers.js';
+import { everyFilterRead } from './capture-filter.js';
 import { withOneWayDns } from './one-way.js';
 import { firstFew, plural } from './text.js';
 import type { AuditResult, Finding, FindingStatus, InputInfo, LogWithoutDrops, ObservedFrom } from './types.js';
@@ -40,6 +41,8 @@ export interface BuildAuditArgs {
   observedHosts?: ReadonlySet<string>;
   /** See AuditOptions.observedFrom. */
   observedFrom?: ObservedFrom;
+  /** See AuditOptions.captureFilterSets. */
+  captureFilterSets?: string[][];
   /** See AuditOptions.logsWithoutDrops; by default the inputs marked no_drops_logged, each seeing any host. */
   logsWithoutDrops?: LogWithoutDrops[];
 }
@@ -295,6 +298,7 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
     features,
     observedHosts: args.observedHosts,
     observedFrom: args.observedFrom,
+    captureFilterSets: args.captureFilterSets,
     snappedFrames,
     captureFilters,
     deniedOnly,
@@ -306,8 +310,9 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
     const hint = connectServerHint(roles);
     if (hint !== null) verdict.summary = `PASS (nothing judged): ${hint}`;
   }
-  // A filter at capture time leaves out traffic for good: said before anyone opens a firewall for it.
-  if (captureFilters.length > 0 && verdict.counts.missing > 0) {
+  // A filter at capture time leaves out traffic for good: said before anyone opens a firewall for it,
+  // unless every filter was read, and what it left out is not-applicable already (capture-filter.ts).
+  if (captureFilters.length > 0 && verdict.counts.missing > 0 && !everyFilterRead(args.captureFilterSets)) {
     verdict.summary += `; the capture was taken with a capture filter (${captureFilters.join('; ')}): traffic it left out reads as missing`;
   }
   if (evaluated.findings.some((f) => f.status === 'missing' && logsWithoutDrops.some((l) => couldHaveDropped(l, f.src, f.dst)))) {

@@ -9,6 +9,7 @@ import type { CatalogRule, Condition, Role, RuleTransport } from '../catalog/typ
 import { formatIsoMicros } from '../common/time.js';
 import { failedLookups, type DnsLookupStats, type FlowSummaryData, type PairAggregate, type Timeline } from '../flows/summary-types.js';
 import type { RoleMap } from '../roles/types.js';
+import { CLIENT_PORTS, everyFilterRead, filterExcludes, parseCaptureFilter, type FilterExpr, type FlowSide } from './capture-filter.js';
 import { filterForDnsNames, filterForFlow, filterForPorts, type PortSpec } from './display-filter.js';
 import { mergeTimelines, pickEvidence } from './evidence.js';
 import { judgeTraffic, tallyAggregates } from './judge.js';
@@ -467,6 +468,38 @@ class Evaluator {
   }
 
   /**
+   * Why the rule's traffic between `src` and `dst` (null: a host of the role, unknown) could not be
+   * in the captures: every capture filter of every input leaves out all of its packets (see
+   * AuditOptions.captureFilterSets). Null when one may have let it through, or is not read.
+   */
+  private filteredOut(rule: CatalogRule, src: string | null, dst: string | null): string | null {
+    const sets = this.idx.opts.captureFilterSets;
+    if (!sets || sets.length === 0 || rule.transports.length === 0) return null;
+    const client: FlowSide = { address: src, cloud: SERVICE_ROLES.has(rule.from), ports: CLIENT_PORTS };
+    const server: FlowSide = { address: dst, cloud: SERVICE_ROLES.has(rule.to), ports: rule.ports };
+    const used = new Set<string>();
+    for (const filters of sets) {
+      if (filters.length === 0) return null;
+      for (const text of filters) {
+        const parsed = this.parsedFilter(text);
+        if (parsed === null || !filterExcludes(parsed, client, server, rule.transports)) return null;
+        used.add(text);
+      }
+    }
+    const between = src !== null && dst !== null ? `between ${src} and ${dst}` : src !== null ? `from ${src}` : dst !== null ? `to ${dst}` : 'between these roles';
+    const which = [...used].map((t) => JSON.stringify(t)).join(', ');
+    return `the capture filter${used.size === 1 ? '' : 's'} ${which} let${used.size === 1 ? 's' : ''} no packet of ${rule.protocol} ${portText(rule)} ${between} through: the capture could not hold it`;
+  }
+
+  private parsedFilter(text: string): FilterExpr | null {
+    let e = this.filters.get(text);
+    if (e === undefined) this.filters.set(text, (e = parseCaptureFilter(text)));
+    return e;
+  }
+  private readonly filters = new Map<string, FilterExpr | null>();
+  private filtersRead: boolean | undefined;
+
+  /**
    * Why an `occasional` rule that the data could have shown is not missing after all; null when
    * it is (not occasional, or lookups of its destination role's names failed: the data shows why).
    */
@@ -485,7 +518,9 @@ class Evaluator {
     const hints: string[] = [];
     if (this.idx.fromCapture(src, dst)) {
       const filters = this.idx.opts.captureFilters ?? [];
-      if (filters.length > 0) {
+      // Filters read here that left the traffic out made it not-applicable (filteredOut): one still
+      // missing passed them.
+      if (filters.length > 0 && !(this.filtersRead ??= everyFilterRead(this.idx.opts.captureFilterSets))) {
         hints.push(`the capture was taken with a capture filter (${filters.join('; ')}): traffic it left out was never captured`);
       }
       hints.push(CAPTURE_BLIND_SPOT);
@@ -538,6 +573,7 @@ class Evaluator {
     f.status = status;
     const epmPorts = rule.dynamicRpc ? this.idx.epmPorts(src, dst) : [];
     const occasional = status === 'missing' ? this.occasionalAbsence(rule) : null;
+    let filtered: string | null;
     if (status === 'missing' && !this.visible(src) && !this.visible(dst)) {
       // A capture on the sync server cannot see WAP-to-AD FS traffic: absence proves nothing.
       f.status = 'not-applicable';
@@ -547,6 +583,9 @@ class Evaluator {
     } else if (occasional !== null) {
       f.status = 'not-applicable';
       f.reason = occasional;
+    } else if (status === 'missing' && (filtered = this.filteredOut(rule, src, dst)) !== null) {
+      f.status = 'not-applicable';
+      f.reason = filtered;
     } else if (status === 'missing') {
       f.reason =
         epmPorts.length > 0
@@ -600,6 +639,11 @@ class Evaluator {
     if (occasional !== null) {
       status = 'not-applicable';
       why = occasional;
+    }
+    const filtered = status === 'missing' ? this.filteredOut(rule, src, dst) : null;
+    if (filtered !== null) {
+      status = 'not-applicable';
+      why = filtered;
     }
     f.status = status;
     const dns = missingSide === 'dst' ? this.dnsClause(role) : { text: '', names: [] };

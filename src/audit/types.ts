@@ -160,6 +160,13 @@ export interface AuditOptions {
    */
   captureFilters?: readonly string[];
   /**
+   * The capture filters of each input, when every input is a pcapng capture whose every interface
+   * was captured with a filter (FileSummary.everyInterfaceFiltered): a rule's traffic that every
+   * filter of every input left out (audit/capture-filter.ts) could not be captured, and its absence
+   * proves nothing. Undefined otherwise.
+   */
+  captureFilterSets?: readonly (readonly string[])[];
+  /**
    * Every input is a log of denials only (InputInfo.denied_only): what its firewalls let through is
    * in none of them, so no allowed flow can be judged missing.
    */

@@ -479,6 +479,9 @@ export async function auditCollected(summaryData: FlowSummaryData, collected: Co
     failOn,
     assumedTimezone: zones.length > 0 ? zones.join(', ') : undefined,
     observedHosts,
+    // When every input is a capture whose every interface was filtered, what the filters left out
+    // could not be captured (audit/capture-filter.ts); one input without a filter could show it.
+    captureFilterSets: read.length > 0 && read.every((r) => r.summary!.everyInterfaceFiltered === true) ? read.map((r) => r.summary!.captureFilters ?? []) : undefined,
     observedFrom: captures > 0 && logs ? 'captures and logs' : captures > 1 ? 'captures' : captures === 1 ? 'capture' : 'logs',
     logsWithoutDrops: read.filter((r) => r.noDropsLogged).map((r) => ({ file: r.file, hosts: r.observed })),
   });

@@ -141,6 +141,12 @@ class PcapngReader {
   private complete = true;
   /** The capture filters of the file's interfaces (if_filter), distinct, in the order first seen. */
   private readonly filters: string[] = [];
+  /**
+   * Interfaces described without a capture filter, or with one not kept (past MAX_CAPTURE_FILTERS):
+   * with none, every packet of the file passed one of `filters` (FileSummary.everyInterfaceFiltered).
+   */
+  private interfacesUnfiltered = 0;
+  private interfacesDescribed = 0;
   /** Packets dropped at capture, per interface of each section (`section:id`), from its last statistics block. */
   private readonly dropped = new Map<string, number>();
   private section = 0;
@@ -215,6 +221,7 @@ class PcapngReader {
       lastTs: this.maxTs === -Infinity ? null : this.maxTs,
       complete: this.complete,
       ...(this.filters.length > 0 ? { captureFilters: this.filters.slice() } : {}),
+      ...(this.interfacesDescribed > 0 && this.interfacesUnfiltered === 0 ? { everyInterfaceFiltered: true } : {}),
       ...this.droppedSummary(),
     };
   }
@@ -429,19 +436,22 @@ class PcapngReader {
       return;
     }
     const iface = makeInterface(rd16(buf, p + 8, le), rd32(buf, p + 12, le));
-    this.readInterfaceOptions(buf, p + 16, p + len - 4, le, iface, p);
+    const kept = this.readInterfaceOptions(buf, p + 16, p + len - 4, le, iface, p);
+    this.interfacesDescribed++;
+    if (!kept) this.interfacesUnfiltered++;
     this.interfaces.push(iface);
   }
 
-  /** Section 4.2 options (see {@link walkOptions}). */
-  private readInterfaceOptions(buf: Uint8Array, start: number, end: number, le: boolean, iface: Interface, blockAt: number): void {
+  /** Section 4.2 options (see {@link walkOptions}); true when the interface's capture filter was kept. */
+  private readInterfaceOptions(buf: Uint8Array, start: number, end: number, le: boolean, iface: Interface, blockAt: number): boolean {
+    let filterKept = false;
     const overrun = walkOptions(buf, start, end, le, (code, v, olen) => {
       if (code === IF_TSRESOL) {
         if (olen !== 1 || !setResolution(iface, buf[v])) {
           this.badOption(blockAt, `if_tsresol value ${olen >= 1 ? buf[v] : '(empty)'} is not usable; microseconds assumed`);
         }
       } else if (code === IF_FILTER) {
-        this.addFilter(buf, v, olen);
+        filterKept = this.addFilter(buf, v, olen);
       } else if (code === IF_TSOFFSET) {
         if (olen !== 8) this.badOption(blockAt, `if_tsoffset has length ${olen}, expected 8`);
         else iface.offsetMicros = rd64(buf, v, le, true) * 1_000_000; // signed seconds (section 4.2)
@@ -450,6 +460,7 @@ class PcapngReader {
     if (overrun >= 0) {
       this.badOption(blockAt, `option ${rd16(buf, overrun, le)} at byte ${this.r.offsetOf(overrun)} claims ${rd16(buf, overrun + 2, le)} bytes, ${end - overrun - 4} left in the block`);
     }
+    return filterKept;
   }
 
   /**
@@ -485,9 +496,10 @@ class PcapngReader {
   /**
    * Keeps an if_filter option's filter as text: a libpcap expression as written (dumpcap and
    * Wireshark write the `-f` filter so), BPF instructions by their count. An empty filter is none.
+   * True when the filter is among those kept (new or already there).
    */
-  private addFilter(buf: Uint8Array, v: number, olen: number): void {
-    if (olen < 1 || this.filters.length >= MAX_CAPTURE_FILTERS) return;
+  private addFilter(buf: Uint8Array, v: number, olen: number): boolean {
+    if (olen < 1) return false;
     let text: string;
     if (buf[v] === FILTER_LIBPCAP) {
       let end = v + olen;
@@ -500,7 +512,11 @@ class PcapngReader {
     } else {
       text = `a filter of type ${buf[v]}`;
     }
-    if (text !== '' && !this.filters.includes(text)) this.filters.push(text);
+    if (text === '') return false;
+    if (this.filters.includes(text)) return true;
+    if (this.filters.length >= MAX_CAPTURE_FILTERS) return false;
+    this.filters.push(text);
+    return true;
   }
 
   /** EPB (section 4.3) or obsolete PB (appendix A): same layout but a 16-bit interface id. */

@@ -89,6 +89,11 @@ export interface FileSummary {
    */
   captureFilters?: string[];
   /**
+   * pcapng: every interface the file describes has its capture filter among `captureFilters`, so
+   * every packet in it passed one of them (audit/capture-filter.ts judges what they left out).
+   */
+  everyInterfaceFiltered?: boolean;
+  /**
    * pcapng: packets the capturing machine dropped (isb_ifdrop + isb_osdrop of each interface's last
    * statistics block), when more than none: answers among them are missing from the capture.
    */

@@ -305,6 +305,44 @@ describe('flowaudit analyze', () => {
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('every flow between two hosts in it has `10.0.0.10` on one side: it was taken on that host (or filtered to its traffic)');
   });
 
+  it('a capture filtered to one DC (dumpcap -f "host 10.0.0.10") does not call what the filter left out missing', () => {
+    // Two sync cycles as the sync server's own capture holds them, filtered to dc01's traffic.
+    const healthy = HYBRID_SCENARIOS.find((s) => s.name === 'healthy-sync')!;
+    const dc1 = [10, 0, 0, 10];
+    const ipv4At = (data: Uint8Array, at: number) => data.subarray(at, at + 4).every((b, i) => b === dc1[i]);
+    const packets = compileScenario(healthy).packets.filter((p) => ipv4At(p.data, 26) || ipv4At(p.data, 30));
+    const write = (filter: string | undefined) => {
+      const w = new PcapngWriter().shb('le').idb({ linkType: 1, filter });
+      for (const p of packets) w.epb({ interfaceId: 0, tsMicros: p.tsMicros, data: p.data });
+      const file = join(tmp(), 'aadc01-dc01.pcapng');
+      writeFileSync(file, w.finish());
+      return file;
+    };
+    const audit = (file: string) => {
+      const out = tmp();
+      const r = run(['analyze', file, '--inventory', fixture('inventory.yaml'), '--out', out, '--format', 'json']);
+      return { ...r, report: JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) };
+    };
+    const filtered = audit(write('host 10.0.0.10'));
+    expect(filtered.stdout.split('\n')[0]).toMatch(/^PASS: all \d+ required flows seen and completed$/);
+    expect(filtered.code).toBe(0);
+    type F = { rule_id: string; dst: string | null; status: string; reason: string };
+    const ldapToDc2 = filtered.report.findings.find((f: F) => f.rule_id === 'connect-dc-ldap' && f.dst === '10.0.0.11');
+    expect(ldapToDc2).toMatchObject({
+      status: 'not-applicable',
+      reason: 'the capture filter "host 10.0.0.10" lets no packet of LDAP 389/tcp/udp between 10.0.0.20 and 10.0.0.11 through: the capture could not hold it',
+    });
+    const entra = filtered.report.findings.find((f: F) => f.rule_id === 'connect-azure-ad-https');
+    expect(entra.status).toBe('not-applicable');
+    expect(entra.reason).toMatch(/^the capture filter "host 10\.0\.0\.10" lets no packet of HTTPS 443\/tcp from 10\.0\.0\.20 through/);
+    // The same packets with no filter recorded: nothing says what was left out, so it is missing.
+    const unfiltered = audit(write(undefined));
+    expect(unfiltered.code).toBe(1);
+    expect(unfiltered.report.findings.find((f: F) => f.rule_id === 'connect-dc-ldap' && f.dst === '10.0.0.11').status).toBe('missing');
+    // A filter this reader does not know (a host name) concludes nothing either.
+    expect(audit(write('host dc01.contoso.local')).code).toBe(1);
+  });
+
   it("a capture taken on the sync server of a federation farm: WAP-to-AD FS and the users' traffic never pass it, so none is missing", () => {
     // The federation scenario as the Connect server's own capture holds it: its traffic only.
     const fed = HYBRID_SCENARIOS.find((s) => s.name === 'federation')!;

@@ -358,11 +358,22 @@ describe('capture filters (if_filter)', () => {
     expect(frames).toHaveLength(1);
     expect(diag.toDataQuality().diagnostics).toEqual([]);
     expect(summary.captureFilters).toEqual(['tcp port 389 or udp port 88', 'host 10.0.0.11', 'a compiled BPF program of 4 instructions']);
+    // The last interface has no filter: its packets passed none, so not every packet passed one.
+    expect(summary.everyInterfaceFiltered).toBeUndefined();
+  });
+
+  it('says when every interface was filtered: every packet in the file passed one of its filters', async () => {
+    const both = new PcapngWriter().shb('le').idb({ linkType: 1, filter: 'host 10.0.0.10' }).idb({ linkType: 1, filter: 'host 10.0.0.11' });
+    const { summary } = await read(both.epb({ interfaceId: 1, tsMicros: T0, data: fillerBytes(60, 1) }).finish());
+    expect(summary.everyInterfaceFiltered).toBe(true);
+    const one = new PcapngWriter().shb('le').idb({ linkType: 1, filter: 'host 10.0.0.10' }).idb({ linkType: 1 });
+    expect((await read(one.epb({ interfaceId: 0, tsMicros: T0, data: fillerBytes(60, 1) }).finish())).summary.everyInterfaceFiltered).toBeUndefined();
   });
 
   it('none without the option, and an option too short to hold a filter is skipped', async () => {
     const plain = await read(new PcapngWriter().shb('be').idb({ linkType: 1 }).epb({ interfaceId: 0, tsMicros: T0, data: fillerBytes(60, 1) }).finish());
     expect(plain.summary.captureFilters).toBeUndefined();
+    expect(plain.summary.everyInterfaceFiltered).toBeUndefined();
     const empty = await read(new PcapngWriter().shb('le').idb({ linkType: 1, filter: new Uint8Array(0) }).epb({ interfaceId: 0, tsMicros: T0, data: fillerBytes(60, 1) }).finish());
     expect(empty.summary.captureFilters).toBeUndefined();
     expect(empty.frames).toHaveLength(1);
