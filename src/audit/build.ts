@@ -43,6 +43,8 @@ export interface BuildAuditArgs {
   observedFrom?: ObservedFrom;
   /** See AuditOptions.captureFilterSets. */
   captureFilterSets?: string[][];
+  /** See AuditOptions.onlyConversation. */
+  onlyConversation?: [string, string];
   /** See AuditOptions.logsWithoutDrops; by default the inputs marked no_drops_logged, each seeing any host. */
   logsWithoutDrops?: LogWithoutDrops[];
 }
@@ -299,6 +301,7 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
     observedHosts: args.observedHosts,
     observedFrom: args.observedFrom,
     captureFilterSets: args.captureFilterSets,
+    onlyConversation: args.onlyConversation,
     snappedFrames,
     captureFilters,
     deniedOnly,

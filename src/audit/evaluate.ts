@@ -523,6 +523,14 @@ class Evaluator {
       if (filters.length > 0 && !(this.filtersRead ??= everyFilterRead(this.idx.opts.captureFilterSets))) {
         hints.push(`the capture was taken with a capture filter (${filters.join('; ')}): traffic it left out was never captured`);
       }
+      // Likelier than anything below: the capture holds one conversation, and this is not it.
+      const pair = this.idx.opts.onlyConversation;
+      if (pair && !(src !== null && dst !== null && pair.includes(src) && pair.includes(dst))) {
+        const [a, b] = pair;
+        const known = src !== null && pair.includes(src) ? src : dst !== null && pair.includes(dst) ? dst : null;
+        const where = known === null ? 'on either of them' : `on ${known === a ? b : a}`;
+        hints.push(`every flow in the capture is between ${a} and ${b}: taken ${where}, or filtered to these two hosts, it could not show this traffic`);
+      }
       hints.push(CAPTURE_BLIND_SPOT);
     }
     const silent = (this.idx.opts.logsWithoutDrops ?? []).filter((l) => couldHaveDropped(l, src, dst)).map((l) => l.file);

@@ -147,6 +147,12 @@ export interface AuditOptions {
    * no one address takes part in throughout (a mirror port's): then any host may be seen.
    */
   observedHosts?: ReadonlySet<string>;
+  /**
+   * The two hosts of the only conversation the inputs hold, when every input is a capture whose
+   * every flow between two hosts is between these two (InputInfo.captured_on of two): taken on
+   * either of them, or filtered to them, which missing findings between other hosts say.
+   */
+  onlyConversation?: readonly [string, string];
   /** What {@link observedHosts} came from, for the reasons that name it (default: logs). */
   observedFrom?: ObservedFrom;
   /**

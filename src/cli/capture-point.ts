@@ -7,6 +7,7 @@
  * A capture at a switch's mirror port holds flows between many hosts: then no address is on a
  * side of all of them, and nothing is concluded.
  */
+import { sortAddresses } from '../common/ip.js';
 import type { Flow } from '../flows/types.js';
 import { isGroupAddress } from '../roles/address-scope.js';
 
@@ -38,10 +39,10 @@ export class CapturePoint {
     if (this.second !== null && this.second !== orig && this.second !== resp) this.second = null;
   }
 
-  /** The addresses on a side of every host-to-host flow; null when there is none, or no such flow. */
+  /** The addresses on a side of every host-to-host flow, in address order; null when there is none, or no such flow. */
   hosts(): string[] | null {
     const out = [this.first, this.second].filter((a): a is string => a !== null);
-    return out.length > 0 ? out : null;
+    return out.length > 0 ? sortAddresses(out) : null;
   }
 }
 

@@ -464,6 +464,9 @@ export async function auditCollected(summaryData: FlowSummaryData, collected: Co
     for (const r of read) for (const h of r.observed!) observedHosts.add(h);
   }
   const captures = read.filter(isCapture).length;
+  const pairs = new Set(read.map((r) => (isCapture(r) && r.observed?.length === 2 ? r.observed.join(' ') : '')));
+  const [onlyPair] = pairs;
+  const onlyConversation = pairs.size === 1 && onlyPair !== '' ? (onlyPair.split(' ') as [string, string]) : undefined;
   const logs = read.length > captures;
   // Logs with local times (pfirewall) say which zone they were read in.
   const zones = [...new Set(read.map((r) => r.summary!.timeZone?.name).filter((z): z is string => !!z))];
@@ -482,6 +485,7 @@ export async function auditCollected(summaryData: FlowSummaryData, collected: Co
     // When every input is a capture whose every interface was filtered, what the filters left out
     // could not be captured (audit/capture-filter.ts); one input without a filter could show it.
     captureFilterSets: read.length > 0 && read.every((r) => r.summary!.everyInterfaceFiltered === true) ? read.map((r) => r.summary!.captureFilters ?? []) : undefined,
+    onlyConversation,
     observedFrom: captures > 0 && logs ? 'captures and logs' : captures > 1 ? 'captures' : captures === 1 ? 'capture' : 'logs',
     logsWithoutDrops: read.filter((r) => r.noDropsLogged).map((r) => ({ file: r.file, hosts: r.observed })),
   });

@@ -338,7 +338,14 @@ describe('flowaudit analyze', () => {
     // The same packets with no filter recorded: nothing says what was left out, so it is missing.
     const unfiltered = audit(write(undefined));
     expect(unfiltered.code).toBe(1);
-    expect(unfiltered.report.findings.find((f: F) => f.rule_id === 'connect-dc-ldap' && f.dst === '10.0.0.11').status).toBe('missing');
+    const unfilteredLdap = unfiltered.report.findings.find((f: F) => f.rule_id === 'connect-dc-ldap' && f.dst === '10.0.0.11');
+    expect(unfilteredLdap.status).toBe('missing');
+    // It holds one conversation, and this is not it: the first possible cause says so.
+    expect(unfiltered.report.inputs[0].captured_on).toEqual(['10.0.0.10', '10.0.0.20']);
+    expect(unfilteredLdap.hints[0]).toBe('every flow in the capture is between 10.0.0.10 and 10.0.0.20: taken on 10.0.0.10, or filtered to these two hosts, it could not show this traffic');
+    // What runs between the two is judged as usual.
+    const kerberosDc1 = unfiltered.report.findings.find((f: F) => f.rule_id === 'connect-dc-kerberos' && f.dst === '10.0.0.10');
+    expect(kerberosDc1.status).toBe('ok');
     // A filter this reader does not know (a host name) concludes nothing either.
     expect(audit(write('host dc01.contoso.local')).code).toBe(1);
   });

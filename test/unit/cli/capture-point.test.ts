@@ -23,7 +23,7 @@ describe('CapturePoint: where a capture was taken', () => {
   });
 
   it('is both hosts of a capture that holds one conversation: it was taken on either', () => {
-    expect(pointOf([['10.0.0.20', '10.0.0.10'], ['10.0.0.10', '10.0.0.20']])).toEqual(['10.0.0.20', '10.0.0.10']);
+    expect(pointOf([['10.0.0.20', '10.0.0.10'], ['10.0.0.10', '10.0.0.20']])).toEqual(['10.0.0.10', '10.0.0.20']);
   });
 
   it('is none for a mirror port that sees several conversations with no host in common', () => {
