@@ -181,6 +181,7 @@ export function assignRoles(summary: FlowSummaryData, opts: AssignOptions): Role
   a.inferAdfs();
   a.inferFromClientNames();
   a.inferConnectServer();
+  a.inferFromClientLookups();
   a.inferSilentDomainControllers();
   a.inferHealthAgent();
   a.inferUsers();
@@ -502,6 +503,40 @@ class Assigner {
     }
     const ids = [...out];
     return Array.from(addressOrder(ids.map((id) => this.addresses[id])), (k) => ids[k]);
+  }
+
+  /**
+   * A host that looks up a name only one kind of client uses (catalog `clientRole` entries:
+   * adminwebservice.microsoftonline.com, the sync server's) when no contact with it says more. A
+   * capture on a DC (the DNS server) holds the sync server's lookups and none of its HTTPS to
+   * Entra ID; a sync server whose lookups fail never makes that contact either. Low: a lookup is not
+   * a contact. DNS servers are left out: one with forwarders asks upstream for its clients.
+   */
+  inferFromClientLookups(): void {
+    let dnsServers: Set<number> | null = null;
+    for (const d of this.lookups) {
+      if (d.clients.length === 0) continue;
+      const roles = clientRolesForHostname(this.catalog, d.name.toLowerCase().replace(/\.$/, ''));
+      if (roles.length === 0) continue;
+      dnsServers ??= this.answeringDns();
+      for (const client of d.clients) {
+        const id = this.index.idOf(client);
+        if (id === undefined || dnsServers.has(id) || !this.canInfer(id)) continue;
+        for (const role of roles) {
+          if (this.hasRole(id, role) || (role === 'connect' && this.hasRole(id, 'dc'))) continue;
+          const outcome = d.answered > 0 ? 'answered' : 'never answered';
+          this.infer(id, role, 'low', `looks up ${d.name} (${plural(d.queries, 'lookup')} of it in the data, ${outcome}), a name only ${role} hosts use; no contact with it is in the data`);
+        }
+      }
+    }
+  }
+
+  /** Hosts that answered a DNS query (port 53, completed): DNS servers, which look names up for others. */
+  private answeringDns(): Set<number> {
+    const out = new Set<number>();
+    const { port, completed, resp } = this.index;
+    for (let i = 0; i < port.length; i++) if (port[i] === 53 && completed[i] > 0) out.add(resp[i]);
+    return out;
   }
 
   /** A host that contacts names only one kind of client uses (catalog `clientRole` entries). */

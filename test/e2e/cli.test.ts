@@ -303,6 +303,16 @@ describe('flowaudit analyze', () => {
     // What passes dc01 is judged as usual.
     expect(report.findings.find((f: F) => f.rule_id === 'connect-dc-ldap' && f.dst === '10.0.0.10').status).toBe('ok');
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('every flow between two hosts in it has `10.0.0.10` on one side: it was taken on that host (or filtered to its traffic)');
+    // With no inventory: dc01 by what it answers, the sync server by its lookups of the name only
+    // Connect servers use (its HTTPS never passes dc01), and the same verdict.
+    const bare = tmp();
+    const inferred = run(['analyze', fixture('dc-side-capture.pcapng'), '--out', bare, '--format', 'json']);
+    expect(inferred.code).toBe(0);
+    expect(inferred.stdout.split('\n')[0]).toBe('PASS: all 7 required flows seen and completed');
+    const hosts = JSON.parse(readFileSync(join(bare, 'report.json'), 'utf8')).hosts;
+    expect(hosts.find((h: { address: string }) => h.address === '10.0.0.20').roles).toEqual([
+      expect.objectContaining({ role: 'connect', source: 'inferred', confidence: 'low', why: expect.stringMatching(/^looks up adminwebservice\.microsoftonline\.com /) }),
+    ]);
   });
 
   it('a capture filtered to one DC (dumpcap -f "host 10.0.0.10") does not call what the filter left out missing', () => {

@@ -257,6 +257,38 @@ describe('inference from behaviour', () => {
     expect(roleNames(map, '10.0.0.10')).toEqual(['dc']);
   });
 
+  it("a host that looks up adminwebservice.microsoftonline.com, a name only Connect servers use, is one at low confidence: a capture on its DC holds its lookups, not its HTTPS", () => {
+    const dcSide = () =>
+      new SummaryBuilder()
+        .pair('10.0.0.20', '10.0.0.10', 'udp', 53, { flows: 4 })
+        .pair('10.0.0.20', '10.0.0.10', 'tcp', 88, { flows: 6 })
+        .pair('10.0.0.20', '10.0.0.10', 'tcp', 389, { flows: 40 })
+        .pair('10.0.0.51', '10.0.0.10', 'udp', 53, { flows: 2 })
+        .pair('10.0.0.10', '8.8.8.8', 'udp', 53, { flows: 2 });
+    const answered = (b: SummaryBuilder, name: string, clients: string[]) => {
+      const s = b.nxdomain(name, clients).build();
+      s.dns = s.dns.map((d) => (d.name === name ? { ...d, answered: d.queries, nxdomain: 0 } : d));
+      return s;
+    };
+    // The sync server's lookup, and the DC forwarding the same name upstream for it.
+    const map = assignRoles(answered(dcSide(), 'adminwebservice.microsoftonline.com', ['10.0.0.10', '10.0.0.20']), { catalog });
+    expect(rolesOf(map, '10.0.0.20')).toEqual([
+      {
+        role: 'connect',
+        source: 'inferred',
+        confidence: 'low',
+        why: 'looks up adminwebservice.microsoftonline.com (2 lookups of it in the data, answered), a name only connect hosts use; no contact with it is in the data',
+      },
+    ]);
+    // A DNS server asks upstream for its clients: not a Connect server for it.
+    expect(roleNames(map, '10.0.0.10')).toEqual(['dc']);
+    // Nor is a DNS server that is no DC (it answers lookups, and forwards them).
+    const resolver = dcSide().pair('10.0.0.51', '10.0.0.53', 'udp', 53).pair('10.0.0.53', '8.8.8.8', 'udp', 53);
+    expect(rolesOf(assignRoles(answered(resolver, 'adminwebservice.microsoftonline.com', ['10.0.0.53']), { catalog }), '10.0.0.53')).toEqual([]);
+    // A name any client uses (login.microsoftonline.com: every user's sign-in) says nothing.
+    expect(rolesOf(assignRoles(answered(dcSide(), 'login.microsoftonline.com', ['10.0.0.51']), { catalog }), '10.0.0.51')).toEqual([]);
+  });
+
   it('a host the Connect server tries on Kerberos and LDAP and that answers nothing is a DC behind a firewall, at low confidence', () => {
     // dc02 drops everything from the sync server; dc01 answers.
     const sync = () => healthySync().pair('10.0.0.20', '10.0.0.11', 'tcp', 88, { unanswered: 2 });
