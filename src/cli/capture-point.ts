@@ -1,8 +1,8 @@
 /**
  * Where a capture was taken. A capture made on a host (Wireshark, pktmon or netsh trace on the
  * sync server, on a DC) holds that host's own traffic and, beside it, only what is sent to a group
- * (broadcasts, LLMNR, mDNS). So when one address is on a side of every host-to-host flow in a
- * capture, the capture was taken on that host, or where only its traffic passes: traffic between
+ * (broadcasts, LLMNR, mDNS). So when one address (per address family) is on a side of every
+ * host-to-host flow in a capture, the capture was taken on that host, or where only its traffic passes: traffic between
  * two other hosts cannot be in it, and its absence proves nothing (AuditOptions.observedHosts).
  * A capture at a switch's mirror port holds flows between many hosts: then no address is on a
  * side of all of them, and nothing is concluded.
@@ -12,22 +12,52 @@ import type { Flow } from '../flows/types.js';
 import { isGroupAddress } from '../roles/address-scope.js';
 
 /**
- * The addresses on one side of every host-to-host flow given to {@link add}: one (the capturing
- * host), two (a capture of one conversation, taken on either side), or none. Left out, as a host
- * capture holds them whoever sent them: flows to groups, from or to the unspecified address (DHCP),
- * on loopback or link-local addresses, and UDP or ICMP that nothing answered (a broadcast to a
- * subnet, such as NetBIOS name queries to 10.0.0.255, names no group by its address, and the mask
- * that would tell is not in the capture). A TCP SYN is never broadcast: unanswered, it still counts.
+ * The addresses on one side of every host-to-host flow given to {@link add}, per address family
+ * (a dual-stack host has an IPv4 and an IPv6 address, and each flow uses one family): one per
+ * family (the capturing host's), two (a capture of one conversation, taken on either side), or
+ * none. Left out, as a host capture holds them whoever sent them: flows to groups, from or to the
+ * unspecified address (DHCP), on loopback or link-local addresses, and UDP or ICMP that nothing
+ * answered (a broadcast to a subnet, such as NetBIOS name queries to 10.0.0.255, names no group
+ * by its address, and the mask that would tell is not in the capture). A TCP SYN is never
+ * broadcast: unanswered, it still counts.
  */
 export class CapturePoint {
-  private first: string | null = null;
-  private second: string | null = null;
-  private started = false;
+  private readonly v4 = new CommonAddresses();
+  private readonly v6 = new CommonAddresses();
 
   add(flow: Pick<Flow, 'origH' | 'respH' | 'proto' | 'respPkts'>): void {
     const { origH: orig, respH: resp } = flow;
     if (flow.proto !== 'tcp' && flow.respPkts === 0) return;
     if (orig === resp || !hostToHost(orig) || !hostToHost(resp)) return;
+    (orig.includes(':') ? this.v6 : this.v4).add(orig, resp);
+  }
+
+  /**
+   * The addresses on a side of every host-to-host flow of their family, in address order; null
+   * when a family's flows have none in common, or there is no such flow.
+   */
+  hosts(): string[] | null {
+    if (this.v4.disjoint() || this.v6.disjoint()) return null;
+    const out = [...this.v4.common(), ...this.v6.common()];
+    return out.length > 0 ? sortAddresses(out) : null;
+  }
+
+  /** The two ends of the capture's only conversation (in address order), when it holds one; else null. */
+  conversation(): [string, string] | null {
+    const hosts = this.hosts();
+    const [one, other] = this.v4.started ? [this.v4, this.v6] : [this.v6, this.v4];
+    if (hosts === null || hosts.length !== 2 || other.started || one.common().length !== 2) return null;
+    return [hosts[0], hosts[1]];
+  }
+}
+
+/** The addresses on a side of every flow of one family: at most the two of its first flow. */
+class CommonAddresses {
+  private first: string | null = null;
+  private second: string | null = null;
+  started = false;
+
+  add(orig: string, resp: string): void {
     if (!this.started) {
       this.started = true;
       this.first = orig;
@@ -39,10 +69,13 @@ export class CapturePoint {
     if (this.second !== null && this.second !== orig && this.second !== resp) this.second = null;
   }
 
-  /** The addresses on a side of every host-to-host flow, in address order; null when there is none, or no such flow. */
-  hosts(): string[] | null {
-    const out = [this.first, this.second].filter((a): a is string => a !== null);
-    return out.length > 0 ? sortAddresses(out) : null;
+  common(): string[] {
+    return [this.first, this.second].filter((a): a is string => a !== null);
+  }
+
+  /** Flows seen, and no address on a side of all of them. */
+  disjoint(): boolean {
+    return this.started && this.first === null && this.second === null;
   }
 }
 

@@ -454,6 +454,7 @@ export async function auditCollected(summaryData: FlowSummaryData, collected: Co
     denied_only: r.deniedOnly,
     no_drops_logged: r.noDropsLogged,
     captured_on: isCapture(r) && r.observed !== null ? r.observed : undefined,
+    one_conversation: r.conversation !== undefined ? true : undefined,
   }));
   // Logs written on or for known hosts, and captures taken on one host, can only show those hosts'
   // traffic (AuditOptions.observedHosts). One set, filled in place: hundreds of hourly NSG files
@@ -464,7 +465,7 @@ export async function auditCollected(summaryData: FlowSummaryData, collected: Co
     for (const r of read) for (const h of r.observed!) observedHosts.add(h);
   }
   const captures = read.filter(isCapture).length;
-  const pairs = new Set(read.map((r) => (isCapture(r) && r.observed?.length === 2 ? r.observed.join(' ') : '')));
+  const pairs = new Set(read.map((r) => r.conversation?.join(' ') ?? ''));
   const [onlyPair] = pairs;
   const onlyConversation = pairs.size === 1 && onlyPair !== '' ? (onlyPair.split(' ') as [string, string]) : undefined;
   const logs = read.length > captures;
@@ -558,7 +559,7 @@ export function printVerdict(con: Console, r: AuditResult, written: string[], fo
   const outside = r.data_quality.counters.files_outside_window ?? 0;
   const skipped = outside > 0 ? `, ${formatCount(outside)} more outside --since/--until not read` : '';
   // Captures taken on one host (InputInfo.captured_on): rules between other hosts were not judged.
-  const points = [...new Set(r.inputs.flatMap((i) => (i.captured_on ? [i.captured_on.join(' or ')] : [])))];
+  const points = [...new Set(r.inputs.flatMap((i) => (i.captured_on ? [i.captured_on.join(i.one_conversation ? ' or ' : ', ')] : [])))];
   const takenOn = points.length > 0 ? `, captured on ${sanitizeTerminal(points.join('; '))}` : '';
   con.out(`  data: ${r.inputs.length} file(s)${series}${skipped}, ${formatCount(r.data_quality.flows)} flows, ${window}${takenOn}`);
   const bad = r.findings.filter((x) => x.required && (x.status === 'blocked' || x.status === 'missing' || x.status === 'partial'));

@@ -59,6 +59,8 @@ export interface FileReadResult {
    * whose flows no one address takes part in (a mirror port's).
    */
   observed: string[] | null;
+  /** A capture that holds one conversation only: its two ends (capture-point.ts), also its `observed`. */
+  conversation?: [string, string];
   /** A file of a rotating capture: the file before it, whose flow table went on into this one (capture-series.ts). */
   continues?: string;
   /**
@@ -216,7 +218,11 @@ export async function readOneFile(
     if (format !== 'pcap' && format !== 'pcapng' && !observedUnknown && observed.size > 0 && observed.size <= MAX_OBSERVED_HOSTS) {
       result.observed = [...observed].sort();
     }
-    if (format === 'pcap' || format === 'pcapng') result.observed = capturePoint.hosts();
+    if (format === 'pcap' || format === 'pcapng') {
+      result.observed = capturePoint.hosts();
+      const conversation = capturePoint.conversation();
+      if (conversation !== null) result.conversation = conversation;
+    }
     if (format !== 'pcap' && format !== 'pcapng' && result.flows > 0 && refusedFlows === result.flows) result.deniedOnly = true;
     if (format === 'pfirewall' && result.flows > 0 && refusedFlows === 0) result.noDropsLogged = true;
     if (result.summary && result.summary.records === 0 && result.flows === 0) {

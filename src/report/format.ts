@@ -89,6 +89,8 @@ export const CAPTURE_FILTER_NOTE = 'what it left out was never captured, so a re
 export interface CapturePoint {
   files: string[];
   hosts: string[];
+  /** The hosts are the two ends of the files' only conversation (InputInfo.one_conversation). */
+  conversation: boolean;
 }
 
 /** The inputs' capture points: a rotating capture's hundred files taken on one host make one entry. */
@@ -96,9 +98,10 @@ export function capturePoints(inputs: readonly InputInfo[]): CapturePoint[] {
   const byHosts = new Map<string, CapturePoint>();
   for (const i of inputs) {
     if (i.captured_on === undefined) continue;
-    const key = i.captured_on.join(' ');
+    const conversation = i.one_conversation === true;
+    const key = `${i.captured_on.join(' ')}${conversation ? ' <->' : ''}`;
     let p = byHosts.get(key);
-    if (!p) byHosts.set(key, (p = { files: [], hosts: i.captured_on }));
+    if (!p) byHosts.set(key, (p = { files: [], hosts: i.captured_on, conversation }));
     p.files.push(i.file);
   }
   return [...byHosts.values()];
@@ -108,7 +111,10 @@ export function capturePoints(inputs: readonly InputInfo[]): CapturePoint[] {
  * What a capture point means for the findings, after the files' names: `hosts` are plain text (the
  * caller escapes them for its format, each with `code`).
  */
-export function capturePointNote(hosts: readonly string[], code: (text: string) => string): string {
+export function capturePointNote(hosts: readonly string[], conversation: boolean, code: (text: string) => string): string {
+  if (!conversation && hosts.length > 1) {
+    return `every flow between two hosts in it has one of ${hosts.map(code).join(', ')} on a side (one per address family): it was taken on the host with these addresses (or filtered to its traffic), so traffic between other hosts cannot be in it and rules between them are not judged (not-applicable).`;
+  }
   if (hosts.length === 1) {
     return `every flow between two hosts in it has ${code(hosts[0])} on one side: it was taken on that host (or filtered to its traffic), so traffic between other hosts cannot be in it and rules between them are not judged (not-applicable).`;
   }

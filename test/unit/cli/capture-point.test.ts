@@ -3,12 +3,14 @@ import { CapturePoint } from '../../../src/cli/capture-point.js';
 
 type F = [orig: string, resp: string, proto?: 'tcp' | 'udp' | 'icmp', respPkts?: number];
 
-/** The capture point of flows given as [originator, responder, transport (tcp), responder's packets (1)]. */
-function pointOf(flows: F[]): string[] | null {
+function pointFor(flows: F[]): CapturePoint {
   const p = new CapturePoint();
   for (const [origH, respH, proto = 'tcp', respPkts = 1] of flows) p.add({ origH, respH, proto, respPkts });
-  return p.hosts();
+  return p;
 }
+
+/** The capture point of flows given as [originator, responder, transport (tcp), responder's packets (1)]. */
+const pointOf = (flows: F[]) => pointFor(flows).hosts();
 
 describe('CapturePoint: where a capture was taken', () => {
   it('is the host on a side of every flow, whichever side (a capture on a DC: clients ask it, it asks others)', () => {
@@ -17,13 +19,29 @@ describe('CapturePoint: where a capture was taken', () => {
         ['10.0.0.20', '10.0.0.10'],
         ['10.0.1.51', '10.0.0.10', 'udp'],
         ['10.0.0.10', '10.0.0.11'],
-        ['2001:db8::5', '10.0.0.10'],
+        ['10.0.2.5', '10.0.0.10'],
       ]),
     ).toEqual(['10.0.0.10']);
   });
 
   it('is both hosts of a capture that holds one conversation: it was taken on either', () => {
-    expect(pointOf([['10.0.0.20', '10.0.0.10'], ['10.0.0.10', '10.0.0.20']])).toEqual(['10.0.0.10', '10.0.0.20']);
+    const p = pointFor([['10.0.0.20', '10.0.0.10'], ['10.0.0.10', '10.0.0.20']]);
+    expect(p.hosts()).toEqual(['10.0.0.10', '10.0.0.20']);
+    expect(p.conversation()).toEqual(['10.0.0.10', '10.0.0.20']);
+    expect(pointFor([['10.0.0.20', '10.0.0.10'], ['10.0.0.20', '10.0.0.11']]).conversation()).toBeNull();
+  });
+
+  it("is a dual-stack host's IPv4 and IPv6 address: each flow uses one of them", () => {
+    const p = pointFor([
+      ['10.0.0.20', '10.0.0.10'],
+      ['10.0.0.20', '20.190.151.68'],
+      ['2001:db8::20', '2001:db8::10'],
+      ['2001:db8::11', '2001:db8::20'],
+    ]);
+    expect(p.hosts()).toEqual(['10.0.0.20', '2001:db8::20']);
+    expect(p.conversation()).toBeNull();
+    // IPv6 flows between two other hosts: no capture point, whatever the IPv4 flows say.
+    expect(pointOf([['10.0.0.20', '10.0.0.10'], ['10.0.0.20', '10.0.0.11'], ['2001:db8::20', '2001:db8::10'], ['2001:db8::11', '2001:db8::12']])).toBeNull();
   });
 
   it('is none for a mirror port that sees several conversations with no host in common', () => {

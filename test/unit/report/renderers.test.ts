@@ -177,13 +177,15 @@ describe('renderMarkdown', () => {
     const base = auditResult();
     const inputs = [
       ...[0, 1, 2].map((k) => ({ ...base.inputs[0], file: `aadc_0000${k}.pcapng`, captured_on: ['10.0.0.20'] })),
-      { ...base.inputs[0], file: 'dc01<b>.pcapng', captured_on: ['10.0.0.10', '10.0.0.20'] },
+      { ...base.inputs[0], file: 'dc01<b>.pcapng', captured_on: ['10.0.0.10', '10.0.0.20'], one_conversation: true },
+      { ...base.inputs[0], file: 'dual.pcapng', captured_on: ['10.0.0.20', '2001:db8::20'] },
       { ...base.inputs[0], file: 'span.pcapng' },
     ];
     const r = { ...base, inputs };
     const md = renderMarkdown(r);
     expect(md).toContain('`aadc_00000.pcapng` and 2 more files: every flow between two hosts in it has `10.0.0.20` on one side: it was taken on that host (or filtered to its traffic)');
     expect(md).toContain('`dc01<b>.pcapng`: every flow between two hosts in it is between `10.0.0.10` and `10.0.0.20`: it was taken on one of them');
+    expect(md).toContain('`dual.pcapng`: every flow between two hosts in it has one of `10.0.0.20`, `2001:db8::20` on a side (one per address family): it was taken on the host with these addresses');
     expect(md).not.toContain('span.pcapng`:');
     const html = renderHtml(r);
     expect(html).toContain('<p><code>aadc_00000.pcapng</code> and 2 more files: every flow between two hosts in it has <code>10.0.0.20</code> on one side');
