@@ -499,6 +499,12 @@ class Evaluator {
   private readonly filters = new Map<string, FilterExpr | null>();
   private filtersRead: boolean | undefined;
 
+  /** True when every input is a capture taken on one host, and `address` is one of theirs (InputInfo.captured_on). */
+  private capturedOn(address: string): boolean {
+    const from = this.idx.opts.observedFrom;
+    return (from === 'capture' || from === 'captures') && this.idx.opts.onlyConversation === undefined && (this.idx.opts.observedHosts?.has(address) ?? false);
+  }
+
   /**
    * Why an `occasional` rule that the data could have shown is not missing after all; null when
    * it is (not occasional, or lookups of its destination role's names failed: the data shows why).
@@ -531,7 +537,15 @@ class Evaluator {
         const where = known === null ? 'on either of them' : `on ${known === a ? b : a}`;
         hints.push(`every flow in the capture is between ${a} and ${b}: taken ${where}, or filtered to these two hosts, it could not show this traffic`);
       }
-      hints.push(CAPTURE_BLIND_SPOT);
+      if (dst !== null && this.capturedOn(dst) && (src === null || !this.capturedOn(src))) {
+        // Taken on the server: what its own firewall drops on arrival is in the capture all the same.
+        const client = src ?? 'the client';
+        hints.push(
+          `the capture was taken on ${dst}, the server: an attempt that reached it would show, even one its own firewall then dropped ` +
+            `(a capture sees arriving packets before Windows Filtering Platform does); none arrived, so ${client} never made one, ` +
+            `or it was stopped on the way (by ${client}'s own firewall, or a firewall between them)`,
+        );
+      } else hints.push(CAPTURE_BLIND_SPOT);
     }
     const silent = (this.idx.opts.logsWithoutDrops ?? []).filter((l) => couldHaveDropped(l, src, dst)).map((l) => l.file);
     if (silent.length > 0) {

@@ -360,6 +360,28 @@ describe('flowaudit analyze', () => {
     expect(audit(write('host dc01.contoso.local')).code).toBe(1);
   });
 
+  it('a capture taken on the DC that lacks the sync server\'s LDAP says the attempt never reached it: the DC\'s own firewall would not hide it', () => {
+    const dcSide = HYBRID_SCENARIOS.find((s) => s.name === 'dc-side-capture')!;
+    const noLdap = (e: Exchange) => !((e.kind === 'tcp' || e.kind === 'udp') && e.from === 'aadc' && e.port === 389);
+    const { packets } = compileScenario({ ...dcSide, exchanges: dcSide.exchanges.filter(noLdap) });
+    const w = new PcapngWriter().shb('le').idb({ linkType: 1 });
+    for (const p of packets) w.epb({ interfaceId: 0, tsMicros: p.tsMicros, data: p.data });
+    const file = join(tmp(), 'dc01.pcapng');
+    writeFileSync(file, w.finish());
+    const out = tmp();
+    const r = run(['analyze', file, '--inventory', fixture('inventory.yaml'), '--out', out, '--format', 'json']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    const ldap = report.findings.find((f: { rule_id: string; dst: string }) => f.rule_id === 'connect-dc-ldap' && f.dst === '10.0.0.10');
+    expect(ldap.status).toBe('missing');
+    expect(ldap.hints).toContain(
+      'the capture was taken on 10.0.0.10, the server: an attempt that reached it would show, even one its own firewall then dropped ' +
+        '(a capture sees arriving packets before Windows Filtering Platform does); none arrived, so 10.0.0.20 never made one, ' +
+        "or it was stopped on the way (by 10.0.0.20's own firewall, or a firewall between them)",
+    );
+    expect(ldap.hints.join('\n')).not.toContain("capturing host's own firewall");
+  });
+
   it("a capture taken on the sync server of a federation farm: WAP-to-AD FS and the users' traffic never pass it, so none is missing", () => {
     // The federation scenario as the Connect server's own capture holds it: its traffic only.
     const fed = HYBRID_SCENARIOS.find((s) => s.name === 'federation')!;
