@@ -8,8 +8,9 @@
  * (CIDR, a partial dotted quad, or `mask`), `port`, `portrange`, with `src`/`dst` and the
  * protocols `ip`, `ip6`, `tcp`, `udp`, `icmp`, `icmp6`, `arp`, joined by `and`/`&&`, `or`/`||`,
  * `not`/`!` and parentheses, and an id after `and`/`or` taking the qualifiers before it
- * (`host 10.0.0.1 or 10.0.0.2`); ports by number or by the service names of this audit's ports. Anything else (host names, which need a DNS lookup; `ether`,
- * `vlan`, byte offsets, `greater`) makes the whole filter unread: then nothing is concluded.
+ * (`host 10.0.0.1 or 10.0.0.2`); ports by number or by the service names of this audit's ports.
+ * Anything else (host names, which need a DNS lookup; `ether`, `vlan`, byte offsets, `greater`)
+ * makes the whole filter unread: then nothing is concluded.
  *
  * A flow is judged with three values (yes, no, unknown): the client's port is unknown (an
  * ephemeral port, 1024 or above), and so is an address the finding names by role only.
@@ -131,7 +132,6 @@ class Parser {
     let proto: Proto | null = null;
     let dir: Dir | null = null;
     let type: Qualifiers['type'] | null = null;
-    const start = this.at;
     if (PROTOS.has(this.peek() ?? '')) proto = this.next().toLowerCase() as Proto;
     if (this.peek() === 'src' || this.peek() === 'dst') {
       const first = this.next().toLowerCase();
@@ -151,7 +151,7 @@ class Parser {
     if (type === null && dir === null) {
       if (proto !== null) return { op: 'proto', proto };
       // A bare id after and/or: the qualifiers of the primitive before it.
-      if (this.last === null || this.at !== start) throw new Unread();
+      if (this.last === null) throw new Unread();
       ({ proto, dir, type } = this.last);
     }
     type ??= 'host';
@@ -237,8 +237,8 @@ const SERVICE_PORTS: Readonly<Record<string, number>> = {
 };
 
 function portNumber(text: string): number {
-  const named = SERVICE_PORTS[text.toLowerCase()];
-  if (named !== undefined && Object.hasOwn(SERVICE_PORTS, text.toLowerCase())) return named;
+  const name = text.toLowerCase();
+  if (Object.hasOwn(SERVICE_PORTS, name)) return SERVICE_PORTS[name];
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new Unread();
   return Number(text);
 }

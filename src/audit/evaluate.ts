@@ -22,7 +22,7 @@ import { ruleApplies, ruleConditions } from '../catalog/match.js';
 import { formatRulePorts, formatRuleTransport, nameBelongsToRole, ruleCoversPort } from './rule-match.js';
 import { completedOneWay, undetermined } from './one-way.js';
 import { describeLookups, firstFew, formatDurationMicros } from './text.js';
-import type { AuditOptions, Finding, ObservedFrom, FindingStatus, LogWithoutDrops, UnexpectedFlow, UnknownEndpoint } from './types.js';
+import type { AuditOptions, Finding, FindingStatus, LogWithoutDrops, ObservedFrom, UnexpectedFlow, UnknownEndpoint } from './types.js';
 
 /** Unexpected flows kept in the result (the total is kept too). */
 export const MAX_UNEXPECTED = 500;

@@ -125,11 +125,15 @@ export interface InputInfo {
   no_drops_logged?: boolean;
   /**
    * A capture taken on one host: the address on a side of every host-to-host flow in it, one per
-   * address family (IPv4, IPv6), or the two ends of its only conversation (`one_conversation`). Traffic between other hosts cannot be in
-   * it. Absent for logs, and for captures that see traffic of many hosts (a mirror port).
+   * address family (IPv4, IPv6), or the two ends of its only conversation (`one_conversation`).
+   * Traffic between other hosts cannot be in it. Absent for logs, and for captures that see
+   * traffic of many hosts (a mirror port).
    */
   captured_on?: string[];
-  /** `captured_on` holds the two ends of the only conversation in the capture (taken on either side, or filtered to them); absent otherwise. */
+  /**
+   * `captured_on` holds the two ends of the only conversation in the capture (taken on either
+   * side, or filtered to them); absent otherwise.
+   */
   one_conversation?: boolean;
 }
 

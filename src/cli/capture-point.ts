@@ -2,10 +2,10 @@
  * Where a capture was taken. A capture made on a host (Wireshark, pktmon or netsh trace on the
  * sync server, on a DC) holds that host's own traffic and, beside it, only what is sent to a group
  * (broadcasts, LLMNR, mDNS). So when one address (per address family) is on a side of every
- * host-to-host flow in a capture, the capture was taken on that host, or where only its traffic passes: traffic between
- * two other hosts cannot be in it, and its absence proves nothing (AuditOptions.observedHosts).
- * A capture at a switch's mirror port holds flows between many hosts: then no address is on a
- * side of all of them, and nothing is concluded.
+ * host-to-host flow in a capture, the capture was taken on that host, or where only its traffic
+ * passes: traffic between two other hosts cannot be in it, and its absence proves nothing
+ * (AuditOptions.observedHosts). A capture at a switch's mirror port holds flows between many
+ * hosts: then no address is on a side of all of them, and nothing is concluded.
  */
 import { sortAddresses } from '../common/ip.js';
 import type { Flow } from '../flows/types.js';

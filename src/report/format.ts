@@ -86,7 +86,7 @@ export function formatBytes(n: number): string {
 export const CAPTURE_FILTER_NOTE = 'what it left out was never captured, so a required flow outside it reads as missing here; the findings name the filter.';
 
 /** Captures taken on the same host or hosts (InputInfo.captured_on), one entry per distinct set, files in input order. */
-export interface CapturePoint {
+export interface CapturedOn {
   files: string[];
   hosts: string[];
   /** The hosts are the two ends of the files' only conversation (InputInfo.one_conversation). */
@@ -94,8 +94,8 @@ export interface CapturePoint {
 }
 
 /** The inputs' capture points: a rotating capture's hundred files taken on one host make one entry. */
-export function capturePoints(inputs: readonly InputInfo[]): CapturePoint[] {
-  const byHosts = new Map<string, CapturePoint>();
+export function capturePoints(inputs: readonly InputInfo[]): CapturedOn[] {
+  const byHosts = new Map<string, CapturedOn>();
   for (const i of inputs) {
     if (i.captured_on === undefined) continue;
     const conversation = i.one_conversation === true;
@@ -112,13 +112,13 @@ export function capturePoints(inputs: readonly InputInfo[]): CapturePoint[] {
  * caller escapes them for its format, each with `code`).
  */
 export function capturePointNote(hosts: readonly string[], conversation: boolean, code: (text: string) => string): string {
-  if (!conversation && hosts.length > 1) {
-    return `every flow between two hosts in it has one of ${hosts.map(code).join(', ')} on a side (one per address family): it was taken on the host with these addresses (or filtered to its traffic), so traffic between other hosts cannot be in it and rules between them are not judged (not-applicable).`;
-  }
-  if (hosts.length === 1) {
-    return `every flow between two hosts in it has ${code(hosts[0])} on one side: it was taken on that host (or filtered to its traffic), so traffic between other hosts cannot be in it and rules between them are not judged (not-applicable).`;
-  }
-  return `every flow between two hosts in it is between ${hosts.map(code).join(' and ')}: it was taken on one of them, or filtered to their traffic, so traffic between other hosts cannot be in it and rules between them are not judged (not-applicable).`;
+  const where =
+    hosts.length === 1
+      ? `has ${code(hosts[0])} on one side: it was taken on that host (or filtered to its traffic)`
+      : conversation
+        ? `is between ${hosts.map(code).join(' and ')}: it was taken on one of them, or filtered to their traffic`
+        : `has one of ${hosts.map(code).join(', ')} on a side (one per address family): it was taken on the host with these addresses (or filtered to its traffic)`;
+  return `every flow between two hosts in it ${where}, so traffic between other hosts cannot be in it and rules between them are not judged (not-applicable).`;
 }
 
 /** `a.pcapng`, or `a.pcapng and 3 more files`. */

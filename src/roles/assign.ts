@@ -524,7 +524,7 @@ class Assigner {
         if (id === undefined || dnsServers.has(id) || !this.canInfer(id)) continue;
         for (const role of roles) {
           if (this.hasRole(id, role) || (role === 'connect' && this.hasRole(id, 'dc'))) continue;
-          const outcome = d.answered > 0 ? 'answered' : 'never answered';
+          const outcome = d.answered > 0 ? 'resolved' : 'never resolved';
           this.infer(id, role, 'low', `looks up ${d.name} (${plural(d.queries, 'lookup')} of it in the data, ${outcome}), a name only ${role} hosts use; no contact with it is in the data`);
         }
       }

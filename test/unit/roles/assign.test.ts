@@ -277,7 +277,7 @@ describe('inference from behaviour', () => {
         role: 'connect',
         source: 'inferred',
         confidence: 'low',
-        why: 'looks up adminwebservice.microsoftonline.com (2 lookups of it in the data, answered), a name only connect hosts use; no contact with it is in the data',
+        why: 'looks up adminwebservice.microsoftonline.com (2 lookups of it in the data, resolved), a name only connect hosts use; no contact with it is in the data',
       },
     ]);
     // A DNS server asks upstream for its clients: not a Connect server for it.
