@@ -82,6 +82,11 @@ export interface EvaluateResult {
   unknown_endpoints_total: number;
   /** Flows of role hosts to multicast and broadcast addresses, left out of `unexpected` (see Evaluator.isGroup). */
   group_flows: number;
+  /**
+   * Required findings not-applicable because the inputs could not show their traffic: between
+   * hosts they do not observe (observedHosts), or outside every capture filter.
+   */
+  unobservable: number;
 }
 
 function pairKey(orig: string, resp: string): string {
@@ -497,6 +502,8 @@ class Evaluator {
     return e;
   }
   private readonly filters = new Map<string, FilterExpr | null>();
+  /** See EvaluateResult.unobservable. */
+  unobservable = 0;
   private filtersRead: boolean | undefined;
 
   /** True when every input is a capture taken on one host, and `address` is one of theirs (InputInfo.captured_on). */
@@ -599,6 +606,7 @@ class Evaluator {
     if (status === 'missing' && !this.visible(src) && !this.visible(dst)) {
       // A capture on the sync server cannot see WAP-to-AD FS traffic: absence proves nothing.
       f.status = 'not-applicable';
+      this.unobservable++;
       f.reason = this.idx.opts.observedHosts
         ? `neither ${src} nor ${dst} is ${this.observers.host} (${this.observedText()}): ${this.observers.they} cannot show traffic between them`
         : `neither ${src} nor ${dst} appears anywhere in the data: the capture or logs were not taken where their traffic passes`;
@@ -608,6 +616,7 @@ class Evaluator {
     } else if (status === 'missing' && (filtered = this.filteredOut(rule, src, dst)) !== null) {
       f.status = 'not-applicable';
       f.reason = filtered;
+      this.unobservable++;
     } else if (status === 'missing') {
       f.reason =
         epmPorts.length > 0
@@ -653,6 +662,7 @@ class Evaluator {
       : knownHosts.some((h) => this.visible(h));
     if (status === 'missing' && other !== null && !this.visible(other) && !hostsSeen) {
       status = 'not-applicable';
+      this.unobservable++;
       why = this.idx.opts.observedHosts
         ? `${this.observers.observe} ${this.observedText()}: not ${other}, and not every ${role} host, so ${this.observers.they} cannot show whether this traffic happened`
         : `${other} appears nowhere in the data, and neither does any ${role} host: the capture or logs were not taken where their traffic passes`;
@@ -666,6 +676,7 @@ class Evaluator {
     if (filtered !== null) {
       status = 'not-applicable';
       why = filtered;
+      this.unobservable++;
     }
     f.status = status;
     const dns = missingSide === 'dst' ? this.dnsClause(role) : { text: '', names: [] };
@@ -995,5 +1006,6 @@ export function evaluateAudit(summary: FlowSummaryData, roles: RoleMap, opts: Au
     unexpected_total: unexpected.total,
     unknown_endpoints_total: unknown.total,
     group_flows: unexpected.groupFlows,
+    unobservable: ev.unobservable,
   };
 }
