@@ -6,6 +6,7 @@ import { SERVER_ANSWER_CODES, UsageError } from '../common/diagnostics.js';
 import type { DataQuality, Diagnostic, DiagnosticCode } from '../common/diagnostics.js';
 import { packageVersion } from '../common/package-root.js';
 import { formatIsoMicros } from '../common/time.js';
+import { canonicalIp } from '../common/ip.js';
 import { stepTimes, type StepTimes } from '../common/timing.js';
 import { formatNdjsonRow } from '../flows/format-ndjson.js';
 import { formatTableHeader, formatTableRow } from '../flows/format-table.js';
@@ -349,6 +350,8 @@ export interface AnalyzeFlags extends ReadFlags {
   role: string[];
   feature: string[];
   failOn: string[];
+  /** `--captured-on`: the end of a one-conversation capture it was taken on (see applyCapturedOn). */
+  capturedOn?: string;
 }
 
 const REPORT_FORMATS = ['md', 'json', 'csv', 'html'] as const;
@@ -398,6 +401,8 @@ export async function auditInputs(inputs: string[], f: AnalyzeFlags, con: Consol
   // Options first: a bad feature, catalog or inventory fails before an hour of reading.
   parseFeatures(f.feature);
   parseFailOn(f.failOn);
+  const capturedOn = f.capturedOn === undefined ? undefined : canonicalIp(f.capturedOn);
+  if (capturedOn === null) throw new UsageError(`--captured-on ${JSON.stringify(f.capturedOn)}: expected an IPv4 or IPv6 address`);
   const userFiles = f.catalog !== undefined || f.inventory !== undefined || f.role.length > 0;
   const validated = userFiles ? await auditSetup(f) : null;
   // With nothing of the user's to check, the audit's modules and the built-in catalog load while
@@ -406,9 +411,30 @@ export async function auditInputs(inputs: string[], f: AnalyzeFlags, con: Consol
   const [{ collected }, setup] = await Promise.all([reading, validated ?? auditSetup(f)]);
   times?.mark('read');
   if (nothingRead(collected.files)) return null;
+  if (capturedOn !== undefined) applyCapturedOn(collected.files, capturedOn, f.quiet === true ? null : con);
   const data = collected.summary.toData({ share: true });
   times?.mark('summary');
   return auditCollected(data, collected, setup, now, times);
+}
+
+/**
+ * `--captured-on ADDRESS`: which end a capture of one conversation (or a dual-stack host's
+ * capture) was taken on, which the data alone cannot tell. It is applied to each capture whose
+ * every flow has the address on a side, and then only that host's traffic counts as observable
+ * (a capture on dc01 filtered to the sync server does not show the sync server's traffic to dc02).
+ * A capture with flows between other hosts was not taken there: it is named on stderr and left as
+ * the data says.
+ */
+function applyCapturedOn(files: FileReadResult[], address: string, con: Console | null): void {
+  for (const r of files) {
+    if (r.summary === null || !isCapture(r)) continue;
+    if (r.observed?.includes(address)) {
+      r.observed = [address];
+      r.conversation = undefined;
+    } else {
+      con?.err(`flowaudit: warning: --captured-on ${address}: ${r.file} holds flows that do not involve ${address}, so it was not taken there; not applied to it`);
+    }
+  }
 }
 
 /** What `analyze` audits against, from its options. */

@@ -89,6 +89,10 @@ nothing readable.`,
       .option('-i, --inventory <file>', 'YAML inventory mapping roles to IPs, CIDRs and hostnames (see docs/inventory.md)')
       .option('-r, --role <address=role>', `one-off role, e.g. 10.0.0.5=dc (repeatable); roles: ${ROLE_LIST}`, repeatable, [])
       .option(
+        '--captured-on <ip>',
+        'the host a capture was taken on, when the data cannot tell: a capture of one conversation (either end), or a dual-stack host; only its traffic counts as observable',
+      )
+      .option(
         '--feature <list>',
         'turn on conditional rules: ldaps, seamless-sso, password-writeback, federation, initial-config, gmsa-adfs, health-agent, pass-through-auth, password-hash-sync, or all (repeatable)',
         repeatable,

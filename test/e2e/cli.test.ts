@@ -359,6 +359,23 @@ describe('flowaudit analyze', () => {
     expect(kerberosDc1.status).toBe('ok');
     // A filter this reader does not know (a host name) concludes nothing either.
     expect(audit(write('host dc01.contoso.local')).code).toBe(1);
+    // Which end it was taken on, the user can say: on dc01, it could not show the sync server's other traffic.
+    const file = write(undefined);
+    const onDc1 = tmp();
+    const given = run(['analyze', file, '--inventory', fixture('inventory.yaml'), '--captured-on', '10.0.0.10', '--out', onDc1, '--format', 'json']);
+    expect(given.stderr).toBe('');
+    expect(given.code).toBe(0);
+    const givenReport = JSON.parse(readFileSync(join(onDc1, 'report.json'), 'utf8'));
+    expect(givenReport.inputs[0]).toMatchObject({ captured_on: ['10.0.0.10'] });
+    expect(givenReport.inputs[0].one_conversation).toBeUndefined();
+    expect(givenReport.findings.find((f: F) => f.rule_id === 'connect-dc-ldap' && f.dst === '10.0.0.11').status).toBe('not-applicable');
+    // An address the capture's flows do not all involve is not applied, and said so; a non-address is a usage error.
+    const wrong = run(['analyze', fixture('healthy-sync.pcapng'), '--captured-on', '10.0.0.10', '--out', tmp(), '--format', 'json']);
+    expect(wrong.stderr).toContain('flowaudit: warning: --captured-on 10.0.0.10: ');
+    expect(wrong.stderr).toContain('healthy-sync.pcapng holds flows that do not involve 10.0.0.10, so it was not taken there; not applied to it');
+    const bad = run(['analyze', file, '--captured-on', 'dc01', '--out', tmp()]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--captured-on "dc01": expected an IPv4 or IPv6 address');
   });
 
   it('a capture taken on the DC that lacks the sync server\'s LDAP says the attempt never reached it: the DC\'s own firewall would not hide it', () => {
