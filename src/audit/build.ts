@@ -310,7 +310,8 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   tieAnswersToFindings(evaluated.findings, args.dataQuality);
   const verdict = computeVerdict(evaluated.findings, evaluated.unexpected_total, args.failOn);
   // A pass that judged only what the inputs could show says how much more it could not.
-  if (verdict.status === 'pass' && verdict.summary.startsWith('PASS: ') && evaluated.unobservable > 0) {
+  const judgedAny = evaluated.findings.some((f) => f.required && f.status !== 'not-applicable');
+  if (verdict.status === 'pass' && judgedAny && evaluated.unobservable > 0) {
     const inputs = args.observedFrom === 'capture' ? 'the capture' : args.observedFrom === 'captures' ? 'the captures' : 'the data';
     verdict.summary += `; ${evaluated.unobservable} more not judged: outside what ${inputs} can show`;
   }

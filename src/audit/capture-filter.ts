@@ -51,12 +51,12 @@ export function everyFilterRead(sets: readonly (readonly string[])[] | undefined
   return sets !== undefined && sets.length > 0 && sets.every((filters) => filters.length > 0 && filters.every((f) => parseCaptureFilter(f) !== null));
 }
 
-function tokenize(text: string): string[] | null {
+function tokenize(filter: string): string[] | null {
+  const text = filter.trim();
   const out: string[] = [];
   const re = /\s*(\(|\)|!|&&|\|\||[A-Za-z0-9_.:/-]+)/y;
   let at = 0;
   while (at < text.length) {
-    if (/^\s*$/.test(text.slice(at))) break;
     re.lastIndex = at;
     const m = re.exec(text);
     if (!m) return null;
@@ -97,19 +97,19 @@ class Parser {
   }
 
   or(): FilterExpr {
-    let left = this.and();
-    while (this.peek() === 'or' || this.peek() === '||') {
-      this.at++;
-      left = { op: 'or', left, right: this.and() };
-    }
-    return left;
+    return this.joined('or', '||', () => this.and());
   }
 
   private and(): FilterExpr {
-    let left = this.not();
-    while (this.peek() === 'and' || this.peek() === '&&') {
+    return this.joined('and', '&&', () => this.not());
+  }
+
+  /** Operands joined by `word` or `symbol`, left to right (`a or b or c` is `(a or b) or c`). */
+  private joined(word: string, symbol: string, operand: () => FilterExpr): FilterExpr {
+    let left = operand();
+    while (this.peek() === word || this.peek() === symbol) {
       this.at++;
-      left = { op: 'and', left, right: this.not() };
+      left = { op: word as 'and' | 'or', left, right: operand() };
     }
     return left;
   }

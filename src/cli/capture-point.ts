@@ -26,6 +26,8 @@ export class CapturePoint {
   private readonly v6 = new CommonAddresses();
 
   add(flow: Pick<Flow, 'origH' | 'respH' | 'proto' | 'respPkts'>): void {
+    // Called with every flow: a mirror port's capture has no capture point after its first few.
+    if (this.v4.disjoint() || this.v6.disjoint()) return;
     const { origH: orig, respH: resp } = flow;
     if (flow.proto !== 'tcp' && flow.respPkts === 0) return;
     if (orig === resp || !hostToHost(orig) || !hostToHost(resp)) return;

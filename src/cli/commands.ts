@@ -491,9 +491,9 @@ export async function auditCollected(summaryData: FlowSummaryData, collected: Co
     for (const r of read) for (const h of r.observed!) observedHosts.add(h);
   }
   const captures = read.filter(isCapture).length;
-  const pairs = new Set(read.map((r) => r.conversation?.join(' ') ?? ''));
-  const [onlyPair] = pairs;
-  const onlyConversation = pairs.size === 1 && onlyPair !== '' ? (onlyPair.split(' ') as [string, string]) : undefined;
+  // Every input a capture of the same one conversation (the files of a rotating capture, say).
+  const first = read[0]?.conversation;
+  const onlyConversation = first && read.every((r) => r.conversation?.[0] === first[0] && r.conversation[1] === first[1]) ? first : undefined;
   const logs = read.length > captures;
   // Logs with local times (pfirewall) say which zone they were read in.
   const zones = [...new Set(read.map((r) => r.summary!.timeZone?.name).filter((z): z is string => !!z))];
