@@ -2,7 +2,7 @@
 // same files in the same run. Data is generated once under bench/data/ (gitignored).
 // Figures: MB/s (10^6 bytes), packets or records per second, peak RSS.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -28,6 +28,22 @@ function measure(label, args) {
     process.exit(1);
   }
   return m;
+}
+
+/**
+ * Reads `file` through once, so that the run after it finds it in the page cache. This host's
+ * kernel reclaims cold page cache on its own (DAMON): `fincore` showed the 1 GB capture at 1016 MB
+ * resident after a run and 989 MB twenty seconds later, idle, so a run read a varying share of it
+ * from disk, and that share weighed on whichever command came after a pause.
+ */
+function warm(file) {
+  const fd = openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  try {
+    while (readSync(fd, buf, 0, buf.length, null) > 0);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -92,7 +108,9 @@ if (want('capture')) {
   const flowRuns = [];
   const analyzeRuns = [];
   for (let i = 0; i < PAIRED_RUNS; i++) {
+    warm(big);
     flowRuns.push(measure('flows', flowsArgs));
+    warm(big);
     analyzeRuns.push(measure('analyze', analyzeArgs));
   }
   const fastest = (runs) => ({ ...runs.reduce((a, b) => (b.ms < a.ms ? b : a)), maxRssMiB: Math.max(...runs.map((r) => r.maxRssMiB)) });
