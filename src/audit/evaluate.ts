@@ -35,8 +35,8 @@ const MAX_DNS_NAMES = 3;
 
 /** Said wherever a required flow is missing from a capture. */
 export const CAPTURE_BLIND_SPOT =
-  "a capture cannot see what the capturing host's own firewall drops before the capture point (a pktmon trace records Windows' drops: " +
-  '`pktmon etl2pcap trace.etl --drop-only --out drops.pcapng` writes them, to audit with the capture)';
+  "a capture cannot see what the capturing host's own firewall drops before the capture point (a pktmon trace records Windows' drops " +
+  'with their reason: audit the text `pktmon etl2txt trace.etl --out trace.txt` writes)';
 
 /**
  * Whether the firewall of a log without a DROP line (AuditOptions.logsWithoutDrops) could have

@@ -196,6 +196,8 @@ export async function readOneFile(
           series.lastFile = file.path;
         } else table.flush();
       }
+    } else if (format === 'pktmon') {
+      result.summary = await readPktmon(file, input, opts, diag, emit, onOpenFlows);
     } else if (format === 'unknown') {
       const hint = unsupportedFormatHint(input.head, file.path);
       throw new InputError(
@@ -215,15 +217,15 @@ export async function readOneFile(
         emit,
       );
     }
-    if (format !== 'pcap' && format !== 'pcapng' && !observedUnknown && observed.size > 0 && observed.size <= MAX_OBSERVED_HOSTS) {
+    if (format !== 'pcap' && format !== 'pcapng' && format !== 'pktmon' && !observedUnknown && observed.size > 0 && observed.size <= MAX_OBSERVED_HOSTS) {
       result.observed = [...observed].sort();
     }
-    if (format === 'pcap' || format === 'pcapng') {
+    if (format === 'pcap' || format === 'pcapng' || format === 'pktmon') {
       result.observed = capturePoint.hosts();
       const conversation = capturePoint.conversation();
       if (conversation !== null) result.conversation = conversation;
     }
-    if (format !== 'pcap' && format !== 'pcapng' && result.flows > 0 && refusedFlows === result.flows) result.deniedOnly = true;
+    if (format !== 'pcap' && format !== 'pcapng' && format !== 'pktmon' && result.flows > 0 && refusedFlows === result.flows) result.deniedOnly = true;
     if (format === 'pfirewall' && result.flows > 0 && refusedFlows === 0) result.noDropsLogged = true;
     if (result.summary && result.summary.records === 0 && result.flows === 0) {
       diag.report('input_empty', { file: file.path, offset: 0, index: 0 }, `${file.path}: no records`);
@@ -236,6 +238,41 @@ export async function readOneFile(
     await closeInput(input);
   }
   return result;
+}
+
+/**
+ * A pktmon text trace: its packets through a flow table, as a capture's, and each flow that did
+ * not complete marked with the drop pktmon recorded for it. Evidence points at the header line of
+ * the flow's first packet.
+ */
+async function readPktmon(
+  file: InputFile,
+  input: ByteInput,
+  opts: ReadOptions,
+  diag: DiagnosticSink,
+  emit: (flow: Flow) => void,
+  onOpenFlows?: (open: number) => void,
+): Promise<FileSummary> {
+  const { readPktmonText, PktmonDrops } = await import('../sources/pktmon-text.js');
+  const drops = new PktmonDrops(diag);
+  const table = new FlowTable({
+    onFlow: (flow) => {
+      drops.mark(flow);
+      flow.evidence = { file: flow.evidence.file, line: flow.evidence.frame };
+      emit(flow);
+    },
+    diag,
+    timeouts: opts.timeouts,
+    maxFlows: opts.maxFlows,
+    orderedFlush: opts.orderedFlows !== false,
+    onOpenFlows,
+  });
+  table.setFile(file.path, diag);
+  try {
+    return await readPktmonText(input, { diag, tz: opts.tz }, (pkt) => table.addPacket(pkt), drops);
+  } finally {
+    table.flush();
+  }
 }
 
 /**

@@ -82,6 +82,7 @@ export type DiagnosticCode =
   | 'flow_one_way'
   // flow logs
   | 'log_bad_line'
+  | 'pktmon_no_date'
   | 'log_bad_field'
   | 'log_bad_time'
   | 'log_events_lost'

@@ -324,7 +324,7 @@ export class PairTable {
         this.addDenyRule(id, flow.log.rule);
         this.tallies[t + T_DENY_SEEN] |= bit;
       }
-    } else if (firewallRefused && (flow.observedBy === 'flowlog' || (flow.proxy !== undefined && flow.proxy.status > 0))) {
+    } else if (firewallRefused && (flow.observedBy === 'flowlog' || flow.log !== undefined || (flow.proxy !== undefined && flow.proxy.status > 0))) {
       // A firewall DROP with no rule name (Windows Firewall, CSV exports), or a proxy's answer
       // refusing a request: its reason says who refused it; without it the audit would read the S0
       // of a deny as "SYN unanswered", and the refused tunnel's SF as nothing at all.

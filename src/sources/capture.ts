@@ -29,6 +29,7 @@ const FORMAT_NAMES: Record<InputFormat, string> = {
   vnet: 'an Azure VNet flow log',
   azfw: 'an Azure Firewall log',
   csv: 'a CSV file',
+  pktmon: 'a pktmon trace as text',
   unknown: '',
 };
 

@@ -468,8 +468,10 @@ export function sniffFormat(head: Uint8Array): InputFormat {
   for (let i = start; i < head.length; i++) if (head[i] === 0) return 'unknown'; // binary
   const text = Buffer.from(head.buffer, head.byteOffset + start, head.length - start).toString('utf8');
   const trimmed = text.trimStart();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return sniffJson(trimmed);
   const lines = text.split(/\r?\n/);
+  // Before JSON: etl2txt's lines start with `[00]0004.0300::`, a bracket too.
+  if (looksLikePktmonText(lines)) return 'pktmon';
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return sniffJson(trimmed);
   if (looksLikePfirewall(lines)) return 'pfirewall';
   if (looksLikeCsvHeader(lines[0])) return 'csv';
   return 'unknown';
@@ -484,6 +486,21 @@ function sniffJson(text: string): InputFormat {
   if (text.includes('NetworkSecurityGroupFlowEvent') || text.includes('"flowTuples"')) return 'nsg';
   if (text.includes('"records"') && /"properties"\s*:\s*\{\s*"Version"/.test(text)) return 'nsg';
   return 'unknown';
+}
+
+/**
+ * The header line of one packet record of a pktmon text trace (sources/pktmon-text.ts), after
+ * etl2txt's ETW prefix (`[00]0004.0300::`) or none (`--timestamp-only`, real-time output); groups:
+ * the date (none in real-time output), the time, `Drop: `, PktGroupId, PktNumber, and the rest.
+ * Only PktGroupId is taken by name: pktmon translates its other labels (`구성 요소` for Component).
+ */
+export const PKTMON_HEADER =
+  /^\s*(?:\[[^\]]*\][0-9A-Fa-f]+\.[0-9A-Fa-f]+::\s*)?(?:(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T-])?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?\s+(?:\[[^\]]*\]\s*)?(Drop:\s*)?PktGroupId\s+(\d+),\s*[^,\d]*?(\d+),(.*)$/;
+
+/** True when one of the first lines is a pktmon packet record (pktmon etl2txt, or its real-time output saved). */
+function looksLikePktmonText(lines: string[]): boolean {
+  for (let i = 0; i < lines.length && i < 40; i++) if (PKTMON_HEADER.test(lines[i])) return true;
+  return false;
 }
 
 function looksLikePfirewall(lines: string[]): boolean {

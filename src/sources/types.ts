@@ -58,6 +58,7 @@ export type InputFormat =
   | 'vnet'
   | 'azfw'
   | 'csv'
+  | 'pktmon'
   | 'unknown';
 
 /** Per-file summary a reader returns when it is done (or stopped by damage). */

@@ -15,7 +15,7 @@ export function unsupportedFormatHint(head: Uint8Array, path: string): string | 
     return 'this is a Windows event log (.evtx); for firewall evidence give flowaudit the Windows Firewall log (pfirewall.log)';
   }
   if (looksLikeEtl(head) || /\.etl$/i.test(path)) {
-    return 'this looks like a Windows ETW trace (netsh trace, pktmon): convert it to pcapng first (a pktmon trace with `pktmon etl2pcap in.etl --out out.pcapng`, a netsh trace with Microsoft\'s etl2pcapng)';
+    return 'this looks like a Windows ETW trace (netsh trace, pktmon): convert it first: a pktmon trace to text with `pktmon etl2txt in.etl --out out.txt` (it keeps the packets Windows dropped, and why) or to pcapng with `pktmon etl2pcap in.etl --out out.pcapng`; a netsh trace to pcapng with Microsoft\'s etl2pcapng';
   }
   if (magic === 'MSCF') {
     return "this is a cabinet (.cab): a netsh trace's .cab holds its reports, not the packets; convert the .etl next to it to pcapng (Microsoft's etl2pcapng)";
