@@ -294,6 +294,8 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   // Logs of denials only (and no other input with records): the traffic they let through is in none of them.
   const withRecords = args.inputs.filter((i) => i.records > 0);
   const deniedOnly = withRecords.length > 0 && withRecords.every((i) => i.denied_only === true);
+  const packetInputs = args.inputs.filter((i) => i.format === 'pcap' || i.format === 'pcapng' || i.format === 'pktmon');
+  const dropsTraced = packetInputs.length > 0 && packetInputs.every((i) => i.format === 'pktmon');
   const logsWithoutDrops = args.logsWithoutDrops ?? args.inputs.filter((i) => i.no_drops_logged === true).map((i) => ({ file: i.file, hosts: null }));
   const evaluated = evaluateAudit(summary, roles, {
     catalog,
@@ -306,6 +308,7 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
     captureFilters,
     deniedOnly,
     logsWithoutDrops,
+    dropsTraced,
   });
   tieAnswersToFindings(evaluated.findings, args.dataQuality);
   const verdict = computeVerdict(evaluated.findings, evaluated.unexpected_total, args.failOn);

@@ -38,6 +38,11 @@ export const CAPTURE_BLIND_SPOT =
   "a capture cannot see what the capturing host's own firewall drops before the capture point (a pktmon trace records Windows' drops " +
   'with their reason: audit the text `pktmon etl2txt trace.etl --out trace.txt` writes)';
 
+/** Said instead of {@link CAPTURE_BLIND_SPOT} where the packets come from pktmon traces, which record Windows' drops. */
+export const PKTMON_NO_DROP =
+  'pktmon records the packets its host drops (its firewall, a closed port), and none of this traffic was dropped there: it never reached ' +
+  "that host's network stack, or was blocked before any packet was built (an outbound connection Windows Firewall blocks, which pfirewall.log logs)";
+
 /**
  * Whether the firewall of a log without a DROP line (AuditOptions.logsWithoutDrops) could have
  * dropped traffic between `src` and `dst` unlogged: it is on one of them, or its host is not known.
@@ -552,7 +557,7 @@ class Evaluator {
             `(a capture sees arriving packets before Windows Filtering Platform does); none arrived, so ${client} never made one, ` +
             `or it was stopped on the way (by ${client}'s own firewall, or a firewall between them)`,
         );
-      } else hints.push(CAPTURE_BLIND_SPOT);
+      } else hints.push(this.idx.opts.dropsTraced === true ? PKTMON_NO_DROP : CAPTURE_BLIND_SPOT);
     }
     const silent = (this.idx.opts.logsWithoutDrops ?? []).filter((l) => couldHaveDropped(l, src, dst)).map((l) => l.file);
     if (silent.length > 0) {

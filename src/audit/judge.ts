@@ -241,6 +241,19 @@ function proxyHint(status: number): string {
   return `the proxy refused the request (${status}): check the proxy's log`;
 }
 
+/** What to check for a drop pktmon recorded (sources/pktmon-text.ts), by its reason. */
+function pktmonHint(reason: string): string {
+  const on = /dropped by Windows on (\S+)/.exec(reason)?.[1] ?? 'that host';
+  const why = /\(pktmon: ([^;)]*)/.exec(reason)?.[1] ?? '';
+  if (/WFP|filter/i.test(why)) {
+    return `Windows Filtering Platform on ${on} dropped it, which is where Windows Firewall's rules act: check its firewall rules (wf.msc, Get-NetFirewallRule); \`netsh wfp show state\` names the filter`;
+  }
+  if (/endpoint was not found|port unreachable|no (?:local )?socket/i.test(why)) {
+    return `nothing listens on that port on ${on}: the service is stopped or bound elsewhere (netstat -ano, Get-NetTCPConnection -State Listen)`;
+  }
+  return `Windows dropped it on ${on}: pktmon's reason says why (\`pktmon list\` on that host names component and drop location)`;
+}
+
 /** The address an ICMP reason text (describeIcmpRefusal) says the error came from. */
 function icmpSender(reason: string): string | null {
   return / from (\S+)$/.exec(reason)?.[1] ?? null;
@@ -259,6 +272,8 @@ export function failureHints(t: Transport, tally: Tally, destinations?: Readonly
     const proxyStatus = proxyRefusalStatus(r);
     if (proxyStatus !== null) {
       hints.push(proxyHint(proxyStatus));
+    } else if (/\(pktmon: /.test(r)) {
+      hints.push(pktmonHint(r));
     } else if (/Windows Firewall/.test(r)) {
       hints.push("a Windows Firewall rule on that host dropped it: check the host's firewall rules (wf.msc, Get-NetFirewallRule)");
     } else if (!/^ICMP/.test(r)) {

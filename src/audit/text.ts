@@ -24,8 +24,9 @@ export function formatDurationMicros(micros: number): string {
 
 /** Where a record is, as a person looks it up: `a.pcap frame 17`, `pfirewall.log line 22`, `PT1H.json record 3 tuple 5`. */
 export function formatEvidencePlace(e: FlowEvidence): string {
-  if (e.frame !== undefined) return `${e.file} frame ${e.frame}`;
+  // A line first: a pktmon text trace's packets carry both (the same number), and it is a text file.
   if (e.line !== undefined) return `${e.file} line ${e.line}`;
+  if (e.frame !== undefined) return `${e.file} frame ${e.frame}`;
   if (e.record !== undefined) return `${e.file} record ${e.record}${e.tuple !== undefined ? ` tuple ${e.tuple}` : ''}`;
   return e.file;
 }

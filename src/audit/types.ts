@@ -159,6 +159,12 @@ export interface AuditOptions {
    * either of them, or filtered to them, which missing findings between other hosts say.
    */
   onlyConversation?: readonly [string, string];
+  /**
+   * Every packet input is a pktmon trace, which records the drops of its host's own stack and
+   * firewall: a required flow missing from it was not dropped there unseen, as it may be from a
+   * capture (the blind spot a missing finding names otherwise).
+   */
+  dropsTraced?: boolean;
   /** What {@link observedHosts} came from, for the reasons that name it (default: logs). */
   observedFrom?: ObservedFrom;
   /**

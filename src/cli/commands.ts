@@ -455,8 +455,10 @@ export async function auditSetup(f: AnalyzeFlags): Promise<AuditSetup> {
   return { catalog, features, failOn, inventory, cliRoles };
 }
 
+/** Packets, not a log: pcap, pcapng, and pktmon traces as text. */
 function isCapture(r: FileReadResult): boolean {
-  return r.summary!.format === 'pcap' || r.summary!.format === 'pcapng';
+  const f = r.summary!.format;
+  return f === 'pcap' || f === 'pcapng' || f === 'pktmon';
 }
 
 /** The audit of what was read: `summaryData` is the summary of `collected` (its files and diagnostics). */

@@ -220,7 +220,10 @@ export async function readOneFile(
     if (format !== 'pcap' && format !== 'pcapng' && format !== 'pktmon' && !observedUnknown && observed.size > 0 && observed.size <= MAX_OBSERVED_HOSTS) {
       result.observed = [...observed].sort();
     }
-    if (format === 'pcap' || format === 'pcapng' || format === 'pktmon') {
+    if (format === 'pktmon' && result.summary?.tracedOn !== undefined) {
+      // pktmon names the host it ran on (the direction of each packet): no guess from the flows.
+      result.observed = result.summary.tracedOn;
+    } else if (format === 'pcap' || format === 'pcapng' || format === 'pktmon') {
       result.observed = capturePoint.hosts();
       const conversation = capturePoint.conversation();
       if (conversation !== null) result.conversation = conversation;
@@ -258,7 +261,9 @@ async function readPktmon(
   const table = new FlowTable({
     onFlow: (flow) => {
       drops.mark(flow);
-      flow.evidence = { file: flow.evidence.file, line: flow.evidence.frame };
+      // The header line of its first packet, as a line (a person opens the text there) and as its
+      // frame: the audit takes a sample with a frame for one from packets (what a capture can show).
+      flow.evidence = { file: flow.evidence.file, frame: flow.evidence.frame, line: flow.evidence.frame };
       emit(flow);
     },
     diag,

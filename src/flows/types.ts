@@ -30,9 +30,12 @@ export type Outcome = 'completed' | 'refused' | 'unanswered' | 'unknown';
 /** Where a flow's evidence is, so a person can check it. */
 export interface FlowEvidence {
   file: string;
-  /** Captures: 1-based frame number of the flow's first packet (as Wireshark numbers frames). */
+  /**
+   * Captures: 1-based frame number of the flow's first packet (as Wireshark numbers frames). A
+   * pktmon text trace gives the line of the first packet's record here and in `line`.
+   */
   frame?: number;
-  /** Logs: 1-based line number (pfirewall, CSV, line-delimited JSON). */
+  /** Logs: 1-based line number (pfirewall, CSV, line-delimited JSON, pktmon text). */
   line?: number;
   /** NSG/VNet JSON: 0-based record index and tuple index within the file. */
   record?: number;

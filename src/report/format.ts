@@ -51,8 +51,8 @@ export function formatSide(role: string, address: string | null): string {
  * `PT1H.json#R3.T5` (NSG/VNet record and tuple), or the bare file name.
  */
 export function formatEvidenceToken(e: Pick<EvidenceRef, 'file' | 'frame' | 'line' | 'record' | 'tuple'>): string {
-  if (e.frame !== undefined) return `${e.file}#${e.frame}`;
   if (e.line !== undefined) return `${e.file}#L${e.line}`;
+  if (e.frame !== undefined) return `${e.file}#${e.frame}`;
   if (e.record !== undefined) return `${e.file}#R${e.record}${e.tuple !== undefined ? `.T${e.tuple}` : ''}`;
   return e.file;
 }
@@ -91,6 +91,8 @@ export interface CapturedOn {
   hosts: string[];
   /** The hosts are the two ends of the files' only conversation (InputInfo.one_conversation). */
   conversation: boolean;
+  /** The files are pktmon traces, which name the host they ran on (FileSummary.tracedOn). */
+  traced: boolean;
 }
 
 /** The inputs' capture points: a rotating capture's hundred files taken on one host make one entry. */
@@ -99,9 +101,10 @@ export function capturePoints(inputs: readonly InputInfo[]): CapturedOn[] {
   for (const i of inputs) {
     if (i.captured_on === undefined) continue;
     const conversation = i.one_conversation === true;
-    const key = `${i.captured_on.join(' ')}${conversation ? ' <->' : ''}`;
+    const traced = i.format === 'pktmon';
+    const key = `${i.captured_on.join(' ')}${conversation ? ' <->' : ''}${traced ? ' pktmon' : ''}`;
     let p = byHosts.get(key);
-    if (!p) byHosts.set(key, (p = { files: [], hosts: i.captured_on, conversation }));
+    if (!p) byHosts.set(key, (p = { files: [], hosts: i.captured_on, conversation, traced }));
     p.files.push(i.file);
   }
   return [...byHosts.values()];
@@ -111,7 +114,13 @@ export function capturePoints(inputs: readonly InputInfo[]): CapturedOn[] {
  * What a capture point means for the findings, after the files' names: `hosts` are plain text (the
  * caller escapes them for its format, each with `code`).
  */
-export function capturePointNote(hosts: readonly string[], conversation: boolean, code: (text: string) => string): string {
+export function capturePointNote(hosts: readonly string[], conversation: boolean, code: (text: string) => string, traced = false): string {
+  if (traced) {
+    return (
+      `pktmon ran on ${hosts.length === 1 ? code(hosts[0]) : `the host with addresses ${hosts.map(code).join(', ')}`} (the direction it gives each packet ` +
+      'says so), so traffic between other hosts cannot be in it and rules between them are not judged (not-applicable).'
+    );
+  }
   const where =
     hosts.length === 1
       ? `has ${code(hosts[0])} on one side: it was taken on that host (or filtered to its traffic)`

@@ -277,7 +277,7 @@ function renderInputs(result: AuditResult): string {
       .map((i) => `<p><code>${esc(i.file)}</code> was captured with a capture filter (${i.capture_filters!.map((f) => `<code>${esc(f)}</code>`).join('; ')}): ${esc(CAPTURE_FILTER_NOTE)}</p>`)
       .join('') +
     capturePoints(result.inputs)
-      .map((p) => `<p>${filesText(p.files, codeHtml)}: ${capturePointNote(p.hosts, p.conversation, codeHtml)}</p>`)
+      .map((p) => `<p>${filesText(p.files, codeHtml)}: ${capturePointNote(p.hosts, p.conversation, codeHtml, p.traced)}</p>`)
       .join('')
   );
 }

@@ -91,7 +91,7 @@ function renderInputs(r: AuditResult): string[] {
     out.push('', `${md(i.file)} was captured with a capture filter (${i.capture_filters.map(md).join('; ')}): ${CAPTURE_FILTER_NOTE}`);
   }
   for (const p of capturePoints(r.inputs)) {
-    out.push('', `${filesText(p.files, code)}: ${capturePointNote(p.hosts, p.conversation, code)}`);
+    out.push('', `${filesText(p.files, code)}: ${capturePointNote(p.hosts, p.conversation, code, p.traced)}`);
   }
   return out;
 }

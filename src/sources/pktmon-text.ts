@@ -23,7 +23,7 @@
  */
 
 import type { DiagnosticSink } from '../common/diagnostics.js';
-import { formatIpv4, formatIpv6, parseIp } from '../common/ip.js';
+import { formatIpv4, formatIpv6, parseIp, plainlyOneHost } from '../common/ip.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, Packet, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '../decode/types.js';
 import type { Flow } from '../flows/types.js';
 import { forEachLineRange } from './flowlog-common.js';
@@ -44,6 +44,8 @@ interface DropNote {
 
 /** Dropped 5-tuples kept: beyond it, further tuples are counted (`pktmon_drops_untracked`) but not matched to flows. */
 const MAX_DROP_TUPLES = 100_000;
+/** Addresses one traced host may have (IPv4 and IPv6 on a few adapters); beyond it the trace holds other hosts' packets. */
+const MAX_TRACED_ADDRESSES = 16;
 /** Indented lines after a header looked at for its packet (`--verbose` puts the IP header's fields first). */
 const MAX_PACKET_LINES = 4;
 /** Packets (group and number) remembered to tell a packet's later appearances from a new packet. */
@@ -83,6 +85,8 @@ export async function readPktmonText(
   let dayOffset = 0;
   let lastUndatedMs = -1;
   // The header waiting for its packet line.
+  /** The traced host's own addresses, by the direction pktmon gives each packet. */
+  const tracedOn = new Set<string>();
   let pending: { ts: number; drop: boolean; key: string; rest: string; line: number; offset: number; tries: number } | null = null;
 
   /** Takes `text` as the pending record's packet; false when it is no packet line (an IP header line of `--verbose`). */
@@ -119,6 +123,13 @@ export async function readPktmonText(
     }
     if (firstTs === null || p.ts < firstTs) firstTs = p.ts;
     if (lastTs === null || p.ts > lastTs) lastTs = p.ts;
+    // pktmon says which way each packet went through its host: received ones name it as their
+    // destination, sent ones as their source (groups aside).
+    const direction = /Direction\s+(Rx|Tx)\b/.exec(p.rest)?.[1];
+    if (direction !== undefined && tracedOn.size <= MAX_TRACED_ADDRESSES) {
+      const own = addressText(pkt, direction === 'Rx' ? 'dst' : 'src');
+      if (plainlyOneHost(own)) tracedOn.add(own);
+    }
     onPacket(pkt);
     return true;
   };
@@ -173,6 +184,8 @@ export async function readPktmonText(
     complete: true,
     timeZone: { name: zone.name, assumed: zone.assumed },
   };
+  // More than a host has: a switch's or Hyper-V's components carry other hosts' packets too.
+  if (tracedOn.size > 0 && tracedOn.size <= MAX_TRACED_ADDRESSES) summary.tracedOn = [...tracedOn].sort();
   return summary;
 }
 

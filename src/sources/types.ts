@@ -85,6 +85,11 @@ export interface FileSummary {
    */
   localAddress?: string;
   /**
+   * pktmon text: the traced host's addresses (the destinations of the packets it received and the
+   * sources of those it sent, as pktmon's Direction says), when they are a host's few.
+   */
+  tracedOn?: string[];
+  /**
    * pcapng: the capture filters the file's interfaces were captured with (if_filter), as text:
    * traffic they excluded was never captured, so its absence proves nothing.
    */

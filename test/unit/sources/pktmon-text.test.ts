@@ -112,6 +112,18 @@ describe('pktmon text traces: flows and drops', () => {
     expect(diag.counters.get('pktmon_records_without_packet')).toBeUndefined();
   });
 
+  it("reads Microsoft's own example: a UDP packet dropped for want of a listening socket", async () => {
+    // docs: "Packet Monitor traces" in Microsoft's article on packet drops (pktmon etl2txt output).
+    const text =
+      '[30]0000.0000::2025-03-27 16:10:34.934020500 [Microsoft-Windows-PktMon] Drop: PktGroupId 8444249301423149, PktNumber 1, Appearance 0, Direction Rx , Type IP , Component 49, Filter 1, DropReason INET: transport endpoint was not found , DropLocation 0xE000460A, OriginalSize 402, LoggedSize 148\n' +
+      '       Drop: ip: 192.168.5.88.50005 > 192.168.5.68.50005: UDP, length 374\n';
+    const { flows, summary } = await read(text);
+    expect(flows).toHaveLength(1);
+    expect(flows[0]).toMatchObject({ proto: 'udp', origH: '192.168.5.88', respH: '192.168.5.68', respP: 50005, outcome: 'refused' });
+    expect(flows[0].reason).toMatch(/^dropped by Windows on 192\.168\.5\.68 \(pktmon: INET: transport endpoint was not found; component 49, location 0xE000460A; 1 packet received\)/);
+    expect(summary.tracedOn).toEqual(['192.168.5.68']);
+  });
+
   it('leaves a completed flow completed when one of its packets was dropped (a duplicate, say)', async () => {
     const packets = completedTcp((k) => `2026-11-20 09:15:04.00${k}000000`, 100, '10.0.0.20', 50200, '10.0.0.11', 88);
     packets[3].dropReason = 'TCP: duplicate segment';
