@@ -263,7 +263,7 @@ function renderInputs(result: AuditResult): string {
   const facts = [
     ['Time window', esc(span)],
     ['Flows', formatCount(result.data_quality.flows)],
-    ...(result.assumed_timezone ? [['Assumed timezone', `${esc(result.assumed_timezone)} (for logs with local times)`]] : []),
+    ...(result.assumed_timezone ? [['Assumed timezone', `${esc(result.assumed_timezone)} (for Windows Firewall logs and pktmon traces, which hold local times)`]] : []),
   ];
   const rows = result.inputs.map((i) => `<tr><td><code>${esc(i.file)}</code></td><td>${esc(i.format)}</td><td class="num" data-v="${i.records}">${formatCount(i.records)}</td><td class="num" data-v="${i.bytes}">${esc(formatBytes(i.bytes))}</td><td data-v="${i.first_ts ?? ''}">${esc(formatTime(i.first_ts))}</td><td data-v="${i.last_ts ?? ''}">${esc(formatTime(i.last_ts))}</td><td>${i.complete ? 'yes' : '<strong>no</strong> (see data quality)'}</td></tr>`);
   return (

@@ -66,7 +66,7 @@ function renderVerdict(r: AuditResult): string[] {
 function renderInputs(r: AuditResult): string[] {
   const out = ['', '## Inputs and time window', ''];
   out.push(`Time window (UTC): ${md(formatWindow(r.window.first_ts, r.window.last_ts))}`);
-  if (r.assumed_timezone) out.push('', `Local times in logs were read as ${md(r.assumed_timezone)}.`);
+  if (r.assumed_timezone) out.push('', `Local times (Windows Firewall logs, pktmon traces) were read as ${md(r.assumed_timezone)}.`);
   out.push('');
   if (r.inputs.length === 0) return [...out, 'No inputs.'];
   out.push(
