@@ -62,9 +62,10 @@ export type PacketSink = (pkt: Packet) => void;
 /**
  * Reads a pktmon text trace: every packet, once, to `onPacket` (frame = the header's line number);
  * drops go to `drops`, whose {@link PktmonDrops.mark} the flow table's sink calls: a packet's drop
- * record follows its first appearance within microseconds, long before its flow can end. Lines that are neither a record nor its packet
- * (pktmon's own banners, component lists) are skipped; a header whose packet cannot be read
- * (ARP, a protocol pktmon prints in a way not read here) is counted, not an error.
+ * record follows its first appearance within microseconds, long before its flow can end. Lines
+ * that are neither a record nor its packet (pktmon's own banners, component lists, `--hex` dumps)
+ * are skipped; a record whose packet is not read (ARP, a protocol pktmon prints in a way not read
+ * here) is counted, not an error.
  */
 export async function readPktmonText(
   input: ByteInput,
@@ -84,9 +85,9 @@ export async function readPktmonText(
   let undated = false;
   let dayOffset = 0;
   let lastUndatedMs = -1;
-  // The header waiting for its packet line.
   /** The traced host's own addresses, by the direction pktmon gives each packet. */
   const tracedOn = new Set<string>();
+  /** The header waiting for its packet line. */
   let pending: { ts: number; drop: boolean; key: string; rest: string; line: number; offset: number; tries: number } | null = null;
 
   /** Takes `text` as the pending record's packet; false when it is no packet line (an IP header line of `--verbose`). */
@@ -258,7 +259,7 @@ function addressText(pkt: Packet, side: 'src' | 'dst'): string {
 }
 
 /** The IP part of a packet line: after the link layer (`ethertype IPv4 (0x0800), length 66: `), `ip: ` or `IP `. */
-const IP_START = /(?:ethertype\s+IPv[46]\s+\(0x[0-9a-fA-F]+\),\s*(?:length\s+\d+:\s*)?|^(?:ip6?:|IP6?\b|IPv[46],\s*length\s+\d+:)\s*)(?![^]*ethertype\s+IPv[46])/;
+const IP_START = /(?:ethertype\s+IPv[46]\s+\(0x[0-9a-fA-F]+\),\s*(?:length\s+\d+:\s*)?|^(?:ip6?:|IP6?:?(?=\s)|IPv[46],\s*length\s+\d+:)\s*)(?![^]*ethertype\s+IPv[46])/;
 
 /**
  * Fills `pkt` from pktmon's text of one packet (tcpdump's notation): true for an IPv4/IPv6 TCP,
@@ -296,6 +297,16 @@ export function parsePacketText(text: string, pkt: Packet): boolean | null {
     pkt.tcpSeq = Number(/\bseq\s+(\d+)/.exec(rest)?.[1] ?? 0) >>> 0;
     pkt.tcpAck = Number(/\back\s+(\d+)/.exec(rest)?.[1] ?? 0) >>> 0;
     pkt.tcpWindow = Number(/\bwin\s+(\d+)/.exec(rest)?.[1] ?? 0);
+    pkt.payloadLen = length;
+    pkt.ipLen = (v6 ? 40 : 20) + 20 + length;
+    return true;
+  }
+  if (/^tcp\b/i.test(rest)) {
+    // The abbreviated form (`--brief`) names the transport without its flags: a TCP packet all the same.
+    if (src.port < 0 || dst.port < 0) return false;
+    pkt.proto = IPPROTO_TCP;
+    pkt.srcPort = src.port;
+    pkt.dstPort = dst.port;
     pkt.payloadLen = length;
     pkt.ipLen = (v6 ? 40 : 20) + 20 + length;
     return true;

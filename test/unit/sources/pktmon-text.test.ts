@@ -64,6 +64,11 @@ describe('pktmon text traces: packets', () => {
     ).toMatchObject({ proto: 6, dstPort: 389 });
   });
 
+  it('reads the abbreviated form, which names the transport without TCP flags', () => {
+    expect(parse('IPv4, length 46: 192.0.2.1.5000 > 198.51.100.2.443: tcp')).toMatchObject({ proto: 6, srcPort: 5000, dstPort: 443, tcpFlags: 0 });
+    expect(parse('IPv4, length 66: 203.0.113.10.53 > 192.0.2.1.53000: udp')).toMatchObject({ proto: 17, srcPort: 53, dstPort: 53000 });
+  });
+
   it('reads ICMP echo, and leaves out what is not IP', () => {
     expect(parse('ip: 10.0.0.20 > 10.0.0.11: ICMP echo request, id 1, seq 7, length 40')).toMatchObject({ proto: 1, icmpType: 8 });
     expect(parse('00-15-5D-01-02-20 > FF-FF-FF-FF-FF-FF, ethertype ARP (0x0806), length 42: Request who-has 10.0.0.11 tell 10.0.0.20, length 28')).toBeNull();
