@@ -274,6 +274,10 @@ export function failureHints(t: Transport, tally: Tally, destinations?: Readonly
       hints.push(proxyHint(proxyStatus));
     } else if (/\(pktmon: /.test(r)) {
       hints.push(pktmonHint(r));
+    } else if (/by the Linux firewall/.test(r)) {
+      hints.push(
+        "a Linux firewall (ufw, firewalld, iptables or nftables) on the host that wrote the log dropped it: check its rules (`ufw status verbose`, `firewall-cmd --list-all`, `nft list ruleset`); a Samba DC needs 53, 88, 135, 389, 445, 464, 636, 3268-3269 and its RPC range open",
+      );
     } else if (/Windows Firewall/.test(r)) {
       hints.push("a Windows Firewall rule on that host dropped it: check the host's firewall rules (wf.msc, Get-NetFirewallRule)");
     } else if (!/^ICMP/.test(r)) {

@@ -30,6 +30,7 @@ const FORMAT_NAMES: Record<InputFormat, string> = {
   azfw: 'an Azure Firewall log',
   csv: 'a CSV file',
   pktmon: 'a pktmon trace as text',
+  netfilter: 'a Linux firewall log (netfilter LOG lines)',
   unknown: '',
 };
 

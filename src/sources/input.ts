@@ -469,8 +469,9 @@ export function sniffFormat(head: Uint8Array): InputFormat {
   const text = Buffer.from(head.buffer, head.byteOffset + start, head.length - start).toString('utf8');
   const trimmed = text.trimStart();
   const lines = text.split(/\r?\n/);
-  // Before JSON: etl2txt's lines start with `[00]0004.0300::`, a bracket too.
+  // Before JSON: etl2txt's lines start with `[00]0004.0300::`, dmesg's with `[12345.678901]`, a bracket too.
   if (looksLikePktmonText(lines)) return 'pktmon';
+  if (looksLikeNetfilter(lines)) return 'netfilter';
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) return sniffJson(trimmed);
   if (looksLikePfirewall(lines)) return 'pfirewall';
   if (looksLikeCsvHeader(lines[0])) return 'csv';
@@ -496,6 +497,17 @@ function sniffJson(text: string): InputFormat {
  */
 export const PKTMON_HEADER =
   /^\s*(?:\[[^\]]*\][0-9A-Fa-f]+\.[0-9A-Fa-f]+::\s*)?(?:(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T-])?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?\s+(?:\[[^\]]*\]\s*)?(Drop:\s*)?PktGroupId\s+(\d+),\s*[^,\d]*?(\d+),(.*)$/;
+
+/** True for a line the kernel writes for netfilter's LOG target (sources/flowlog-netfilter.ts). */
+export function isNetfilterLine(line: string): boolean {
+  return / IN=\S* OUT=\S* /.test(line) && / SRC=\S+ DST=\S+ /.test(line) && / PROTO=\S+/.test(line);
+}
+
+/** True when one of the first lines is a Linux firewall's LOG line. */
+function looksLikeNetfilter(lines: string[]): boolean {
+  for (let i = 0; i < lines.length && i < 40; i++) if (isNetfilterLine(lines[i])) return true;
+  return false;
+}
 
 /** True when one of the first lines is a pktmon packet record (pktmon etl2txt, or its real-time output saved). */
 function looksLikePktmonText(lines: string[]): boolean {

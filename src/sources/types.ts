@@ -59,6 +59,7 @@ export type InputFormat =
   | 'azfw'
   | 'csv'
   | 'pktmon'
+  | 'netfilter'
   | 'unknown';
 
 /** Per-file summary a reader returns when it is done (or stopped by damage). */

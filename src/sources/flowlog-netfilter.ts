@@ -1,0 +1,291 @@
+/**
+ * Linux firewall logs: the lines the kernel writes for netfilter's LOG target (iptables, nftables
+ * `log`), which ufw and firewalld use, as they reach a file: /var/log/ufw.log, kern.log, syslog,
+ * `journalctl -k` (short or short-iso), or `dmesg`. A Samba domain controller, or a Linux router
+ * between the sync server and its DCs, logs its drops so:
+ *
+ *     Nov 20 09:15:02 dc1 kernel: [12345.678901] [UFW BLOCK] IN=eth0 OUT= MAC=... SRC=10.0.0.20 DST=10.0.0.11 LEN=52 TOS=0x00 PREC=0x00 TTL=128 ID=4660 DF PROTO=TCP SPT=50123 DPT=389 WINDOW=64240 RES=0x00 SYN URGP=0
+ *     2026-11-20T09:15:02.123456+01:00 gw kernel: filter_FWD_public_REJECT: IN=eth0 OUT=eth1 SRC=... PROTO=UDP SPT=53000 DPT=88 LEN=1200
+ *
+ * The fields are the kernel's (net/netfilter/nf_log_syslog.c): IN and OUT interfaces, SRC, DST,
+ * PROTO, SPT and DPT (TYPE and CODE for ICMP), and the TCP flags as words. What the rule did is
+ * not a field: it is in the prefix the rule gave, `[UFW BLOCK]`, `FINAL_REJECT:`, `DROP-IN:` ...
+ * A prefix that says BLOCK, DROP, REJECT or DENY is a drop; ALLOW, ACCEPT or PASS let the packet
+ * through; any other (`[UFW AUDIT]`, a bare LOG rule) logged it without saying (outcome unknown).
+ *
+ * Direction from the interfaces: IN alone, received by this host (RECEIVE); OUT alone, sent by it
+ * (SEND); both, forwarded (FORWARD: the host is a router or firewall between the two). Dropped
+ * packets of one attempt (a SYN and its retransmissions) make one flow, as pfirewall's do
+ * (drop-runs.ts).
+ *
+ * Times: an ISO 8601 stamp with its zone is read as it says. A classic syslog stamp (`Nov 20
+ * 09:15:02`) is local time without a year: read in `--tz` (UTC when not given), in the year that
+ * puts it no more than a day ahead of now. `dmesg`'s seconds since boot give no date at all: read
+ * from 1970-01-01, and the file is reported so.
+ */
+
+import type { DiagnosticCode } from '../common/diagnostics.js';
+import { DEFAULT_TIMEOUTS, type ConnState, type Flow, type FlowTimeouts, type Outcome, type Transport } from '../flows/types.js';
+import { DropRuns } from './drop-runs.js';
+import { AddressCache, flowLogUid, forEachLineRange, hashString, makeLogFlow } from './flowlog-common.js';
+import { ASSUMED_UTC, civilToMillis, parseTimezone, type LocalTimeZone } from './flowlog-time.js';
+import { isNetfilterLine } from './input.js';
+import type { ByteInput, FileSummary, FlowSink, ReadContext } from './types.js';
+
+export interface NetfilterOptions {
+  /** Zone of classic syslog stamps (as for pfirewall): a name, an offset, or a parsed zone. */
+  tz?: string | LocalTimeZone;
+  timeouts?: Partial<FlowTimeouts>;
+  /** Now, for the year of stamps that have none (tests fix it). */
+  now?: Date;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const ISO_STAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})?\s/;
+const SYSLOG_STAMP = /^([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s/;
+const BOOT_STAMP = /\[\s*(\d+)\.(\d+)\]\s/;
+const DROP_WORDS = /BLOCK|DROP|REJECT|DENY|DENIED/i;
+const ALLOW_WORDS = /ALLOW|ACCEPT|PASS/i;
+
+const PATH_RECEIVE = 1;
+const PATH_SEND = 2;
+const PATH_FORWARD = 3;
+const PATH_NAMES = ['', 'RECEIVE', 'SEND', 'FORWARD'];
+/** DropRun state bit: a dropped TCP packet that is no new attempt (no SYN, or a SYN-ACK). */
+const DROP_MIDSTREAM = 1;
+/** Distinct rule prefixes named in reasons (a firewall has a few). */
+const MAX_PREFIXES = 1024;
+
+/** The value of `NAME=` in a kernel log line (up to the next space); undefined when absent. */
+function field(line: string, name: string): string | undefined {
+  const at = line.indexOf(` ${name}=`);
+  if (at < 0) return undefined;
+  const from = at + name.length + 2;
+  const to = line.indexOf(' ', from);
+  return line.slice(from, to < 0 ? line.length : to);
+}
+
+/** True when the TCP flag word stands alone among the fields (after RES=). */
+function hasWord(line: string, word: string, from: number): boolean {
+  let at = line.indexOf(` ${word}`, from);
+  while (at >= 0) {
+    const end = at + word.length + 1;
+    if (end === line.length || line.charCodeAt(end) === 32) return true;
+    at = line.indexOf(` ${word}`, end);
+  }
+  return false;
+}
+
+/**
+ * Reads a netfilter log and pushes its flows to `onFlow`: one per dropped attempt, one per line
+ * let through or logged. Lines that are no LOG line (other kernel messages in kern.log) are
+ * skipped and not counted as bad.
+ */
+export async function readNetfilter(input: ByteInput, ctx: ReadContext & NetfilterOptions, onFlow: FlowSink): Promise<FileSummary> {
+  const file = input.name;
+  const diag = ctx.diag;
+  const zone: LocalTimeZone = ctx.tz === undefined ? ASSUMED_UTC : typeof ctx.tz === 'string' ? parseTimezone(ctx.tz) : ctx.tz;
+  const nowMs = (ctx.now ?? new Date()).getTime();
+  const fileHash = hashString(file);
+  const addresses = new AddressCache();
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...ctx.timeouts };
+  let localStamps = false;
+  let undated = false;
+  let unknownPrefixes = 0;
+  let records = 0;
+  let firstTs: number | null = null;
+  let lastTs: number | null = null;
+  const noteTs = (ts: number) => {
+    if (firstTs === null || ts < firstTs) firstTs = ts;
+    if (lastTs === null || ts > lastTs) lastTs = ts;
+  };
+  const reasonOf = (verb: string, prefix: string, path: number): string =>
+    `${verb} by the Linux firewall${prefix !== '' ? ` (${JSON.stringify(prefix)})` : ''}${path === PATH_FORWARD ? ', forwarding' : ''}`;
+
+  const drops = new DropRuns([timeouts.tcpInactivity, timeouts.udpInactivity, timeouts.icmpInactivity], (run, first, last, bytes) => {
+    const flow: Flow = makeLogFlow({
+      uid: flowLogUid(fileHash, run.line),
+      ts: first,
+      duration: last - first,
+      proto: run.transport === 0 ? 'tcp' : run.transport === 1 ? 'udp' : 'icmp',
+      origH: run.src,
+      origP: run.sport,
+      respH: run.dst,
+      respP: run.dport,
+      connState: (run.state & DROP_MIDSTREAM) !== 0 ? 'OTH' : 'S0',
+      origPkts: run.lines,
+      origBytes: bytes,
+      respPkts: 0,
+      respBytes: 0,
+      outcome: 'refused',
+      reason: dropReason(prefixes[run.state >>> 1], run.path),
+      evidence: { file, line: run.line },
+      log: run.path === 0 ? { action: 'DROP', records: run.lines } : { action: 'DROP', direction: PATH_NAMES[run.path], records: run.lines },
+    });
+    if (run.syns > 1) flow.synCount = run.syns;
+    onFlow(flow);
+  });
+  /**
+   * The rules' prefixes, by id: a held run keeps its first line's (in its state, beside the
+   * midstream bit), as the run record holds no text. Rules are few; past the cap, ids go to ''.
+   */
+  const prefixes: string[] = [''];
+  const prefixIds = new Map<string, number>([['', 0]]);
+  const prefixId = (prefix: string): number => {
+    let id = prefixIds.get(prefix);
+    if (id === undefined) {
+      id = prefixes.length < MAX_PREFIXES ? prefixes.length : 0;
+      if (id > 0) prefixes.push(prefix);
+      prefixIds.set(prefix, id);
+    }
+    return id;
+  };
+  const dropReason = (prefix: string, path: number): string => reasonOf(/REJECT/i.test(prefix) ? 'rejected' : 'dropped', prefix, path);
+
+  const bad = (code: DiagnosticCode, lineNo: number, offset: number, detail: string): void => {
+    diag.report(code, { file, offset, index: lineNo }, `line ${lineNo}: ${detail}`);
+  };
+
+  const result = await forEachLineRange(input, (text, start, end, lineNo, offset) => {
+    const line = text.slice(start, end);
+    if (!isNetfilterLine(line)) return;
+    records++;
+    // Time.
+    let ts: number;
+    const iso = ISO_STAMP.exec(line);
+    const syslog = iso === null ? SYSLOG_STAMP.exec(line) : null;
+    if (iso !== null) {
+      const local = civilToMillis(+iso[1], +iso[2], +iso[3], +iso[4], +iso[5], +iso[6]);
+      const micros = iso[7] === undefined ? 0 : Math.round(Number(`0.${iso[7].slice(0, 6)}`) * 1e6);
+      const z = iso[8];
+      let ms: number;
+      if (z === undefined) {
+        localStamps = true;
+        ms = zone.toUtcMillis(local);
+      } else if (z === 'Z') ms = local;
+      else {
+        const sign = z[0] === '-' ? -1 : 1;
+        const digits = z.slice(1).replace(':', '');
+        ms = local - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+      }
+      ts = ms * 1000 + micros;
+    } else if (syslog !== null) {
+      const month = MONTHS.indexOf(syslog[1]) + 1;
+      if (month === 0) {
+        bad('log_bad_time', lineNo, offset, `bad date ${JSON.stringify(line.slice(0, 15))}; skipped`);
+        return;
+      }
+      localStamps = true;
+      // No year: this year, unless that is more than a day ahead of now (a log from last December read in January).
+      let year = new Date(nowMs).getUTCFullYear();
+      let local = civilToMillis(year, month, +syslog[2], +syslog[3], +syslog[4], +syslog[5]);
+      if (local > nowMs + 86_400_000) local = civilToMillis(--year, month, +syslog[2], +syslog[3], +syslog[4], +syslog[5]);
+      const micros = syslog[6] === undefined ? 0 : Math.round(Number(`0.${syslog[6].slice(0, 6)}`) * 1e6);
+      ts = zone.toUtcMillis(local) * 1000 + micros;
+    } else {
+      const boot = BOOT_STAMP.exec(line);
+      if (boot === null) {
+        bad('log_bad_time', lineNo, offset, 'no time stamp before the firewall fields; skipped');
+        return;
+      }
+      undated = true;
+      ts = Number(boot[1]) * 1_000_000 + Math.round(Number(`0.${boot[2].slice(0, 6)}`) * 1e6);
+    }
+    // The rule's prefix: the text before IN=, after the stamp, the host and `kernel:` (and dmesg's uptime).
+    const inAt = line.indexOf(' IN=');
+    let head = line.slice(0, inAt);
+    const kernel = head.lastIndexOf('kernel:');
+    if (kernel >= 0) head = head.slice(kernel + 7);
+    const prefix = head.replace(BOOT_STAMP, ' ').replace(ISO_STAMP, '').replace(SYSLOG_STAMP, '').trim();
+    const verdict = DROP_WORDS.test(prefix) ? 'DROP' : ALLOW_WORDS.test(prefix) ? 'ALLOW' : 'LOG';
+    if (verdict === 'LOG') unknownPrefixes++;
+
+    const protoText = field(line, 'PROTO') ?? '';
+    const proto: Transport | null = protoText === 'TCP' ? 'tcp' : protoText === 'UDP' || protoText === 'UDPLITE' ? 'udp' : protoText === 'ICMP' || protoText === 'ICMPv6' ? 'icmp' : null;
+    if (proto === null) {
+      bad('log_unsupported_protocol', lineNo, offset, `protocol ${JSON.stringify(protoText.slice(0, 20))} is not TCP, UDP or ICMP; not a flow`);
+      return;
+    }
+    const src = addresses.canonical(field(line, 'SRC') ?? '');
+    const dst = addresses.canonical(field(line, 'DST') ?? '');
+    if (src === null || dst === null) {
+      bad('log_bad_line', lineNo, offset, 'bad SRC or DST address; skipped');
+      return;
+    }
+    const inIf = field(line, 'IN') ?? '';
+    const outIf = field(line, 'OUT') ?? '';
+    const path = inIf !== '' && outIf !== '' ? PATH_FORWARD : inIf !== '' ? PATH_RECEIVE : outIf !== '' ? PATH_SEND : 0;
+    let sport: number;
+    let dport: number;
+    if (proto === 'icmp') {
+      sport = Number(field(line, 'TYPE') ?? NaN);
+      dport = Number(field(line, 'CODE') ?? NaN);
+    } else {
+      sport = Number(field(line, 'SPT') ?? NaN);
+      dport = Number(field(line, 'DPT') ?? NaN);
+    }
+    if (!Number.isInteger(sport) || !Number.isInteger(dport) || sport < 0 || dport < 0 || sport > 65535 || dport > 65535) {
+      // A fragment other than the first carries no ports: no flow of its own.
+      bad('log_bad_field', lineNo, offset, `no ${proto === 'icmp' ? 'ICMP type/code' : 'ports'} (a later fragment?); skipped`);
+      return;
+    }
+    const size = Number(field(line, 'LEN') ?? 0) || 0;
+    noteTs(ts);
+    const flagsFrom = line.indexOf(' RES=');
+    const syn = proto === 'tcp' && flagsFrom >= 0 && hasWord(line, 'SYN', flagsFrom);
+    const ack = proto === 'tcp' && flagsFrom >= 0 && hasWord(line, 'ACK', flagsFrom);
+
+    if (verdict === 'DROP') {
+      const transport = proto === 'tcp' ? 0 : proto === 'udp' ? 1 : 2;
+      const midstream = proto === 'tcp' && (!syn || ack);
+      drops.add(transport, src, sport, dst, dport, path, (prefixId(prefix) << 1) | (midstream ? DROP_MIDSTREAM : 0), ts, size, syn && !ack, -1, lineNo);
+      return;
+    }
+    const outcome: Outcome = verdict === 'ALLOW' ? 'completed' : 'unknown';
+    const connState: ConnState = 'OTH';
+    onFlow(
+      makeLogFlow({
+        uid: flowLogUid(fileHash, lineNo),
+        ts,
+        duration: 0,
+        proto,
+        origH: src,
+        origP: sport,
+        respH: dst,
+        respP: dport,
+        connState,
+        origPkts: 1,
+        origBytes: size,
+        respPkts: 0,
+        respBytes: 0,
+        outcome,
+        reason:
+          verdict === 'ALLOW'
+            ? reasonOf('let through', prefix, path)
+            : `logged by the Linux firewall${prefix !== '' ? ` (${JSON.stringify(prefix)})` : ''}, which does not say whether it let the packet through`,
+        evidence: { file, line: lineNo },
+        log: path === 0 ? { action: verdict, records: 1 } : { action: verdict, direction: PATH_NAMES[path], records: 1 },
+      }),
+    );
+  });
+  drops.flush();
+  if (undated) {
+    diag.report(
+      'log_bad_time',
+      { file, offset: 0, index: 0 },
+      `${file}: dmesg's stamps count seconds since boot, with no date: times are read from 1970-01-01 (use journalctl -k -o short-iso for dated lines)`,
+    );
+  }
+  if (unknownPrefixes > 0) diag.count('netfilter_lines_without_verdict', unknownPrefixes);
+  const summary: FileSummary = {
+    file,
+    format: 'netfilter',
+    records,
+    bytes: result.bytes,
+    firstTs,
+    lastTs,
+    complete: true,
+  };
+  if (localStamps) summary.timeZone = { name: zone.name, assumed: zone.assumed };
+  return summary;
+}

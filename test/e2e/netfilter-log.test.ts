@@ -1,0 +1,42 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(__dirname, '../..');
+const bin = join(root, 'dist/src/cli/bin.js');
+
+/** /var/log/ufw.log of a Samba DC (10.0.0.11) that lets Kerberos in and blocks LDAP from the sync server. */
+const UFW_LOG = [
+  'Nov 20 09:15:01 dc1 kernel: [12345.100000] [UFW ALLOW] IN=eth0 OUT= MAC=00:15:5d:01:02:11:00:15:5d:01:02:20:08:00 SRC=10.0.0.20 DST=10.0.0.11 LEN=52 TOS=0x00 PREC=0x00 TTL=128 ID=4650 DF PROTO=TCP SPT=50200 DPT=88 WINDOW=64240 RES=0x00 SYN URGP=0',
+  'Nov 20 09:15:02 dc1 kernel: [12346.100000] [UFW BLOCK] IN=eth0 OUT= MAC=00:15:5d:01:02:11:00:15:5d:01:02:20:08:00 SRC=10.0.0.20 DST=10.0.0.11 LEN=52 TOS=0x00 PREC=0x00 TTL=128 ID=4660 DF PROTO=TCP SPT=50123 DPT=389 WINDOW=64240 RES=0x00 SYN URGP=0',
+  'Nov 20 09:15:03 dc1 kernel: [12347.100000] [UFW BLOCK] IN=eth0 OUT= MAC=00:15:5d:01:02:11:00:15:5d:01:02:20:08:00 SRC=10.0.0.20 DST=10.0.0.11 LEN=52 TOS=0x00 PREC=0x00 TTL=128 ID=4661 DF PROTO=TCP SPT=50123 DPT=389 WINDOW=64240 RES=0x00 SYN URGP=0',
+  '',
+].join('\n');
+
+describe('analyze on a Linux firewall log (ufw on a Samba DC)', () => {
+  it('reports LDAP blocked by the DC\'s own firewall, with the rule prefix and what to check, and fails the run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowaudit-nf-'));
+    const log = join(dir, 'ufw.log');
+    writeFileSync(log, UFW_LOG);
+    const out = join(dir, 'out');
+    const r = spawnSync(
+      process.execPath,
+      [bin, 'analyze', log, '--out', out, '--format', 'json', '--role', '10.0.0.20=connect', '--role', '10.0.0.11=dc', '--tz', 'Europe/Berlin'],
+      { encoding: 'utf8' },
+    );
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/FAIL: 1 required flow blocked/);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.inputs[0]).toMatchObject({ format: 'netfilter', records: 3 });
+    const ldap = report.findings.find((f: { rule_id: string }) => f.rule_id === 'connect-dc-ldap');
+    expect(ldap).toMatchObject({ status: 'blocked', src: '10.0.0.20', dst: '10.0.0.11', refused: 1 });
+    expect(ldap.reason).toMatch(/dropped by the Linux firewall \("\[UFW BLOCK\]"\)/);
+    expect(ldap.hints.join('\n')).toMatch(/ufw status verbose/);
+    expect(ldap.evidence[0]).toMatchObject({ line: 2, conn_state: 'S0' });
+    // Local syslog times read in the zone given: 09:15:02 in Berlin is 08:15:02 UTC.
+    expect((ldap.evidence[0].ts / 1000) % 86_400_000).toBe(((8 * 60 + 15) * 60 + 2) * 1000);
+    expect(report.findings.find((f: { rule_id: string }) => f.rule_id === 'connect-dc-kerberos').status).toBe('ok');
+  });
+});
