@@ -44,6 +44,7 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 const ISO_STAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})?\s/;
 const SYSLOG_STAMP = /^([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s/;
 const BOOT_STAMP = /\[\s*(\d+)\.(\d+)\]\s/;
+const RFC5424_HEAD = /^<\d{1,3}>(?:\d{1,2} )?/;
 const DROP_WORDS = /BLOCK|DROP|REJECT|DENY|DENIED/i;
 const ALLOW_WORDS = /ALLOW|ACCEPT|PASS/i;
 
@@ -147,8 +148,10 @@ export async function readNetfilter(input: ByteInput, ctx: ReadContext & Netfilt
   };
 
   const result = await forEachLineRange(input, (text, start, end, lineNo, offset) => {
-    const line = text.slice(start, end);
-    if (!isNetfilterLine(line)) return;
+    const whole = text.slice(start, end);
+    if (!isNetfilterLine(whole)) return;
+    // RFC 5424 syslog puts a priority and a version before the stamp: `<4>1 2026-11-20T09:15:02Z dc1 kernel - - - ...`.
+    const line = whole.replace(RFC5424_HEAD, '');
     records++;
     // Time.
     let ts: number;
@@ -194,8 +197,8 @@ export async function readNetfilter(input: ByteInput, ctx: ReadContext & Netfilt
     // The rule's prefix: the text before IN=, after the stamp, the host and `kernel:` (and dmesg's uptime).
     const inAt = line.indexOf(' IN=');
     let head = line.slice(0, inAt);
-    const kernel = head.lastIndexOf('kernel:');
-    if (kernel >= 0) head = head.slice(kernel + 7);
+    const kernel = /^.*\bkernel(?::| - - -)/.exec(head);
+    if (kernel !== null) head = head.slice(kernel[0].length);
     const prefix = head.replace(BOOT_STAMP, ' ').replace(ISO_STAMP, '').replace(SYSLOG_STAMP, '').trim();
     const verdict = DROP_WORDS.test(prefix) ? 'DROP' : ALLOW_WORDS.test(prefix) ? 'ALLOW' : 'LOG';
     if (verdict === 'LOG') unknownPrefixes++;

@@ -66,6 +66,11 @@ describe('Linux firewall logs (netfilter LOG lines)', () => {
     expect(flows[1]).toMatchObject({ proto: 'icmp', origP: 8, respP: 0 });
   });
 
+  it('reads RFC 5424 syslog lines (priority, version, ISO stamp, no colon after the tag)', async () => {
+    const { flows } = await read(`<4>1 2026-11-20T09:15:02.5Z dc1 kernel - - - [UFW BLOCK] IN=eth0 OUT= ${syn(1, 50123, 389)}\n`);
+    expect(flows[0]).toMatchObject({ ts: Date.UTC(2026, 10, 20, 9, 15, 2, 500) * 1000, reason: 'dropped by the Linux firewall ("[UFW BLOCK]")' });
+  });
+
   it('reads a stamp from last December in January in last year', async () => {
     const { summary } = await read(`Dec 31 23:59:59 dc1 kernel: [1.0] [UFW BLOCK] IN=eth0 OUT= ${syn(1, 50123, 389)}\n`, undefined, new Date('2027-01-02T00:00:00Z'));
     expect(summary.firstTs).toBe(Date.UTC(2026, 11, 31, 23, 59, 59) * 1000);
