@@ -28,7 +28,8 @@ import type { DiagnosticCode } from '../common/diagnostics.js';
 import { DEFAULT_TIMEOUTS, type ConnState, type Flow, type FlowTimeouts, type Outcome, type Transport } from '../flows/types.js';
 import { DropRuns } from './drop-runs.js';
 import { AddressCache, flowLogUid, forEachLineRange, hashString, makeLogFlow } from './flowlog-common.js';
-import { ASSUMED_UTC, civilToMillis, parseTimezone, type LocalTimeZone } from './flowlog-time.js';
+import { ASSUMED_UTC, parseTimezone, type LocalTimeZone } from './flowlog-time.js';
+import { readSyslogStamp } from './syslog-stamp.js';
 import { isNetfilterLine } from './input.js';
 import type { ByteInput, FileSummary, FlowSink, ReadContext } from './types.js';
 
@@ -40,11 +41,7 @@ export interface NetfilterOptions {
   now?: Date;
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const ISO_STAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})?\s/;
-const SYSLOG_STAMP = /^([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s/;
 const BOOT_STAMP = /\[\s*(\d+)\.(\d+)\]\s/;
-const RFC5424_HEAD = /^<\d{1,3}>(?:\d{1,2} )?/;
 const DROP_WORDS = /BLOCK|DROP|REJECT|DENY|DENIED/i;
 const ALLOW_WORDS = /ALLOW|ACCEPT|PASS/i;
 
@@ -150,43 +147,16 @@ export async function readNetfilter(input: ByteInput, ctx: ReadContext & Netfilt
   const result = await forEachLineRange(input, (text, start, end, lineNo, offset) => {
     const whole = text.slice(start, end);
     if (!isNetfilterLine(whole)) return;
-    // RFC 5424 syslog puts a priority and a version before the stamp: `<4>1 2026-11-20T09:15:02Z dc1 kernel - - - ...`.
-    const line = whole.replace(RFC5424_HEAD, '');
     records++;
-    // Time.
     let ts: number;
-    const iso = ISO_STAMP.exec(line);
-    const syslog = iso === null ? SYSLOG_STAMP.exec(line) : null;
-    if (iso !== null) {
-      const local = civilToMillis(+iso[1], +iso[2], +iso[3], +iso[4], +iso[5], +iso[6]);
-      const micros = iso[7] === undefined ? 0 : Math.round(Number(`0.${iso[7].slice(0, 6)}`) * 1e6);
-      const z = iso[8];
-      let ms: number;
-      if (z === undefined) {
-        localStamps = true;
-        ms = zone.toUtcMillis(local);
-      } else if (z === 'Z') ms = local;
-      else {
-        const sign = z[0] === '-' ? -1 : 1;
-        const digits = z.slice(1).replace(':', '');
-        ms = local - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
-      }
-      ts = ms * 1000 + micros;
-    } else if (syslog !== null) {
-      const month = MONTHS.indexOf(syslog[1]) + 1;
-      if (month === 0) {
-        bad('log_bad_time', lineNo, offset, `bad date ${JSON.stringify(line.slice(0, 15))}; skipped`);
-        return;
-      }
-      localStamps = true;
-      // No year: this year, unless that is more than a day ahead of now (a log from last December read in January).
-      let year = new Date(nowMs).getUTCFullYear();
-      let local = civilToMillis(year, month, +syslog[2], +syslog[3], +syslog[4], +syslog[5]);
-      if (local > nowMs + 86_400_000) local = civilToMillis(--year, month, +syslog[2], +syslog[3], +syslog[4], +syslog[5]);
-      const micros = syslog[6] === undefined ? 0 : Math.round(Number(`0.${syslog[6].slice(0, 6)}`) * 1e6);
-      ts = zone.toUtcMillis(local) * 1000 + micros;
+    let line = whole;
+    const stamp = readSyslogStamp(whole, zone, nowMs);
+    if (stamp !== null) {
+      ts = stamp.ts;
+      if (stamp.local) localStamps = true;
+      line = whole.slice(stamp.end);
     } else {
-      const boot = BOOT_STAMP.exec(line);
+      const boot = BOOT_STAMP.exec(whole);
       if (boot === null) {
         bad('log_bad_time', lineNo, offset, 'no time stamp before the firewall fields; skipped');
         return;
@@ -196,10 +166,10 @@ export async function readNetfilter(input: ByteInput, ctx: ReadContext & Netfilt
     }
     // The rule's prefix: the text before IN=, after the stamp, the host and `kernel:` (and dmesg's uptime).
     const inAt = line.indexOf(' IN=');
-    let head = line.slice(0, inAt);
+    let head = ` ${line.slice(0, inAt)}`;
     const kernel = /^.*\bkernel(?::| - - -)/.exec(head);
     if (kernel !== null) head = head.slice(kernel[0].length);
-    const prefix = head.replace(BOOT_STAMP, ' ').replace(ISO_STAMP, '').replace(SYSLOG_STAMP, '').trim();
+    const prefix = head.replace(BOOT_STAMP, ' ').trim();
     const verdict = DROP_WORDS.test(prefix) ? 'DROP' : ALLOW_WORDS.test(prefix) ? 'ALLOW' : 'LOG';
     if (verdict === 'LOG') unknownPrefixes++;
 

@@ -1,0 +1,57 @@
+/**
+ * The time stamps syslog puts before a message, as firewalls' logs reach a file or a collector:
+ * RFC 5424 (`<134>1 2026-11-20T09:15:02.123456+01:00 host app ...`), an ISO 8601 stamp with or
+ * without its zone (rsyslog's high-precision format, `journalctl -o short-iso`), and the classic
+ * BSD form (`Nov 20 09:15:02`, RFC 3164), which is local time without a year.
+ */
+
+import { civilToMillis, type LocalTimeZone } from './flowlog-time.js';
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** RFC 5424's priority and version before the stamp; RFC 3164 relays keep the priority alone. */
+const PRIORITY = /^<\d{1,3}>(?:\d{1,2} )?/;
+const ISO_STAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})?\s/;
+const BSD_STAMP = /^([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s/;
+
+export interface SyslogStamp {
+  /** Microseconds since the epoch, UTC. */
+  ts: number;
+  /** The stamp was local time (read in the zone given): a report says which zone. */
+  local: boolean;
+  /** Where the rest of the line starts (after the priority, the stamp and its space). */
+  end: number;
+}
+
+/**
+ * The stamp at the start of `line`; null when it has none (or a month name that is none). A BSD
+ * stamp has no year: it is read in the year that puts it no more than a day ahead of `nowMs`, as
+ * syslog readers do (a log from last December read in January).
+ */
+export function readSyslogStamp(line: string, zone: LocalTimeZone, nowMs: number): SyslogStamp | null {
+  const pri = PRIORITY.exec(line);
+  const from = pri === null ? 0 : pri[0].length;
+  const text = from === 0 ? line : line.slice(from);
+  const micros = (digits: string | undefined) => (digits === undefined ? 0 : Math.round(Number(`0.${digits.slice(0, 6)}`) * 1e6));
+  const iso = ISO_STAMP.exec(text);
+  if (iso !== null) {
+    const wall = civilToMillis(+iso[1], +iso[2], +iso[3], +iso[4], +iso[5], +iso[6]);
+    const z = iso[8];
+    let ms: number;
+    if (z === undefined) ms = zone.toUtcMillis(wall);
+    else if (z === 'Z') ms = wall;
+    else {
+      const sign = z[0] === '-' ? -1 : 1;
+      const digits = z.slice(1).replace(':', '');
+      ms = wall - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+    }
+    return { ts: ms * 1000 + micros(iso[7]), local: z === undefined, end: from + iso[0].length };
+  }
+  const bsd = BSD_STAMP.exec(text);
+  if (bsd === null) return null;
+  const month = MONTHS.indexOf(bsd[1]) + 1;
+  if (month === 0) return null;
+  let year = new Date(nowMs).getUTCFullYear();
+  let wall = civilToMillis(year, month, +bsd[2], +bsd[3], +bsd[4], +bsd[5]);
+  if (wall > nowMs + 86_400_000) wall = civilToMillis(--year, month, +bsd[2], +bsd[3], +bsd[4], +bsd[5]);
+  return { ts: zone.toUtcMillis(wall) * 1000 + micros(bsd[6]), local: true, end: from + bsd[0].length };
+}
