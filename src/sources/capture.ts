@@ -31,6 +31,7 @@ const FORMAT_NAMES: Record<InputFormat, string> = {
   csv: 'a CSV file',
   pktmon: 'a pktmon trace as text',
   netfilter: 'a Linux firewall log (netfilter LOG lines)',
+  filterlog: 'a pfSense or OPNsense firewall log (filterlog)',
   unknown: '',
 };
 

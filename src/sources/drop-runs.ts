@@ -11,6 +11,9 @@
  * reader's scavenge time on the 1 GB bench log.)
  */
 
+import type { Flow, FlowLogFacts } from '../flows/types.js';
+import { flowLogUid, makeLogFlow } from './flowlog-common.js';
+
 /** A held run; read its fields in the `onRun` callback only (the record is reused after it). */
 export class DropRun {
   /** Position in the pool (its times are at `index * 3` of the times array). */
@@ -186,5 +189,66 @@ export class DropRuns {
       this.times = grown;
     }
     return new DropRun(index);
+  }
+}
+
+/** What a log reader says of a run's flow; {@link flowOfDropRun} fills in the rest. */
+export interface DropRunFacts {
+  file: string;
+  /** hashString of the file's name, for the uid. */
+  fileHash: number;
+  /** The run's first line was a TCP packet that is no new attempt (no SYN, or a SYN-ACK): OTH, not S0. */
+  midstream: boolean;
+  reason: string;
+  log: FlowLogFacts;
+}
+
+/** The refused flow of a run of dropped packets, as the logs that drop per packet give it (netfilter, filterlog). */
+export function flowOfDropRun(run: DropRun, firstTs: number, lastTs: number, bytes: number, facts: DropRunFacts): Flow {
+  const flow = makeLogFlow({
+    uid: flowLogUid(facts.fileHash, run.line),
+    ts: firstTs,
+    duration: lastTs - firstTs,
+    proto: run.transport === 0 ? 'tcp' : run.transport === 1 ? 'udp' : 'icmp',
+    origH: run.src,
+    origP: run.sport,
+    respH: run.dst,
+    respP: run.dport,
+    connState: facts.midstream ? 'OTH' : 'S0',
+    origPkts: run.lines,
+    origBytes: bytes,
+    respPkts: 0,
+    respBytes: 0,
+    outcome: 'refused',
+    reason: facts.reason,
+    evidence: { file: facts.file, line: run.line },
+    log: facts.log,
+  });
+  if (run.syns > 1) flow.synCount = run.syns;
+  return flow;
+}
+
+/**
+ * Short texts a reader numbers to keep them in a run's numeric state (a rule's name or prefix):
+ * firewalls have a few; past `max`, further texts get id 0, the empty text.
+ */
+export class CappedTexts {
+  private readonly texts: string[] = [''];
+  private readonly ids = new Map<string, number>([['', 0]]);
+
+  constructor(private readonly max = 1024) {}
+
+  id(text: string): number {
+    let id = this.ids.get(text);
+    if (id === undefined) {
+      id = this.texts.length < this.max ? this.texts.length : 0;
+      if (id > 0) this.texts.push(text);
+      this.ids.set(text, id);
+    }
+    return id;
+  }
+
+  text(id: number): string {
+    return this.texts[id] ?? '';
   }
 }

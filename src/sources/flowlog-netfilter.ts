@@ -25,8 +25,8 @@
  */
 
 import type { DiagnosticCode } from '../common/diagnostics.js';
-import { DEFAULT_TIMEOUTS, type ConnState, type Flow, type FlowTimeouts, type Outcome, type Transport } from '../flows/types.js';
-import { DropRuns } from './drop-runs.js';
+import { DEFAULT_TIMEOUTS, type ConnState, type FlowTimeouts, type Outcome, type Transport } from '../flows/types.js';
+import { CappedTexts, DropRuns, flowOfDropRun } from './drop-runs.js';
 import { AddressCache, flowLogUid, forEachLineRange, hashString, makeLogFlow } from './flowlog-common.js';
 import { ASSUMED_UTC, parseTimezone, type LocalTimeZone } from './flowlog-time.js';
 import { readSyslogStamp } from './syslog-stamp.js';
@@ -51,8 +51,6 @@ const PATH_FORWARD = 3;
 const PATH_NAMES = ['', 'RECEIVE', 'SEND', 'FORWARD'];
 /** DropRun state bit: a dropped TCP packet that is no new attempt (no SYN, or a SYN-ACK). */
 const DROP_MIDSTREAM = 1;
-/** Distinct rule prefixes named in reasons (a firewall has a few). */
-const MAX_PREFIXES = 1024;
 
 /** The value of `NAME=` in a kernel log line (up to the next space); undefined when absent. */
 function field(line: string, name: string): string | undefined {
@@ -100,45 +98,20 @@ export async function readNetfilter(input: ByteInput, ctx: ReadContext & Netfilt
   const reasonOf = (verb: string, prefix: string, path: number): string =>
     `${verb} by the Linux firewall${prefix !== '' ? ` (${JSON.stringify(prefix)})` : ''}${path === PATH_FORWARD ? ', forwarding' : ''}`;
 
-  const drops = new DropRuns([timeouts.tcpInactivity, timeouts.udpInactivity, timeouts.icmpInactivity], (run, first, last, bytes) => {
-    const flow: Flow = makeLogFlow({
-      uid: flowLogUid(fileHash, run.line),
-      ts: first,
-      duration: last - first,
-      proto: run.transport === 0 ? 'tcp' : run.transport === 1 ? 'udp' : 'icmp',
-      origH: run.src,
-      origP: run.sport,
-      respH: run.dst,
-      respP: run.dport,
-      connState: (run.state & DROP_MIDSTREAM) !== 0 ? 'OTH' : 'S0',
-      origPkts: run.lines,
-      origBytes: bytes,
-      respPkts: 0,
-      respBytes: 0,
-      outcome: 'refused',
-      reason: dropReason(prefixes[run.state >>> 1], run.path),
-      evidence: { file, line: run.line },
-      log: run.path === 0 ? { action: 'DROP', records: run.lines } : { action: 'DROP', direction: PATH_NAMES[run.path], records: run.lines },
-    });
-    if (run.syns > 1) flow.synCount = run.syns;
-    onFlow(flow);
-  });
-  /**
-   * The rules' prefixes, by id: a held run keeps its first line's (in its state, beside the
-   * midstream bit), as the run record holds no text. Rules are few; past the cap, ids go to ''.
-   */
-  const prefixes: string[] = [''];
-  const prefixIds = new Map<string, number>([['', 0]]);
-  const prefixId = (prefix: string): number => {
-    let id = prefixIds.get(prefix);
-    if (id === undefined) {
-      id = prefixes.length < MAX_PREFIXES ? prefixes.length : 0;
-      if (id > 0) prefixes.push(prefix);
-      prefixIds.set(prefix, id);
-    }
-    return id;
-  };
+  /** The rules' prefixes, numbered to keep in a held run's state beside the midstream bit (the run record holds no text). */
+  const prefixes = new CappedTexts();
   const dropReason = (prefix: string, path: number): string => reasonOf(/REJECT/i.test(prefix) ? 'rejected' : 'dropped', prefix, path);
+  const drops = new DropRuns([timeouts.tcpInactivity, timeouts.udpInactivity, timeouts.icmpInactivity], (run, first, last, bytes) => {
+    onFlow(
+      flowOfDropRun(run, first, last, bytes, {
+        file,
+        fileHash,
+        midstream: (run.state & DROP_MIDSTREAM) !== 0,
+        reason: dropReason(prefixes.text(run.state >>> 1), run.path),
+        log: run.path === 0 ? { action: 'DROP', records: run.lines } : { action: 'DROP', direction: PATH_NAMES[run.path], records: run.lines },
+      }),
+    );
+  });
 
   const bad = (code: DiagnosticCode, lineNo: number, offset: number, detail: string): void => {
     diag.report(code, { file, offset, index: lineNo }, `line ${lineNo}: ${detail}`);
@@ -211,7 +184,7 @@ export async function readNetfilter(input: ByteInput, ctx: ReadContext & Netfilt
     if (verdict === 'DROP') {
       const transport = proto === 'tcp' ? 0 : proto === 'udp' ? 1 : 2;
       const midstream = proto === 'tcp' && (!syn || ack);
-      drops.add(transport, src, sport, dst, dport, path, (prefixId(prefix) << 1) | (midstream ? DROP_MIDSTREAM : 0), ts, size, syn && !ack, -1, lineNo);
+      drops.add(transport, src, sport, dst, dport, path, (prefixes.id(prefix) << 1) | (midstream ? DROP_MIDSTREAM : 0), ts, size, syn && !ack, -1, lineNo);
       return;
     }
     const outcome: Outcome = verdict === 'ALLOW' ? 'completed' : 'unknown';

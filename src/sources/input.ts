@@ -472,6 +472,7 @@ export function sniffFormat(head: Uint8Array): InputFormat {
   // Before JSON: etl2txt's lines start with `[00]0004.0300::`, dmesg's with `[12345.678901]`, a bracket too.
   if (looksLikePktmonText(lines)) return 'pktmon';
   if (looksLikeNetfilter(lines)) return 'netfilter';
+  if (looksLikeFilterlog(lines)) return 'filterlog';
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) return sniffJson(trimmed);
   if (looksLikePfirewall(lines)) return 'pfirewall';
   if (looksLikeCsvHeader(lines[0])) return 'csv';
@@ -497,6 +498,18 @@ function sniffJson(text: string): InputFormat {
  */
 export const PKTMON_HEADER =
   /^\s*(?:\[[^\]]*\][0-9A-Fa-f]+\.[0-9A-Fa-f]+::\s*)?(?:(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T-])?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?\s+(?:\[[^\]]*\]\s*)?(Drop:\s*)?PktGroupId\s+(\d+),\s*[^,\d]*?(\d+),(.*)$/;
+
+/**
+ * pfSense/OPNsense `filterlog` fields after the syslog head (sources/flowlog-filterlog.ts): group 1
+ * is the comma-separated data from the rule number on, through action, direction and IP version.
+ */
+export const FILTERLOG_FIELDS = /filterlog\b.*?[\s:](\d+,\d*,[^,]*,[^,]*,[^,\s]+,[\w-]+,(?:pass|block|reject),(?:in|out|in\/out),[46],.*)$/;
+
+/** True when one of the first lines is a pfSense/OPNsense filterlog line. */
+function looksLikeFilterlog(lines: string[]): boolean {
+  for (let i = 0; i < lines.length && i < 40; i++) if (lines[i].includes('filterlog') && FILTERLOG_FIELDS.test(lines[i])) return true;
+  return false;
+}
 
 /** True for a line the kernel writes for netfilter's LOG target (sources/flowlog-netfilter.ts). */
 export function isNetfilterLine(line: string): boolean {

@@ -60,6 +60,7 @@ export type InputFormat =
   | 'csv'
   | 'pktmon'
   | 'netfilter'
+  | 'filterlog'
   | 'unknown';
 
 /** Per-file summary a reader returns when it is done (or stopped by damage). */

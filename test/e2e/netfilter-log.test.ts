@@ -40,3 +40,31 @@ describe('analyze on a Linux firewall log (ufw on a Samba DC)', () => {
     expect(report.findings.find((f: { rule_id: string }) => f.rule_id === 'connect-dc-kerberos').status).toBe('ok');
   });
 });
+
+/** A pfSense firewall between the sync server and a DC in another subnet, blocking LDAP. */
+const FILTER_LOG = [
+  'Nov 20 09:15:01 fw filterlog[12345]: 7,,,1000000105,igb1,match,pass,in,4,0x0,,127,4650,0,DF,6,tcp,52,10.0.0.20,10.0.1.11,50200,88,0,S,5000,,64240,,mss;nop;wscale;nop;nop;sackOK',
+  'Nov 20 09:15:02 fw filterlog[12345]: 5,,,1000000103,igb1,match,block,in,4,0x0,,127,4660,0,DF,6,tcp,52,10.0.0.20,10.0.1.11,50123,389,0,S,1000,,64240,,mss;nop;wscale;nop;nop;sackOK',
+  '',
+].join('\n');
+
+describe('analyze on a pfSense or OPNsense firewall log (filterlog)', () => {
+  it('reports LDAP blocked by the firewall between the hosts, naming its rule, and fails the run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowaudit-fl-'));
+    const log = join(dir, 'filter.log');
+    writeFileSync(log, FILTER_LOG);
+    const out = join(dir, 'out');
+    const r = spawnSync(process.execPath, [bin, 'analyze', log, '--out', out, '--format', 'json', '--role', '10.0.0.20=connect', '--role', '10.0.1.11=dc'], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.inputs[0]).toMatchObject({ format: 'filterlog', records: 2 });
+    const ldap = report.findings.find((f: { rule_id: string }) => f.rule_id === 'connect-dc-ldap');
+    expect(ldap).toMatchObject({ status: 'blocked', src: '10.0.0.20', dst: '10.0.1.11' });
+    expect(ldap.reason).toMatch(/rule 1000000103/);
+    expect(report.findings.find((f: { rule_id: string }) => f.rule_id === 'connect-dc-kerberos').status).toBe('ok');
+    // A firewall between subnets observes no host of its own: its log is no capture point.
+    expect(report.inputs[0].captured_on).toBeUndefined();
+  });
+});
