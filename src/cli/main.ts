@@ -24,6 +24,7 @@ function addReadOptions(cmd: Command): Command {
         'pktmon',
         'netfilter',
         'filterlog',
+        'asa',
       ]),
     )
     .option('--include <glob>', 'only files matching this glob when walking folders (repeatable), e.g. "PT1H.json"', repeatable, [])
@@ -33,7 +34,7 @@ function addReadOptions(cmd: Command): Command {
       'leave out flows that end before this time (ISO 8601, UTC unless a zone is given, or Unix seconds); hourly flow-log files (y=/m=/d=/h= folders) outside the window are not read',
     )
     .option('--until <time>', 'leave out flows that start after this time')
-    .option('--tz <zone>', 'time zone of Windows Firewall logs, pktmon text traces and syslog stamps without one (Linux, pfSense and OPNsense firewall logs), which hold local times: IANA name (Europe/Berlin) or offset (+02:00); default UTC')
+    .option('--tz <zone>', 'time zone of Windows Firewall logs, pktmon text traces and syslog stamps without one (Linux, pfSense, OPNsense and Cisco firewall logs), which hold local times: IANA name (Europe/Berlin) or offset (+02:00); default UTC')
     .option('--local-address <ip>', "the Windows Firewall log's own host address (inferred when not given)")
     .option('--columns <map>', 'CSV column names: field=Column,... for time, src, dst, sport, dport, proto, action, direction')
     .option('--tcp-timeout <duration>', 'TCP inactivity timeout that ends a flow (Zeek default 5m)')

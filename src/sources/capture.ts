@@ -32,6 +32,7 @@ const FORMAT_NAMES: Record<InputFormat, string> = {
   pktmon: 'a pktmon trace as text',
   netfilter: 'a Linux firewall log (netfilter LOG lines)',
   filterlog: 'a pfSense or OPNsense firewall log (filterlog)',
+  asa: 'a Cisco ASA or FTD log',
   unknown: '',
 };
 

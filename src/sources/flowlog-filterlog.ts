@@ -19,21 +19,14 @@
  */
 
 import type { DiagnosticCode } from '../common/diagnostics.js';
-import { DEFAULT_TIMEOUTS, type FlowLogFacts, type FlowTimeouts, type Transport } from '../flows/types.js';
+import type { FlowLogFacts, Transport } from '../flows/types.js';
 import { CappedTexts, DropRuns, flowOfDropRun } from './drop-runs.js';
-import { AddressCache, flowLogUid, forEachLineRange, hashString, makeLogFlow } from './flowlog-common.js';
-import { ASSUMED_UTC, parseTimezone, type LocalTimeZone } from './flowlog-time.js';
+import { flowLogUid, forEachLineRange, makeLogFlow } from './flowlog-common.js';
 import { FILTERLOG_FIELDS } from './input.js';
-import { readSyslogStamp } from './syslog-stamp.js';
+import { readSyslogStamp, syslogReader, type SyslogLogOptions } from './syslog-stamp.js';
 import type { ByteInput, FileSummary, FlowSink, ReadContext } from './types.js';
 
-export interface FilterlogOptions {
-  /** Zone of BSD syslog stamps (local time): a name, an offset, or a parsed zone. */
-  tz?: string | LocalTimeZone;
-  timeouts?: Partial<FlowTimeouts>;
-  /** Now, for the year of stamps that have none (tests fix it). */
-  now?: Date;
-}
+export type FilterlogOptions = SyslogLogOptions;
 
 /** DropRun state bit: a blocked TCP packet that is no new attempt (no SYN, or a SYN-ACK). */
 const DROP_MIDSTREAM = 1;
@@ -61,11 +54,7 @@ const ICMP_TYPES: Readonly<Record<string, number>> = {
 export async function readFilterlog(input: ByteInput, ctx: ReadContext & FilterlogOptions, onFlow: FlowSink): Promise<FileSummary> {
   const file = input.name;
   const diag = ctx.diag;
-  const zone: LocalTimeZone = ctx.tz === undefined ? ASSUMED_UTC : typeof ctx.tz === 'string' ? parseTimezone(ctx.tz) : ctx.tz;
-  const nowMs = (ctx.now ?? new Date()).getTime();
-  const fileHash = hashString(file);
-  const addresses = new AddressCache();
-  const timeouts = { ...DEFAULT_TIMEOUTS, ...ctx.timeouts };
+  const { zone, nowMs, fileHash, addresses, timeouts } = syslogReader(file, ctx);
   let localStamps = false;
   let records = 0;
   let firstTs: number | null = null;

@@ -25,21 +25,14 @@
  */
 
 import type { DiagnosticCode } from '../common/diagnostics.js';
-import { DEFAULT_TIMEOUTS, type ConnState, type FlowTimeouts, type Outcome, type Transport } from '../flows/types.js';
+import type { ConnState, Outcome, Transport } from '../flows/types.js';
 import { CappedTexts, DropRuns, flowOfDropRun } from './drop-runs.js';
-import { AddressCache, flowLogUid, forEachLineRange, hashString, makeLogFlow } from './flowlog-common.js';
-import { ASSUMED_UTC, parseTimezone, type LocalTimeZone } from './flowlog-time.js';
-import { readSyslogStamp } from './syslog-stamp.js';
+import { flowLogUid, forEachLineRange, makeLogFlow } from './flowlog-common.js';
+import { readSyslogStamp, syslogReader, type SyslogLogOptions } from './syslog-stamp.js';
 import { isNetfilterLine } from './input.js';
 import type { ByteInput, FileSummary, FlowSink, ReadContext } from './types.js';
 
-export interface NetfilterOptions {
-  /** Zone of classic syslog stamps (as for pfirewall): a name, an offset, or a parsed zone. */
-  tz?: string | LocalTimeZone;
-  timeouts?: Partial<FlowTimeouts>;
-  /** Now, for the year of stamps that have none (tests fix it). */
-  now?: Date;
-}
+export type NetfilterOptions = SyslogLogOptions;
 
 const BOOT_STAMP = /\[\s*(\d+)\.(\d+)\]\s/;
 const DROP_WORDS = /BLOCK|DROP|REJECT|DENY|DENIED/i;
@@ -80,11 +73,7 @@ function hasWord(line: string, word: string, from: number): boolean {
 export async function readNetfilter(input: ByteInput, ctx: ReadContext & NetfilterOptions, onFlow: FlowSink): Promise<FileSummary> {
   const file = input.name;
   const diag = ctx.diag;
-  const zone: LocalTimeZone = ctx.tz === undefined ? ASSUMED_UTC : typeof ctx.tz === 'string' ? parseTimezone(ctx.tz) : ctx.tz;
-  const nowMs = (ctx.now ?? new Date()).getTime();
-  const fileHash = hashString(file);
-  const addresses = new AddressCache();
-  const timeouts = { ...DEFAULT_TIMEOUTS, ...ctx.timeouts };
+  const { zone, nowMs, fileHash, addresses, timeouts } = syslogReader(file, ctx);
   let localStamps = false;
   let undated = false;
   let unknownPrefixes = 0;

@@ -8,6 +8,7 @@ import { InputError } from '../common/diagnostics.js';
 import { readAzureFirewall } from './flowlog-azfw.js';
 import { readCsv } from './flowlog-csv.js';
 import type { CsvOptions } from './flowlog-csv.js';
+import { readAsa } from './flowlog-asa.js';
 import { readFilterlog } from './flowlog-filterlog.js';
 import { readNetfilter } from './flowlog-netfilter.js';
 import { readNsg } from './flowlog-nsg.js';
@@ -49,9 +50,11 @@ export function readFlowLog(
       return readNetfilter(input, ctx, onFlow);
     case 'filterlog':
       return readFilterlog(input, ctx, onFlow);
+    case 'asa':
+      return readAsa(input, ctx, onFlow);
     default:
       return Promise.reject(
-        new InputError('input_unknown_format', input.name, 0, `${input.name}: ${format} is not a flow-log format (expected pfirewall, netfilter, filterlog, nsg, vnet, azfw or csv)`),
+        new InputError('input_unknown_format', input.name, 0, `${input.name}: ${format} is not a flow-log format (expected pfirewall, netfilter, filterlog, asa, nsg, vnet, azfw or csv)`),
       );
   }
 }

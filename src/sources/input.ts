@@ -473,6 +473,7 @@ export function sniffFormat(head: Uint8Array): InputFormat {
   if (looksLikePktmonText(lines)) return 'pktmon';
   if (looksLikeNetfilter(lines)) return 'netfilter';
   if (looksLikeFilterlog(lines)) return 'filterlog';
+  if (looksLikeAsa(lines)) return 'asa';
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) return sniffJson(trimmed);
   if (looksLikePfirewall(lines)) return 'pfirewall';
   if (looksLikeCsvHeader(lines[0])) return 'csv';
@@ -508,6 +509,15 @@ export const FILTERLOG_FIELDS = /filterlog\b.*?[\s:](\d+,\d*,[^,]*,[^,]*,[^,\s]+
 /** True when one of the first lines is a pfSense/OPNsense filterlog line. */
 function looksLikeFilterlog(lines: string[]): boolean {
   for (let i = 0; i < lines.length && i < 40; i++) if (lines[i].includes('filterlog') && FILTERLOG_FIELDS.test(lines[i])) return true;
+  return false;
+}
+
+/** A Cisco ASA or FTD syslog message (sources/flowlog-asa.ts): group 1 its id, group 2 its text. */
+export const ASA_MESSAGE = /%(?:ASA|FTD)-(?:session-)?\d-(\d{6}):\s*(.*)$/;
+
+/** True when one of the first lines is a Cisco ASA or FTD message. */
+function looksLikeAsa(lines: string[]): boolean {
+  for (let i = 0; i < lines.length && i < 40; i++) if (lines[i].includes('%') && ASA_MESSAGE.test(lines[i])) return true;
   return false;
 }
 

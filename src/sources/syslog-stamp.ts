@@ -5,7 +5,9 @@
  * BSD form (`Nov 20 09:15:02`, RFC 3164), which is local time without a year.
  */
 
-import { civilToMillis, type LocalTimeZone } from './flowlog-time.js';
+import { DEFAULT_TIMEOUTS, type FlowTimeouts } from '../flows/types.js';
+import { AddressCache, hashString } from './flowlog-common.js';
+import { ASSUMED_UTC, civilToMillis, parseTimezone, type LocalTimeZone } from './flowlog-time.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 /** RFC 5424's priority and version before the stamp; RFC 3164 relays keep the priority alone. */
@@ -54,4 +56,24 @@ export function readSyslogStamp(line: string, zone: LocalTimeZone, nowMs: number
   let wall = civilToMillis(year, month, +bsd[2], +bsd[3], +bsd[4], +bsd[5]);
   if (wall > nowMs + 86_400_000) wall = civilToMillis(--year, month, +bsd[2], +bsd[3], +bsd[4], +bsd[5]);
   return { ts: zone.toUtcMillis(wall) * 1000 + micros(bsd[6]), local: true, end: from + bsd[0].length };
+}
+
+/** Options every syslog-borne firewall log reader takes. */
+export interface SyslogLogOptions {
+  /** Zone of stamps without one (BSD syslog's, an ASA's own): a name, an offset, or a parsed zone. */
+  tz?: string | LocalTimeZone;
+  timeouts?: Partial<FlowTimeouts>;
+  /** Now, for the year of stamps that have none (tests fix it). */
+  now?: Date;
+}
+
+/** What such a reader sets up for a file: the zone and now its stamps are read with, and its flows' helpers. */
+export function syslogReader(file: string, opts: SyslogLogOptions) {
+  return {
+    zone: opts.tz === undefined ? ASSUMED_UTC : typeof opts.tz === 'string' ? parseTimezone(opts.tz) : opts.tz,
+    nowMs: (opts.now ?? new Date()).getTime(),
+    fileHash: hashString(file),
+    addresses: new AddressCache(),
+    timeouts: { ...DEFAULT_TIMEOUTS, ...opts.timeouts },
+  };
 }

@@ -61,6 +61,7 @@ export type InputFormat =
   | 'pktmon'
   | 'netfilter'
   | 'filterlog'
+  | 'asa'
   | 'unknown';
 
 /** Per-file summary a reader returns when it is done (or stopped by damage). */

@@ -68,3 +68,34 @@ describe('analyze on a pfSense or OPNsense firewall log (filterlog)', () => {
     expect(report.inputs[0].captured_on).toBeUndefined();
   });
 });
+
+/** A Cisco ASA between the sync server and its DC: LDAP denied, RPC's SYN unanswered behind it. */
+const ASA_LOG = [
+  '<164>Nov 20 2026 09:15:01: %ASA-6-302013: Built outbound TCP connection 1001 for outside:10.0.1.11/88 (10.0.1.11/88) to inside:10.0.0.20/50200 (10.0.0.20/50200)',
+  '<164>Nov 20 2026 09:15:01: %ASA-6-302014: Teardown TCP connection 1001 for outside:10.0.1.11/88 to inside:10.0.0.20/50200 duration 0:00:01 bytes 4521 TCP FINs',
+  '<164>Nov 20 2026 09:15:02: %ASA-4-106023: Deny tcp src inside:10.0.0.20/50123 dst outside:10.0.1.11/389 by access-group "inside_in" [0x0, 0x0]',
+  '<164>Nov 20 2026 09:15:06: %ASA-6-302013: Built outbound TCP connection 1002 for outside:10.0.1.11/135 (10.0.1.11/135) to inside:10.0.0.20/50300 (10.0.0.20/50300)',
+  '<164>Nov 20 2026 09:15:36: %ASA-6-302014: Teardown TCP connection 1002 for outside:10.0.1.11/135 to inside:10.0.0.20/50300 duration 0:00:30 bytes 0 SYN Timeout',
+  '',
+].join('\n');
+
+describe('analyze on a Cisco ASA log', () => {
+  it('reports LDAP denied by its access group and RPC unanswered behind it, and fails the run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowaudit-asa-'));
+    const log = join(dir, 'asa.log');
+    writeFileSync(log, ASA_LOG);
+    const out = join(dir, 'out');
+    const r = spawnSync(process.execPath, [bin, 'analyze', log, '--out', out, '--format', 'json', '--role', '10.0.0.20=connect', '--role', '10.0.1.11=dc'], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.inputs[0]).toMatchObject({ format: 'asa', records: 5 });
+    const find = (rule: string) => report.findings.find((f: { rule_id: string }) => f.rule_id === rule);
+    expect(find('connect-dc-ldap')).toMatchObject({ status: 'blocked', refused: 1 });
+    expect(find('connect-dc-ldap').reason).toMatch(/rule inside_in/);
+    expect(find('connect-dc-msrpc')).toMatchObject({ status: 'blocked', unanswered: 1 });
+    expect(find('connect-dc-msrpc').evidence[0].reason).toMatch(/SYN Timeout/);
+    expect(find('connect-dc-kerberos').status).toBe('ok');
+  });
+});
