@@ -39,8 +39,10 @@ const DENY_106001 = /^Inbound TCP connection denied from ([^/\s]+)\/(\d+) to ([^
 const DENY_106006 = /^Deny inbound UDP from ([^/\s]+)\/(\d+) to ([^/\s]+)\/(\d+)/;
 const DENY_106015 = /^Deny TCP \(no connection\) from ([^/\s]+)\/(\d+) to ([^/\s]+)\/(\d+)/;
 const ACL_106100 = /^access-list (\S+) (permitted|denied|est-allowed) (tcp|udp|icmp) [^/\s]+\/([^(\s]+)\((\d+)\) -> [^/\s]+\/([^(\s]+)\((\d+)\)/;
-const BUILT = new RegExp(`^Built (inbound|outbound) (TCP|UDP) connection (\\d+) for ${EP} \\([^)]*\\)(?: \\([^)]*\\))? to ${EP}`);
-const TEARDOWN = new RegExp(`^Teardown (TCP|UDP) connection (\\d+) for ${EP} to ${EP} duration (\\d+):(\\d{2}):(\\d{2}) bytes (\\d+)\\s*(.*)$`);
+/** After an endpoint: its mapped socket and, with identity firewall, a user, each in parentheses. */
+const GROUPS = '(?:\\s*\\([^)]*\\))*';
+const BUILT = new RegExp(`^Built (inbound|outbound) (TCP|UDP) connection (\\d+) for ${EP}${GROUPS} to ${EP}`);
+const TEARDOWN = new RegExp(`^Teardown (TCP|UDP) connection (\\d+) for ${EP}${GROUPS} to ${EP}${GROUPS} duration (\\d+):(\\d{2}):(\\d{2}) bytes (\\d+)\\s*(.*)$`);
 
 /** Connections built and not yet torn down, held at most; past it the oldest is let go (outcome unknown). */
 const MAX_OPEN_CONNECTIONS = 100_000;

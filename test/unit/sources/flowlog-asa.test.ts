@@ -58,4 +58,13 @@ describe('Cisco ASA and FTD logs', () => {
     expect(by(445)).toMatchObject({ origH: '10.0.0.20', respH: '10.0.1.11', outcome: 'completed' });
     expect(by(53)).toMatchObject({ proto: 'udp', outcome: 'unknown' });
   });
+
+  it('read IPv6 endpoints and the identity firewall user after an endpoint', async () => {
+    const { flows } = await read(
+      asa('09:15:01', '6-302013: Built inbound TCP connection 5 for outside:2001:db8::20/50200 (2001:db8::20/50200)(LOCAL\\aadsync) to inside:2001:db8:1::11/389 (2001:db8:1::11/389)') +
+        asa('09:15:31', '6-302014: Teardown TCP connection 5 for outside:2001:db8::20/50200(LOCAL\\aadsync) to inside:2001:db8:1::11/389 duration 0:00:30 bytes 0 SYN Timeout'),
+    );
+    expect(flows).toHaveLength(1);
+    expect(flows[0]).toMatchObject({ origH: '2001:db8::20', respH: '2001:db8:1::11', respP: 389, outcome: 'unanswered' });
+  });
 });
