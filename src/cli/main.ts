@@ -25,6 +25,7 @@ function addReadOptions(cmd: Command): Command {
         'netfilter',
         'filterlog',
         'asa',
+        'keyvalue',
       ]),
     )
     .option('--include <glob>', 'only files matching this glob when walking folders (repeatable), e.g. "PT1H.json"', repeatable, [])

@@ -33,6 +33,7 @@ const FORMAT_NAMES: Record<InputFormat, string> = {
   netfilter: 'a Linux firewall log (netfilter LOG lines)',
   filterlog: 'a pfSense or OPNsense firewall log (filterlog)',
   asa: 'a Cisco ASA or FTD log',
+  keyvalue: 'a FortiGate traffic log (key=value)',
   unknown: '',
 };
 

@@ -161,9 +161,10 @@ export function sniffDelimiter(headerLine: string): ',' | ';' | '\t' {
   return ',';
 }
 
-type ColumnIndex = Record<CsvColumn, number>;
+export type ColumnIndex = Record<CsvColumn, number>;
 
-function mapColumns(
+/** The logical columns of a header row (by name, or as `mapping` says); throws when a required one is missing. */
+export function mapColumns(
   header: string[],
   mapping: Record<string, string> | undefined,
   file: string,

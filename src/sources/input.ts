@@ -474,6 +474,7 @@ export function sniffFormat(head: Uint8Array): InputFormat {
   if (looksLikeNetfilter(lines)) return 'netfilter';
   if (looksLikeFilterlog(lines)) return 'filterlog';
   if (looksLikeAsa(lines)) return 'asa';
+  if (looksLikeKeyValue(lines)) return 'keyvalue';
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) return sniffJson(trimmed);
   if (looksLikePfirewall(lines)) return 'pfirewall';
   if (looksLikeCsvHeader(lines[0])) return 'csv';
@@ -518,6 +519,15 @@ export const ASA_MESSAGE = /%(?:ASA|FTD)-(?:session-)?\d-(\d{6}):\s*(.*)$/;
 /** True when one of the first lines is a Cisco ASA or FTD message. */
 function looksLikeAsa(lines: string[]): boolean {
   for (let i = 0; i < lines.length && i < 40; i++) if (lines[i].includes('%') && ASA_MESSAGE.test(lines[i])) return true;
+  return false;
+}
+
+/** True when one of the first lines is a FortiGate traffic log line (key=value pairs, sources/flowlog-keyvalue.ts). */
+function looksLikeKeyValue(lines: string[]): boolean {
+  for (let i = 0; i < lines.length && i < 40; i++) {
+    const l = lines[i];
+    if (/\bsrcip=\S/.test(l) && /\bdstip=\S/.test(l) && /\b(?:devname|devid|logid)=\S/.test(l)) return true;
+  }
   return false;
 }
 

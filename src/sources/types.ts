@@ -62,6 +62,7 @@ export type InputFormat =
   | 'netfilter'
   | 'filterlog'
   | 'asa'
+  | 'keyvalue'
   | 'unknown';
 
 /** Per-file summary a reader returns when it is done (or stopped by damage). */
