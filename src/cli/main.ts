@@ -26,6 +26,7 @@ function addReadOptions(cmd: Command): Command {
         'filterlog',
         'asa',
         'keyvalue',
+        'panos',
       ]),
     )
     .option('--include <glob>', 'only files matching this glob when walking folders (repeatable), e.g. "PT1H.json"', repeatable, [])

@@ -32,7 +32,7 @@ export function parseTimeOption(name: string, text: string): number {
   return ms * 1000;
 }
 
-const FORMATS: InputFormat[] = ['pcap', 'pcapng', 'pfirewall', 'nsg', 'vnet', 'azfw', 'csv', 'pktmon', 'netfilter', 'filterlog', 'asa', 'keyvalue'];
+const FORMATS: InputFormat[] = ['pcap', 'pcapng', 'pfirewall', 'nsg', 'vnet', 'azfw', 'csv', 'pktmon', 'netfilter', 'filterlog', 'asa', 'keyvalue', 'panos'];
 
 export function parseInputFormat(text: string | undefined): InputFormat | undefined {
   if (text === undefined || text === 'auto') return undefined;

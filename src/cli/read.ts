@@ -205,7 +205,7 @@ export async function readOneFile(
         file.path,
         0,
         `${file.path}: not a format flowaudit reads (expected a pcap or pcapng capture, a Windows Firewall log, ` +
-          `a Linux, pfSense, OPNsense, Cisco ASA or FortiGate firewall log, a pktmon trace as text, an NSG or VNet flow log, an Azure Firewall log, or a CSV export with a header row); ${hint ?? `first bytes: ${describeHead(input.head)}`}`,
+          `a Linux, pfSense, OPNsense, Cisco ASA, FortiGate or Palo Alto firewall log, a pktmon trace as text, an NSG or VNet flow log, an Azure Firewall log, or a CSV export with a header row); ${hint ?? `first bytes: ${describeHead(input.head)}`}`,
       );
     } else {
       // Loaded on first use: a capture run does not pay for the log parsers (csv-parse among them).

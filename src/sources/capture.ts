@@ -34,6 +34,7 @@ const FORMAT_NAMES: Record<InputFormat, string> = {
   filterlog: 'a pfSense or OPNsense firewall log (filterlog)',
   asa: 'a Cisco ASA or FTD log',
   keyvalue: 'a FortiGate traffic log (key=value)',
+  panos: 'a Palo Alto Networks (PAN-OS) syslog',
   unknown: '',
 };
 

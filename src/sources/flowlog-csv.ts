@@ -45,7 +45,7 @@ import { parseFirewallMessage, type FirewallMessageFields } from './azure-firewa
 import { AddressCache, flowLogUid, hashString, makeLogFlow, protocolForMessage, transportOf } from './flowlog-common.js';
 import { ASSUMED_UTC, civilToMillis, daysInMonth, parseTimezone } from './flowlog-time.js';
 import type { LocalTimeZone } from './flowlog-time.js';
-import type { ByteInput, FileSummary, FlowSink, ReadContext } from './types.js';
+import type { ByteInput, FileSummary, FlowSink, InputFormat, ReadContext } from './types.js';
 
 /** Logical columns a CSV flow export can have. */
 export type CsvColumn =
@@ -462,6 +462,12 @@ export async function readCsv(input: ByteInput, ctx: ReadContext & CsvOptions, o
     complete: true,
     timeZone: { name: zone.name, assumed: zone.assumed },
   };
+}
+
+/** The summary of a log read row by row through {@link RowFlows} (its `rows` counted as `log_lines`). */
+export function rowsSummary(file: string, format: InputFormat, rows: number, bytes: number, toFlow: RowFlows, zone: LocalTimeZone, diag: DiagnosticSink): FileSummary {
+  diag.count('log_lines', rows);
+  return { file, format, records: rows, bytes, firstTs: toFlow.firstTs, lastTs: toFlow.lastTs, complete: true, timeZone: { name: zone.name, assumed: zone.assumed } };
 }
 
 /** Where a row or record sits, for its evidence, uid and diagnostics. */

@@ -13,7 +13,7 @@
  */
 
 import { InputError } from '../common/diagnostics.js';
-import { mapColumns, RowFlows, type ColumnIndex, type CsvColumn, type CsvOptions } from './flowlog-csv.js';
+import { mapColumns, RowFlows, rowsSummary, type ColumnIndex, type CsvColumn, type CsvOptions } from './flowlog-csv.js';
 import { forEachLineRange } from './flowlog-common.js';
 import { ASSUMED_UTC, parseTimezone, type LocalTimeZone } from './flowlog-time.js';
 import type { ByteInput, FileSummary, FlowSink, ReadContext } from './types.js';
@@ -71,15 +71,5 @@ export async function readKeyValue(input: ByteInput, ctx: ReadContext & CsvOptio
     const cell = (k: CsvColumn): string | undefined => (c[k] >= 0 ? values[c[k]] : undefined);
     toFlow.add(cell, zone, false, { offset, index: lineNo, place: `line ${lineNo}`, evidence: { file, line: lineNo } });
   });
-  diag.count('log_lines', rows);
-  return {
-    file,
-    format: 'keyvalue',
-    records: rows,
-    bytes: result.bytes,
-    firstTs: toFlow.firstTs,
-    lastTs: toFlow.lastTs,
-    complete: true,
-    timeZone: { name: zone.name, assumed: zone.assumed },
-  };
+  return rowsSummary(file, 'keyvalue', rows, result.bytes, toFlow, zone, diag);
 }

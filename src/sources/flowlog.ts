@@ -11,6 +11,7 @@ import type { CsvOptions } from './flowlog-csv.js';
 import { readAsa } from './flowlog-asa.js';
 import { readFilterlog } from './flowlog-filterlog.js';
 import { readKeyValue } from './flowlog-keyvalue.js';
+import { readPanos } from './flowlog-panos.js';
 import { readNetfilter } from './flowlog-netfilter.js';
 import { readNsg } from './flowlog-nsg.js';
 import { readPfirewall } from './flowlog-pfirewall.js';
@@ -55,9 +56,11 @@ export function readFlowLog(
       return readAsa(input, ctx, onFlow);
     case 'keyvalue':
       return readKeyValue(input, ctx, onFlow);
+    case 'panos':
+      return readPanos(input, ctx, onFlow);
     default:
       return Promise.reject(
-        new InputError('input_unknown_format', input.name, 0, `${input.name}: ${format} is not a flow-log format (expected pfirewall, netfilter, filterlog, asa, keyvalue, nsg, vnet, azfw or csv)`),
+        new InputError('input_unknown_format', input.name, 0, `${input.name}: ${format} is not a flow-log format (expected pfirewall, netfilter, filterlog, asa, keyvalue, panos, nsg, vnet, azfw or csv)`),
       );
   }
 }

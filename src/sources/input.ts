@@ -475,6 +475,7 @@ export function sniffFormat(head: Uint8Array): InputFormat {
   if (looksLikeFilterlog(lines)) return 'filterlog';
   if (looksLikeAsa(lines)) return 'asa';
   if (looksLikeKeyValue(lines)) return 'keyvalue';
+  if (looksLikePanos(lines)) return 'panos';
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) return sniffJson(trimmed);
   if (looksLikePfirewall(lines)) return 'pfirewall';
   if (looksLikeCsvHeader(lines[0])) return 'csv';
@@ -519,6 +520,18 @@ export const ASA_MESSAGE = /%(?:ASA|FTD)-(?:session-)?\d-(\d{6}):\s*(.*)$/;
 /** True when one of the first lines is a Cisco ASA or FTD message. */
 function looksLikeAsa(lines: string[]): boolean {
   for (let i = 0; i < lines.length && i < 40; i++) if (lines[i].includes('%') && ASA_MESSAGE.test(lines[i])) return true;
+  return false;
+}
+
+/**
+ * A PAN-OS log line as syslog sends it (sources/flowlog-panos.ts): group 1 the comma-separated
+ * fields from the first on, group 2 the log type (TRAFFIC, THREAT …).
+ */
+export const PANOS_LOG = /(?:^|\s)(\d+,\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2},[^,]*,([A-Z]+),.*)$/;
+
+/** True when one of the first lines is a PAN-OS traffic log line. */
+function looksLikePanos(lines: string[]): boolean {
+  for (let i = 0; i < lines.length && i < 40; i++) if (PANOS_LOG.exec(lines[i])?.[2] === 'TRAFFIC') return true;
   return false;
 }
 

@@ -63,6 +63,7 @@ export type InputFormat =
   | 'filterlog'
   | 'asa'
   | 'keyvalue'
+  | 'panos'
   | 'unknown';
 
 /** Per-file summary a reader returns when it is done (or stopped by damage). */
