@@ -22,16 +22,12 @@ import type { DiagnosticCode } from '../common/diagnostics.js';
 import type { ConnState, FlowLogFacts, Outcome, Transport } from '../flows/types.js';
 import { CappedTexts, DropRuns, flowOfDropRun } from './drop-runs.js';
 import { flowLogUid, forEachLineRange, makeLogFlow } from './flowlog-common.js';
-import { civilToMillis } from './flowlog-time.js';
 import { ASA_MESSAGE } from './input.js';
 import { readSyslogStamp, syslogReader, type SyslogLogOptions } from './syslog-stamp.js';
 import type { ByteInput, FileSummary, FlowSink, ReadContext } from './types.js';
 
 export type AsaOptions = SyslogLogOptions;
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** The ASA's own stamp (`logging timestamp`): `Nov 20 2026 09:15:02`, local time with a year. */
-const ASA_STAMP = /^(?:<\d{1,3}>)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{4})\s+(\d{2}):(\d{2}):(\d{2})/;
 /** An endpoint `inside:10.0.0.20/50123` (an IPv6 address holds colons: the interface ends at the first). */
 const EP = '[^:\\s]+:([^/\\s]+)/(\\d+)';
 const DENY_106023 = new RegExp(`^Deny (tcp|udp|icmp) src [^:\\s]+:([^/\\s]+)(?:/(\\d+))? dst [^:\\s]+:([^/\\s]+)(?:/(\\d+))?(?: \\(type (\\d+), code (\\d+)\\))? by access-group "([^"]*)"`);
@@ -117,21 +113,13 @@ export async function readAsa(input: ByteInput, ctx: ReadContext & AsaOptions, o
     const msg = m[2];
     if (!/^(?:1060(?:01|06|15|23)|106100|3020(?:13|14|15|16))$/.test(id)) return;
     records++;
-    let ts: number;
     const stamp = readSyslogStamp(line, zone, nowMs);
-    if (stamp !== null) {
-      ts = stamp.ts;
-      if (stamp.local) localStamps = true;
-    } else {
-      const s = ASA_STAMP.exec(line);
-      const month = s === null ? 0 : MONTHS.indexOf(s[1]) + 1;
-      if (s === null || month === 0) {
-        bad('log_bad_time', lineNo, offset, `no time stamp before %ASA-${id}; skipped`);
-        return;
-      }
-      localStamps = true;
-      ts = zone.toUtcMillis(civilToMillis(+s[3], month, +s[2], +s[4], +s[5], +s[6])) * 1000;
+    if (stamp === null) {
+      bad('log_bad_time', lineNo, offset, `no time stamp before %ASA-${id}; skipped`);
+      return;
     }
+    if (stamp.local) localStamps = true;
+    const ts = stamp.ts;
     if (firstTs === null || ts < firstTs) firstTs = ts;
     if (lastTs === null || ts > lastTs) lastTs = ts;
 

@@ -337,6 +337,47 @@ export function makeLogFlow(f: LogFlowInit): Flow {
   };
 }
 
+/** One packet a firewall logged on one line, as a flow (let through, or logged without a verdict). */
+export interface LoggedPacket {
+  file: string;
+  fileHash: number;
+  line: number;
+  ts: number;
+  proto: Transport;
+  origH: string;
+  origP: number;
+  respH: string;
+  respP: number;
+  /** IP bytes of the packet. */
+  bytes: number;
+  outcome: Outcome;
+  reason: string;
+  log: FlowLogFacts;
+}
+
+/** The flow of one logged packet: no states (OTH), its line as evidence (netfilter, filterlog). */
+export function flowOfLoggedPacket(p: LoggedPacket): Flow {
+  return makeLogFlow({
+    uid: flowLogUid(p.fileHash, p.line),
+    ts: p.ts,
+    duration: 0,
+    proto: p.proto,
+    origH: p.origH,
+    origP: p.origP,
+    respH: p.respH,
+    respP: p.respP,
+    connState: 'OTH',
+    origPkts: 1,
+    origBytes: p.bytes,
+    respPkts: 0,
+    respBytes: 0,
+    outcome: p.outcome,
+    reason: p.reason,
+    evidence: { file: p.file, line: p.line },
+    log: p.log,
+  });
+}
+
 /**
  * Names of IANA protocol numbers that firewall logs show beside TCP, UDP and ICMP (Windows Firewall
  * logs IGMP as "2"): a message can then say what the number is.

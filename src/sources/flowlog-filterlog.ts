@@ -21,7 +21,7 @@
 import type { DiagnosticCode } from '../common/diagnostics.js';
 import type { FlowLogFacts, Transport } from '../flows/types.js';
 import { CappedTexts, DropRuns, flowOfDropRun } from './drop-runs.js';
-import { flowLogUid, forEachLineRange, makeLogFlow } from './flowlog-common.js';
+import { flowOfLoggedPacket, forEachLineRange } from './flowlog-common.js';
 import { FILTERLOG_FIELDS } from './input.js';
 import { readSyslogStamp, syslogReader, type SyslogLogOptions } from './syslog-stamp.js';
 import type { ByteInput, FileSummary, FlowSink, ReadContext } from './types.js';
@@ -139,23 +139,19 @@ export async function readFilterlog(input: ByteInput, ctx: ReadContext & Filterl
       drops.add(transport, src, sport, dst, dport, 0, state, ts, size, syn && !midstream, -1, lineNo);
       return;
     }
-    const flow = makeLogFlow({
-      uid: flowLogUid(fileHash, lineNo),
+    const flow = flowOfLoggedPacket({
+      file,
+      fileHash,
+      line: lineNo,
       ts,
-      duration: 0,
       proto,
       origH: src,
       origP: sport,
       respH: dst,
       respP: dport,
-      connState: 'OTH',
-      origPkts: 1,
-      origBytes: size,
-      respPkts: 0,
-      respBytes: 0,
+      bytes: size,
       outcome: 'completed',
       reason: reasonOf('pass', rule),
-      evidence: { file, line: lineNo },
       log: { action, records: 1 },
     });
     if (rule !== '') flow.log!.rule = rule;

@@ -25,9 +25,9 @@
  */
 
 import type { DiagnosticCode } from '../common/diagnostics.js';
-import type { ConnState, Outcome, Transport } from '../flows/types.js';
+import type { Transport } from '../flows/types.js';
 import { CappedTexts, DropRuns, flowOfDropRun } from './drop-runs.js';
-import { flowLogUid, forEachLineRange, makeLogFlow } from './flowlog-common.js';
+import { flowOfLoggedPacket, forEachLineRange } from './flowlog-common.js';
 import { readSyslogStamp, syslogReader, type SyslogLogOptions } from './syslog-stamp.js';
 import { isNetfilterLine } from './input.js';
 import type { ByteInput, FileSummary, FlowSink, ReadContext } from './types.js';
@@ -176,29 +176,23 @@ export async function readNetfilter(input: ByteInput, ctx: ReadContext & Netfilt
       drops.add(transport, src, sport, dst, dport, path, (prefixes.id(prefix) << 1) | (midstream ? DROP_MIDSTREAM : 0), ts, size, syn && !ack, -1, lineNo);
       return;
     }
-    const outcome: Outcome = verdict === 'ALLOW' ? 'completed' : 'unknown';
-    const connState: ConnState = 'OTH';
     onFlow(
-      makeLogFlow({
-        uid: flowLogUid(fileHash, lineNo),
+      flowOfLoggedPacket({
+        file,
+        fileHash,
+        line: lineNo,
         ts,
-        duration: 0,
         proto,
         origH: src,
         origP: sport,
         respH: dst,
         respP: dport,
-        connState,
-        origPkts: 1,
-        origBytes: size,
-        respPkts: 0,
-        respBytes: 0,
-        outcome,
+        bytes: size,
+        outcome: verdict === 'ALLOW' ? 'completed' : 'unknown',
         reason:
           verdict === 'ALLOW'
             ? reasonOf('let through', prefix, path)
             : `logged by the Linux firewall${prefix !== '' ? ` (${JSON.stringify(prefix)})` : ''}, which does not say whether it let the packet through`,
-        evidence: { file, line: lineNo },
         log: path === 0 ? { action: verdict, records: 1 } : { action: verdict, direction: PATH_NAMES[path], records: 1 },
       }),
     );

@@ -42,7 +42,7 @@
 
 import type { DiagnosticCode } from '../common/diagnostics.js';
 import { InputError } from '../common/diagnostics.js';
-import { DEFAULT_TIMEOUTS, type ConnState, type Flow, type FlowTimeouts, type Outcome, type Transport } from '../flows/types.js';
+import { DEFAULT_TIMEOUTS, type ConnState, type Flow, type FlowLogFacts, type FlowTimeouts, type Outcome, type Transport } from '../flows/types.js';
 import {
   AddressCache,
   AddressSlots,
@@ -56,7 +56,7 @@ import {
 } from './flowlog-common.js';
 import { ASSUMED_UTC, civilToMillis, daysInMonth, parseTimezone } from './flowlog-time.js';
 import type { LocalTimeZone } from './flowlog-time.js';
-import { DropRuns } from './drop-runs.js';
+import { DropRuns, flowOfDropRun } from './drop-runs.js';
 import type { ByteInput, FileSummary, FlowSink, ReadContext } from './types.js';
 
 export { parseTimezone } from './flowlog-time.js';
@@ -192,7 +192,6 @@ const PATH_SEND = 1;
 const PATH_RECEIVE = 2;
 const PATH_FORWARD = 3;
 const PATH_NAMES = ['-', 'SEND', 'RECEIVE', 'FORWARD'];
-const TRANSPORTS: readonly Transport[] = ['tcp', 'udp', 'icmp'];
 /** DropRuns state code of a run whose first line dropped a packet that opens nothing (OTH). */
 const DROP_MIDSTREAM = 1;
 
@@ -221,34 +220,11 @@ export async function readPfirewall(
   const held = new Map<string, HeldOpen>();
   const timeouts = { ...DEFAULT_TIMEOUTS, ...ctx.timeouts };
   const drops = new DropRuns([timeouts.tcpInactivity, timeouts.udpInactivity, timeouts.icmpInactivity], (run, firstTs, lastTs, bytes) => {
-    const flow: Flow = {
-      uid: flowLogUid(fileHash, run.line),
-      ts: firstTs,
-      duration: lastTs - firstTs,
-      proto: TRANSPORTS[run.transport],
-      origH: run.src,
-      origP: run.sport,
-      respH: run.dst,
-      respP: run.dport,
-      connState: run.state === DROP_MIDSTREAM ? 'OTH' : 'S0',
-      history: '',
-      origPkts: run.lines,
-      origBytes: bytes,
-      origIpBytes: bytes,
-      respPkts: 0,
-      respBytes: 0,
-      respIpBytes: 0,
-      outcome: 'refused',
-      // The line's own reason, whatever the run's size (the audit lists a pair's distinct refusal
-      // texts): the size is in the counts, log.records and synCount.
-      reason: dropReasons[run.path],
-      observedBy: 'flowlog',
-      evidence: { file, line: run.line },
-      log: run.path === PATH_NONE ? { action: 'DROP', records: run.lines } : { action: 'DROP', direction: PATH_NAMES[run.path], records: run.lines },
-    };
-    if (run.pid >= 0) flow.log!.pid = run.pid;
-    if (run.syns > 1) flow.synCount = run.syns;
-    onFlow(flow);
+    const log: FlowLogFacts = run.path === PATH_NONE ? { action: 'DROP', records: run.lines } : { action: 'DROP', direction: PATH_NAMES[run.path], records: run.lines };
+    if (run.pid >= 0) log.pid = run.pid;
+    // The line's own reason, whatever the run's size (the audit lists a pair's distinct refusal
+    // texts): the size is in the counts, log.records and synCount.
+    onFlow(flowOfDropRun(run, firstTs, lastTs, bytes, { file, fileHash, midstream: run.state === DROP_MIDSTREAM, reason: dropReasons[run.path], log }));
   });
 
   let layout: Layout | null = null;

@@ -510,8 +510,7 @@ export const FILTERLOG_FIELDS = /filterlog\b.*?[\s:](\d+,\d*,[^,]*,[^,]*,[^,\s]+
 
 /** True when one of the first lines is a pfSense/OPNsense filterlog line. */
 function looksLikeFilterlog(lines: string[]): boolean {
-  for (let i = 0; i < lines.length && i < 40; i++) if (lines[i].includes('filterlog') && FILTERLOG_FIELDS.test(lines[i])) return true;
-  return false;
+  return anyFirstLine(lines, (l) => l.includes('filterlog') && FILTERLOG_FIELDS.test(l));
 }
 
 /** A Cisco ASA or FTD syslog message (sources/flowlog-asa.ts): group 1 its id, group 2 its text. */
@@ -519,8 +518,7 @@ export const ASA_MESSAGE = /%(?:ASA|FTD)-(?:session-)?\d-(\d{6}):\s*(.*)$/;
 
 /** True when one of the first lines is a Cisco ASA or FTD message. */
 function looksLikeAsa(lines: string[]): boolean {
-  for (let i = 0; i < lines.length && i < 40; i++) if (lines[i].includes('%') && ASA_MESSAGE.test(lines[i])) return true;
-  return false;
+  return anyFirstLine(lines, (l) => l.includes('%') && ASA_MESSAGE.test(l));
 }
 
 /**
@@ -531,17 +529,12 @@ export const PANOS_LOG = /(?:^|\s)(\d+,\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2},[^,
 
 /** True when one of the first lines is a PAN-OS traffic log line. */
 function looksLikePanos(lines: string[]): boolean {
-  for (let i = 0; i < lines.length && i < 40; i++) if (PANOS_LOG.exec(lines[i])?.[2] === 'TRAFFIC') return true;
-  return false;
+  return anyFirstLine(lines, (l) => PANOS_LOG.exec(l)?.[2] === 'TRAFFIC');
 }
 
 /** True when one of the first lines is a FortiGate traffic log line (key=value pairs, sources/flowlog-keyvalue.ts). */
 function looksLikeKeyValue(lines: string[]): boolean {
-  for (let i = 0; i < lines.length && i < 40; i++) {
-    const l = lines[i];
-    if (/\bsrcip=\S/.test(l) && /\bdstip=\S/.test(l) && /\b(?:devname|devid|logid)=\S/.test(l)) return true;
-  }
-  return false;
+  return anyFirstLine(lines, (l) => /\bsrcip=\S/.test(l) && /\bdstip=\S/.test(l) && /\b(?:devname|devid|logid)=\S/.test(l));
 }
 
 /** True for a line the kernel writes for netfilter's LOG target (sources/flowlog-netfilter.ts). */
@@ -551,14 +544,21 @@ export function isNetfilterLine(line: string): boolean {
 
 /** True when one of the first lines is a Linux firewall's LOG line. */
 function looksLikeNetfilter(lines: string[]): boolean {
-  for (let i = 0; i < lines.length && i < 40; i++) if (isNetfilterLine(lines[i])) return true;
+  return anyFirstLine(lines, isNetfilterLine);
+}
+
+/** Lines the text formats below are looked for in: their banners (pktmon's, a syslog server's other programs) may come first. */
+const SNIFF_LINES = 40;
+
+/** True when `test` holds for one of the first {@link SNIFF_LINES} lines. */
+function anyFirstLine(lines: string[], test: (line: string) => boolean): boolean {
+  for (let i = 0; i < lines.length && i < SNIFF_LINES; i++) if (test(lines[i])) return true;
   return false;
 }
 
 /** True when one of the first lines is a pktmon packet record (pktmon etl2txt, or its real-time output saved). */
 function looksLikePktmonText(lines: string[]): boolean {
-  for (let i = 0; i < lines.length && i < 40; i++) if (PKTMON_HEADER.test(lines[i])) return true;
-  return false;
+  return anyFirstLine(lines, (l) => PKTMON_HEADER.test(l));
 }
 
 function looksLikePfirewall(lines: string[]): boolean {

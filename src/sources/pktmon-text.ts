@@ -196,10 +196,6 @@ export class PktmonDrops {
 
   constructor(private readonly diag: DiagnosticSink) {}
 
-  get size(): number {
-    return this.byTuple.size;
-  }
-
   add(pkt: Packet, rest: string): void {
     const key = tupleKey(pkt.proto, addressText(pkt, 'src'), pkt.srcPort, addressText(pkt, 'dst'), pkt.dstPort);
     const known = this.byTuple.get(key);
@@ -287,26 +283,19 @@ export function parsePacketText(text: string, pkt: Packet): boolean | null {
     pkt.dstV4 = ((dst.bytes[0] << 24) | (dst.bytes[1] << 16) | (dst.bytes[2] << 8) | dst.bytes[3]) >>> 0;
   }
   const length = lastNumber(rest, /\blength\s+(\d+)/g);
+  // TCP: with its flags, or (the abbreviated form, `--brief`) only named, flags unknown.
   const flags = /^Flags\s+\[([^\]]*)\]/.exec(rest);
-  if (flags !== null) {
+  if (flags !== null || /^tcp\b/i.test(rest)) {
     if (src.port < 0 || dst.port < 0) return false;
     pkt.proto = IPPROTO_TCP;
     pkt.srcPort = src.port;
     pkt.dstPort = dst.port;
-    pkt.tcpFlags = tcpFlags(flags[1]);
-    pkt.tcpSeq = Number(/\bseq\s+(\d+)/.exec(rest)?.[1] ?? 0) >>> 0;
-    pkt.tcpAck = Number(/\back\s+(\d+)/.exec(rest)?.[1] ?? 0) >>> 0;
-    pkt.tcpWindow = Number(/\bwin\s+(\d+)/.exec(rest)?.[1] ?? 0);
-    pkt.payloadLen = length;
-    pkt.ipLen = (v6 ? 40 : 20) + 20 + length;
-    return true;
-  }
-  if (/^tcp\b/i.test(rest)) {
-    // The abbreviated form (`--brief`) names the transport without its flags: a TCP packet all the same.
-    if (src.port < 0 || dst.port < 0) return false;
-    pkt.proto = IPPROTO_TCP;
-    pkt.srcPort = src.port;
-    pkt.dstPort = dst.port;
+    if (flags !== null) {
+      pkt.tcpFlags = tcpFlags(flags[1]);
+      pkt.tcpSeq = Number(/\bseq\s+(\d+)/.exec(rest)?.[1] ?? 0) >>> 0;
+      pkt.tcpAck = Number(/\back\s+(\d+)/.exec(rest)?.[1] ?? 0) >>> 0;
+      pkt.tcpWindow = Number(/\bwin\s+(\d+)/.exec(rest)?.[1] ?? 0);
+    }
     pkt.payloadLen = length;
     pkt.ipLen = (v6 ? 40 : 20) + 20 + length;
     return true;

@@ -1,8 +1,9 @@
 /**
  * The time stamps syslog puts before a message, as firewalls' logs reach a file or a collector:
  * RFC 5424 (`<134>1 2026-11-20T09:15:02.123456+01:00 host app ...`), an ISO 8601 stamp with or
- * without its zone (rsyslog's high-precision format, `journalctl -o short-iso`), and the classic
- * BSD form (`Nov 20 09:15:02`, RFC 3164), which is local time without a year.
+ * without its zone (rsyslog's high-precision format, `journalctl -o short-iso`), the classic BSD
+ * form (`Nov 20 09:15:02`, RFC 3164), which is local time without a year, and the same with a year
+ * (`Nov 20 2026 09:15:02`), as Cisco firewalls stamp their own messages.
  */
 
 import { DEFAULT_TIMEOUTS, type FlowTimeouts } from '../flows/types.js';
@@ -14,6 +15,8 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 const PRIORITY = /^<\d{1,3}>(?:\d{1,2} )?/;
 const ISO_STAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})?\s/;
 const BSD_STAMP = /^([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s/;
+/** A BSD stamp with its year, as Cisco firewalls write their own (`logging timestamp`): `Nov 20 2026 09:15:02`. */
+const BSD_YEAR_STAMP = /^([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{4})\s+(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?/;
 
 export interface SyslogStamp {
   /** Microseconds since the epoch, UTC. */
@@ -49,7 +52,12 @@ export function readSyslogStamp(line: string, zone: LocalTimeZone, nowMs: number
     return { ts: ms * 1000 + micros(iso[7]), local: z === undefined, end: from + iso[0].length };
   }
   const bsd = BSD_STAMP.exec(text);
-  if (bsd === null) return null;
+  if (bsd === null) {
+    const y = BSD_YEAR_STAMP.exec(text);
+    const month = y === null ? 0 : MONTHS.indexOf(y[1]) + 1;
+    if (y === null || month === 0) return null;
+    return { ts: zone.toUtcMillis(civilToMillis(+y[3], month, +y[2], +y[4], +y[5], +y[6])) * 1000 + micros(y[7]), local: true, end: from + y[0].length };
+  }
   const month = MONTHS.indexOf(bsd[1]) + 1;
   if (month === 0) return null;
   let year = new Date(nowMs).getUTCFullYear();

@@ -7,6 +7,16 @@ import { describe, expect, it } from 'vitest';
 const root = join(__dirname, '../..');
 const bin = join(root, 'dist/src/cli/bin.js');
 
+/** `analyze` of `text` written to a file `name`, with `args` (roles, zone): the run and its report.json. */
+function analyzeLog(name: string, text: string, args: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'flowaudit-fwlog-'));
+  const log = join(dir, name);
+  writeFileSync(log, text);
+  const out = join(dir, 'out');
+  const r = spawnSync(process.execPath, [bin, 'analyze', log, '--out', out, '--format', 'json', ...args], { encoding: 'utf8' });
+  return { r, report: JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) };
+}
+
 /** /var/log/ufw.log of a Samba DC (10.0.0.11) that lets Kerberos in and blocks LDAP from the sync server. */
 const UFW_LOG = [
   'Nov 20 09:15:01 dc1 kernel: [12345.100000] [UFW ALLOW] IN=eth0 OUT= MAC=00:15:5d:01:02:11:00:15:5d:01:02:20:08:00 SRC=10.0.0.20 DST=10.0.0.11 LEN=52 TOS=0x00 PREC=0x00 TTL=128 ID=4650 DF PROTO=TCP SPT=50200 DPT=88 WINDOW=64240 RES=0x00 SYN URGP=0',
@@ -17,18 +27,9 @@ const UFW_LOG = [
 
 describe('analyze on a Linux firewall log (ufw on a Samba DC)', () => {
   it('reports LDAP blocked by the DC\'s own firewall, with the rule prefix and what to check, and fails the run', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flowaudit-nf-'));
-    const log = join(dir, 'ufw.log');
-    writeFileSync(log, UFW_LOG);
-    const out = join(dir, 'out');
-    const r = spawnSync(
-      process.execPath,
-      [bin, 'analyze', log, '--out', out, '--format', 'json', '--role', '10.0.0.20=connect', '--role', '10.0.0.11=dc', '--tz', 'Europe/Berlin'],
-      { encoding: 'utf8' },
-    );
+    const { r, report } = analyzeLog('ufw.log', UFW_LOG, ['--role', '10.0.0.20=connect', '--role', '10.0.0.11=dc', '--tz', 'Europe/Berlin']);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/FAIL: 1 required flow blocked/);
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.inputs[0]).toMatchObject({ format: 'netfilter', records: 3 });
     const ldap = report.findings.find((f: { rule_id: string }) => f.rule_id === 'connect-dc-ldap');
     expect(ldap).toMatchObject({ status: 'blocked', src: '10.0.0.20', dst: '10.0.0.11', refused: 1 });
@@ -50,15 +51,8 @@ const FILTER_LOG = [
 
 describe('analyze on a pfSense or OPNsense firewall log (filterlog)', () => {
   it('reports LDAP blocked by the firewall between the hosts, naming its rule, and fails the run', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flowaudit-fl-'));
-    const log = join(dir, 'filter.log');
-    writeFileSync(log, FILTER_LOG);
-    const out = join(dir, 'out');
-    const r = spawnSync(process.execPath, [bin, 'analyze', log, '--out', out, '--format', 'json', '--role', '10.0.0.20=connect', '--role', '10.0.1.11=dc'], {
-      encoding: 'utf8',
-    });
+    const { r, report } = analyzeLog('filter.log', FILTER_LOG, ['--role', '10.0.0.20=connect', '--role', '10.0.1.11=dc']);
     expect(r.status).toBe(1);
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.inputs[0]).toMatchObject({ format: 'filterlog', records: 2 });
     const ldap = report.findings.find((f: { rule_id: string }) => f.rule_id === 'connect-dc-ldap');
     expect(ldap).toMatchObject({ status: 'blocked', src: '10.0.0.20', dst: '10.0.1.11' });
@@ -81,15 +75,8 @@ const ASA_LOG = [
 
 describe('analyze on a Cisco ASA log', () => {
   it('reports LDAP denied by its access group and RPC unanswered behind it, and fails the run', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flowaudit-asa-'));
-    const log = join(dir, 'asa.log');
-    writeFileSync(log, ASA_LOG);
-    const out = join(dir, 'out');
-    const r = spawnSync(process.execPath, [bin, 'analyze', log, '--out', out, '--format', 'json', '--role', '10.0.0.20=connect', '--role', '10.0.1.11=dc'], {
-      encoding: 'utf8',
-    });
+    const { r, report } = analyzeLog('asa.log', ASA_LOG, ['--role', '10.0.0.20=connect', '--role', '10.0.1.11=dc']);
     expect(r.status).toBe(1);
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.inputs[0]).toMatchObject({ format: 'asa', records: 5 });
     const find = (rule: string) => report.findings.find((f: { rule_id: string }) => f.rule_id === rule);
     expect(find('connect-dc-ldap')).toMatchObject({ status: 'blocked', refused: 1 });
