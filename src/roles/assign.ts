@@ -99,6 +99,15 @@ DC_SIGNATURE_PORTS.forEach((p, i) => (SLOT_OF_PORT[p] = i));
 SLOT_OF_PORT[443] = HTTPS_SLOT;
 SLOT_OF_PORT[49443] = CERT_AUTH_SLOT;
 
+/** Ports only a DC serves, by name (see inferSilentDomainControllers). */
+const DC_OWN_PORTS = new Map<number, string>([
+  [88, 'Kerberos'],
+  [389, 'LDAP'],
+  [636, 'LDAPS'],
+  [3268, 'Global Catalog'],
+  [3269, 'Global Catalog over TLS'],
+]);
+
 /**
  * Assigns roles to every address in `summary.pairs` (originators and responders) and every address
  * the inventory lists; addresses that only appear in DNS answers are kept when a name gives them a
@@ -789,30 +798,48 @@ class Assigner {
   }
 
   /**
-   * dc, low: a host the Connect server tries on both Kerberos 88 and LDAP 389 and that answers
-   * neither, to anyone. A DC behind a firewall that drops them (its own, or one on the way) looks
-   * exactly like this from the sync server, whatever else it answers (the endpoint mapper on 135
-   * ...), and no answer can say more: without this rule it held no role, its failed attempts judged
-   * nothing, and the audit passed. Only the Connect server's attempts count: it tries Kerberos and
-   * LDAP on the DCs its locator names, where a scanner tries every host.
+   * dc, low: a host the Connect server tries on two or more of a DC's own ports (Kerberos 88, LDAP
+   * 389, LDAPS 636, the Global Catalog's 3268 and 3269) and that answers none of them, to anyone.
+   * A DC behind a firewall that drops them (its own, or one on the way) looks exactly like this
+   * from the sync server, whatever else it answers (the endpoint mapper on 135 ...), and no answer
+   * can say more: without this rule it held no role, its failed attempts judged nothing, and the
+   * audit passed. A firewall log that holds only its denials (ufw's default) shows the LDAP and
+   * LDAPS it dropped and not the Kerberos it let through, hence any two of the ports. Only the
+   * Connect server's attempts count: it tries these on the DCs its locator names, where a scanner
+   * tries every host; one port alone says too little.
    */
   inferSilentDomainControllers(): void {
     if (!this.anyHas('connect')) return;
     const { proto, port, completed } = this.index;
     for (const c of this.holders('connect')) {
-      for (const [r, t] of this.kerberosLdapTries(c)) {
-        if (t.kerberos === 0 || t.ldap === 0 || this.roleBits[r] !== 0 || !this.canInfer(r)) continue;
+      for (const [r, tries] of this.dcPortTries(c)) {
+        if (tries.size < 2 || this.roleBits[r] !== 0 || !this.canInfer(r)) continue;
         let answered = false;
-        for (const i of this.answered(r)) if ((port[i] === 88 || port[i] === 389) && proto[i] !== PROTO_ICMP && completed[i] > 0) answered = true;
+        for (const i of this.answered(r)) if (DC_OWN_PORTS.has(port[i]) && proto[i] !== PROTO_ICMP && completed[i] > 0) answered = true;
         if (answered) continue;
+        const tried = [...tries].sort((x, y) => x[0] - y[0]).map(([p, n]) => `${DC_OWN_PORTS.get(p)} ${p} (${plural(n, 'attempt')})`);
         this.infer(
           r,
           'dc',
           'low',
-          `the Connect server ${this.addresses[c]} tries it on Kerberos 88 (${plural(t.kerberos, 'attempt')}) and LDAP 389 (${plural(t.ldap, 'attempt')}), and it answers neither: a DC behind a firewall that drops them, or one that is down`,
+          `the Connect server ${this.addresses[c]} tries it on ${joinWords(tried)}, and it answers ${tried.length === 2 ? 'neither' : 'none of them'}: a DC behind a firewall that drops them, or one that is down`,
         );
       }
     }
+  }
+
+  /** The hosts `id` tries on a DC's own ports (DC_OWN_PORTS, TCP or UDP): its flows per port to each. */
+  private dcPortTries(id: number): Map<number, Map<number, number>> {
+    const { proto, port, flows, resp } = this.index;
+    const tried = new Map<number, Map<number, number>>();
+    for (const i of this.originated(id)) {
+      const p = port[i];
+      if (!DC_OWN_PORTS.has(p) || proto[i] === PROTO_ICMP) continue;
+      let t = tried.get(resp[i]);
+      if (t === undefined) tried.set(resp[i], (t = new Map()));
+      t.set(p, (t.get(p) ?? 0) + flows[i]);
+    }
+    return tried;
   }
 
   /** health-agent: opens AMQP 5671 to a health-service host (medium) or to a public address (low). */

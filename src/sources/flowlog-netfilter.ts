@@ -20,7 +20,8 @@
  *
  * Times: an ISO 8601 stamp with its zone is read as it says. A classic syslog stamp (`Nov 20
  * 09:15:02`) is local time without a year: read in `--tz` (UTC when not given), in the year that
- * puts it no more than a day ahead of now. `dmesg`'s seconds since boot give no date at all: read
+ * puts it no more than a day ahead of now; `dmesg -T`'s bracketed local time is read in `--tz` too.
+ * `dmesg`'s plain seconds since boot give no date at all: read
  * from 1970-01-01, and the file is reported so.
  */
 
@@ -202,7 +203,7 @@ export async function readNetfilter(input: ByteInput, ctx: ReadContext & Netfilt
     diag.report(
       'log_bad_time',
       { file, offset: 0, index: 0 },
-      `${file}: dmesg's stamps count seconds since boot, with no date: times are read from 1970-01-01 (use journalctl -k -o short-iso for dated lines)`,
+      `${file}: dmesg's stamps count seconds since boot, with no date: times are read from 1970-01-01 (dmesg -T or journalctl -k -o short-iso give dated lines)`,
     );
   }
   if (unknownPrefixes > 0) diag.count('netfilter_lines_without_verdict', unknownPrefixes);

@@ -3,7 +3,8 @@
  * RFC 5424 (`<134>1 2026-11-20T09:15:02.123456+01:00 host app ...`), an ISO 8601 stamp with or
  * without its zone (rsyslog's high-precision format, `journalctl -o short-iso`), the classic BSD
  * form (`Nov 20 09:15:02`, RFC 3164), which is local time without a year, and the same with a year
- * (`Nov 20 2026 09:15:02`), as Cisco firewalls stamp their own messages.
+ * (`Nov 20 2026 09:15:02`), as Cisco firewalls stamp their own messages; and `dmesg -T`'s
+ * bracketed ctime (`[Fri Nov 27 10:21:42 2026]`), local time as well.
  */
 
 import { DEFAULT_TIMEOUTS, type FlowTimeouts } from '../flows/types.js';
@@ -17,6 +18,8 @@ const ISO_STAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d
 const BSD_STAMP = /^([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?\s/;
 /** A BSD stamp with its year, as Cisco firewalls write their own (`logging timestamp`): `Nov 20 2026 09:15:02`. */
 const BSD_YEAR_STAMP = /^([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{4})\s+(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?/;
+/** `dmesg -T` (`--ctime`): the kernel's uptime turned into local wall time, `[Fri Nov 27 10:21:42 2026]`. */
+const CTIME_STAMP = /^\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2})\s+(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})\]\s/;
 
 export interface SyslogStamp {
   /** Microseconds since the epoch, UTC. */
@@ -50,6 +53,12 @@ export function readSyslogStamp(line: string, zone: LocalTimeZone, nowMs: number
       ms = wall - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
     }
     return { ts: ms * 1000 + micros(iso[7]), local: z === undefined, end: from + iso[0].length };
+  }
+  const ctime = text.charCodeAt(0) === 0x5b ? CTIME_STAMP.exec(text) : null;
+  if (ctime !== null) {
+    const month = MONTHS.indexOf(ctime[1]) + 1;
+    if (month === 0) return null;
+    return { ts: zone.toUtcMillis(civilToMillis(+ctime[6], month, +ctime[2], +ctime[3], +ctime[4], +ctime[5])) * 1000, local: true, end: from + ctime[0].length };
   }
   const bsd = BSD_STAMP.exec(text);
   if (bsd === null) {

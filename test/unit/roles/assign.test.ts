@@ -317,6 +317,25 @@ describe('inference from behaviour', () => {
     expect(rolesOf(assignRoles(noConnect, { catalog }), '10.0.0.11')).toEqual([]);
   });
 
+  it('a log of denials only (no Kerberos in it): any two of the ports only a DC serves make a silent DC; one does not', () => {
+    // ufw logs what it blocks: LDAP and LDAPS from the sync server, not the Kerberos it let through.
+    const denials = () => healthySync().pair('10.0.0.20', '10.0.0.11', 'tcp', 389, { refused: 2 }).pair('10.0.0.20', '10.0.0.11', 'udp', 389, { unanswered: 1 });
+    expect(rolesOf(assignRoles(denials().pair('10.0.0.20', '10.0.0.11', 'tcp', 636, { refused: 1 }).build(), { catalog }), '10.0.0.11')).toEqual([
+      {
+        role: 'dc',
+        source: 'inferred',
+        confidence: 'low',
+        why: 'the Connect server 10.0.0.20 tries it on LDAP 389 (3 attempts) and LDAPS 636 (1 attempt), and it answers neither: a DC behind a firewall that drops them, or one that is down',
+      },
+    ]);
+    const three = denials().pair('10.0.0.20', '10.0.0.11', 'tcp', 3268, { unanswered: 1 }).pair('10.0.0.20', '10.0.0.11', 'tcp', 88, { unanswered: 2 }).build();
+    expect(rolesOf(assignRoles(three, { catalog }), '10.0.0.11').map((e) => e.why)).toEqual([
+      'the Connect server 10.0.0.20 tries it on Kerberos 88 (2 attempts), LDAP 389 (3 attempts) and Global Catalog 3268 (1 attempt), and it answers none of them: a DC behind a firewall that drops them, or one that is down',
+    ]);
+    // LDAP alone (TCP and UDP) is one port: not enough.
+    expect(rolesOf(assignRoles(denials().build(), { catalog }), '10.0.0.11')).toEqual([]);
+  });
+
   it('no DC answers at all: the host that tries Kerberos and LDAP on one and reaches Entra ID is the connect server (low), and what it tries, DCs (low)', () => {
     const cutOff = () =>
       new SummaryBuilder()

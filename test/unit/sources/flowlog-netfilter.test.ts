@@ -81,4 +81,20 @@ describe('Linux firewall logs (netfilter LOG lines)', () => {
     expect(summary.firstTs).toBe(12_345_500_000);
     expect(diag.countOf('log_bad_time')).toBe(1);
   });
+
+  // As a Linux 6.x kernel printed an nftables `log prefix "DROP-LDAP: " drop` rule's line in a
+  // network namespace (nf_log_all_netns=1), read back with `dmesg -T` and `dmesg --time-format iso`.
+  const kernelLine =
+    'DROP-LDAP: IN=vdc OUT= MAC=4e:41:19:82:e7:5f:16:40:86:a0:08:5c:08:00 SRC=10.77.0.20 DST=10.77.0.11 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=28450 DF PROTO=TCP SPT=49776 DPT=389 WINDOW=64240 RES=0x00 SYN URGP=0 ';
+
+  it("reads dmesg -T's bracketed local time in --tz, and dmesg --time-format iso's stamp with its zone", async () => {
+    const ctime = await read(`[Fri Nov 27 10:21:46 2026] ${kernelLine}\n`, '+01:00');
+    expect(ctime.diag.countOf('log_bad_time')).toBe(0);
+    expect(ctime.summary.firstTs).toBe(Date.UTC(2026, 10, 27, 9, 21, 46) * 1000);
+    expect(ctime.flows).toHaveLength(1);
+    expect(ctime.flows[0]).toMatchObject({ origH: '10.77.0.20', respH: '10.77.0.11', respP: 389, outcome: 'refused' });
+    const iso = await read(`2026-11-27T10:21:46,823452+00:00 ${kernelLine}\n`);
+    expect(iso.summary.firstTs).toBe(Date.UTC(2026, 10, 27, 10, 21, 46) * 1000 + 823_452);
+    expect(iso.flows[0].reason).toContain('DROP-LDAP:');
+  });
 });
