@@ -15,7 +15,7 @@ import { ANSWER_KINDS, tieAnswersToFindings } from './answers.js';
 import { everyFilterRead } from './capture-filter.js';
 import { withOneWayDns } from './one-way.js';
 import { firstFew, plural } from './text.js';
-import type { AuditResult, Finding, FindingStatus, InputInfo, LogWithoutDrops, ObservedFrom } from './types.js';
+import type { AuditResult, CrossCheck, Finding, FindingStatus, InputInfo, LogWithoutDrops, ObservedFrom } from './types.js';
 
 /** What fails the run unless `--fail-on` says otherwise. */
 export const DEFAULT_FAIL_ON: readonly FindingStatus[] = ['blocked', 'missing'];
@@ -47,6 +47,8 @@ export interface BuildAuditArgs {
   onlyConversation?: [string, string];
   /** See AuditOptions.logsWithoutDrops; by default the inputs marked no_drops_logged, each seeing any host. */
   logsWithoutDrops?: LogWithoutDrops[];
+  /** See AuditOptions.crossCheck. */
+  crossCheck?: CrossCheck;
 }
 
 const SOURCE_STRENGTH: readonly RoleSource[] = ['inventory', 'cli', 'dns', 'sni', 'http', 'proxy', 'log', 'inferred'];
@@ -232,6 +234,16 @@ export function listEvidenceGaps(summary: FlowSummaryData, dq: DataQuality, inpu
         `so an attempt that looks unanswered may have been answered; capture with a larger buffer (dumpcap -B) or a narrower scope`,
     );
   }
+  // Each pair of captures once (both list the other).
+  for (const i of inputs) {
+    for (const s of i.same_connections ?? []) {
+      if (inputs.findIndex((x) => x.file === s.file) < inputs.indexOf(i)) continue;
+      gaps.push(
+        `${i.file} and ${s.file} hold the same ${plural(s.connections, 'connection', 'connections')} (both ends captured at the same time, ` +
+          `or one host captured twice): each is counted once per file, so attempts between those hosts count it twice`,
+      );
+    }
+  }
   const oneWay = counter(dq, 'flows_one_way');
   if (oneWay > 0) {
     gaps.push(
@@ -309,6 +321,7 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
     deniedOnly,
     logsWithoutDrops,
     dropsTraced,
+    crossCheck: args.crossCheck,
   });
   tieAnswersToFindings(evaluated.findings, args.dataQuality);
   const verdict = computeVerdict(evaluated.findings, evaluated.unexpected_total, args.failOn);

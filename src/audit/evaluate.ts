@@ -22,7 +22,7 @@ import { ruleApplies, ruleConditions } from '../catalog/match.js';
 import { formatRulePorts, formatRuleTransport, nameBelongsToRole, ruleCoversPort } from './rule-match.js';
 import { completedOneWay, undetermined } from './one-way.js';
 import { describeLookups, firstFew, formatDurationMicros } from './text.js';
-import type { AuditOptions, Finding, FindingStatus, LogWithoutDrops, ObservedFrom, UnexpectedFlow, UnknownEndpoint } from './types.js';
+import type { AuditOptions, CrossCheckAnswer, Finding, FindingStatus, LogWithoutDrops, ObservedFrom, UnexpectedFlow, UnknownEndpoint } from './types.js';
 
 /** Unexpected flows kept in the result (the total is kept too). */
 export const MAX_UNEXPECTED = 500;
@@ -412,10 +412,75 @@ class Evaluator {
         `the capture holds no answer of ${dst} to ${src} even on connections ${src} shows were answered: it sees one direction only between them, so these requests may have been answered`,
       );
     }
+    if (f.status === 'blocked' || f.status === 'partial') {
+      const cross = this.crossCaptures(aggs, src, dst);
+      if (cross !== null) {
+        f.reason += `; ${cross.clause}`;
+        f.hints.unshift(cross.hint);
+      }
+    }
     f.evidence = pickEvidence(aggs);
     f.display_filter = filterForPorts(src, dst, ruleTransports(rule), portSpecFor(rule, epmPorts));
     f.timeline = mergeTimelines(aggs.map((a) => a.timeline));
     return f;
+  }
+
+  /**
+   * What another capture of the same time says about the failed attempts sampled here (both ends
+   * captured at once, AuditOptions.crossCheck): not in it (dropped between the two capture
+   * points), answered there (the answer lost on the way back), or unanswered there too. The
+   * verdict most samples give; null when no other capture could tell.
+   */
+  private crossCaptures(aggs: readonly PairAggregate[], src: string, dst: string): { clause: string; hint: string } | null {
+    const check = this.idx.opts.crossCheck;
+    if (check === undefined) return null;
+    const tally = new Map<string, { absent: number; answered: number; unanswered: number; resets: number; from: Set<string> }>();
+    for (const a of aggs) {
+      if (a.proto === 'icmp') continue;
+      for (const s of a.samples) {
+        if (s.outcome !== 'refused' && s.outcome !== 'unanswered') continue;
+        if (s.file === undefined) continue;
+        const answer: CrossCheckAnswer | undefined = check({ file: s.file, proto: a.proto, origH: a.origH, origP: s.origP, respH: a.respH, respP: a.respP, ts: s.ts });
+        if (answer === undefined) continue;
+        let t = tally.get(answer.file);
+        if (t === undefined) tally.set(answer.file, (t = { absent: 0, answered: 0, unanswered: 0, resets: 0, from: new Set() }));
+        t.from.add(s.file);
+        if (!answer.seen) {
+          t.absent++;
+          if (s.connState === 'REJ' || s.connState === 'RSTOS0' || s.connState === 'RSTR') t.resets++;
+        } else if (answer.answered && (s.connState === 'S0' || s.connState === 'OTH')) t.answered++;
+        else if (!answer.answered) t.unanswered++;
+      }
+    }
+    let best: [string, { absent: number; answered: number; unanswered: number; resets: number; from: Set<string> }] | null = null;
+    for (const e of tally) {
+      const n = e[1].absent + e[1].answered + e[1].unanswered;
+      if (n > 0 && (best === null || n > best[1].absent + best[1].answered + best[1].unanswered)) best = e;
+    }
+    if (best === null) return null;
+    const [other, t] = best;
+    const here = [...t.from].join(', ');
+    const attempts = (n: number) => `${n} failed attempt${n === 1 ? '' : 's'} sampled from ${here}`;
+    if (t.absent >= t.answered && t.absent >= t.unanswered) {
+      return {
+        clause: `not in ${other}, captured at the same time: dropped between the two capture points`,
+        hint:
+          `${attempts(t.absent)} ${t.absent === 1 ? 'is' : 'are'} not in ${other}, captured at the same time: ${t.absent === 1 ? 'it' : 'they'} never reached that capture point, so something between the two dropped ${t.absent === 1 ? 'it' : 'them'} ` +
+          `(a network firewall, an NSG, a router's ACL)${t.resets > 0 ? `; the reset${t.resets === 1 ? '' : 's'} ${here} shows came from it, not from ${dst}` : ''}`,
+      };
+    }
+    if (t.answered >= t.unanswered) {
+      return {
+        clause: `answered in ${other}, captured at the same time: the answer was lost on the way back`,
+        hint: `${other}, captured at the same time, shows ${attempts(t.answered)} answered: the answer${t.answered === 1 ? ' was' : 's were'} lost on the way back to ${src} (a stateful firewall that missed the request, asymmetric routing)`,
+      };
+    }
+    return {
+      clause: `unanswered in ${other} too, captured at the same time`,
+      hint:
+        `${other}, captured at the same time, holds ${attempts(t.unanswered)} too, unanswered there as well: ${t.unanswered === 1 ? 'it' : 'they'} crossed the path between the two capture points and ` +
+        `went unanswered beyond it (on ${dst} itself, when ${other} was taken there: its own firewall, or nothing listening)`,
+    };
   }
 
   /**

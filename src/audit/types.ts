@@ -135,7 +135,33 @@ export interface InputInfo {
    * side, or filtered to them); absent otherwise.
    */
   one_conversation?: boolean;
+  /**
+   * Other captures that hold the same connections as this one (both ends captured at once, or one
+   * host captured twice): each such connection is counted once per file. Absent when none.
+   */
+  same_connections?: { file: string; connections: number }[];
 }
+
+/** A connection of one capture, looked up in the others (AuditOptions.crossCheck). */
+export interface CrossCheckQuery {
+  file: string;
+  proto: string;
+  origH: string;
+  origP: number;
+  respH: string;
+  respP: number;
+  ts: number;
+}
+
+/** What another capture holds of a connection: absent, or present and answered or not. */
+export interface CrossCheckAnswer {
+  /** The other capture. */
+  file: string;
+  seen: boolean;
+  answered: boolean;
+}
+
+export type CrossCheck = (q: CrossCheckQuery) => CrossCheckAnswer | undefined;
 
 /** The kinds of inputs that observe from known hosts (AuditOptions.observedHosts). */
 export type ObservedFrom = 'logs' | 'capture' | 'captures' | 'captures and logs';
@@ -165,6 +191,12 @@ export interface AuditOptions {
    * capture (the blind spot a missing finding names otherwise).
    */
   dropsTraced?: boolean;
+  /**
+   * What another capture of the same time says about a failed connection (both ends captured at
+   * once: InputInfo.same_connections): whether the connection is in it, and answered there.
+   * Undefined when no other capture could have held it (cli/connection-prints.ts).
+   */
+  crossCheck?: CrossCheck;
   /** What {@link observedHosts} came from, for the reasons that name it (default: logs). */
   observedFrom?: ObservedFrom;
   /**

@@ -35,6 +35,7 @@ import { TextOutput } from './output.js';
 import { ProgressBar, type ProgressState } from './progress.js';
 import { filesInWindow } from './path-time.js';
 import { readOneFile, type FileReadResult, type ReadOptions } from './read.js';
+import { crossCheckFor, printsPerFile, sameConnections } from './connection-prints.js';
 import { chooseWorkers } from './reading-threads.js';
 
 /** Loads the audit and report modules on first use (see audit-modules.ts). */
@@ -172,6 +173,8 @@ export async function collect(inputs: string[], f: ReadFlags, con: Console, time
   // Into a summary: the order flows come in changes nothing (flows/summary.ts).
   const read: ReadOptions = { ...toReadOptions(f), orderedFlows: false };
   const { files, outsideWindow } = await resolveInputs(inputs, f, read);
+  // Two captures may hold the same connections (both ends captured at once): see connection-prints.ts.
+  if (files.length > 1) read.connectionPrints = printsPerFile(files.length);
   const progress = newProgress(files);
   const bar = ProgressBar.wanted(!!f.quiet) && con.stderrIsTTY ? new ProgressBar(progress) : null;
   bar?.start();
@@ -484,6 +487,13 @@ export async function auditCollected(summaryData: FlowSummaryData, collected: Co
     captured_on: isCapture(r) && r.observed !== null ? r.observed : undefined,
     one_conversation: r.conversation !== undefined ? true : undefined,
   }));
+  // Captures of the same connections (both ends at once): each such connection is in both files.
+  const printed = read.map((r) => ({ file: r.file, prints: r.prints, firstTs: r.summary!.firstTs, lastTs: r.summary!.lastTs }));
+  const shared = sameConnections(printed);
+  for (const s of shared) {
+    (inputsInfo[s.a].same_connections ??= []).push({ file: read[s.b].file, connections: s.connections });
+    (inputsInfo[s.b].same_connections ??= []).push({ file: read[s.a].file, connections: s.connections });
+  }
   // Logs written on or for known hosts, and captures taken on one host, can only show those hosts'
   // traffic (AuditOptions.observedHosts). One set, filled in place: hundreds of hourly NSG files
   // each list the same hosts.
@@ -517,6 +527,7 @@ export async function auditCollected(summaryData: FlowSummaryData, collected: Co
     onlyConversation,
     observedFrom: captures > 0 && logs ? 'captures and logs' : captures > 1 ? 'captures' : captures === 1 ? 'capture' : 'logs',
     logsWithoutDrops: read.filter((r) => r.noDropsLogged).map((r) => ({ file: r.file, hosts: r.observed })),
+    crossCheck: crossCheckFor(printed, shared),
   });
   times?.mark('audit');
   return result;

@@ -10,6 +10,7 @@ import type { ByteInput, FileSummary, InputFormat } from '../sources/types.js';
 import { unsupportedFormatHint } from '../sources/unsupported.js';
 import { CaptureDecodeThread, DECODE_THREAD_MIN_BYTES } from './capture-pipeline.js';
 import { CapturePoint } from './capture-point.js';
+import { ConnectionPrints, type ConnectionPrintsData } from './connection-prints.js';
 import type { CaptureSeries } from './capture-series.js';
 import type { InputFile } from './inputs.js';
 
@@ -41,6 +42,12 @@ export interface ReadOptions {
    * capture's flows still open at its end then come unsorted (FlowTableOptions.orderedFlush).
    */
   orderedFlows?: boolean;
+  /**
+   * Keep a print of up to this many connections of each capture (connection-prints.ts), so that
+   * captures holding the same connections (both ends captured at once) can be found: set when
+   * there are two inputs or more.
+   */
+  connectionPrints?: number;
 }
 
 
@@ -69,6 +76,8 @@ export interface FileReadResult {
    * absence of allowed traffic in it proves nothing.
    */
   deniedOnly?: boolean;
+  /** A capture's connection prints (ReadOptions.connectionPrints). */
+  prints?: ConnectionPrintsData;
   /**
    * A Windows Firewall log without a single DROP line. Its "Log dropped packets" setting may be off
    * (the Windows default), and then an attempt its firewall dropped left no trace in it.
@@ -103,6 +112,7 @@ export async function readOneFile(
   const observed = new Set<string>();
   let observedUnknown = false;
   const capturePoint = new CapturePoint();
+  const prints = opts.connectionPrints !== undefined ? new ConnectionPrints(opts.connectionPrints) : null;
   const observe = (flow: Flow) => {
     const dir = flow.log?.direction;
     if (dir === 'I' || dir === 'RECEIVE') observed.add(flow.respH);
@@ -123,7 +133,10 @@ export async function readOneFile(
     if (flow.observedBy === 'flowlog') {
       if (flow.outcome === 'refused') refusedFlows++;
       if (!observedUnknown) observe(flow);
-    } else capturePoint.add(flow);
+    } else {
+      capturePoint.add(flow);
+      prints?.add(flow);
+    }
     onFlow(flow);
   };
 
@@ -228,6 +241,7 @@ export async function readOneFile(
       const conversation = capturePoint.conversation();
       if (conversation !== null) result.conversation = conversation;
     }
+    if (prints !== null && (format === 'pcap' || format === 'pcapng' || format === 'pktmon')) result.prints = prints.data();
     if (format !== 'pcap' && format !== 'pcapng' && format !== 'pktmon' && result.flows > 0 && refusedFlows === result.flows) result.deniedOnly = true;
     if (format === 'pfirewall' && result.flows > 0 && refusedFlows === 0) result.noDropsLogged = true;
     if (result.summary && result.summary.records === 0 && result.flows === 0) {
