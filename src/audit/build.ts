@@ -14,6 +14,7 @@ import { addressOrder } from '../common/ip.js';
 import { ANSWER_KINDS, tieAnswersToFindings } from './answers.js';
 import { everyFilterRead } from './capture-filter.js';
 import { withOneWayDns } from './one-way.js';
+import { hostGroups } from './host-groups.js';
 import { firstFew, plural } from './text.js';
 import type { AuditResult, CrossCheck, Finding, FindingStatus, InputInfo, LogWithoutDrops, ObservedFrom } from './types.js';
 
@@ -322,6 +323,7 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
     logsWithoutDrops,
     dropsTraced,
     crossCheck: args.crossCheck,
+    hostGroups: hostGroups(hostsWithRoles(roles), args.inputs),
   });
   tieAnswersToFindings(evaluated.findings, args.dataQuality);
   const verdict = computeVerdict(evaluated.findings, evaluated.unexpected_total, args.failOn);

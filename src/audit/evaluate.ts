@@ -63,6 +63,9 @@ const SERVICE_ROLES: ReadonlySet<Role> = new Set<Role>(['azure-ad', 'crl', 'heal
  */
 const POPULATION_ROLES: ReadonlySet<Role> = new Set<Role>(['users']);
 
+/** An IPv6 address's text (an IPv4 one has no colon). */
+const isV6Text = (address: string) => address.includes(':');
+
 /** Ports explicit web proxies listen on (Squid 3128, the common 8080 family, Zscaler's 9400 ...). */
 const PROXY_PORTS: ReadonlySet<number> = new Set([3128, 8000, 8080, 8081, 8118, 8888, 9090, 9400]);
 
@@ -813,7 +816,7 @@ class Evaluator {
       return [f];
     }
     if (dstHosts.length === 0) {
-      for (const src of srcHosts) out.push(this.roleLevel(rule, src, null, 'dst', []));
+      for (const src of srcHosts) if (!this.laterAddressOfOne(src, srcHosts)) out.push(this.roleLevel(rule, src, null, 'dst', []));
       return out;
     }
     const srcGrouped = POPULATION_ROLES.has(rule.from) && !POPULATION_ROLES.has(rule.to);
@@ -836,14 +839,28 @@ class Evaluator {
           const { aggs, epmPorts } = this.idx.ruleAggregates(rule, src, dst);
           if (totalAttempts(aggs) > 0) out.push(this.judged(rule, src, dst, aggs, epmPorts));
         }
-        if (out.length === before) out.push(this.roleLevel(rule, src, null, 'dst', dstHosts.filter((h) => h !== src)));
+        // A dual-stack host's other address may have made the contact (or been named already).
+        if (out.length > before || this.laterAddressOfOne(src, srcHosts)) continue;
+        if (this.addresses(src).some((s) => s !== src && dstHosts.some((d) => d !== s && totalAttempts(this.idx.ruleAggregates(rule, s, d).aggs) > 0))) continue;
+        out.push(this.roleLevel(rule, src, null, 'dst', dstHosts.filter((h) => h !== src)));
       }
     } else {
+      // One missing finding per pair of hosts, whichever of their addresses it names.
+      const absentHosts = new Set<string>();
       for (const src of srcHosts) {
+        // No flow goes between an IPv4 and an IPv6 address: such pairs are judged only for a host
+        // with no address of the other's family at all (nothing else would speak of it).
+        const sameFamily = dstHosts.some((d) => d !== src && isV6Text(d) === isV6Text(src));
         for (const dst of dstHosts) {
           if (src === dst) continue; // a host holding both roles does not talk to itself over the network
+          if (sameFamily && isV6Text(dst) !== isV6Text(src)) continue;
           const { aggs, epmPorts } = this.idx.ruleAggregates(rule, src, dst);
-          out.push(totalAttempts(aggs) > 0 ? this.judged(rule, src, dst, aggs, epmPorts) : this.absentPair(rule, src, dst));
+          if (totalAttempts(aggs) > 0) out.push(this.judged(rule, src, dst, aggs, epmPorts));
+          else if (!this.carriedByOtherAddresses(rule, src, dst)) {
+            const hosts = `${this.addresses(src).slice().sort().join(',')} ${this.addresses(dst).slice().sort().join(',')}`;
+            if (!absentHosts.has(hosts)) out.push(this.absentPair(rule, src, dst));
+            absentHosts.add(hosts);
+          }
         }
       }
     }
@@ -853,6 +870,37 @@ class Evaluator {
       out.push(f);
     }
     return out;
+  }
+
+  /** The addresses of `address`'s host (AuditOptions.hostGroups): itself first, then the others. */
+  private addresses(address: string): readonly string[] {
+    const group = this.idx.opts.hostGroups?.get(address);
+    return group === undefined ? [address] : [address, ...group.filter((a) => a !== address)];
+  }
+
+  /** True when an address of the same host comes before `address` in `hosts` (its finding speaks for both). */
+  private laterAddressOfOne(address: string, hosts: readonly string[]): boolean {
+    const group = this.idx.opts.hostGroups?.get(address);
+    if (group === undefined) return false;
+    for (const h of hosts) {
+      if (h === address) return false;
+      if (group.includes(h)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * True when the hosts of `src` and `dst` exchanged this rule's traffic over other addresses of
+   * theirs (one family of a dual-stack pair): the pair of these two addresses then misses nothing.
+   */
+  private carriedByOtherAddresses(rule: CatalogRule, src: string, dst: string): boolean {
+    for (const s of this.addresses(src)) {
+      for (const d of this.addresses(dst)) {
+        if ((s === src && d === dst) || s === d || isV6Text(s) !== isV6Text(d)) continue;
+        if (totalAttempts(this.idx.ruleAggregates(rule, s, d).aggs) > 0) return true;
+      }
+    }
+    return false;
   }
 
   /** Is this aggregate's (transport, port) named by a rule for any role pair of its hosts? */

@@ -197,6 +197,11 @@ export interface AuditOptions {
    * Undefined when no other capture could have held it (cli/connection-prints.ts).
    */
   crossCheck?: CrossCheck;
+  /**
+   * The addresses of one dual-stack host, each address mapped to all of its host's (see
+   * audit/host-groups.ts): traffic between two hosts counts whichever of their addresses it took.
+   */
+  hostGroups?: ReadonlyMap<string, readonly string[]>;
   /** What {@link observedHosts} came from, for the reasons that name it (default: logs). */
   observedFrom?: ObservedFrom;
   /**
