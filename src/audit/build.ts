@@ -14,7 +14,7 @@ import { addressOrder } from '../common/ip.js';
 import { ANSWER_KINDS, tieAnswersToFindings } from './answers.js';
 import { everyFilterRead } from './capture-filter.js';
 import { withOneWayDns } from './one-way.js';
-import { hostGroups } from './host-groups.js';
+import { hostGroups } from '../roles/host-groups.js';
 import { firstFew, plural } from './text.js';
 import type { AuditResult, CrossCheck, Finding, FindingStatus, InputInfo, LogWithoutDrops, ObservedFrom } from './types.js';
 

@@ -845,22 +845,48 @@ class Evaluator {
         out.push(this.roleLevel(rule, src, null, 'dst', dstHosts.filter((h) => h !== src)));
       }
     } else {
-      // One missing finding per pair of hosts, whichever of their addresses it names.
-      const absentHosts = new Set<string>();
+      // One finding per pair of hosts: a dual-stack host's traffic over either family is one
+      // judgement (AuditOptions.hostGroups), named by the address pair that carried the most.
+      const judgedHosts = new Set<string>();
+      const dstSet = new Set(dstHosts);
+      const srcSet = new Set(srcHosts);
       for (const src of srcHosts) {
-        // No flow goes between an IPv4 and an IPv6 address: such pairs are judged only for a host
-        // with no address of the other's family at all (nothing else would speak of it).
-        const sameFamily = dstHosts.some((d) => d !== src && isV6Text(d) === isV6Text(src));
-        for (const dst of dstHosts) {
-          if (src === dst) continue; // a host holding both roles does not talk to itself over the network
-          if (sameFamily && isV6Text(dst) !== isV6Text(src)) continue;
-          const { aggs, epmPorts } = this.idx.ruleAggregates(rule, src, dst);
-          if (totalAttempts(aggs) > 0) out.push(this.judged(rule, src, dst, aggs, epmPorts));
-          else if (!this.carriedByOtherAddresses(rule, src, dst)) {
-            const hosts = `${this.addresses(src).slice().sort().join(',')} ${this.addresses(dst).slice().sort().join(',')}`;
-            if (!absentHosts.has(hosts)) out.push(this.absentPair(rule, src, dst));
-            absentHosts.add(hosts);
+        // No flow goes between an IPv4 and an IPv6 address: such pairs are never judged. A host with
+        // no counterpart of its family at all gets one finding that says so, unless another address
+        // of its host has one (and speaks for it).
+        const sameFamily = dstHosts.filter((d) => d !== src && isV6Text(d) === isV6Text(src));
+        if (sameFamily.length === 0) {
+          const others = this.addresses(src).filter((s) => s !== src);
+          if (!others.some((s) => dstHosts.some((d) => d !== s && isV6Text(d) === isV6Text(s)))) {
+            const f = this.roleLevel(rule, src, null, 'dst', dstHosts.filter((h) => h !== src));
+            if (f.status === 'missing') {
+              f.reason += `; ${src} is an ${isV6Text(src) ? 'IPv6' : 'IPv4'} address and every known ${rule.to} host an ${isV6Text(src) ? 'IPv4' : 'IPv6'} one: no flow can go between them`;
+            }
+            out.push(f);
           }
+          continue;
+        }
+        for (const dst of sameFamily) {
+          const hosts = `${this.addresses(src).slice().sort().join(',')} ${this.addresses(dst).slice().sort().join(',')}`;
+          if (judgedHosts.has(hosts)) continue;
+          judgedHosts.add(hosts);
+          // The address pairs of the two hosts, of one family each (the roles held by both ends).
+          let main = { s: src, d: dst, attempts: -1 };
+          const aggs: PairAggregate[] = [];
+          const epm = new Set<number>();
+          for (const s of this.addresses(src)) {
+            if (!srcSet.has(s)) continue;
+            for (const d of this.addresses(dst)) {
+              if (!dstSet.has(d) || s === d || isV6Text(s) !== isV6Text(d)) continue;
+              const r = this.idx.ruleAggregates(rule, s, d);
+              const n = totalAttempts(r.aggs);
+              if (n > main.attempts) main = { s, d, attempts: n };
+              aggs.push(...r.aggs);
+              for (const p of r.epmPorts) epm.add(p);
+            }
+          }
+          if (totalAttempts(aggs) > 0) out.push(this.judged(rule, main.s, main.d, aggs, [...epm].sort((x, y) => x - y)));
+          else out.push(this.absentPair(rule, src, dst));
         }
       }
     }
@@ -885,20 +911,6 @@ class Evaluator {
     for (const h of hosts) {
       if (h === address) return false;
       if (group.includes(h)) return true;
-    }
-    return false;
-  }
-
-  /**
-   * True when the hosts of `src` and `dst` exchanged this rule's traffic over other addresses of
-   * theirs (one family of a dual-stack pair): the pair of these two addresses then misses nothing.
-   */
-  private carriedByOtherAddresses(rule: CatalogRule, src: string, dst: string): boolean {
-    for (const s of this.addresses(src)) {
-      for (const d of this.addresses(dst)) {
-        if ((s === src && d === dst) || s === d || isV6Text(s) !== isV6Text(d)) continue;
-        if (totalAttempts(this.idx.ruleAggregates(rule, s, d).aggs) > 0) return true;
-      }
     }
     return false;
   }

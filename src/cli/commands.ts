@@ -36,6 +36,7 @@ import { ProgressBar, type ProgressState } from './progress.js';
 import { filesInWindow } from './path-time.js';
 import { readOneFile, type FileReadResult, type ReadOptions } from './read.js';
 import { crossCheckFor, printsPerFile, sameConnections } from './connection-prints.js';
+import type { CapturePointInfo } from '../roles/host-groups.js';
 import { chooseWorkers } from './reading-threads.js';
 
 /** Loads the audit and report modules on first use (see audit-modules.ts). */
@@ -329,7 +330,7 @@ export async function runRoles(inputs: string[], f: RoleFlags, con: Console = pr
   const { inventory, cliRoles } = await loadRoleInputs(f);
   const { collected } = await collect(inputs, f, con);
   if (nothingRead(collected.files)) return 2;
-  const map = assignRoles(collected.summary.toData({ share: true }), { catalog, inventory, cliRoles });
+  const map = assignRoles(collected.summary.toData({ share: true }), { catalog, inventory, cliRoles, capturePoints: capturePointsOf(collected.files) });
   con.out(renderRoles(map, format as 'table' | 'md' | 'json').replace(/\n$/, ''));
   if (f.write) {
     try {
@@ -458,6 +459,11 @@ export async function auditSetup(f: AnalyzeFlags): Promise<AuditSetup> {
   return { catalog, features, failOn, inventory, cliRoles };
 }
 
+/** Where each capture read was taken (a capture on one host ties its IPv4 and IPv6 address: roles/host-groups.ts). */
+function capturePointsOf(files: readonly FileReadResult[]): CapturePointInfo[] {
+  return files.filter((r) => r.summary !== null && isCapture(r) && r.observed !== null).map((r) => ({ captured_on: r.observed!, one_conversation: r.conversation !== undefined }));
+}
+
 /** Packets, not a log: pcap, pcapng, and pktmon traces as text. */
 function isCapture(r: FileReadResult): boolean {
   const f = r.summary!.format;
@@ -468,7 +474,7 @@ function isCapture(r: FileReadResult): boolean {
 export async function auditCollected(summaryData: FlowSummaryData, collected: Collected, setup: AuditSetup, now: Date, times?: StepTimes | null): Promise<AuditResult> {
   const { assignRoles, buildAuditResult } = await auditModules();
   const { catalog, features, failOn, inventory, cliRoles } = setup;
-  const roles = assignRoles(summaryData, { catalog, inventory, cliRoles });
+  const roles = assignRoles(summaryData, { catalog, inventory, cliRoles, capturePoints: capturePointsOf(collected.files) });
   times?.mark('roles');
   const read = collected.files.filter((r) => r.summary !== null);
   const inputsInfo: InputInfo[] = read.map((r) => ({

@@ -189,19 +189,26 @@ function overlap(x: PrintedCapture, y: PrintedCapture): boolean {
 }
 
 /**
- * How far inside another capture's window an attempt must lie for its absence there to count:
- * near the edges, that capture may have started late or stopped early (and the clocks differ).
+ * How far inside another capture's window an attempt must lie (on that capture's clock) for its
+ * absence there to count: the first and last packets of a capture are not when it started and stopped.
  */
-const EDGE_MICROS = 2_000_000;
+const EDGE_MICROS = 100_000;
+
+/** Connections matched at most to measure two captures' clock offset. */
+const SKEW_SAMPLES = 4096;
 
 /**
  * The audit's lookup of a failed connection in the other captures that share connections with its
  * own (AuditOptions.crossCheck): found there (answered or not), or absent from one that printed
- * every connection and was running well before and after it. Undefined when none can tell.
+ * every connection and was running before and after it. "Running then" is judged on the other
+ * capture's clock: the two clocks' offset is the median difference of the connections both hold.
+ * Undefined when none can tell.
  */
 export function crossCheckFor(captures: readonly PrintedCapture[], shared: readonly SharedConnections[]): CrossCheck | undefined {
   if (shared.length === 0) return undefined;
   const partners = new Map<string, number[]>();
+  const byFile = new Map<string, number>();
+  captures.forEach((c, i) => byFile.set(c.file, i));
   const link = (from: number, to: number) => {
     const list = partners.get(captures[from].file);
     if (list === undefined) partners.set(captures[from].file, [to]);
@@ -212,15 +219,40 @@ export function crossCheckFor(captures: readonly PrintedCapture[], shared: reado
     link(s.b, s.a);
   }
   const indexes = new Map<number, PrintIndex>();
+  const indexOf = (i: number) => {
+    let index = indexes.get(i);
+    if (index === undefined) indexes.set(i, (index = new PrintIndex(captures[i].prints!)));
+    return index;
+  };
+  const offsets = new Map<string, number>();
+  /** Median of (time on `to`'s clock - time on `from`'s clock) over the connections both hold. */
+  const offset = (from: number, to: number): number => {
+    const key = `${from} ${to}`;
+    let o = offsets.get(key);
+    if (o === undefined) {
+      const p = captures[from].prints!;
+      const index = indexOf(to);
+      const diffs: number[] = [];
+      for (let i = 0; i < p.keys.length && diffs.length < SKEW_SAMPLES; i++) {
+        const j = index.find(p.keys[i], p.ts[i]);
+        if (j >= 0) diffs.push(index.prints.ts[j] - p.ts[i]);
+      }
+      diffs.sort((x, y) => x - y);
+      o = diffs.length > 0 ? diffs[diffs.length >> 1] : 0;
+      offsets.set(key, o);
+    }
+    return o;
+  };
   return (q) => {
+    const from = byFile.get(q.file);
+    if (from === undefined) return undefined;
     for (const g of partners.get(q.file) ?? []) {
       const c = captures[g];
       const prints = c.prints!;
-      let index = indexes.get(g);
-      if (index === undefined) indexes.set(g, (index = new PrintIndex(prints)));
-      const i = index.find(connectionKey(q.proto, q.origH, q.origP, q.respH, q.respP), q.ts);
+      const i = indexOf(g).find(connectionKey(q.proto, q.origH, q.origP, q.respH, q.respP), q.ts);
       if (i >= 0) return { file: c.file, seen: true, answered: (prints.flags[i] & SENT_BY_RESP) !== 0 };
-      const inside = c.firstTs !== null && c.lastTs !== null && q.ts >= c.firstTs + EDGE_MICROS && q.ts <= c.lastTs - EDGE_MICROS;
+      const there = q.ts + offset(from, g);
+      const inside = c.firstTs !== null && c.lastTs !== null && there >= c.firstTs + EDGE_MICROS && there <= c.lastTs - EDGE_MICROS;
       if (prints.complete && inside) return { file: c.file, seen: false, answered: false };
     }
     return undefined;

@@ -612,6 +612,12 @@ export class FlowTable {
       if (pkt.tsMicros - this.times[rec.id * TIME_STRIDE + T_LAST_SEEN] > this.timeoutOf(rec)) {
         this.emit(rec);
         rec = null;
+      } else if (this.kFlipped === rec.origIsA) {
+        // The quote is a packet the responder sent: its answer, refused where it was going (a DNS
+        // answer arriving after the client closed its port: the client's port unreachable). The
+        // request was answered; the error says nothing against it.
+        this.diag.count('icmp_errors_about_answers');
+        return;
       } else {
         this.touch(rec, pkt.tsMicros);
       }

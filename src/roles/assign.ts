@@ -21,6 +21,7 @@ import { failedLookups, type DnsLookupStats, type FlowSummaryData, type NameObse
 import { isPrivateAddress } from './address-scope.js';
 import { isDcLocatorName } from './dc-locator.js';
 import { InventoryMatcher, type InventoryHit } from './inventory.js';
+import { hostGroups, type CapturePointInfo } from './host-groups.js';
 import { LazyHostMap } from './host-map.js';
 import { pairIndexFor, PROTO_ICMP, PROTO_TCP, type PairIndex } from './pair-index.js';
 import type { Confidence, HostInfo, Inventory, InventoryEntry, RoleEvidence, RoleMap, RoleSource } from './types.js';
@@ -38,6 +39,8 @@ export interface AssignOptions {
   inventory?: Inventory;
   /** Entries from `--role` flags (see parseRoleFlag). */
   cliRoles?: InventoryEntry[];
+  /** Where each capture was taken: a capture on one host names its two addresses (roles/host-groups.ts). */
+  capturePoints?: readonly CapturePointInfo[];
 }
 
 /** Ports that, answered by one host, make it a domain controller. */
@@ -194,6 +197,10 @@ export function assignRoles(summary: FlowSummaryData, opts: AssignOptions): Role
   a.inferSilentDomainControllers();
   a.inferHealthAgent();
   a.inferUsers();
+
+  // --- 4. one host, two address families ------------------------------------------------------
+  const named = [...names].map(([address, known]) => ({ address, names: known.map((k) => k.name) }));
+  a.shareWithinHosts(hostGroups(named, opts.capturePoints ?? []));
 
   // --- result ----------------------------------------------------------------------------------
   // The hosts with roles now; the full map of every address (mostly clients without a role) only
@@ -842,6 +849,30 @@ class Assigner {
     return tried;
   }
 
+  /**
+   * The addresses of one dual-stack host (roles/host-groups.ts: a name's A and AAAA answers, a
+   * capture taken on it) hold each other's roles. A DC's Kerberos and LDAP over IPv6 (Windows
+   * prefers it) make its IPv6 address a dc, and its IPv4 address, which answered only DNS and SMB
+   * by literal address, is the same DC. The audit counts a host's traffic over either address,
+   * which needs both to hold the role.
+   */
+  shareWithinHosts(groups: ReadonlyMap<string, readonly string[]>): void {
+    const shares: { to: number; ev: RoleEvidence }[] = [];
+    for (const [to, group] of groups) {
+      const toId = this.idOfMaybe(to);
+      if (toId === undefined || this.explicit[toId] === 1) continue;
+      for (const from of group) {
+        if (from === to) continue;
+        for (const ev of this.evidence.get(from) ?? []) {
+          if ((this.roleBits[toId] & roleBit(ev.role)) !== 0 || shares.some((x) => x.to === toId && x.ev.role === ev.role)) continue;
+          shares.push({ to: toId, ev: { role: ev.role, source: 'inferred', confidence: ev.confidence, why: `${sameHostWhy(this.names.get(to), this.names.get(from), from)}, which is ${ev.role} (${ev.source}): one dual-stack host` } });
+        }
+      }
+    }
+    // Added after the walk: a role shared once is not shared on from its new holder.
+    for (const { to, ev } of shares) this.add(to, ev);
+  }
+
   /** health-agent: opens AMQP 5671 to a health-service host (medium) or to a public address (low). */
   inferHealthAgent(): void {
     for (const id of this.amqpClients) {
@@ -945,6 +976,12 @@ function servedText(port: number, s: ServedPort): string {
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Why two addresses are one host: a name both carry, or else the capture taken on it. */
+function sameHostWhy(toNames: readonly KnownName[] | undefined, fromNames: readonly KnownName[] | undefined, from: string): string {
+  const shared = (toNames ?? []).find((k) => !k.name.startsWith('_') && (fromNames ?? []).some((f) => f.name === k.name));
+  return shared !== undefined ? `${shared.name} resolves to it and to ${from}` : `a capture taken on it has ${from} as its other address`;
 }
 
 function joinWords(items: string[]): string {

@@ -30,7 +30,14 @@ describe('connection prints (both ends captured at once)', () => {
     expect(q(50004, 40 * S)).toEqual({ file: 'dc.pcapng', seen: true, answered: false });
     expect(q(50005, 45 * S)).toEqual({ file: 'dc.pcapng', seen: true, answered: true });
     // Near the edge of the other capture's window its absence proves nothing; nor from a file that shares nothing.
-    expect(q(50006, 59 * S)).toBeUndefined();
+    expect(q(50006, 59.95 * S)).toBeUndefined();
+    // "Running then" is on the other capture's clock: 1.5 s behind, its window ends earlier.
+    const behind = capture('dc.pcapng', [conn(50001, 8.5 * S), conn(50002, 18.5 * S)], 0, 40 * S);
+    const skewed = crossCheckFor([client, behind], sameConnections([client, behind]))!;
+    const at = (ts: number) => skewed({ file: 'sync.pcapng', proto: 'tcp', origH: '10.0.0.20', origP: 50003, respH: '10.0.0.11', respP: 389, ts });
+    expect(at(30 * S)).toEqual({ file: 'dc.pcapng', seen: false, answered: false });
+    expect(at(41.3 * S)).toEqual({ file: 'dc.pcapng', seen: false, answered: false }); // 39.8 s on its clock
+    expect(at(41.45 * S)).toBeUndefined(); // 39.95 s on its clock: too near its last packet
     expect(check({ file: 'other.pcap', proto: 'tcp', origH: '10.0.0.20', origP: 50003, respH: '10.0.0.11', respP: 389, ts: 30 * S })).toBeUndefined();
     expect(crossCheckFor([client, dc], [])).toBeUndefined();
   });

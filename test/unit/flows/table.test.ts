@@ -445,15 +445,23 @@ describe('ICMP', () => {
     expect(diag.counters.get('flow_icmp_error_unmatched')).toBe(1);
   });
 
-  it('an ICMP error after a completed exchange leaves the flow completed', () => {
-    const { flows } = runPackets([
+  it("an ICMP error about the answer (the client's port unreachable for a late DNS answer) refuses nothing and is counted", () => {
+    const { flows, diag } = runPackets([
       { t: T0, src: C, dst: S, sport: 53004, dport: 53, proto: 'udp', len: 40 },
       { t: T0 + 0.01, src: S, dst: C, sport: 53, dport: 53004, proto: 'udp', len: 100 },
       { t: T0 + 0.02, src: C, dst: S, proto: 'icmp', icmpType: 3, icmpCode: 3, quoted: { src: S, dst: C, proto: 'udp', sport: 53, dport: 53004 } },
     ]);
     expect(flows).toHaveLength(1);
-    expect(flows[0].outcome).toBe('completed');
-    expect(flows[0].reason).toContain('later ICMP 3/3 port unreachable from 10.0.0.20');
+    expect(flows[0]).toMatchObject({ outcome: 'completed', connState: 'SF', icmp: undefined });
+    expect(diag.counters.get('icmp_errors_about_answers')).toBe(1);
+    // As a real capture had it: the query not captured, the DC's answer, and the client's port
+    // unreachable for it. The answer's error is no refusal of the query (it was, before).
+    const late = runPackets([
+      { t: T0, src: S, dst: C, sport: 53, dport: 33652, proto: 'udp', len: 60 },
+      { t: T0 + 0.0001, src: C, dst: S, proto: 'icmp', icmpType: 3, icmpCode: 3, quoted: { src: S, dst: C, proto: 'udp', sport: 53, dport: 33652 } },
+    ]).flows;
+    expect(late).toHaveLength(1);
+    expect(late[0]).toMatchObject({ origH: C, respH: S, respP: 53, outcome: 'unknown', icmp: undefined });
   });
 
   it('echo request/reply form one icmp flow with Zeek ports (type, counterpart)', () => {

@@ -317,6 +317,29 @@ describe('inference from behaviour', () => {
     expect(rolesOf(assignRoles(noConnect, { catalog }), '10.0.0.11')).toEqual([]);
   });
 
+  it("a name's one IPv4 and one IPv6 address are one dual-stack host: each holds the roles of the other", () => {
+    // Kerberos and LDAP over IPv6 (Windows prefers it), SMB by literal IPv4 address.
+    const s = new SummaryBuilder()
+      .pair('2001:db8:79::20', '2001:db8:77::11', 'tcp', 88, { completed: 4 })
+      .pair('2001:db8:79::20', '2001:db8:77::11', 'tcp', 389, { completed: 3 })
+      .pair('10.0.0.20', '10.0.0.11', 'tcp', 445, { completed: 1 })
+      .name('dc01.contoso.com', '10.0.0.11')
+      .name('dc01.contoso.com', '2001:db8:77::11');
+    const map = assignRoles(s.build(), { catalog });
+    expect(roleNames(map, '2001:db8:77::11')).toEqual(['dc']);
+    expect(rolesOf(map, '10.0.0.11')).toEqual([
+      {
+        role: 'dc',
+        source: 'inferred',
+        confidence: 'medium',
+        why: 'dc01.contoso.com resolves to it and to 2001:db8:77::11, which is dc (inferred): one dual-stack host',
+      },
+    ]);
+    // Two IPv4 addresses of one name (a load-balanced name) share nothing.
+    const two = s.name('dc01.contoso.com', '10.0.0.12').build();
+    expect(rolesOf(assignRoles(two, { catalog }), '10.0.0.11')).toEqual([]);
+  });
+
   it('a log of denials only (no Kerberos in it): any two of the ports only a DC serves make a silent DC; one does not', () => {
     // ufw logs what it blocks: LDAP and LDAPS from the sync server, not the Kerberos it let through.
     const denials = () => healthySync().pair('10.0.0.20', '10.0.0.11', 'tcp', 389, { refused: 2 }).pair('10.0.0.20', '10.0.0.11', 'udp', 389, { unanswered: 1 });

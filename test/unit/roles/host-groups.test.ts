@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateAudit } from '../../../src/audit/evaluate.js';
-import { hostGroups } from '../../../src/audit/host-groups.js';
+import { hostGroups } from '../../../src/roles/host-groups.js';
 import type { InputInfo } from '../../../src/audit/types.js';
 import { agg, catalog, KERBEROS, LDAP, roles, summary } from '../../support/audit-fixtures.js';
 

@@ -12,7 +12,12 @@
  * - a capture of one conversation per family (either end): once names put one IPv4 end and one
  *   IPv6 end together, the other two ends are the other host.
  */
-import type { InputInfo } from './types.js';
+
+/** Where a capture was taken (InputInfo.captured_on, one_conversation). */
+export interface CapturePointInfo {
+  captured_on?: readonly string[];
+  one_conversation?: boolean;
+}
 
 /** A host with its names (HostInfo). */
 interface NamedAddress {
@@ -26,7 +31,7 @@ const isV6 = (address: string) => address.includes(':');
  * Groups of two or more addresses of one host, each address mapped to its group (the group's
  * addresses in the order given). Addresses of no group are absent.
  */
-export function hostGroups(hosts: Iterable<NamedAddress>, inputs: readonly InputInfo[]): Map<string, string[]> {
+export function hostGroups(hosts: Iterable<NamedAddress>, inputs: readonly CapturePointInfo[]): Map<string, string[]> {
   const parent = new Map<string, string>();
   const find = (a: string): string => {
     let r = a;
