@@ -459,6 +459,12 @@ export async function auditSetup(f: AnalyzeFlags): Promise<AuditSetup> {
   return { catalog, features, failOn, inventory, cliRoles };
 }
 
+/** At most one address per family: the capture points of one host, not the two ends of a conversation. */
+function oneHost(addresses: readonly string[]): boolean {
+  const v6 = addresses.filter((a) => a.includes(':')).length;
+  return v6 <= 1 && addresses.length - v6 <= 1;
+}
+
 /** Where each capture read was taken (a capture on one host ties its IPv4 and IPv6 address: roles/host-groups.ts). */
 function capturePointsOf(files: readonly FileReadResult[]): CapturePointInfo[] {
   return files.filter((r) => r.summary !== null && isCapture(r) && r.observed !== null).map((r) => ({ captured_on: r.observed!, one_conversation: r.conversation !== undefined }));
@@ -494,7 +500,13 @@ export async function auditCollected(summaryData: FlowSummaryData, collected: Co
     one_conversation: r.conversation !== undefined ? true : undefined,
   }));
   // Captures of the same connections (both ends at once): each such connection is in both files.
-  const printed = read.map((r) => ({ file: r.file, prints: r.prints, firstTs: r.summary!.firstTs, lastTs: r.summary!.lastTs }));
+  const printed = read.map((r) => ({
+    file: r.file,
+    prints: r.prints,
+    firstTs: r.summary!.firstTs,
+    lastTs: r.summary!.lastTs,
+    takenOn: r.observed !== null && r.conversation === undefined && oneHost(r.observed) ? r.observed : undefined,
+  }));
   const shared = sameConnections(printed);
   for (const s of shared) {
     (inputsInfo[s.a].same_connections ??= []).push({ file: read[s.b].file, connections: s.connections });

@@ -145,6 +145,8 @@ export interface PrintedCapture {
   prints?: ConnectionPrintsData;
   firstTs: number | null;
   lastTs: number | null;
+  /** The host it was taken on (capture-point.ts), when one: two captures on one host say nothing of the path. */
+  takenOn?: readonly string[];
 }
 
 /** Two captures that hold the same connections: indexes into the list given, and how many. */
@@ -214,10 +216,15 @@ export function crossCheckFor(captures: readonly PrintedCapture[], shared: reado
     if (list === undefined) partners.set(captures[from].file, [to]);
     else if (!list.includes(to)) list.push(to);
   };
+  const sameHost = (a: PrintedCapture, b: PrintedCapture) =>
+    a.takenOn !== undefined && b.takenOn !== undefined && a.takenOn.length === b.takenOn.length && a.takenOn.every((h) => b.takenOn!.includes(h));
   for (const s of shared) {
+    // Two captures taken on one host (a copy, Wireshark beside pktmon) saw the same point of the path.
+    if (sameHost(captures[s.a], captures[s.b])) continue;
     link(s.a, s.b);
     link(s.b, s.a);
   }
+  if (partners.size === 0) return undefined;
   const indexes = new Map<number, PrintIndex>();
   const indexOf = (i: number) => {
     let index = indexes.get(i);

@@ -87,6 +87,15 @@ describe('both ends captured at the same time (the sync server and the DC)', () 
     expect(ldap.hints[0]).toContain('went unanswered beyond it (on 10.0.0.11 itself');
   });
 
+  it('two captures taken on one host (a copy) count the same connections twice, and say so, but nothing of the path', async () => {
+    const copy = join(mkdtempSync(join(tmpdir(), 'flowaudit-two-points-')), 'aadc01-copy.pcapng');
+    writeFileSync(copy, readFileSync(syncSide));
+    const { report } = analyze([syncSide, copy]);
+    expect(report.inputs[0].same_connections).toEqual([{ file: copy, connections: expect.any(Number) }]);
+    const ldap = report.findings.find((f: F) => f.rule_id === 'connect-dc-ldap' && f.dst === '10.0.0.11');
+    expect(ldap.reason).toBe('TCP: 4 of 4 attempts failed: S0×4 (SYN unanswered)');
+  });
+
   it('one capture alone, or two of different times, says nothing of the kind', async () => {
     const alone = analyze([syncSide]).report;
     expect(alone.inputs[0].same_connections).toBeUndefined();
