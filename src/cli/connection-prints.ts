@@ -162,7 +162,7 @@ const MAX_COMPARED = 8_000_000;
 /**
  * The pairs of captures that hold two or more of the same connections (one could be chance: a
  * 32-bit key and a port come round again), in input order. Only captures whose time windows
- * overlap (within the clock skew) are compared; the files of a rotating capture never overlap.
+ * overlap are compared; the files of a rotating capture never overlap.
  */
 export function sameConnections(captures: readonly PrintedCapture[]): SharedConnections[] {
   const out: SharedConnections[] = [];
@@ -185,9 +185,14 @@ export function sameConnections(captures: readonly PrintedCapture[]): SharedConn
   return out;
 }
 
+/**
+ * The two captures ran at the same time: their windows overlap as they are. Not widened by the
+ * clock skew: files that follow each other (a rotation whose names make no series) hold the two
+ * parts of a connection that spans the cut, which must not read as one connection captured twice.
+ */
 function overlap(x: PrintedCapture, y: PrintedCapture): boolean {
   if (x.firstTs === null || x.lastTs === null || y.firstTs === null || y.lastTs === null) return false;
-  return x.firstTs <= y.lastTs + CLOCK_SKEW_MICROS && y.firstTs <= x.lastTs + CLOCK_SKEW_MICROS;
+  return x.firstTs < y.lastTs && y.firstTs < x.lastTs;
 }
 
 /**

@@ -20,6 +20,10 @@ describe('connection prints (both ends captured at once)', () => {
     // One in common may be chance; other ports, or another hour, are other connections.
     expect(sameConnections([client, capture('x', [conn(50001, 10 * S), conn(60000, 20 * S)], 0, 60 * S)])).toEqual([]);
     expect(sameConnections([client, capture('later', [conn(50001, 4000 * S), conn(50002, 4010 * S)], 3990 * S, 4100 * S)])).toEqual([]);
+    // The next file of a rotation (named as no series): connections that span the cut are in both
+    // parts, starting within the skew; the files do not overlap, so they are not one capture twice.
+    const next = capture('next', [conn(50001, 60.5 * S), conn(50002, 60.5 * S)], 60 * S, 120 * S);
+    expect(sameConnections([client, next])).toEqual([]);
   });
 
   it('say where a failed connection went: absent from the other capture, or there and answered or not', () => {
