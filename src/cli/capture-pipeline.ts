@@ -148,9 +148,10 @@ function deliverBatch(m: Extract<FromDecodeThread, { type: 'batch' }>, diag: Dia
   const batch = new BatchPacket(m.buffer, m.count, m.extras);
   const words = batch.words;
   const events = m.events;
+  const slots = m.eventSlots;
   let e = 0;
   for (let slot = 0; slot < m.count; slot++) {
-    while (e < events.length && events[e].slot <= slot) replayEvent(diag, events[e++]);
+    while (e < slots.length && slots[e] <= slot) replayEvent(diag, events[e++]);
     batch.moveTo(slot);
     onPacket(batch, words, batch.keyAt);
   }

@@ -21,6 +21,11 @@ export type FromDecodeThread =
       extras: PacketBatchExtras;
       /** Diagnostics raised while decoding, tagged with the slot they came before (see RecordingDiagnostics). */
       events: DiagnosticEvent[];
+      /**
+       * Each event's slot, apart: the packet loop reads these numbers, never the events, whose
+       * three shapes made its optimised code throw itself away at a batch's first other kind.
+       */
+      eventSlots: number[];
       /** Bytes of the file consumed so far (progress). */
       bytes: number;
     }

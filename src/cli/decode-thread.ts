@@ -149,13 +149,15 @@ async function decodeFile(job: Job): Promise<void> {
   const pkt = new Packet();
   let input: ByteInput | null = null;
   const send = () => {
+    const events = diag.take();
     const msg: FromDecodeThread = {
       type: 'batch',
       id: job.id,
       buffer: writer.buffer,
       count: writer.count,
       extras: writer.extras,
-      events: diag.take(),
+      events,
+      eventSlots: events.map((e) => e.slot),
       bytes: input ? input.bytesConsumed() : 0,
     };
     inFlight++;
