@@ -63,6 +63,20 @@ const SERVICE_ROLES: ReadonlySet<Role> = new Set<Role>(['azure-ad', 'crl', 'heal
  */
 const POPULATION_ROLES: ReadonlySet<Role> = new Set<Role>(['users']);
 
+/** What another capture holds of a finding's failed attempts (Evaluator.crossCaptures), per capture. */
+interface CrossTally {
+  /** Not in it at all. */
+  absent: number;
+  /** In it, answered there. */
+  answered: number;
+  /** In it, unanswered there too. */
+  unanswered: number;
+  /** Of the absent ones, those a reset refused: the reset came from between the two. */
+  resets: number;
+  /** The files the attempts were sampled from. */
+  from: Set<string>;
+}
+
 /** An IPv6 address's text (an IPv4 one has no colon). */
 const isV6Text = (address: string) => address.includes(':');
 
@@ -437,7 +451,7 @@ class Evaluator {
   private crossCaptures(aggs: readonly PairAggregate[], src: string, dst: string): { clause: string; hint: string } | null {
     const check = this.idx.opts.crossCheck;
     if (check === undefined) return null;
-    const tally = new Map<string, { absent: number; answered: number; unanswered: number; resets: number; from: Set<string> }>();
+    const tally = new Map<string, CrossTally>();
     for (const a of aggs) {
       if (a.proto === 'icmp') continue;
       for (const s of a.samples) {
@@ -455,7 +469,7 @@ class Evaluator {
         else if (!answer.answered) t.unanswered++;
       }
     }
-    let best: [string, { absent: number; answered: number; unanswered: number; resets: number; from: Set<string> }] | null = null;
+    let best: [string, CrossTally] | null = null;
     for (const e of tally) {
       const n = e[1].absent + e[1].answered + e[1].unanswered;
       if (n > 0 && (best === null || n > best[1].absent + best[1].answered + best[1].unanswered)) best = e;
