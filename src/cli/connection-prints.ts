@@ -258,7 +258,11 @@ export function crossCheckFor(captures: readonly PrintedCapture[], shared: reado
   return (q) => {
     const from = byFile.get(q.file);
     if (from === undefined) return undefined;
-    for (const g of partners.get(q.file) ?? []) {
+    // An attempt the server's own capture holds says all it can there: the client's adds nothing.
+    if (captures[from].takenOn?.includes(q.respH)) return undefined;
+    // The server's own capture first: whether the attempt arrived is the question.
+    const others = (partners.get(q.file) ?? []).slice().sort((x, y) => Number(captures[y].takenOn?.includes(q.respH) ?? false) - Number(captures[x].takenOn?.includes(q.respH) ?? false));
+    for (const g of others) {
       const c = captures[g];
       const prints = c.prints!;
       const i = indexOf(g).find(connectionKey(q.proto, q.origH, q.origP, q.respH, q.respP), q.ts);

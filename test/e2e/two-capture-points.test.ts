@@ -33,7 +33,8 @@ async function dcSide(fixture: string, name: string, lost: (d: Uint8Array) => bo
     const d = f.data;
     if (d[12] !== 0x08 || d[13] !== 0x00) return;
     const involvesDc = DC.every((b, i) => d[26 + i] === b) || DC.every((b, i) => d[30 + i] === b);
-    if (involvesDc && !lost(d)) records.push({ tsMicros: f.tsMicros, data: d.slice() });
+    // 300 µs later than the sync server saw it: the wire, and another clock.
+    if (involvesDc && !lost(d)) records.push({ tsMicros: f.tsMicros + 300, data: d.slice() });
   });
   records.unshift(arp(records[0].tsMicros - 10_000_000));
   records.push(arp(records[records.length - 1].tsMicros + 10_000_000));

@@ -46,6 +46,17 @@ describe('connection prints (both ends captured at once)', () => {
     expect(crossCheckFor([client, dc], [])).toBeUndefined();
   });
 
+  it("ask the server's own capture first, and ask nothing of an attempt that capture holds", () => {
+    const onClient = { ...client, takenOn: ['10.0.0.20'] };
+    const onDc = { ...capture('dc.pcapng', [conn(50001, 10 * S), conn(50002, 20 * S), conn(50003, 30 * S, 0)], 0, 60 * S), takenOn: ['10.0.0.11'] };
+    // A third capture (a SPAN port) that saw nothing of the third attempt.
+    const span = capture('span.pcapng', [conn(50001, 10 * S), conn(50002, 20 * S)], 0, 60 * S);
+    const check = crossCheckFor([onClient, span, onDc], sameConnections([onClient, span, onDc]))!;
+    const query = { proto: 'tcp', origH: '10.0.0.20', origP: 50003, respH: '10.0.0.11', respP: 389, ts: 30 * S };
+    expect(check({ ...query, file: 'sync.pcapng' })).toEqual({ file: 'dc.pcapng', seen: true, answered: false });
+    expect(check({ ...query, file: 'dc.pcapng' })).toBeUndefined();
+  });
+
   it('prove no absence once a capture had more connections than it keeps prints of, a share of a million over many files', () => {
     expect([2, 16, 17, 500, 5000].map(printsPerFile)).toEqual([65_536, 65_536, 61_680, 2_097, 1_024]);
     const many = new ConnectionPrints();
