@@ -24,7 +24,7 @@ import { InventoryMatcher, type InventoryHit } from './inventory.js';
 import { hostGroups, type CapturePointInfo } from './host-groups.js';
 import { LazyHostMap } from './host-map.js';
 import { pairIndexFor, PROTO_ICMP, PROTO_TCP, type PairIndex } from './pair-index.js';
-import type { Confidence, HostInfo, Inventory, InventoryEntry, RoleEvidence, RoleMap, RoleSource } from './types.js';
+import type { Confidence, ConnectCandidate, HostInfo, Inventory, InventoryEntry, RoleEvidence, RoleMap, RoleSource } from './types.js';
 
 /** Names kept per host in {@link HostInfo.names} (all names still count for matching). */
 export const MAX_NAMES_PER_HOST = 8;
@@ -200,7 +200,8 @@ export function assignRoles(summary: FlowSummaryData, opts: AssignOptions): Role
 
   // --- 4. one host, two address families ------------------------------------------------------
   const named = [...names].map(([address, known]) => ({ address, names: known.map((k) => k.name) }));
-  a.shareWithinHosts(hostGroups(named, opts.capturePoints ?? []));
+  const groups = hostGroups(named, opts.capturePoints ?? []);
+  a.shareWithinHosts(groups);
 
   // --- result ----------------------------------------------------------------------------------
   // The hosts with roles now; the full map of every address (mostly clients without a role) only
@@ -236,7 +237,7 @@ export function assignRoles(summary: FlowSummaryData, opts: AssignOptions): Role
   const map: RoleMap = { hosts: new LazyHostMap([...withRoles.values()], everyHost, peek) };
   // Later rules (users ...) may have given a candidate a role since.
   const candidates = a.connectCandidates.filter((c) => !withRoles.has(c.id));
-  if (candidates.length > 0) map.connectCandidates = candidates.map((c) => ({ address: a.addresses[c.id], flows: c.flows }));
+  if (candidates.length > 0) map.connectCandidates = oneEntryPerHost(candidates.map((c) => ({ address: a.addresses[c.id], flows: c.flows })), groups);
   return map;
 }
 
@@ -976,6 +977,24 @@ function servedText(port: number, s: ServedPort): string {
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * Candidates that are addresses of one dual-stack host (roles/host-groups.ts) as one entry: the
+ * busiest address, its flows summed with the others', which it names (`alsoAt`).
+ */
+function oneEntryPerHost(candidates: ConnectCandidate[], groups: ReadonlyMap<string, readonly string[]>): ConnectCandidate[] {
+  const out: ConnectCandidate[] = [];
+  for (const c of candidates) {
+    const group = groups.get(c.address);
+    const same = group === undefined ? undefined : out.find((o) => group.includes(o.address));
+    if (same === undefined) out.push({ ...c });
+    else {
+      same.flows += c.flows;
+      (same.alsoAt ??= []).push(c.address);
+    }
+  }
+  return out.sort((x, y) => y.flows - x.flows);
 }
 
 /** Why two addresses are one host: a name both carry, or else the capture taken on it. */

@@ -19,9 +19,10 @@ const HEADER = ['address', 'names', 'role', 'source', 'confidence', 'why'];
  * inventory)`. Addresses come from the data: callers escape the text for their format.
  */
 export function connectCandidatesHint(candidates: readonly ConnectCandidate[]): string {
-  const named = candidates.map((c, k) =>
-    k === 0 ? `${c.address} (${c.flows} LDAP ${c.flows === 1 ? 'or' : 'and'} Kerberos flow${c.flows === 1 ? '' : 's'} to the DCs)` : `${c.address} (${c.flows})`,
-  );
+  const named = candidates.map((c, k) => {
+    const also = c.alsoAt !== undefined ? `, also at ${c.alsoAt.join(', ')}` : '';
+    return k === 0 ? `${c.address} (${c.flows} LDAP ${c.flows === 1 ? 'or' : 'and'} Kerberos flow${c.flows === 1 ? '' : 's'} to the DCs${also})` : `${c.address} (${c.flows}${also})`;
+  });
   const which = named.length === 1 ? `it is ${named[0]}` : `it is one of ${named.join(', ')}`;
   const role = candidates.length === 1 ? `--role ${candidates[0].address}=connect` : '--role ADDRESS=connect';
   return `if ${which}, say so: ${role} (or in an inventory)`;
@@ -35,7 +36,9 @@ export function renderRoles(map: RoleMap, format: RolesFormat): string {
       JSON.stringify(
         {
           hosts: hosts.map((h) => ({ address: h.address, names: h.names, roles: h.roles })),
-          ...(map.connectCandidates ? { connect_candidates: map.connectCandidates } : {}),
+          ...(map.connectCandidates
+            ? { connect_candidates: map.connectCandidates.map((c) => ({ address: c.address, flows: c.flows, ...(c.alsoAt ? { also_at: c.alsoAt } : {}) })) }
+            : {}),
         },
         null,
         2,

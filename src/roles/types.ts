@@ -37,8 +37,10 @@ export interface RoleMap {
 /** A host that may be the Connect server (see RoleMap.connectCandidates). */
 export interface ConnectCandidate {
   address: string;
-  /** Its LDAP and Kerberos flows to the dc hosts. */
+  /** Its LDAP and Kerberos flows to the dc hosts (over all its addresses). */
   flows: number;
+  /** The host's other addresses (a dual-stack host: roles/host-groups.ts); a role given to one holds for all. */
+  alsoAt?: string[];
 }
 
 /** An inventory entry: a role and what matches it. */

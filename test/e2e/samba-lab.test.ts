@@ -58,6 +58,10 @@ describe('real Samba AD DC traffic (fixtures/samba-lab)', () => {
     // The client's port unreachables for late DNS answers refuse nothing.
     expect(report.data_quality.counters.icmp_errors_about_answers).toBeGreaterThan(0);
     expect(dc('connect-dc-dns')?.status).toBe('ok');
+    // With no role given, the sync server's two addresses are one candidate; naming one names both.
+    const unnamed = analyze(['dual-stack.pcap'], []);
+    expect(unnamed.report.verdict.summary).toMatch(/if it is 2001:db8:79::20 \(\d+ LDAP and Kerberos flows to the DCs, also at 10\.79\.0\.20\), say so: --role 2001:db8:79::20=connect/);
+    expect(analyze(['dual-stack.pcap'], ['--role', '2001:db8:79::20=connect']).failing).toEqual(['connect-azure-ad-https 10.79.0.20 null missing']);
   });
 
   it("the DC's own firewall, captured on both ends: drops, a reset, ICMP prohibited; the attempts arrived and went unanswered there", () => {
