@@ -160,5 +160,26 @@ pkill -INT -f 'tcpdump -i vs2'
 sleep 1
 ip netns exec dc nft flush ruleset
 
+# 5. TCP 88 dropped, UDP open: the KDC answers the administrator's logon over UDP with
+#    KRB_ERR_RESPONSE_TOO_BIG (a ticket that does not fit a datagram), and TCP never answers.
+ip netns exec dc nft -f - <<'EOF'
+table inet dcfw3 {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    tcp dport 88 drop
+  }
+}
+EOF
+ip netns exec sync tcpdump -i vs2 -s 0 -w "$OUT/kerberos-tcp-blocked.pcap" -U >/dev/null 2>&1 &
+sleep 1
+ip netns exec sync bash -c '
+  export KRB5_CONFIG=$LAB/krb5.conf KRB5CCNAME=$LAB/cc
+  rm -f "$LAB/cc"
+  echo "$PASS" | timeout 30 kinit administrator@CONTOSO.TEST >/dev/null 2>&1' || true
+sleep 1
+pkill -INT -f 'tcpdump -i vs2'
+sleep 1
+ip netns exec dc nft flush ruleset
+
 echo "captures in $OUT:"
 ls -la "$OUT"

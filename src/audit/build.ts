@@ -171,6 +171,15 @@ function diagnosticCount(dq: DataQuality, code: string): number {
   return dq.diagnostics.find((d) => d.code === code)?.count ?? 0;
 }
 
+/** The KDCs' demands to ask over TCP (`kerberos_udp_too_big`), by `client server` (AuditOptions.kerberosOverTcp). */
+function kerberosOverTcp(dq: DataQuality): Map<string, string> | undefined {
+  const d = dq.diagnostics.find((x) => x.code === 'kerberos_udp_too_big');
+  if (d === undefined) return undefined;
+  const out = new Map<string, string>();
+  for (const e of d.examples) if (e.subject !== undefined) out.set(`${e.subject.client} ${e.subject.server}`, `${e.detail} (${e.origin.file} frame ${e.origin.index})`);
+  return out;
+}
+
 /** Where the data itself says it is incomplete: each line one gap a reader must keep in mind. */
 export function listEvidenceGaps(summary: FlowSummaryData, dq: DataQuality, inputs: readonly InputInfo[]): string[] {
   const gaps: string[] = [];
@@ -270,6 +279,7 @@ export function listEvidenceGaps(summary: FlowSummaryData, dq: DataQuality, inpu
     'flow_evicted',
     'frame_duplicate',
     'flow_one_way',
+    'kerberos_udp_too_big',
     'log_unsupported_protocol',
     ...ANSWER_KINDS.map((a) => a.code),
   ]);
@@ -310,6 +320,9 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   const packetInputs = args.inputs.filter((i) => i.format === 'pcap' || i.format === 'pcapng' || i.format === 'pktmon');
   const dropsTraced = packetInputs.length > 0 && packetInputs.every((i) => i.format === 'pktmon');
   const logsWithoutDrops = args.logsWithoutDrops ?? args.inputs.filter((i) => i.no_drops_logged === true).map((i) => ({ file: i.file, hosts: null }));
+  // Every name the data gives, not only role hosts': one end of a conversation ties the other.
+  const named = [...hostsWithRoles(roles), ...summary.names.map((n) => ({ address: n.address, names: [n.name.toLowerCase().replace(/\.$/, '')] }))];
+  const groups = hostGroups(named, args.inputs);
   const evaluated = evaluateAudit(summary, roles, {
     catalog,
     features,
@@ -323,7 +336,8 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
     logsWithoutDrops,
     dropsTraced,
     crossCheck: args.crossCheck,
-    hostGroups: hostGroups(hostsWithRoles(roles), args.inputs),
+    hostGroups: groups,
+    kerberosOverTcp: kerberosOverTcp(args.dataQuality),
   });
   tieAnswersToFindings(evaluated.findings, args.dataQuality);
   const verdict = computeVerdict(evaluated.findings, evaluated.unexpected_total, args.failOn);

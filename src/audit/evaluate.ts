@@ -429,6 +429,16 @@ class Evaluator {
         `the capture holds no answer of ${dst} to ${src} even on connections ${src} shows were answered: it sees one direction only between them, so these requests may have been answered`,
       );
     }
+    const tcpDemanded = this.kerberosOverTcp(rule, src, dst);
+    if (tcpDemanded !== undefined) {
+      const tcp = aggs.filter((a) => a.proto === 'tcp');
+      if (tcp.some((a) => a.flows > 0) && tcp.every((a) => a.completed === 0)) {
+        // The UDP exchanges that completed were the KDC's error saying to use TCP: nothing worked.
+        if (f.status === 'partial') f.status = 'blocked';
+        f.reason += '; the KDC told the client to ask over TCP (KRB_ERR_RESPONSE_TOO_BIG), and no TCP attempt completed';
+        f.hints.unshift(`${tcpDemanded}: a ticket this large (an account in many groups) comes only over TCP 88, so Kerberos fails while TCP 88 does, whatever UDP does`);
+      }
+    }
     if (f.status === 'blocked' || f.status === 'partial') {
       const cross = this.crossCaptures(aggs, src, dst);
       if (cross !== null) {
@@ -910,6 +920,20 @@ class Evaluator {
       out.push(f);
     }
     return out;
+  }
+
+  /**
+   * The KDC's demand to ask over TCP (AuditOptions.kerberosOverTcp) between the hosts of `src` and
+   * `dst` (any address of either), for a rule on port 88; undefined when there is none.
+   */
+  private kerberosOverTcp(rule: CatalogRule, src: string, dst: string): string | undefined {
+    const demands = this.idx.opts.kerberosOverTcp;
+    if (demands === undefined || !(rule.ports.from <= 88 && rule.ports.to >= 88) || !rule.transports.includes('tcp')) return undefined;
+    for (const s of this.addresses(src)) for (const d of this.addresses(dst)) {
+      const said = demands.get(`${s} ${d}`);
+      if (said !== undefined) return said;
+    }
+    return undefined;
   }
 
   /** The addresses of `address`'s host (AuditOptions.hostGroups): itself first, then the others. */

@@ -202,6 +202,12 @@ export interface AuditOptions {
    * audit/host-groups.ts): traffic between two hosts counts whichever of their addresses it took.
    */
   hostGroups?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * KDCs that told a client over UDP to ask again over TCP (KRB_ERR_RESPONSE_TOO_BIG), by
+   * `client kdc`, each with the words and the place of that answer: between them Kerberos needs
+   * TCP 88, and a finding whose TCP attempts all failed is blocked, whatever UDP did.
+   */
+  kerberosOverTcp?: ReadonlyMap<string, string>;
   /** What {@link observedHosts} came from, for the reasons that name it (default: logs). */
   observedFrom?: ObservedFrom;
   /**

@@ -134,7 +134,7 @@ async function resolveInputs(inputs: string[], f: ReadFlags, read: ReadOptions):
  * (counted once). One note per file, not warnings, which would read as damage to fix. The report
  * counts them all the same.
  */
-const NOTE_CODES: ReadonlySet<DiagnosticCode> = new Set<DiagnosticCode>(['log_unsupported_protocol', 'frame_duplicate']);
+const NOTE_CODES: ReadonlySet<DiagnosticCode> = new Set<DiagnosticCode>(['log_unsupported_protocol', 'frame_duplicate', 'kerberos_udp_too_big']);
 
 /** Prints a file's problems as they are found: the first few per code, then a count. */
 function reportFileProblems(con: Console, result: FileReadResult, quality: DataQuality): void {

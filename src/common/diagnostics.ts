@@ -72,6 +72,7 @@ export type DiagnosticCode =
   | 'tls_malformed'
   | 'tls_inspected'
   | 'kerberos_error'
+  | 'kerberos_udp_too_big'
   | 'ldap_bind_error'
   | 'tls_alert'
   | 'dcerpc_malformed'

@@ -15,9 +15,11 @@ import type { Frame } from '../sources/types.js';
 import { derElement as element, derText, type DerElement } from './der.js';
 import { firstOfKind } from './first-of-kind.js';
 import { answerSubject } from './direction.js';
-import type { Packet } from './types.js';
+import { IPPROTO_UDP, type Packet } from './types.js';
 
 export const KERBEROS_PORT = 88;
+/** RFC 4120 section 7.5.9: the reply does not fit a UDP datagram; ask over TCP. */
+const KRB_ERR_RESPONSE_TOO_BIG = 52;
 /** Characters kept of a realm or a name part (KerberosString). */
 const MAX_NAME = 100;
 
@@ -41,6 +43,10 @@ export function decodeKerberosReply(b: Uint8Array, off: number, end: number, pkt
   if (off >= end || b[off] !== 0x7e) return; // [APPLICATION 30]: KRB-ERROR
   const err = readKrbError(b, off, end);
   if (err === null) return;
+  if (err.code === KRB_ERR_RESPONSE_TOO_BIG && pkt.proto === IPPROTO_UDP) {
+    noteTooBigForUdp(pkt, frame, diag);
+    return;
+  }
   const known = LOGON_STOPPING_ERRORS.get(err.code);
   if (known === undefined) return;
   diag.count('kerberos_errors');
@@ -54,6 +60,25 @@ export function decodeKerberosReply(b: Uint8Array, off: number, end: number, pkt
     'kerberos_error',
     frame.origin,
     `the KDC ${kdc} answered ${client} with ${known.name} (${err.code})${forWhom}${service}: ${known.meaning}`,
+    subject,
+  );
+}
+
+/**
+ * KRB_ERR_RESPONSE_TOO_BIG over UDP: the KDC's answer (a ticket whose PAC is large: an account in
+ * many groups) does not fit a datagram, and the client must ask again over TCP (RFC 4120 section
+ * 7.2.1). Part of a normal exchange, so not an answer that stops a logon; but where TCP 88 is
+ * blocked and UDP open, it is why Kerberos fails, which the audit says beside the Kerberos finding
+ * (`kerberos_udp_too_big`, once per KDC and client).
+ */
+function noteTooBigForUdp(pkt: Packet, frame: Frame, diag: DiagnosticSink): void {
+  diag.count('kerberos_udp_too_big');
+  const subject = answerSubject(pkt, true);
+  if (!firstOfKind(pkt, `kerberos-too-big|${subject.server}|${subject.client}`)) return;
+  diag.report(
+    'kerberos_udp_too_big',
+    frame.origin,
+    `the KDC ${subject.server} answered ${subject.client} over UDP with KRB_ERR_RESPONSE_TOO_BIG (52): its answer must come over TCP 88`,
     subject,
   );
 }

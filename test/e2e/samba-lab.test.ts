@@ -94,6 +94,19 @@ describe('real Samba AD DC traffic (fixtures/samba-lab)', () => {
     expect(dc('connect-dc-ldaps')!.hints[0]).toContain(`came from it, not from ${DC4}`);
   });
 
+  it('TCP 88 dropped, UDP open: the KDC says the ticket needs TCP, so Kerberos is blocked, not partial', () => {
+    const { report, stdout, status } = analyze(['kerberos-tcp-blocked.pcap'], ['--role', '10.79.0.20=connect', '--role', `${DC4}=dc`]);
+    expect(status).toBe(1);
+    const kerberos = report.findings.filter((f: F) => f.rule_id === 'connect-dc-kerberos');
+    expect(kerberos).toHaveLength(1);
+    expect(kerberos[0].status).toBe('blocked');
+    expect(kerberos[0].reason).toMatch(/^TCP: \d+ of \d+ attempts failed: S0×\d+ \(SYN unanswered\); UDP: \d+ of \d+ attempts completed; the KDC told the client to ask over TCP \(KRB_ERR_RESPONSE_TOO_BIG\), and no TCP attempt completed$/);
+    expect(kerberos[0].hints[0]).toMatch(/answered 2001:db8:79::20 over UDP with KRB_ERR_RESPONSE_TOO_BIG \(52\).*frame \d+\): a ticket this large/);
+    expect(stdout).toContain('Kerberos 88/tcp/udp blocked');
+    // A normal part of the exchange, not damage: no problem counted among the evidence gaps.
+    expect(report.data_quality.evidence_gaps.join('\n')).not.toMatch(/problems? (was|were) reported/);
+  });
+
   it('Kerberos errors and UDP refusals: a wrong password and an unknown account; CLDAP refused by port unreachable', () => {
     const { dc, report } = analyze(['kerberos-errors.pcap'], ['--role', '10.79.0.20=connect']);
     expect(report.data_quality.counters.kerberos_errors).toBe(2);

@@ -70,6 +70,18 @@ describe('Kerberos errors that stop a logon', () => {
     expect(diag.counters.get('kerberos_errors')).toBeUndefined();
   });
 
+  it('response too big over UDP is noted once per KDC and client (the answer must come over TCP); over TCP it means nothing', () => {
+    const { diag } = decodeAll([overUdp(krbError(52)), overUdp(krbError(52), 2), overTcp(krbError(52))]);
+    const noted = diag.toDataQuality().diagnostics.filter((d) => d.code === 'kerberos_udp_too_big');
+    expect(noted).toHaveLength(1);
+    expect(noted[0].count).toBe(1);
+    expect(noted[0].examples[0]).toMatchObject({
+      detail: 'the KDC 10.0.0.10 answered 10.0.0.20 over UDP with KRB_ERR_RESPONSE_TOO_BIG (52): its answer must come over TCP 88',
+      subject: { client: '10.0.0.20', server: '10.0.0.10', transport: 'udp', port: 88 },
+    });
+    expect(diag.counters.get('kerberos_udp_too_big')).toBe(2);
+  });
+
   it("pktmon's default 128 bytes still hold the error code", () => {
     const frame = overUdp(krbError(23));
     const { reported } = decodeAll([frame.subarray(0, 128)], frame.length);
