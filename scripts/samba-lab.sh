@@ -94,6 +94,18 @@ capture() {
   sleep 1
 }
 
+# sync_capture NAME COMMANDS: COMMANDS (Kerberos set up) on the sync server under tcpdump there,
+# written to NAME.pcap; then the DC's firewall rules are flushed.
+sync_capture() {
+  ip netns exec sync tcpdump -i vs2 -s 0 -w "$OUT/$1.pcap" -U >/dev/null 2>&1 &
+  sleep 1
+  ip netns exec sync bash -c "export KRB5_CONFIG=\$LAB/krb5.conf KRB5CCNAME=\$LAB/cc; rm -f \$LAB/cc; $2" || true
+  sleep 1
+  pkill -INT -f 'tcpdump -i vs2'
+  sleep 1
+  ip netns exec dc nft flush ruleset
+}
+
 # 1. A healthy sync over IPv4 (Samba registered dc01's IPv6 address too: its AAAA record goes for
 #    this one), then over both families (IPv6 where a name is used, IPv4 by address).
 dns() { ip netns exec dc samba-tool dns "$1" 10.77.0.11 contoso.test dc01 AAAA 2001:db8:77::11 -U administrator --password="$PASS" -s "$LAB/etc/smb.conf" >/dev/null 2>&1 || true; }
@@ -148,17 +160,10 @@ table inet dcfw2 {
   }
 }
 EOF
-ip netns exec sync tcpdump -i vs2 -s 0 -w "$OUT/kerberos-errors.pcap" -U >/dev/null 2>&1 &
-sleep 1
-ip netns exec sync bash -c '
-  export KRB5_CONFIG=$LAB/krb5.conf KRB5CCNAME=$LAB/cc
+sync_capture kerberos-errors '
   timeout 6 net ads lookup -S 10.77.0.11 --realm=CONTOSO.TEST >/dev/null 2>&1
   echo wrong | timeout 20 kinit administrator@CONTOSO.TEST >/dev/null 2>&1
-  echo x | timeout 20 kinit nobody@CONTOSO.TEST >/dev/null 2>&1' || true
-sleep 1
-pkill -INT -f 'tcpdump -i vs2'
-sleep 1
-ip netns exec dc nft flush ruleset
+  echo x | timeout 20 kinit nobody@CONTOSO.TEST >/dev/null 2>&1'
 
 # 5. TCP 88 dropped, UDP open: the KDC answers the administrator's logon over UDP with
 #    KRB_ERR_RESPONSE_TOO_BIG (a ticket that does not fit a datagram), and TCP never answers.
@@ -170,16 +175,7 @@ table inet dcfw3 {
   }
 }
 EOF
-ip netns exec sync tcpdump -i vs2 -s 0 -w "$OUT/kerberos-tcp-blocked.pcap" -U >/dev/null 2>&1 &
-sleep 1
-ip netns exec sync bash -c '
-  export KRB5_CONFIG=$LAB/krb5.conf KRB5CCNAME=$LAB/cc
-  rm -f "$LAB/cc"
-  echo "$PASS" | timeout 30 kinit administrator@CONTOSO.TEST >/dev/null 2>&1' || true
-sleep 1
-pkill -INT -f 'tcpdump -i vs2'
-sleep 1
-ip netns exec dc nft flush ruleset
+sync_capture kerberos-tcp-blocked 'echo "$PASS" | timeout 30 kinit administrator@CONTOSO.TEST >/dev/null 2>&1'
 
 echo "captures in $OUT:"
 ls -la "$OUT"
