@@ -88,6 +88,11 @@ const MAX_INTERNED_ADDRESSES = 65536;
 /** Client and server pairs named in `flow_one_way` diagnostics (the sink keeps 20 examples a code anyway). */
 const MAX_ONE_WAY_PAIRS = 1024;
 
+/** ICMP port unreachable (type 3 code 3), or ICMPv6's (type 1 code 4). */
+function isPortUnreachable(v6: boolean, type: number, code: number): boolean {
+  return v6 ? type === 1 && code === 4 : type === 3 && code === 3;
+}
+
 /** Packet-time interval between expiry sweeps. */
 const SWEEP_INTERVAL_MICROS = 1_000_000;
 /**
@@ -624,10 +629,11 @@ export class FlowTable {
       if (pkt.tsMicros - this.times[rec.id * TIME_STRIDE + T_LAST_SEEN] > this.timeoutOf(rec)) {
         this.emit(rec);
         rec = null;
-      } else if (this.kFlipped === rec.origIsA) {
-        // The quote is a packet the responder sent: its answer, refused where it was going (a DNS
-        // answer arriving after the client closed its port: the client's port unreachable). The
-        // request was answered; the error says nothing against it.
+      } else if (this.kFlipped === rec.origIsA && isPortUnreachable(pkt.ipVersion === 6, pkt.icmpType, pkt.icmpCode)) {
+        // The quote is a packet the responder sent: its answer, to a port no longer open (a DNS
+        // answer arriving after the client stopped waiting). The request was answered; the error
+        // says nothing against it. Other errors about an answer (a client firewall's prohibition)
+        // are kept with the flow, as before.
         this.diag.count('icmp_errors_about_answers');
         return;
       } else {

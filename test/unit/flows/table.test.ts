@@ -462,6 +462,14 @@ describe('ICMP', () => {
     ]).flows;
     expect(late).toHaveLength(1);
     expect(late[0]).toMatchObject({ origH: C, respH: S, respP: 53, outcome: 'unknown', icmp: undefined });
+    // Another error about the answer (the client's firewall prohibiting it) stays with the flow.
+    const prohibited = runPackets([
+      { t: T0, src: C, dst: S, sport: 53005, dport: 53, proto: 'udp', len: 40 },
+      { t: T0 + 0.01, src: S, dst: C, sport: 53, dport: 53005, proto: 'udp', len: 100 },
+      { t: T0 + 0.02, src: C, dst: S, proto: 'icmp', icmpType: 3, icmpCode: 13, quoted: { src: S, dst: C, proto: 'udp', sport: 53, dport: 53005 } },
+    ]);
+    expect(prohibited.flows[0].icmp).toMatchObject({ type: 3, code: 13 });
+    expect(prohibited.diag.counters.get('icmp_errors_about_answers')).toBeUndefined();
   });
 
   it('echo request/reply form one icmp flow with Zeek ports (type, counterpart)', () => {
