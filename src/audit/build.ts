@@ -320,9 +320,11 @@ export function buildAuditResult(args: BuildAuditArgs): AuditResult {
   const packetInputs = args.inputs.filter((i) => i.format === 'pcap' || i.format === 'pcapng' || i.format === 'pktmon');
   const dropsTraced = packetInputs.length > 0 && packetInputs.every((i) => i.format === 'pktmon');
   const logsWithoutDrops = args.logsWithoutDrops ?? args.inputs.filter((i) => i.no_drops_logged === true).map((i) => ({ file: i.file, hosts: null }));
-  // Every name the data gives, not only role hosts': one end of a conversation ties the other.
-  const named = [...hostsWithRoles(roles), ...summary.names.map((n) => ({ address: n.address, names: [n.name.toLowerCase().replace(/\.$/, '')] }))];
-  const groups = hostGroups(named, args.inputs);
+  // The groups the roles were shared by; a role map made elsewhere (tests) gets them from every
+  // name the data gives, not only role hosts': one end of a conversation ties the other.
+  const groups =
+    roles.hostGroups ??
+    hostGroups([...hostsWithRoles(roles), ...summary.names.map((n) => ({ address: n.address, names: [n.name.toLowerCase().replace(/\.$/, '')] }))], args.inputs);
   const evaluated = evaluateAudit(summary, roles, {
     catalog,
     features,

@@ -13,7 +13,7 @@ import { CLIENT_PORTS, everyFilterRead, filterExcludes, parseCaptureFilter, type
 import { filterForDnsNames, filterForFlow, filterForPorts, type PortSpec } from './display-filter.js';
 import { mergeTimelines, pickEvidence } from './evidence.js';
 import { judgeTraffic, tallyAggregates } from './judge.js';
-import { addressOrder, sortAddresses } from '../common/ip.js';
+import { addressOrder, isIpv6, sortAddresses } from '../common/ip.js';
 import { isGroupAddress } from '../roles/address-scope.js';
 import { hostsWithRoles, peekHost } from '../roles/host-map.js';
 import { pairIndexFor, PROTO_ICMP, PROTO_TCP, type PairGroups, type PairIndex } from '../roles/pair-index.js';
@@ -76,9 +76,6 @@ interface CrossTally {
   /** The files the attempts were sampled from. */
   from: Set<string>;
 }
-
-/** An IPv6 address's text (an IPv4 one has no colon). */
-const isV6Text = (address: string) => address.includes(':');
 
 /** Ports explicit web proxies listen on (Squid 3128, the common 8080 family, Zscaler's 9400 ...). */
 const PROXY_PORTS: ReadonlySet<number> = new Set([3128, 8000, 8080, 8081, 8118, 8888, 9090, 9400]);
@@ -878,20 +875,20 @@ class Evaluator {
         // No flow goes between an IPv4 and an IPv6 address: such pairs are never judged. A host with
         // no counterpart of its family at all gets one finding that says so, unless another address
         // of its host has one (and speaks for it).
-        const sameFamily = dstHosts.filter((d) => d !== src && isV6Text(d) === isV6Text(src));
+        const sameFamily = dstHosts.filter((d) => d !== src && isIpv6(d) === isIpv6(src));
         if (sameFamily.length === 0) {
           const others = this.addresses(src).filter((s) => s !== src);
-          if (!others.some((s) => dstHosts.some((d) => d !== s && isV6Text(d) === isV6Text(s)))) {
+          if (!others.some((s) => dstHosts.some((d) => d !== s && isIpv6(d) === isIpv6(s)))) {
             const f = this.roleLevel(rule, src, null, 'dst', dstHosts.filter((h) => h !== src));
             if (f.status === 'missing') {
-              f.reason += `; ${src} is an ${isV6Text(src) ? 'IPv6' : 'IPv4'} address and every known ${rule.to} host an ${isV6Text(src) ? 'IPv4' : 'IPv6'} one: no flow can go between them`;
+              f.reason += `; ${src} is an ${isIpv6(src) ? 'IPv6' : 'IPv4'} address and every known ${rule.to} host an ${isIpv6(src) ? 'IPv4' : 'IPv6'} one: no flow can go between them`;
             }
             out.push(f);
           }
           continue;
         }
         for (const dst of sameFamily) {
-          const hosts = `${this.addresses(src).slice().sort().join(',')} ${this.addresses(dst).slice().sort().join(',')}`;
+          const hosts = `${this.hostOf(src)} ${this.hostOf(dst)}`;
           if (judgedHosts.has(hosts)) continue;
           judgedHosts.add(hosts);
           // The address pairs of the two hosts, of one family each (the roles held by both ends).
@@ -901,7 +898,7 @@ class Evaluator {
           for (const s of this.addresses(src)) {
             if (!srcSet.has(s)) continue;
             for (const d of this.addresses(dst)) {
-              if (!dstSet.has(d) || s === d || isV6Text(s) !== isV6Text(d)) continue;
+              if (!dstSet.has(d) || s === d || isIpv6(s) !== isIpv6(d)) continue;
               const r = this.idx.ruleAggregates(rule, s, d);
               const n = totalAttempts(r.aggs);
               if (n > main.attempts) main = { s, d, attempts: n };
@@ -940,6 +937,11 @@ class Evaluator {
   private addresses(address: string): readonly string[] {
     const group = this.idx.opts.hostGroups?.get(address);
     return group === undefined ? [address] : [address, ...group.filter((a) => a !== address)];
+  }
+
+  /** One address that stands for `address`'s host: the first of its group (every member maps to that one array). */
+  private hostOf(address: string): string {
+    return this.idx.opts.hostGroups?.get(address)?.[0] ?? address;
   }
 
   /** True when an address of the same host comes before `address` in `hosts` (its finding speaks for both). */

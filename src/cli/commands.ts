@@ -6,7 +6,7 @@ import { SERVER_ANSWER_CODES, UsageError } from '../common/diagnostics.js';
 import type { DataQuality, Diagnostic, DiagnosticCode } from '../common/diagnostics.js';
 import { packageVersion } from '../common/package-root.js';
 import { formatIsoMicros } from '../common/time.js';
-import { canonicalIp } from '../common/ip.js';
+import { canonicalIp, isIpv6 } from '../common/ip.js';
 import { stepTimes, type StepTimes } from '../common/timing.js';
 import { formatNdjsonRow } from '../flows/format-ndjson.js';
 import { formatTableHeader, formatTableRow } from '../flows/format-table.js';
@@ -35,7 +35,7 @@ import { TextOutput } from './output.js';
 import { ProgressBar, type ProgressState } from './progress.js';
 import { filesInWindow } from './path-time.js';
 import { readOneFile, type FileReadResult, type ReadOptions } from './read.js';
-import { crossCheckFor, printsPerFile, sameConnections } from './connection-prints.js';
+import { crossCheckFor, printsPerFile, sameConnections, type PrintIndexes } from './connection-prints.js';
 import type { CapturePointInfo } from '../roles/host-groups.js';
 import { chooseWorkers } from './reading-threads.js';
 
@@ -461,7 +461,7 @@ export async function auditSetup(f: AnalyzeFlags): Promise<AuditSetup> {
 
 /** At most one address per family: the capture points of one host, not the two ends of a conversation. */
 function oneHost(addresses: readonly string[]): boolean {
-  const v6 = addresses.filter((a) => a.includes(':')).length;
+  const v6 = addresses.filter(isIpv6).length;
   return v6 <= 1 && addresses.length - v6 <= 1;
 }
 
@@ -507,7 +507,8 @@ export async function auditCollected(summaryData: FlowSummaryData, collected: Co
     lastTs: r.summary!.lastTs,
     takenOn: r.observed !== null && r.conversation === undefined && oneHost(r.observed) ? r.observed : undefined,
   }));
-  const shared = sameConnections(printed);
+  const printIndexes: PrintIndexes = new Map();
+  const shared = sameConnections(printed, printIndexes);
   for (const s of shared) {
     (inputsInfo[s.a].same_connections ??= []).push({ file: read[s.b].file, connections: s.connections });
     (inputsInfo[s.b].same_connections ??= []).push({ file: read[s.a].file, connections: s.connections });
@@ -545,7 +546,7 @@ export async function auditCollected(summaryData: FlowSummaryData, collected: Co
     onlyConversation,
     observedFrom: captures > 0 && logs ? 'captures and logs' : captures > 1 ? 'captures' : captures === 1 ? 'capture' : 'logs',
     logsWithoutDrops: read.filter((r) => r.noDropsLogged).map((r) => ({ file: r.file, hosts: r.observed })),
-    crossCheck: crossCheckFor(printed, shared),
+    crossCheck: crossCheckFor(printed, shared, printIndexes),
   });
   times?.mark('audit');
   return result;

@@ -156,6 +156,12 @@ export interface SharedConnections {
   connections: number;
 }
 
+/**
+ * The captures' print indexes by position in the list, built once: sameConnections and the
+ * crossCheckFor of the same list may share them.
+ */
+export type PrintIndexes = Map<number, PrintIndex>;
+
 /** Prints compared at most over a run (thousands of overlapping captures are not compared pair by pair). */
 const MAX_COMPARED = 8_000_000;
 
@@ -164,9 +170,8 @@ const MAX_COMPARED = 8_000_000;
  * 32-bit key and a port come round again), in input order. Only captures whose time windows
  * overlap are compared; the files of a rotating capture never overlap.
  */
-export function sameConnections(captures: readonly PrintedCapture[]): SharedConnections[] {
+export function sameConnections(captures: readonly PrintedCapture[], indexes: PrintIndexes = new Map()): SharedConnections[] {
   const out: SharedConnections[] = [];
-  const indexes = new Map<number, PrintIndex>();
   let compared = 0;
   for (let a = 0; a < captures.length; a++) {
     const pa = captures[a].prints;
@@ -211,7 +216,7 @@ const SKEW_SAMPLES = 4096;
  * capture's clock: the two clocks' offset is the median difference of the connections both hold.
  * Undefined when none can tell.
  */
-export function crossCheckFor(captures: readonly PrintedCapture[], shared: readonly SharedConnections[]): CrossCheck | undefined {
+export function crossCheckFor(captures: readonly PrintedCapture[], shared: readonly SharedConnections[], indexes: PrintIndexes = new Map()): CrossCheck | undefined {
   if (shared.length === 0) return undefined;
   const partners = new Map<string, number[]>();
   const byFile = new Map<string, number>();
@@ -230,7 +235,6 @@ export function crossCheckFor(captures: readonly PrintedCapture[], shared: reado
     link(s.b, s.a);
   }
   if (partners.size === 0) return undefined;
-  const indexes = new Map<number, PrintIndex>();
   const indexOf = (i: number) => {
     let index = indexes.get(i);
     if (index === undefined) indexes.set(i, (index = new PrintIndex(captures[i].prints!)));

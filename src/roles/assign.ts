@@ -234,7 +234,7 @@ export function assignRoles(summary: FlowSummaryData, opts: AssignOptions): Role
     const id = a.idOfMaybe(address);
     return id === undefined ? undefined : (withRoles.get(id) ?? hostFor(id, []));
   };
-  const map: RoleMap = { hosts: new LazyHostMap([...withRoles.values()], everyHost, peek) };
+  const map: RoleMap = { hosts: new LazyHostMap([...withRoles.values()], everyHost, peek), hostGroups: groups };
   // Later rules (users ...) may have given a candidate a role since.
   const candidates = a.connectCandidates.filter((c) => !withRoles.has(c.id));
   if (candidates.length > 0) map.connectCandidates = oneEntryPerHost(candidates.map((c) => ({ address: a.addresses[c.id], flows: c.flows })), groups);

@@ -12,6 +12,7 @@
  * - a capture of one conversation per family (either end): once names put one IPv4 end and one
  *   IPv6 end together, the other two ends are the other host.
  */
+import { isIpv6 } from '../common/ip.js';
 
 /** Where a capture was taken (InputInfo.captured_on, one_conversation). */
 export interface CapturePointInfo {
@@ -24,8 +25,6 @@ interface NamedAddress {
   address: string;
   names: readonly string[];
 }
-
-const isV6 = (address: string) => address.includes(':');
 
 /**
  * Groups of two or more addresses of one host, each address mapped to its group (the group's
@@ -58,8 +57,8 @@ export function hostGroups(hosts: Iterable<NamedAddress>, inputs: readonly Captu
     }
   }
   for (const addresses of byName.values()) {
-    const v4 = addresses.filter((a) => !isV6(a));
-    const v6 = addresses.filter(isV6);
+    const v4 = addresses.filter((a) => !isIpv6(a));
+    const v6 = addresses.filter(isIpv6);
     if (v4.length === 1 && v6.length === 1) union(v4[0], v6[0]);
   }
 
@@ -67,8 +66,8 @@ export function hostGroups(hosts: Iterable<NamedAddress>, inputs: readonly Captu
   // conversation, paired once names tie one end of each family together.
   for (const i of inputs) {
     const on = i.captured_on ?? [];
-    const v4 = on.filter((a) => !isV6(a));
-    const v6 = on.filter(isV6);
+    const v4 = on.filter((a) => !isIpv6(a));
+    const v6 = on.filter(isIpv6);
     if (v4.length === 1 && v6.length === 1 && i.one_conversation !== true) union(v4[0], v6[0]);
     else if (v4.length === 2 && v6.length === 2) {
       for (let a = 0; a < 2; a++) {

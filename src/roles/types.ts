@@ -32,6 +32,11 @@ export interface RoleMap {
    * and a DC's own firewall log never show the Connect server's HTTPS to Entra ID.
    */
   connectCandidates?: ConnectCandidate[];
+  /**
+   * The addresses of one dual-stack host, each mapped to all of its host's (roles/host-groups.ts),
+   * as the roles were shared by them: the audit judges by the same groups.
+   */
+  hostGroups?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** A host that may be the Connect server (see RoleMap.connectCandidates). */
