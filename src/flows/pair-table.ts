@@ -15,7 +15,7 @@
  * ({@link PairTable.exportData}, {@link PairTable.mergeData}): no object per pair is cloned.
  */
 
-import { plainlyOneHost } from '../common/ip.js';
+import { ipv4Number, plainlyOneHost } from '../common/ip.js';
 import { textId } from '../common/text-ids.js';
 import { describeIcmpRefusal } from './outcome.js';
 import {
@@ -128,6 +128,13 @@ export function transferables(data: PairTableData): ArrayBuffer[] {
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
 
+/** A hash of one 32-bit integer (murmur3's finaliser). */
+function hash1(a: number): number {
+  let h = Math.imul(a ^ (a >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
 function hash3(a: number, b: number, c: number): number {
   let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77) ^ Math.imul(c, 0xc2b2ae3d);
   h ^= h >>> 15;
@@ -168,8 +175,21 @@ function transportCode(proto: Transport): number {
 
 export class PairTable {
   private count = 0;
-  private readonly addrIds = new Map<string, number>();
   private readonly addrs: string[] = [];
+  /**
+   * Address ids by text: every address that is not a canonical IPv4 one, and the IPv4 addresses
+   * that came as text (flow logs, merges). Those that came as numbers are only in {@link v4Index}:
+   * see {@link idOfText}.
+   */
+  private readonly addrIds = new Map<string, number>();
+  /**
+   * Every canonical IPv4 address of {@link addrs} by number: open addressing, at most half full,
+   * per slot the address (as int32) and its id + 1 (0: empty). Flows that carry their addresses
+   * as numbers (Flow.origV4) find them here with one probe, no string hashed or compared: the
+   * string-keyed map was the dearest step of the fold of a capture with a new client per flow.
+   */
+  private v4Index = new Int32Array(2 * 1024);
+  private v4Count = 0;
   /**
    * 1 for each address plainly one host's (common/ip.ts plainlyOneHost), by address id. Decided
    * when the address is added, while its text is at hand: the audit asks it of every client
@@ -256,15 +276,15 @@ export class PairTable {
     if (this.handedOut) this.unshare();
     const respP = flow.proto === 'icmp' ? 0 : flow.respP;
     const slot = respP * 4 + transportCode(flow.proto);
-    const o = this.addrIds.get(flow.origH);
-    const r = this.addrIds.get(flow.respH);
-    let id = o === undefined || r === undefined ? -1 : this.find(o, r, slot);
+    const o = this.addressId(flow.origH, flow.origV4);
+    const r = this.addressId(flow.respH, flow.respV4);
+    let id = o < 0 || r < 0 ? -1 : this.find(o, r, slot);
     const end = flow.ts + flow.duration;
     if (id < 0) {
       if (this.count >= this.maxPairs) return false;
       // An address not found above is new: add it without looking it up again.
-      const oid = o ?? this.addAddress(flow.origH);
-      const rid = r ?? (flow.respH === flow.origH ? oid : this.addAddress(flow.respH));
+      const oid = o >= 0 ? o : this.addAddress(flow.origH, flow.origV4);
+      const rid = r >= 0 ? r : flow.respH === flow.origH ? oid : this.addAddress(flow.respH, flow.respV4);
       id = this.insert(oid, rid, slot);
       const row = id * ROW;
       this.rows[row + R_FIRST_TS] = flow.ts;
@@ -341,9 +361,9 @@ export class PairTable {
   mergeAggregate(p: PairAggregate): number {
     if (this.handedOut) this.unshare();
     const slot = (p.proto === 'icmp' ? 0 : p.respP) * 4 + transportCode(p.proto);
-    const o = this.addrIds.get(p.origH);
-    const r = this.addrIds.get(p.respH);
-    let id = o === undefined || r === undefined ? -1 : this.find(o, r, slot);
+    const o = this.idOfText(p.origH);
+    const r = this.idOfText(p.respH);
+    let id = o < 0 || r < 0 ? -1 : this.find(o, r, slot);
     if (id < 0) {
       if (this.count >= this.maxPairs) return p.flows;
       id = this.insert(this.intern(p.origH), this.intern(p.respH), slot);
@@ -447,7 +467,7 @@ export class PairTable {
     let overflow = 0;
     // Their address ids → ours (-1: not interned yet).
     const addrMap = new Int32Array(d.addrs.length);
-    for (let a = 0; a < d.addrs.length; a++) addrMap[a] = this.addrIds.get(d.addrs[a]) ?? -1;
+    for (let a = 0; a < d.addrs.length; a++) addrMap[a] = this.idOfText(d.addrs[a]);
     const strings = d.strings.map((s) => internReason(reasons, s));
     for (let i = 0; i < d.count; i++) {
       let o = addrMap[d.keys[3 * i]];
@@ -573,7 +593,7 @@ export class PairTable {
       first: pairs[0],
       last: pairs[n - 1],
       addresses: this.addrs,
-      addressIds: this.addrIds,
+      addressIds: { get: (address: string) => this.lookUp(address) },
       orig: this.colOrig.slice(0, n),
       resp: this.colResp.slice(0, n),
       port: this.colPort.slice(0, n),
@@ -846,15 +866,81 @@ export class PairTable {
   }
 
   private intern(address: string): number {
-    const id = this.addrIds.get(address);
-    return id === undefined ? this.addAddress(address) : id;
+    const id = this.idOfText(address);
+    return id < 0 ? this.addAddress(address) : id;
   }
 
-  /** Adds an address not in the table yet; returns its id. */
-  private addAddress(address: string): number {
+  /** The id of an address, undefined when it is not in the table (PairColumns.addressIds). */
+  private lookUp(address: string): number | undefined {
+    const id = this.idOfText(address);
+    return id < 0 ? undefined : id;
+  }
+
+  /**
+   * The id of an address, -1 when it is not in the table: by its number when the flow carries one
+   * (Flow.origV4), else by its text.
+   */
+  private addressId(address: string, v4: number | undefined): number {
+    return v4 !== undefined && v4 >= 0 ? this.v4Id(v4) : this.idOfText(address);
+  }
+
+  /**
+   * The id of an address by its text, -1 when it is not in the table. An IPv4 address that came
+   * as a number is found in {@link v4Index}, and entered in the map for the next time.
+   */
+  private idOfText(address: string): number {
+    const id = this.addrIds.get(address);
+    if (id !== undefined) return id;
+    const v4 = ipv4Number(address);
+    if (v4 < 0) return -1;
+    const found = this.v4Id(v4);
+    if (found >= 0) this.addrIds.set(address, found);
+    return found;
+  }
+
+  /** The id of the IPv4 address `v4` (unsigned 32-bit), -1 when it is not in the table. */
+  private v4Id(v4: number): number {
+    const slots = this.v4Index;
+    const mask = (slots.length >>> 1) - 1;
+    const key = v4 | 0;
+    for (let i = hash1(key) & mask; ; i = (i + 1) & mask) {
+      const e = slots[2 * i + 1];
+      if (e === 0) return -1;
+      if (slots[2 * i] === key) return e - 1;
+    }
+  }
+
+  /** Enters address `id` (IPv4 `v4`) in {@link v4Index}, growing it to stay at most half full. */
+  private placeV4(v4: number, id: number): void {
+    if (2 * (this.v4Count + 1) > this.v4Index.length >>> 1) {
+      const old = this.v4Index;
+      this.v4Index = new Int32Array(2 * old.length);
+      for (let i = 0; i < old.length; i += 2) if (old[i + 1] !== 0) this.putV4(old[i], old[i + 1]);
+    }
+    this.v4Count++;
+    this.putV4(v4 | 0, id + 1);
+  }
+
+  private putV4(key: number, entry: number): void {
+    const slots = this.v4Index;
+    const mask = (slots.length >>> 1) - 1;
+    let i = hash1(key) & mask;
+    while (slots[2 * i + 1] !== 0) i = (i + 1) & mask;
+    slots[2 * i] = key;
+    slots[2 * i + 1] = entry;
+  }
+
+  /**
+   * Adds an address not in the table yet; returns its id. `v4`: its number as the flow carried it
+   * (-1: IPv6); without it the text is read, so that every IPv4 address is in {@link v4Index}
+   * whichever reader brought it first. Only addresses that came as numbers stay out of the map.
+   */
+  private addAddress(address: string, v4?: number): number {
     const id = this.addrs.length;
     this.addrs.push(address);
-    this.addrIds.set(address, id);
+    const number = v4 ?? ipv4Number(address);
+    if (number >= 0) this.placeV4(number, id);
+    if (v4 === undefined || number < 0) this.addrIds.set(address, id);
     if (id >= this.plainHost.length) {
       const size = 4 * this.plainHost.length;
       this.plainHost = resized(this.plainHost, size);
@@ -1056,6 +1142,11 @@ class StoredPair implements PairAggregate {
   }
 }
 
+/** Address ids by text (a Map is one). */
+export interface AddressIds {
+  get(address: string): number | undefined;
+}
+
 /**
  * The numbers role inference and the audit read of every pair, by position in a shared pairs
  * array ({@link PairTable.aggregates} with `share`), so they need not touch the pair objects.
@@ -1064,7 +1155,7 @@ export interface PairColumns {
   /** Address texts; `orig` and `resp` are indexes into it. */
   addresses: readonly string[];
   /** Index of each address in `addresses`. */
-  addressIds: ReadonlyMap<string, number>;
+  addressIds: AddressIds;
   orig: Int32Array;
   resp: Int32Array;
   /** Responder port (ICMP: 0). */

@@ -156,6 +156,9 @@ class FlowRecord implements TcpConnection {
   listId = 0;
   origH = '';
   respH = '';
+  /** The addresses as unsigned 32-bit numbers when IPv4, else -1 (Flow.origV4). */
+  origV4 = -1;
+  respV4 = -1;
   origP = 0;
   respP = 0;
   /** First packet time. The other times live in FlowTable.times (see there). */
@@ -208,6 +211,8 @@ class FlowRecord implements TcpConnection {
     this.listId = 0;
     this.origH = '';
     this.respH = '';
+    this.origV4 = -1;
+    this.respV4 = -1;
     this.origP = 0;
     this.respP = 0;
     this.ts = 0;
@@ -471,12 +476,16 @@ export class FlowTable {
       if (flip) {
         rec.origH = this.addressText(v6, pkt.dst, pkt.dstV4);
         rec.respH = this.addressText(v6, pkt.src, pkt.srcV4);
+        rec.origV4 = v6 ? -1 : pkt.dstV4 >>> 0;
+        rec.respV4 = v6 ? -1 : pkt.srcV4 >>> 0;
         rec.origP = dport;
         rec.respP = sport;
         rec.history = '^';
       } else {
         rec.origH = this.addressText(v6, pkt.src, pkt.srcV4);
         rec.respH = this.addressText(v6, pkt.dst, pkt.dstV4);
+        rec.origV4 = v6 ? -1 : pkt.srcV4 >>> 0;
+        rec.respV4 = v6 ? -1 : pkt.dstV4 >>> 0;
         rec.origP = sport;
         rec.respP = dport;
       }
@@ -594,6 +603,8 @@ export class FlowTable {
       rec.origIsA = !this.kFlipped;
       rec.origH = this.addressText(v6, pkt.src, pkt.srcV4);
       rec.respH = this.addressText(v6, pkt.dst, pkt.dstV4);
+      rec.origV4 = v6 ? -1 : pkt.srcV4 >>> 0;
+      rec.respV4 = v6 ? -1 : pkt.dstV4 >>> 0;
       rec.origP = type;
       rec.respP = respP;
       rec.icmpType = type;
@@ -650,6 +661,8 @@ export class FlowTable {
       rec.origIsA = !this.kFlipped;
       rec.origH = this.addressText(v6, q.src, srcV4);
       rec.respH = this.addressText(v6, q.dst, dstV4);
+      rec.origV4 = v6 ? -1 : srcV4 >>> 0;
+      rec.respV4 = v6 ? -1 : dstV4 >>> 0;
       rec.origP = q.srcPort;
       rec.respP = q.dstPort;
       this.times[rec.id * TIME_STRIDE + T_LAST_TS] = pkt.tsMicros;
@@ -881,6 +894,8 @@ export class FlowTable {
       origP: rec.origP,
       respH: rec.respH,
       respP: rec.respP,
+      origV4: rec.origV4,
+      respV4: rec.respV4,
       connState,
       history: rec.history,
       origPkts: rec.origPkts,

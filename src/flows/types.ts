@@ -107,6 +107,15 @@ export interface Flow {
   origP: number;
   respH: string;
   respP: number;
+  /**
+   * The addresses again, as unsigned 32-bit numbers when IPv4 (-1 when IPv6), from readers that
+   * have them as numbers (captures). The summary keys addresses by these rather than by their
+   * texts: a string-keyed map lookup per address and flow was the dearest step of its fold.
+   * Absent from other readers' flows; never written out. A copy of a flow with another origH or
+   * respH must drop the matching number.
+   */
+  origV4?: number;
+  respV4?: number;
   /** Application protocol recognised in the payload (`dns`, `ssl`, `dce_rpc` ...) when any. */
   service?: string;
   connState: ConnState;

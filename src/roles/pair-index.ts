@@ -11,7 +11,7 @@
  */
 import { addressOrder, plainlyOneHost } from '../common/ip.js';
 import { textId } from '../common/text-ids.js';
-import { countPerAddress, pairColumns, type PairColumns } from '../flows/pair-table.js';
+import { countPerAddress, pairColumns, type AddressIds, type PairColumns } from '../flows/pair-table.js';
 import type { PairAggregate } from '../flows/summary-types.js';
 
 /** Pair positions grouped by a key: the positions of key k are `items[start[k] .. start[k + 1])`, in pair order. */
@@ -91,7 +91,7 @@ export class PairIndex {
   readonly plainHost: Uint8Array;
   /** The columns' {@link PairColumns.hasCaptureSample}, when they have it. */
   private readonly captured: ((i: number) => boolean) | undefined;
-  private readonly ids: ReadonlyMap<string, number>;
+  private readonly ids: AddressIds;
   /** The first and last pair objects indexed (to notice a changed array). */
   private readonly first: PairAggregate | undefined;
   private readonly last: PairAggregate | undefined;

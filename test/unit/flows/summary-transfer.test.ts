@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FlowSummary, selectSamples, transferList, type FlowSummaryTransfer } from '../../../src/flows/summary.js';
+import { FlowSummary, selectSamples } from '../../../src/flows/summary.js';
 import type { FlowSample } from '../../../src/flows/summary-types.js';
 import { PairTimeline } from '../../../src/flows/timeline.js';
 import { TimelineStore } from '../../../src/flows/timeline-store.js';
 import type { Flow } from '../../../src/flows/types.js';
 import { STATES_WITH_OUTCOMES as STATES } from '../../support/flow-samples.js';
 import { mulberry32 as rng } from '../../support/rng.js';
+import { sent } from '../../support/summary-transfer.js';
 
 const T0 = 1_700_000_000_000_000;
 
@@ -43,12 +44,6 @@ function manyFlows(seed: number, n: number): Flow[] {
     });
   }
   return flows;
-}
-
-/** A transfer as another thread receives it: structured-cloned, its buffers transferred. */
-function sent(s: FlowSummary): FlowSummaryTransfer {
-  const t = s.toTransfer({ transfer: true });
-  return structuredClone(t, { transfer: transferList(t) });
 }
 
 describe('FlowSummary transfer between threads', () => {
