@@ -190,6 +190,15 @@ export function canonicalKey(
   out[at + KEY_FLIPPED] = flipped ? 1 : 0;
 }
 
+/**
+ * The key of an IPv6 address (16 bytes at `off`) in Flow.origKey: -1 minus a 31-bit hash of its
+ * words, so never an IPv4 address's key. Equal addresses have equal keys; unequal ones rarely do.
+ */
+export function ipv6AddressKey(b: Uint8Array, off: number): number {
+  const h = hashFinish(hashStep(hashStep(hashStep(hashStep(0, addressWord(b, off)), addressWord(b, off + 4)), addressWord(b, off + 8)), addressWord(b, off + 12)));
+  return -1 - (h >>> 1);
+}
+
 /** The 32-bit big-endian word of address bytes at `off` (as a signed int32). */
 export function addressWord(b: Uint8Array, off: number): number {
   return (b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3];

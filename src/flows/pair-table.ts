@@ -15,9 +15,10 @@
  * ({@link PairTable.exportData}, {@link PairTable.mergeData}): no object per pair is cloned.
  */
 
-import { ipv4Number, plainlyOneHost } from '../common/ip.js';
+import { ipv4Number, parseIp, plainlyOneHost } from '../common/ip.js';
 import { textId } from '../common/text-ids.js';
 import { describeIcmpRefusal } from './outcome.js';
+import { ipv6AddressKey } from './key.js';
 import {
   addSampleToSlots,
   CONN_STATE_INDEX,
@@ -128,6 +129,20 @@ export function transferables(data: PairTableData): ArrayBuffer[] {
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
 
+/**
+ * The key of an address text as a capture's flow carries it (Flow.origKey): an IPv4 address's
+ * number, an IPv6 address's hash key; NaN for anything else (a name). Text that is not the
+ * canonical form gets the key of the address it parses to, but is never found under it: the
+ * texts are compared (see PairTable.keyId), and an IPv4 key is given to canonical text only.
+ */
+function addressKeyOfText(address: string): number {
+  const v4 = ipv4Number(address);
+  if (v4 >= 0) return v4;
+  if (!address.includes(':')) return NaN;
+  const bytes = parseIp(address);
+  return bytes !== null && bytes.length === 16 ? ipv6AddressKey(bytes, 0) : NaN;
+}
+
 /** A hash of one 32-bit integer (murmur3's finaliser). */
 function hash1(a: number): number {
   let h = Math.imul(a ^ (a >>> 16), 0x85ebca6b);
@@ -177,19 +192,19 @@ export class PairTable {
   private count = 0;
   private readonly addrs: string[] = [];
   /**
-   * Address ids by text: every address that is not a canonical IPv4 one, and the IPv4 addresses
-   * that came as text (flow logs, merges). Those that came as numbers are only in {@link v4Index}:
-   * see {@link idOfText}.
+   * Address ids by text: the addresses that came as text (flow logs, merges, names), and those
+   * found by text since. Addresses that came with a key (Flow.origKey) are in {@link keyIndex}
+   * only until then: see {@link idOfText}.
    */
   private readonly addrIds = new Map<string, number>();
   /**
-   * Every canonical IPv4 address of {@link addrs} by number: open addressing, at most half full,
-   * per slot the address (as int32) and its id + 1 (0: empty). Flows that carry their addresses
-   * as numbers (Flow.origV4) find them here with one probe, no string hashed or compared: the
-   * string-keyed map was the dearest step of the fold of a capture with a new client per flow.
+   * Every IP address of {@link addrs} by its key (an IPv4 address's number, an IPv6 address's hash
+   * key: see addressKeyOfText): open addressing, at most half full, per slot the key and the id + 1
+   * (0: empty). A capture's flows carry their addresses' keys and find them here with one probe:
+   * the string-keyed map, for a capture with a new client per flow, was the dearest step of the fold.
    */
-  private v4Index = new Int32Array(2 * 1024);
-  private v4Count = 0;
+  private keyIndex = new Float64Array(2 * 1024);
+  private keyCount = 0;
   /**
    * 1 for each address plainly one host's (common/ip.ts plainlyOneHost), by address id. Decided
    * when the address is added, while its text is at hand: the audit asks it of every client
@@ -276,15 +291,15 @@ export class PairTable {
     if (this.handedOut) this.unshare();
     const respP = flow.proto === 'icmp' ? 0 : flow.respP;
     const slot = respP * 4 + transportCode(flow.proto);
-    const o = this.addressId(flow.origH, flow.origV4);
-    const r = this.addressId(flow.respH, flow.respV4);
+    const o = this.addressId(flow.origH, flow.origKey);
+    const r = this.addressId(flow.respH, flow.respKey);
     let id = o < 0 || r < 0 ? -1 : this.find(o, r, slot);
     const end = flow.ts + flow.duration;
     if (id < 0) {
       if (this.count >= this.maxPairs) return false;
       // An address not found above is new: add it without looking it up again.
-      const oid = o >= 0 ? o : this.addAddress(flow.origH, flow.origV4);
-      const rid = r >= 0 ? r : flow.respH === flow.origH ? oid : this.addAddress(flow.respH, flow.respV4);
+      const oid = o >= 0 ? o : this.addAddress(flow.origH, flow.origKey);
+      const rid = r >= 0 ? r : flow.respH === flow.origH ? oid : this.addAddress(flow.respH, flow.respKey);
       id = this.insert(oid, rid, slot);
       const row = id * ROW;
       this.rows[row + R_FIRST_TS] = flow.ts;
@@ -877,70 +892,73 @@ export class PairTable {
   }
 
   /**
-   * The id of an address, -1 when it is not in the table: by its number when the flow carries one
-   * (Flow.origV4), else by its text.
+   * The id of an address, -1 when it is not in the table: by its key when the flow carries one
+   * (Flow.origKey), else by its text.
    */
-  private addressId(address: string, v4: number | undefined): number {
-    return v4 !== undefined && v4 >= 0 ? this.v4Id(v4) : this.idOfText(address);
+  private addressId(address: string, key: number | undefined): number {
+    return key === undefined ? this.idOfText(address) : this.keyId(key, address);
   }
 
   /**
-   * The id of an address by its text, -1 when it is not in the table. An IPv4 address that came
-   * as a number is found in {@link v4Index}, and entered in the map for the next time.
+   * The id of an address by its text, -1 when it is not in the table. An address that came with
+   * a key is found in {@link keyIndex}, and entered in the map for the next time.
    */
   private idOfText(address: string): number {
     const id = this.addrIds.get(address);
     if (id !== undefined) return id;
-    const v4 = ipv4Number(address);
-    if (v4 < 0) return -1;
-    const found = this.v4Id(v4);
+    const key = addressKeyOfText(address);
+    if (key !== key) return -1;
+    const found = this.keyId(key, address);
     if (found >= 0) this.addrIds.set(address, found);
     return found;
   }
 
-  /** The id of the IPv4 address `v4` (unsigned 32-bit), -1 when it is not in the table. */
-  private v4Id(v4: number): number {
-    const slots = this.v4Index;
+  /**
+   * The id of the address with key `key` and text `address`, -1 when it is not in the table. An
+   * IPv4 key is the address; an IPv6 key is a hash, so the text is compared too (the same string
+   * object as a rule: a capture's flow table shares its address texts).
+   */
+  private keyId(key: number, address: string): number {
+    const slots = this.keyIndex;
     const mask = (slots.length >>> 1) - 1;
-    const key = v4 | 0;
-    for (let i = hash1(key) & mask; ; i = (i + 1) & mask) {
+    for (let i = hash1(key | 0) & mask; ; i = (i + 1) & mask) {
       const e = slots[2 * i + 1];
       if (e === 0) return -1;
-      if (slots[2 * i] === key) return e - 1;
+      if (slots[2 * i] === key && (key >= 0 || this.addrs[e - 1] === address)) return e - 1;
     }
   }
 
-  /** Enters address `id` (IPv4 `v4`) in {@link v4Index}, growing it to stay at most half full. */
-  private placeV4(v4: number, id: number): void {
-    if (2 * (this.v4Count + 1) > this.v4Index.length >>> 1) {
-      const old = this.v4Index;
-      this.v4Index = new Int32Array(2 * old.length);
-      for (let i = 0; i < old.length; i += 2) if (old[i + 1] !== 0) this.putV4(old[i], old[i + 1]);
+  /** Enters address `id` under `key` in {@link keyIndex}, growing it to stay at most half full. */
+  private placeKey(key: number, id: number): void {
+    if (2 * (this.keyCount + 1) > this.keyIndex.length >>> 1) {
+      const old = this.keyIndex;
+      this.keyIndex = new Float64Array(2 * old.length);
+      for (let i = 0; i < old.length; i += 2) if (old[i + 1] !== 0) this.putKey(old[i], old[i + 1]);
     }
-    this.v4Count++;
-    this.putV4(v4 | 0, id + 1);
+    this.keyCount++;
+    this.putKey(key, id + 1);
   }
 
-  private putV4(key: number, entry: number): void {
-    const slots = this.v4Index;
+  private putKey(key: number, entry: number): void {
+    const slots = this.keyIndex;
     const mask = (slots.length >>> 1) - 1;
-    let i = hash1(key) & mask;
+    let i = hash1(key | 0) & mask;
     while (slots[2 * i + 1] !== 0) i = (i + 1) & mask;
     slots[2 * i] = key;
     slots[2 * i + 1] = entry;
   }
 
   /**
-   * Adds an address not in the table yet; returns its id. `v4`: its number as the flow carried it
-   * (-1: IPv6); without it the text is read, so that every IPv4 address is in {@link v4Index}
-   * whichever reader brought it first. Only addresses that came as numbers stay out of the map.
+   * Adds an address not in the table yet; returns its id. `key`: its key as the flow carried it;
+   * without one the text is read, so that every IP address is in {@link keyIndex} whichever
+   * reader brought it first. Only addresses that came with a key stay out of the map.
    */
-  private addAddress(address: string, v4?: number): number {
+  private addAddress(address: string, key?: number): number {
     const id = this.addrs.length;
     this.addrs.push(address);
-    const number = v4 ?? ipv4Number(address);
-    if (number >= 0) this.placeV4(number, id);
-    if (v4 === undefined || number < 0) this.addrIds.set(address, id);
+    const k = key ?? addressKeyOfText(address);
+    if (k === k) this.placeKey(k, id);
+    if (key === undefined) this.addrIds.set(address, id);
     if (id >= this.plainHost.length) {
       const size = 4 * this.plainHost.length;
       this.plainHost = resized(this.plainHost, size);

@@ -294,8 +294,8 @@ export class FlowSummary {
     const port = Number(target.slice(colon + 1));
     let host = target.slice(0, colon);
     if (host.startsWith('[')) host = host.slice(1, -1);
-    // respV4 described the proxy's address: the tunnel's far end is a name.
-    const tunnel: Flow = { ...flow, respH: host, respP: port, respV4: undefined };
+    // respKey was the proxy's address: the tunnel's far end is a name.
+    const tunnel: Flow = { ...flow, respH: host, respP: port, respKey: undefined };
     if (!this.pairs.addFlow(tunnel, this.reasons)) this.overflowFlows++;
     if (parseIp(host) === null) {
       this.observeName({ name: host, address: host, source: 'proxy', via: flow.respH, evidence: copyEvidence(flow.evidence), ts: flow.ts });

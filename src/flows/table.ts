@@ -58,6 +58,7 @@ import {
   isDestUnreachable,
   isIcmpEchoRequest,
   isLikelyServerPort,
+  ipv6AddressKey,
 } from './key.js';
 import { decideOutcome, proxyOutcome, replyNotCaptured } from './outcome.js';
 import {
@@ -85,6 +86,11 @@ export const MAX_EPM_PORTS_PER_FLOW = 64;
 
 /** Bound of the IPv4 address-text cache (cleared when full: ~5 MB at most). */
 const MAX_INTERNED_ADDRESSES = 65536;
+
+/** An address's key (Flow.origKey): the IPv4 address as an unsigned number, or the IPv6 address's hash key. */
+function addressKey(v6: boolean, bytes: Uint8Array, v4: number): number {
+  return v6 ? ipv6AddressKey(bytes, 0) : v4 >>> 0;
+}
 /** Client and server pairs named in `flow_one_way` diagnostics (the sink keeps 20 examples a code anyway). */
 const MAX_ONE_WAY_PAIRS = 1024;
 
@@ -156,9 +162,9 @@ class FlowRecord implements TcpConnection {
   listId = 0;
   origH = '';
   respH = '';
-  /** The addresses as unsigned 32-bit numbers when IPv4, else -1 (Flow.origV4). */
-  origV4 = -1;
-  respV4 = -1;
+  /** The addresses as numbers (Flow.origKey). */
+  origKey = -1;
+  respKey = -1;
   origP = 0;
   respP = 0;
   /** First packet time. The other times live in FlowTable.times (see there). */
@@ -211,8 +217,8 @@ class FlowRecord implements TcpConnection {
     this.listId = 0;
     this.origH = '';
     this.respH = '';
-    this.origV4 = -1;
-    this.respV4 = -1;
+    this.origKey = -1;
+    this.respKey = -1;
     this.origP = 0;
     this.respP = 0;
     this.ts = 0;
@@ -476,16 +482,16 @@ export class FlowTable {
       if (flip) {
         rec.origH = this.addressText(v6, pkt.dst, pkt.dstV4);
         rec.respH = this.addressText(v6, pkt.src, pkt.srcV4);
-        rec.origV4 = v6 ? -1 : pkt.dstV4 >>> 0;
-        rec.respV4 = v6 ? -1 : pkt.srcV4 >>> 0;
+        rec.origKey = addressKey(v6, pkt.dst, pkt.dstV4);
+        rec.respKey = addressKey(v6, pkt.src, pkt.srcV4);
         rec.origP = dport;
         rec.respP = sport;
         rec.history = '^';
       } else {
         rec.origH = this.addressText(v6, pkt.src, pkt.srcV4);
         rec.respH = this.addressText(v6, pkt.dst, pkt.dstV4);
-        rec.origV4 = v6 ? -1 : pkt.srcV4 >>> 0;
-        rec.respV4 = v6 ? -1 : pkt.dstV4 >>> 0;
+        rec.origKey = addressKey(v6, pkt.src, pkt.srcV4);
+        rec.respKey = addressKey(v6, pkt.dst, pkt.dstV4);
         rec.origP = sport;
         rec.respP = dport;
       }
@@ -603,8 +609,8 @@ export class FlowTable {
       rec.origIsA = !this.kFlipped;
       rec.origH = this.addressText(v6, pkt.src, pkt.srcV4);
       rec.respH = this.addressText(v6, pkt.dst, pkt.dstV4);
-      rec.origV4 = v6 ? -1 : pkt.srcV4 >>> 0;
-      rec.respV4 = v6 ? -1 : pkt.dstV4 >>> 0;
+      rec.origKey = addressKey(v6, pkt.src, pkt.srcV4);
+      rec.respKey = addressKey(v6, pkt.dst, pkt.dstV4);
       rec.origP = type;
       rec.respP = respP;
       rec.icmpType = type;
@@ -661,8 +667,8 @@ export class FlowTable {
       rec.origIsA = !this.kFlipped;
       rec.origH = this.addressText(v6, q.src, srcV4);
       rec.respH = this.addressText(v6, q.dst, dstV4);
-      rec.origV4 = v6 ? -1 : srcV4 >>> 0;
-      rec.respV4 = v6 ? -1 : dstV4 >>> 0;
+      rec.origKey = addressKey(v6, q.src, srcV4);
+      rec.respKey = addressKey(v6, q.dst, dstV4);
       rec.origP = q.srcPort;
       rec.respP = q.dstPort;
       this.times[rec.id * TIME_STRIDE + T_LAST_TS] = pkt.tsMicros;
@@ -894,8 +900,8 @@ export class FlowTable {
       origP: rec.origP,
       respH: rec.respH,
       respP: rec.respP,
-      origV4: rec.origV4,
-      respV4: rec.respV4,
+      origKey: rec.origKey,
+      respKey: rec.respKey,
       connState,
       history: rec.history,
       origPkts: rec.origPkts,

@@ -108,14 +108,15 @@ export interface Flow {
   respH: string;
   respP: number;
   /**
-   * The addresses again, as unsigned 32-bit numbers when IPv4 (-1 when IPv6), from readers that
-   * have them as numbers (captures). The summary keys addresses by these rather than by their
-   * texts: a string-keyed map lookup per address and flow was the dearest step of its fold.
-   * Absent from other readers' flows; never written out. A copy of a flow with another origH or
-   * respH must drop the matching number.
+   * The addresses again as numbers, from readers that have their bytes (captures): an IPv4
+   * address as an unsigned 32-bit number; an IPv6 address as a negative hash of its bytes
+   * (flows/key.ts ipv6AddressKey), equal for equal addresses but not unique. The summary finds
+   * addresses by these rather than by their texts: a string-keyed map lookup per address and flow
+   * was the dearest step of its fold. Absent from other readers' flows; never written out. A copy
+   * of a flow with another origH or respH must drop the matching key.
    */
-  origV4?: number;
-  respV4?: number;
+  origKey?: number;
+  respKey?: number;
   /** Application protocol recognised in the payload (`dns`, `ssl`, `dce_rpc` ...) when any. */
   service?: string;
   connState: ConnState;

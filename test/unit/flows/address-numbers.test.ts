@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ipv4Number } from '../../../src/common/ip.js';
+import { ipv4Number, parseIp } from '../../../src/common/ip.js';
+import { ipv6AddressKey } from '../../../src/flows/key.js';
 import { pairColumns } from '../../../src/flows/pair-table.js';
 import { FlowSummary } from '../../../src/flows/summary.js';
 import type { Flow } from '../../../src/flows/types.js';
@@ -7,8 +8,9 @@ import { PairIndex } from '../../../src/roles/pair-index.js';
 import { mulberry32 as rng } from '../../support/rng.js';
 import { sent } from '../../support/summary-transfer.js';
 
-// Captures hand the summary their addresses as numbers too (Flow.origV4 / respV4), flow logs as
-// text only. Whichever way an address came, it is one address of one pair.
+// Captures hand the summary their addresses' keys too (Flow.origKey / respKey: an IPv4 address's
+// number, an IPv6 address's hash), flow logs text only. Whichever way an address came, it is one
+// address of one pair.
 
 const T0 = 1_700_000_000_000_000;
 
@@ -43,9 +45,15 @@ function randomFlows(seed: number, n: number): Flow[] {
   return flows;
 }
 
-/** The flow as a capture gives it: its addresses as numbers as well (-1 for IPv6). */
+/** An address's key, as a capture's flow table gives it. */
+function keyOf(address: string): number {
+  const v4 = ipv4Number(address);
+  return v4 >= 0 ? v4 : ipv6AddressKey(parseIp(address)!, 0);
+}
+
+/** The flow as a capture gives it: its addresses' keys as well. */
 function numbered(f: Flow): Flow {
-  return { ...f, origV4: ipv4Number(f.origH), respV4: ipv4Number(f.respH) };
+  return { ...f, origKey: keyOf(f.origH), respKey: keyOf(f.respH) };
 }
 
 describe('addresses given as numbers and as text', () => {
@@ -96,6 +104,19 @@ describe('addresses given as numbers and as text', () => {
     const index = new PairIndex(pairs);
     expect(index.idOf('10.1.0.1')).toBe(columns.addresses.indexOf('10.1.0.1'));
     expect(index.idOf('2001:db8::a')).toBe(columns.addresses.indexOf('2001:db8::a'));
+  });
+
+  it('two IPv6 addresses whose keys collide stay two addresses (the texts are compared)', () => {
+    const s = new FlowSummary();
+    const [f] = randomFlows(5, 1);
+    const collide = -12345;
+    s.add({ ...f, origH: '2001:db8::1', origKey: collide, respH: '2001:db8::a', respKey: keyOf('2001:db8::a') });
+    s.add({ ...f, uid: 'C2', origH: '2001:db8::2', origKey: collide, respH: '2001:db8::a', respKey: keyOf('2001:db8::a') });
+    s.add({ ...f, uid: 'C3', origH: '2001:db8::1', origKey: collide, respH: '2001:db8::a', respKey: keyOf('2001:db8::a') });
+    expect(s.toData().pairs.map((p) => [p.origH, p.flows])).toEqual([
+      ['2001:db8::1', 2],
+      ['2001:db8::2', 1],
+    ]);
   });
 
   it('a tunnel through a proxy is keyed by the name it asks for, not by the proxy address the flow carried', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ipv4Number } from '../../../src/common/ip.js';
+import { ipv4Number, parseIp } from '../../../src/common/ip.js';
+import { ipv6AddressKey } from '../../../src/flows/key.js';
 import { DEFAULT_TIMEOUTS, type Flow } from '../../../src/flows/types.js';
 import { fillPacket, makeTable, runPackets, TcpTalk, type PacketSpec } from './packet-helper.js';
 
@@ -29,7 +30,7 @@ describe('TCP conn_state and history (Zeek semantics)', () => {
     expect(f.reason).toBe('SF: established and closed');
     expect(f.evidence).toEqual({ file: 'test.pcap', frame: 1 });
     expect(f.synCount).toBe(1);
-    expect([f.origV4, f.respV4]).toEqual([ipv4Number(C), ipv4Number(S)]);
+    expect([f.origKey, f.respKey]).toEqual([ipv4Number(C), ipv4Number(S)]);
   });
 
   it('S0: retransmitted SYNs are one attempt with synCount and history S once', () => {
@@ -118,8 +119,8 @@ describe('TCP conn_state and history (Zeek semantics)', () => {
     expect(shr.connState).toBe('SHR');
     expect(shr.history).toBe('^hf');
     expect([shr.origH, shr.origP, shr.respH, shr.respP]).toEqual([C, 50007, S, 389]);
-    // The addresses as numbers follow the flip too (the summary keys pairs by them).
-    expect([shr.origV4, shr.respV4]).toEqual([ipv4Number(C), ipv4Number(S)]);
+    // The addresses' keys follow the flip too (the summary finds addresses by them).
+    expect([shr.origKey, shr.respKey]).toEqual([ipv4Number(C), ipv4Number(S)]);
     expect(shr.outcome).toBe('unknown');
 
     const rstrh = one([
@@ -321,8 +322,11 @@ describe('flow boundaries', () => {
     expect(flows).toHaveLength(2);
     expect(flows[0]).toMatchObject({ origH: a, respH: b, history: 'Sh', connState: 'S1' });
     expect(flows[1]).toMatchObject({ origH: a, respH: b2, connState: 'S0' });
-    // No number for an IPv6 address: it is keyed by its text.
-    expect([flows[0].origV4, flows[0].respV4]).toEqual([-1, -1]);
+    // An IPv6 address's key is a negative hash of its bytes.
+    const keys = [flows[0].origKey, flows[0].respKey, flows[1].respKey];
+    expect(keys).toEqual([a, b, b2].map((x) => ipv6AddressKey(parseIp(x)!, 0)));
+    expect(new Set(keys).size).toBe(3);
+    for (const k of keys) expect(k).toBeLessThan(0);
   });
 
   it('uids are deterministic across runs and unique within a run', () => {
