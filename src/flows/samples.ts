@@ -182,13 +182,6 @@ export class SampleColumns {
   /** Most samples have no rule (captures never do): then the column is not written at all. */
   readonly rules = new SlotStrings<string | undefined>();
   readonly uids = new SlotStrings<string>();
-  /**
-   * The last reason {@link setFlow} shared, and its shared text: a capture's flows come with a few
-   * reason texts, the same string again and again, and a map lookup per new pair cost more.
-   */
-  private lastReason: string | undefined = undefined;
-  private lastReasons: Map<string, string> | undefined = undefined;
-  private lastShared = '';
 
   constructor(slots: number) {
     this.nums = new Float64Array(slots * SN);
@@ -246,13 +239,7 @@ export class SampleColumns {
     this.codes[2 * j] = Math.max(0, connStateCode(flow.connState));
     this.codes[2 * j + 1] = outcome;
     this.files.set(j, e.file);
-    const reason = flow.reason;
-    if (reason !== this.lastReason || reasons !== this.lastReasons) {
-      this.lastReason = reason;
-      this.lastReasons = reasons;
-      this.lastShared = internReason(reasons, reason);
-    }
-    this.reasons.set(j, this.lastShared);
+    this.reasons.set(j, internReason(reasons, flow.reason));
     this.rules.setIfAny(j, flow.log?.rule);
     this.uids.set(j, flow.uid);
   }
