@@ -91,6 +91,7 @@ const MAX_INTERNED_ADDRESSES = 65536;
 function addressKey(v6: boolean, bytes: Uint8Array, v4: number): number {
   return v6 ? ipv6AddressKey(bytes, 0) : v4 >>> 0;
 }
+
 /** Client and server pairs named in `flow_one_way` diagnostics (the sink keeps 20 examples a code anyway). */
 const MAX_ONE_WAY_PAIRS = 1024;
 
