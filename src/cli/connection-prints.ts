@@ -14,6 +14,7 @@
  * differ; an ephemeral port comes round again only after many thousands of connections).
  */
 import type { CrossCheck } from '../audit/types.js';
+import { resized } from '../common/typed-arrays.js';
 import type { Flow } from '../flows/types.js';
 
 /** Connections printed per capture file; past it the prints are incomplete (absence proves nothing). */
@@ -91,15 +92,9 @@ export class ConnectionPrints {
 
   private grow(): void {
     const size = Math.min(this.keys.length * 4, this.cap);
-    const keys = new Uint32Array(size);
-    keys.set(this.keys);
-    const ts = new Float64Array(size);
-    ts.set(this.ts);
-    const flags = new Uint8Array(size);
-    flags.set(this.flags);
-    this.keys = keys;
-    this.ts = ts;
-    this.flags = flags;
+    this.keys = resized(this.keys, size);
+    this.ts = resized(this.ts, size);
+    this.flags = resized(this.flags, size);
   }
 }
 
@@ -162,6 +157,13 @@ export interface SharedConnections {
  */
 export type PrintIndexes = Map<number, PrintIndex>;
 
+/** Capture `i`'s print index in `indexes`, built on first use. */
+function printIndexOf(indexes: PrintIndexes, captures: readonly PrintedCapture[], i: number): PrintIndex {
+  let index = indexes.get(i);
+  if (index === undefined) indexes.set(i, (index = new PrintIndex(captures[i].prints!)));
+  return index;
+}
+
 /** Prints compared at most over a run (thousands of overlapping captures are not compared pair by pair). */
 const MAX_COMPARED = 8_000_000;
 
@@ -181,9 +183,7 @@ export function sameConnections(captures: readonly PrintedCapture[], indexes: Pr
       if (pb === undefined || pb.keys.length === 0 || !overlap(captures[a], captures[b])) continue;
       compared += pb.keys.length;
       if (compared > MAX_COMPARED) return out;
-      let index = indexes.get(a);
-      if (index === undefined) indexes.set(a, (index = new PrintIndex(pa)));
-      const connections = index.shared(pb);
+      const connections = printIndexOf(indexes, captures, a).shared(pb);
       if (connections >= 2) out.push({ a, b, connections });
     }
   }
@@ -235,11 +235,6 @@ export function crossCheckFor(captures: readonly PrintedCapture[], shared: reado
     link(s.b, s.a);
   }
   if (partners.size === 0) return undefined;
-  const indexOf = (i: number) => {
-    let index = indexes.get(i);
-    if (index === undefined) indexes.set(i, (index = new PrintIndex(captures[i].prints!)));
-    return index;
-  };
   const offsets = new Map<string, number>();
   /** Median of (time on `to`'s clock - time on `from`'s clock) over the connections both hold. */
   const offset = (from: number, to: number): number => {
@@ -247,7 +242,7 @@ export function crossCheckFor(captures: readonly PrintedCapture[], shared: reado
     let o = offsets.get(key);
     if (o === undefined) {
       const p = captures[from].prints!;
-      const index = indexOf(to);
+      const index = printIndexOf(indexes, captures, to);
       const diffs: number[] = [];
       for (let i = 0; i < p.keys.length && diffs.length < SKEW_SAMPLES; i++) {
         const j = index.find(p.keys[i], p.ts[i]);
@@ -269,7 +264,7 @@ export function crossCheckFor(captures: readonly PrintedCapture[], shared: reado
     for (const g of others) {
       const c = captures[g];
       const prints = c.prints!;
-      const i = indexOf(g).find(connectionKey(q.proto, q.origH, q.origP, q.respH, q.respP), q.ts);
+      const i = printIndexOf(indexes, captures, g).find(connectionKey(q.proto, q.origH, q.origP, q.respH, q.respP), q.ts);
       if (i >= 0) return { file: c.file, seen: true, answered: (prints.flags[i] & SENT_BY_RESP) !== 0 };
       const there = q.ts + offset(from, g);
       const inside = c.firstTs !== null && c.lastTs !== null && there >= c.firstTs + EDGE_MICROS && there <= c.lastTs - EDGE_MICROS;

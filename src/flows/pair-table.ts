@@ -17,6 +17,7 @@
 
 import { ipv4Number, parseIp, plainlyOneHost } from '../common/ip.js';
 import { textId } from '../common/text-ids.js';
+import { resized } from '../common/typed-arrays.js';
 import { describeIcmpRefusal } from './outcome.js';
 import { ipv6AddressKey } from './key.js';
 import {
@@ -1446,9 +1447,3 @@ function nextCapacity(capacity: number, maxPairs: number): number {
   return Math.max(capacity + 1, Math.min(capacity * 4, maxPairs));
 }
 
-/** A copy of `a` of length `n` (`n` >= its length). */
-function resized<T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(a: T, n: number): T {
-  const b = new (a.constructor as { new (n: number): T })(n);
-  b.set(a);
-  return b;
-}

@@ -481,18 +481,12 @@ export class FlowTable {
       rec.v6 = v6;
       rec.origIsA = !this.kFlipped !== flip;
       if (flip) {
-        rec.origH = this.addressText(v6, pkt.dst, pkt.dstV4);
-        rec.respH = this.addressText(v6, pkt.src, pkt.srcV4);
-        rec.origKey = addressKey(v6, pkt.dst, pkt.dstV4);
-        rec.respKey = addressKey(v6, pkt.src, pkt.srcV4);
+        this.setAddresses(rec, v6, pkt.dst, pkt.dstV4, pkt.src, pkt.srcV4);
         rec.origP = dport;
         rec.respP = sport;
         rec.history = '^';
       } else {
-        rec.origH = this.addressText(v6, pkt.src, pkt.srcV4);
-        rec.respH = this.addressText(v6, pkt.dst, pkt.dstV4);
-        rec.origKey = addressKey(v6, pkt.src, pkt.srcV4);
-        rec.respKey = addressKey(v6, pkt.dst, pkt.dstV4);
+        this.setAddresses(rec, v6, pkt.src, pkt.srcV4, pkt.dst, pkt.dstV4);
         rec.origP = sport;
         rec.respP = dport;
       }
@@ -608,10 +602,7 @@ export class FlowTable {
       rec.proto = pkt.proto;
       rec.v6 = v6;
       rec.origIsA = !this.kFlipped;
-      rec.origH = this.addressText(v6, pkt.src, pkt.srcV4);
-      rec.respH = this.addressText(v6, pkt.dst, pkt.dstV4);
-      rec.origKey = addressKey(v6, pkt.src, pkt.srcV4);
-      rec.respKey = addressKey(v6, pkt.dst, pkt.dstV4);
+      this.setAddresses(rec, v6, pkt.src, pkt.srcV4, pkt.dst, pkt.dstV4);
       rec.origP = type;
       rec.respP = respP;
       rec.icmpType = type;
@@ -666,10 +657,7 @@ export class FlowTable {
       rec.proto = q.proto;
       rec.v6 = v6;
       rec.origIsA = !this.kFlipped;
-      rec.origH = this.addressText(v6, q.src, srcV4);
-      rec.respH = this.addressText(v6, q.dst, dstV4);
-      rec.origKey = addressKey(v6, q.src, srcV4);
-      rec.respKey = addressKey(v6, q.dst, dstV4);
+      this.setAddresses(rec, v6, q.src, srcV4, q.dst, dstV4);
       rec.origP = q.srcPort;
       rec.respP = q.dstPort;
       this.times[rec.id * TIME_STRIDE + T_LAST_TS] = pkt.tsMicros;
@@ -700,14 +688,23 @@ export class FlowTable {
   }
 
   /**
-   * Canonical text of an address, made once per flow. IPv4 texts are interned (bounded cache): a
-   * server's address then is one string shared by all its flows, which saves the formatting and
-   * makes the audit's maps keyed by address compare by identity instead of by content.
-   * @param v4 the IPv4 address as a 32-bit number (ignored for IPv6)
+   * A new flow's originator and responder addresses (the bytes, and each IPv4 address as a 32-bit
+   * number): their keys (Flow.origKey) and their texts, made once per flow.
    */
-  private addressText(v6: boolean, bytes: Uint8Array, v4: number): string {
-    if (v6) return this.v6Text(bytes);
-    const key = v4 >>> 0;
+  private setAddresses(rec: FlowRecord, v6: boolean, orig: Uint8Array, origV4: number, resp: Uint8Array, respV4: number): void {
+    rec.origKey = addressKey(v6, orig, origV4);
+    rec.respKey = addressKey(v6, resp, respV4);
+    rec.origH = this.addressText(v6, orig, rec.origKey);
+    rec.respH = this.addressText(v6, resp, rec.respKey);
+  }
+
+  /**
+   * Canonical text of an address whose key (addressKey) is `key`. The texts are interned (bounded
+   * cache): a server's address then is one string shared by all its flows, which saves the
+   * formatting and makes the audit's maps keyed by address compare by identity instead of by content.
+   */
+  private addressText(v6: boolean, bytes: Uint8Array, key: number): string {
+    if (v6) return this.v6Text(bytes, key);
     let text = this.v4Texts.get(key);
     if (text === undefined) {
       if (this.v4Texts.size >= MAX_INTERNED_ADDRESSES) this.v4Texts.clear();
@@ -722,15 +719,15 @@ export class FlowTable {
   /**
    * Interned IPv6 address texts, like {@link v4Texts}: formatting an IPv6 address (zero-run
    * compression) costs about ten times a lookup, and a busy host starts thousands of flows. Keyed by
-   * a hash of the four words, each entry checks its words (a chain handles collisions).
+   * the address's key (a hash of its words, ipv6AddressKey), each entry checks its words (a chain
+   * handles collisions).
    */
-  private v6Text(bytes: Uint8Array): string {
+  private v6Text(bytes: Uint8Array, key: number): string {
     const w0 = addressWord(bytes, 0);
     const w1 = addressWord(bytes, 4);
     const w2 = addressWord(bytes, 8);
     const w3 = addressWord(bytes, 12);
-    const h = hashFinish(hashStep(hashStep(hashStep(hashStep(0, w0), w1), w2), w3));
-    let head = this.v6Texts.get(h);
+    let head = this.v6Texts.get(key);
     for (let e = head; e !== undefined; e = e.next) {
       if (e.w0 === w0 && e.w1 === w1 && e.w2 === w2 && e.w3 === w3) return e.text;
     }
@@ -739,7 +736,7 @@ export class FlowTable {
       head = undefined;
     }
     const text = formatIpv6(bytes, 0);
-    this.v6Texts.set(h, { w0, w1, w2, w3, text, next: head });
+    this.v6Texts.set(key, { w0, w1, w2, w3, text, next: head });
     return text;
   }
 
