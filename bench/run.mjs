@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const data = join(root, 'bench', 'data');
-const only = process.argv.slice(2); // e.g. `npm run bench -- capture` or `-- logs`; `-- fold` only when named
+const only = process.argv.slice(2); // e.g. `npm run bench -- capture` or `-- logs`; `-- fold` and `-- tail` only when named
 const want = (name) => only.length === 0 || only.includes(name);
 
 function ensure(file, generator, args) {
@@ -53,6 +53,28 @@ function warm(file) {
  * afternoon, where thirty pairs gave 8.7 %; twenty-one narrow that spread by half.
  */
 const PAIRED_RUNS = 21;
+
+/**
+ * A 95 % interval for the median of `sorted` (ascending): the order statistics whose ranks the
+ * binomial distribution puts around it (the sign-test interval; no assumption about the spread of
+ * the values, which on this host has long tails). With 21 values: the 6th and the 16th.
+ */
+function medianInterval(sorted) {
+  const n = sorted.length;
+  // P(X <= k) for X ~ Binomial(n, 1/2), summed until it passes 2.5 %.
+  let k = 0;
+  let cumulative = 0;
+  let term = 0.5 ** n;
+  while (k < n) {
+    cumulative += term;
+    if (cumulative > 0.025) break;
+    term *= (n - k) / (k + 1);
+    k++;
+  }
+  // k is the largest rank (1-based) with P(X < k) <= 2.5 %: the interval runs from the k-th
+  // smallest to the k-th largest value.
+  return [sorted[Math.max(0, k - 1)], sorted[Math.min(n - 1, n - k)]];
+}
 
 function row(label, bytes, units, unitName, m) {
   const s = m.ms / 1000;
@@ -109,10 +131,23 @@ if (want('capture')) {
   const flowRuns = [];
   const analyzeRuns = [];
   for (let i = 0; i < PAIRED_RUNS; i++) {
-    warm(big);
-    flowRuns.push(measure('flows', flowsArgs));
-    warm(big);
-    analyzeRuns.push(measure('analyze', analyzeArgs));
+    // Which command goes first alternates, so that whatever the one before leaves behind (a
+    // process's exit, freed memory, the host's drift within a pair) weighs on both alike.
+    const runFlows = () => {
+      warm(big);
+      flowRuns.push(measure('flows', flowsArgs));
+    };
+    const runAnalyze = () => {
+      warm(big);
+      analyzeRuns.push(measure('analyze', analyzeArgs));
+    };
+    if (i % 2 === 0) {
+      runFlows();
+      runAnalyze();
+    } else {
+      runAnalyze();
+      runFlows();
+    }
   }
   const fastest = (runs) => ({ ...runs.reduce((a, b) => (b.ms < a.ms ? b : a)), maxRssMiB: Math.max(...runs.map((r) => r.maxRssMiB)) });
   const flows = row('flowaudit flows --format zeek', bytes, packets, 'pkt', fastest(flowRuns));
@@ -120,8 +155,10 @@ if (want('capture')) {
   const ratios = flowRuns.map((f, i) => analyzeRuns[i].ms / f.ms - 1).sort((a, b) => a - b);
   const median = ratios[Math.floor(ratios.length / 2)];
   const medianMs = (runs) => runs.map((r) => r.ms).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+  const [low, high] = medianInterval(ratios);
   console.log(
     `analyze costs ${(median * 100).toFixed(1)}% more than flows: median of ${PAIRED_RUNS} runs in turn ` +
+      `(95% interval of that median ${(low * 100).toFixed(1)} to ${(high * 100).toFixed(1)}%) ` +
       `(range ${(ratios[0] * 100).toFixed(1)} to ${(ratios[ratios.length - 1] * 100).toFixed(1)}%; median runs ${((medianMs(analyzeRuns) / medianMs(flowRuns) - 1) * 100).toFixed(1)}%; ` +
       `fastest runs ${(((analyze.s - flows.s) / flows.s) * 100).toFixed(1)}%; target < 10%)`,
   );
@@ -136,13 +173,15 @@ if (want('capture')) {
   rmSync(out, { recursive: true, force: true });
 }
 
-// Only when asked (`npm run bench -- fold`): the fold of the capture's flows alone, which varies
-// far less than whole runs (see bench/fold.mjs).
-if (only.includes('fold')) {
+// Only when asked (`npm run bench -- fold`, `-- tail`): the two parts of `analyze` that `flows`
+// does not do, alone, which vary far less than whole runs: the fold of the capture's flows while
+// it is read (see bench/fold.mjs), and roles, audit and report after its last packet (bench/tail.mjs).
+for (const part of ['fold', 'tail']) {
+  if (!only.includes(part)) continue;
   const big = join(data, 'capture-1g.v2.pcap');
   ensure(big, 'gen-capture.mjs', ['1024', '50000']);
   console.log('');
-  execFileSync(process.execPath, [join(root, 'bench', 'fold.mjs'), big], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'bench', `${part}.mjs`), big], { stdio: 'inherit' });
 }
 
 if (want('logs')) {
