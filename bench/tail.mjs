@@ -10,15 +10,11 @@
 //
 // Usage: node bench/tail.mjs CAPTURE [RUNS] [--against ROOT]   (after `npm run build`; `npm run bench -- tail`)
 // With --against, the runs alternate between this build and the built checkout at ROOT (its
-// dist/), run by run, in the other order every second run.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// dist/), run by run, in the other order every second run (bench/cold-runs.mjs).
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import v8 from 'node:v8';
-
-const root = new URL('..', import.meta.url).pathname;
-const dist = (path, base = root) => join(base, 'dist', 'src', path);
+import { coldRuns, dist, median } from './cold-runs.mjs';
 
 if (process.argv[2] === '--child') {
   // One run: fold the flows (untimed), then time the tail with the build at the given root.
@@ -54,44 +50,17 @@ if (process.argv[2] === '--child') {
   times.mark('write');
   process.stdout.write(`${JSON.stringify({ steps, pairs: data.pairs.length, hosts: result.hosts.length })}\n`);
 } else {
-  const args = process.argv.slice(2);
-  const against = args.indexOf('--against');
-  const other = against >= 0 ? args.splice(against, 2)[1] : undefined;
-  const [capture, runsArg] = args;
-  if (!capture || (against >= 0 && !other)) {
-    console.error('usage: node bench/tail.mjs CAPTURE [RUNS] [--against ROOT]');
-    process.exit(2);
-  }
-  const runs = Number(runsArg ?? 15);
-  const builds = other === undefined ? [root] : [root, other];
-  const { readOneFile } = await import(dist('cli/read.js'));
-  const { DiagnosticSink } = await import(dist('common/diagnostics.js'));
-  const flows = [];
-  // structuredClone: the flows as plain data, as the fold receives them (no table state attached).
-  const file = await readOneFile({ path: capture }, {}, new DiagnosticSink(), (flow) => flows.push(structuredClone(flow)));
-  const dir = mkdtempSync(join(tmpdir(), 'flowaudit-tail-'));
-  const data = join(dir, 'flows.v8');
-  writeFileSync(data, v8.serialize({ flows, file }));
-  const times = builds.map(() => []);
-  let last;
-  for (let i = 0; i < runs; i++) {
-    const order = i % 2 === 0 ? builds.keys() : [...builds.keys()].reverse();
-    for (const b of order) {
-      const out = execFileSync(process.execPath, ['--expose-gc', new URL(import.meta.url).pathname, '--child', data, builds[b], dir], { encoding: 'utf8' });
-      last = JSON.parse(out);
-      times[b].push(last.steps);
-    }
-  }
-  rmSync(dir, { recursive: true, force: true });
+  const { runs, builds, outputs } = await coldRuns(new URL(import.meta.url).pathname);
+  const last = outputs[0].at(-1);
   console.log(
     `after the last packet, ${last.pairs.toLocaleString('en-US')} host pairs, ${last.hosts.toLocaleString('en-US')} hosts with a role; ` +
       `one cold run per process, ${runs} runs, medians:`,
   );
-  const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor((xs.length - 1) / 2)];
   builds.forEach((build, b) => {
-    const steps = Object.keys(times[b][0]);
-    const parts = steps.map((s) => `${s} ${median(times[b].map((t) => t[s])).toFixed(1)}`);
-    const total = median(times[b].map((t) => steps.reduce((sum, s) => sum + t[s], 0)));
+    const runsOf = outputs[b].map((o) => o.steps);
+    const steps = Object.keys(runsOf[0]);
+    const parts = steps.map((s) => `${s} ${median(runsOf.map((t) => t[s])).toFixed(1)}`);
+    const total = median(runsOf.map((t) => steps.reduce((sum, s) => sum + t[s], 0)));
     console.log(`  ${b === 0 ? 'this build' : build}: ${parts.join(' · ')} · total ${total.toFixed(1)} ms`);
   });
 }
