@@ -15,11 +15,11 @@
  * ({@link PairTable.exportData}, {@link PairTable.mergeData}): no object per pair is cloned.
  */
 
-import { ipv4Number, parseIp, plainlyOneHost } from '../common/ip.js';
+import { ipv4Number, isIpv6, parseIp, plainlyOneHost } from '../common/ip.js';
 import { textId } from '../common/text-ids.js';
 import { resized } from '../common/typed-arrays.js';
 import { describeIcmpRefusal } from './outcome.js';
-import { ipv6AddressKey } from './key.js';
+import { hashFinish, ipv6AddressKey } from './key.js';
 import {
   addSampleToSlots,
   CONN_STATE_INDEX,
@@ -139,16 +139,9 @@ export function transferables(data: PairTableData): ArrayBuffer[] {
 function addressKeyOfText(address: string): number {
   const v4 = ipv4Number(address);
   if (v4 >= 0) return v4;
-  if (!address.includes(':')) return NaN;
+  if (!isIpv6(address)) return NaN;
   const bytes = parseIp(address);
   return bytes !== null && bytes.length === 16 ? ipv6AddressKey(bytes, 0) : NaN;
-}
-
-/** A hash of one 32-bit integer (murmur3's finaliser). */
-function hash1(a: number): number {
-  let h = Math.imul(a ^ (a >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return h ^ (h >>> 16);
 }
 
 function hash3(a: number, b: number, c: number): number {
@@ -922,7 +915,7 @@ export class PairTable {
   private keyId(key: number, address: string): number {
     const slots = this.keyIndex;
     const mask = (slots.length >>> 1) - 1;
-    for (let i = hash1(key | 0) & mask; ; i = (i + 1) & mask) {
+    for (let i = hashFinish(key | 0) & mask; ; i = (i + 1) & mask) {
       const e = slots[2 * i + 1];
       if (e === 0) return -1;
       if (slots[2 * i] === key && (key >= 0 || this.addrs[e - 1] === address)) return e - 1;
@@ -943,7 +936,7 @@ export class PairTable {
   private putKey(key: number, entry: number): void {
     const slots = this.keyIndex;
     const mask = (slots.length >>> 1) - 1;
-    let i = hash1(key | 0) & mask;
+    let i = hashFinish(key | 0) & mask;
     while (slots[2 * i + 1] !== 0) i = (i + 1) & mask;
     slots[2 * i] = key;
     slots[2 * i + 1] = entry;
