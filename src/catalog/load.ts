@@ -7,9 +7,9 @@
  * a sentence the user can act on, never a stack trace.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join } from 'node:path';
 import { UsageError } from '../common/diagnostics.js';
+import { builtinCatalogDir } from '../common/package-root.js';
 import { yamlModule } from '../common/yaml.js';
 import {
   ALL_CONDITIONS,
@@ -60,25 +60,8 @@ const TOP_FIELDS = ['name', 'title', 'source', 'rules', 'endpoints'] as const;
 const ENDPOINT_FIELDS = ['role', 'patterns', 'ignore', 'clientRole'] as const;
 const TRANSPORTS: readonly RuleTransport[] = ['tcp', 'udp'];
 
-let cachedCatalogDir: string | null = null;
-
-/**
- * The package's catalogs/ folder. Sources run from src/catalog/, compiled code from
- * dist/src/catalog/: walking up from this module until a folder holding
- * catalogs/hybrid-identity.yaml is found works from both (and from an installed package).
- */
-export function builtinCatalogDir(): string {
-  if (cachedCatalogDir) return cachedCatalogDir;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 10; i++) {
-    const candidate = join(dir, 'catalogs');
-    if (existsSync(join(candidate, `${DEFAULT_CATALOG}.yaml`))) return (cachedCatalogDir = candidate);
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  throw new Error('flowaudit: cannot find its catalogs/ folder (installation damaged?)');
-}
+/** The package's catalogs/ folder (common/package-root.ts). */
+export { builtinCatalogDir };
 
 /** The built-in catalogs, default first. */
 export function listBuiltinCatalogs(): BuiltinCatalogInfo[] {

@@ -4,7 +4,7 @@ import type { AuditResult, Finding, FindingStatus, InputInfo } from '../audit/ty
 import { formatCount } from '../common/count.js';
 import { SERVER_ANSWER_CODES, UsageError } from '../common/diagnostics.js';
 import type { DataQuality, Diagnostic, DiagnosticCode } from '../common/diagnostics.js';
-import { packageVersion } from '../common/package-root.js';
+import { builtinCatalogDir, packageVersion } from '../common/package-root.js';
 import { formatIsoMicros } from '../common/time.js';
 import { canonicalIp, isIpv6 } from '../common/ip.js';
 import { stepTimes, type StepTimes } from '../common/timing.js';
@@ -409,6 +409,8 @@ export async function auditInputs(inputs: string[], f: AnalyzeFlags, con: Consol
   if (capturedOn === null) throw new UsageError(`--captured-on ${JSON.stringify(f.capturedOn)}: expected an IPv4 or IPv6 address`);
   const userFiles = f.catalog !== undefined || f.inventory !== undefined || f.role.length > 0;
   const validated = userFiles ? await auditSetup(f) : null;
+  // The built-in catalog loads while reading begins; a damaged installation still fails now.
+  if (!validated) builtinCatalogDir();
   // With nothing of the user's to check, the audit's modules and the built-in catalog load while
   // reading begins: the main thread waits for the first packets anyway.
   const reading = collect(inputs, f, con, times);

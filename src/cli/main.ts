@@ -1,5 +1,5 @@
 import { Command, CommanderError, Help, Option } from 'commander';
-import { InputError, UsageError } from '../common/diagnostics.js';
+import { InputError, InstallationError, UsageError } from '../common/diagnostics.js';
 import { packageVersion } from '../common/package-root.js';
 import { collect as repeatable, ROLE_LIST } from './options.js';
 import { runAnalyze, runCatalog, runFlows, runRoles, type ExitCode } from './commands.js';
@@ -153,7 +153,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
       // --help and --version exit 0; every parsing error is a usage error (2), not commander's 1.
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof UsageError || e instanceof InputError) {
+    if (e instanceof UsageError || e instanceof InputError || e instanceof InstallationError) {
       process.stderr.write(`flowaudit: ${e.message}\n`);
       return 2;
     }

@@ -233,6 +233,17 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * flowaudit's own files are missing or broken (a damaged or half-copied installation): exit code 2,
+ * with a message that says what to reinstall, not "this is a bug".
+ */
+export class InstallationError extends Error {
+  constructor(message: string) {
+    super(`${message}: the installation is damaged; reinstall flowaudit (in a clone: npm ci)`);
+    this.name = 'InstallationError';
+  }
+}
+
 /** A usage or configuration error (bad flag, bad catalog or inventory file): exit code 2. */
 export class UsageError extends Error {
   constructor(message: string) {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InstallationError } from './diagnostics.js';
 
 let cachedRoot: string | null = null;
 
@@ -24,7 +25,22 @@ export function packageRoot(): string {
     if (up === dir) break;
     dir = up;
   }
-  throw new Error('flowaudit: cannot find its own package.json (installation damaged?)');
+  throw new InstallationError(`cannot find its own package.json above ${fileURLToPath(import.meta.url)}`);
+}
+
+let cachedCatalogDir: string | null = null;
+
+/**
+ * The package's catalogs/ folder, where the built-in catalogs live (beside package.json, whether
+ * the code runs from src/ in tests or from dist/). Cheap enough to call before an hour of reading,
+ * so that a damaged installation fails at once (the catalog itself loads while reading begins).
+ */
+export function builtinCatalogDir(): string {
+  if (cachedCatalogDir) return cachedCatalogDir;
+  const dir = join(packageRoot(), 'catalogs');
+  const defaultCatalog = join(dir, 'hybrid-identity.yaml');
+  if (!existsSync(defaultCatalog)) throw new InstallationError(`cannot find its built-in catalog ${defaultCatalog}`);
+  return (cachedCatalogDir = dir);
 }
 
 /** flowaudit's version from package.json. */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -189,6 +189,27 @@ describe('flowaudit analyze', () => {
       expect(r.signal).toBeNull();
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(message);
+    }
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('a damaged installation (its catalogs/ folder gone) fails at once with exit 2 and says to reinstall, not "this is a bug"', () => {
+    // A copy of the built package without catalogs/; the input is a named pipe nobody writes to,
+    // so a run that began reading before it looked for the built-in catalog would hang.
+    const dir = tmp();
+    const install = join(dir, 'install');
+    cpSync(join(root, 'dist'), join(install, 'dist'), { recursive: true });
+    cpSync(join(root, 'package.json'), join(install, 'package.json'));
+    symlinkSync(join(root, 'node_modules'), join(install, 'node_modules'), 'dir');
+    const fifo = join(dir, 'never.pcap');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const message = `flowaudit: cannot find its built-in catalog ${join(install, 'catalogs', 'hybrid-identity.yaml')}: the installation is damaged; reinstall flowaudit (in a clone: npm ci)\n`;
+    for (const args of [['analyze', fifo, '--out', join(dir, 'out')], ['roles', fifo], ['catalog']]) {
+      const r = spawnSync(process.execPath, [join(install, 'dist/src/cli/bin.js'), ...args], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+      expect(r.signal).toBeNull();
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(message);
+      expect(r.stdout).toBe('');
     }
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
