@@ -8,7 +8,12 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const data = join(root, 'bench', 'data');
-const only = process.argv.slice(2); // e.g. `npm run bench -- capture` or `-- logs`; `-- fold` and `-- tail` only when named
+// e.g. `npm run bench -- capture` or `-- logs`; `-- fold` and `-- tail` only when named;
+// `--pairs N`: how many runs of each command the capture part takes in turn (see PAIRED_RUNS).
+const args = process.argv.slice(2);
+const pairsAt = args.indexOf('--pairs');
+const pairsArg = pairsAt >= 0 ? args.splice(pairsAt, 2)[1] : undefined;
+const only = args;
 const want = (name) => only.length === 0 || only.includes(name);
 
 function ensure(file, generator, args) {
@@ -50,9 +55,14 @@ function warm(file) {
  * Runs of `flows` and of `analyze` on the big capture, taken in turn. Twenty-one: on this shared
  * 2-core host (a VM whose CPU time the host takes back now and then) single pairs range from -25
  * to +45 %. The median of nine moved between 2.6 and 14.6 % over five runs of one build in one
- * afternoon, where thirty pairs gave 8.7 %; twenty-one narrow that spread by half.
+ * afternoon, where thirty pairs gave 8.7 %; twenty-one narrow that spread by half. `--pairs N`
+ * takes more: the median's interval narrows about as 1/sqrt(N) (61 pairs: ~10 minutes).
  */
-const PAIRED_RUNS = 21;
+const PAIRED_RUNS = pairsArg === undefined ? 21 : Number(pairsArg);
+if (!Number.isInteger(PAIRED_RUNS) || PAIRED_RUNS < 1) {
+  console.error(`--pairs takes a whole number of runs (1 or more), not ${pairsArg ?? 'nothing'}`);
+  process.exit(2);
+}
 
 /**
  * A 95 % interval for the median of `sorted` (ascending): the order statistics whose ranks the
