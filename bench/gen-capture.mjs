@@ -1,11 +1,17 @@
 // Generates a large classic pcap for `npm run bench`: Ethernet, IPv4 and IPv6, TCP and UDP, mixed
 // frame sizes, a fixed number of flows interleaved as on a busy server. Deterministic (seeded PRNG).
-// Usage: node bench/gen-capture.mjs OUT.pcap SIZE_MB [FLOWS]
+// Usage: node bench/gen-capture.mjs OUT.pcap SIZE_MB [FLOWS] [CLIENTS] [SERVERS]
+// Clients are drawn from CLIENTS addresses (default 65,536: nearly every flow a host pair of its
+// own, the most host pairs a capture of FLOWS flows can have) and servers from SERVERS (default 256);
+// fewer make the repeat pairs of a capture taken on a few servers. The defaults give the bench's
+// capture, byte for byte as before these two arguments existed.
 import { openSync, writeSync, closeSync } from 'node:fs';
 
-const [out, sizeMbArg, flowsArg] = process.argv.slice(2);
+const [out, sizeMbArg, flowsArg, clientsArg, serversArg] = process.argv.slice(2);
 const targetBytes = Number(sizeMbArg ?? 1024) * 1024 * 1024;
 const totalFlows = Number(flowsArg ?? 50_000);
+const clients = Number(clientsArg ?? 65_536);
+const servers = Number(serversArg ?? 256);
 
 let seed = 0x2545f491;
 const rand = () => {
@@ -128,8 +134,8 @@ function newFlow() {
   const f = {
     tcp,
     v6: rand() < 0.25,
-    a: 0x0a000000 + Math.floor(rand() * 65536),
-    b: 0x0a010000 + Math.floor(rand() * 256),
+    a: 0x0a000000 + Math.floor(rand() * clients),
+    b: 0x0a010000 + Math.floor(rand() * servers),
     sport: 49152 + Math.floor(rand() * 16000),
     dport: tcp ? [389, 445, 443, 88, 135, 3268, 5985][Math.floor(rand() * 7)] : [53, 88, 389, 123][Math.floor(rand() * 4)],
     seqO: Math.floor(rand() * 2 ** 32),

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const data = join(root, 'bench', 'data');
-// e.g. `npm run bench -- capture` or `-- logs`; `-- fold` and `-- tail` only when named;
+// e.g. `npm run bench -- capture` or `-- logs`; `-- fold`, `-- tail` and `-- repeat` only when named;
 // `--pairs N`: how many runs of each command the capture part takes in turn (see PAIRED_RUNS).
 const args = process.argv.slice(2);
 const pairsAt = args.indexOf('--pairs');
@@ -122,33 +122,27 @@ const capinfosPackets = (file) => {
   }
 };
 
-if (want('capture')) {
-  // `.v2`: generated since each IPv6 host keeps one address both ways (data of the first
-  // generator, whose IPv6 replies came from another subnet, is not reused).
-  const big = join(data, 'capture-1g.v2.pcap');
-  const small = join(data, 'capture-256m.v2.pcap');
-  ensure(big, 'gen-capture.mjs', ['1024', '50000']);
-  ensure(small, 'gen-capture.mjs', ['256', '12500']);
-  const bytes = statSync(big).size;
-  const packets = capinfosPackets(big);
+/**
+ * `flows` and `analyze` on `file`, PAIRED_RUNS times each in turn: their rows, and the median of
+ * the pairs' ratios with its interval and the CPU time beside it.
+ */
+function flowsAgainstAnalyze(file, bytes, packets) {
   const out = mkdtempSync(join(tmpdir(), 'flowaudit-bench-'));
-  console.log(`\ncapture: ${(bytes / 1e6).toFixed(0)} MB, ${packets.toLocaleString('en-US')} packets, 50,000 flows`);
-  row('plain read (1 MiB chunks)', bytes, packets, 'pkt', best('plain', ['plain-read', big]));
   // flows and analyze in turn, so that a drift of this shared host's speed weighs on both alike;
   // the overhead is the median of the pairs' ratios (a best-of-n on each side picks lucky runs).
-  const flowsArgs = ['flows', big, '--format', 'zeek', '--output', '/dev/null', '--quiet'];
-  const analyzeArgs = ['analyze', big, '--out', out, '--format', 'json', '--quiet'];
+  const flowsArgs = ['flows', file, '--format', 'zeek', '--output', '/dev/null', '--quiet'];
+  const analyzeArgs = ['analyze', file, '--out', out, '--format', 'json', '--quiet'];
   const flowRuns = [];
   const analyzeRuns = [];
   for (let i = 0; i < PAIRED_RUNS; i++) {
     // Which command goes first alternates, so that whatever the one before leaves behind (a
     // process's exit, freed memory, the host's drift within a pair) weighs on both alike.
     const runFlows = () => {
-      warm(big);
+      warm(file);
       flowRuns.push(measure('flows', flowsArgs));
     };
     const runAnalyze = () => {
-      warm(big);
+      warm(file);
       analyzeRuns.push(measure('analyze', analyzeArgs));
     };
     if (i % 2 === 0) {
@@ -178,9 +172,35 @@ if (want('capture')) {
     `  CPU time of both threads: ${(cpuRatios[Math.floor(cpuRatios.length / 2)] * 100).toFixed(1)}% more (median; ` +
       `flows ${Math.min(...flowRuns.map((r) => r.cpuMs)).toFixed(0)} ms, analyze ${Math.min(...analyzeRuns.map((r) => r.cpuMs)).toFixed(0)} ms at best)`,
   );
+  rmSync(out, { recursive: true, force: true });
+}
+
+if (want('capture')) {
+  // `.v2`: generated since each IPv6 host keeps one address both ways (data of the first
+  // generator, whose IPv6 replies came from another subnet, is not reused).
+  const big = join(data, 'capture-1g.v2.pcap');
+  const small = join(data, 'capture-256m.v2.pcap');
+  ensure(big, 'gen-capture.mjs', ['1024', '50000']);
+  ensure(small, 'gen-capture.mjs', ['256', '12500']);
+  const bytes = statSync(big).size;
+  const packets = capinfosPackets(big);
+  console.log(`\ncapture: ${(bytes / 1e6).toFixed(0)} MB, ${packets.toLocaleString('en-US')} packets, 50,000 flows`);
+  row('plain read (1 MiB chunks)', bytes, packets, 'pkt', best('plain', ['plain-read', big]));
+  flowsAgainstAnalyze(big, bytes, packets);
   const smallM = measure('flows 256 MB', ['flows', small, '--format', 'zeek', '--output', '/dev/null', '--quiet']);
   row('flowaudit flows on a 256 MB capture', statSync(small).size, 0, '', smallM);
-  rmSync(out, { recursive: true, force: true });
+}
+
+// Only when asked (`npm run bench -- repeat`): the same comparison on a capture of the same size
+// and flows between 16 clients and 8 servers, whose flows repeat a few thousand host pairs, as a
+// capture taken on a sync server or a DC does; the main capture's flows are each a pair of its own.
+if (only.includes('repeat')) {
+  const file = join(data, 'capture-1g-repeat.pcap');
+  ensure(file, 'gen-capture.mjs', ['1024', '50000', '16', '8']);
+  const bytes = statSync(file).size;
+  const packets = capinfosPackets(file);
+  console.log(`\ncapture with repeat host pairs: ${(bytes / 1e6).toFixed(0)} MB, ${packets.toLocaleString('en-US')} packets, 50,000 flows, 16 clients, 8 servers`);
+  flowsAgainstAnalyze(file, bytes, packets);
 }
 
 // Only when asked (`npm run bench -- fold`, `-- tail`): the two parts of `analyze` that `flows`
