@@ -91,6 +91,13 @@ const roleBit = (role: Role) => ROLE_BIT.get(role) ?? OTHER_ROLE_BIT;
 const ROLE_RANK = new Map<Role, number>(ALL_ROLES.map((r, i) => [r, i]));
 const roleRank = (role: Role) => ROLE_RANK.get(role) ?? -1;
 
+/**
+ * Roles only on-premises hosts hold. A global IPv6 address cannot say whether it is on the internet
+ * (enterprises number their hosts with them), but one of these roles can: HTTPS to a DC is not
+ * HTTPS to a public address (see connectDetail).
+ */
+const ON_PREMISES_ROLE_BITS = (['dc', 'connect', 'adfs', 'wap', 'pta-agent', 'health-agent'] as const).reduce((mask, role) => mask | roleBit(role), 0);
+
 /** Ports the domain-controller and federation rules read, and their slot in a per-host tally. */
 const DC_SLOTS = DC_SIGNATURE_PORTS.length;
 const HTTPS_SLOT = DC_SLOTS;
@@ -799,7 +806,7 @@ class Assigner {
         if ((this.roleBits[r] & cloudBit) !== 0) {
           cloud.add(this.addresses[r]);
           cloudFlows += flows[i];
-        } else if (!this.isPrivate(r)) publicHttps.add(this.addresses[r]);
+        } else if (!this.isPrivate(r) && (this.roleBits[r] & ON_PREMISES_ROLE_BITS) === 0) publicHttps.add(this.addresses[r]);
       }
     }
     return { dcs: sortAddresses(dcs), cloud: sortAddresses(cloud), cloudFlows, publicHttps: sortAddresses(publicHttps) };

@@ -416,6 +416,30 @@ describe('inference from behaviour', () => {
     expect(rolesOf(map, '10.0.0.31')).toEqual([]);
   });
 
+  it("HTTPS to a DC is not HTTPS to a public address, though a global IPv6 address cannot say it is internal", () => {
+    // Enterprises number hosts with global IPv6: a workstation that talks LDAP, Kerberos and HTTPS
+    // (AD CS web enrollment, say) to its DC over IPv6 reaches nothing public.
+    const dcOnly = () =>
+      new SummaryBuilder()
+        .pair('2001:db8:20::20', '2001:db8:10::10', 'tcp', 389, { flows: 30 })
+        .pair('2001:db8:20::20', '2001:db8:10::10', 'tcp', 88, { flows: 5 })
+        .pair('2001:db8:20::20', '2001:db8:10::10', 'tcp', 443, { flows: 4 });
+    const internal = assignRoles(dcOnly().build(), { catalog });
+    expect(roleNames(internal, '2001:db8:10::10')).toEqual(['dc']);
+    expect(rolesOf(internal, '2001:db8:20::20')).toEqual([]);
+    expect(internal.connectCandidates).toEqual([{ address: '2001:db8:20::20', flows: 35 }]);
+    // HTTPS to an address that holds no on-premises role still counts as public.
+    const out = assignRoles(dcOnly().pair('2001:db8:20::20', '2606:4700::1111', 'tcp', 443, { flows: 2 }).build(), { catalog });
+    expect(rolesOf(out, '2001:db8:20::20')).toEqual([
+      {
+        role: 'connect',
+        source: 'inferred',
+        confidence: 'low',
+        why: 'most completed LDAP flows to a DC (30, to 2001:db8:10::10) and HTTPS 443 to public addresses (2606:4700::1111); no Entra ID name was seen to confirm',
+      },
+    ]);
+  });
+
   describe('no Connect server found, DCs found: its likely hosts are named for the user to confirm', () => {
     // A DC subnet's flow log: the DC answers its clients; nobody's HTTPS to Entra ID is in it.
     const dcSide = () =>
