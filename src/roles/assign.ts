@@ -338,6 +338,14 @@ class Assigner {
     return s === 1;
   }
 
+  /**
+   * On the internet, as far as the data tells: not a private address, and holding no role only
+   * on-premises hosts hold (a global IPv6 address can be a DC's: see ON_PREMISES_ROLE_BITS).
+   */
+  private isPublic(id: number): boolean {
+    return !this.isPrivate(id) && (this.roleBits[id] & ON_PREMISES_ROLE_BITS) === 0;
+  }
+
   canInfer(id: number): boolean {
     // IPv6 first: deciding it needs no parse.
     return this.explicit[id] === 0 && (this.addresses[id].includes(':') || this.isPrivate(id));
@@ -806,7 +814,7 @@ class Assigner {
         if ((this.roleBits[r] & cloudBit) !== 0) {
           cloud.add(this.addresses[r]);
           cloudFlows += flows[i];
-        } else if (!this.isPrivate(r) && (this.roleBits[r] & ON_PREMISES_ROLE_BITS) === 0) publicHttps.add(this.addresses[r]);
+        } else if (this.isPublic(r)) publicHttps.add(this.addresses[r]);
       }
     }
     return { dcs: sortAddresses(dcs), cloud: sortAddresses(cloud), cloudFlows, publicHttps: sortAddresses(publicHttps) };
@@ -892,7 +900,7 @@ class Assigner {
         this.infer(id, 'health-agent', 'medium', `opens AMQP 5671 (Azure Service Bus) to health-service ${joinWords(firstAddresses(named))} (${plural(sum(named, (p) => p.flows), 'flow')})`);
         continue;
       }
-      const publicAmqp = amqp.filter((i) => !this.isPrivate(this.index.resp[i])).map((i) => this.pairs[i]);
+      const publicAmqp = amqp.filter((i) => this.isPublic(this.index.resp[i])).map((i) => this.pairs[i]);
       if (publicAmqp.length > 0) {
         this.infer(id, 'health-agent', 'low', `opens AMQP 5671 to public ${joinWords(firstAddresses(publicAmqp))} (${plural(sum(publicAmqp, (p) => p.flows), 'flow')}); no Connect Health name was seen to confirm`);
       }

@@ -551,6 +551,19 @@ describe('inference from behaviour', () => {
     expect(rolesOf(map, '10.0.0.42')[0]).toMatchObject({ role: 'health-agent', confidence: 'low' });
   });
 
+  it('AMQP 5671 to a DC at a global IPv6 address is not AMQP to a public address: no health agent', () => {
+    const s = new SummaryBuilder()
+      .pair('2001:db8:20::20', '2001:db8:10::10', 'tcp', 389, { flows: 3 })
+      .pair('2001:db8:20::20', '2001:db8:10::10', 'tcp', 88, { flows: 3 })
+      .pair('2001:db8:20::20', '2001:db8:10::10', 'tcp', 5671)
+      .pair('2001:db8:20::21', '2603:1006::1', 'tcp', 5671)
+      .build();
+    const map = assignRoles(s, { catalog });
+    expect(roleNames(map, '2001:db8:10::10')).toEqual(['dc']);
+    expect(roleNames(map, '2001:db8:20::20')).toEqual([]);
+    expect(rolesOf(map, '2001:db8:20::21')[0]).toMatchObject({ role: 'health-agent', confidence: 'low' });
+  });
+
   it('reports distinct roles and the source summary per host', () => {
     const map = assignRoles(healthySync().build(), { catalog });
     expect(hostRoles(map.hosts.get('20.190.1.2')!)).toEqual(['azure-ad', 'health-service']);
