@@ -8,13 +8,16 @@ import {
   IPPROTO_TCP,
   IPPROTO_UDP,
   IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
   concat,
   dnsQuery,
   dnsResponse,
   epmMapResponse,
   ethernet,
+  icmp6Unreachable,
   icmpUnreachable,
   ipv4,
+  ipv6,
   tcp,
   tlsClientHello,
   udp,
@@ -84,11 +87,18 @@ function keyShare(): Uint8Array {
 
 /** Deterministic MAC for an address: 02:00 + the IPv4 bytes (locally administered). */
 function macOf(ip: string): string {
+  if (ip.includes(':')) {
+    // IPv6: a locally administered MAC from a hash of the text (FNV-1a), one per address.
+    let h = 0x811c9dc5;
+    for (let i = 0; i < ip.length; i++) h = Math.imul(h ^ ip.charCodeAt(i), 0x01000193) >>> 0;
+    return ['02', '06', ...[24, 16, 8, 0].map((b) => ((h >>> b) & 0xff).toString(16).padStart(2, '0'))].join(':');
+  }
   return ['02', '00', ...ip.split('.').map((n) => Number(n).toString(16).padStart(2, '0'))].join(':');
 }
 
+/** On the LAN (a Windows host's TTL of 128 arrives whole): private IPv4, and IPv6 of the scenario's own 2001:db8::/32. */
 function isLan(ip: string): boolean {
-  return /^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.)/.test(ip);
+  return /^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.|2001:db8:)/i.test(ip);
 }
 
 function asciiBytes(text: string): Uint8Array {
@@ -134,11 +144,28 @@ class Compiler {
     return this.isnSeed;
   }
 
-  /** Emits one IPv4 packet in an Ethernet frame. */
+  /** Emits one IP packet (IPv6 between IPv6 hosts) in an Ethernet frame. */
   private emit(ts: number, src: string, dst: string, proto: number, l4: Uint8Array): number {
-    const packet = ipv4({ src, dst, proto, id: this.nextIpId++ & 0xffff, ttl: isLan(src) ? 128 : 116 }, l4);
+    const hops = isLan(src) ? 128 : 116;
+    const packet = src.includes(':')
+      ? ipv6({ src, dst, nextHeader: proto, hopLimit: hops }, l4)
+      : ipv4({ src, dst, proto, id: this.nextIpId++ & 0xffff, ttl: hops }, l4);
     this.packets.push({ tsMicros: Math.round(ts), data: ethernet({ src: macOf(src), dst: macOf(dst) }, packet) });
     return packet.length;
+  }
+
+  /**
+   * The ICMP error `from` sends back to `to` for the packet it refused (`proto`, `l4` from `to` to
+   * `dst`): administratively prohibited or port unreachable, ICMPv6 between IPv6 hosts.
+   */
+  private emitRefusal(ts: number, from: string, to: string, dst: string, proto: number, l4: Uint8Array, fault: 'icmp-admin' | 'icmp-port'): void {
+    if (to.includes(':')) {
+      const quoted = ipv6({ src: to, dst, nextHeader: proto, hopLimit: 128 }, l4);
+      this.emit(ts, from, to, IPPROTO_ICMPV6, icmp6Unreachable(fault === 'icmp-admin' ? 1 : 4, quoted));
+    } else {
+      const quoted = ipv4({ src: to, dst, proto, id: this.nextIpId - 1 }, l4);
+      this.emit(ts, from, to, IPPROTO_ICMP, icmpUnreachable(fault === 'icmp-admin' ? 13 : 3, quoted));
+    }
   }
 
   /** Emits a TCP segment; returns the IP length. */
@@ -174,9 +201,8 @@ class Compiler {
       for (let i = 0; i < tries; i++) {
         out(this.seg(t, src, dst, sport, e.port, cseq, 0, TCP_SYN));
         if (fault !== 'drop') {
-          const refused = ipv4({ src, dst, proto: IPPROTO_TCP, id: this.nextIpId - 1 }, tcp({ sport, dport: e.port, seq: cseq, flags: TCP_SYN, options: TCP_SYN_OPTIONS }));
           const from = fault === 'icmp-admin' ? this.ip(e.via ?? e.to) : dst;
-          this.emit(t + rtt / 2, from, src, IPPROTO_ICMP, icmpUnreachable(fault === 'icmp-admin' ? 13 : 3, refused));
+          this.emitRefusal(t + rtt / 2, from, src, dst, IPPROTO_TCP, tcp({ sport, dport: e.port, seq: cseq, flags: TCP_SYN, options: TCP_SYN_OPTIONS }), fault);
         }
         t += backoff;
         backoff *= 2;
@@ -295,9 +321,8 @@ class Compiler {
       flow.bytesOut += this.emit(t, src, dst, IPPROTO_UDP, udp({ sport, dport: e.port }, req));
       flow.endMicros = t;
       if (fault === 'icmp-admin' || fault === 'icmp-port') {
-        const refused = ipv4({ src, dst, proto: IPPROTO_UDP, id: this.nextIpId - 1 }, udp({ sport, dport: e.port }, req));
         const from = fault === 'icmp-admin' ? this.ip(e.via ?? e.to) : dst;
-        this.emit(t + rtt / 2, from, src, IPPROTO_ICMP, icmpUnreachable(fault === 'icmp-admin' ? 13 : 3, refused));
+        this.emitRefusal(t + rtt / 2, from, src, dst, IPPROTO_UDP, udp({ sport, dport: e.port }, req), fault);
       }
       if (fault === 'none') {
         const answer = reply === undefined ? filler(downBytes, e.port + 7) : reply;
@@ -336,7 +361,10 @@ class Compiler {
 
   rpc(e: RpcExchange): void {
     const bind = filler(116, 135);
-    const epm = epmMapResponse([e.dynamicPort], this.ip(e.server));
+    // The tower's IP floor holds four bytes: over IPv6 Windows leaves it 0.0.0.0 and the client
+    // calls the address it already uses.
+    const server = this.ip(e.server);
+    const epm = epmMapResponse([e.dynamicPort], server.includes(':') ? '0.0.0.0' : server);
     this.tcpExchange({ kind: 'tcp', at: e.at, from: e.client, to: e.server, port: 135, bytes: [bind.length, epm.length] }, { first: bind, reply: epm });
     this.tcpExchange({ kind: 'tcp', at: e.at + 0.05, from: e.client, to: e.server, port: e.dynamicPort, fault: e.fault, bytes: [1800, 4200], synTries: 3 });
   }

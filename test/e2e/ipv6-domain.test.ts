@@ -1,0 +1,122 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compileScenario } from '../scenarios/compile.js';
+import type { Exchange, Scenario, ScenarioHost } from '../scenarios/model.js';
+import { PcapngWriter } from '../support/pcapng-writer.js';
+
+/**
+ * A domain numbered with global IPv6 addresses, as enterprises number theirs (Windows prefers IPv6
+ * wherever the network has it), captured on the sync server with no inventory: every role comes
+ * from the data. A global address cannot say it is internal, so nothing may treat it as the
+ * internet on that ground alone.
+ */
+const root = join(__dirname, '../..');
+const bin = join(root, 'dist/src/cli/bin.js');
+
+const HOSTS: Record<string, ScenarioHost> = {
+  aadc: { ip: '2001:db8:20::20', name: 'aadc01.contoso.com' },
+  dc1: { ip: '2001:db8:10::10', name: 'dc01.contoso.com' },
+  dc2: { ip: '2001:db8:10::11', name: 'dc02.contoso.com' },
+  fw: { ip: '2001:db8:10::1', name: 'fw01.contoso.com' },
+  login: { ip: '2603:1037:1:c8::8', name: 'login.microsoftonline.com' },
+  adminws: { ip: '2603:1036:3000:18::1', name: 'adminwebservice.microsoftonline.com' },
+};
+
+/** One sync cycle over IPv6, with the faults of `patch` (by `to:port`). */
+function cycle(t0: number, patch: Record<string, Partial<Exchange>>): Exchange[] {
+  const ex: Exchange[] = [
+    { kind: 'dns', at: t0, client: 'aadc', server: 'dc1', name: 'dc02.contoso.com', answer: ['2001:db8:10::11'] },
+    { kind: 'tcp', at: t0 + 0.1, from: 'aadc', to: 'dc1', port: 88, bytes: [1480, 1620] },
+    { kind: 'tcp', at: t0 + 0.2, from: 'aadc', to: 'dc1', port: 389, bytes: [2400, 12000] },
+    { kind: 'rpc', at: t0 + 0.3, client: 'aadc', server: 'dc1', dynamicPort: 49668 },
+    { kind: 'tcp', at: t0 + 0.5, from: 'aadc', to: 'dc1', port: 445, bytes: [900, 1100] },
+    { kind: 'tcp', at: t0 + 0.6, from: 'aadc', to: 'dc2', port: 88, bytes: [1480, 1620] },
+    { kind: 'tcp', at: t0 + 0.7, from: 'aadc', to: 'dc2', port: 389, bytes: [2400, 9000] },
+    { kind: 'rpc', at: t0 + 0.8, client: 'aadc', server: 'dc2', dynamicPort: 49671 },
+    { kind: 'dns', at: t0 + 1.0, client: 'aadc', server: 'dc1', name: 'login.microsoftonline.com', answer: ['2603:1037:1:c8::8'] },
+    { kind: 'tcp', at: t0 + 1.1, from: 'aadc', to: 'login', port: 443, sni: 'login.microsoftonline.com', bytes: [5200, 9800] },
+    { kind: 'dns', at: t0 + 1.5, client: 'aadc', server: 'dc1', name: 'adminwebservice.microsoftonline.com', answer: ['2603:1036:3000:18::1'] },
+    { kind: 'tcp', at: t0 + 1.6, from: 'aadc', to: 'adminws', port: 443, sni: 'adminwebservice.microsoftonline.com', bytes: [16000, 6000] },
+  ];
+  return ex.map((e) => {
+    const key = 'to' in e ? `${e.to}:${e.port}` : '';
+    return (patch[key] ? { ...e, ...patch[key] } : e) as Exchange;
+  });
+}
+
+function capture(name: string, patch: Record<string, Partial<Exchange>>): string {
+  const scenario: Scenario = {
+    name,
+    title: name,
+    description: name,
+    start: '2024-05-01T10:00:00Z',
+    hosts: HOSTS,
+    exchanges: [...cycle(0, patch), ...cycle(30, patch)],
+    expect: [],
+  };
+  const w = new PcapngWriter().shb('le').idb({ linkType: 1 });
+  for (const p of compileScenario(scenario).packets) w.epb({ interfaceId: 0, tsMicros: p.tsMicros, data: p.data });
+  const file = join(mkdtempSync(join(tmpdir(), 'flowaudit-ipv6-')), `${name}.pcapng`);
+  writeFileSync(file, w.finish());
+  return file;
+}
+
+interface Finding {
+  rule_id: string;
+  src: string | null;
+  dst: string | null;
+  status: string;
+  reason: string;
+}
+interface Host {
+  address: string;
+  roles: { role: string; source: string; confidence: string; why: string }[];
+}
+
+function analyze(file: string) {
+  const out = mkdtempSync(join(tmpdir(), 'flowaudit-ipv6-out-'));
+  const r = spawnSync(process.execPath, [bin, 'analyze', file, '--out', out, '--format', 'json'], { encoding: 'utf8' });
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { findings: Finding[]; hosts: Host[] };
+  const roles = (address: string) => [...new Set(report.hosts.find((h) => h.address === address)?.roles.map((e) => e.role) ?? [])].sort();
+  const finding = (rule: string, dst: string) => report.findings.find((f) => f.rule_id === rule && f.dst === dst);
+  return { ...r, report, roles, finding };
+}
+
+describe('a domain on global IPv6 addresses, captured on the sync server, no inventory', () => {
+  it('finds the DCs, Entra ID and the Connect server from the data, and judges a healthy sync clean', () => {
+    const a = analyze(capture('ipv6-healthy', {}));
+    expect(a.stderr).toBe('');
+    expect(a.roles('2001:db8:10::10')).toEqual(['dc']);
+    expect(a.roles('2001:db8:10::11')).toEqual(['dc']);
+    expect(a.roles('2603:1037:1:c8::8')).toContain('azure-ad');
+    expect(a.roles('2001:db8:20::20')).toEqual(['connect']);
+    expect(a.finding('connect-dc-ldap', '2001:db8:10::11')?.status).toBe('ok');
+    expect(a.finding('connect-dc-kerberos', '2001:db8:10::10')?.status).toBe('ok');
+    expect(a.finding('connect-azure-ad-https', '2603:1037:1:c8::8')?.status).toBe('ok');
+    expect(a.report.findings.filter((f) => f.status === 'blocked' || f.status === 'missing')).toEqual([]);
+    expect(a.stdout.split('\n')[0]).toMatch(/^PASS: /);
+    expect(a.status).toBe(0);
+  });
+
+  it('LDAP dropped at one DC and Kerberos refused by an ICMPv6 administratively-prohibited: both blocked, with their reasons', () => {
+    const a = analyze(
+      capture('ipv6-blocked', {
+        'dc2:389': { fault: 'drop', synTries: 3 },
+        'dc1:88': { fault: 'icmp-admin', via: 'fw' },
+      }),
+    );
+    expect(a.roles('2001:db8:20::20')).toEqual(['connect']);
+    const ldap = a.finding('connect-dc-ldap', '2001:db8:10::11');
+    expect(ldap?.status).toBe('blocked');
+    expect(ldap?.reason).toMatch(/S0/);
+    const kerberos = a.finding('connect-dc-kerberos', '2001:db8:10::10');
+    expect(kerberos?.status).toBe('blocked');
+    expect(kerberos?.reason).toMatch(/administratively prohibited/i);
+    expect(kerberos?.reason).toMatch(/2001:db8:10::1\b/);
+    expect(a.stdout.split('\n')[0]).toMatch(/^FAIL: 2 required flows blocked/);
+    expect(a.status).toBe(1);
+  });
+});
