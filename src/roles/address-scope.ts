@@ -30,6 +30,23 @@ export function isPrivateAddress(address: string): boolean {
 }
 
 /**
+ * True when both addresses are global IPv6 addresses of one site: the same /48, the prefix a
+ * registry or provider gives one site (RFC 6177). Enterprises number hosts inside with global
+ * addresses, so between two IPv6 hosts this, not {@link isPrivateAddress}, tells an internal
+ * neighbour (a WAP's AD FS server in the next subnet) from the internet. IPv4, IPv4-mapped
+ * (`::ffff:…`) and other addresses under `::/16` are never a site.
+ */
+export function sameIpv6Site(a: string, b: string): boolean {
+  if (!a.includes(':') || !b.includes(':')) return false;
+  const x = parseIp(a);
+  const y = parseIp(b);
+  if (x === null || y === null || x.length !== 16 || y.length !== 16) return false;
+  if (x[0] === 0 && x[1] === 0) return false;
+  for (let i = 0; i < 6; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/**
  * True for addresses that name a group, not a host: IPv4 multicast (224.0.0.0/4), the limited
  * broadcast 255.255.255.255, IPv6 multicast (ff00::/8). Windows hosts send to them all the time
  * (LLMNR, mDNS, SSDP, WS-Discovery, DHCP), whatever the firewall.

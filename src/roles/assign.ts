@@ -18,7 +18,7 @@ import { ALL_ROLES, type Catalog, type Role } from '../catalog/types.js';
 import { addressOrder, compareAddresses, sortAddresses } from '../common/ip.js';
 import type { FlowEvidence } from '../flows/types.js';
 import { failedLookups, type DnsLookupStats, type FlowSummaryData, type NameObservation, type PairAggregate } from '../flows/summary-types.js';
-import { isPrivateAddress } from './address-scope.js';
+import { isPrivateAddress, sameIpv6Site } from './address-scope.js';
 import { isDcLocatorName } from './dc-locator.js';
 import { InventoryMatcher, type InventoryHit } from './inventory.js';
 import { hostGroups, type CapturePointInfo } from './host-groups.js';
@@ -339,11 +339,21 @@ class Assigner {
   }
 
   /**
-   * On the internet, as far as the data tells: not a private address, and holding no role only
-   * on-premises hosts hold (a global IPv6 address can be a DC's: see ON_PREMISES_ROLE_BITS).
+   * Internal as seen from `from`: a private address, or a global IPv6 address in `from`'s own site
+   * (/48). Enterprises number hosts inside with global IPv6 addresses, which no rule can tell from
+   * the internet's by the address alone.
    */
-  private isPublic(id: number): boolean {
-    return !this.isPrivate(id) && (this.roleBits[id] & ON_PREMISES_ROLE_BITS) === 0;
+  private isInternalFrom(from: number, id: number): boolean {
+    return this.isPrivate(id) || sameIpv6Site(this.addresses[from], this.addresses[id]);
+  }
+
+  /**
+   * On the internet as far as the data tells, seen from `from`: not internal from there, and
+   * holding no role only on-premises hosts hold (a DC at a global IPv6 address of another site:
+   * see ON_PREMISES_ROLE_BITS).
+   */
+  private isPublicFrom(from: number, id: number): boolean {
+    return !this.isInternalFrom(from, id) && (this.roleBits[id] & ON_PREMISES_ROLE_BITS) === 0;
   }
 
   canInfer(id: number): boolean {
@@ -525,13 +535,13 @@ class Assigner {
     }
   }
 
-  /** Private hosts that `id` opens HTTPS 443 to (any outcome), in address order. */
+  /** Internal hosts (private, or in its own IPv6 site) that `id` opens HTTPS 443 to (any outcome), in address order. */
   private backendsOf(id: number): number[] {
     const out = new Set<number>();
     for (const i of this.originated(id)) {
       const p = this.pairs[i];
       const resp = this.index.resp[i];
-      if (p.proto === 'tcp' && p.respP === 443 && resp !== id && this.isPrivate(resp)) out.add(resp);
+      if (p.proto === 'tcp' && p.respP === 443 && resp !== id && this.isInternalFrom(id, resp)) out.add(resp);
     }
     const ids = [...out];
     return Array.from(addressOrder(ids.map((id) => this.addresses[id])), (k) => ids[k]);
@@ -814,7 +824,7 @@ class Assigner {
         if ((this.roleBits[r] & cloudBit) !== 0) {
           cloud.add(this.addresses[r]);
           cloudFlows += flows[i];
-        } else if (this.isPublic(r)) publicHttps.add(this.addresses[r]);
+        } else if (this.isPublicFrom(id, r)) publicHttps.add(this.addresses[r]);
       }
     }
     return { dcs: sortAddresses(dcs), cloud: sortAddresses(cloud), cloudFlows, publicHttps: sortAddresses(publicHttps) };
@@ -900,7 +910,7 @@ class Assigner {
         this.infer(id, 'health-agent', 'medium', `opens AMQP 5671 (Azure Service Bus) to health-service ${joinWords(firstAddresses(named))} (${plural(sum(named, (p) => p.flows), 'flow')})`);
         continue;
       }
-      const publicAmqp = amqp.filter((i) => this.isPublic(this.index.resp[i])).map((i) => this.pairs[i]);
+      const publicAmqp = amqp.filter((i) => this.isPublicFrom(id, this.index.resp[i])).map((i) => this.pairs[i]);
       if (publicAmqp.length > 0) {
         this.infer(id, 'health-agent', 'low', `opens AMQP 5671 to public ${joinWords(firstAddresses(publicAmqp))} (${plural(sum(publicAmqp, (p) => p.flows), 'flow')}); no Connect Health name was seen to confirm`);
       }

@@ -4,23 +4,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileScenario } from '../scenarios/compile.js';
+import { SCENARIOS } from '../scenarios/hybrid.js';
 import type { Exchange, Scenario, ScenarioHost } from '../scenarios/model.js';
 import { PcapngWriter } from '../support/pcapng-writer.js';
 
 /**
- * A domain numbered with global IPv6 addresses, as enterprises number theirs (Windows prefers IPv6
- * wherever the network has it), captured on the sync server with no inventory: every role comes
- * from the data. A global address cannot say it is internal, so nothing may treat it as the
+ * A domain numbered with global IPv6 addresses, as enterprises number theirs (one site's /48, a
+ * /64 per subnet; Windows prefers IPv6 wherever the network has it), with no inventory: every role
+ * comes from the data. A global address cannot say it is internal, so nothing may treat it as the
  * internet on that ground alone.
  */
 const root = join(__dirname, '../..');
 const bin = join(root, 'dist/src/cli/bin.js');
 
 const HOSTS: Record<string, ScenarioHost> = {
-  aadc: { ip: '2001:db8:20::20', name: 'aadc01.contoso.com' },
-  dc1: { ip: '2001:db8:10::10', name: 'dc01.contoso.com' },
-  dc2: { ip: '2001:db8:10::11', name: 'dc02.contoso.com' },
-  fw: { ip: '2001:db8:10::1', name: 'fw01.contoso.com' },
+  aadc: { ip: '2001:db8:abcd:20::20', name: 'aadc01.contoso.com' },
+  dc1: { ip: '2001:db8:abcd:10::10', name: 'dc01.contoso.com' },
+  dc2: { ip: '2001:db8:abcd:10::11', name: 'dc02.contoso.com' },
+  fw: { ip: '2001:db8:abcd:10::1', name: 'fw01.contoso.com' },
   login: { ip: '2603:1037:1:c8::8', name: 'login.microsoftonline.com' },
   adminws: { ip: '2603:1036:3000:18::1', name: 'adminwebservice.microsoftonline.com' },
 };
@@ -28,7 +29,7 @@ const HOSTS: Record<string, ScenarioHost> = {
 /** One sync cycle over IPv6, with the faults of `patch` (by `to:port`). */
 function cycle(t0: number, patch: Record<string, Partial<Exchange>>): Exchange[] {
   const ex: Exchange[] = [
-    { kind: 'dns', at: t0, client: 'aadc', server: 'dc1', name: 'dc02.contoso.com', answer: ['2001:db8:10::11'] },
+    { kind: 'dns', at: t0, client: 'aadc', server: 'dc1', name: 'dc02.contoso.com', answer: ['2001:db8:abcd:10::11'] },
     { kind: 'tcp', at: t0 + 0.1, from: 'aadc', to: 'dc1', port: 88, bytes: [1480, 1620] },
     { kind: 'tcp', at: t0 + 0.2, from: 'aadc', to: 'dc1', port: 389, bytes: [2400, 12000] },
     { kind: 'rpc', at: t0 + 0.3, client: 'aadc', server: 'dc1', dynamicPort: 49668 },
@@ -48,7 +49,7 @@ function cycle(t0: number, patch: Record<string, Partial<Exchange>>): Exchange[]
 }
 
 function capture(name: string, patch: Record<string, Partial<Exchange>>): string {
-  const scenario: Scenario = {
+  return write({
     name,
     title: name,
     description: name,
@@ -56,7 +57,11 @@ function capture(name: string, patch: Record<string, Partial<Exchange>>): string
     hosts: HOSTS,
     exchanges: [...cycle(0, patch), ...cycle(30, patch)],
     expect: [],
-  };
+  });
+}
+
+function write(scenario: Scenario): string {
+  const name = scenario.name;
   const w = new PcapngWriter().shb('le').idb({ linkType: 1 });
   for (const p of compileScenario(scenario).packets) w.epb({ interfaceId: 0, tsMicros: p.tsMicros, data: p.data });
   const file = join(mkdtempSync(join(tmpdir(), 'flowaudit-ipv6-')), `${name}.pcapng`);
@@ -76,9 +81,10 @@ interface Host {
   roles: { role: string; source: string; confidence: string; why: string }[];
 }
 
-function analyze(file: string) {
+function analyze(file: string, features: string[] = []) {
   const out = mkdtempSync(join(tmpdir(), 'flowaudit-ipv6-out-'));
-  const r = spawnSync(process.execPath, [bin, 'analyze', file, '--out', out, '--format', 'json'], { encoding: 'utf8' });
+  const feature = features.length > 0 ? ['--feature', features.join(',')] : [];
+  const r = spawnSync(process.execPath, [bin, 'analyze', file, '--out', out, '--format', 'json', ...feature], { encoding: 'utf8' });
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { findings: Finding[]; hosts: Host[] };
   const roles = (address: string) => [...new Set(report.hosts.find((h) => h.address === address)?.roles.map((e) => e.role) ?? [])].sort();
   const finding = (rule: string, dst: string) => report.findings.find((f) => f.rule_id === rule && f.dst === dst);
@@ -89,12 +95,12 @@ describe('a domain on global IPv6 addresses, captured on the sync server, no inv
   it('finds the DCs, Entra ID and the Connect server from the data, and judges a healthy sync clean', () => {
     const a = analyze(capture('ipv6-healthy', {}));
     expect(a.stderr).toBe('');
-    expect(a.roles('2001:db8:10::10')).toEqual(['dc']);
-    expect(a.roles('2001:db8:10::11')).toEqual(['dc']);
+    expect(a.roles('2001:db8:abcd:10::10')).toEqual(['dc']);
+    expect(a.roles('2001:db8:abcd:10::11')).toEqual(['dc']);
     expect(a.roles('2603:1037:1:c8::8')).toContain('azure-ad');
-    expect(a.roles('2001:db8:20::20')).toEqual(['connect']);
-    expect(a.finding('connect-dc-ldap', '2001:db8:10::11')?.status).toBe('ok');
-    expect(a.finding('connect-dc-kerberos', '2001:db8:10::10')?.status).toBe('ok');
+    expect(a.roles('2001:db8:abcd:20::20')).toEqual(['connect']);
+    expect(a.finding('connect-dc-ldap', '2001:db8:abcd:10::11')?.status).toBe('ok');
+    expect(a.finding('connect-dc-kerberos', '2001:db8:abcd:10::10')?.status).toBe('ok');
     expect(a.finding('connect-azure-ad-https', '2603:1037:1:c8::8')?.status).toBe('ok');
     expect(a.report.findings.filter((f) => f.status === 'blocked' || f.status === 'missing')).toEqual([]);
     expect(a.stdout.split('\n')[0]).toMatch(/^PASS: /);
@@ -108,15 +114,64 @@ describe('a domain on global IPv6 addresses, captured on the sync server, no inv
         'dc1:88': { fault: 'icmp-admin', via: 'fw' },
       }),
     );
-    expect(a.roles('2001:db8:20::20')).toEqual(['connect']);
-    const ldap = a.finding('connect-dc-ldap', '2001:db8:10::11');
+    expect(a.roles('2001:db8:abcd:20::20')).toEqual(['connect']);
+    const ldap = a.finding('connect-dc-ldap', '2001:db8:abcd:10::11');
     expect(ldap?.status).toBe('blocked');
     expect(ldap?.reason).toMatch(/S0/);
-    const kerberos = a.finding('connect-dc-kerberos', '2001:db8:10::10');
+    const kerberos = a.finding('connect-dc-kerberos', '2001:db8:abcd:10::10');
     expect(kerberos?.status).toBe('blocked');
     expect(kerberos?.reason).toMatch(/administratively prohibited/i);
-    expect(kerberos?.reason).toMatch(/2001:db8:10::1\b/);
+    expect(kerberos?.reason).toMatch(/from 2001:db8:abcd:10::1$/);
     expect(a.stdout.split('\n')[0]).toMatch(/^FAIL: 2 required flows blocked/);
     expect(a.status).toBe(1);
+  });
+});
+
+/**
+ * The hybrid scenarios' hosts renumbered: the on-premises ones into the site 2001:db8:abcd::/48
+ * (the DMZ too), the internet's to global addresses of other networks.
+ */
+const IPV6_OF: Record<string, string> = {
+  '10.0.0.1': '2001:db8:abcd:10::1',
+  '10.0.0.10': '2001:db8:abcd:10::10',
+  '10.0.0.11': '2001:db8:abcd:10::11',
+  '10.0.0.20': '2001:db8:abcd:20::20',
+  '10.0.0.30': '2001:db8:abcd:10::30',
+  '10.0.1.51': '2001:db8:abcd:1::51',
+  '10.0.1.52': '2001:db8:abcd:1::52',
+  '10.0.2.10': '2001:db8:abcd:2::10',
+  '172.16.0.10': '2001:db8:abcd:ff::10',
+  '20.190.151.68': '2603:1037:1:c8::8',
+  '40.126.62.130': '2603:1036:3000:18::1',
+  '23.46.210.19': '2600:1406:3c00::17d5:d213',
+  '203.0.113.25': '2a02:8108:1::25',
+  '198.51.100.7': '2a01:e0a:2::7',
+  '203.0.113.80': '2003:e5:3::80',
+};
+const IPV4_OF = Object.fromEntries(Object.entries(IPV6_OF).map(([v4, v6]) => [v6, v4]));
+
+function renumbered(s: Scenario): Scenario {
+  const ip = (a: string) => {
+    const v6 = IPV6_OF[a];
+    if (v6 === undefined) throw new Error(`${s.name}: no IPv6 address for ${a}`);
+    return v6;
+  };
+  const hosts = Object.fromEntries(Object.entries(s.hosts).map(([key, h]) => [key, { ...h, ip: ip(h.ip) }]));
+  const exchanges = s.exchanges.map((e) => (e.kind === 'dns' && Array.isArray(e.answer) ? { ...e, answer: e.answer.map(ip) } : e));
+  return { ...s, name: `${s.name}-ipv6`, hosts, exchanges };
+}
+
+/** Each finding as `rule status src dst`, IPv6 addresses named by their IPv4 twin, sorted. */
+function findingLines(report: { findings: Finding[] }): string[] {
+  const v4 = (a: string | null) => (a === null ? '-' : (IPV4_OF[a] ?? a));
+  return report.findings.map((f) => `${f.rule_id} ${f.status} ${v4(f.src)} ${v4(f.dst)}`).sort();
+}
+
+describe('every hybrid scenario renumbered into one global IPv6 site judges as it does on IPv4, with no inventory', () => {
+  it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s', (_name, scenario) => {
+    const v4 = analyze(write({ ...scenario, name: `${scenario.name}-ipv4` }), scenario.features);
+    const v6 = analyze(write(renumbered(scenario)), scenario.features);
+    expect(findingLines(v6.report)).toEqual(findingLines(v4.report));
+    expect(v6.status).toBe(v4.status);
   });
 });

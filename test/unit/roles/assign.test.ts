@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../../src/catalog/load.js';
 import { assignRoles, hostRoles, hostsWithRole, MAX_NAMES_PER_HOST, roleSourceSummary } from '../../../src/roles/assign.js';
 import { plainlyOneHost } from '../../../src/common/ip.js';
-import { isGroupAddress, isPrivateAddress } from '../../../src/roles/address-scope.js';
+import { isGroupAddress, isPrivateAddress, sameIpv6Site } from '../../../src/roles/address-scope.js';
 import { parseInventory, parseRoleFlag } from '../../../src/roles/inventory.js';
 import type { RoleEvidence, RoleMap } from '../../../src/roles/types.js';
 import { healthySync, SummaryBuilder } from './summary-builder.js';
@@ -564,6 +564,20 @@ describe('inference from behaviour', () => {
     expect(rolesOf(map, '2001:db8:20::21')[0]).toMatchObject({ role: 'health-agent', confidence: 'low' });
   });
 
+  it('a WAP on global IPv6 forwards to the AD FS server of its own site (/48); HTTPS to other sites is the internet', () => {
+    const farm = () =>
+      new SummaryBuilder()
+        .pair('2a01:e0a:2::7', '2001:db8:abcd:ff::10', 'tcp', 443, { flows: 3 })
+        .pair('2a01:e0a:2::7', '2001:db8:abcd:ff::10', 'tcp', 49443)
+        .pair('2a02:8108:1::25', '2001:db8:abcd:ff::10', 'tcp', 443);
+    const sameSite = assignRoles(farm().pair('2001:db8:abcd:ff::10', '2001:db8:abcd:2::10', 'tcp', 443, { flows: 2 }).build(), { catalog });
+    expect(rolesOf(sameSite, '2001:db8:abcd:ff::10')[0]).toMatchObject({ role: 'wap', confidence: 'medium', why: expect.stringMatching(/forwards HTTPS 443 to 2001:db8:abcd:2::10$/) });
+    expect(rolesOf(sameSite, '2001:db8:abcd:2::10')[0]).toMatchObject({ role: 'adfs', confidence: 'medium' });
+    const elsewhere = assignRoles(farm().pair('2001:db8:abcd:ff::10', '2600:1406:3c00::17d5:d213', 'tcp', 443).build(), { catalog });
+    expect(rolesOf(elsewhere, '2001:db8:abcd:ff::10')[0]).toMatchObject({ role: 'wap', confidence: 'low' });
+    expect(rolesOf(elsewhere, '2600:1406:3c00::17d5:d213')).toEqual([]);
+  });
+
   it('reports distinct roles and the source summary per host', () => {
     const map = assignRoles(healthySync().build(), { catalog });
     expect(hostRoles(map.hosts.get('20.190.1.2')!)).toEqual(['azure-ad', 'health-service']);
@@ -580,6 +594,19 @@ describe('isPrivateAddress', () => {
     for (const a of ['172.32.0.1', '20.190.1.2', '8.8.8.8', '2001:db8::1', '2603:1006::1', '::ffff:8.8.8.8', 'not-an-ip']) {
       expect(isPrivateAddress(a), a).toBe(false);
     }
+  });
+});
+
+describe('sameIpv6Site', () => {
+  it('is the same /48 of two global IPv6 addresses, and never IPv4, IPv4-mapped or ::/16', () => {
+    expect(sameIpv6Site('2001:db8:abcd:10::10', '2001:db8:abcd:ff::10')).toBe(true);
+    expect(sameIpv6Site('2001:db8:abcd:10::10', '2001:DB8:ABCD:0::1')).toBe(true);
+    expect(sameIpv6Site('2001:db8:abcd:10::10', '2001:db8:abce:10::10')).toBe(false);
+    expect(sameIpv6Site('2001:db8:abcd:10::10', '2603:1037:1:c8::8')).toBe(false);
+    expect(sameIpv6Site('10.0.0.1', '10.0.0.2')).toBe(false);
+    expect(sameIpv6Site('::ffff:10.0.0.1', '::ffff:10.0.0.2')).toBe(false);
+    expect(sameIpv6Site('2001:db8:abcd::1', '10.0.0.1')).toBe(false);
+    expect(sameIpv6Site('2001:db8:abcd::1', 'not-an-address')).toBe(false);
   });
 });
 
