@@ -2,6 +2,7 @@
  * Is an address private (on-premises or a VNet) or public (the internet)? Role inference only
  * runs on private addresses: a public address is named by DNS/SNI, an inventory, or nothing.
  */
+import type { Role } from '../catalog/types.js';
 import { ipv4Number, parseIp, startsBelowGroups } from '../common/ip.js';
 
 export { ipv4Number };
@@ -28,6 +29,13 @@ export function isPrivateAddress(address: string): boolean {
   for (let i = 0; i < 15; i++) if (b[i] !== 0) zeroUpTo15 = false;
   return zeroUpTo15 && (b[15] === 0 || b[15] === 1); // :: and ::1
 }
+
+/**
+ * Roles only on-premises hosts hold. A global IPv6 address cannot say whether it is on the internet
+ * (enterprises number their hosts with them), but one of these roles can: HTTPS to a DC is not
+ * HTTPS to a public address, and a DC's name is worth keeping as an inventory hint.
+ */
+export const ON_PREMISES_ROLES: readonly Role[] = ['dc', 'connect', 'adfs', 'wap', 'pta-agent', 'health-agent'];
 
 /**
  * True when both addresses are global IPv6 addresses of one site: the same /48, the prefix a

@@ -18,7 +18,7 @@ import { ALL_ROLES, type Catalog, type Role } from '../catalog/types.js';
 import { addressOrder, compareAddresses, sortAddresses } from '../common/ip.js';
 import type { FlowEvidence } from '../flows/types.js';
 import { failedLookups, type DnsLookupStats, type FlowSummaryData, type NameObservation, type PairAggregate } from '../flows/summary-types.js';
-import { isPrivateAddress, sameIpv6Site } from './address-scope.js';
+import { isPrivateAddress, ON_PREMISES_ROLES, sameIpv6Site } from './address-scope.js';
 import { isDcLocatorName } from './dc-locator.js';
 import { InventoryMatcher, type InventoryHit } from './inventory.js';
 import { hostGroups, type CapturePointInfo } from './host-groups.js';
@@ -91,12 +91,8 @@ const roleBit = (role: Role) => ROLE_BIT.get(role) ?? OTHER_ROLE_BIT;
 const ROLE_RANK = new Map<Role, number>(ALL_ROLES.map((r, i) => [r, i]));
 const roleRank = (role: Role) => ROLE_RANK.get(role) ?? -1;
 
-/**
- * Roles only on-premises hosts hold. A global IPv6 address cannot say whether it is on the internet
- * (enterprises number their hosts with them), but one of these roles can: HTTPS to a DC is not
- * HTTPS to a public address (see connectDetail).
- */
-const ON_PREMISES_ROLE_BITS = (['dc', 'connect', 'adfs', 'wap', 'pta-agent', 'health-agent'] as const).reduce((mask, role) => mask | roleBit(role), 0);
+/** The bits of ON_PREMISES_ROLES (address-scope.ts): HTTPS to a DC is not HTTPS to a public address. */
+const ON_PREMISES_ROLE_BITS = ON_PREMISES_ROLES.reduce((mask, role) => mask | roleBit(role), 0);
 
 /** Ports the domain-controller and federation rules read, and their slot in a per-host tally. */
 const DC_SLOTS = DC_SIGNATURE_PORTS.length;

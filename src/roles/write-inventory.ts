@@ -5,7 +5,7 @@
  */
 import { validateHostnamePattern } from '../catalog/match.js';
 import { ALL_ROLES, type Role } from '../catalog/types.js';
-import { isPrivateAddress } from './address-scope.js';
+import { isPrivateAddress, ON_PREMISES_ROLES } from './address-scope.js';
 import type { RoleEvidence, RoleMap } from './types.js';
 
 /** Longest comment kept per entry (the why of an inference can be long). */
@@ -61,7 +61,10 @@ export function roleMapToInventoryYaml(map: RoleMap, opts: { generatedFrom?: str
 
   const hostLines: string[] = [];
   for (const host of map.hosts.values()) {
-    if (host.roles.length === 0 || !isPrivateAddress(host.address)) continue;
+    // Names of on-premises hosts: private ones, and those holding an on-premises role at a global
+    // IPv6 address. A cloud address's names change with the provider's DNS.
+    const onPremises = isPrivateAddress(host.address) || host.roles.some((r) => ON_PREMISES_ROLES.includes(r.role));
+    if (host.roles.length === 0 || !onPremises) continue;
     for (const name of host.names) {
       if (name.includes('*') || validateHostnamePattern(name) !== null) continue;
       hostLines.push(`  ${name}: ${yamlAddress(host.address)}`);

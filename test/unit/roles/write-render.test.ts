@@ -49,6 +49,17 @@ describe('roleMapToInventoryYaml', () => {
     expect(inv.hosts).toEqual([{ name: 'aadc01.contoso.local', address: '10.0.0.20' }]);
   });
 
+  it('hosts: hints name the on-premises hosts at global IPv6 addresses too (a DC), not cloud addresses', () => {
+    const map: RoleMap = {
+      hosts: new Map([
+        ['2001:db8:abcd:10::11', { address: '2001:db8:abcd:10::11', names: ['dc02.contoso.com'], roles: [{ role: 'dc', source: 'inferred', confidence: 'medium', why: 'answers LDAP' }] }],
+        ['2603:1037:1:c8::8', { address: '2603:1037:1:c8::8', names: ['login.microsoftonline.com'], roles: [{ role: 'azure-ad', source: 'dns', confidence: 'high', why: 'DNS answer' }] }],
+      ]),
+    };
+    const inv = parseInventory(roleMapToInventoryYaml(map), 'w.yaml');
+    expect(inv.hosts).toEqual([{ name: 'dc02.contoso.com', address: '2001:db8:abcd:10::11' }]);
+  });
+
   it('keeps the file parseable whatever the data put in names and reasons', () => {
     const map: RoleMap = {
       hosts: new Map([
