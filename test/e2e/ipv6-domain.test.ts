@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileScenario } from '../scenarios/compile.js';
 import { SCENARIOS } from '../scenarios/hybrid.js';
+import { renderNsgV2, renderPfirewall } from '../scenarios/logs.js';
 import type { Exchange, Scenario, ScenarioHost } from '../scenarios/model.js';
 import { PcapngWriter } from '../support/pcapng-writer.js';
 
@@ -81,10 +82,10 @@ interface Host {
   roles: { role: string; source: string; confidence: string; why: string }[];
 }
 
-function analyze(file: string, features: string[] = []) {
+function analyze(file: string, features: string[] = [], more: string[] = []) {
   const out = mkdtempSync(join(tmpdir(), 'flowaudit-ipv6-out-'));
   const feature = features.length > 0 ? ['--feature', features.join(',')] : [];
-  const r = spawnSync(process.execPath, [bin, 'analyze', file, '--out', out, '--format', 'json', ...feature], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [bin, 'analyze', file, '--out', out, '--format', 'json', ...feature, ...more], { encoding: 'utf8' });
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as { findings: Finding[]; hosts: Host[] };
   const roles = (address: string) => [...new Set(report.hosts.find((h) => h.address === address)?.roles.map((e) => e.role) ?? [])].sort();
   const finding = (rule: string, dst: string) => report.findings.find((f) => f.rule_id === rule && f.dst === dst);
@@ -173,5 +174,43 @@ describe('every hybrid scenario renumbered into one global IPv6 site judges as i
     const v6 = analyze(write(renumbered(scenario)), scenario.features);
     expect(findingLines(v6.report)).toEqual(findingLines(v4.report));
     expect(v6.status).toBe(v4.status);
+  });
+});
+
+/**
+ * A firewall log names no host, so only --role says which one is the Connect server (as the
+ * verdict of a log without one asks); the DCs are still found from the log.
+ */
+describe('the scenarios\' firewall logs renumbered into the IPv6 site judge as on IPv4, given only the Connect server', () => {
+  const dir = () => mkdtempSync(join(tmpdir(), 'flowaudit-ipv6-logs-'));
+  const scenario = (name: string) => SCENARIOS.find((s) => s.name === name)!;
+
+  it("dc02's Windows Firewall log (LDAP dropped)", () => {
+    const files = [scenario('ldap-dropped'), renumbered(scenario('ldap-dropped'))].map((s) => {
+      const dc2 = s.hosts.dc2.ip;
+      const file = join(dir(), 'pfirewall.log');
+      writeFileSync(file, renderPfirewall(s, compileScenario(s).flows, dc2, 0, [389]));
+      return file;
+    });
+    const [v4, v6] = files.map((f, i) => analyze(f, [], ['--role', `${i === 0 ? '10.0.0.20' : IPV6_OF['10.0.0.20']}=connect`]));
+    expect(findingLines(v6.report)).toEqual(findingLines(v4.report));
+    expect(v6.status).toBe(v4.status);
+    expect(v4.report.findings.some((f) => f.status === 'blocked')).toBe(true);
+  });
+
+  it('the DC subnet\'s NSG flow log (dynamic RPC denied)', () => {
+    const files = [scenario('rpc-range-blocked'), renumbered(scenario('rpc-range-blocked'))].map((s) => {
+      const dcs = [s.hosts.dc1.ip, s.hosts.dc2.ip];
+      const root = dir();
+      const folder = join(root, 'y=2024', 'm=05', 'd=01', 'h=14', 'm=00', 'macAddress=000D3A000001');
+      mkdirSync(folder, { recursive: true });
+      const flows = compileScenario(s).flows.filter((f) => dcs.includes(f.dst));
+      writeFileSync(join(folder, 'PT1H.json'), renderNsgV2(s, flows, '/SUBSCRIPTIONS/0/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/DC-NSG', '000D3A000001', [49668, 49671], 'UserRule_Deny-HighPorts'));
+      return root;
+    });
+    const [v4, v6] = files.map((f, i) => analyze(f, [], ['--role', `${i === 0 ? '10.0.0.20' : IPV6_OF['10.0.0.20']}=connect`]));
+    expect(findingLines(v6.report)).toEqual(findingLines(v4.report));
+    expect(v6.status).toBe(v4.status);
+    expect(v4.report.findings.some((f) => f.status === 'blocked')).toBe(true);
   });
 });
