@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileScenario } from '../scenarios/compile.js';
-import { SCENARIOS } from '../scenarios/hybrid.js';
+import { HOSTS as HYBRID_HOSTS, SCENARIOS } from '../scenarios/hybrid.js';
 import { renderNsgV2, renderPfirewall } from '../scenarios/logs.js';
 import type { Exchange, Scenario, ScenarioHost } from '../scenarios/model.js';
 import { PcapngWriter } from '../support/pcapng-writer.js';
@@ -212,5 +212,40 @@ describe('the scenarios\' firewall logs renumbered into the IPv6 site judge as o
     expect(findingLines(v6.report)).toEqual(findingLines(v4.report));
     expect(v6.status).toBe(v4.status);
     expect(v4.report.findings.some((f) => f.status === 'blocked')).toBe(true);
+  });
+});
+
+/**
+ * Dual stack, as Windows does it: the sync server reaches the DCs over IPv6 (it prefers it) and
+ * Entra ID over IPv4 (its answers there are A records), so its two addresses each do half of what
+ * makes a Connect server. The capture, taken on it, has one of them in every flow.
+ */
+function dualStack(s: Scenario): Scenario {
+  const dcV6: Record<string, string> = { dc1: IPV6_OF['10.0.0.10'], dc2: IPV6_OF['10.0.0.11'] };
+  const hosts = { ...s.hosts, aadc6: { ...HYBRID_HOSTS.aadc, ip: IPV6_OF['10.0.0.20'] }, dc1: { ...s.hosts.dc1, ip: dcV6.dc1 }, dc2: { ...s.hosts.dc2, ip: dcV6.dc2 } };
+  const toDc = (host: string) => host in dcV6;
+  const exchanges = s.exchanges.map((e): Exchange => {
+    if (e.kind === 'dns') {
+      // The DCs' names answer with their IPv6 addresses; the cloud's keep their A records.
+      const dcAnswer = (a: string) => (a === HYBRID_HOSTS.dc1.ip ? dcV6.dc1 : a === HYBRID_HOSTS.dc2.ip ? dcV6.dc2 : a);
+      const answer = Array.isArray(e.answer) ? e.answer.map(dcAnswer) : e.answer;
+      return toDc(e.server) && e.client === 'aadc' ? { ...e, client: 'aadc6', answer } : { ...e, answer };
+    }
+    if (e.kind === 'rpc') return toDc(e.server) && e.client === 'aadc' ? { ...e, client: 'aadc6' } : e;
+    return toDc(e.to) && e.from === 'aadc' ? { ...e, from: 'aadc6' } : e;
+  });
+  return { ...s, name: `${s.name}-dual-stack`, hosts, exchanges };
+}
+
+describe('a dual-stack sync server (IPv6 to the DCs, IPv4 to Entra ID), no inventory', () => {
+  it('LDAP dropped at dc02 is blocked from its IPv6 address, and the capture was taken on both of its addresses', () => {
+    const a = analyze(write(dualStack(SCENARIOS.find((s) => s.name === 'ldap-dropped')!)));
+    expect(a.roles(IPV6_OF['10.0.0.20'])).toEqual(['connect']);
+    expect(a.roles('10.0.0.20')).toEqual(['connect']);
+    expect(a.finding('connect-dc-ldap', IPV6_OF['10.0.0.11'])).toMatchObject({ status: 'blocked', src: IPV6_OF['10.0.0.20'] });
+    expect(a.finding('connect-azure-ad-https', '20.190.151.68')).toMatchObject({ status: 'ok', src: '10.0.0.20' });
+    expect(a.stdout).toContain(`captured on 10.0.0.20, ${IPV6_OF['10.0.0.20']}`);
+    expect(a.stdout.split('\n')[0]).toBe(`FAIL: 1 required flow blocked (connect ${IPV6_OF['10.0.0.20']} → dc ${IPV6_OF['10.0.0.11']} LDAP 389/tcp/udp blocked)`);
+    expect(a.status).toBe(1);
   });
 });
