@@ -14,7 +14,7 @@ import { filterForDnsNames, filterForFlow, filterForPorts, type PortSpec } from 
 import { mergeTimelines, pickEvidence } from './evidence.js';
 import { judgeTraffic, tallyAggregates } from './judge.js';
 import { addressOrder, isIpv6, sortAddresses } from '../common/ip.js';
-import { isGroupAddress } from '../roles/address-scope.js';
+import { isGroupAddress, isLinkLocalAddress } from '../roles/address-scope.js';
 import { hostsWithRoles, peekHost } from '../roles/host-map.js';
 import { pairIndexFor, PROTO_ICMP, PROTO_TCP, type PairGroups, type PairIndex } from '../roles/pair-index.js';
 import { addressSortKey, compareAddresses, compareStatus, sortRoles } from './order.js';
@@ -1018,7 +1018,7 @@ class Evaluator {
     return { list, total: all.length, groupFlows };
   }
 
-  /** Addresses seen in flows that hold no role, most flows first. */
+  /** Addresses seen in flows that hold no role, most flows first; not group or link-local ones (they name no host a firewall between subnets sees). */
   unknownEndpoints(roles: RoleMap): { list: UnknownEndpoint[]; total: number } {
     // Tens of thousands of client addresses on a large capture: tally them by id in typed arrays,
     // and look closer (ports, names, address order) only at the few that are listed.
@@ -1028,7 +1028,7 @@ class Evaluator {
     const unknown = new Int32Array(size);
     let total = 0;
     for (let id = 0; id < size; id++) {
-      if (isRoleHost[id] === 0 && (plainHost[id] === 1 || !this.isGroup(id))) unknown[total++] = id;
+      if (isRoleHost[id] === 0 && (plainHost[id] === 1 || !this.isGroup(id)) && !isLinkLocalAddress(index.addresses[id])) unknown[total++] = id;
     }
     const kept = busiestFirst(unknown.subarray(0, total), flows, index.addresses, MAX_UNKNOWN_ENDPOINTS);
     // The smallest distinct ports of each kept address, its pairs on either side (whatever their

@@ -474,7 +474,7 @@ function renderUnexpected(result: AuditResult, ctx: RenderContext): string {
 
 function renderUnknown(result: AuditResult, ctx: RenderContext): string {
   const total = Math.max(result.unknown_endpoints_total ?? 0, result.unknown_endpoints.length);
-  if (total === 0) return '<p>None: every address in the data holds a role.</p>';
+  if (total === 0) return '<p>None: every host address in the data holds a role (link-local and multicast addresses are not listed).</p>';
   const shown = result.unknown_endpoints.slice(0, ctx.opts.maxRowsPerTable);
   const rows = shown.map((u) => [
     { html: `<span class="mono">${esc(u.address)}</span>`, sort: u.address },

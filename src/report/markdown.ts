@@ -267,7 +267,7 @@ function renderUnexpected(r: AuditResult): string[] {
 function renderUnknown(r: AuditResult): string[] {
   const total = r.unknown_endpoints_total ?? r.unknown_endpoints.length;
   const out = ['', '## Unknown endpoints', ''];
-  if (total === 0) return [...out, 'None: every address in the data holds a role.'];
+  if (total === 0) return [...out, 'None: every host address in the data holds a role (link-local and multicast addresses are not listed).'];
   out.push(
     ...table(
       ['Address', 'Names', 'Flows', 'Ports'],

@@ -55,6 +55,17 @@ export function sameIpv6Site(a: string, b: string): boolean {
 }
 
 /**
+ * True for link-local unicast addresses (fe80::/10, 169.254.0.0/16): a host's own address on its
+ * link, for neighbour discovery, DHCPv6, mDNS and WS-Discovery. No router or firewall between
+ * subnets passes them, so an audit of those has nothing to say about them. A text test, cheap
+ * enough for every address of a capture: canonical forms only (as the flow table writes them).
+ */
+export function isLinkLocalAddress(address: string): boolean {
+  if (address.includes(':')) return /^fe[89ab][0-9a-f]:/i.test(address);
+  return address.startsWith('169.254.');
+}
+
+/**
  * True for addresses that name a group, not a host: IPv4 multicast (224.0.0.0/4), the limited
  * broadcast 255.255.255.255, IPv6 multicast (ff00::/8). Windows hosts send to them all the time
  * (LLMNR, mDNS, SSDP, WS-Discovery, DHCP), whatever the firewall.

@@ -522,6 +522,22 @@ describe('evaluateAudit: unexpected traffic and unknown endpoints', () => {
     expect(r.unknown_endpoints.map((u) => u.address).sort()).toEqual(['10.0.1.255', '2001:db8::5', '223.255.255.1', '240.0.0.1']);
   });
 
+  it("leaves out link-local addresses (a host's own on its link: neighbour discovery, DHCPv6, mDNS), which no firewall between subnets passes", () => {
+    const pairs = [
+      agg({ proto: 'icmp', origH: 'fe80::4a9', respH: 'fe80::1', respP: 0, completed: 30 }), // neighbour discovery
+      agg({ proto: 'udp', origH: 'fe80::4a9', respH: 'ff02::1:2', respP: 547, unanswered: 12 }), // DHCPv6
+      agg({ proto: 'udp', origH: 'FE80::EDBC:1', respH: 'ff02::fb', respP: 5353, unanswered: 2 }), // mDNS, in capitals
+      agg({ proto: 'udp', origH: '169.254.10.20', respH: '169.254.255.255', respP: 137, unanswered: 3 }), // APIPA NetBIOS
+      // Neighbours of those ranges are hosts like any other.
+      agg({ respH: 'fec0::5', respP: 3389, completed: 1 }),
+      agg({ respH: 'fe8::5', respP: 3389, completed: 1 }),
+      agg({ respH: '169.253.0.1', respP: 3389, completed: 1 }),
+    ];
+    const r = run([LDAP], summary({ pairs }));
+    expect(r.unknown_endpoints.map((u) => u.address).sort()).toEqual(['169.253.0.1', 'fe8::5', 'fec0::5']);
+    expect(r.unknown_endpoints_total).toBe(3);
+  });
+
   it('caps the list and keeps the total', () => {
     const pairs = [];
     for (let p = 1; p <= MAX_UNEXPECTED + 20; p++) pairs.push(agg({ respH: DC1, respP: 10000 + p, completed: 1 }));
