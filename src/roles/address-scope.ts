@@ -1,6 +1,8 @@
 /**
- * Is an address private (on-premises or a VNet) or public (the internet)? Role inference only
- * runs on private addresses: a public address is named by DNS/SNI, an inventory, or nothing.
+ * Where an address lies: private (on-premises or a VNet), in one IPv6 site with another, link-local,
+ * a group, or the internet. Role inference runs on private addresses and on IPv6 ones (enterprises
+ * number hosts inside with global IPv6); a public IPv4 address is named by DNS/SNI, an inventory,
+ * or nothing.
  */
 import type { Role } from '../catalog/types.js';
 import { ipv4Number, parseIp, startsBelowGroups } from '../common/ip.js';
