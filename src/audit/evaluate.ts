@@ -1028,7 +1028,8 @@ class Evaluator {
     const unknown = new Int32Array(size);
     let total = 0;
     for (let id = 0; id < size; id++) {
-      if (isRoleHost[id] === 0 && (plainHost[id] === 1 || !this.isGroup(id)) && !isLinkLocalAddress(index.addresses[id])) unknown[total++] = id;
+      // plainHost: no group and no link-local address, decided as the address was first seen.
+      if (isRoleHost[id] === 0 && (plainHost[id] === 1 || (!this.isGroup(id) && !isLinkLocalAddress(index.addresses[id])))) unknown[total++] = id;
     }
     const kept = busiestFirst(unknown.subarray(0, total), flows, index.addresses, MAX_UNKNOWN_ENDPOINTS);
     // The smallest distinct ports of each kept address, its pairs on either side (whatever their

@@ -15,7 +15,7 @@
  * ({@link PairTable.exportData}, {@link PairTable.mergeData}): no object per pair is cloned.
  */
 
-import { ipv4Number, isIpv6, parseIp, plainlyOneHost } from '../common/ip.js';
+import { ipv4Number, isIpv6, parseIp, plainlyRoutableHost } from '../common/ip.js';
 import { textId } from '../common/text-ids.js';
 import { resized } from '../common/typed-arrays.js';
 import { describeIcmpRefusal } from './outcome.js';
@@ -200,7 +200,7 @@ export class PairTable {
   private keyIndex = new Float64Array(2 * 1024);
   private keyCount = 0;
   /**
-   * 1 for each address plainly one host's (common/ip.ts plainlyOneHost), by address id. Decided
+   * 1 for each address plainly one routable host's (common/ip.ts plainlyRoutableHost), by address id. Decided
    * when the address is added, while its text is at hand: the audit asks it of every client
    * address, and reading 50k address texts again after the capture was 5 ms of cache misses.
    */
@@ -960,7 +960,7 @@ export class PairTable {
       this.pairsAsResp = resized(this.pairsAsResp, size);
       this.addrFlows = resized(this.addrFlows, size);
     }
-    this.plainHost[id] = plainlyOneHost(address) ? 1 : 0;
+    this.plainHost[id] = plainlyRoutableHost(address) ? 1 : 0;
     return id;
   }
 
@@ -1182,7 +1182,7 @@ export interface PairColumns {
    * samples (see PairIndex).
    */
   hasCaptureSample?: (i: number) => boolean;
-  /** Per address: 1 when it is plainly one host's (common/ip.ts plainlyOneHost). */
+  /** Per address: 1 when it is plainly one routable host's (common/ip.ts plainlyRoutableHost: no group, no link-local address). */
   plainHost?: Uint8Array;
   /** Per address: the pairs it originates, and those it answers (a table's, counted as pairs were added). */
   pairsAsOrig?: Int32Array;

@@ -9,7 +9,7 @@
  * asked. Callers keep per-address tallies in typed arrays by these ids. A summary's own shared
  * pairs come with their columns (flows/pair-table.ts pairColumns): then no pair object is read.
  */
-import { addressOrder, plainlyOneHost } from '../common/ip.js';
+import { addressOrder, plainlyRoutableHost } from '../common/ip.js';
 import { textId } from '../common/text-ids.js';
 import { countPerAddress, pairColumns, type AddressIds, type PairColumns } from '../flows/pair-table.js';
 import type { PairAggregate } from '../flows/summary-types.js';
@@ -87,7 +87,7 @@ export class PairIndex {
   readonly completed: Float64Array;
   /** Flows per address id, over both sides of its pairs (a pair from a host to itself once). */
   readonly flowsPerAddress: Float64Array;
-  /** Per address id: 1 when it is plainly one host's (common/ip.ts plainlyOneHost). */
+  /** Per address id: 1 when it is plainly one routable host's (common/ip.ts plainlyRoutableHost: no group, no link-local address). */
   readonly plainHost: Uint8Array;
   /** The columns' {@link PairColumns.hasCaptureSample}, when they have it. */
   private readonly captured: ((i: number) => boolean) | undefined;
@@ -114,7 +114,7 @@ export class PairIndex {
     // A table's address list grows if the table is changed later: the index keeps its own copy.
     const size = c.addresses.length;
     this.addresses = c.addresses.slice(0, size);
-    this.plainHost = c.plainHost ?? Uint8Array.from(this.addresses, (a) => (plainlyOneHost(a) ? 1 : 0));
+    this.plainHost = c.plainHost ?? Uint8Array.from(this.addresses, (a) => (plainlyRoutableHost(a) ? 1 : 0));
     const orig = (this.orig = c.orig);
     const resp = (this.resp = c.resp);
     // Counting sort of the positions by originator and by responder (stable: pair order within

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CAPTURE_BLIND_SPOT, evaluateAudit, MAX_UNEXPECTED } from '../../../src/audit/evaluate.js';
 import type { Condition } from '../../../src/catalog/types.js';
+import { FlowSummary } from '../../../src/flows/summary.js';
+import type { Flow } from '../../../src/flows/types.js';
 import {
   AAD1,
   AAD2,
@@ -23,6 +25,32 @@ import {
 } from '../../support/audit-fixtures.js';
 
 const ONE_DC = roles({ [CONNECT]: ['connect'], [DC1]: ['dc'] });
+
+/** A completed flow as a capture's flow table gives it (addresses as text). */
+function tableFlow(i: number, origH: string, respH: string, proto: 'tcp' | 'udp', respP: number): Flow {
+  return {
+    uid: `C${i}`,
+    ts: T0 + i * SECOND,
+    duration: 1000,
+    proto,
+    origH,
+    origP: 50000 + i,
+    respH,
+    respP,
+    connState: 'SF',
+    history: '',
+    origPkts: 1,
+    origBytes: 10,
+    origIpBytes: 0,
+    respPkts: 1,
+    respBytes: 10,
+    respIpBytes: 0,
+    outcome: 'completed',
+    reason: 'SF: established and closed',
+    observedBy: 'packets',
+    evidence: { file: 'c.pcap', frame: i + 1 },
+  };
+}
 
 function run(
   rules = [LDAP],
@@ -535,6 +563,22 @@ describe('evaluateAudit: unexpected traffic and unknown endpoints', () => {
     ];
     const r = run([LDAP], summary({ pairs }));
     expect(r.unknown_endpoints.map((u) => u.address).sort()).toEqual(['169.253.0.1', 'fe8::5', 'fec0::5']);
+    expect(r.unknown_endpoints_total).toBe(3);
+  });
+
+  it('leaves them out too when a pair table built the index (it decides as each address is first seen)', () => {
+    // A capture's or log's summary: the pair table marks each address plainly routable or not once,
+    // and the audit reads that mark; the closer look runs only on the rest.
+    const table = new FlowSummary();
+    const hosts: [string, string, 'tcp' | 'udp', number][] = [
+      ['169.254.10.20', '169.254.10.30', 'tcp', 445], // APIPA host to APIPA host
+      ['fe80::4a9', 'fe80::1', 'udp', 547],
+      ['10.0.0.98', '169.253.0.1', 'tcp', 3389], // a neighbour of the range: a host like any other
+      ['10.0.0.98', 'fe8::5', 'tcp', 3389],
+    ];
+    hosts.forEach(([origH, respH, proto, respP], i) => table.add(tableFlow(i, origH, respH, proto, respP)));
+    const r = run([LDAP], table.toData({ share: true }), roles({ [CONNECT]: ['connect'], [DC1]: ['dc'] }));
+    expect(r.unknown_endpoints.map((u) => u.address).sort()).toEqual(['10.0.0.98', '169.253.0.1', 'fe8::5']);
     expect(r.unknown_endpoints_total).toBe(3);
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../../src/catalog/load.js';
 import { assignRoles, hostRoles, hostsWithRole, MAX_NAMES_PER_HOST, roleSourceSummary } from '../../../src/roles/assign.js';
-import { plainlyOneHost } from '../../../src/common/ip.js';
+import { plainlyOneHost, plainlyRoutableHost } from '../../../src/common/ip.js';
 import { isGroupAddress, isPrivateAddress, sameIpv6Site } from '../../../src/roles/address-scope.js';
 import { parseInventory, parseRoleFlag } from '../../../src/roles/inventory.js';
 import type { RoleEvidence, RoleMap } from '../../../src/roles/types.js';
@@ -625,6 +625,18 @@ describe('plainlyOneHost', () => {
       const hex = ((i * 2654435761) >>> 0).toString(16).padStart(8, '0');
       const v6 = `${hex.slice(0, 4)}:${hex.slice(4)}::${(i % 256).toString(16)}`;
       if (plainlyOneHost(v6)) expect(isGroupAddress(v6), v6).toBe(false);
+    }
+  });
+});
+
+describe('plainlyRoutableHost', () => {
+  it('is plainlyOneHost without the IPv4 link-local range (IPv6 link-local texts start with f, already looked at closer)', () => {
+    for (const a of ['169.254.0.1', '169.254.10.20', '169.254.255.254', 'fe80::1', 'FE80::EDBC:1', '10.0.0.255', '224.0.0.252']) {
+      expect(plainlyRoutableHost(a), a).toBe(false);
+    }
+    for (const a of ['169.253.0.1', '169.255.0.1', '16.254.0.1', '10.169.254.1', '2001:db8::1', '10.0.0.1']) {
+      expect(plainlyRoutableHost(a), a).toBe(plainlyOneHost(a));
+      expect(plainlyRoutableHost(a), a).toBe(true);
     }
   });
 });
