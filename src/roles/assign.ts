@@ -90,6 +90,8 @@ const OTHER_ROLE_BIT = 2 ** 30;
 const roleBit = (role: Role) => ROLE_BIT.get(role) ?? OTHER_ROLE_BIT;
 const ROLE_RANK = new Map<Role, number>(ALL_ROLES.map((r, i) => [r, i]));
 const roleRank = (role: Role) => ROLE_RANK.get(role) ?? -1;
+/** Confidence in order, for taking the higher of two. */
+const CONFIDENCE_RANK: Readonly<Record<Confidence, number>> = { low: 0, medium: 1, high: 2 };
 
 /** The bits of ON_PREMISES_ROLES (address-scope.ts): HTTPS to a DC is not HTTPS to a public address. */
 const ON_PREMISES_ROLE_BITS = ON_PREMISES_ROLES.reduce((mask, role) => mask | roleBit(role), 0);
@@ -880,20 +882,39 @@ class Assigner {
    */
   shareWithinHosts(groups: ReadonlyMap<string, readonly string[]>): void {
     const shares: { to: number; ev: RoleEvidence }[] = [];
+    // A role both addresses hold, inferred at a lower confidence on this one: a dual-stack sync
+    // server reaches its DCs over IPv6 and Entra ID over IPv4, so its IPv6 address alone only
+    // looked the cloud's names up (low) while its IPv4 address made the contact (medium). One host,
+    // one confidence: the inferred evidence is replaced, keeping what this address did itself.
+    const raises = new Map<RoleEvidence, { to: string; ev: RoleEvidence }>(); // what replaces each
     for (const [to, group] of groups) {
       const toId = this.idOfMaybe(to);
       if (toId === undefined || this.explicit[toId] === 1) continue;
       for (const from of group) {
         if (from === to) continue;
         for (const ev of this.evidence.get(from) ?? []) {
-          if ((this.roleBits[toId] & roleBit(ev.role)) !== 0 || shares.some((x) => x.to === toId && x.ev.role === ev.role)) continue;
-          shares.push({ to: toId, ev: { role: ev.role, source: 'inferred', confidence: ev.confidence, why: `${sameHostWhy(this.names.get(to), this.names.get(from), from)}, which is ${ev.role} (${ev.source}): one dual-stack host` } });
+          const why = `${sameHostWhy(this.names.get(to), this.names.get(from), from)}, which is ${ev.role} (${ev.source}): one dual-stack host`;
+          if ((this.roleBits[toId] & roleBit(ev.role)) !== 0) {
+            const held = this.evidence.get(to)!.filter((e) => e.role === ev.role);
+            const mine = held.length === 1 && held[0].source === 'inferred' ? held[0] : undefined;
+            if (mine !== undefined && CONFIDENCE_RANK[ev.confidence] > CONFIDENCE_RANK[(raises.get(mine)?.ev ?? mine).confidence]) {
+              raises.set(mine, { to, ev: { role: ev.role, source: 'inferred', confidence: ev.confidence, why: `${why}; on its own: ${mine.why}` } });
+            }
+            continue;
+          }
+          if (shares.some((x) => x.to === toId && x.ev.role === ev.role)) continue;
+          shares.push({ to: toId, ev: { role: ev.role, source: 'inferred', confidence: ev.confidence, why } });
         }
       }
     }
     // Added after the walk: a role shared once is not shared on from its new holder.
     for (const { to, ev } of shares) this.add(to, ev);
+    for (const [mine, { to, ev }] of raises) {
+      const list = this.evidence.get(to)!;
+      list[list.indexOf(mine)] = ev;
+    }
   }
+
 
   /** health-agent: opens AMQP 5671 to a health-service host (medium) or to a public address (low). */
   inferHealthAgent(): void {

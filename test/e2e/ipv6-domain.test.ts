@@ -246,6 +246,11 @@ describe('a dual-stack sync server (IPv6 to the DCs, IPv4 to Entra ID), no inven
     expect(a.finding('connect-azure-ad-https', '20.190.151.68')).toMatchObject({ status: 'ok', src: '10.0.0.20' });
     expect(a.stdout).toContain(`captured on 10.0.0.20, ${IPV6_OF['10.0.0.20']}`);
     expect(a.stdout.split('\n')[0]).toBe(`FAIL: 1 required flow blocked (connect ${IPV6_OF['10.0.0.20']} → dc ${IPV6_OF['10.0.0.11']} LDAP 389/tcp/udp blocked)`);
+    // One host, one confidence: its IPv6 address alone only looked Entra ID's names up (low), its
+    // IPv4 address made the contact (medium).
+    const ipv6 = a.report.hosts.find((h) => h.address === IPV6_OF['10.0.0.20'])!;
+    expect(ipv6.roles).toEqual([expect.objectContaining({ role: 'connect', confidence: 'medium', why: expect.stringMatching(/^a capture taken on it has 10\.0\.0\.20 as its other address, which is connect \(inferred\): one dual-stack host; on its own: looks up adminwebservice/) })]);
+    expect(a.stdout).toContain(`roles:   connect ${IPV6_OF['10.0.0.20']} (medium)`);
     expect(a.status).toBe(1);
   });
 });

@@ -340,6 +340,31 @@ describe('inference from behaviour', () => {
     expect(rolesOf(assignRoles(two, { catalog }), '10.0.0.11')).toEqual([]);
   });
 
+  it('a role both addresses of a dual-stack host hold, inferred at a lower confidence on one, is raised to the other\'s there, keeping what that address did itself', () => {
+    // Over IPv4 the DC answers Kerberos and LDAP (medium); over IPv6 only LDAP, its Kerberos unanswered (low).
+    const s = new SummaryBuilder()
+      .pair('10.0.0.20', '10.0.0.11', 'tcp', 88, { completed: 4 })
+      .pair('10.0.0.20', '10.0.0.11', 'tcp', 389, { completed: 3 })
+      .pair('2001:db8:79::20', '2001:db8:77::11', 'tcp', 389, { completed: 2 })
+      .pair('2001:db8:79::20', '2001:db8:77::11', 'tcp', 88, { unanswered: 1 })
+      .name('dc01.contoso.com', '10.0.0.11');
+    const alone = assignRoles(s.build(), { catalog });
+    expect(rolesOf(alone, '2001:db8:77::11').map((e) => e.confidence)).toEqual(['low']);
+    const lowWhy = rolesOf(alone, '2001:db8:77::11')[0].why;
+    const map = assignRoles(s.name('dc01.contoso.com', '2001:db8:77::11').build(), { catalog });
+    expect(rolesOf(map, '2001:db8:77::11')).toEqual([
+      {
+        role: 'dc',
+        source: 'inferred',
+        confidence: 'medium',
+        why: `dc01.contoso.com resolves to it and to 10.0.0.11, which is dc (inferred): one dual-stack host; on its own: ${lowWhy}`,
+      },
+    ]);
+    // The other address keeps its own, higher, evidence: nothing is lowered.
+    expect(rolesOf(map, '10.0.0.11')).toEqual(rolesOf(alone, '10.0.0.11'));
+    expect(rolesOf(map, '10.0.0.11').map((e) => e.confidence)).toEqual(['medium']);
+  });
+
   it('a log of denials only (no Kerberos in it): any two of the ports only a DC serves make a silent DC; one does not', () => {
     // ufw logs what it blocks: LDAP and LDAPS from the sync server, not the Kerberos it let through.
     const denials = () => healthySync().pair('10.0.0.20', '10.0.0.11', 'tcp', 389, { refused: 2 }).pair('10.0.0.20', '10.0.0.11', 'udp', 389, { unanswered: 1 });
