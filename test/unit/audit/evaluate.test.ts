@@ -3,6 +3,7 @@ import { CAPTURE_BLIND_SPOT, evaluateAudit, MAX_UNEXPECTED } from '../../../src/
 import type { Condition } from '../../../src/catalog/types.js';
 import { FlowSummary } from '../../../src/flows/summary.js';
 import type { Flow } from '../../../src/flows/types.js';
+import { SAMPLE_DNS_FLOW } from '../../support/flow-samples.js';
 import {
   AAD1,
   AAD2,
@@ -28,28 +29,7 @@ const ONE_DC = roles({ [CONNECT]: ['connect'], [DC1]: ['dc'] });
 
 /** A completed flow as a capture's flow table gives it (addresses as text). */
 function tableFlow(i: number, origH: string, respH: string, proto: 'tcp' | 'udp', respP: number): Flow {
-  return {
-    uid: `C${i}`,
-    ts: T0 + i * SECOND,
-    duration: 1000,
-    proto,
-    origH,
-    origP: 50000 + i,
-    respH,
-    respP,
-    connState: 'SF',
-    history: '',
-    origPkts: 1,
-    origBytes: 10,
-    origIpBytes: 0,
-    respPkts: 1,
-    respBytes: 10,
-    respIpBytes: 0,
-    outcome: 'completed',
-    reason: 'SF: established and closed',
-    observedBy: 'packets',
-    evidence: { file: 'c.pcap', frame: i + 1 },
-  };
+  return { ...SAMPLE_DNS_FLOW, uid: `C${i}`, ts: T0 + i * SECOND, proto, origH, origP: 50000 + i, respH, respP, service: undefined, evidence: { file: 'c.pcap', frame: i + 1 } };
 }
 
 function run(
