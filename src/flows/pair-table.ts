@@ -200,9 +200,9 @@ export class PairTable {
   private keyIndex = new Float64Array(2 * 1024);
   private keyCount = 0;
   /**
-   * 1 for each address plainly one routable host's (common/ip.ts plainlyRoutableHost), by address id. Decided
-   * when the address is added, while its text is at hand: the audit asks it of every client
-   * address, and reading 50k address texts again after the capture was 5 ms of cache misses.
+   * 1 for each address plainly one routable host's (common/ip.ts plainlyRoutableHost), by address
+   * id. Decided when the address is added, while its text is at hand: the audit asks it of every
+   * client address, and reading 50k address texts again after the capture was 5 ms of cache misses.
    */
   private plainHost = new Uint8Array(1024);
   /**

@@ -878,7 +878,7 @@ class Assigner {
    * capture taken on it) hold each other's roles. A DC's Kerberos and LDAP over IPv6 (Windows
    * prefers it) make its IPv6 address a dc, and its IPv4 address, which answered only DNS and SMB
    * by literal address, is the same DC. The audit counts a host's traffic over either address,
-   * which needs both to hold the role.
+   * which needs both to hold the role, at the higher confidence of the two.
    */
   shareWithinHosts(groups: ReadonlyMap<string, readonly string[]>): void {
     const shares: { to: number; ev: RoleEvidence }[] = [];
@@ -914,7 +914,6 @@ class Assigner {
       list[list.indexOf(mine)] = ev;
     }
   }
-
 
   /** health-agent: opens AMQP 5671 to a health-service host (medium) or to a public address (low). */
   inferHealthAgent(): void {
