@@ -281,14 +281,23 @@ export function plainlyOneHost(address: string): boolean {
 }
 
 /**
- * {@link plainlyOneHost}, and no IPv4 link-local address (169.254.0.0/16) either: an address the
- * audit's list of unknown endpoints takes as it is (roles/address-scope.ts isLinkLocalAddress says
- * why link-local ones are left out). IPv6 link-local texts (fe80::/10) start with f, which
- * plainlyOneHost already leaves to a closer look. Decided once per address as it is first seen (the
- * pair table): the text test after the last packet, cold, over 50k addresses cost ~6 ms.
+ * True for link-local unicast addresses (fe80::/10, 169.254.0.0/16): a host's own address on its
+ * link, for neighbour discovery, DHCPv6, mDNS and WS-Discovery. No router or firewall between
+ * subnets passes them, so an audit of those has nothing to say about them (the audit's unknown
+ * endpoints leave them out). A text test: canonical forms only (as the flow table writes them).
+ */
+export function isLinkLocalAddress(address: string): boolean {
+  if (address.includes(':')) return /^fe[89ab][0-9a-f]:/i.test(address);
+  return address.startsWith('169.254.');
+}
+
+/**
+ * {@link plainlyOneHost} and not link-local: an address the audit's list of unknown endpoints
+ * takes as it is. Decided once per address as it is first seen (the pair table): the text test
+ * after the last packet, cold, over 50k addresses cost ~6 ms.
  */
 export function plainlyRoutableHost(address: string): boolean {
-  return plainlyOneHost(address) && !address.startsWith('169.254.');
+  return plainlyOneHost(address) && !isLinkLocalAddress(address);
 }
 
 /**

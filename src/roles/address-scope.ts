@@ -5,9 +5,9 @@
  * or nothing.
  */
 import type { Role } from '../catalog/types.js';
-import { ipv4Number, parseIp, startsBelowGroups } from '../common/ip.js';
+import { ipv4Number, isLinkLocalAddress, parseIp, startsBelowGroups } from '../common/ip.js';
 
-export { ipv4Number };
+export { ipv4Number, isLinkLocalAddress };
 
 /**
  * True for addresses that are not globally routed: RFC 1918 (10/8, 172.16/12, 192.168/16),
@@ -54,17 +54,6 @@ export function sameIpv6Site(a: string, b: string): boolean {
   if (x[0] === 0 && x[1] === 0) return false;
   for (let i = 0; i < 6; i++) if (x[i] !== y[i]) return false;
   return true;
-}
-
-/**
- * True for link-local unicast addresses (fe80::/10, 169.254.0.0/16): a host's own address on its
- * link, for neighbour discovery, DHCPv6, mDNS and WS-Discovery. No router or firewall between
- * subnets passes them, so an audit of those has nothing to say about them. A text test, cheap
- * enough for every address of a capture: canonical forms only (as the flow table writes them).
- */
-export function isLinkLocalAddress(address: string): boolean {
-  if (address.includes(':')) return /^fe[89ab][0-9a-f]:/i.test(address);
-  return address.startsWith('169.254.');
 }
 
 /**
