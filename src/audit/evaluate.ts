@@ -123,6 +123,8 @@ class AuditIndex {
   readonly index: PairIndex;
   /** 1 for the ids of hosts with roles. */
   readonly isRoleHost: Uint8Array;
+  /** The ids of hosts with roles (those in a pair). */
+  readonly roleHostIds: number[] = [];
   readonly roleHosts = new Map<Role, string[]>();
   /** Aggregates between two role hosts (the only pairs rules ask about), by pairKey. */
   readonly pairs = new Map<string, PairAggregate[]>();
@@ -160,7 +162,11 @@ class AuditIndex {
     const isRoleHost = (this.isRoleHost = new Uint8Array(index.size));
     // Each role host with its id, looked up once (undefined: in no pair).
     const roleHostIds = Array.from(this.hostRoles.keys(), (address) => ({ address, id: index.idOf(address) }));
-    for (const { id } of roleHostIds) if (id !== undefined) isRoleHost[id] = 1;
+    for (const { id } of roleHostIds) {
+      if (id === undefined) continue;
+      isRoleHost[id] = 1;
+      this.roleHostIds.push(id);
+    }
     // Only the role hosts' own pairs are walked (their flows come from the index, every address of
     // which is in a pair): a pass over every pair after reading cost as much as the rules.
     const pairs = summary.pairs;
@@ -1018,20 +1024,56 @@ class Evaluator {
     return { list, total: all.length, groupFlows };
   }
 
+  /**
+   * The unknown endpoints to list (the MAX_UNKNOWN_ENDPOINTS busiest, see busiestFirst) and how many
+   * there are. The pair table tallied its plain hosts' flow counts as it folded flows
+   * (PairIndex.plainFlowTally): taking out the plain hosts that hold a role and adding the few
+   * other addresses that count gives the rank of the last one listed without a pass over every
+   * address, and one pass then picks them. (Filtering, tallying and picking were three passes over
+   * 65k addresses, run once and cold after the last packet.)
+   */
+  private busiestUnknown(): { total: number; kept: number[] } {
+    const { index, isRoleHost, roleHostIds } = this.idx;
+    const flows = index.flowsPerAddress;
+    const { size, plainHost, addresses } = index;
+    const tally = index.plainFlowTally.slice();
+    const last = tally.length - 1;
+    for (const id of roleHostIds) if (plainHost[id] === 1) tally[Math.min(flows[id], last)]--;
+    // 1 for each unknown address: the plain hosts without a role, and the addresses not plainly
+    // one host's that are neither a group nor a link-local one (few: looked at one by one).
+    const unknownMark = plainHost.slice();
+    for (const id of index.notPlainHosts) {
+      if (isRoleHost[id] === 0 && !this.isGroup(id) && !isLinkLocalAddress(addresses[id])) {
+        unknownMark[id] = 1;
+        tally[Math.min(flows[id], last)]++;
+      }
+    }
+    for (const id of roleHostIds) unknownMark[id] = 0;
+    const { cut, total } = cutFromTally(tally, MAX_UNKNOWN_ENDPOINTS);
+    if (cut === null) {
+      // All of them, or the cut among counts the tally does not tell apart.
+      const unknown: number[] = [];
+      for (let id = 0; id < size; id++) if (unknownMark[id] === 1) unknown.push(id);
+      return { total, kept: busiestFirst(unknown, flows, addresses, MAX_UNKNOWN_ENDPOINTS) };
+    }
+    const chosen: number[] = [];
+    const tied: number[] = [];
+    for (let id = 0; id < size; id++) {
+      const v = flows[id];
+      if (v < cut || unknownMark[id] !== 1) continue;
+      if (v > cut) chosen.push(id);
+      else tied.push(id);
+    }
+    return { total, kept: busiestInOrder(chosen, tied, flows, addresses, MAX_UNKNOWN_ENDPOINTS) };
+  }
+
   /** Addresses seen in flows that hold no role, most flows first; not group or link-local ones (they name no host a firewall between subnets sees). */
   unknownEndpoints(roles: RoleMap): { list: UnknownEndpoint[]; total: number } {
-    // Tens of thousands of client addresses on a large capture: tally them by id in typed arrays,
+    // Tens of thousands of client addresses on a large capture: rank them by id in typed arrays,
     // and look closer (ports, names, address order) only at the few that are listed.
-    const { index, isRoleHost } = this.idx;
+    const { index } = this.idx;
     const flows = index.flowsPerAddress;
-    const { size, plainHost } = index;
-    const unknown = new Int32Array(size);
-    let total = 0;
-    for (let id = 0; id < size; id++) {
-      // plainHost: no group and no link-local address, decided as the address was first seen.
-      if (isRoleHost[id] === 0 && (plainHost[id] === 1 || (!this.isGroup(id) && !isLinkLocalAddress(index.addresses[id])))) unknown[total++] = id;
-    }
-    const kept = busiestFirst(unknown.subarray(0, total), flows, index.addresses, MAX_UNKNOWN_ENDPOINTS);
+    const { total, kept } = this.busiestUnknown();
     // The smallest distinct ports of each kept address, its pairs on either side (whatever their
     // order). Bounded: a scanner touching every port must not grow this list without limit.
     const ports = new Map<number, number[]>();
@@ -1067,6 +1109,24 @@ class Evaluator {
     });
     return { list, total };
   }
+}
+
+/**
+ * The flow count of the `limit`-th busiest address of `tally` (entry v: how many have v flows; the
+ * last entry: how many have that many or more), and the number of addresses; `cut` is null when
+ * the `limit`-th lies in the last entry, or there are no more than `limit`.
+ */
+export function cutFromTally(tally: Int32Array, limit: number): { cut: number | null; total: number } {
+  let total = 0;
+  for (let v = 0; v < tally.length; v++) total += tally[v];
+  if (total <= limit) return { cut: null, total };
+  let seen = tally[tally.length - 1];
+  if (seen >= limit) return { cut: null, total };
+  for (let v = tally.length - 2; v >= 0; v--) {
+    seen += tally[v];
+    if (seen >= limit) return { cut: v, total };
+  }
+  return { cut: null, total };
 }
 
 /** Adds `value` to the ascending `list` of distinct numbers, which keeps only its `cap` smallest. */
@@ -1116,17 +1176,25 @@ function nthLargest(ids: ArrayLike<number>, flows: Float64Array, limit: number):
  * far as needed: most of a capture's clients never get parsed.
  */
 export function busiestFirst(ids: ArrayLike<number>, flows: Float64Array, addresses: readonly string[], limit: number): number[] {
-  let chosen: number[];
-  if (ids.length <= limit) chosen = Array.from(ids);
-  else {
-    const cut = nthLargest(ids, flows, limit);
-    chosen = [];
-    const tied: number[] = [];
-    for (let k = 0; k < ids.length; k++) {
-      const id = ids[k];
-      if (flows[id] > cut) chosen.push(id);
-      else if (flows[id] === cut) tied.push(id);
-    }
+  if (ids.length <= limit) return busiestInOrder(Array.from(ids), [], flows, addresses, limit);
+  const cut = nthLargest(ids, flows, limit);
+  const chosen: number[] = [];
+  const tied: number[] = [];
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k];
+    if (flows[id] > cut) chosen.push(id);
+    else if (flows[id] === cut) tied.push(id);
+  }
+  return busiestInOrder(chosen, tied, flows, addresses, limit);
+}
+
+/**
+ * The end of {@link busiestFirst}: `chosen` (the ids above the cut, fewer than `limit`) and as many
+ * of `tied` (the ids at the cut, in id order) as fit in `limit`, taken in address order, all sorted
+ * by flows (descending), then by address.
+ */
+function busiestInOrder(chosen: number[], tied: readonly number[], flows: Float64Array, addresses: readonly string[], limit: number): number[] {
+  if (tied.length > 0) {
     const tiedAddresses = new Array<string>(tied.length);
     for (let k = 0; k < tied.length; k++) tiedAddresses[k] = addresses[tied[k]];
     for (const k of addressOrder(tiedAddresses, limit - chosen.length)) chosen.push(tied[k]);

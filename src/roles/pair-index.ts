@@ -11,7 +11,7 @@
  */
 import { addressOrder, plainlyRoutableHost } from '../common/ip.js';
 import { textId } from '../common/text-ids.js';
-import { countPerAddress, pairColumns, type AddressIds, type PairColumns } from '../flows/pair-table.js';
+import { countPerAddress, pairColumns, tallyPlainFlows, type AddressIds, type PairColumns } from '../flows/pair-table.js';
 import type { PairAggregate } from '../flows/summary-types.js';
 
 /** Pair positions grouped by a key: the positions of key k are `items[start[k] .. start[k + 1])`, in pair order. */
@@ -89,6 +89,10 @@ export class PairIndex {
   readonly flowsPerAddress: Float64Array;
   /** Per address id: 1 when it is plainly one routable host's (common/ip.ts plainlyRoutableHost: no group, no link-local address). */
   readonly plainHost: Uint8Array;
+  /** How many plain hosts have each number of flows (PairColumns.plainFlowTally). */
+  readonly plainFlowTally: Int32Array;
+  /** Ids of the addresses that are not plain hosts, ascending. */
+  readonly notPlainHosts: Int32Array;
   /** The columns' {@link PairColumns.hasCaptureSample}, when they have it. */
   private readonly captured: ((i: number) => boolean) | undefined;
   private readonly ids: AddressIds;
@@ -128,6 +132,8 @@ export class PairIndex {
       countPerAddress(orig, resp, c.flows, n, asOrig, asResp, flowsPerAddress);
     }
     this.flowsPerAddress = flowsPerAddress;
+    this.plainFlowTally = c.plainFlowTally ?? tallyPlainFlows(flowsPerAddress, this.plainHost, size);
+    this.notPlainHosts = c.notPlainHosts ?? notPlainIds(this.plainHost, size);
     const origStart = new Int32Array(size + 1);
     const respStart = new Int32Array(size + 1);
     for (let k = 1; k <= size; k++) {
@@ -188,6 +194,13 @@ export class PairIndex {
   get order(): Int32Array {
     return (this.orderCache ??= addressOrder(this.addresses));
   }
+}
+
+/** The ids whose plainHost mark is 0, ascending. */
+function notPlainIds(plainHost: Uint8Array, size: number): Int32Array {
+  const ids: number[] = [];
+  for (let id = 0; id < size; id++) if (plainHost[id] === 0) ids.push(id);
+  return Int32Array.from(ids);
 }
 
 const cache = new WeakMap<readonly PairAggregate[], PairIndex>();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { busiestFirst } from '../../../src/audit/evaluate.js';
+import { busiestFirst, cutFromTally } from '../../../src/audit/evaluate.js';
 import { compareAddresses } from '../../../src/common/ip.js';
 
 /** The reference: every id sorted by flows (descending), then address order, then id. */
@@ -42,5 +42,23 @@ describe('busiestFirst', () => {
   it('looks only at the ids it is given', () => {
     const some = Int32Array.from([1, 3, 6]);
     expect(busiestFirst(some, flows, addresses, 10)).toEqual([3, 1, 6]);
+  });
+});
+
+describe('cutFromTally', () => {
+  // Entry v: how many addresses have v flows; the last entry: those with 4 or more.
+  const tally = Int32Array.from([9, 5, 3, 2, 1]);
+
+  it('gives the flow count of the limit-th busiest, and the number of addresses', () => {
+    expect(cutFromTally(tally, 2)).toEqual({ cut: 3, total: 20 }); // one with 4+, then two with 3
+    expect(cutFromTally(tally, 3)).toEqual({ cut: 3, total: 20 });
+    expect(cutFromTally(tally, 4)).toEqual({ cut: 2, total: 20 });
+    expect(cutFromTally(tally, 19)).toEqual({ cut: 0, total: 20 });
+  });
+
+  it('gives no cut when every address is kept, or the cut lies in the last entry (counts it does not tell apart)', () => {
+    expect(cutFromTally(tally, 20)).toEqual({ cut: null, total: 20 });
+    expect(cutFromTally(tally, 1)).toEqual({ cut: null, total: 20 });
+    expect(cutFromTally(new Int32Array(5), 1)).toEqual({ cut: null, total: 0 });
   });
 });

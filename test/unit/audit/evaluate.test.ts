@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CAPTURE_BLIND_SPOT, evaluateAudit, MAX_UNEXPECTED } from '../../../src/audit/evaluate.js';
+import { CAPTURE_BLIND_SPOT, evaluateAudit, MAX_UNEXPECTED, MAX_UNKNOWN_ENDPOINTS } from '../../../src/audit/evaluate.js';
+import { compareAddresses } from '../../../src/common/ip.js';
 import type { Condition } from '../../../src/catalog/types.js';
 import { FlowSummary } from '../../../src/flows/summary.js';
 import type { Flow } from '../../../src/flows/types.js';
@@ -568,6 +569,60 @@ describe('evaluateAudit: unexpected traffic and unknown endpoints', () => {
     const r = run([LDAP], summary({ pairs }));
     expect(r.unexpected).toHaveLength(MAX_UNEXPECTED);
     expect(r.unexpected_total).toBe(MAX_UNEXPECTED + 20);
+  });
+
+  /** The unknown endpoints a full sort gives: every address but `excluded`, most flows first, then address order. */
+  function busiestReference(flowsOf: Map<string, number>, excluded: Set<string>): { address: string; flows: number }[] {
+    return [...flowsOf]
+      .filter(([address]) => !excluded.has(address))
+      .sort(([a, x], [b, y]) => y - x || compareAddresses(a, b))
+      .slice(0, MAX_UNKNOWN_ENDPOINTS)
+      .map(([address, flows]) => ({ address, flows }));
+  }
+
+  it('ranks the busiest of many, ties at the cut in address order, role hosts, groups and link-local ones out', () => {
+    // A pair table's summary: it tallied its hosts' flow counts as it folded the flows, and the
+    // audit ranks from that tally; a full sort of every address must agree.
+    const table = new FlowSummary();
+    const flowsOf = new Map<string, number>();
+    const count = (a: string) => flowsOf.set(a, (flowsOf.get(a) ?? 0) + 1);
+    let i = 0;
+    const add = (origH: string, respH: string, respP: number) => {
+      table.add(tableFlow(i++, origH, respH, 'tcp', respP));
+      count(origH);
+      if (respH !== origH) count(respH);
+    };
+    // 400 clients with 1 to 6 flows to the DC: dozens tie at every count, the cut among them.
+    for (let c = 0; c < 400; c++) {
+      const client = c % 5 === 0 ? `2001:db8::${(c + 1).toString(16)}` : `10.1.${c >> 6}.${(c * 37) % 250 + 1}`;
+      for (let k = 0; k <= (c * 7) % 6; k++) add(client, DC1, 389);
+    }
+    add(CONNECT, DC1, 389);
+    // Not plainly one host's: a link-local client (left out), and a multicast group (left out), and
+    // an address that is no host's plainly yet neither (listed like any other: see above).
+    for (let k = 0; k < 9; k++) add('fe80::99', DC1, 389);
+    for (let k = 0; k < 9; k++) add('10.1.9.9', '224.0.0.251', 5353);
+    for (let k = 0; k < 9; k++) add('10.1.9.9', 'fe8::5', 3389);
+    const r = run([LDAP], table.toData({ share: true }), ONE_DC);
+    const excluded = new Set([CONNECT, DC1, 'fe80::99', '224.0.0.251']);
+    expect(r.unknown_endpoints.map(({ address, flows }) => ({ address, flows }))).toEqual(busiestReference(flowsOf, excluded));
+    expect(r.unknown_endpoints_total).toBe(flowsOf.size - excluded.size);
+    expect(r.unknown_endpoints.map((u) => u.address)).toContain('fe8::5');
+  });
+
+  it('ranks them when the cut lies among hosts with 4096 flows or more', () => {
+    // The tally counts such hosts together: the ones at the cut are then sorted by their counts.
+    const pairs = [];
+    const flowsOf = new Map<string, number>();
+    for (let c = 0; c < MAX_UNKNOWN_ENDPOINTS + 30; c++) {
+      const client = `10.2.${c >> 8}.${c & 255}`;
+      const n = 4090 + ((c * 13) % 20);
+      pairs.push(agg({ origH: client, respH: DC1, respP: 389, completed: n }));
+      flowsOf.set(client, n);
+    }
+    const r = run([LDAP], summary({ pairs }), roles({ [DC1]: ['dc'] }));
+    expect(r.unknown_endpoints.map(({ address, flows }) => ({ address, flows }))).toEqual(busiestReference(flowsOf, new Set()));
+    expect(r.unknown_endpoints_total).toBe(MAX_UNKNOWN_ENDPOINTS + 30);
   });
 
   it('lists addresses without roles, with flows, names and ports, most flows first', () => {

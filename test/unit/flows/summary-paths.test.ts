@@ -253,7 +253,9 @@ describe('FlowSummary.toData with share: pairs read through the table', () => {
     const fromColumns = new PairIndex(shared);
     const fromObjects = new PairIndex(shared.slice()); // the same pairs, without columns
     expect(pairColumns(shared.slice())).toBeUndefined();
-    for (const key of ['addresses', 'orig', 'resp', 'port', 'proto', 'flows', 'completed', 'byOrig', 'byResp', 'order', 'flowsPerAddress', 'plainHost'] as const) {
+    // The table keeps some of these up as it folds flows (plainFlowTally, notPlainHosts ...); the
+    // index counts them from the objects: they must agree.
+    for (const key of ['addresses', 'orig', 'resp', 'port', 'proto', 'flows', 'completed', 'byOrig', 'byResp', 'order', 'flowsPerAddress', 'plainHost', 'plainFlowTally', 'notPlainHosts'] as const) {
       expect(fromColumns[key]).toEqual(fromObjects[key]);
     }
     for (const a of fromObjects.addresses) expect(fromColumns.idOf(a)).toBe(fromObjects.idOf(a));
@@ -339,7 +341,7 @@ describe('FlowSummary.toData with share: pairs read through the table', () => {
       const byAddress = c.addresses
         .map((a, id) => [a, c.pairsAsOrig![id], c.pairsAsResp![id], c.flowsPerAddress![id], index.byOrig.start[id + 1] - index.byOrig.start[id], index.byResp.start[id + 1] - index.byResp.start[id]].join(' '))
         .sort();
-      return [...byPair, ...byAddress];
+      return [...byPair, ...byAddress, `flow tally ${c.plainFlowTally!.join(',')}`, `not plain ${c.notPlainHosts!.length}`];
     };
     for (const joined of parts) expect(columns(joined)).toEqual(columns(folded));
   });
