@@ -178,9 +178,8 @@ class AuditIndex {
         this.hostInCapture.add(address);
         this.anyCapture = true;
       }
-      // Pairs between two role hosts, each from its originator's list (in pair order).
-      for (let k = byOrig.start[id]; k < byOrig.start[id + 1]; k++) {
-        const i = byOrig.items[k];
+      // Pairs between two role hosts, each from its originator's list (the latest first: nothing depends on the order).
+      for (let i = byOrig.first[id]; i >= 0; i = byOrig.next[i]) {
         if (isRoleHost[resp[i]] === 0) continue;
         const a = pairs[i];
         const key = pairKey(a.origH, a.respH);
@@ -203,7 +202,7 @@ class AuditIndex {
 
   /** True when one of the pairs of `id` in `groups` has a sample from a packet capture. */
   private seenInCapture(groups: PairGroups, id: number): boolean {
-    for (let k = groups.start[id]; k < groups.start[id + 1]; k++) if (this.index.hasCaptureSample(groups.items[k])) return true;
+    for (let i = groups.first[id]; i >= 0; i = groups.next[i]) if (this.index.hasCaptureSample(i)) return true;
     return false;
   }
 
@@ -256,8 +255,7 @@ class AuditIndex {
     if (id === undefined) return null;
     const { byOrig, resp, port, proto, flows } = this.index;
     let best = -1;
-    for (let k = byOrig.start[id]; k < byOrig.start[id + 1]; k++) {
-      const i = byOrig.items[k];
+    for (let i = byOrig.first[id]; i >= 0; i = byOrig.next[i]) {
       if (proto[i] !== PROTO_TCP || !PROXY_PORTS.has(port[i]) || this.isRoleHost[resp[i]] === 1) continue;
       if (best < 0 || flows[i] > flows[best]) best = i;
     }
@@ -363,10 +361,9 @@ class Evaluator {
     let group = this.groupMemo.get(id);
     if (group !== undefined) return group;
     group = isGroupAddress(address);
-    if (!group && index.byOrig.start[id + 1] === index.byOrig.start[id]) {
+    if (!group && index.byOrig.count[id] === 0) {
       group = true;
-      for (let k = index.byResp.start[id]; k < index.byResp.start[id + 1] && group; k++) {
-        const i = index.byResp.items[k];
+      for (let i = index.byResp.first[id]; i >= 0 && group; i = index.byResp.next[i]) {
         if (index.proto[i] === PROTO_TCP || index.completed[i] > 0) group = false;
       }
     }
@@ -985,14 +982,14 @@ class Evaluator {
     for (const address of this.idx.hostRoles.keys()) {
       const id = this.idx.index.idOf(address);
       if (id === undefined) continue;
-      for (let k = byOrig.start[id]; k < byOrig.start[id + 1]; k++) {
-        const a = this.summary.pairs[byOrig.items[k]];
+      for (let i = byOrig.first[id]; i >= 0; i = byOrig.next[i]) {
+        const a = this.summary.pairs[i];
         if (a.origH === a.respH || a.flows === 0) continue;
         const srcRoles = this.idx.hostRoles.get(a.origH)!;
         if (a.proto === 'icmp' && a.refused === 0) continue;
         if (looksLikeReversedReply(a)) continue;
         if (this.covered(a, srcRoles, this.idx.hostRoles.get(a.respH))) continue;
-        if (this.isGroup(resp[byOrig.items[k]])) {
+        if (this.isGroup(resp[i])) {
           groupFlows += a.flows;
           continue;
         }
@@ -1080,8 +1077,7 @@ class Evaluator {
     for (const id of kept) {
       const list: number[] = [];
       for (const g of [index.byOrig, index.byResp]) {
-        for (let k = g.start[id]; k < g.start[id + 1]; k++) {
-          const i = g.items[k];
+        for (let i = g.first[id]; i >= 0; i = g.next[i]) {
           if (index.proto[i] !== PROTO_ICMP) addSmallest(list, index.port[i], MAX_UNKNOWN_PORTS);
         }
       }

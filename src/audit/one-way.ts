@@ -30,13 +30,12 @@ function dnsServersSeenOneWay(summary: FlowSummaryData): Set<string> {
   const servers = new Set(summary.dns.flatMap((d) => d.servers));
   if (servers.size === 0 || summary.pairs.length === 0) return out;
   const index = pairIndexFor(summary.pairs);
-  const { start, items } = index.byResp;
+  const { first, next } = index.byResp;
   for (const server of servers) {
     const id = index.idOf(server);
     if (id === undefined) continue;
     // Reading a pair's samples builds them: only its TCP pairs that completed are asked.
-    for (let k = start[id]; k < start[id + 1]; k++) {
-      const i = items[k];
+    for (let i = first[id]; i >= 0; i = next[i]) {
       if (index.proto[i] === PROTO_TCP && index.completed[i] > 0 && completedOneWay(summary.pairs[i])) {
         out.add(server);
         break;

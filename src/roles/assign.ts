@@ -23,7 +23,7 @@ import { isDcLocatorName } from './dc-locator.js';
 import { InventoryMatcher, type InventoryHit } from './inventory.js';
 import { hostGroups, type CapturePointInfo } from './host-groups.js';
 import { LazyHostMap } from './host-map.js';
-import { pairIndexFor, PROTO_ICMP, PROTO_TCP, type PairIndex } from './pair-index.js';
+import { groupItems, pairIndexFor, PROTO_ICMP, PROTO_TCP, type PairIndex } from './pair-index.js';
 import type { Confidence, ConnectCandidate, HostInfo, Inventory, InventoryEntry, RoleEvidence, RoleMap, RoleSource } from './types.js';
 
 /** Names kept per host in {@link HostInfo.names} (all names still count for matching). */
@@ -377,18 +377,16 @@ class Assigner {
     return Array.from(order, (k) => ids[k]);
   }
 
-  /** Pair positions `id` originated, in pair order (none for addresses outside the pairs). */
+  /** Pair positions `id` originated, the latest first (none for addresses outside the pairs). */
   private originated(id: number): Int32Array {
     if (id >= this.index.size) return EMPTY;
-    const g = this.index.byOrig;
-    return g.items.subarray(g.start[id], g.start[id + 1]);
+    return groupItems(this.index.byOrig, id);
   }
 
-  /** Pair positions `id` answered, in pair order. */
+  /** Pair positions `id` answered, the latest first. */
   private answered(id: number): Int32Array {
     if (id >= this.index.size) return EMPTY;
-    const g = this.index.byResp;
-    return g.items.subarray(g.start[id], g.start[id + 1]);
+    return groupItems(this.index.byResp, id);
   }
 
   /** Ids of the distinct clients of `id` on TCP/UDP `port`. */
@@ -414,11 +412,10 @@ class Assigner {
     const slots = (this.clientSlots ??= new Int32Array(this.index.size));
     const stamp = ++this.clientStamp;
     const { proto, port, orig } = this.index;
-    // Index loops, not for-of over a subarray: run once and cold, for-of allocates an iterator
-    // result per pair (~100k on a large capture, a scavenge's worth).
-    const answered = this.answered(id);
-    for (let k = 0; k < answered.length; k++) {
-      const i = answered[k];
+    // A walk of the list, not for-of over an array of it: run once and cold, for-of allocates an
+    // iterator result per pair (~100k on a large capture, a scavenge's worth).
+    const { first, next } = this.index.byResp;
+    for (let i = id < this.index.size ? first[id] : -1; i >= 0; i = next[i]) {
       const slot = SLOT_OF_PORT[port[i]];
       if (slot < 0 || proto[i] === PROTO_ICMP) continue;
       const o = orig[i];
@@ -642,7 +639,7 @@ class Assigner {
     // three times as much, run once and cold, on a capture with 50k clients. Tallying every pair
     // into four per-address arrays first, and then walking the addresses, took about as long.)
     const { proto, port, flows, completed, resp } = this.index;
-    const { start, items } = this.index.byOrig;
+    const { first, next, count } = this.index.byOrig;
     const size = this.index.size;
     const dcBit = roleBit('dc');
     const cloudBit = roleBit('azure-ad');
@@ -658,14 +655,12 @@ class Assigner {
     const busiest: { id: number; flows: number }[] = [];
     const askedCloud = this.cloudNamesAsked();
     for (let id = 0; id < size; id++) {
-      const end = start[id + 1];
-      if (start[id] === end || (this.roleBits[id] & dcBit) !== 0) continue;
+      if (count[id] === 0 || (this.roleBits[id] & dcBit) !== 0) continue;
       let reaches = 0; // REACHES_* bits
       let dcFlows = 0;
       let ldapFlows = 0;
       let ldapCompleted = 0;
-      for (let k = start[id]; k < end; k++) {
-        const i = items[k];
+      for (let i = first[id]; i >= 0; i = next[i]) {
         const p = port[i];
         if (p === 389 || p === 88) {
           if (proto[i] === PROTO_ICMP) continue;

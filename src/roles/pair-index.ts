@@ -5,19 +5,33 @@
  * which end up with no role. Walking string-keyed maps of objects per address and per rule cost
  * most of `analyze` after the capture was read; this index turns every address into a small
  * integer, holds the fields the rules read in typed columns, groups pair positions by originator
- * and by responder (counting sorts, no object per address), and sorts the addresses only when
+ * and by responder (linked lists in typed arrays, no object per address), and sorts the addresses only when
  * asked. Callers keep per-address tallies in typed arrays by these ids. A summary's own shared
  * pairs come with their columns (flows/pair-table.ts pairColumns): then no pair object is read.
  */
 import { addressOrder, plainlyRoutableHost } from '../common/ip.js';
 import { textId } from '../common/text-ids.js';
-import { countPerAddress, pairColumns, tallyPlainFlows, type AddressIds, type PairColumns } from '../flows/pair-table.js';
+import { countPerAddress, linkPairs, pairColumns, tallyPlainFlows, type AddressIds, type PairColumns } from '../flows/pair-table.js';
 import type { PairAggregate } from '../flows/summary-types.js';
 
-/** Pair positions grouped by a key: the positions of key k are `items[start[k] .. start[k + 1])`, in pair order. */
+/**
+ * Pair positions grouped by address, as lists, the latest first: address a's are first[a],
+ * next[first[a]], next[next[first[a]]] ... up to -1 (walk them with
+ * `for (let i = g.first[a]; i >= 0; i = g.next[i])`); count[a] of them. Nothing read from the
+ * index depends on pair order (a test audits every fixture with its pairs shuffled).
+ */
 export interface PairGroups {
-  start: Int32Array;
-  items: Int32Array;
+  first: Int32Array;
+  next: Int32Array;
+  count: Int32Array;
+}
+
+/** The positions of address `id`'s pairs in `g`, the latest first, as an array (for the few callers that keep them). */
+export function groupItems(g: PairGroups, id: number): Int32Array {
+  const items = new Int32Array(g.count[id]);
+  let k = 0;
+  for (let i = g.first[id]; i >= 0; i = g.next[i]) items[k++] = i;
+  return items;
 }
 
 /** Transport codes in {@link PairIndex.proto}: those of PairColumns.proto (flows/pair-table.ts). */
@@ -121,9 +135,8 @@ export class PairIndex {
     this.plainHost = c.plainHost ?? Uint8Array.from(this.addresses, (a) => (plainlyRoutableHost(a) ? 1 : 0));
     const orig = (this.orig = c.orig);
     const resp = (this.resp = c.resp);
-    // Counting sort of the positions by originator and by responder (stable: pair order within
-    // each). A table counted its pairs and flows per address as they came (flows/pair-table.ts);
-    // other columns are counted here.
+    // A table counted its pairs and flows per address, and linked each address's pairs, as they
+    // came (flows/pair-table.ts); other columns are counted and linked here.
     let { pairsAsOrig: asOrig, pairsAsResp: asResp, flowsPerAddress } = c;
     if (!asOrig || !asResp || !flowsPerAddress) {
       asOrig = new Int32Array(size);
@@ -134,22 +147,12 @@ export class PairIndex {
     this.flowsPerAddress = flowsPerAddress;
     this.plainFlowTally = c.plainFlowTally ?? tallyPlainFlows(flowsPerAddress, this.plainHost, size);
     this.notPlainHosts = c.notPlainHosts ?? notPlainIds(this.plainHost, size);
-    const origStart = new Int32Array(size + 1);
-    const respStart = new Int32Array(size + 1);
-    for (let k = 1; k <= size; k++) {
-      origStart[k] = origStart[k - 1] + asOrig[k - 1];
-      respStart[k] = respStart[k - 1] + asResp[k - 1];
-    }
-    const origFill = origStart.slice(0, size);
-    const respFill = respStart.slice(0, size);
-    const origItems = new Int32Array(n);
-    const respItems = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      origItems[origFill[orig[i]]++] = i;
-      respItems[respFill[resp[i]]++] = i;
-    }
-    this.byOrig = { start: origStart, items: origItems };
-    this.byResp = { start: respStart, items: respItems };
+    const lists =
+      c.origFirst && c.origNext && c.respFirst && c.respNext
+        ? { origFirst: c.origFirst, origNext: c.origNext, respFirst: c.respFirst, respNext: c.respNext }
+        : linkPairs(orig, resp, n, size);
+    this.byOrig = { first: lists.origFirst, next: lists.origNext, count: asOrig };
+    this.byResp = { first: lists.respFirst, next: lists.respNext, count: asResp };
   }
 
   /**

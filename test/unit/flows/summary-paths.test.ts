@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { PairTable, pairColumns, textOrder, v4TextKey } from '../../../src/flows/pair-table.js';
 import { FlowSummary, transferList } from '../../../src/flows/summary.js';
-import { PairIndex } from '../../../src/roles/pair-index.js';
+import { groupItems, PairIndex, type PairGroups } from '../../../src/roles/pair-index.js';
 import type { PairAggregate } from '../../../src/flows/summary-types.js';
 import type { Flow, Transport } from '../../../src/flows/types.js';
 import { mulberry32 as rng } from '../../support/rng.js';
@@ -337,9 +337,17 @@ describe('FlowSummary.toData with share: pairs read through the table', () => {
       const byPair = pairs
         .map((p, i) => [p.proto, p.origH, p.respH, p.respP, c.addresses[c.orig[i]], c.addresses[c.resp[i]], c.port[i], c.proto[i], c.flows[i], c.completed[i], index.hasCaptureSample(i)].join(' '))
         .sort();
-      // By address: its pairs on each side and its flows, as counted by the table, and as grouped by the index.
+      // By address: its pairs on each side and its flows, as counted by the table, and the pairs the
+      // index lists for it on each side (as the table linked them), each list the latest pair first.
+      const pairKey = (i: number) => `${pairs[i].proto}/${pairs[i].origH}/${pairs[i].respH}/${pairs[i].respP}`;
+      const listed = (g: PairGroups, id: number) => {
+        const items = Array.from(groupItems(g, id));
+        expect(items).toEqual([...items].sort((x, y) => y - x));
+        expect(items).toHaveLength(g.count[id]);
+        return items.map(pairKey).sort().join(',');
+      };
       const byAddress = c.addresses
-        .map((a, id) => [a, c.pairsAsOrig![id], c.pairsAsResp![id], c.flowsPerAddress![id], index.byOrig.start[id + 1] - index.byOrig.start[id], index.byResp.start[id + 1] - index.byResp.start[id]].join(' '))
+        .map((a, id) => [a, c.pairsAsOrig![id], c.pairsAsResp![id], c.flowsPerAddress![id], listed(index.byOrig, id), listed(index.byResp, id)].join(' '))
         .sort();
       return [...byPair, ...byAddress, `flow tally ${c.plainFlowTally!.join(',')}`, `not plain ${c.notPlainHosts!.length}`];
     };

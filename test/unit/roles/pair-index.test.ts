@@ -3,7 +3,7 @@ import { loadCatalog } from '../../../src/catalog/load.js';
 import { sortAddresses } from '../../../src/common/ip.js';
 import { assignRoles } from '../../../src/roles/assign.js';
 import { hostsWithRoles, LazyHostMap, peekHost } from '../../../src/roles/host-map.js';
-import { pairIndexFor, PairIndex, PROTO_ICMP, PROTO_TCP, PROTO_UDP } from '../../../src/roles/pair-index.js';
+import { pairIndexFor, PairIndex, PROTO_ICMP, PROTO_TCP, PROTO_UDP, type PairGroups } from '../../../src/roles/pair-index.js';
 import { healthySync, SummaryBuilder } from './summary-builder.js';
 
 const catalog = loadCatalog('hybrid-identity');
@@ -27,12 +27,17 @@ describe('PairIndex', () => {
     expect(Array.from(ix.completed)).toEqual([3, 1, 0, 1]);
   });
 
-  it('groups pair positions by originator and by responder, in pair order', () => {
+  it('groups pair positions by originator and by responder, the latest first', () => {
     const ix = new PairIndex(pairs);
-    const group = (g: { start: Int32Array; items: Int32Array }, id: number) => Array.from(g.items.subarray(g.start[id], g.start[id + 1]));
-    expect(group(ix.byOrig, 0)).toEqual([0, 1]);
+    const group = (g: PairGroups, id: number) => {
+      const items: number[] = [];
+      for (let i = g.first[id]; i >= 0; i = g.next[i]) items.push(i);
+      expect(items).toHaveLength(g.count[id]);
+      return items;
+    };
+    expect(group(ix.byOrig, 0)).toEqual([1, 0]);
     expect(group(ix.byOrig, 2)).toEqual([]);
-    expect(group(ix.byResp, 1)).toEqual([0, 2]);
+    expect(group(ix.byResp, 1)).toEqual([2, 0]);
     expect(group(ix.byResp, 0)).toEqual([3]);
     expect(Array.from(ix.order, (id) => ix.addresses[id])).toEqual(['10.0.0.10', '10.0.0.11', '10.0.0.20', '10.0.0.30']);
   });
