@@ -2,19 +2,20 @@
  * The built-in catalogs compiled to JSON at build time (scripts/compile-catalogs.ts, part of
  * `npm run build`). Loading the yaml package and parsing the default catalog cost about 0.1 s of
  * every `analyze` run before it read a byte; JSON.parse of the same document takes well under a
- * millisecond. Each compiled file carries the SHA-256 of the YAML text it came from: a YAML file
- * changed after the build no longer matches and is parsed as YAML again, so a stale compiled copy
- * is never used. The YAML stays the one source users read and edit.
+ * millisecond. Each compiled file carries the YAML text it came from: a YAML file changed after
+ * the build no longer matches and is parsed as YAML again, so a stale compiled copy is never used.
+ * (The text, not a hash of it: comparing 15 kB costs nothing, where loading node:crypto to hash it
+ * took ~4 ms of the main thread while a big capture's first packets waited.) The YAML stays the
+ * one source users read and edit.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../common/package-root.js';
 
 /** What a compiled catalog file holds. */
 interface CompiledCatalog {
-  /** SHA-256 (hex) of the YAML text the document was parsed from. */
-  sourceSha256: string;
+  /** The YAML text the document was parsed from. */
+  source: string;
   /** The parsed YAML document, unvalidated (validation runs on every load, as for YAML). */
   document: unknown;
 }
@@ -26,7 +27,7 @@ export function compiledCatalogPath(name: string): string {
 
 /** The compiled catalog file's text for a YAML text and its parsed document. */
 export function compileCatalog(yamlText: string, document: unknown): string {
-  const compiled: CompiledCatalog = { sourceSha256: sha256(yamlText), document };
+  const compiled: CompiledCatalog = { source: yamlText, document };
   return `${JSON.stringify(compiled)}\n`;
 }
 
@@ -41,9 +42,5 @@ export function compiledCatalogDocument(name: string, yamlText: string): unknown
   } catch {
     return undefined;
   }
-  return compiled.sourceSha256 === sha256(yamlText) ? compiled.document : undefined;
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return compiled.source === yamlText ? compiled.document : undefined;
 }
