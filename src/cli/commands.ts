@@ -38,6 +38,7 @@ import { readOneFile, type FileReadResult, type ReadOptions } from './read.js';
 import { crossCheckFor, printsPerFile, sameConnections, type PrintIndexes } from './connection-prints.js';
 import type { CapturePointInfo } from '../roles/host-groups.js';
 import { chooseWorkers } from './reading-threads.js';
+import { DECODE_THREAD_MIN_BYTES } from './capture-pipeline.js';
 
 /** Loads the audit and report modules on first use (see audit-modules.ts). */
 const auditModules = () => import('./audit-modules.js');
@@ -170,13 +171,21 @@ function newProgress(files: InputFile[]): ProgressState {
 }
 
 /** Reads all inputs into one summary (with a progress bar on a terminal). */
-export async function collect(inputs: string[], f: ReadFlags, con: Console, times?: StepTimes | null): Promise<{ collected: Collected; files: InputFile[] }> {
+export async function collect(
+  inputs: string[],
+  f: ReadFlags,
+  con: Console,
+  times?: StepTimes | null,
+  /** Called once the inputs are listed, with the progress of their reading (kept up as it goes). */
+  onReadingStarts?: (progress: ProgressState) => void,
+): Promise<{ collected: Collected; files: InputFile[] }> {
   // Into a summary: the order flows come in changes nothing (flows/summary.ts).
   const read: ReadOptions = { ...toReadOptions(f), orderedFlows: false };
   const { files, outsideWindow } = await resolveInputs(inputs, f, read);
   // Two captures may hold the same connections (both ends captured at once): see connection-prints.ts.
   if (files.length > 1) read.connectionPrints = printsPerFile(files.length);
   const progress = newProgress(files);
+  onReadingStarts?.(progress);
   const bar = ProgressBar.wanted(!!f.quiet) && con.stderrIsTTY ? new ProgressBar(progress) : null;
   bar?.start();
   try {
@@ -412,15 +421,41 @@ export async function auditInputs(inputs: string[], f: AnalyzeFlags, con: Consol
   // The built-in catalog loads while reading begins; a damaged installation still fails now.
   if (!validated) builtinCatalogDir();
   // With nothing of the user's to check, the audit's modules and the built-in catalog load while
-  // reading begins: the main thread waits for the first packets anyway.
-  const reading = collect(inputs, f, con, times);
-  const [{ collected }, setup] = await Promise.all([reading, validated ?? auditSetup(f)]);
+  // the inputs are read (see readUnderWay).
+  let readingStarts!: (progress: ProgressState) => void;
+  const started = new Promise<ProgressState>((resolve) => (readingStarts = resolve));
+  const reading = collect(inputs, f, con, times, readingStarts);
+  const [{ collected }, setup] = await Promise.all([reading, validated ?? started.then(readUnderWay).then(() => auditSetup(f))]);
   times?.mark('read');
   if (nothingRead(collected.files)) return null;
   if (capturedOn !== undefined) applyCapturedOn(collected.files, capturedOn, f.quiet === true ? null : con);
   const data = collected.summary.toData({ share: true });
   times?.mark('summary');
   return auditCollected(data, collected, setup, now, times);
+}
+
+/** How far a big read goes before the audit's modules load (see readUnderWay). */
+const AUDIT_LOAD_AFTER_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Resolves once the read `progress` follows is under way: AUDIT_LOAD_AFTER_BYTES read, or every
+ * file done. At once for inputs too small for a decoding thread (capture-pipeline.ts).
+ *
+ * Loading the audit's modules and catalog takes the main thread ~30 ms. At the start of a big
+ * capture the decoding thread hands over small batches (to get the first packets out quickly), a
+ * few of them in flight; loading then held up the first batch by that long, and the whole read
+ * with it. Under way, eight full batches in flight (~130,000 packets) absorb it.
+ */
+export function readUnderWay(progress: ProgressState): Promise<void> {
+  if (progress.bytesTotal < DECODE_THREAD_MIN_BYTES) return Promise.resolve();
+  const wanted = Math.min(AUDIT_LOAD_AFTER_BYTES, progress.bytesTotal);
+  return new Promise((resolve) => {
+    const check = () => {
+      if (progress.bytesDone >= wanted || progress.filesDone === progress.filesTotal) resolve();
+      else setTimeout(check, 10);
+    };
+    check();
+  });
 }
 
 /**
