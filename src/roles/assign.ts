@@ -224,6 +224,7 @@ export function assignRoles(summary: FlowSummaryData, opts: AssignOptions): Role
   };
   const withRoles = new Map<number, HostInfo>();
   for (const id of a.holders()) {
+    index.remember(a.addresses[id], id);
     const roles = a.evidence.get(a.addresses[id])!.slice();
     roles.sort((x, y) => SOURCE_ORDER[x.source] - SOURCE_ORDER[y.source] || roleRank(x.role) - roleRank(y.role));
     withRoles.set(id, hostFor(id, roles)!);

@@ -114,6 +114,7 @@ export class PairIndex {
   private readonly first: PairAggregate | undefined;
   private readonly last: PairAggregate | undefined;
   private orderCache: Int32Array | null = null;
+  private readonly remembered = new Map<string, number>();
 
   /** The pair objects must not change while the index is in use (their fields are copied here). */
   constructor(readonly pairs: readonly PairAggregate[]) {
@@ -169,8 +170,19 @@ export class PairIndex {
 
   /** The id of an address, undefined when it is in no pair. */
   idOf(address: string): number | undefined {
+    const known = this.remembered.get(address);
+    if (known !== undefined) return known;
     const id = this.ids.get(address);
     return id !== undefined && id < this.addresses.length ? id : undefined;
+  }
+
+  /**
+   * Notes that `address` has id `id` (its text is addresses[id]): the hosts role assignment names
+   * are looked up by text again by the audit, and a capture's table finds an IPv6 text only by
+   * parsing it (its addresses came as numbers), ~8 µs each run cold, for hundreds of DCs.
+   */
+  remember(address: string, id: number): void {
+    if (id < this.addresses.length && this.addresses[id] === address) this.remembered.set(address, id);
   }
 
   /**

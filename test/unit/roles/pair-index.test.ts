@@ -42,6 +42,15 @@ describe('PairIndex', () => {
     expect(Array.from(ix.order, (id) => ix.addresses[id])).toEqual(['10.0.0.10', '10.0.0.11', '10.0.0.20', '10.0.0.30']);
   });
 
+  it('finds a remembered address by its id, and ignores an id that is not its own', () => {
+    const ix = new PairIndex(pairs);
+    ix.remember('10.0.0.11', 2);
+    ix.remember('10.0.0.30', 0); // 0 is 10.0.0.20's
+    expect(ix.idOf('10.0.0.11')).toBe(2);
+    expect(ix.idOf('10.0.0.30')).toBe(3);
+    expect(ix.idOf('192.0.2.1')).toBeUndefined();
+  });
+
   it('is built once per pairs array, and again when the array changed', () => {
     const list = pairs.slice();
     const first = pairIndexFor(list);
