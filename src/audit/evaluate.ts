@@ -1035,17 +1035,19 @@ class Evaluator {
     const { size, plainHost, addresses } = index;
     const tally = index.plainFlowTally.slice();
     const last = tally.length - 1;
-    for (const id of roleHostIds) if (plainHost[id] === 1) tally[Math.min(flows[id], last)]--;
     // 1 for each unknown address: the plain hosts without a role, and the addresses not plainly
     // one host's that are neither a group nor a link-local one (few: looked at one by one).
     const unknownMark = plainHost.slice();
+    for (const id of roleHostIds) {
+      if (plainHost[id] === 1) tally[Math.min(flows[id], last)]--;
+      unknownMark[id] = 0;
+    }
     for (const id of index.notPlainHosts) {
       if (isRoleHost[id] === 0 && !this.isGroup(id) && !isLinkLocalAddress(addresses[id])) {
         unknownMark[id] = 1;
         tally[Math.min(flows[id], last)]++;
       }
     }
-    for (const id of roleHostIds) unknownMark[id] = 0;
     const { cut, total } = cutFromTally(tally, MAX_UNKNOWN_ENDPOINTS);
     if (cut === null) {
       // All of them, or the cut among counts the tally does not tell apart.

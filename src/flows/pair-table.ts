@@ -223,6 +223,7 @@ export class PairTable {
    * bench capture; one pass remains.
    */
   private plainFlowTally: Int32Array = new Int32Array(FLOW_TALLY_SIZE + 1);
+  private readonly notPlain: number[] = [];
   /**
    * Each address's pairs on each side, as lists linked as pairs are inserted, the latest first
    * (PairColumns.origFirst ...): per address the last pair it originates and answers (-1: none),
@@ -234,7 +235,6 @@ export class PairTable {
   private respHead = new Int32Array(1024);
   private origNext = new Int32Array(256);
   private respNext = new Int32Array(256);
-  private readonly notPlain: number[] = [];
   /** Pairs the per-pair arrays (keys, rows, sampleCount, samples) have room for. */
   private capacity = 256;
   private keys: Int32Array = new Int32Array(3 * 256);
